@@ -1,0 +1,1 @@
+"""Synthetic French bank and bundled reference data (brands, curated merchants, vocabularies)."""

@@ -1,0 +1,35 @@
+"""The one error tree of ledgerlens; each error also subclasses the built-in it refines."""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigurationError",
+    "DataError",
+    "LedgerlensError",
+    "ReferenceDataError",
+    "SchemaValidationError",
+]
+
+
+class LedgerlensError(Exception):
+    """Base class of every error ledgerlens raises on purpose."""
+
+
+class ConfigurationError(LedgerlensError, ValueError):
+    """A setting or argument is missing or has a value that cannot be used."""
+
+
+class DataError(LedgerlensError, ValueError):
+    """Input data cannot be used as it is; the message names where and why."""
+
+
+class SchemaValidationError(DataError):
+    """A table does not match its canonical schema; ``report`` lists every violation."""
+
+    def __init__(self, message: str, report: object | None = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class ReferenceDataError(LedgerlensError, FileNotFoundError):
+    """Bundled or shared reference data is missing or malformed."""

@@ -1,0 +1,1 @@
+"""Data profiling, quality and drift monitoring."""
