@@ -39,6 +39,7 @@ __all__ = [
     "TableSchema",
     "ValidationReport",
     "Violation",
+    "render_markdown",
     "validate",
 ]
 
@@ -265,6 +266,8 @@ GROUND_TRUTH = TableSchema(
         _c("dialect", pl.String, False, "Label dialect the bank wrote it in."),
         _c("pii_spans", PII_SPAN_DTYPE, False,
            "Character spans [start, end) of personal data in raw_label, with their kind."),
+        _c("complement_pii_spans", PII_SPAN_DTYPE, False,
+           "Character spans of personal data in label_complement (empty without one)."),
     ),
 )
 
@@ -399,3 +402,44 @@ def _check_values(frame: pl.DataFrame, schema: TableSchema, col: Column) -> list
             f"column {col.name!r} {what} in {_rows_message(rows, idx.len())}{got}",
             count=idx.len(), rows=tuple(rows)))
     return out
+
+
+# --------------------------------------------------------------------------- documentation
+
+
+def render_markdown() -> str:
+    """``docs/schema.md``: every canonical table, generated from this module."""
+    lines = [
+        "# Canonical tables",
+        "",
+        f"Schema version **{SCHEMA_VERSION}**. Generated from `ledgerlens.schema` by "
+        "`ledgerlens schema --markdown`; do not edit by hand.",
+        "",
+        "Amounts are exact decimals (`Decimal(18, 2)`), negative for money out. Dates are "
+        "calendar dates; `ingested_at` is UTC. Ids are pseudonymous. Validation "
+        "(`ledgerlens.schema.validate`) checks presence, dtype, nulls, allowed values, "
+        "string formats and key uniqueness, and names the column and rows of each violation.",
+        "",
+    ]
+    for table in TABLES.values():
+        key = ", ".join(f"`{k}`" for k in table.key) or "none"
+        lines += [f"## `{table.name}`", "", table.description, "", f"Key: {key}.", "",
+                  "| column | dtype | nullable | meaning | rule |",
+                  "| --- | --- | --- | --- | --- |"]
+        for c in table.columns:
+            if c.allowed is not None and len(c.allowed) <= 8:
+                rule = "one of " + ", ".join(f"`{v}`" for v in sorted(c.allowed))
+            elif c.allowed is not None:
+                rule = f"one of {len(c.allowed)} allowed values"
+            elif c.pattern is not None:
+                rule = f"matches `{c.pattern}`"
+            else:
+                rule = ""
+            pii = " (personal data: never quoted in messages)" if c.pii else ""
+            lines.append(f"| `{c.name}` | `{c.dtype}` | {'yes' if c.nullable else 'no'} | "
+                         f"{c.description}{pii} | {rule.replace('|', '&#124;')} |")
+        lines.append("")
+    lines += ["## Transaction types", "", ", ".join(f"`{t}`" for t in TRANSACTION_TYPES), "",
+              "## Personal-data kinds in `pii_spans`", "", ", ".join(f"`{k}`" for k in PII_KINDS),
+              ""]
+    return "\n".join(lines)

@@ -1,0 +1,295 @@
+"""Everything else on a current account: cash, cheques, transfers between people, bank
+fees and interest, health reimbursements, tax refunds, and deferred card statements."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from ledgerlens.datasets._calendar import Calendar
+from ledgerlens.datasets._event_frame import event_frame, strings
+from ledgerlens.datasets._personas import ACCOUNT_SLOTS, Population
+from ledgerlens.datasets._recurring import People
+
+__all__ = ["deferred_card_totals", "other_events", "reimbursements"]
+
+IntArray = npt.NDArray[np.int64]
+
+_CASH_AMOUNTS = np.array([20, 30, 40, 50, 60, 80, 100, 150, 200, 300], dtype=np.float64)
+_CASH_P = np.array([0.2, 0.06, 0.14, 0.2, 0.08, 0.06, 0.16, 0.04, 0.05, 0.01])
+_P2P_MOTIFS_OUT = np.array(["RESTO", "COURSES", "CADEAU", "REMBOURSEMENT", "VACANCES", "LOYER",
+                            "WEEKEND", "CINEMA", "ANNIVERSAIRE", "PART COLOC", "BABYSITTING",
+                            "COVOITURAGE", "", ""])
+_P2P_MOTIFS_IN = np.array(["REMBOURSEMENT", "REMB RESTO", "CADEAU", "MERCI", "PART COURSES",
+                           "VENTE LEBONCOIN", "", ""])
+_P2P_APPS = np.array(["LYDIA", "WERO", "PAYLIB"])
+
+
+def _per_customer_counts(rng: np.random.Generator, rate_per_month: npt.NDArray[np.float64],
+                         cal: Calendar) -> IntArray:
+    return rng.poisson(rate_per_month * cal.n_days / 30.44).astype(np.int64)
+
+
+def _uniform_days(rng: np.random.Generator, n: int, cal: Calendar) -> IntArray:
+    return rng.integers(0, cal.n_days, n).astype(np.int64)
+
+
+def _phone(rng: np.random.Generator, n: int) -> npt.NDArray[np.str_]:
+    digits = rng.integers(10_000_000, 100_000_000, n).astype(str)
+    prefix = np.where(rng.random(n) < 0.5, "06", "07")
+    spaced = rng.random(n) < 0.4
+    plain = np.char.add(prefix, digits)
+    intl = np.char.add("+33", np.char.add(np.char.lstrip(prefix, "0"), digits))
+    with_spaces = np.asarray([" ".join(p[i:i + 2] for i in range(0, 10, 2)) for p in plain])
+    return np.where(spaced, with_spaces, np.where(rng.random(n) < 0.3, intl, plain))
+
+
+def _national_id(rng: np.random.Generator, n: int) -> npt.NDArray[np.str_]:
+    """French social security numbers (NIR) as people type them: ``1 84 12 75 123 456 78``."""
+    parts = [rng.integers(1, 3, n), rng.integers(40, 100, n), rng.integers(1, 13, n),
+             rng.integers(1, 96, n), rng.integers(1, 990, n), rng.integers(1, 999, n),
+             rng.integers(1, 98, n)]
+    widths = [1, 2, 2, 2, 3, 3, 2]
+    text = [np.char.zfill(p.astype(str), w) for p, w in zip(parts, widths, strict=True)]
+    out = text[0]
+    for t in text[1:]:
+        out = np.char.add(np.char.add(out, " "), t)
+    return np.asarray(out)
+
+
+def _iban(rng: np.random.Generator, n: int) -> npt.NDArray[np.str_]:
+    """Checksum-valid French IBANs (bank, branch, account, RIB key), made up."""
+    bank = rng.integers(10000, 99999, n)
+    branch = rng.integers(10000, 99999, n)
+    account = rng.integers(10**10, 10**11 - 1, n)
+    out = []
+    for b, g, a in zip(bank.tolist(), branch.tolist(), account.tolist(), strict=True):
+        rib_key = 97 - ((89 * b + 15 * g + 3 * a) % 97)
+        bban = f"{b:05d}{g:05d}{a:011d}{rib_key:02d}"
+        numeric = int(bban + "152700")  # "FR" -> 15 27, then "00"
+        check = 98 - numeric % 97
+        out.append(f"FR{check:02d}{bban}")
+    return np.asarray(out)
+
+
+def _email(first: npt.NDArray[np.str_], last: npt.NDArray[np.str_],
+           rng: np.random.Generator) -> npt.NDArray[np.str_]:
+    domains = np.array(["GMAIL.COM", "HOTMAIL.FR", "ORANGE.FR", "FREE.FR", "YAHOO.FR",
+                        "LAPOSTE.NET", "SFR.FR", "OUTLOOK.FR"])
+    dom = domains[rng.integers(0, domains.size, first.size)]
+    sep = np.where(rng.random(first.size) < 0.7, ".", "")
+    local = np.char.add(np.char.add(np.char.replace(first.astype(str), " ", ""), sep),
+                        np.char.replace(last.astype(str), " ", ""))
+    return np.char.add(np.char.add(local, "@"), dom)
+
+
+def other_events(pop: Population, cal: Calendar, rng: np.random.Generator,
+                 people: People) -> pl.DataFrame:
+    """Cash, cheques, P2P transfers, incident fees and yearly interest of the block."""
+    return pl.concat([
+        _cash(pop, cal, rng), _cheques(pop, cal, rng), _p2p(pop, cal, rng, people),
+        _incidents(pop, cal, rng), _interest(pop, cal, rng), _tax_refunds(pop, cal, rng),
+    ])
+
+
+def _cash(pop: Population, cal: Calendar, rng: np.random.Generator) -> pl.DataFrame:
+    counts = _per_customer_counts(rng, 1.2 * pop.cash_affinity, cal)
+    cust = np.repeat(np.arange(pop.size), counts).astype(np.int64)
+    n = cust.size
+    day = _uniform_days(rng, n, cal)
+    amount = -rng.choice(_CASH_AMOUNTS, size=n, p=_CASH_P)
+    elsewhere = rng.random(n) < 0.12
+    city = np.where(elsewhere, pop.city[rng.integers(0, pop.size, n)], pop.city[cust])
+    booking = cal.next_business_day[np.minimum(day + rng.integers(0, 2, n), cal.n_days - 1)]
+    withdrawals = event_frame(
+        n, customer_idx=pop.customer_idx[cust], account_idx=pop.customer_idx[cust] * 4,
+        day=booking, op_day=day, operation_minute=rng.integers(8 * 60, 22 * 60, n),
+        amount=amount, transaction_type="cash_withdrawal", label_kind="cash_withdrawal",
+        city=city, card_last4=pop.card_last4[cust], card_bin=pop.card_bin[cust],
+        subcategory="cash_withdrawal", is_income=False, mcc="6011",
+        bank_transaction_code="PMNT-CCRD-CWDL")
+    dep = np.flatnonzero(rng.random(pop.size) < 0.06).astype(np.int64)
+    d_day = cal.next_business_day[_uniform_days(rng, dep.size, cal)]
+    deposits = event_frame(
+        dep.size, customer_idx=pop.customer_idx[dep], account_idx=pop.customer_idx[dep] * 4,
+        day=d_day, op_day=d_day, amount=np.round(rng.uniform(50, 800, dep.size), -1),
+        transaction_type="cash_deposit", label_kind="cash_deposit", city=pop.city[dep],
+        subcategory="cash_deposit", is_income=False, bank_transaction_code="PMNT-CNTR-CDPT")
+    return pl.concat([withdrawals, deposits])
+
+
+def _cheques(pop: Population, cal: Calendar, rng: np.random.Generator) -> pl.DataFrame:
+    rate = np.where(pop.age > 60, 0.8, np.where(pop.age > 40, 0.25, 0.05))
+    counts = _per_customer_counts(rng, rate, cal)
+    cust = np.repeat(np.arange(pop.size), counts).astype(np.int64)
+    n = cust.size
+    written = cal.next_business_day[_uniform_days(rng, n, cal)]
+    # Cheque numbers follow each other within a chequebook.
+    first_no = rng.integers(1_000_000, 9_000_000, pop.size)
+    seq = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)
+    number = (first_no[cust] + seq).astype(str)
+    cheques = event_frame(
+        n, customer_idx=pop.customer_idx[cust], account_idx=pop.customer_idx[cust] * 4,
+        day=written, op_day=written, amount=-np.round(rng.lognormal(np.log(70), 0.8, n), 2),
+        transaction_type="cheque", label_kind="cheque", cheque_number=number,
+        subcategory="cheque", is_income=False, bank_transaction_code="PMNT-ICHQ-CCHQ")
+    dep = np.repeat(np.arange(pop.size), rng.poisson(0.15 * cal.n_days / 30.44, pop.size))
+    dep = dep.astype(np.int64)
+    d_day = cal.next_business_day[_uniform_days(rng, dep.size, cal)]
+    deposits = event_frame(
+        dep.size, customer_idx=pop.customer_idx[dep], account_idx=pop.customer_idx[dep] * 4,
+        day=d_day, op_day=d_day, amount=np.round(rng.lognormal(np.log(90), 0.8, dep.size), 2),
+        transaction_type="cheque_deposit", label_kind="cheque_deposit",
+        cheque_number=rng.integers(1_000_000, 9_999_999, dep.size).astype(str),
+        subcategory="cheque", is_income=False, bank_transaction_code="PMNT-RCHQ-BCHQ")
+    return pl.concat([cheques, deposits])
+
+
+def _p2p(pop: Population, cal: Calendar, rng: np.random.Generator, people: People
+         ) -> pl.DataFrame:
+    rate = 0.3 + 2.2 * pop.digital * np.where(pop.age < 35, 1.6, 0.7)
+    counts = _per_customer_counts(rng, rate, cal)
+    cust = np.repeat(np.arange(pop.size), counts).astype(np.int64)
+    n = cust.size
+    # Friends come back: each customer mostly pays the same six people.
+    f_title, f_first, f_last = people.draw(rng, pop.size * 6)
+    friend = cust * 6 + rng.integers(0, 6, n)
+    title, first, last = f_title[friend], f_first[friend], f_last[friend]
+    incoming = rng.random(n) < 0.45
+    instant = rng.random(n) < 0.35 * pop.digital[cust] + 0.1
+    app = (rng.random(n) < 0.4 * pop.digital[cust]) & ~incoming
+    raw = rng.lognormal(np.log(35), 0.9, n)
+    amount = np.where(rng.random(n) < 0.5, np.round(raw), np.round(raw, 2))
+    amount = np.where(incoming, amount, -amount)
+    ttype = np.where(incoming, np.where(instant, "instant_transfer_in", "transfer_in"),
+                     np.where(instant, "instant_transfer_out", "transfer_out"))
+    label_kind = np.where(app, "p2p_app", ttype)
+    motif = np.where(incoming, _P2P_MOTIFS_IN[rng.integers(0, _P2P_MOTIFS_IN.size, n)],
+                     _P2P_MOTIFS_OUT[rng.integers(0, _P2P_MOTIFS_OUT.size, n)])
+    # People write their own reason text, and sometimes put contact details or an IBAN in it.
+    u = rng.random(n)
+    pii_kind = np.select([u < 0.03, u < 0.05, u < 0.065, u < 0.07],
+                         ["phone", "email", "iban", "national_id"], default="")
+    value = np.full(n, "", dtype=object)
+    for kind, make in (("phone", _phone), ("iban", _iban), ("national_id", _national_id)):
+        rows = pii_kind == kind
+        value[rows] = make(rng, int(rows.sum()))
+    rows = pii_kind == "email"
+    value[rows] = _email(first[rows].astype(str), last[rows].astype(str), rng)
+    day = cal.next_business_day[_uniform_days(rng, n, cal)]
+    day = np.where(instant, _uniform_days(rng, n, cal), day)
+    p2p_app = _P2P_APPS[rng.integers(0, _P2P_APPS.size, n)]
+    return event_frame(
+        n, customer_idx=pop.customer_idx[cust], account_idx=pop.customer_idx[cust] * 4,
+        day=day, op_day=day, amount=amount, transaction_type=ttype, label_kind=label_kind,
+        descriptor=strings(np.where(app, p2p_app, None)),
+        intermediary=strings(np.where(app, np.char.lower(p2p_app), None)),
+        person_title=title, person_first=first, person_last=last,
+        motif=pl.Series(motif).replace("", None),
+        motif_pii_kind=pl.Series(pii_kind).replace("", None),
+        motif_pii_value=strings(value).replace("", None),
+        reference=rng.integers(10**9, 10**10, n).astype(str),
+        counterparty_iban=np.char.add("FR76****", np.char.zfill(
+            rng.integers(0, 10000, n).astype(str), 4)),
+        subcategory="p2p_transfer", is_income=False,
+        bank_transaction_code=np.where(instant, "PMNT-ICDT-ESCT", "PMNT-ICDT-STDO"))
+
+
+def _incidents(pop: Population, cal: Calendar, rng: np.random.Generator) -> pl.DataFrame:
+    fragile = np.where(pop.income_band == "low", 0.5, np.where(pop.income_band == "middle",
+                                                                 0.12, 0.03))
+    counts = _per_customer_counts(rng, fragile, cal)
+    cust = np.repeat(np.arange(pop.size), counts).astype(np.int64)
+    n = cust.size
+    kinds = np.array(["COMMISSION D INTERVENTION", "FRAIS LETTRE INFORMATION",
+                      "FRAIS REJET PRELEVEMENT", "AGIOS", "INTERETS DEBITEURS"])
+    which = rng.choice(kinds.size, size=n, p=[0.45, 0.15, 0.15, 0.15, 0.10])
+    sub = np.where(which >= 3, "overdraft_interest", "incident_fees")
+    amount = np.where(which == 0, 8.0, np.where(which == 1, 15.0, np.where(
+        which == 2, 20.0, np.round(rng.uniform(1.5, 25.0, n), 2))))
+    day = cal.next_business_day[_uniform_days(rng, n, cal)]
+    label_kind = np.where(which >= 3, "interest", "bank_fee")
+    ttype = np.where(which >= 3, "interest", "fee")
+    return event_frame(
+        n, customer_idx=pop.customer_idx[cust], account_idx=pop.customer_idx[cust] * 4,
+        day=day, op_day=day, amount=-amount, transaction_type=ttype, label_kind=label_kind,
+        descriptor=kinds[which], subcategory=sub, is_income=False,
+        bank_transaction_code="ACMT-MDOP-CHRG")
+
+
+def _interest(pop: Population, cal: Calendar, rng: np.random.Generator) -> pl.DataFrame:
+    """Savings interest is credited once a year, on the last business day of December."""
+    december = np.flatnonzero((cal.month == 11) & (cal.day_of_month == 31))
+    if december.size == 0:
+        return event_frame(0)
+    day = int(cal.previous_business_day[december[0]])
+    cust = np.flatnonzero(pop.has_savings).astype(np.int64)
+    return event_frame(
+        cust.size, customer_idx=pop.customer_idx[cust],
+        account_idx=pop.customer_idx[cust] * 4 + ACCOUNT_SLOTS["savings"], day=day, op_day=day,
+        amount=np.round(rng.lognormal(np.log(60), 1.0, cust.size), 2),
+        transaction_type="interest", label_kind="interest", descriptor="INTERETS CREDITEURS",
+        subcategory="interest_dividends", is_income=True, bank_transaction_code="ACMT-MDOP-INTR")
+
+
+def _tax_refunds(pop: Population, cal: Calendar, rng: np.random.Generator) -> pl.DataFrame:
+    july = np.flatnonzero((cal.month == 6) & (cal.day_of_month == 24))
+    if july.size == 0:
+        return event_frame(0)
+    cust = np.flatnonzero(rng.random(pop.size) < 0.2).astype(np.int64)
+    day = int(cal.next_business_day[july[0]])
+    return event_frame(
+        cust.size, customer_idx=pop.customer_idx[cust], account_idx=pop.customer_idx[cust] * 4,
+        day=day, op_day=day, amount=np.round(rng.lognormal(np.log(250), 0.9, cust.size), 2),
+        transaction_type="transfer_in", label_kind="benefit",
+        descriptor="DGFIP REMBOURSEMENT IMPOT", motif="REMBOURSEMENT IMPOT SUR LE REVENU",
+        subcategory="income_tax", is_income=False, bank_transaction_code="PMNT-RCDT-ESCT")
+
+
+def reimbursements(card: pl.DataFrame, cal: Calendar, rng: np.random.Generator) -> pl.DataFrame:
+    """Health insurance pays back part of doctor, dentist and lab visits a few days later."""
+    care = card.filter(pl.col("subcategory").is_in(["doctor", "dentist", "laboratory",
+                                                    "paramedical", "optician"])
+                       & (pl.col("amount") < 0))
+    n = care.height
+    delay = rng.integers(2, 9, n)
+    day = care["day"].to_numpy() + delay
+    cpam = care.with_columns(
+        day=pl.Series(np.minimum(day, cal.n_days - 1)).cast(pl.Int32),
+        op_day=pl.Series(np.minimum(day, cal.n_days - 1)).cast(pl.Int32),
+        amount=(-pl.col("amount") * 0.7).round(2),
+        transaction_type=pl.lit("transfer_in"), label_kind=pl.lit("benefit"),
+        descriptor=pl.lit("CPAM"), motif=pl.lit("REMBOURSEMENT SOINS"),
+        subcategory=pl.lit("health_reimbursement"), merchant_id=pl.lit(None, dtype=pl.String),
+        intermediary=pl.lit(None, dtype=pl.String), mcc=pl.lit(None, dtype=pl.String),
+        city=pl.lit(None, dtype=pl.String), operation_minute=pl.lit(None, dtype=pl.Int16),
+        account_idx=(pl.col("customer_idx") * 4).cast(pl.Int64),
+        bank_transaction_code=pl.lit("PMNT-RCDT-ESCT"),
+    )
+    return cpam.filter(pl.Series(day < cal.n_days))
+
+
+def deferred_card_totals(events: pl.DataFrame, cal: Calendar) -> pl.DataFrame:
+    """The monthly total of a deferred-debit card, debited from the current account.
+
+    Card payments of a month sit on the card account; the current account shows one
+    line for all of them on the last business day of the month.
+    """
+    card_slot = ACCOUNT_SLOTS["card"]
+    on_card = events.filter((pl.col("account_idx") % 4) == card_slot)
+    if on_card.height == 0:
+        return event_frame(0)
+    month = pl.Series(cal.month_index[on_card["day"].to_numpy()])
+    totals = on_card.with_columns(month=month).group_by("customer_idx", "month").agg(
+        amount=pl.col("amount").sum().round(2), card_last4=pl.col("card_last4").first(),
+        card_bin=pl.col("card_bin").first()).sort("customer_idx", "month")
+    month_end = np.append(cal.month_starts[1:] - 1, cal.n_days - 1)
+    day = cal.previous_business_day[month_end[totals["month"].to_numpy()]]
+    return event_frame(
+        totals.height, customer_idx=totals["customer_idx"],
+        account_idx=totals["customer_idx"] * 4 + ACCOUNT_SLOTS["current"], day=day, op_day=day,
+        amount=totals["amount"], transaction_type="deferred_card_total",
+        label_kind="deferred_card_total", card_last4=totals["card_last4"],
+        card_bin=totals["card_bin"], subcategory="deferred_card_total", is_income=False,
+        bank_transaction_code="PMNT-CCRD-OTHR")

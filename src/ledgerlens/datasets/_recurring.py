@@ -1,0 +1,497 @@
+"""Recurring streams: salaries, pensions, benefits, rent, loans, bills, subscriptions, savings.
+
+Each customer gets the streams their persona implies; a stream has a counterparty, a
+cadence, a day of the month, an amount, a start and an end (subscriptions are taken up
+and cancelled), price changes (decided per merchant, so every Netflix subscriber sees the
+same rise the same month), and occasional missed or duplicated payments. Streams are then
+expanded into occurrences, shifted to business days as banks do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from ledgerlens.datasets._calendar import Calendar
+from ledgerlens.datasets._event_frame import event_frame, strings
+from ledgerlens.datasets._personas import ACCOUNT_SLOTS, Population
+from ledgerlens.datasets._vocab import load_curated_merchants, load_first_names, load_last_names
+
+__all__ = ["MONTHS_FR", "People", "recurring_streams"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+StrArray = npt.NDArray[np.str_]
+
+MONTHS_FR = ("JANVIER", "FEVRIER", "MARS", "AVRIL", "MAI", "JUIN", "JUILLET", "AOUT",
+             "SEPTEMBRE", "OCTOBRE", "NOVEMBRE", "DECEMBRE")
+
+_EMPLOYER_SUFFIXES = ("SAS", "SARL", "SA", "ET ASSOCIES", "CONSEIL", "INDUSTRIES", "TRANSPORTS",
+                      "BTP", "LOGISTIQUE", "INFORMATIQUE", "DISTRIBUTION", "SERVICES")
+_PUBLIC_EMPLOYERS = ("DRFIP PAYE", "DDFIP PAIE AGENTS", "CENTRE HOSPITALIER", "MAIRIE DE",
+                     "CONSEIL DEPARTEMENTAL", "EDUCATION NATIONALE PAIE")
+_SOCIAL_LANDLORDS = ("PARIS HABITAT", "ICF HABITAT", "IMMOBILIERE 3F", "LOGIREP", "VILOGIA",
+                     "CDC HABITAT", "OPH", "HABITAT 76", "ACTION LOGEMENT", "ERILIA")
+_AGENCIES = ("FONCIA", "NEXITY LAMY", "CENTURY 21", "ORPI GESTION", "LAFORET", "CITYA",
+             "SQUARE HABITAT", "IMMO DE FRANCE")
+
+
+class People:
+    """Random French people for counterparties: names with their weights, vectorized."""
+
+    def __init__(self) -> None:
+        first = load_first_names()
+        last = load_last_names()
+        self.first = np.asarray(first["first_name"].to_list(), dtype=object)
+        self.sex = np.asarray(first["sex"].to_list(), dtype=object)
+        fw = first["weight"].cast(pl.Float64).to_numpy()
+        self.first_p = fw / fw.sum()
+        self.last = np.asarray(last["last_name"].to_list(), dtype=object)
+        lw = last["weight"].cast(pl.Float64).to_numpy()
+        self.last_p = lw / lw.sum()
+
+    def draw(self, rng: np.random.Generator, n: int) -> tuple[StrArray, StrArray, StrArray]:
+        """Titles (M/MME/MLLE), first names and last names of ``n`` people."""
+        i = rng.choice(self.first.size, size=n, p=self.first_p)
+        j = rng.choice(self.last.size, size=n, p=self.last_p)
+        female = self.sex[i] == "F"
+        title = np.where(female, np.where(rng.random(n) < 0.1, "MLLE", "MME"), "M")
+        return title, self.first[i], self.last[j]
+
+
+@dataclass(frozen=True)
+class _Streams:
+    """Columns of a batch of streams (one entry per stream)."""
+
+    cust: IntArray
+    slot: IntArray
+    kind: str
+    label_kind: str
+    transaction_type: str
+    subcategory: StrArray | str
+    amount: FloatArray  # signed
+    dom: IntArray
+    cadence: str | npt.NDArray[np.str_]  # monthly, quarterly, yearly
+    sigma: float = 0.0
+    descriptor: StrArray | None = None
+    merchant_id: StrArray | None = None
+    mcc: StrArray | None = None
+    creditor_id: StrArray | None = None
+    person: bool = False
+    motif: str | None = None
+    is_income: bool = False
+    shift: str = "next"  # business-day shift: next, previous
+    churn: float = 0.0  # chance the stream ends within the window
+    uptake: float = 0.0  # chance the stream starts within the window
+    code: str = "PMNT-RDDT-ESDD"
+
+
+def _pick_curated(rng: np.random.Generator, subcategory: str, n: int,
+                  kinds: tuple[str, ...] | None = None, billing: str = "direct_debit"
+                  ) -> pl.DataFrame:
+    """``n`` merchants of a subcategory billed the given way, drawn by popularity."""
+    cur = load_curated_merchants().filter(
+        (pl.col("subcategory") == subcategory) & pl.col("billing").str.contains(billing)
+        & (pl.col("cadence") != "irregular"))
+    if kinds is not None:
+        cur = cur.filter(pl.col("kind").is_in(kinds))
+    if cur.height == 0:
+        raise LookupError(f"no curated merchant for subcategory {subcategory!r}")
+    w = cur["popularity"].cast(pl.Float64).to_numpy() + 0.01
+    return cur[rng.choice(cur.height, size=n, p=w / w.sum())]
+
+
+def _curated_streams(rng: np.random.Generator, pop: Population, mask: BoolArray,
+                     subcategory: str, *, kind: str, label_kind: str = "direct_debit",
+                     transaction_type: str = "direct_debit", cadence: str | None = None,
+                     scale: float | FloatArray = 1.0, sigma: float = 0.0, churn: float = 0.05,
+                     uptake: float = 0.05, kinds: tuple[str, ...] | None = None,
+                     code: str = "PMNT-RDDT-ESDD") -> _Streams:
+    cust = np.flatnonzero(mask).astype(np.int64)
+    m = _pick_curated(rng, subcategory, cust.size, kinds)
+    base = m["amount_median"].cast(pl.Float64).to_numpy() * rng.lognormal(
+        0.0, 0.25, cust.size) * (scale if np.isscalar(scale) else np.asarray(scale)[cust])
+    descriptors = m["descriptors"].str.split("|")
+    pick = (rng.random(cust.size) * descriptors.list.len().to_numpy()).astype(np.int64)
+    descriptor = np.asarray([d[k] for d, k in zip(descriptors.to_list(), pick.tolist(),
+                                                  strict=True)], dtype=object)
+    creditor = m["creditor_id"].fill_null("").to_numpy().astype(object)
+    return _Streams(
+        cust=cust, slot=np.zeros(cust.size, np.int64), kind=kind, label_kind=label_kind,
+        transaction_type=transaction_type, subcategory=subcategory,
+        amount=-np.round(base, 2), dom=rng.integers(1, 29, cust.size),
+        cadence=cadence if cadence is not None else m["cadence"].to_numpy().astype(str),
+        sigma=sigma, descriptor=descriptor, merchant_id=m["merchant_id"].to_numpy(),
+        mcc=m["mcc"].to_numpy(), creditor_id=np.where(creditor == "", None, creditor),
+        churn=churn, uptake=uptake, code=code)
+
+
+def _named_streams(cust: IntArray, *, kind: str, label_kind: str, transaction_type: str,
+                   subcategory: str, amount: FloatArray, dom: IntArray, descriptor: StrArray,
+                   is_income: bool = False, motif: str | None = None, shift: str = "next",
+                   sigma: float = 0.0, code: str = "PMNT-ICDT-ESCT", cadence: str = "monthly",
+                   churn: float = 0.0) -> _Streams:
+    return _Streams(cust=cust, slot=np.zeros(cust.size, np.int64), kind=kind,
+                    label_kind=label_kind, transaction_type=transaction_type,
+                    subcategory=subcategory, amount=amount, dom=dom, cadence=cadence,
+                    sigma=sigma, descriptor=descriptor, motif=motif, is_income=is_income,
+                    shift=shift, code=code, churn=churn)
+
+
+def _person_streams(cust: IntArray, *, kind: str, label_kind: str, transaction_type: str,
+                    subcategory: str, amount: FloatArray, dom: IntArray, motif: str,
+                    cadence: str = "monthly", is_income: bool = False) -> _Streams:
+    return _Streams(cust=cust, slot=np.zeros(cust.size, np.int64), kind=kind,
+                    label_kind=label_kind, transaction_type=transaction_type,
+                    subcategory=subcategory, amount=amount, dom=dom, cadence=cadence,
+                    person=True, motif=motif, is_income=is_income, code="PMNT-ICDT-STDO")
+
+
+def _income_streams(rng: np.random.Generator, pop: Population) -> list[_Streams]:
+    n = pop.size
+    out: list[_Streams] = []
+    emp = np.flatnonzero(pop.status == "employed").astype(np.int64)
+    people = People()
+    _, _, last = people.draw(rng, emp.size)
+    suffix = np.asarray(_EMPLOYER_SUFFIXES)[rng.integers(0, len(_EMPLOYER_SUFFIXES), emp.size)]
+    public = np.asarray(_PUBLIC_EMPLOYERS)[rng.integers(0, len(_PUBLIC_EMPLOYERS), emp.size)]
+    employer = np.where(rng.random(emp.size) < 0.2, public,
+                        np.char.add(np.char.add(last.astype(str), " "), suffix))
+    out.append(_named_streams(
+        emp, kind="salary", label_kind="salary", transaction_type="transfer_in",
+        subcategory="salary", amount=np.round(pop.income[emp], 2),
+        dom=rng.choice([25, 26, 27, 28, 30, 31], emp.size), descriptor=employer, is_income=True,
+        motif="SALAIRE {MONTH} {YEAR}", shift="previous", sigma=0.02, churn=0.04))
+    ret = np.flatnonzero(pop.status == "retired").astype(np.int64)
+    out.append(_named_streams(
+        ret, kind="pension", label_kind="pension", transaction_type="transfer_in",
+        subcategory="pension", amount=np.round(pop.income[ret] * 0.62, 2),
+        dom=np.full(ret.size, 9), descriptor=np.where(rng.random(ret.size) < 0.5, "CNAV",
+                                                      "CARSAT RETRAITE"),
+        is_income=True, motif="RETRAITE {MONTH} {YEAR}"))
+    out.append(_named_streams(
+        ret, kind="pension", label_kind="pension", transaction_type="transfer_in",
+        subcategory="pension", amount=np.round(pop.income[ret] * 0.38, 2),
+        dom=np.ones(ret.size, np.int64), descriptor=np.full(ret.size, "AGIRC ARRCO"),
+        is_income=True, motif="RETRAITE COMPLEMENTAIRE {MONTH}"))
+    une = np.flatnonzero(pop.status == "unemployed").astype(np.int64)
+    out.append(_named_streams(
+        une, kind="unemployment", label_kind="benefit", transaction_type="transfer_in",
+        subcategory="unemployment_benefits", amount=np.round(pop.income[une], 2),
+        dom=rng.integers(2, 7, une.size), descriptor=np.full(une.size, "FRANCE TRAVAIL"),
+        is_income=True, motif="ALLOCATION {MONTH} {YEAR}", sigma=0.03, churn=0.25))
+    caf = np.flatnonzero((pop.n_children >= 2) | ((pop.n_children >= 1)
+                                                   & (pop.income_band == "low")))
+    out.append(_named_streams(
+        caf.astype(np.int64), kind="family_benefits", label_kind="benefit",
+        transaction_type="transfer_in", subcategory="family_benefits",
+        amount=np.round(np.maximum(pop.n_children[caf] - 1, 0.5) * 141.99, 2),
+        dom=np.full(caf.size, 5), descriptor=np.full(caf.size, "CAF"), is_income=True,
+        motif="PRESTATIONS FAMILIALES {MONTH}"))
+    rent_in = np.flatnonzero((pop.housing == "owner") & (pop.income_band == "high")
+                             & (rng.random(n) < 0.3)).astype(np.int64)
+    out.append(_person_streams(
+        rent_in, kind="rental_income", label_kind="transfer_in", transaction_type="transfer_in",
+        subcategory="rental_income", amount=np.round(rng.uniform(450, 1200, rent_in.size)),
+        dom=rng.integers(1, 8, rent_in.size), motif="LOYER {MONTH}", is_income=True))
+    stud = np.flatnonzero(pop.status == "student").astype(np.int64)
+    out.append(_person_streams(
+        stud, kind="parents_support", label_kind="transfer_in", transaction_type="transfer_in",
+        subcategory="p2p_transfer", amount=np.round(rng.uniform(150, 500, stud.size) / 10) * 10,
+        dom=rng.integers(1, 10, stud.size), motif="VIREMENT MENSUEL"))
+    return out
+
+
+def _housing_streams(rng: np.random.Generator, pop: Population) -> list[_Streams]:
+    n = pop.size
+    out: list[_Streams] = []
+    rent = np.clip(pop.income * rng.uniform(0.22, 0.38, n), 320, 2200)
+    private = pop.housing == "tenant_private"
+    via_agency = private & (rng.random(n) < 0.4)
+    landlord = np.flatnonzero(private & ~via_agency).astype(np.int64)
+    out.append(_person_streams(
+        landlord, kind="rent", label_kind="transfer_out", transaction_type="transfer_out",
+        subcategory="rent", amount=-np.round(rent[landlord]), dom=rng.integers(1, 6, landlord.size),
+        motif="LOYER {MONTH}"))
+    agency = np.flatnonzero(via_agency).astype(np.int64)
+    out.append(_named_streams(
+        agency, kind="rent", label_kind="direct_debit", transaction_type="direct_debit",
+        subcategory="rent", amount=-np.round(rent[agency], 2), dom=rng.integers(1, 6, agency.size),
+        descriptor=np.asarray(_AGENCIES)[rng.integers(0, len(_AGENCIES), agency.size)],
+        motif="LOYER {MONTH} {YEAR}", code="PMNT-RDDT-ESDD"))
+    social = np.flatnonzero(pop.housing == "tenant_social").astype(np.int64)
+    out.append(_named_streams(
+        social, kind="rent", label_kind="direct_debit", transaction_type="direct_debit",
+        subcategory="rent", amount=-np.round(np.clip(rent[social] * 0.7, 250, 800), 2),
+        dom=rng.integers(3, 11, social.size),
+        descriptor=np.asarray(_SOCIAL_LANDLORDS)[rng.integers(0, len(_SOCIAL_LANDLORDS),
+                                                               social.size)],
+        motif="LOYER {MONTH}", code="PMNT-RDDT-ESDD"))
+    mort = np.flatnonzero(pop.housing == "owner_mortgage").astype(np.int64)
+    out.append(_named_streams(
+        mort, kind="mortgage", label_kind="loan_repayment", transaction_type="loan_repayment",
+        subcategory="mortgage", amount=-np.round(np.clip(pop.income[mort] * rng.uniform(
+            0.2, 0.35, mort.size), 350, 3000), 2), dom=rng.choice([5, 10, 15], mort.size),
+        descriptor=np.full(mort.size, "PRET IMMOBILIER"), code="LDAS-CSLN-RPMT"))
+    return out
+
+
+def _bill_streams(rng: np.random.Generator, pop: Population) -> list[_Streams]:
+    n = pop.size
+    u = lambda: rng.random(n)  # noqa: E731 - a fresh uniform per decision reads best inline
+    own_home = pop.housing != "with_parents"
+    family = pop.n_children > 0
+    size = np.where(family, 1.0 + 0.2 * pop.n_children, np.where(pop.household == "couple",
+                                                                 1.3, 1.0))
+    specs: list[tuple[BoolArray, str, dict[str, object]]] = [
+        (own_home & (u() < 0.95), "electricity", {"kind": "utility", "scale": size}),
+        (own_home & (u() < 0.35), "gas_heating", {"kind": "utility", "scale": size}),
+        (own_home & (pop.housing != "tenant_social") & (u() < 0.35), "water",
+         {"kind": "utility", "cadence": "quarterly", "scale": size}),
+        (own_home & (u() < 0.85), "internet_tv", {"kind": "telecom", "churn": 0.08}),
+        (u() < 0.97, "mobile_phone", {"kind": "telecom", "sigma": 0.08, "churn": 0.1,
+                                      "scale": np.where(family, 2.0, 1.0)}),
+        (own_home & (u() < 0.9), "home_insurance", {"kind": "insurer"}),
+        (pop.has_car & (u() < 0.97), "car_insurance", {"kind": "insurer"}),
+        ((pop.status != "employed") & (u() < 0.75) | (u() < 0.2), "health_insurance",
+         {"kind": "insurer", "scale": size}),
+        (u() < 0.2, "life_provident_insurance", {"kind": "insurer"}),
+        ((pop.n_children > 0) & (u() < 0.5), "school_canteen",
+         {"kind": "public_body", "scale": pop.n_children.astype(np.float64), "sigma": 0.2}),
+        ((pop.status == "employed") & (pop.n_children > 0) & (pop.age < 42) & (u() < 0.25),
+         "childcare", {"kind": "service"}),
+        (~pop.has_car & (u() < 0.4), "public_transport", {"kind": "transport"}),
+        (u() < 0.18 + 0.15 * (pop.age < 40), "sport_clubs_gyms", {"kind": "gym", "churn": 0.3,
+                                                                  "uptake": 0.2}),
+        (u() < 0.06, "charity_donations", {"kind": "charity"}),
+        ((pop.status == "employed") & np.isin(pop.income_band, ["upper", "high"]) & (u() < 0.5),
+         "income_tax", {"kind": "public_body", "scale": pop.income / 3000.0}),
+        (np.isin(pop.housing, ["owner", "owner_mortgage"]) & (u() < 0.9), "property_housing_tax",
+         {"kind": "public_body", "cadence": "yearly"}),
+        (u() < 0.15, "consumer_loan", {"kind": "lender", "churn": 0.3, "uptake": 0.15,
+                                       "label_kind": "loan_repayment",
+                                       "transaction_type": "loan_repayment",
+                                       "code": "LDAS-CSLN-RPMT"}),
+        (pop.has_car & (u() < 0.12), "car_loan", {"kind": "lender", "churn": 0.2,
+                                                  "label_kind": "loan_repayment",
+                                                  "transaction_type": "loan_repayment",
+                                                  "code": "LDAS-CSLN-RPMT"}),
+        (pop.has_savings & (u() < 0.15), "life_insurance", {"kind": "investment"}),
+    ]
+    out: list[_Streams] = []
+    for mask, sub, kw in specs:
+        kind = str(kw.pop("kind"))
+        if not mask.any():
+            continue
+        try:
+            out.append(_curated_streams(rng, pop, mask, sub, kind=kind, **kw))  # type: ignore[arg-type]
+        except LookupError:
+            continue
+    # Tax on the tax office's schedule: income tax monthly on the 15th, property tax mid-October.
+    for s in out:
+        if s.subcategory in ("income_tax", "property_housing_tax"):
+            object.__setattr__(s, "dom", np.full(s.cust.size, 15))
+            object.__setattr__(s, "label_kind", "tax")
+    return out
+
+
+def _subscription_streams(rng: np.random.Generator, pop: Population) -> list[_Streams]:
+    count = rng.poisson(0.4 + 2.0 * pop.digital)
+    cust = np.repeat(np.arange(pop.size), count).astype(np.int64)
+    if cust.size == 0:
+        return []
+    streams = []
+    # Subscriptions are paid by card online, taken up and cancelled over the year.
+    idx = cust
+    m = _pick_curated(rng, "streaming_digital", idx.size, billing="card")
+    descriptors = m["descriptors"].str.split("|").list.first().to_numpy().astype(object)
+    streams.append(_Streams(
+        cust=idx, slot=np.zeros(idx.size, np.int64), kind="subscription",
+        label_kind="card_online", transaction_type="card_online", subcategory="streaming_digital",
+        amount=-m["amount_median"].cast(pl.Float64).to_numpy().round(2),
+        dom=rng.integers(1, 29, idx.size), cadence=m["cadence"].to_numpy().astype(str),
+        descriptor=descriptors,
+        merchant_id=m["merchant_id"].to_numpy(), mcc=m["mcc"].to_numpy(), churn=0.25,
+        uptake=0.25, code="PMNT-CCRD-POSD"))
+    return streams
+
+
+def _bank_fee_streams(rng: np.random.Generator, pop: Population) -> list[_Streams]:
+    cust = np.arange(pop.size, dtype=np.int64)
+    neobank = rng.random(pop.size) < 0.15
+    monthly = cust[~neobank]
+    fees = np.asarray(["FRAIS TENUE DE COMPTE", "COTIS. OFFRE ESSENTIEL", "COTISATION PACKAGE",
+                       "FORFAIT SERVICES BANCAIRES"])
+    out = [_named_streams(
+        monthly, kind="account_fee", label_kind="bank_fee", transaction_type="fee",
+        subcategory="account_fees", amount=-rng.choice([2.0, 3.5, 5.9, 8.2, 11.5], monthly.size),
+        dom=np.full(monthly.size, 3), descriptor=fees[rng.integers(0, fees.size, monthly.size)],
+        code="ACMT-MDOP-CHRG")]
+    cards = np.asarray(["COTISATION CARTE VISA CLASSIC", "COTISATION CARTE VISA PREMIER",
+                        "COTIS CARTE MASTERCARD", "COTISATION CARTE GOLD MC"])
+    which = rng.integers(0, cards.size, pop.size)
+    out.append(_Streams(
+        cust=cust, slot=np.zeros(cust.size, np.int64), kind="card_fee", label_kind="bank_fee",
+        transaction_type="fee", subcategory="card_fees",
+        amount=-np.asarray([45.0, 134.0, 48.0, 140.0])[which], dom=rng.integers(1, 29, cust.size),
+        cadence="yearly", descriptor=cards[which], code="ACMT-MDOP-CHRG"))
+    return out
+
+
+def _transfer_streams(rng: np.random.Generator, pop: Population) -> list[_Streams]:
+    n = pop.size
+    out: list[_Streams] = []
+    saver = np.flatnonzero(pop.has_savings & (rng.random(n) < 0.6)).astype(np.int64)
+    amount = np.round(np.clip(pop.income[saver] * rng.uniform(0.03, 0.15, saver.size), 20, 1500),
+                      -1)
+    out.append(_named_streams(
+        saver, kind="savings", label_kind="own_account_transfer",
+        transaction_type="own_account_transfer", subcategory="savings_transfer",
+        amount=-amount, dom=rng.integers(2, 12, saver.size),
+        descriptor=np.full(saver.size, "LIVRET A"), motif="EPARGNE", code="PMNT-ICDT-BOOK"))
+    payer = np.flatnonzero((pop.household == "single") & (pop.age > 30) & (pop.age < 60)
+                           & (rng.random(n) < 0.1)).astype(np.int64)
+    out.append(_person_streams(
+        payer, kind="child_support", label_kind="transfer_out", transaction_type="transfer_out",
+        subcategory="child_support", amount=-np.round(rng.uniform(120, 450, payer.size)),
+        dom=rng.integers(1, 10, payer.size), motif="PENSION ALIMENTAIRE {MONTH}"))
+    parent = np.flatnonzero((pop.n_children > 0) & (pop.age > 40) & (rng.random(n) < 0.3)
+                            ).astype(np.int64)
+    out.append(_person_streams(
+        parent, kind="pocket_money", label_kind="transfer_out", transaction_type="transfer_out",
+        subcategory="pocket_money", amount=-np.round(rng.uniform(15, 80, parent.size)),
+        dom=rng.integers(1, 28, parent.size), motif="ARGENT DE POCHE"))
+    return out
+
+
+_BUILDERS: tuple[Callable[[np.random.Generator, Population], list[_Streams]], ...] = (
+    _income_streams, _housing_streams, _bill_streams, _subscription_streams, _bank_fee_streams,
+    _transfer_streams)
+
+
+def recurring_streams(pop: Population, calendar: Calendar, rng: np.random.Generator,
+                      people: People, seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """All recurring payments of the block as events, and the streams table (ground truth)."""
+    batches = [b for build in _BUILDERS for b in build(rng, pop) if b.cust.size]
+    frames = [_stream_frame(b, pop, rng, people) for b in batches]
+    streams = pl.concat(frames, how="vertical_relaxed")
+    streams = streams.with_columns(
+        stream_id=pl.format("rs_{}_{}", pl.lit(seed), pl.col("cust_global"))
+        + pl.lit("_") + pl.int_range(pl.len()).over("cust_global").cast(pl.String))
+    events = _expand(streams, calendar, rng)
+    return events, streams
+
+
+def _stream_frame(b: _Streams, pop: Population, rng: np.random.Generator,
+                  people: People) -> pl.DataFrame:
+    k = b.cust.size
+    title = first = last = None
+    if b.person:
+        title, first, last = people.draw(rng, k)
+    iban_last4 = np.char.zfill(rng.integers(0, 10000, k).astype(str), 4)
+    counterparty_iban = np.where(b.transaction_type in ("transfer_in", "transfer_out"),
+                                 np.char.add("FR76****", iban_last4), None)
+    return pl.DataFrame({
+        "cust": b.cust,
+        "cust_global": pop.customer_idx[b.cust],
+        "account_idx": pop.customer_idx[b.cust] * 4 + ACCOUNT_SLOTS["current"],
+        "savings_idx": np.where(pop.has_savings[b.cust],
+                                pop.customer_idx[b.cust] * 4 + ACCOUNT_SLOTS["savings"], -1),
+        "kind": b.kind, "label_kind": b.label_kind, "transaction_type": b.transaction_type,
+        "subcategory": b.subcategory, "amount": b.amount.astype(np.float64),
+        "dom": b.dom.astype(np.int64), "cadence": b.cadence, "sigma": b.sigma,
+        "descriptor": strings(b.descriptor, k),
+        "merchant_id": strings(b.merchant_id, k),
+        "mcc": strings(b.mcc, k),
+        "creditor_id": strings(b.creditor_id, k),
+        "person_title": strings(title, k),
+        "person_first": strings(first, k),
+        "person_last": strings(last, k),
+        "motif": b.motif, "is_income": b.is_income, "shift": b.shift,
+        "churn": b.churn, "uptake": b.uptake, "code": b.code,
+        "mandate_id": np.char.add("++R", rng.integers(10**6, 10**7, k).astype(str)),
+        "loan_number": rng.integers(10**7, 10**9, k).astype(str),
+        "counterparty_iban": strings(counterparty_iban),
+        "card_last4": pop.card_last4[b.cust], "card_bin": pop.card_bin[b.cust],
+        "phase": rng.integers(0, 12, k),
+        "weekday": rng.integers(0, 5, k),
+    }, strict=False)
+
+
+def _expand(streams: pl.DataFrame, cal: Calendar, rng: np.random.Generator) -> pl.DataFrame:
+    """One event per stream occurrence within its active window."""
+    n_months = cal.n_months
+    s = streams
+    k = s.height
+    # Active window in months; churned streams stop, new ones start.
+    start_m = np.where(rng.random(k) < s["uptake"].to_numpy(), rng.integers(1, n_months + 1, k), 0)
+    end_m = np.where(rng.random(k) < s["churn"].to_numpy(),
+                     rng.integers(1, n_months + 1, k), n_months)
+    end_m = np.maximum(end_m, start_m + 1)
+    reps = np.full(k, n_months)
+    row = np.repeat(np.arange(k), reps)
+    month = np.tile(np.arange(n_months), k)
+    cadence = s["cadence"].to_numpy()[row]
+    phase = s["phase"].to_numpy()[row]
+    due = np.select([cadence == "monthly", cadence == "quarterly", cadence == "yearly"],
+                    [np.ones(row.size, bool), (month - phase) % 3 == 0,
+                     (month % 12) == (phase % 12)], default=True)
+    # Property tax falls in October; the yearly card fee on its own month.
+    sub = s["subcategory"].to_numpy()[row]
+    due = np.where(sub == "property_housing_tax", cal.month[cal.month_starts[month]] == 9, due)
+    active = (month >= start_m[row]) & (month < end_m[row])
+    missed = rng.random(row.size) < 0.008
+    keep = due & active & ~missed
+    row, month = row[keep], month[keep]
+    day = cal.day_of(month, s["dom"].to_numpy()[row])
+    shift = s["shift"].to_numpy()[row]
+    day = np.where(shift == "previous", cal.previous_business_day[day], cal.next_business_day[day])
+    duplicated = rng.random(row.size) < 0.003
+    row = np.concatenate([row, row[duplicated]])
+    day = np.concatenate([day, day[duplicated]])
+    month = np.concatenate([month, month[duplicated]])
+
+    base = s["amount"].to_numpy()[row]
+    sigma = s["sigma"].to_numpy()[row]
+    amount = np.round(base * np.exp(rng.normal(0.0, 1.0, row.size) * sigma), 2)
+    # Price rises: a merchant raises its price once, in a month of its own.
+    merchant = s["merchant_id"].to_numpy()[row].astype(str)
+    bucket = np.asarray(pl.Series(merchant).hash(seed=11).to_numpy() % 100, dtype=np.int64)
+    rises = (bucket < 30) & (s["kind"].to_numpy()[row] == "subscription")
+    change_month = bucket % max(n_months, 1)
+    amount = np.where(rises & (month >= change_month), np.round(amount - 1.0 - bucket % 3, 2),
+                      amount)
+    cal_month = cal.month[day]
+    year = cal.dates[day].astype("datetime64[Y]").astype(np.int64) + 1970
+    motif = s["motif"].to_numpy()[row].astype(object)
+    motif_s = strings(motif).alias("m")
+    motif_s = pl.DataFrame({"m": motif_s, "mo": np.asarray(MONTHS_FR)[cal_month],
+                            "y": year.astype(str)}).select(
+        pl.col("m").str.replace("{MONTH}", pl.col("mo"), literal=True)
+        .str.replace("{YEAR}", pl.col("y"), literal=True)).to_series()
+    own = s["label_kind"].to_numpy()[row] == "own_account_transfer"
+    g = s[row]
+    ref = rng.integers(10**9, 10**10, row.size).astype(str)
+    events = event_frame(
+        row.size, customer_idx=g["cust_global"], account_idx=g["account_idx"], day=day,
+        op_day=day, amount=amount, transaction_type=g["transaction_type"],
+        label_kind=g["label_kind"], descriptor=g["descriptor"],
+        person_title=g["person_title"], person_first=g["person_first"],
+        person_last=g["person_last"], motif=motif_s, reference=ref,
+        mandate_id=g["mandate_id"], creditor_id=g["creditor_id"], loan_number=g["loan_number"],
+        card_last4=g["card_last4"], card_bin=g["card_bin"],
+        merchant_id=g["merchant_id"], subcategory=g["subcategory"],
+        recurring_stream_id=g["stream_id"], is_income=g["is_income"], mcc=g["mcc"],
+        counterparty_iban=g["counterparty_iban"], bank_transaction_code=g["code"],
+    )
+    # Money moved to the savings account arrives there the same day.
+    mirror = events.filter(pl.Series(own) & (g["savings_idx"] >= 0)).with_columns(
+        account_idx=pl.Series(g["savings_idx"].to_numpy()[own & (g["savings_idx"].to_numpy()
+                                                                    >= 0)]),
+        amount=-pl.col("amount"), descriptor=pl.lit("COMPTE COURANT"))
+    return pl.concat([events, mirror])

@@ -1,0 +1,287 @@
+"""The merchant universe of a synthetic bank: brands, curated merchants, local businesses.
+
+Card spending draws from it by subcategory. Brands come from the name-suggestion-index,
+curated merchants from the project's own list, and local independents (most real card
+payments) are generated per town with plausible, often uninformative names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from ledgerlens.datasets._brands import load_brands
+from ledgerlens.datasets._event_frame import strings
+from ledgerlens.datasets._foreign import foreign_merchants
+from ledgerlens.datasets._mcc import typical_mcc
+from ledgerlens.datasets._vocab import generate_local_merchants, load_curated_merchants
+from ledgerlens.schema import MERCHANTS
+from ledgerlens.taxonomy import SUBCATEGORIES
+
+__all__ = ["SPEND_PROFILES", "MerchantUniverse", "build_universe", "descriptor_of"]
+
+# subcategory: (share of customers active, visits per month when active, ticket median EUR,
+#               ticket log-sigma, share of visits to local independents, seasonality,
+#               opening days Mon..Sun, favourite merchants, driver)
+# The driver scales the share of active customers: digital affinity, car, children, youth.
+_PROFILE_ROWS: tuple[tuple[str, float, float, float, float, float, str, str, int, str], ...] = (
+    ("supermarket", 0.97, 5.5, 42.0, 0.8, 0.08, "christmas", "1111110", 3, "none"),
+    ("convenience_store", 0.6, 3.0, 14.0, 0.6, 0.35, "flat", "1111111", 2, "none"),
+    ("bakery", 0.8, 6.0, 6.5, 0.5, 0.92, "flat", "0111111", 2, "none"),
+    ("butcher_fishmonger", 0.35, 1.5, 28.0, 0.6, 0.9, "christmas", "0111111", 1, "none"),
+    ("market_greengrocer", 0.3, 2.0, 18.0, 0.6, 0.95, "summer", "0111111", 1, "none"),
+    ("specialty_food", 0.35, 1.0, 30.0, 0.7, 0.6, "christmas", "0111111", 2, "none"),
+    ("restaurant", 0.75, 2.2, 38.0, 0.6, 0.75, "summer", "1111111", 3, "none"),
+    ("fast_food", 0.65, 2.5, 12.0, 0.5, 0.35, "flat", "1111111", 2, "young"),
+    ("cafe_bar", 0.6, 3.0, 7.0, 0.7, 0.85, "summer", "1111111", 2, "none"),
+    ("food_delivery", 0.45, 1.5, 28.0, 0.5, 0.0, "winter", "1111111", 2, "digital"),
+    ("canteen", 0.25, 8.0, 7.0, 0.3, 0.7, "flat", "1111100", 1, "employed"),
+    ("clothing_shoes", 0.75, 1.0, 55.0, 0.8, 0.25, "sales", "1111110", 3, "none"),
+    ("electronics", 0.4, 0.3, 120.0, 1.0, 0.1, "christmas", "1111110", 2, "none"),
+    ("department_store", 0.3, 0.4, 60.0, 0.8, 0.05, "christmas", "1111110", 1, "none"),
+    ("general_merchandise", 0.5, 0.8, 25.0, 0.7, 0.2, "christmas", "1111110", 2, "none"),
+    ("marketplace", 0.8, 1.5, 35.0, 0.9, 0.0, "christmas", "1111111", 2, "digital"),
+    ("books_media", 0.35, 0.5, 22.0, 0.6, 0.4, "christmas", "1111110", 2, "none"),
+    ("gifts_flowers", 0.3, 0.3, 35.0, 0.6, 0.85, "christmas", "1111111", 1, "none"),
+    ("tobacco_press", 0.35, 4.0, 10.0, 0.6, 0.9, "flat", "1111111", 1, "none"),
+    ("pets", 0.25, 0.8, 35.0, 0.7, 0.5, "flat", "1111110", 1, "none"),
+    ("jewellery_watches", 0.1, 0.2, 90.0, 0.9, 0.5, "christmas", "1111110", 1, "none"),
+    ("second_hand", 0.3, 0.5, 25.0, 0.8, 0.3, "flat", "1111111", 1, "digital"),
+    ("diy_home_improvement", 0.45, 0.7, 45.0, 0.9, 0.15, "summer", "1111110", 2, "none"),
+    ("garden", 0.2, 0.4, 40.0, 0.8, 0.4, "summer", "1111111", 1, "none"),
+    ("furniture_home_equipment", 0.3, 0.3, 90.0, 1.0, 0.1, "flat", "1111110", 2, "none"),
+    ("home_services", 0.1, 0.2, 110.0, 0.7, 0.9, "flat", "1111100", 1, "none"),
+    ("fuel", 0.95, 2.5, 55.0, 0.35, 0.1, "summer", "1111111", 2, "car"),
+    ("ev_charging", 0.05, 3.0, 15.0, 0.5, 0.1, "flat", "1111111", 1, "car"),
+    ("public_transport", 0.35, 2.0, 12.0, 0.7, 0.0, "flat", "1111111", 1, "no_car"),
+    ("taxi_ride_hailing", 0.25, 0.8, 22.0, 0.5, 0.2, "flat", "1111111", 2, "young"),
+    ("bike_scooter_sharing", 0.08, 2.0, 4.0, 0.5, 0.0, "summer", "1111111", 1, "young"),
+    ("parking", 0.45, 1.2, 6.0, 0.7, 0.3, "flat", "1111110", 2, "car"),
+    ("tolls", 0.45, 0.8, 12.0, 0.7, 0.0, "summer", "1111111", 2, "car"),
+    ("vehicle_maintenance", 0.45, 0.15, 180.0, 0.9, 0.6, "flat", "1111100", 1, "car"),
+    ("flights", 0.2, 0.08, 180.0, 0.7, 0.0, "summer", "1111111", 2, "none"),
+    ("trains_coaches", 0.35, 0.3, 55.0, 0.6, 0.0, "summer", "1111111", 1, "none"),
+    ("hotels", 0.2, 0.1, 160.0, 0.6, 0.2, "summer", "1111111", 2, "none"),
+    ("holiday_rentals", 0.12, 0.06, 450.0, 0.6, 0.1, "summer", "1111111", 1, "none"),
+    ("travel_agencies", 0.04, 0.05, 700.0, 0.6, 0.3, "summer", "1111110", 1, "none"),
+    ("pharmacy", 0.85, 1.5, 18.0, 0.8, 0.85, "winter", "1111110", 2, "none"),
+    ("doctor", 0.6, 0.35, 30.0, 0.3, 0.95, "winter", "1111100", 1, "none"),
+    ("dentist", 0.25, 0.15, 70.0, 0.8, 1.0, "flat", "1111100", 1, "none"),
+    ("optician", 0.12, 0.08, 180.0, 0.8, 0.5, "flat", "1111110", 1, "none"),
+    ("laboratory", 0.12, 0.1, 25.0, 0.6, 0.7, "flat", "1111110", 1, "none"),
+    ("paramedical", 0.15, 0.5, 35.0, 0.3, 1.0, "flat", "1111100", 1, "none"),
+    ("hairdresser", 0.6, 0.5, 32.0, 0.5, 0.8, "flat", "0111110", 1, "none"),
+    ("beauty_salon", 0.2, 0.4, 45.0, 0.6, 0.9, "flat", "0111110", 1, "none"),
+    ("cosmetics_perfume", 0.4, 0.5, 35.0, 0.7, 0.15, "christmas", "1111110", 2, "none"),
+    ("spa_wellness", 0.05, 0.2, 70.0, 0.5, 0.8, "flat", "1111111", 1, "none"),
+    ("cinema", 0.35, 0.6, 12.0, 0.5, 0.3, "winter", "1111111", 1, "none"),
+    ("concerts_shows", 0.15, 0.15, 55.0, 0.7, 0.3, "flat", "1111111", 2, "none"),
+    ("museums_culture", 0.15, 0.15, 25.0, 0.7, 0.4, "summer", "1111111", 2, "none"),
+    ("sport_equipment", 0.35, 0.3, 45.0, 0.9, 0.1, "back_to_school", "1111110", 1, "none"),
+    ("video_games", 0.15, 0.5, 25.0, 0.8, 0.0, "christmas", "1111111", 1, "young"),
+    ("hobbies", 0.15, 0.3, 30.0, 0.8, 0.5, "flat", "1111110", 1, "none"),
+    ("betting_lottery", 0.15, 2.0, 8.0, 0.8, 0.2, "flat", "1111111", 1, "none"),
+    ("nightlife", 0.12, 1.0, 35.0, 0.6, 0.9, "weekend", "0001111", 1, "young"),
+    ("toys", 0.6, 0.3, 35.0, 0.8, 0.3, "christmas", "1111110", 2, "children"),
+    ("children_activities", 0.3, 0.2, 80.0, 0.6, 0.9, "back_to_school", "1111110", 1, "children"),
+    ("post_courier", 0.3, 0.3, 9.0, 0.6, 0.0, "christmas", "1111110", 1, "none"),
+    ("laundry_tailoring", 0.12, 0.4, 18.0, 0.5, 0.95, "flat", "1111110", 1, "none"),
+    ("professional_services", 0.05, 0.1, 150.0, 0.8, 0.9, "flat", "1111100", 1, "none"),
+    ("charity_donations", 0.05, 0.1, 30.0, 0.6, 0.0, "christmas", "1111111", 1, "none"),
+)
+
+SPEND_PROFILES = pl.DataFrame(
+    _PROFILE_ROWS,
+    schema=["subcategory", "p_active", "visits_per_month", "ticket_median", "ticket_sigma",
+            "local_share", "seasonality", "opening_days", "favourites", "driver"],
+    orient="row",
+)
+
+#: Kinds of curated merchants that card holders pay by card in ordinary spending.
+_CARD_KINDS = ("online_retail", "food_delivery", "transport", "travel", "betting", "service",
+               "charity")
+
+
+def descriptor_of(names: pl.Expr) -> pl.Expr:
+    """Upper-case ASCII merchant descriptor from a display name, as acquirers write it."""
+    return (
+        names.str.normalize("NFKD")
+        .str.replace_all(r"\p{Mn}", "")
+        .str.to_uppercase()
+        .str.replace_all(r"[’'`]", " ")
+        .str.replace_all(r"[^A-Z0-9&*.\- ]", " ")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+        .str.slice(0, 22)
+        .str.strip_chars()
+    )
+
+
+@dataclass(frozen=True)
+class MerchantUniverse:
+    """Every merchant the bank's customers can meet, plus lookup structures for sampling.
+
+    ``merchants`` holds the canonical merchant columns plus generator-only columns
+    (``descriptor``, ``ticket_median``, ``ticket_sigma``, ``weight``, ``is_local``,
+    ``city``, ``channel``, ``seasonality``, ``opening_days``).
+    """
+
+    merchants: pl.DataFrame
+
+    def directory(self) -> pl.DataFrame:
+        """The canonical ``merchants`` table (what a merchant directory would hold)."""
+        return MERCHANTS.conform(self.merchants)
+
+
+#: The chains that take most of French card spending in their trade (market knowledge, not
+#: data): they get a large share of their subcategory, as in real statements.
+MAJOR_BRANDS = frozenset({
+    "CARREFOUR", "CARREFOUR MARKET", "CARREFOUR CITY", "CARREFOUR EXPRESS", "E LECLERC",
+    "INTERMARCHE", "INTERMARCHE SUPER", "AUCHAN", "LIDL", "SUPER U", "HYPER U", "U EXPRESS",
+    "CASINO", "MONOPRIX", "FRANPRIX", "ALDI", "NETTO", "PICARD", "BIOCOOP", "COCCINELLE",
+    "SPAR", "VIVAL", "MCDONALD S", "BURGER KING", "KFC", "QUICK", "SUBWAY", "STARBUCKS",
+    "PAUL", "BRIOCHE DOREE", "DOMINO S", "O TACOS", "BUFFALO GRILL", "COURTEPAILLE",
+    "HIPPOPOTAMUS", "TOTALENERGIES", "ESSO", "BP", "SHELL", "AVIA", "DECATHLON", "FNAC",
+    "DARTY", "BOULANGER", "LEROY MERLIN", "CASTORAMA", "BRICOMARCHE", "BRICO DEPOT", "IKEA",
+    "CONFORAMA", "BUT", "H&M", "ZARA", "KIABI", "JULES", "CELIO", "PRIMARK", "UNIQLO",
+    "ACTION", "GIFI", "LA FOIR FOUILLE", "SEPHORA", "NOCIBE", "MARIONNAUD", "YVES ROCHER",
+    "CULTURA", "MAXI ZOO", "JARDILAND", "TRUFFAUT", "KING JOUET", "LA GRANDE RECRE",
+    "KRYS", "AFFLELOU", "OPTIC 2000", "NORAUTO", "FEU VERT", "MIDAS", "SPEEDY", "PATHE",
+    "UGC", "CGR", "BASIC FIT", "LA POSTE", "RELAY", "NICOLAS", "GRAND FRAIS", "CHRONODRIVE",
+})
+
+
+def _brand_rows(rng: np.random.Generator) -> pl.DataFrame:
+    brands = load_brands().join(
+        SPEND_PROFILES.select("subcategory", "ticket_median", "ticket_sigma", "seasonality",
+                              "opening_days"),
+        on="subcategory", how="inner")
+    n = brands.height
+    # Brand reach follows a Zipf law within a subcategory: the big French chains first,
+    # then other brands present in France, then brands merely valid here.
+    name = descriptor_of(pl.col("name")).str.replace_all(r"[.\-]", " ")
+    major = name.str.replace_all(r"\s+", " ").is_in(sorted(MAJOR_BRANDS))
+    tier = pl.when(major).then(0.0).when(pl.col("scope") == "fr").then(1.0).otherwise(2.0)
+    brands = brands.with_columns(_tier=tier, _rank_key=tier + pl.Series(rng.random(n)))
+    brands = brands.with_columns(
+        weight=pl.col("_tier").replace_strict({0.0: 25.0, 1.0: 1.0, 2.0: 0.1},
+                                              return_dtype=pl.Float64)
+        / (pl.col("_rank_key").rank("ordinal").over("subcategory") ** 1.1),
+        ticket_median=pl.col("ticket_median") * pl.Series(rng.lognormal(0.0, 0.25, n)),
+    ).drop("_rank_key", "_tier")
+    return brands.select(
+        *MERCHANTS.names,
+        descriptor=descriptor_of(pl.col("name")),
+        ticket_median=pl.col("ticket_median"),
+        ticket_sigma=pl.col("ticket_sigma"),
+        weight=pl.col("weight"),
+        is_local=pl.lit(False),
+        city=pl.lit(None, dtype=pl.String),
+        channel=pl.lit("in_store"),
+        seasonality=pl.col("seasonality"),
+        opening_days=pl.col("opening_days"),
+    )
+
+
+def _curated_rows() -> pl.DataFrame:
+    cur = load_curated_merchants().filter(
+        pl.col("kind").is_in(_CARD_KINDS) & pl.col("billing").str.contains("card")).join(
+        SPEND_PROFILES.select("subcategory", "seasonality", "opening_days"),
+        on="subcategory", how="left")
+    online = pl.col("kind").is_in(["online_retail", "food_delivery", "travel", "betting",
+                                   "charity"])
+    return cur.select(
+        "merchant_id", "name",
+        brand_wikidata=pl.lit(None, dtype=pl.String),
+        website=pl.when(pl.col("website") == "").then(None).otherwise(pl.col("website")),
+        category=pl.col("subcategory").replace_strict(
+            {k: v.category for k, v in SUBCATEGORIES.items()}, return_dtype=pl.String),
+        subcategory=pl.col("subcategory"), mcc=pl.col("mcc"), country=pl.col("country"),
+        source=pl.lit("curated"),
+        descriptor=pl.col("descriptors").str.split("|").list.first(),
+        ticket_median=pl.col("amount_median").cast(pl.Float64),
+        ticket_sigma=pl.col("amount_sigma").cast(pl.Float64),
+        weight=pl.col("popularity").cast(pl.Float64) * 20.0,
+        is_local=pl.lit(False),
+        city=pl.lit(None, dtype=pl.String),
+        channel=pl.when(online).then(pl.lit("online")).otherwise(pl.lit("in_store")),
+        seasonality=pl.col("seasonality").fill_null("flat"),
+        opening_days=pl.col("opening_days").fill_null("1111111"),
+    )
+
+
+def _local_rows(n: int, seed: int) -> pl.DataFrame:
+    loc = generate_local_merchants(n, seed)
+    return loc.select(
+        "merchant_id", "name",
+        brand_wikidata=pl.lit(None, dtype=pl.String),
+        website=pl.lit(None, dtype=pl.String),
+        category="category", subcategory="subcategory", mcc="mcc",
+        country=pl.lit("FR"), source=pl.lit("local"),
+        descriptor="descriptor",
+        ticket_median=pl.col("ticket_median").cast(pl.Float64),
+        ticket_sigma=pl.col("ticket_sigma").cast(pl.Float64),
+        weight=pl.lit(1.0),
+        is_local=pl.lit(True),
+        city="city",
+        channel=pl.lit("in_store"),
+        seasonality="seasonality",
+        opening_days="opening_days",
+    )
+
+
+def _foreign_rows(seed: int) -> pl.DataFrame:
+    abroad = foreign_merchants(seed)
+    mcc = {s: typical_mcc(s) for s in abroad["subcategory"].unique().to_list()}
+    return abroad.select(
+        "merchant_id", "name",
+        brand_wikidata=pl.lit(None, dtype=pl.String),
+        website=pl.lit(None, dtype=pl.String),
+        category="category", subcategory="subcategory",
+        mcc=pl.col("subcategory").replace_strict(mcc, return_dtype=pl.String),
+        country="country", source=pl.lit("local"),
+        descriptor=descriptor_of(pl.col("name")),
+        ticket_median="ticket_median", ticket_sigma="ticket_sigma",
+        weight=pl.lit(1.0), is_local=pl.lit(False), city="city",
+        channel=pl.lit("abroad"), seasonality=pl.lit("summer"), opening_days=pl.lit("1111111"),
+    )
+
+
+#: Card terminals of small shops often belong to a payment intermediary, which then
+#: shows in the label before the shop's name.
+_TERMINALS = (("sumup", "SUMUP *", 0.45), ("zettle", "ZETTLE_*", 0.25), ("square", "SQ *", 0.15),
+              ("lyf_pay", "LYF*", 0.05), ("stripe", "STRIPE *", 0.10))
+
+
+def _with_intermediaries(merchants: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
+    n = merchants.height
+    names = np.asarray([t[0] for t in _TERMINALS])
+    prefixes = np.asarray([t[1] for t in _TERMINALS])
+    p = np.asarray([t[2] for t in _TERMINALS])
+    which = rng.choice(len(_TERMINALS), size=n, p=p / p.sum())
+    wrapped = merchants["is_local"].to_numpy() & (rng.random(n) < 0.15)
+    inter = strings(np.where(wrapped, names[which], None))
+    prefix = strings(np.where(wrapped, prefixes[which], ""))
+    return merchants.with_columns(
+        intermediary=inter,
+        descriptor=pl.concat_str([prefix, pl.col("descriptor")]).str.slice(0, 25),
+    )
+
+
+def build_universe(n_customers: int, seed: int) -> MerchantUniverse:
+    """All merchants of a bank of ``n_customers``: brands, curated, and generated locals.
+
+    Local independents scale with the bank (about 0.8 per customer, at least 400), so
+    that customers of one town share their bakeries and bars, as in real life.
+    """
+    rng = np.random.default_rng([seed, 7_001])
+    n_local = int(min(max(400, n_customers * 0.8), 80_000))
+    frames = [_brand_rows(rng), _curated_rows(), _local_rows(n_local, seed), _foreign_rows(seed)]
+    merchants = pl.concat(frames, how="vertical_relaxed").unique(
+        "merchant_id", keep="first", maintain_order=True)
+    merchants = merchants.filter(pl.col("subcategory").is_in(list(SUBCATEGORIES)))
+    merchants = _with_intermediaries(merchants, rng)
+    return MerchantUniverse(merchants.with_row_index("merchant_idx"))
+
