@@ -119,7 +119,7 @@ def test_ground_truth_checks_taxonomy_ids() -> None:
         "category": ["groceries"], "subcategory": ["not_a_subcategory"],
         "transaction_type": ["card_in_store"], "intermediary": [None],
         "recurring_stream_id": [None], "is_income": [False], "dialect": ["x"],
-        "pii_spans": [[]],
+        "pii_spans": [[]], "complement_pii_spans": [[]],
     }, schema=GROUND_TRUTH.polars_schema)
     [v] = validate(truth, GROUND_TRUTH).violations
     assert v.column == "subcategory"

@@ -22,7 +22,8 @@ def test_every_level_one_has_subcategories_with_both_names() -> None:
         subs = subcategories_of(category)
         assert subs, category
         for sub in subs:
-            assert SUBCATEGORIES[sub].name_en and SUBCATEGORIES[sub].name_fr
+            assert SUBCATEGORIES[sub].name_en
+            assert SUBCATEGORIES[sub].name_fr
 
 
 def test_unknown_ids_raise_with_the_id() -> None:

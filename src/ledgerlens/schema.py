@@ -48,18 +48,18 @@ SCHEMA_VERSION = "1.0.0"
 #: Money is exact: 18 digits, 2 after the point (amounts in minor units never lose a cent).
 AMOUNT_DTYPE = pl.Decimal(precision=18, scale=2)
 
-#: Active ISO 4217 alphabetic codes (plus XAU/XAG/XDR are deliberately absent: not account currencies).
+#: Active ISO 4217 alphabetic codes (metals and fund codes are not account currencies).
 ISO_4217: frozenset[str] = frozenset(
     """
-    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
-    BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD
-    FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY
-    KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP
-    MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR
-    RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT
-    TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR
-    ZMW ZWG
-    """.split()
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL
+    BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP
+    ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR
+    IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL
+    LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR
+    NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD
+    SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX
+    USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG
+    """.split()  # noqa: SIM905 - a block of codes reads better than a list
 )
 
 #: Transaction types, shared by the synthetic ground truth and the enrichment output.
@@ -171,7 +171,8 @@ TRANSACTIONS = TableSchema(
     description="One row per booked bank movement, as the bank sent it, normalised.",
     key=("tenant_id", "transaction_id"),
     columns=(
-        _c("tenant_id", pl.String, False, "The bank or programme the data belongs to.", pattern=_ID),
+        _c("tenant_id", pl.String, False, "The bank or programme the data belongs to.",
+           pattern=_ID),
         _c("transaction_id", pl.String, False,
            "Stable fingerprint of the movement: the same movement always gets the same id.",
            pattern=r"[0-9a-f]{32}"),
@@ -190,7 +191,8 @@ TRANSACTIONS = TableSchema(
         _c("mcc", pl.String, True, "ISO 18245 merchant category code.", pattern=r"[0-9]{4}"),
         _c("bank_transaction_code", pl.String, True,
            "Bank transaction code (ISO 20022 domain/family/sub-family or proprietary)."),
-        _c("source_format", pl.String, False, "Format the record arrived in (synthetic, csv, ofx, ...)."),
+        _c("source_format", pl.String, False,
+           "Format the record arrived in (synthetic, csv, ofx, ...)."),
         _c("source_file", pl.String, True, "File or request the record came from."),
         _c("ingested_at", pl.Datetime("us", "UTC"), False, "When ledgerlens ingested the record."),
     ),
@@ -209,7 +211,8 @@ MERCHANTS = TableSchema(
         _c("category", pl.String, False, "Level-1 category id.", allowed=frozenset(CATEGORIES)),
         _c("subcategory", pl.String, False, "Level-2 category id.",
            allowed=frozenset(SUBCATEGORIES)),
-        _c("mcc", pl.String, True, "Typical ISO 18245 merchant category code.", pattern=r"[0-9]{4}"),
+        _c("mcc", pl.String, True, "Typical ISO 18245 merchant category code.",
+           pattern=r"[0-9]{4}"),
         _c("country", pl.String, True, "ISO 3166-1 alpha-2 country.", pattern=_ISO_COUNTRY),
         _c("source", pl.String, False, "Where the entry comes from.",
            allowed=frozenset({"nsi", "curated", "local", "discovered", "manual"})),
@@ -332,7 +335,9 @@ def _rows_message(rows: list[int], count: int) -> str:
     return f"row{'s' if count > 1 else ''} {shown}{more}"
 
 
-def validate(table: pl.DataFrame | pl.LazyFrame | pa.Table, schema: TableSchema) -> ValidationReport:
+def validate(
+    table: pl.DataFrame | pl.LazyFrame | pa.Table, schema: TableSchema
+) -> ValidationReport:
     """Check ``table`` against ``schema``; never raises on bad data, returns every violation.
 
     Rules: required columns present, dtypes, nulls where not allowed, allowed values
@@ -359,8 +364,8 @@ def validate(table: pl.DataFrame | pl.LazyFrame | pa.Table, schema: TableSchema)
             continue
         actual = frame.schema[col.name]
         if not _dtype_matches(col.dtype, actual):
-            violations.append(Violation(schema.name, col.name, "wrong_dtype",
-                                        f"column {col.name!r} has dtype {actual}, expected {col.dtype}"))
+            message = f"column {col.name!r} has dtype {actual}, expected {col.dtype}"
+            violations.append(Violation(schema.name, col.name, "wrong_dtype", message))
             continue
         violations.extend(_check_values(frame, schema, col))
     if schema.key and all(k in frame.columns for k in schema.key):

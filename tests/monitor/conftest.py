@@ -130,6 +130,7 @@ def make_bank() -> Bank:
             "is_income": [r[9] for r in _ROWS],
             "dialect": [r[10] for r in _ROWS],
             "pii_spans": [[span] if r[4] == PII_LABEL else [] for r in _ROWS],
+            "complement_pii_spans": [[] for _ in _ROWS],
         },
         schema=GROUND_TRUTH.polars_schema,
     )

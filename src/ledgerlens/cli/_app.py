@@ -89,7 +89,8 @@ Customers = Annotated[int, typer.Option("--customers", "-n", min=1, max=10_000_0
                                         help="Number of customers.")]
 Months = Annotated[int, typer.Option("--months", "-m", min=1, max=120,
                                      help="Months of history.")]
-Seed = Annotated[int, typer.Option("--seed", "-s", min=0, help="Random seed (same seed, same bank).")]
+Seed = Annotated[int, typer.Option("--seed", "-s", min=0,
+                                   help="Random seed (same seed, same bank).")]
 Start = Annotated[str, typer.Option("--start", help="First day of the window (ISO date).")]
 Tenant = Annotated[str, typer.Option("--tenant", help="Tenant id written in every table.")]
 

@@ -97,11 +97,12 @@ class Calendar:
     def month_index(self) -> IntArray:
         """Months since the start month (0, 1, ...)."""
         m = self.dates.astype("datetime64[M]").astype(np.int64)
-        return (m - m[0]).astype(np.int64)
+        return np.asarray(m - m[0], dtype=np.int64)
 
     @cached_property
     def day_of_month(self) -> IntArray:
-        return (self.dates - self.dates.astype("datetime64[M]")).astype(np.int64) + 1
+        offset = (self.dates - self.dates.astype("datetime64[M]")).astype(np.int64)
+        return np.asarray(offset + 1, dtype=np.int64)
 
     @cached_property
     def is_holiday(self) -> BoolArray:
@@ -119,14 +120,14 @@ class Calendar:
         """For each day, the first business day on or after it (clipped to the window)."""
         idx = np.where(self.is_business_day, np.arange(self.n_days), self.n_days)
         nxt = np.minimum.accumulate(idx[::-1])[::-1]
-        return np.minimum(nxt, self.n_days - 1).astype(np.int64)
+        return np.asarray(np.minimum(nxt, self.n_days - 1), dtype=np.int64)
 
     @cached_property
     def previous_business_day(self) -> IntArray:
         """For each day, the last business day on or before it (clipped to the window)."""
         idx = np.where(self.is_business_day, np.arange(self.n_days), -1)
         prev = np.maximum.accumulate(idx)
-        return np.maximum(prev, 0).astype(np.int64)
+        return np.asarray(np.maximum(prev, 0), dtype=np.int64)
 
     @cached_property
     def month_starts(self) -> IntArray:

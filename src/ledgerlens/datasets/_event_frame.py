@@ -84,3 +84,9 @@ def strings(values: Any, n: int = 0) -> pl.Series:
     if isinstance(values, np.ndarray):
         values = values.tolist()
     return pl.Series(values, dtype=pl.String)
+
+
+def masked(keep: Any, values: Any) -> pl.Series:
+    """``values`` as a String series, null where ``keep`` is false (numpy's where with None)."""
+    frame = pl.DataFrame({"v": strings(values), "k": pl.Series(np.asarray(keep, dtype=bool))})
+    return frame.select(pl.when(pl.col("k")).then(pl.col("v"))).to_series()

@@ -8,7 +8,7 @@ import numpy.typing as npt
 import polars as pl
 
 from ledgerlens.datasets._calendar import Calendar
-from ledgerlens.datasets._event_frame import event_frame, strings
+from ledgerlens.datasets._event_frame import event_frame, masked, strings
 from ledgerlens.datasets._personas import ACCOUNT_SLOTS, Population
 from ledgerlens.datasets._recurring import People
 
@@ -183,8 +183,8 @@ def _p2p(pop: Population, cal: Calendar, rng: np.random.Generator, people: Peopl
     return event_frame(
         n, customer_idx=pop.customer_idx[cust], account_idx=pop.customer_idx[cust] * 4,
         day=day, op_day=day, amount=amount, transaction_type=ttype, label_kind=label_kind,
-        descriptor=strings(np.where(app, p2p_app, None)),
-        intermediary=strings(np.where(app, np.char.lower(p2p_app), None)),
+        descriptor=masked(app, p2p_app),
+        intermediary=masked(app, np.char.lower(p2p_app)),
         person_title=title, person_first=first, person_last=last,
         motif=pl.Series(motif).replace("", None),
         motif_pii_kind=pl.Series(pii_kind).replace("", None),

@@ -138,7 +138,8 @@ def draw_population(
     region = np.asarray(places["region"].to_numpy(), dtype=str)[place_idx]
 
     digital = np.clip(rng.beta(4, 2, n) * (1.25 - np.clip(age - 20, 0, 60) / 80.0), 0.02, 1.0)
-    has_car = rng.random(n) < np.where(np.char.startswith(city, "PARIS "), 0.35, 0.82) * np.where(age > 82, 0.4, 1)
+    in_paris = np.char.startswith(city, "PARIS ")
+    has_car = rng.random(n) < np.where(in_paris, 0.35, 0.82) * np.where(age > 82, 0.4, 1.0)
     travel = rng.gamma(1.2, 0.6, n) * np.where(income_band == "low", 0.4, 1.0) * np.where(
         income_band == "high", 2.0, 1.0)
     cash_affinity = np.clip(rng.lognormal(0.0, 0.6, n) * (0.5 + age / 60.0), 0.05, 6.0)

@@ -17,7 +17,7 @@ import numpy.typing as npt
 import polars as pl
 
 from ledgerlens.datasets._calendar import Calendar
-from ledgerlens.datasets._event_frame import event_frame, strings
+from ledgerlens.datasets._event_frame import event_frame, masked, strings
 from ledgerlens.datasets._personas import ACCOUNT_SLOTS, Population
 from ledgerlens.datasets._vocab import load_curated_merchants, load_first_names, load_last_names
 
@@ -114,41 +114,44 @@ def _curated_streams(rng: np.random.Generator, pop: Population, mask: BoolArray,
                      code: str = "PMNT-RDDT-ESDD") -> _Streams:
     cust = np.flatnonzero(mask).astype(np.int64)
     m = _pick_curated(rng, subcategory, cust.size, kinds)
+    factor = np.broadcast_to(np.asarray(scale, dtype=np.float64), (pop.size,))[cust]
     base = m["amount_median"].cast(pl.Float64).to_numpy() * rng.lognormal(
-        0.0, 0.25, cust.size) * (scale if np.isscalar(scale) else np.asarray(scale)[cust])
+        0.0, 0.25, cust.size) * factor
     descriptors = m["descriptors"].str.split("|")
     pick = (rng.random(cust.size) * descriptors.list.len().to_numpy()).astype(np.int64)
     descriptor = np.asarray([d[k] for d, k in zip(descriptors.to_list(), pick.tolist(),
                                                   strict=True)], dtype=object)
-    creditor = m["creditor_id"].fill_null("").to_numpy().astype(object)
+    creditor = m["creditor_id"].replace("", None)
     return _Streams(
         cust=cust, slot=np.zeros(cust.size, np.int64), kind=kind, label_kind=label_kind,
         transaction_type=transaction_type, subcategory=subcategory,
-        amount=-np.round(base, 2), dom=rng.integers(1, 29, cust.size),
+        amount=-np.round(base, 2).astype(np.float64), dom=rng.integers(1, 29, cust.size),
         cadence=cadence if cadence is not None else m["cadence"].to_numpy().astype(str),
         sigma=sigma, descriptor=descriptor, merchant_id=m["merchant_id"].to_numpy(),
-        mcc=m["mcc"].to_numpy(), creditor_id=np.where(creditor == "", None, creditor),
+        mcc=m["mcc"].to_numpy(), creditor_id=creditor.to_numpy(),
         churn=churn, uptake=uptake, code=code)
 
 
 def _named_streams(cust: IntArray, *, kind: str, label_kind: str, transaction_type: str,
-                   subcategory: str, amount: FloatArray, dom: IntArray, descriptor: StrArray,
+                   subcategory: str, amount: npt.ArrayLike, dom: IntArray, descriptor: StrArray,
                    is_income: bool = False, motif: str | None = None, shift: str = "next",
                    sigma: float = 0.0, code: str = "PMNT-ICDT-ESCT", cadence: str = "monthly",
                    churn: float = 0.0) -> _Streams:
     return _Streams(cust=cust, slot=np.zeros(cust.size, np.int64), kind=kind,
                     label_kind=label_kind, transaction_type=transaction_type,
-                    subcategory=subcategory, amount=amount, dom=dom, cadence=cadence,
+                    subcategory=subcategory, amount=np.asarray(amount, dtype=np.float64),
+                    dom=dom, cadence=cadence,
                     sigma=sigma, descriptor=descriptor, motif=motif, is_income=is_income,
                     shift=shift, code=code, churn=churn)
 
 
 def _person_streams(cust: IntArray, *, kind: str, label_kind: str, transaction_type: str,
-                    subcategory: str, amount: FloatArray, dom: IntArray, motif: str,
+                    subcategory: str, amount: npt.ArrayLike, dom: IntArray, motif: str,
                     cadence: str = "monthly", is_income: bool = False) -> _Streams:
     return _Streams(cust=cust, slot=np.zeros(cust.size, np.int64), kind=kind,
                     label_kind=label_kind, transaction_type=transaction_type,
-                    subcategory=subcategory, amount=amount, dom=dom, cadence=cadence,
+                    subcategory=subcategory, amount=np.asarray(amount, dtype=np.float64),
+                    dom=dom, cadence=cadence,
                     person=True, motif=motif, is_income=is_income, code="PMNT-ICDT-STDO")
 
 
@@ -243,7 +246,10 @@ def _housing_streams(rng: np.random.Generator, pop: Population) -> list[_Streams
 
 def _bill_streams(rng: np.random.Generator, pop: Population) -> list[_Streams]:
     n = pop.size
-    u = lambda: rng.random(n)  # noqa: E731 - a fresh uniform per decision reads best inline
+
+    def u() -> FloatArray:
+        return rng.random(n)
+
     own_home = pop.housing != "with_parents"
     family = pop.n_children > 0
     size = np.where(family, 1.0 + 0.2 * pop.n_children, np.where(pop.household == "couple",
@@ -394,8 +400,8 @@ def _stream_frame(b: _Streams, pop: Population, rng: np.random.Generator,
     if b.person:
         title, first, last = people.draw(rng, k)
     iban_last4 = np.char.zfill(rng.integers(0, 10000, k).astype(str), 4)
-    counterparty_iban = np.where(b.transaction_type in ("transfer_in", "transfer_out"),
-                                 np.char.add("FR76****", iban_last4), None)
+    is_transfer = b.transaction_type in ("transfer_in", "transfer_out")
+    counterparty_iban = masked(np.full(k, is_transfer), np.char.add("FR76****", iban_last4))
     return pl.DataFrame({
         "cust": b.cust,
         "cust_global": pop.customer_idx[b.cust],
@@ -416,7 +422,7 @@ def _stream_frame(b: _Streams, pop: Population, rng: np.random.Generator,
         "churn": b.churn, "uptake": b.uptake, "code": b.code,
         "mandate_id": np.char.add("++R", rng.integers(10**6, 10**7, k).astype(str)),
         "loan_number": rng.integers(10**7, 10**9, k).astype(str),
-        "counterparty_iban": strings(counterparty_iban),
+        "counterparty_iban": counterparty_iban,
         "card_last4": pop.card_last4[b.cust], "card_bin": pop.card_bin[b.cust],
         "phase": rng.integers(0, 12, k),
         "weekday": rng.integers(0, 5, k),

@@ -16,7 +16,7 @@ import numpy.typing as npt
 import polars as pl
 
 from ledgerlens.datasets._calendar import Calendar
-from ledgerlens.datasets._event_frame import event_frame, strings
+from ledgerlens.datasets._event_frame import event_frame, masked, strings
 from ledgerlens.datasets._foreign import COUNTRIES
 from ledgerlens.datasets._personas import ACCOUNT_SLOTS, Population
 from ledgerlens.datasets._universe import SPEND_PROFILES, MerchantUniverse
@@ -121,7 +121,7 @@ def _draw_days(
     width = float(cum[:, -1].max()) + 1.0
     flat = (cum[:, 1:] + np.arange(cum.shape[0])[:, None] * width).ravel()
     pos = np.searchsorted(flat, target + profile * width, side="right")
-    return np.clip(pos - profile * n_days, start, end - 1).astype(np.int64)
+    return np.asarray(np.clip(pos - profile * n_days, start, end - 1), dtype=np.int64)
 
 
 def card_spending(
@@ -279,7 +279,7 @@ def _card_events(
         rate = np.asarray([COUNTRIES[c][1] for c in m["country"].to_list()], dtype=np.float64)
         rate = np.round(rate * rng.normal(1.0, 0.01, n), 4)
         original_amount = np.where(currency != "EUR", np.round(amount_eur * rate, 2), np.nan)
-        original_currency = np.where(currency != "EUR", currency, None)
+        original_currency = masked(currency != "EUR", currency)
         fx_rate = np.where(currency != "EUR", rate, np.nan)
     minute = np.where(rng.random(n) < 0.5, rng.integers(7 * 60, 22 * 60, n), -1)
     events = event_frame(
@@ -287,7 +287,7 @@ def _card_events(
         operation_minute=pl.Series(minute).replace(-1, None),
         amount=-amount_eur,
         original_amount=pl.Series(original_amount).fill_nan(None) if abroad else None,
-        original_currency=strings(original_currency) if abroad else None,
+        original_currency=original_currency,
         fx_rate=pl.Series(fx_rate).fill_nan(None) if abroad else None,
         transaction_type=ttype, label_kind=ttype,
         descriptor=strings(descriptor), city=strings(city),

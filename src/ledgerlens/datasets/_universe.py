@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from ledgerlens.datasets._brands import load_brands
-from ledgerlens.datasets._event_frame import strings
+from ledgerlens.datasets._event_frame import masked, strings
 from ledgerlens.datasets._foreign import foreign_merchants
 from ledgerlens.datasets._mcc import typical_mcc
 from ledgerlens.datasets._vocab import generate_local_merchants, load_curated_merchants
@@ -262,7 +262,7 @@ def _with_intermediaries(merchants: pl.DataFrame, rng: np.random.Generator) -> p
     p = np.asarray([t[2] for t in _TERMINALS])
     which = rng.choice(len(_TERMINALS), size=n, p=p / p.sum())
     wrapped = merchants["is_local"].to_numpy() & (rng.random(n) < 0.15)
-    inter = strings(np.where(wrapped, names[which], None))
+    inter = masked(wrapped, names[which])
     prefix = strings(np.where(wrapped, prefixes[which], ""))
     return merchants.with_columns(
         intermediary=inter,
