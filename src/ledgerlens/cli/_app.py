@@ -184,7 +184,7 @@ def demo(
     config = SynthConfig(customers=customers, months=months, seed=seed)
     with _progress("main job: generating the bank") as progress:
         result = run_main_job(out, config, progress)
-    console.print(result.summary, markup=False, highlight=False)
+    console.print(result.summary, markup=False, highlight=False, soft_wrap=True)
     console.print(f"\nreport: {result.report_path}\nsummary: {result.summary_path}")
     if not result.ok:
         err_console.print("[bold red]error:[/] the generated bank failed schema validation")

@@ -23,7 +23,11 @@ from ledgerlens.datasets._events import deferred_card_totals, other_events, reim
 from ledgerlens.datasets._personas import Population, account_table, draw_population
 from ledgerlens.datasets._recurring import People, recurring_streams
 from ledgerlens.datasets._spending import SpendingModel, card_spending
-from ledgerlens.datasets._universe import MerchantUniverse, build_universe
+from ledgerlens.datasets._universe import (
+    MerchantUniverse,
+    build_universe,
+    identify_named_counterparties,
+)
 from ledgerlens.exceptions import ConfigurationError
 from ledgerlens.identity import transaction_fingerprints
 from ledgerlens.schema import (
@@ -141,6 +145,7 @@ class BankGenerator:
         events = pl.concat([spend, recurring, other_events(pop, cal, rng, self.people),
                             reimbursements(spend, cal, rng)])
         events = pl.concat([events, deferred_card_totals(events, cal)])
+        events = identify_named_counterparties(events)
         transactions, truth = self._canonical(events, accounts)
         customers = self._customers(pop)
         return SyntheticBank(

@@ -25,6 +25,8 @@ SEASONALITY_PROFILES: dict[str, tuple[float, ...]] = {
     "summer": (0.7, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5, 1.5, 1.0, 0.9, 0.8, 0.8),
     "winter": (1.3, 1.2, 1.1, 0.9, 0.8, 0.7, 0.7, 0.7, 0.8, 1.0, 1.2, 1.3),
     "christmas": (1.1, 0.8, 0.8, 0.8, 0.9, 0.9, 0.9, 0.8, 0.9, 1.0, 1.3, 2.2),
+    # Food shopping: a little more at year-end feasts and less in the August holidays.
+    "festive": (1.0, 0.95, 1.0, 1.0, 1.0, 1.0, 1.0, 0.9, 1.0, 1.0, 1.0, 1.25),
     "back_to_school": (1.2, 0.8, 0.8, 0.8, 0.8, 0.9, 1.0, 1.6, 1.8, 1.0, 0.9, 1.0),
     "weekend": (1.0,) * 12,
     # Clothing: January and summer sales (soldes), Christmas.

@@ -174,9 +174,11 @@ def _p2p(pop: Population, cal: Calendar, rng: np.random.Generator, people: Peopl
     value = np.full(n, "", dtype=object)
     for kind, make in (("phone", _phone), ("iban", _iban), ("national_id", _national_id)):
         rows = pii_kind == kind
-        value[rows] = make(rng, int(rows.sum()))
+        if rows.any():
+            value[rows] = make(rng, int(rows.sum()))
     rows = pii_kind == "email"
-    value[rows] = _email(first[rows].astype(str), last[rows].astype(str), rng)
+    if rows.any():
+        value[rows] = _email(first[rows].astype(str), last[rows].astype(str), rng)
     day = cal.next_business_day[_uniform_days(rng, n, cal)]
     day = np.where(instant, _uniform_days(rng, n, cal), day)
     p2p_app = _P2P_APPS[rng.integers(0, _P2P_APPS.size, n)]

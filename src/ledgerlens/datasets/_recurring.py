@@ -175,7 +175,7 @@ def _income_streams(rng: np.random.Generator, pop: Population) -> list[_Streams]
         ret, kind="pension", label_kind="pension", transaction_type="transfer_in",
         subcategory="pension", amount=np.round(pop.income[ret] * 0.62, 2),
         dom=np.full(ret.size, 9), descriptor=np.where(rng.random(ret.size) < 0.5, "CNAV",
-                                                      "CARSAT RETRAITE"),
+                                                      "CARSAT"),
         is_income=True, motif="RETRAITE {MONTH} {YEAR}"))
     out.append(_named_streams(
         ret, kind="pension", label_kind="pension", transaction_type="transfer_in",

@@ -56,7 +56,8 @@ class SpendingModel:
         subs = tuple(SPEND_PROFILES["subcategory"].to_list())
         sub_rank = {s: i for i, s in enumerate(subs)}
         home = m.filter(pl.col("country").is_null() | (pl.col("channel") != "abroad"))
-        brands = home.filter(~pl.col("is_local") & pl.col("subcategory").is_in(subs)).with_columns(
+        brands = home.filter(~pl.col("is_local") & pl.col("card_pool")
+                             & pl.col("subcategory").is_in(subs)).with_columns(
             rank=pl.col("subcategory").replace_strict(sub_rank, return_dtype=pl.Int64)
         ).sort("rank", "merchant_idx")
         brands = brands.with_columns(

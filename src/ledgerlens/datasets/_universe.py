@@ -27,18 +27,18 @@ __all__ = ["SPEND_PROFILES", "MerchantUniverse", "build_universe", "descriptor_o
 #               opening days Mon..Sun, favourite merchants, driver)
 # The driver scales the share of active customers: digital affinity, car, children, youth.
 _PROFILE_ROWS: tuple[tuple[str, float, float, float, float, float, str, str, int, str], ...] = (
-    ("supermarket", 0.97, 5.5, 42.0, 0.8, 0.08, "christmas", "1111110", 3, "none"),
-    ("convenience_store", 0.6, 3.0, 14.0, 0.6, 0.35, "flat", "1111111", 2, "none"),
+    ("supermarket", 0.97, 5.5, 42.0, 0.8, 0.15, "festive", "1111110", 3, "none"),
+    ("convenience_store", 0.6, 3.0, 14.0, 0.6, 0.6, "flat", "1111111", 2, "none"),
     ("bakery", 0.8, 6.0, 6.5, 0.5, 0.92, "flat", "0111111", 2, "none"),
-    ("butcher_fishmonger", 0.35, 1.5, 28.0, 0.6, 0.9, "christmas", "0111111", 1, "none"),
+    ("butcher_fishmonger", 0.35, 1.5, 28.0, 0.6, 0.9, "festive", "0111111", 1, "none"),
     ("market_greengrocer", 0.3, 2.0, 18.0, 0.6, 0.95, "summer", "0111111", 1, "none"),
-    ("specialty_food", 0.35, 1.0, 30.0, 0.7, 0.6, "christmas", "0111111", 2, "none"),
-    ("restaurant", 0.75, 2.2, 38.0, 0.6, 0.75, "summer", "1111111", 3, "none"),
-    ("fast_food", 0.65, 2.5, 12.0, 0.5, 0.35, "flat", "1111111", 2, "young"),
+    ("specialty_food", 0.35, 1.0, 30.0, 0.7, 0.6, "festive", "0111111", 2, "none"),
+    ("restaurant", 0.75, 2.2, 38.0, 0.6, 0.85, "summer", "1111111", 3, "none"),
+    ("fast_food", 0.65, 2.5, 12.0, 0.5, 0.5, "flat", "1111111", 2, "young"),
     ("cafe_bar", 0.6, 3.0, 7.0, 0.7, 0.85, "summer", "1111111", 2, "none"),
     ("food_delivery", 0.45, 1.5, 28.0, 0.5, 0.0, "winter", "1111111", 2, "digital"),
     ("canteen", 0.25, 8.0, 7.0, 0.3, 0.7, "flat", "1111100", 1, "employed"),
-    ("clothing_shoes", 0.75, 1.0, 55.0, 0.8, 0.25, "sales", "1111110", 3, "none"),
+    ("clothing_shoes", 0.75, 1.0, 55.0, 0.8, 0.35, "sales", "1111110", 3, "none"),
     ("electronics", 0.4, 0.3, 120.0, 1.0, 0.1, "christmas", "1111110", 2, "none"),
     ("department_store", 0.3, 0.4, 60.0, 0.8, 0.05, "christmas", "1111110", 1, "none"),
     ("general_merchandise", 0.5, 0.8, 25.0, 0.7, 0.2, "christmas", "1111110", 2, "none"),
@@ -182,12 +182,15 @@ def _brand_rows(rng: np.random.Generator) -> pl.DataFrame:
         channel=pl.lit("in_store"),
         seasonality=pl.col("seasonality"),
         opening_days=pl.col("opening_days"),
+        card_pool=pl.lit(True),
     )
 
 
 def _curated_rows() -> pl.DataFrame:
-    cur = load_curated_merchants().filter(
-        pl.col("kind").is_in(_CARD_KINDS) & pl.col("billing").str.contains("card")).join(
+    # Every curated merchant is in the directory; only card-paid ones are in the card pool
+    # (subscriptions, bills and public bodies come through recurring streams instead).
+    card_pool = pl.col("kind").is_in(_CARD_KINDS) & pl.col("billing").str.contains("card")
+    cur = load_curated_merchants().join(
         SPEND_PROFILES.select("subcategory", "seasonality", "opening_days"),
         on="subcategory", how="left")
     online = pl.col("kind").is_in(["online_retail", "food_delivery", "travel", "betting",
@@ -209,6 +212,7 @@ def _curated_rows() -> pl.DataFrame:
         channel=pl.when(online).then(pl.lit("online")).otherwise(pl.lit("in_store")),
         seasonality=pl.col("seasonality").fill_null("flat"),
         opening_days=pl.col("opening_days").fill_null("1111111"),
+        card_pool=card_pool,
     )
 
 
@@ -229,6 +233,7 @@ def _local_rows(n: int, seed: int) -> pl.DataFrame:
         channel=pl.lit("in_store"),
         seasonality="seasonality",
         opening_days="opening_days",
+        card_pool=pl.lit(True),
     )
 
 
@@ -246,6 +251,7 @@ def _foreign_rows(seed: int) -> pl.DataFrame:
         ticket_median="ticket_median", ticket_sigma="ticket_sigma",
         weight=pl.lit(1.0), is_local=pl.lit(False), city="city",
         channel=pl.lit("abroad"), seasonality=pl.lit("summer"), opening_days=pl.lit("1111111"),
+        card_pool=pl.lit(False),
     )
 
 
@@ -267,6 +273,30 @@ def _with_intermediaries(merchants: pl.DataFrame, rng: np.random.Generator) -> p
     return merchants.with_columns(
         intermediary=inter,
         descriptor=pl.concat_str([prefix, pl.col("descriptor")]).str.slice(0, 25),
+    )
+
+
+def identify_named_counterparties(events: pl.DataFrame) -> pl.DataFrame:
+    """Fill ``merchant_id`` of events whose descriptor spells a curated merchant.
+
+    Payers and payees named only by their label (CAF, CNAV, FRANCE TRAVAIL, CPAM) are
+    directory merchants too, so the ground truth names them; a spelling shared by two
+    merchants resolves to the one of the event's subcategory.
+    """
+    cur = load_curated_merchants().select(
+        "merchant_id", "subcategory",
+        descriptor=pl.concat_list(pl.col("descriptors").str.split("|"),
+                                  pl.col("name").str.to_uppercase()),
+    ).explode("descriptor")
+    exact = cur.unique(["descriptor", "subcategory"], keep="first", maintain_order=True).rename(
+        {"merchant_id": "_exact"})
+    loose = cur.unique("descriptor", keep="first", maintain_order=True).select(
+        "descriptor", _loose="merchant_id")
+    return (
+        events.join(exact, on=["descriptor", "subcategory"], how="left", maintain_order="left")
+        .join(loose, on="descriptor", how="left", maintain_order="left")
+        .with_columns(merchant_id=pl.coalesce("merchant_id", "_exact", "_loose"))
+        .drop("_exact", "_loose")
     )
 
 

@@ -1,0 +1,231 @@
+"""The synthetic bank: deterministic, valid against the schema, and plausible."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from ledgerlens.datasets import BANK_TABLES, SynthConfig, generate_bank, load_bank, write_bank
+from ledgerlens.datasets._dialects import DIALECTS
+from ledgerlens.exceptions import ConfigurationError
+from ledgerlens.schema import PII_KINDS, TABLES, validate
+
+CONFIG = SynthConfig(customers=160, months=12, seed=11, block_size=80)
+
+
+@pytest.fixture(scope="module")
+def bank():  # type: ignore[no-untyped-def]
+    return generate_bank(CONFIG)
+
+
+@pytest.fixture(scope="module")
+def joined(bank) -> pl.DataFrame:  # type: ignore[no-untyped-def]
+    merchants = bank.merchants.select("merchant_id", "source")
+    return bank.transactions.join(bank.ground_truth, on=["tenant_id", "transaction_id"]).join(
+        merchants, on="merchant_id", how="left")
+
+
+def _card(joined: pl.DataFrame) -> pl.DataFrame:
+    return joined.filter(pl.col("transaction_type").str.starts_with("card"))
+
+
+def test_same_seed_gives_the_same_bank() -> None:
+    config = SynthConfig(customers=30, months=2, seed=5, block_size=20)
+    a, b = generate_bank(config), generate_bank(config)
+    for name in BANK_TABLES:
+        assert a.table(name).equals(b.table(name)), name
+
+
+def test_another_seed_gives_another_bank() -> None:
+    a = generate_bank(SynthConfig(customers=30, months=2, seed=5))
+    b = generate_bank(SynthConfig(customers=30, months=2, seed=6))
+    assert not a.transactions.equals(b.transactions)
+
+
+def test_chunked_writing_gives_the_in_memory_bank(tmp_path: Path) -> None:
+    config = SynthConfig(customers=30, months=2, seed=5, block_size=10)
+    summary = write_bank(config, tmp_path)
+    scans = load_bank(tmp_path)
+    in_memory = generate_bank(config)
+    assert len(list((tmp_path / "transactions").glob("part-*.parquet"))) == 3
+    for name in BANK_TABLES:
+        written = scans[name].collect()
+        assert written.equals(in_memory.table(name)), name
+        assert summary.rows[name] == written.height
+
+
+def test_rejects_bad_configuration_with_the_field_name() -> None:
+    with pytest.raises(ConfigurationError, match="customers must be at least 1, got 0"):
+        SynthConfig(customers=0)
+    with pytest.raises(ConfigurationError, match="months must be between 1 and 120"):
+        SynthConfig(months=0)
+
+
+def test_every_canonical_table_validates(bank) -> None:  # type: ignore[no-untyped-def]
+    for name in ("transactions", "ground_truth", "merchants", "customers", "accounts"):
+        report = validate(bank.table(name), TABLES[name])
+        assert report.ok, report.summary()
+
+
+def test_ground_truth_covers_every_transaction(bank) -> None:  # type: ignore[no-untyped-def]
+    assert bank.ground_truth.height == bank.transactions.height
+    assert bank.ground_truth["transaction_id"].equals(bank.transactions["transaction_id"])
+
+
+def test_customers_average_forty_to_sixty_movements_a_month(bank) -> None:  # type: ignore[no-untyped-def]
+    per_month = bank.transactions.height / CONFIG.customers / CONFIG.months
+    assert 35 <= per_month <= 65
+
+
+def test_every_level_one_category_occurs(joined: pl.DataFrame) -> None:
+    seen = set(joined["category"].unique())
+    assert seen >= {"income", "transfers", "savings_investments", "housing", "utilities",
+                    "groceries", "food_and_drink", "shopping", "transport", "travel", "health",
+                    "personal_care", "leisure", "insurance", "bank_fees", "loans", "taxes",
+                    "cash", "other"}
+
+
+def test_card_spending_shares_are_plausible(joined: pl.DataFrame) -> None:
+    card = _card(joined)
+    share = card.group_by("category").len().with_columns(p=pl.col("len") / pl.col("len").sum())
+    p = dict(zip(share["category"], share["p"], strict=True))
+    assert 0.25 <= p["groceries"] <= 0.50
+    assert 0.10 <= p["food_and_drink"] <= 0.30
+    assert 0.05 <= p["shopping"] <= 0.20
+
+
+def test_local_independents_take_a_large_share_of_card_payments(joined: pl.DataFrame) -> None:
+    card = _card(joined)
+    local = card.filter(pl.col("source") == "local").height / card.height
+    assert local >= 0.35
+
+
+def test_income_is_mostly_salaries_and_pensions(joined: pl.DataFrame) -> None:
+    income = joined.filter(pl.col("is_income"))
+    assert (income["amount"] > 0).all()
+    by_sub = income.group_by("subcategory").agg(pl.col("amount").sum())
+    main = by_sub.filter(pl.col("subcategory").is_in(["salary", "pension"]))["amount"].sum()
+    assert main / income["amount"].sum() > 0.7
+
+
+def test_salaries_arrive_once_a_month_near_the_end(joined: pl.DataFrame) -> None:
+    salary = joined.filter(pl.col("subcategory") == "salary").sort("booking_date")
+    gaps = salary.group_by("recurring_stream_id").agg(
+        pl.col("booking_date").diff().dt.total_days().drop_nulls().alias("gap")).explode("gap")
+    assert 27 <= gaps["gap"].median() <= 33  # type: ignore[operator]
+    assert (salary["booking_date"].dt.day() >= 20).mean() > 0.95  # type: ignore[operator]
+
+
+def test_recurring_transactions_belong_to_known_streams(bank, joined) -> None:  # type: ignore[no-untyped-def]
+    ids = set(joined["recurring_stream_id"].drop_nulls().unique())
+    assert ids <= set(bank.recurring_streams["stream_id"])
+    share = joined["recurring_stream_id"].is_not_null().mean()
+    assert 0.08 <= share <= 0.45  # type: ignore[operator]
+
+
+def test_labels_respect_each_dialect_length(joined: pl.DataFrame) -> None:
+    for dialect in DIALECTS:
+        if dialect.max_len is None:
+            continue
+        labels = joined.filter(pl.col("dialect") == dialect.id)["raw_label"]
+        assert labels.len() > 0, dialect.id
+        assert labels.str.len_chars().max() <= dialect.max_len, dialect.id  # type: ignore[operator]
+
+
+def test_labels_are_never_empty_and_untouched_by_padding(joined: pl.DataFrame) -> None:
+    labels = joined["raw_label"]
+    assert labels.null_count() == 0
+    assert (labels.str.len_chars() > 0).all()
+    assert not labels.str.ends_with(" ").any()
+
+
+_PII_PATTERNS = {
+    "email": re.compile(r"[A-Za-z0-9._-]+@[A-Za-z0-9-]+\.[A-Za-z]{2,}"),
+    "iban": re.compile(r"\bFR\d{2}\d{10,23}\b"),
+    "phone": re.compile(r"(?:\+33|\b0)[67](?: ?\d{2}){4}\b"),
+}
+
+
+def _spans(row: dict[str, object], column: str) -> list[tuple[int, int, str]]:
+    return [(s["start"], s["end"], s["kind"]) for s in row[column]]  # type: ignore[attr-defined, index]
+
+
+def test_pii_spans_are_exact_and_cover_the_personal_data_in_labels(joined: pl.DataFrame) -> None:
+    rows = joined.filter((pl.col("pii_spans").list.len() > 0)
+                         | pl.col("raw_label").str.contains(r"@|\d{8}"))
+    assert rows.height > 50
+    for row in rows.select("raw_label", "pii_spans").iter_rows(named=True):
+        label = row["raw_label"]
+        spans = _spans(row, "pii_spans")
+        for start, end, kind in spans:
+            assert 0 <= start < end <= len(label)
+            assert kind in PII_KINDS
+            assert label[start:end].strip() == label[start:end]
+        for kind, pattern in _PII_PATTERNS.items():
+            for match in pattern.finditer(label):
+                covered = any(s <= match.start() and match.end() <= e and k == kind
+                              for s, e, k in spans)
+                assert covered, (kind, match.group(), label, spans)
+
+
+def test_transfers_to_people_carry_a_name_span(joined: pl.DataFrame) -> None:
+    p2p = joined.filter(pl.col("subcategory").is_in(["p2p_transfer", "child_support",
+                                                     "pocket_money"]))
+    named = p2p.filter(
+        pl.col("pii_spans").list.eval(pl.element().struct.field("kind") == "name").list.any()
+        | pl.col("complement_pii_spans").list.eval(
+            pl.element().struct.field("kind") == "name").list.any())
+    assert named.height / p2p.height > 0.9
+
+
+def test_refunds_are_credits_that_keep_the_category(joined: pl.DataFrame) -> None:
+    refunds = joined.filter(pl.col("transaction_type") == "refund")
+    assert refunds.height > 0
+    assert (refunds["amount"] > 0).all()
+    assert set(refunds["category"].unique()) <= {"shopping", "leisure", "housing"}
+
+
+def test_real_duplicates_keep_distinct_ids(bank) -> None:  # type: ignore[no-untyped-def]
+    tx = bank.transactions
+    dup = tx.filter(pl.struct("account_id", "booking_date", "amount", "raw_label")
+                    .is_duplicated())
+    assert dup.height > 0
+    assert tx["transaction_id"].n_unique() == tx.height
+
+
+def test_card_payments_abroad_come_with_a_foreign_fee(joined: pl.DataFrame) -> None:
+    abroad = joined.filter(pl.col("transaction_type") == "card_abroad")
+    fees = joined.filter(pl.col("subcategory") == "foreign_fees")
+    assert abroad.height > 0
+    assert 0 < fees.height < abroad.height
+
+
+def test_toys_sell_most_in_december(joined: pl.DataFrame) -> None:
+    toys = joined.filter(pl.col("subcategory") == "toys")
+    december = toys.filter(pl.col("booking_date").dt.month() == 12).height
+    assert december > 1.5 * toys.height / 12
+
+
+def test_customers_lapse_from_merchants_they_used_to_visit(joined: pl.DataFrame) -> None:
+    card = _card(joined).filter(pl.col("merchant_id").is_not_null())
+    month = pl.col("booking_date").dt.month()
+    per_pair = card.group_by("customer_id", "merchant_id").agg(
+        early=(month <= 6).sum(), late=(month >= 10).sum())
+    regulars = per_pair.filter(pl.col("early") >= 4)
+    lapsed = regulars.filter(pl.col("late") == 0).height / regulars.height
+    assert 0.03 <= lapsed <= 0.5
+
+
+def test_ids_are_pseudonymous(bank) -> None:  # type: ignore[no-untyped-def]
+    assert bank.customers["customer_id"].str.contains(r"^cus_[0-9a-f]{16}$").all()
+    assert bank.accounts["account_id"].str.contains(r"^acc_[0-9a-f]{16}$").all()
+
+
+def test_some_customers_bank_with_two_dialects(bank) -> None:  # type: ignore[no-untyped-def]
+    personas = bank.personas
+    two = personas["second_dialect"].is_not_null().mean()
+    assert 0.03 < two < 0.3  # type: ignore[operator]
+    assert personas["dialect"].n_unique() >= 8
