@@ -20,8 +20,9 @@ import polars as pl
 from ledgerlens.datasets._calendar import Calendar
 from ledgerlens.datasets._dialects import render_labels
 from ledgerlens.datasets._events import deferred_card_totals, other_events, reimbursements
+from ledgerlens.datasets._people import People
 from ledgerlens.datasets._personas import Population, account_table, draw_population
-from ledgerlens.datasets._recurring import People, recurring_streams
+from ledgerlens.datasets._recurring import recurring_streams
 from ledgerlens.datasets._spending import SpendingModel, card_spending
 from ledgerlens.datasets._universe import (
     MerchantUniverse,

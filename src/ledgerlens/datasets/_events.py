@@ -9,8 +9,8 @@ import polars as pl
 
 from ledgerlens.datasets._calendar import Calendar
 from ledgerlens.datasets._event_frame import event_frame, masked, strings
+from ledgerlens.datasets._people import People
 from ledgerlens.datasets._personas import ACCOUNT_SLOTS, Population
-from ledgerlens.datasets._recurring import People
 
 __all__ = ["deferred_card_totals", "other_events", "reimbursements"]
 

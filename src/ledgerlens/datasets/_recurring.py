@@ -17,19 +17,18 @@ import numpy.typing as npt
 import polars as pl
 
 from ledgerlens.datasets._calendar import Calendar
-from ledgerlens.datasets._event_frame import event_frame, masked, strings
+from ledgerlens.datasets._event_frame import masked, strings
+from ledgerlens.datasets._occurrences import expand_streams
+from ledgerlens.datasets._people import People
 from ledgerlens.datasets._personas import ACCOUNT_SLOTS, Population
-from ledgerlens.datasets._vocab import load_curated_merchants, load_first_names, load_last_names
+from ledgerlens.datasets._vocab import load_curated_merchants
 
-__all__ = ["MONTHS_FR", "People", "recurring_streams"]
+__all__ = ["recurring_streams"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 StrArray = npt.NDArray[np.str_]
-
-MONTHS_FR = ("JANVIER", "FEVRIER", "MARS", "AVRIL", "MAI", "JUIN", "JUILLET", "AOUT",
-             "SEPTEMBRE", "OCTOBRE", "NOVEMBRE", "DECEMBRE")
 
 _EMPLOYER_SUFFIXES = ("SAS", "SARL", "SA", "ET ASSOCIES", "CONSEIL", "INDUSTRIES", "TRANSPORTS",
                       "BTP", "LOGISTIQUE", "INFORMATIQUE", "DISTRIBUTION", "SERVICES")
@@ -39,29 +38,6 @@ _SOCIAL_LANDLORDS = ("PARIS HABITAT", "ICF HABITAT", "IMMOBILIERE 3F", "LOGIREP"
                      "CDC HABITAT", "OPH", "HABITAT 76", "ACTION LOGEMENT", "ERILIA")
 _AGENCIES = ("FONCIA", "NEXITY LAMY", "CENTURY 21", "ORPI GESTION", "LAFORET", "CITYA",
              "SQUARE HABITAT", "IMMO DE FRANCE")
-
-
-class People:
-    """Random French people for counterparties: names with their weights, vectorized."""
-
-    def __init__(self) -> None:
-        first = load_first_names()
-        last = load_last_names()
-        self.first = np.asarray(first["first_name"].to_list(), dtype=object)
-        self.sex = np.asarray(first["sex"].to_list(), dtype=object)
-        fw = first["weight"].cast(pl.Float64).to_numpy()
-        self.first_p = fw / fw.sum()
-        self.last = np.asarray(last["last_name"].to_list(), dtype=object)
-        lw = last["weight"].cast(pl.Float64).to_numpy()
-        self.last_p = lw / lw.sum()
-
-    def draw(self, rng: np.random.Generator, n: int) -> tuple[StrArray, StrArray, StrArray]:
-        """Titles (M/MME/MLLE), first names and last names of ``n`` people."""
-        i = rng.choice(self.first.size, size=n, p=self.first_p)
-        j = rng.choice(self.last.size, size=n, p=self.last_p)
-        female = self.sex[i] == "F"
-        title = np.where(female, np.where(rng.random(n) < 0.1, "MLLE", "MME"), "M")
-        return title, self.first[i], self.last[j]
 
 
 @dataclass(frozen=True)
@@ -389,7 +365,7 @@ def recurring_streams(pop: Population, calendar: Calendar, rng: np.random.Genera
     streams = streams.with_columns(
         stream_id=pl.format("rs_{}_{}", pl.lit(seed), pl.col("cust_global"))
         + pl.lit("_") + pl.int_range(pl.len()).over("cust_global").cast(pl.String))
-    events = _expand(streams, calendar, rng)
+    events = expand_streams(streams, calendar, rng)
     return events, streams
 
 
@@ -427,77 +403,3 @@ def _stream_frame(b: _Streams, pop: Population, rng: np.random.Generator,
         "phase": rng.integers(0, 12, k),
         "weekday": rng.integers(0, 5, k),
     }, strict=False)
-
-
-def _expand(streams: pl.DataFrame, cal: Calendar, rng: np.random.Generator) -> pl.DataFrame:
-    """One event per stream occurrence within its active window."""
-    n_months = cal.n_months
-    s = streams
-    k = s.height
-    # Active window in months; churned streams stop, new ones start.
-    start_m = np.where(rng.random(k) < s["uptake"].to_numpy(), rng.integers(1, n_months + 1, k), 0)
-    end_m = np.where(rng.random(k) < s["churn"].to_numpy(),
-                     rng.integers(1, n_months + 1, k), n_months)
-    end_m = np.maximum(end_m, start_m + 1)
-    reps = np.full(k, n_months)
-    row = np.repeat(np.arange(k), reps)
-    month = np.tile(np.arange(n_months), k)
-    cadence = s["cadence"].to_numpy()[row]
-    phase = s["phase"].to_numpy()[row]
-    due = np.select([cadence == "monthly", cadence == "quarterly", cadence == "yearly"],
-                    [np.ones(row.size, bool), (month - phase) % 3 == 0,
-                     (month % 12) == (phase % 12)], default=True)
-    # Property tax falls in October; the yearly card fee on its own month.
-    sub = s["subcategory"].to_numpy()[row]
-    due = np.where(sub == "property_housing_tax", cal.month[cal.month_starts[month]] == 9, due)
-    active = (month >= start_m[row]) & (month < end_m[row])
-    missed = rng.random(row.size) < 0.008
-    keep = due & active & ~missed
-    row, month = row[keep], month[keep]
-    day = cal.day_of(month, s["dom"].to_numpy()[row])
-    shift = s["shift"].to_numpy()[row]
-    day = np.where(shift == "previous", cal.previous_business_day[day], cal.next_business_day[day])
-    duplicated = rng.random(row.size) < 0.003
-    row = np.concatenate([row, row[duplicated]])
-    day = np.concatenate([day, day[duplicated]])
-    month = np.concatenate([month, month[duplicated]])
-
-    base = s["amount"].to_numpy()[row]
-    sigma = s["sigma"].to_numpy()[row]
-    amount = np.round(base * np.exp(rng.normal(0.0, 1.0, row.size) * sigma), 2)
-    # Price rises: a merchant raises its price once, in a month of its own.
-    merchant = s["merchant_id"].to_numpy()[row].astype(str)
-    bucket = np.asarray(pl.Series(merchant).hash(seed=11).to_numpy() % 100, dtype=np.int64)
-    rises = (bucket < 30) & (s["kind"].to_numpy()[row] == "subscription")
-    change_month = bucket % max(n_months, 1)
-    amount = np.where(rises & (month >= change_month), np.round(amount - 1.0 - bucket % 3, 2),
-                      amount)
-    cal_month = cal.month[day]
-    year = cal.dates[day].astype("datetime64[Y]").astype(np.int64) + 1970
-    motif = s["motif"].to_numpy()[row].astype(object)
-    motif_s = strings(motif).alias("m")
-    motif_s = pl.DataFrame({"m": motif_s, "mo": np.asarray(MONTHS_FR)[cal_month],
-                            "y": year.astype(str)}).select(
-        pl.col("m").str.replace("{MONTH}", pl.col("mo"), literal=True)
-        .str.replace("{YEAR}", pl.col("y"), literal=True)).to_series()
-    own = s["label_kind"].to_numpy()[row] == "own_account_transfer"
-    g = s[row]
-    ref = rng.integers(10**9, 10**10, row.size).astype(str)
-    events = event_frame(
-        row.size, customer_idx=g["cust_global"], account_idx=g["account_idx"], day=day,
-        op_day=day, amount=amount, transaction_type=g["transaction_type"],
-        label_kind=g["label_kind"], descriptor=g["descriptor"],
-        person_title=g["person_title"], person_first=g["person_first"],
-        person_last=g["person_last"], motif=motif_s, reference=ref,
-        mandate_id=g["mandate_id"], creditor_id=g["creditor_id"], loan_number=g["loan_number"],
-        card_last4=g["card_last4"], card_bin=g["card_bin"],
-        merchant_id=g["merchant_id"], subcategory=g["subcategory"],
-        recurring_stream_id=g["stream_id"], is_income=g["is_income"], mcc=g["mcc"],
-        counterparty_iban=g["counterparty_iban"], bank_transaction_code=g["code"],
-    )
-    # Money moved to the savings account arrives there the same day.
-    mirror = events.filter(pl.Series(own) & (g["savings_idx"] >= 0)).with_columns(
-        account_idx=pl.Series(g["savings_idx"].to_numpy()[own & (g["savings_idx"].to_numpy()
-                                                                    >= 0)]),
-        amount=-pl.col("amount"), descriptor=pl.lit("COMPTE COURANT"))
-    return pl.concat([events, mirror])
