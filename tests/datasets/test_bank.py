@@ -229,3 +229,23 @@ def test_some_customers_bank_with_two_dialects(bank) -> None:  # type: ignore[no
     two = personas["second_dialect"].is_not_null().mean()
     assert 0.03 < two < 0.3  # type: ignore[operator]
     assert personas["dialect"].n_unique() >= 8
+
+
+_INTERMEDIARY_MARKS = {"paypal": "PAYPAL", "sumup": "SUMUP", "zettle": "ZETTLE", "square": "SQ *",
+                       "stripe": "STRIPE", "lyf_pay": "LYF", "apple_pay": "APPLE PAY",
+                       "google_pay": "GOOGLE PAY", "google": "GOOGLE", "lydia": "LYDIA",
+                       "wero": "WERO", "paylib": "PAYLIB"}
+
+
+def test_intermediaries_show_in_the_label_they_wrap(joined: pl.DataFrame) -> None:
+    rows = joined.filter(pl.col("intermediary").is_not_null())
+    seen = set(rows["intermediary"].unique())
+    assert seen >= {"paypal", "sumup", "zettle", "lydia"}
+    assert seen <= set(_INTERMEDIARY_MARKS)
+    text = pl.concat_str([pl.col("raw_label"), pl.col("label_complement")], separator=" ",
+                         ignore_nulls=True).str.to_uppercase()
+    mark = pl.col("intermediary").replace_strict(_INTERMEDIARY_MARKS)
+    shown = rows.select(text.str.contains(mark, literal=True).mean()).item()
+    assert shown > 0.9
+    wrapped = rows.filter(pl.col("merchant_id").is_not_null())
+    assert wrapped.height / rows.height > 0.5

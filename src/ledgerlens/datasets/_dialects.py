@@ -174,7 +174,7 @@ DIALECTS: tuple[Dialect, ...] = (
         0.20, 50, two_lines=True, complement_len=50, name_style="title_last_first",
         templates={
             "card_in_store": "PAIEMENT PAR CARTE {card} {merchant}[ {city}] {date}",
-            "card_contactless": "PAIEMENT {pick:SANS CONTACT;MOBILE} {card} {merchant}"
+            "card_contactless": "PAIEMENT SANS CONTACT {card} {merchant}"
                                 "[ {city}] {date}",
             "card_abroad": "PAIEMENT PAR CARTE {card} {merchant}[ {city}] {date}"
                            "|[{country} ][{orig} {cur} 1 EURO = {fx} {cur}]",
@@ -269,7 +269,7 @@ DIALECTS: tuple[Dialect, ...] = (
         0.04, None, card_ref_style="cbstar", date_style="dd/mm/yy", name_style="first_last",
         templates={
             "card_in_store": "CARTE {date} {merchant}[ {city}] {card}",
-            "card_contactless": "{pick:CARTE;APPLE PAY;GOOGLE PAY} {date} {merchant}"
+            "card_contactless": "CARTE {date} {merchant}"
                                 "[ {city}] {card}",
             "card_abroad": "CARTE {date} {merchant}[ {city}][ {orig} {cur} 1 EURO = {fx}"
                            " {cur}] {card}",
@@ -301,7 +301,7 @@ DIALECTS: tuple[Dialect, ...] = (
         0.01, 40, date_style="dd/mm", name_style="title_last_first",
         templates={
             "card_in_store": "PAIEMENT CB {merchant}[ {city}] LE {date}[ A {time}]",
-            "card_contactless": "{pick:APPLE PAY;PAIEMENT MOBILE} {merchant}[ {city}]"
+            "card_contactless": "PAIEMENT SANS CONTACT {merchant}[ {city}]"
                                 " LE {date}",
             "card_abroad": "PAIEMENT CB {merchant}[ {country}] LE {date}[ {orig} {cur}]",
             "fx_fee": "FRAIS PAIEMENT HORS ZONE EURO",

@@ -8,7 +8,10 @@ subscriber of a merchant.
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from ledgerlens.datasets._calendar import Calendar
@@ -18,6 +21,14 @@ __all__ = ["MONTHS_FR", "expand_streams"]
 
 MONTHS_FR = ("JANVIER", "FEVRIER", "MARS", "AVRIL", "MAI", "JUIN", "JUILLET", "AOUT",
              "SEPTEMBRE", "OCTOBRE", "NOVEMBRE", "DECEMBRE")
+
+
+def _stable_buckets(values: npt.NDArray[np.str_], n: int) -> npt.NDArray[np.int64]:
+    """A bucket in [0, n) per value, the same across runs and library versions."""
+    unique, inverse = np.unique(values, return_inverse=True)
+    digests = [int(hashlib.blake2b(v.encode(), digest_size=4).hexdigest(), 16) % n
+               for v in unique.tolist()]
+    return np.asarray(digests, dtype=np.int64)[inverse.reshape(-1)]
 
 
 def expand_streams(streams: pl.DataFrame, cal: Calendar, rng: np.random.Generator) -> pl.DataFrame:
@@ -58,7 +69,7 @@ def expand_streams(streams: pl.DataFrame, cal: Calendar, rng: np.random.Generato
     amount = np.round(base * np.exp(rng.normal(0.0, 1.0, row.size) * sigma), 2)
     # Price rises: a merchant raises its price once, in a month of its own.
     merchant = s["merchant_id"].to_numpy()[row].astype(str)
-    bucket = np.asarray(pl.Series(merchant).hash(seed=11).to_numpy() % 100, dtype=np.int64)
+    bucket = _stable_buckets(merchant, 100)
     rises = (bucket < 30) & (s["kind"].to_numpy()[row] == "subscription")
     change_month = bucket % max(n_months, 1)
     amount = np.where(rises & (month >= change_month), np.round(amount - 1.0 - bucket % 3, 2),

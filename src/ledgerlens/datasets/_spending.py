@@ -20,6 +20,7 @@ from ledgerlens.datasets._event_frame import event_frame, masked, strings
 from ledgerlens.datasets._foreign import COUNTRIES
 from ledgerlens.datasets._personas import ACCOUNT_SLOTS, Population
 from ledgerlens.datasets._universe import SPEND_PROFILES, MerchantUniverse
+from ledgerlens.datasets._vocab import load_places
 
 __all__ = ["SpendingModel", "card_spending"]
 
@@ -194,7 +195,8 @@ def _home_spending(model: SpendingModel, pop: Population, rng: np.random.Generat
                    n_days)
     end = np.maximum(end, start + 1)
     profile = model.profile_of[merchant]
-    expected = rate[pair] * share * (model.activity_cum[profile, end]
+    visit_factor = model.merchants["visit_factor"].to_numpy()[merchant]
+    expected = rate[pair] * share * visit_factor * (model.activity_cum[profile, end]
                                      - model.activity_cum[profile, start]) / 30.44
     visits = rng.poisson(expected)
 
@@ -263,15 +265,10 @@ def _card_events(
     slot = np.where(second, ACCOUNT_SLOTS["second_bank"], slot)
     account = pop.customer_idx[cust] * 4 + slot
 
-    descriptor = m["descriptor"].to_numpy().astype(object)
-    intermediary = m["intermediary"].to_numpy().astype(object)
-    paypal = online & (intermediary == None) & (rng.random(n) < 0.12)  # noqa: E711
-    descriptor = np.where(paypal, "PAYPAL *" + descriptor.astype(str), descriptor)
-    intermediary = np.where(paypal, "paypal", intermediary)
-    city = m["city"].to_numpy().astype(object)
-    travel_city = rng.random(n) < 0.15
-    city = np.where((city == None) & ~online, np.where(  # noqa: E711
-        travel_city, pop.city[rng.integers(0, pop.size, n)], pop.city[cust]), city)
+    shop_city = np.where(rng.random(n) < 0.15, pop.city[rng.integers(0, pop.size, n)],
+                         pop.city[cust])
+    in_france_contactless = contactless & (not abroad)
+    labels = _descriptors(m, merchant, cust, pop, shop_city, online, in_france_contactless, rng)
 
     country = m["country"].to_numpy().astype(object) if abroad else None
     original_amount = original_currency = fx_rate = None
@@ -291,11 +288,11 @@ def _card_events(
         original_currency=original_currency,
         fx_rate=pl.Series(fx_rate).fill_nan(None) if abroad else None,
         transaction_type=ttype, label_kind=ttype,
-        descriptor=strings(descriptor), city=strings(city),
+        descriptor=labels["descriptor"], city=labels["city"],
         country=strings(country) if abroad else None,
         card_last4=pop.card_last4[cust], card_bin=pop.card_bin[cust],
         merchant_id=m["merchant_id"], subcategory=m["subcategory"],
-        intermediary=strings(intermediary),
+        intermediary=labels["intermediary"],
         is_income=False, mcc=m["mcc"], bank_transaction_code="PMNT-CCRD-POSD",
     )
     extras = [events]
@@ -304,6 +301,75 @@ def _card_events(
     extras.append(_refunds(events, rng, cal))
     extras.append(_reversals_and_duplicates(events, rng, cal))
     return pl.concat(extras)
+
+
+#: Dialects of digital banks, which show the phone wallet in the label.
+_WALLET_DIALECTS = ("neobank", "online_bank", "mobile_40", "aggregator")
+_GOOGLE_SUBCATS = ("streaming_digital", "video_games")
+
+
+def _descriptors(
+    m: pl.DataFrame, merchant: IntArray, cust: IntArray, pop: Population,
+    shop_city: npt.NDArray[np.str_], online: npt.NDArray[np.bool_],
+    contactless: npt.NDArray[np.bool_], rng: np.random.Generator,
+) -> pl.DataFrame:
+    """The descriptor, intermediary and city each payment shows.
+
+    Chains print a store number for some brands; some online purchases go through PayPal,
+    Android app purchases through Google; digital banks show the phone wallet (Apple Pay,
+    Google Pay) of contactless payments made with it.
+    """
+    n = merchant.size
+    # A customer's phone and wallet habit are fixed traits, derived from their number.
+    knuth = (pop.customer_idx[cust] * 2_654_435_761) % 1_000
+    android = knuth < 550
+    wallet_user = (knuth % 100) < (60 * pop.digital[cust])
+    shows_wallet = np.isin(pop.dialect[cust], _WALLET_DIALECTS)
+    store_brand = (merchant * 2_654_435_761) % 100 < 40
+    frame = pl.DataFrame({
+        "descriptor": m["descriptor"], "intermediary": m["intermediary"], "city": m["city"],
+        "subcategory": m["subcategory"], "source": m["source"],
+        "store_no": (merchant * 7_919 + _city_codes(shop_city) * 104_729) % 9_000 + 1_000,
+        "store_brand": store_brand, "shop_city": shop_city, "online": online,
+        "paypal": online & (rng.random(n) < 0.12),
+        "google": online & android & (rng.random(n) < 0.3),
+        "wallet": contactless & wallet_user & shows_wallet,
+        "android": android,
+    })
+    no_inter = pl.col("intermediary").is_null()
+    paypal = pl.col("paypal") & no_inter
+    google = pl.col("google") & no_inter & pl.col("subcategory").is_in(_GOOGLE_SUBCATS)
+    wallet = pl.col("wallet") & no_inter
+    store = (pl.col("source") == "nsi") & pl.col("store_brand") & ~pl.col("online")
+    wallet_name = pl.when(pl.col("android")).then(pl.lit("GOOGLE PAY ")).otherwise(
+        pl.lit("APPLE PAY "))
+    descriptor = (
+        pl.when(paypal).then(pl.lit("PAYPAL *") + pl.col("descriptor"))
+        .when(google).then(pl.lit("GOOGLE *") + pl.col("descriptor"))
+        .when(store).then(pl.col("descriptor").str.slice(0, 17).str.strip_chars()
+                          + pl.lit(" ") + pl.col("store_no").cast(pl.String))
+        .otherwise(pl.col("descriptor"))
+    )
+    descriptor = pl.when(wallet).then(wallet_name + descriptor).otherwise(descriptor)
+    intermediary = (
+        pl.when(paypal).then(pl.lit("paypal"))
+        .when(google).then(pl.lit("google"))
+        .when(wallet & pl.col("android")).then(pl.lit("google_pay"))
+        .when(wallet).then(pl.lit("apple_pay"))
+        .otherwise(pl.col("intermediary"))
+    )
+    city = pl.coalesce("city", pl.when(~pl.col("online")).then(pl.col("shop_city")))
+    return frame.select(descriptor=descriptor.str.slice(0, 30), intermediary=intermediary,
+                        city=city)
+
+
+def _city_codes(cities: npt.NDArray[np.str_]) -> IntArray:
+    """A stable number per town (its row in the places table), 0 when unknown."""
+    forms = load_places()["label_forms"].str.split("|").list.first().to_list()
+    index = {city: i + 1 for i, city in enumerate(forms)}
+    unique, inverse = np.unique(cities.astype(str), return_inverse=True)
+    codes = np.asarray([index.get(c, 0) for c in unique.tolist()], dtype=np.int64)
+    return codes[inverse.reshape(-1)] if unique.size else np.zeros(0, dtype=np.int64)
 
 
 def _fx_fees(events: pl.DataFrame) -> pl.DataFrame:

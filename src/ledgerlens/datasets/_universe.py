@@ -183,6 +183,7 @@ def _brand_rows(rng: np.random.Generator) -> pl.DataFrame:
         seasonality=pl.col("seasonality"),
         opening_days=pl.col("opening_days"),
         card_pool=pl.lit(True),
+        visit_factor=pl.lit(1.0),
     )
 
 
@@ -213,10 +214,13 @@ def _curated_rows() -> pl.DataFrame:
         seasonality=pl.col("seasonality").fill_null("flat"),
         opening_days=pl.col("opening_days").fill_null("1111111"),
         card_pool=card_pool,
+        visit_factor=pl.lit(1.0),
     )
 
 
 def _local_rows(n: int, seed: int) -> pl.DataFrame:
+    # Each shop's visit rhythm relative to its subcategory's average (a bakery is visited
+    # more often than a pastry shop; the subcategory's overall rate stays calibrated).
     loc = generate_local_merchants(n, seed)
     return loc.select(
         "merchant_id", "name",
@@ -234,6 +238,9 @@ def _local_rows(n: int, seed: int) -> pl.DataFrame:
         seasonality="seasonality",
         opening_days="opening_days",
         card_pool=pl.lit(True),
+        visit_factor=(pl.col("visits_per_month").cast(pl.Float64)
+                      / pl.col("visits_per_month").cast(pl.Float64).mean().over("subcategory"))
+        .fill_nan(1.0).fill_null(1.0).clip(0.3, 3.0),
     )
 
 
@@ -252,6 +259,7 @@ def _foreign_rows(seed: int) -> pl.DataFrame:
         weight=pl.lit(1.0), is_local=pl.lit(False), city="city",
         channel=pl.lit("abroad"), seasonality=pl.lit("summer"), opening_days=pl.lit("1111111"),
         card_pool=pl.lit(False),
+        visit_factor=pl.lit(1.0),
     )
 
 
