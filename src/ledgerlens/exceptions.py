@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "ConfigurationError",
     "DataError",
+    "IngestError",
     "LedgerlensError",
     "ReferenceDataError",
     "SchemaValidationError",
@@ -33,3 +34,14 @@ class SchemaValidationError(DataError):
 
 class ReferenceDataError(LedgerlensError, FileNotFoundError):
     """Bundled or shared reference data is missing or malformed."""
+
+
+class IngestError(DataError):
+    """A whole file cannot be read; the message names the file, the format and where it failed."""
+
+    def __init__(self, source: str, fmt: str, where: str, why: str) -> None:
+        super().__init__(f"{source}: cannot read as {fmt} at {where}: {why}")
+        self.source = source
+        self.format = fmt
+        self.where = where
+        self.why = why

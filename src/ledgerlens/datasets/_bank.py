@@ -45,7 +45,7 @@ __all__ = ["BANK_TABLES", "BankGenerator", "SynthConfig", "SyntheticBank", "Writ
 
 #: Tables a synthetic bank writes, one folder of Parquet parts each.
 BANK_TABLES = ("transactions", "ground_truth", "merchants", "customers", "accounts",
-               "personas", "recurring_streams")
+               "personas", "recurring_streams", "account_numbers")
 
 _CATEGORY_OF = {k: v.category for k, v in SUBCATEGORIES.items()}
 
@@ -78,7 +78,11 @@ class SynthConfig:
 
 @dataclass(frozen=True)
 class SyntheticBank:
-    """The canonical tables of a synthetic bank and what it knows about them."""
+    """The canonical tables of a synthetic bank and what it knows about them.
+
+    ``account_numbers`` holds the bank's own identifiers (IBAN, customer number) behind the
+    pseudonymous ids: made-up personal data, used to write bank-native statement files.
+    """
 
     transactions: pl.DataFrame
     ground_truth: pl.DataFrame
@@ -87,6 +91,7 @@ class SyntheticBank:
     accounts: pl.DataFrame
     personas: pl.DataFrame
     recurring_streams: pl.DataFrame
+    account_numbers: pl.DataFrame
 
     def table(self, name: str) -> pl.DataFrame:
         if name not in BANK_TABLES:
@@ -139,8 +144,8 @@ class BankGenerator:
         n = min(cfg.block_size, cfg.customers - first)
         rng = np.random.default_rng([cfg.seed, 1_000 + b])
         cal = self.calendar
-        pop = draw_population(rng, first, n, cal, cfg.seed)
-        accounts = account_table(pop, cal, cfg.seed, cfg.tenant_id)
+        pop = draw_population(rng, first, n, cal, cfg.tenant_id)
+        accounts = account_table(pop, cal, cfg.tenant_id)
         spend = card_spending(self.spending, pop, rng)
         recurring, streams = recurring_streams(pop, cal, rng, self.people, cfg.seed)
         events = pl.concat([spend, recurring, other_events(pop, cal, rng, self.people),
@@ -153,6 +158,9 @@ class BankGenerator:
             transactions=transactions, ground_truth=truth, merchants=self.merchants(),
             customers=customers, accounts=ACCOUNTS.conform(accounts),
             personas=_personas(pop), recurring_streams=_streams_truth(streams, accounts),
+            account_numbers=accounts.select(
+                "tenant_id", "account_id", "customer_id", "bank_id", "account_type",
+                "currency", "iban", "customer_ref", "dialect"),
         )
 
     def _customers(self, pop: Population) -> pl.DataFrame:

@@ -9,6 +9,7 @@ import polars as pl
 
 from ledgerlens.datasets._calendar import Calendar
 from ledgerlens.datasets._event_frame import event_frame, masked, strings
+from ledgerlens.datasets._identifiers import french_ibans
 from ledgerlens.datasets._people import People
 from ledgerlens.datasets._personas import ACCOUNT_SLOTS, Population
 
@@ -59,18 +60,9 @@ def _national_id(rng: np.random.Generator, n: int) -> npt.NDArray[np.str_]:
 
 
 def _iban(rng: np.random.Generator, n: int) -> npt.NDArray[np.str_]:
-    """Checksum-valid French IBANs (bank, branch, account, RIB key), made up."""
-    bank = rng.integers(10000, 99999, n)
-    branch = rng.integers(10000, 99999, n)
-    account = rng.integers(10**10, 10**11 - 1, n)
-    out = []
-    for b, g, a in zip(bank.tolist(), branch.tolist(), account.tolist(), strict=True):
-        rib_key = 97 - ((89 * b + 15 * g + 3 * a) % 97)
-        bban = f"{b:05d}{g:05d}{a:011d}{rib_key:02d}"
-        numeric = int(bban + "152700")  # "FR" -> 15 27, then "00"
-        check = 98 - numeric % 97
-        out.append(f"FR{check:02d}{bban}")
-    return np.asarray(out)
+    """Checksum-valid French IBANs of made-up accounts."""
+    return french_ibans(rng.integers(10000, 99999, n), rng.integers(10000, 99999, n),
+                        rng.integers(10**10, 10**11 - 1, n))
 
 
 def _email(first: npt.NDArray[np.str_], last: npt.NDArray[np.str_],

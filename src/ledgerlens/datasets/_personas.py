@@ -7,7 +7,6 @@ spend, whether they use cash or cheques, travel abroad or pay with their phone.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,9 +15,11 @@ import polars as pl
 
 from ledgerlens.datasets._calendar import Calendar
 from ledgerlens.datasets._dialects import AGGREGATOR_DIALECT_ID, BANK_DIALECT_IDS, dialect_weights
+from ledgerlens.datasets._identifiers import customer_refs, french_ibans
 from ledgerlens.datasets._vocab import load_places
+from ledgerlens.privacy import DEV_KEY, Pseudonymizer
 
-__all__ = ["ACCOUNT_SLOTS", "Population", "draw_population", "stable_id"]
+__all__ = ["ACCOUNT_SLOTS", "Population", "account_table", "draw_population"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -27,6 +28,11 @@ StrArray = npt.NDArray[np.str_]
 
 #: Account slots per customer: global account index = customer index * 4 + slot.
 ACCOUNT_SLOTS = {"current": 0, "savings": 1, "card": 2, "second_bank": 3}
+
+#: The synthetic bank pseudonymizes with the public development key, so that ingesting its
+#: exported statements (in development mode) gives back the very same ids.
+PSEUDONYMS = Pseudonymizer(DEV_KEY)
+_BANK_ORDER = np.asarray(sorted((*BANK_DIALECT_IDS, AGGREGATOR_DIALECT_ID)))
 
 AGE_BANDS = ("18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+")
 _AGE_BAND_P = np.array([0.10, 0.15, 0.16, 0.17, 0.16, 0.14, 0.12])
@@ -38,21 +44,13 @@ _INCOME_BAND_EDGES = np.array([1400.0, 2500.0, 4200.0])
 _SPEND_BY_INCOME = np.array([0.65, 1.0, 1.45, 2.2])
 
 
-def stable_id(prefix: str, seed: int, index: IntArray) -> list[str]:
-    """Pseudonymous, deterministic ids: ``prefix`` + 16 hex characters of a keyed hash."""
-    key = str(seed).encode()
-    return [
-        prefix + hashlib.blake2b(str(i).encode(), key=key, digest_size=8).hexdigest()
-        for i in index.tolist()
-    ]
-
-
 @dataclass(frozen=True)
 class Population:
     """The customers of one generation block: one entry per customer in every array."""
 
     customer_idx: IntArray
-    customer_id: list[str]
+    customer_ref: StrArray  # the bank's customer number (personal data)
+    customer_id: list[str]  # its pseudonym
     age: IntArray
     age_band: StrArray
     status: StrArray  # student, employed, unemployed, retired
@@ -88,10 +86,11 @@ def _choice(rng: np.random.Generator, options: tuple[str, ...], p: FloatArray, n
 
 
 def draw_population(
-    rng: np.random.Generator, first_idx: int, n: int, calendar: Calendar, seed: int
+    rng: np.random.Generator, first_idx: int, n: int, calendar: Calendar, tenant_id: str
 ) -> Population:
     """Draw ``n`` customers numbered from ``first_idx``; vectorized over customers."""
     idx = np.arange(first_idx, first_idx + n, dtype=np.int64)
+    refs = customer_refs(idx)
     band = rng.choice(len(AGE_BANDS), size=n, p=_AGE_BAND_P)
     age = rng.integers(_AGE_BAND_LOW[band], _AGE_BAND_HIGH[band] + 1)
     u = rng.random(n)
@@ -167,7 +166,8 @@ def draw_population(
     since = np.minimum(since, calendar.n_days // 2)
 
     return Population(
-        customer_idx=idx, customer_id=stable_id("cus_", seed, idx), age=age,
+        customer_idx=idx, customer_ref=refs,
+        customer_id=PSEUDONYMS.customer_ids(pl.Series(refs), tenant_id).to_list(), age=age,
         age_band=np.asarray(AGE_BANDS)[band], status=status, income=income,
         income_band=income_band, household=household, n_children=n_children, housing=housing,
         place_idx=place_idx, city=city, region=region, digital=digital, spend_mult=spend_mult,
@@ -178,8 +178,9 @@ def draw_population(
     )
 
 
-def account_table(pop: Population, calendar: Calendar, seed: int, tenant_id: str) -> pl.DataFrame:
-    """One row per account of the block, with its global ``account_idx`` and ``dialect``."""
+def account_table(pop: Population, calendar: Calendar, tenant_id: str) -> pl.DataFrame:
+    """One row per account of the block, with its global ``account_idx``, ``dialect``, and
+    the bank's identifiers (``iban``, ``customer_ref``) behind the pseudonymous ids."""
     slots = [
         ("current", np.ones(pop.size, dtype=bool), pop.dialect),
         ("savings", pop.has_savings, pop.dialect),
@@ -191,11 +192,16 @@ def account_table(pop: Population, calendar: Calendar, seed: int, tenant_id: str
         cust = np.flatnonzero(mask)
         acc_idx = pop.customer_idx[cust] * 4 + ACCOUNT_SLOTS[slot]
         opening = np.maximum(pop.customer_since[cust], -365 * 30)
+        bank_code = 10_096 + 1_013 * np.searchsorted(_BANK_ORDER, dialect[cust])
+        iban = french_ibans(bank_code.astype(np.int64), 10_000 + pop.place_idx[cust],
+                            1_000_000_000 + acc_idx)
         frames.append(pl.DataFrame({
             "account_idx": acc_idx,
             "customer_idx": pop.customer_idx[cust],
             "tenant_id": tenant_id,
-            "account_id": stable_id("acc_", seed, acc_idx),
+            "account_id": PSEUDONYMS.account_ids(pl.Series(iban), tenant_id),
+            "iban": iban,
+            "customer_ref": pop.customer_ref[cust],
             "customer_id": [pop.customer_id[i] for i in cust.tolist()],
             "bank_id": np.where(dialect[cust] == AGGREGATOR_DIALECT_ID, "aggregated",
                                 dialect[cust]),

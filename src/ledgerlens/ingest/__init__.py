@@ -1,0 +1,11 @@
+"""Ingestion: sniff a file's format, read it, normalise, validate, quarantine rejects."""
+
+from ledgerlens.ingest._records import (
+    QUARANTINE_RECORD,
+    REASONS,
+    STATEMENT_RECORD,
+    ReadResult,
+    Reader,
+)
+
+__all__ = ["QUARANTINE_RECORD", "REASONS", "STATEMENT_RECORD", "ReadResult", "Reader"]
