@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ledgerlens import __version__
+from ledgerlens.cli._privacy import privacy_app
 from ledgerlens.exceptions import LedgerlensError
 
 __all__ = ["app", "main"]
@@ -189,6 +190,9 @@ def demo(
     if not result.ok:
         err_console.print("[bold red]error:[/] the generated bank failed schema validation")
         raise typer.Exit(code=1)
+
+
+app.add_typer(privacy_app, name="privacy")
 
 
 def main() -> None:
