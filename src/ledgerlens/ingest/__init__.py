@@ -4,8 +4,8 @@ from ledgerlens.ingest._records import (
     QUARANTINE_RECORD,
     REASONS,
     STATEMENT_RECORD,
-    ReadResult,
     Reader,
+    ReadResult,
 )
 
 __all__ = ["QUARANTINE_RECORD", "REASONS", "STATEMENT_RECORD", "ReadResult", "Reader"]

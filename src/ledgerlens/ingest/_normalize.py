@@ -1,0 +1,110 @@
+"""From what a reader found to canonical transactions: validate, identify, fingerprint.
+
+Readers already parsed amounts and dates; here every format gets the same rules: a
+currency that is ISO 4217, a label and an account, a booking date not too far in the
+future, no movement repeated under the same bank reference in one file. What passes gets
+pseudonymous ids and its fingerprint; what fails goes to quarantine with a reason.
+Masking of personal data is a separate, later step (``ledgerlens.privacy``): the canonical
+rows built here keep the bank's text untouched, so that they can be compared exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import polars as pl
+
+from ledgerlens.identity import transaction_fingerprints
+from ledgerlens.ingest._records import QUARANTINE_RECORD, STATEMENT_RECORD, ReadResult
+from ledgerlens.privacy import Pseudonymizer
+from ledgerlens.schema import ISO_4217, TRANSACTIONS
+
+__all__ = ["Normalized", "normalize"]
+
+#: How far in the future a booking date may be (value dating, time zones) before rejection.
+FUTURE_TOLERANCE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Canonical transactions accepted from one read, and the rejects of every step."""
+
+    transactions: pl.DataFrame  # schema.TRANSACTIONS, labels untouched
+    rejects: pl.DataFrame  # QUARANTINE_RECORD rows (reader rejects first, then these)
+
+
+def _reject(frame: pl.DataFrame, reason: str, detail: pl.Expr | str) -> pl.DataFrame:
+    detail_expr = pl.lit(detail) if isinstance(detail, str) else detail
+    return frame.select(
+        "source_position", reason=pl.lit(reason), detail=detail_expr.cast(pl.String),
+        raw_record="raw_record")
+
+
+def normalize(
+    result: ReadResult,
+    *,
+    tenant_id: str,
+    source_file: str,
+    pseudonymizer: Pseudonymizer,
+    ingested_at: dt.datetime,
+    customer_refs: Mapping[str, str] | None = None,
+    today: dt.date | None = None,
+) -> Normalized:
+    """Canonical transactions of ``result`` and every reject, reader's and ours.
+
+    ``customer_refs`` maps an account reference (IBAN) to the bank's customer number;
+    accounts missing from it are taken to be their own customer.
+    """
+    records = result.records
+    if records.schema != STATEMENT_RECORD:
+        raise TypeError("records do not follow STATEMENT_RECORD")
+    limit = (today or ingested_at.date()) + dt.timedelta(days=FUTURE_TOLERANCE_DAYS)
+    currency = pl.col("currency").str.strip_chars().str.to_uppercase()
+    records = records.with_columns(currency=currency)
+    label_missing = pl.col("raw_label").is_null() | (pl.col("raw_label").str.strip_chars() == "")
+    checks: list[tuple[str, pl.Expr, pl.Expr | str]] = [
+        ("missing_field", pl.col("account_ref").is_null() | (pl.col("account_ref") == ""),
+         "no account reference"),
+        ("missing_field", label_missing, "empty label"),
+        ("missing_currency", pl.col("currency").is_null() | (pl.col("currency") == ""),
+         "no currency"),
+        ("unknown_currency", ~pl.col("currency").is_in(sorted(ISO_4217)),
+         pl.format("currency {} is not ISO 4217", pl.col("currency"))),
+        ("future_date", pl.col("booking_date") > pl.lit(limit),
+         pl.format("booked on {}, after {}", pl.col("booking_date"), pl.lit(str(limit)))),
+    ]
+    rejected: list[pl.DataFrame] = [result.rejects]
+    keep = pl.lit(True)
+    for reason, bad, detail in checks:
+        bad_now = keep & bad.fill_null(True)
+        rejected.append(_reject(records.filter(bad_now), reason, detail))
+        keep = keep & ~bad.fill_null(True)
+    records = records.filter(keep)
+    # The same bank reference twice in one file, with the same content, is the file
+    # repeating itself; identical movements without a reference are real (double charge).
+    content = ["account_ref", "end_to_end_id", "booking_date", "amount", "raw_label"]
+    repeated = pl.col("end_to_end_id").is_not_null() & (
+        pl.int_range(pl.len()).over(content) > 0)
+    rejected.append(_reject(records.filter(repeated), "duplicate_in_file",
+                            "same bank reference and content earlier in the file"))
+    records = records.filter(~repeated)
+
+    customer = pl.col("account_ref")
+    if customer_refs:
+        customer = pl.col("account_ref").replace_strict(
+            dict(customer_refs), default=pl.col("account_ref"), return_dtype=pl.String)
+    refs = records.select(account=pl.col("account_ref"), customer=customer)
+    tx = records.with_columns(
+        tenant_id=pl.lit(tenant_id),
+        account_id=pseudonymizer.account_ids(refs["account"], tenant_id),
+        customer_id=pseudonymizer.customer_ids(refs["customer"], tenant_id),
+        source_format=pl.lit(result.format),
+        source_file=pl.lit(source_file),
+        ingested_at=pl.lit(ingested_at).cast(pl.Datetime("us", "UTC")),
+    )
+    tx = tx.with_columns(transaction_id=transaction_fingerprints(tx))
+    rejects = pl.concat([r.select(QUARANTINE_RECORD.names()).cast(QUARANTINE_RECORD)
+                         for r in rejected])
+    return Normalized(TRANSACTIONS.conform(tx), rejects)
