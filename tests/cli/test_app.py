@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from ledgerlens.cli import app
 
 runner = CliRunner()
-COMMANDS = ("synth", "validate", "schema", "demo")
+COMMANDS = ("synth", "validate", "schema", "demo", "ingest", "lake", "privacy")
 
 
 def test_root_help_lists_every_command() -> None:

@@ -7,20 +7,19 @@ one red line and exit code 1; Typer itself answers bad arguments with exit code 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ledgerlens import __version__
+from ledgerlens.cli._common import clean_errors, err_console, progress_bar
+from ledgerlens.cli._erasure import forget
+from ledgerlens.cli._ingest import ingest
+from ledgerlens.cli._lake import lake_app
 from ledgerlens.cli._privacy import privacy_app
-from ledgerlens.exceptions import LedgerlensError
 
 __all__ = ["app", "main"]
 
@@ -32,38 +31,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-err_console = Console(stderr=True)
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _clean_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn expected errors into one line on stderr and exit code 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except (LedgerlensError, OSError, KeyError, ValueError) as exc:
-            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-            err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-            raise typer.Exit(code=1) from None
-
-    return wrapper
-
-
-@contextmanager
-def _progress(description: str) -> Iterator[Callable[[int, int], None]]:
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err_console, transient=False) as bar:
-        task = bar.add_task(description, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
-
 
 def _version(value: bool) -> None:
     if value:
@@ -97,7 +64,7 @@ Tenant = Annotated[str, typer.Option("--tenant", help="Tenant id written in ever
 
 
 @app.command()
-@_clean_errors
+@clean_errors
 def synth(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the tables to.")],
     customers: Customers = 2_000,
@@ -105,18 +72,39 @@ def synth(
     seed: Seed = 42,
     start: Start = "2025-01-01",
     tenant: Tenant = "synthetic",
+    export: Annotated[str | None, typer.Option(
+        "--export", help="Also write statements as bank files: a comma-separated list of "
+        "csv,ofx,camt053,mt940,cfonb,stet,berlin (every account in each), or 'native' "
+        "(each account in its bank's format). Written under OUT/exports/.")] = None,
 ) -> None:
     """Generate a synthetic French bank: canonical tables plus ground truth, as Parquet.
 
     Writes OUT/<table>/part-*.parquet for transactions, ground_truth, merchants, customers,
-    accounts, personas and recurring_streams, block by block (memory stays flat).
+    accounts, personas, recurring_streams and account_numbers, block by block (memory
+    stays flat); with --export, also each account's statements as bank-native files.
     """
     from ledgerlens.datasets import SynthConfig, write_bank
+    from ledgerlens.datasets.exports import EXPORT_FORMATS, export_bank_folder
+
+    formats = [f.strip() for f in export.split(",") if f.strip()] if export else []
+    unknown = [f for f in formats if f not in EXPORT_FORMATS and f != "native"]
+    if unknown:
+        raise typer.BadParameter(f"unknown export format(s) {', '.join(unknown)}; expected "
+                                 f"native or some of {', '.join(EXPORT_FORMATS)}",
+                                 param_hint="--export")
 
     config = SynthConfig(customers=customers, months=months, seed=seed,
                          start=_parse_date(start), tenant_id=tenant)
-    with _progress("generating") as progress:
+    with progress_bar("generating") as progress:
         summary = write_bank(config, out, progress)
+    if formats:
+        with progress_bar("exporting statements") as progress:
+            exported = export_bank_folder(
+                out, out / "exports", formats,
+                opening_date=config.start - dt.timedelta(days=1), progress=progress)
+        counts = ", ".join(f"{k} {v:,}" for k, v in exported.files.items())
+        console.print(f"statements: {sum(exported.files.values()):,} files in "
+                      f"{exported.out_dir} ({counts})")
     table = Table(title=f"synthetic bank in {out}")
     table.add_column("table")
     table.add_column("rows", justify="right")
@@ -126,7 +114,7 @@ def synth(
 
 
 @app.command("validate")
-@_clean_errors
+@clean_errors
 def validate_cmd(
     bank: Annotated[Path, typer.Argument(help="Folder written by 'ledgerlens synth'.")],
 ) -> None:
@@ -146,7 +134,7 @@ def validate_cmd(
 
 
 @app.command()
-@_clean_errors
+@clean_errors
 def schema(
     table: Annotated[str | None, typer.Argument(help="Table name; all tables if omitted.")] = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print docs/schema.md.")] = False,
@@ -171,7 +159,7 @@ def schema(
 
 
 @app.command()
-@_clean_errors
+@clean_errors
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
     customers: Customers = 2_000,
@@ -183,16 +171,20 @@ def demo(
     from ledgerlens.jobs import run_main_job
 
     config = SynthConfig(customers=customers, months=months, seed=seed)
-    with _progress("main job: generating the bank") as progress:
+    with progress_bar("main job: generating the bank") as progress:
         result = run_main_job(out, config, progress)
     console.print(result.summary, markup=False, highlight=False, soft_wrap=True)
     console.print(f"\nreport: {result.report_path}\nsummary: {result.summary_path}")
     if not result.ok:
-        err_console.print("[bold red]error:[/] the generated bank failed schema validation")
+        err_console.print("[bold red]error:[/] the main job's checks failed (schema "
+                          "validation or the ingestion round trip); see the report")
         raise typer.Exit(code=1)
 
 
+app.command("ingest")(clean_errors(ingest))
+privacy_app.command("forget")(clean_errors(forget))
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(lake_app, name="lake")
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,8 @@ import polars as pl
 from ledgerlens.exceptions import IngestError
 from ledgerlens.ingest._normalize import normalize
 from ledgerlens.ingest._read import read_transactions
+from ledgerlens.ingest._records import ReadResult
+from ledgerlens.ingest._sniff import sniff_format
 from ledgerlens.privacy import Pseudonymizer, mask_transactions
 from ledgerlens.store import Lake
 
@@ -43,7 +45,7 @@ class IngestionSummary:
     n_added: int
     n_duplicates_skipped: int
     duration_s: float
-    status: str  # ok, failed
+    status: str  # ok, failed, skipped (the same file was ingested before)
     error: str | None = None
 
     @property
@@ -89,7 +91,7 @@ def ingest_paths(
     pseudonymizer: Pseudonymizer,
     customer_refs: Mapping[str, str] | None = None,
     account_refs: Mapping[str, str] | None = None,
-    format: str = "auto",  # noqa: A002 - the name users expect
+    format: str = "auto",
     reader_options: Mapping[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[IngestionSummary]:
@@ -106,6 +108,36 @@ def ingest_paths(
     return summaries
 
 
+#: Files larger than this are read in batches (CSV only), so memory stays flat.
+STREAM_ABOVE_BYTES = 256 * 1024 * 1024
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _results(path: Path, source: str, fmt: str, account_ref: str | None,
+             options: dict[str, Any]) -> Iterator[ReadResult]:
+    """The file's read results: one, or a batch at a time for a very large CSV file."""
+    if path.stat().st_size > STREAM_ABOVE_BYTES:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 16)
+        if (sniff_format(head, path.name) if fmt == "auto" else fmt) == "csv":
+            from ledgerlens.ingest.readers._csv import read_csv_batches, sniff_csv_layout
+
+            layout = options.get("layout") or sniff_csv_layout(head)
+            if layout is None:
+                raise IngestError(source, "csv", "the header", "no known CSV layout matches")
+            yield from read_csv_batches(path, layout, account_ref=account_ref)
+            return
+    yield read_transactions(path.read_bytes(), fmt, source=source, account_ref=account_ref,
+                            **options)
+
+
 def _ingest_one(path: Path, *, tenant_id: str, lake: Lake, pseudonymizer: Pseudonymizer,
                 customer_refs: Mapping[str, str], account_ref: str | None, fmt: str,
                 options: dict[str, Any]) -> IngestionSummary:
@@ -113,46 +145,61 @@ def _ingest_one(path: Path, *, tenant_id: str, lake: Lake, pseudonymizer: Pseudo
     at = dt.datetime.now(dt.UTC)
     source = str(path)
     try:
-        data = path.read_bytes()
+        digest = _file_digest(path)
     except OSError as exc:
-        data = b""
-        error: str | None = f"cannot open: {exc.strerror or exc}"
+        digest, error = "", f"{source}: cannot open: {exc.strerror or exc}"
     else:
         error = None
-    digest = hashlib.sha256(data).hexdigest()
-    ingestion_id = hashlib.sha256(f"{tenant_id}|{digest}|{at.isoformat()}".encode()).hexdigest()[
-        :24]
-    summary: IngestionSummary
-    if error is None:
-        try:
-            result = read_transactions(data, fmt, source=source, account_ref=account_ref,
-                                       **options)
-        except IngestError as exc:
-            error = str(exc)
-    if error is not None:
+    ingestion_id = hashlib.sha256(f"{tenant_id}|{digest}|{at.isoformat()}".encode()
+                                  ).hexdigest()[:24]
+    if error is None and _already_ingested(lake, tenant_id, digest):
+        # The very same file again: nothing to read; the lake would add nothing anyway.
         summary = IngestionSummary(ingestion_id, source, fmt, 0, 0, 0, 0, 0,
+                                   time.perf_counter() - started, "skipped")
+        lake.append_log(_log_row(summary, tenant_id, digest, at))
+        return summary
+    found = accepted = quarantined = added = 0
+    read_format = fmt
+    try:
+        if error is None:
+            for result in _results(path, source, fmt, account_ref, options):
+                read_format = result.format
+                normalized = normalize(result, tenant_id=tenant_id, source_file=source,
+                                       pseudonymizer=pseudonymizer, ingested_at=at,
+                                       customer_refs=customer_refs)
+                added += lake.append_transactions(mask_transactions(normalized.transactions))
+                rejects = _quarantine_rows(normalized.rejects, tenant_id=tenant_id,
+                                           ingestion_id=ingestion_id, source_file=source,
+                                           fmt=result.format, at=at)
+                if rejects.height:
+                    lake.append_quarantine(rejects)
+                # A balance mismatch is about the statement, not one of its movements.
+                statement_level = int((normalized.rejects["reason"] == "balance_mismatch").sum())
+                accepted += normalized.transactions.height
+                quarantined += normalized.rejects.height - statement_level
+                found = accepted + quarantined
+    except IngestError as exc:
+        error = str(exc)
+    if error is not None:
+        summary = IngestionSummary(ingestion_id, source, read_format, found, accepted,
+                                   quarantined, added, accepted - added,
                                    time.perf_counter() - started, "failed", error)
         lake.append_log(_log_row(summary, tenant_id, digest, at))
         log.warning("ingestion failed: %s", error)
         return summary
-    normalized = normalize(result, tenant_id=tenant_id, source_file=source,
-                           pseudonymizer=pseudonymizer, ingested_at=at,
-                           customer_refs=customer_refs)
-    protected = mask_transactions(normalized.transactions)
-    added = lake.append_transactions(protected)
-    quarantined = _quarantine_rows(normalized.rejects, tenant_id=tenant_id,
-                                   ingestion_id=ingestion_id, source_file=source,
-                                   fmt=result.format, at=at)
-    if quarantined.height:
-        lake.append_quarantine(quarantined)
-    statement_level = int((normalized.rejects["reason"] == "balance_mismatch").sum())
-    n_quarantined = normalized.rejects.height - statement_level
-    accepted = normalized.transactions.height
-    summary = IngestionSummary(
-        ingestion_id, source, result.format, accepted + n_quarantined, accepted,
-        n_quarantined, added, accepted - added, time.perf_counter() - started, "ok")
+    summary = IngestionSummary(ingestion_id, source, read_format, found, accepted, quarantined,
+                               added, accepted - added, time.perf_counter() - started, "ok")
     lake.append_log(_log_row(summary, tenant_id, digest, at))
     return summary
+
+
+def _already_ingested(lake: Lake, tenant_id: str, digest: str) -> bool:
+    if not lake.exists("ingestion_log"):
+        return False
+    done = lake.scan("ingestion_log").filter(
+        (pl.col("tenant_id") == tenant_id) & (pl.col("file_sha256") == digest)
+        & (pl.col("status") == "ok")).select(pl.len()).collect().item()
+    return bool(done)
 
 
 def _log_row(s: IngestionSummary, tenant_id: str, digest: str, at: dt.datetime

@@ -29,7 +29,7 @@ _READERS: dict[str, tuple[str, str, bool]] = {
 
 def read_transactions(
     path_or_bytes: str | Path | bytes,
-    format: str = "auto",  # noqa: A002 - the name users expect
+    format: str = "auto",
     *,
     source: str | None = None,
     account_ref: str | None = None,

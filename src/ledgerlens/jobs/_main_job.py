@@ -1,6 +1,7 @@
-"""The main job: generate a bank, validate it, profile it, write the report.
+"""The main job: generate a bank, validate it, export its statements and ingest them
+into the lake, profile it all, write the report.
 
-Later steps (ingestion, enrichment, targeting, offers) extend this same job.
+Later steps (enrichment, targeting, offers) extend this same job.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledgerlens.datasets import SynthConfig, load_bank, write_bank
+from ledgerlens.jobs._ingestion_step import IngestionStep, run_ingestion_step
 from ledgerlens.monitor import profile_bank, render_html, summary_text, write_report
 from ledgerlens.schema import TABLES, ValidationReport, validate
 
@@ -26,15 +28,17 @@ class MainJobResult:
     summary: str
     validation: tuple[ValidationReport, ...]
     rows: dict[str, int]
+    ingestion: IngestionStep
 
     @property
     def ok(self) -> bool:
-        return all(r.ok for r in self.validation)
+        return all(r.ok for r in self.validation) and self.ingestion.round_trip_ok
 
 
 def run_main_job(out_dir: Path, config: SynthConfig,
                  progress: Callable[[int, int], None] | None = None) -> MainJobResult:
-    """Generate the bank under ``out_dir/bank``, validate every canonical table, and write
+    """Generate the bank under ``out_dir/bank``, validate every canonical table, export
+    its statements to ``out_dir/exports`` and ingest them into ``out_dir/lake``, and write
     ``out_dir/report.html`` and ``out_dir/summary.txt``."""
     bank_dir = out_dir / "bank"
     written = write_bank(config, bank_dir, progress)
@@ -44,8 +48,13 @@ def run_main_job(out_dir: Path, config: SynthConfig,
     merchants = scans["merchants"].collect()
     accounts = scans["accounts"].collect()
     profile = profile_bank(scans["transactions"], scans["ground_truth"], merchants, accounts)
-    report_path = write_report(out_dir / "report.html", render_html(profile, reports))
-    text = summary_text(profile, reports)
+    ingestion = run_ingestion_step(bank_dir, out_dir, tenant_id=config.tenant_id,
+                                   start=config.start)
+    html = render_html(profile, reports,
+                       extra_sections=[("Ingestion and privacy", ingestion.html())])
+    report_path = write_report(out_dir / "report.html", html)
+    text = summary_text(profile, reports) + "\n" + ingestion.summary()
     summary_path = out_dir / "summary.txt"
     summary_path.write_text(text + "\n", encoding="utf-8")
-    return MainJobResult(out_dir, report_path, summary_path, text, reports, written.rows)
+    return MainJobResult(out_dir, report_path, summary_path, text, reports, written.rows,
+                         ingestion)
