@@ -12,8 +12,8 @@ from ledgerlens.ingest._records import (
     QUARANTINE_RECORD,
     REASONS,
     STATEMENT_RECORD,
-    ReadResult,
     Reader,
+    ReadResult,
 )
 from ledgerlens.ingest._sniff import FORMATS, sniff_format
 

@@ -83,6 +83,97 @@ def _quarantine_rows(rejects: pl.DataFrame, *, tenant_id: str, ingestion_id: str
         ingested_at=pl.lit(at).cast(pl.Datetime("us", "UTC")))
 
 
+#: Files larger than this are read in batches (CSV only), so memory stays flat.
+STREAM_ABOVE_BYTES = 256 * 1024 * 1024
+#: Rows gathered from many small files before one write to the lake (one Delta commit).
+FLUSH_ROWS = 400_000
+
+
+@dataclass
+class _FileState:
+    """Counters of one file while its rows wait in the buffer."""
+
+    ingestion_id: str
+    source: str
+    digest: str
+    fmt: str
+    at: dt.datetime
+    started: float
+    found: int = 0
+    accepted: int = 0
+    quarantined: int = 0
+    added: int = 0
+    status: str = "ok"
+    error: str | None = None
+
+    def summary(self) -> IngestionSummary:
+        return IngestionSummary(self.ingestion_id, self.source, self.fmt, self.found,
+                                self.accepted, self.quarantined, self.added,
+                                self.accepted - self.added, time.perf_counter() - self.started,
+                                self.status, self.error)
+
+
+class _Writer:
+    """Buffers accepted rows, rejects and log rows of many files; one lake write per flush.
+
+    Before writing, it finds which buffered rows are new (not in the lake, first in the
+    buffer), so that each file is told exactly how many of its rows it added.
+    """
+
+    def __init__(self, lake: Lake, tenant_id: str) -> None:
+        self.lake = lake
+        self.tenant_id = tenant_id
+        self.rows: list[tuple[_FileState, pl.DataFrame]] = []
+        self.rejects: list[pl.DataFrame] = []
+        self.done: list[_FileState] = []
+        self.n_rows = 0
+
+    def add(self, state: _FileState, transactions: pl.DataFrame, rejects: pl.DataFrame) -> None:
+        if transactions.height:
+            self.rows.append((state, transactions))
+            self.n_rows += transactions.height
+        if rejects.height:
+            self.rejects.append(rejects)
+        if self.n_rows >= FLUSH_ROWS:
+            self.flush()
+
+    def finish(self, state: _FileState) -> None:
+        self.done.append(state)
+
+    def flush(self) -> None:
+        if self.rows:
+            frames = [f.with_columns(_file=pl.lit(i)) for i, (_, f) in enumerate(self.rows)]
+            batch = pl.concat(frames)
+            new = self._new_rows(batch)
+            per_file = new.group_by("_file").len()
+            counts = dict(zip(per_file["_file"].to_list(), per_file["len"].to_list(),
+                              strict=True))
+            for i, (state, _) in enumerate(self.rows):
+                state.added += counts.get(i, 0)
+            added = self.lake.append_transactions(batch.drop("_file"))
+            if added != new.height:
+                log.warning("lake added %d rows where %d were expected", added, new.height)
+        if self.rejects:
+            self.lake.append_quarantine(pl.concat(self.rejects))
+        if self.done:
+            self.lake.append_log(pl.DataFrame([_log_row(s.summary(), self.tenant_id, s.digest,
+                                                        s.at) for s in self.done],
+                                              infer_schema_length=None))
+        self.rows, self.rejects, self.done, self.n_rows = [], [], [], 0
+
+    def _new_rows(self, batch: pl.DataFrame) -> pl.DataFrame:
+        first = batch.unique(["tenant_id", "transaction_id"], keep="first",
+                             maintain_order=True)
+        if not self.lake.exists("transactions"):
+            return first
+        months = first.select(pl.col("booking_date").dt.strftime("%Y-%m").unique()).to_series()
+        existing = self.lake.scan("transactions").filter(
+            (pl.col("tenant_id") == self.tenant_id) & pl.col("month").is_in(months.to_list())
+            & pl.col("transaction_id").is_in(first["transaction_id"].to_list())
+        ).select("transaction_id").collect()
+        return first.join(existing, on="transaction_id", how="anti")
+
+
 def ingest_paths(
     paths: Iterable[Path],
     *,
@@ -95,21 +186,22 @@ def ingest_paths(
     reader_options: Mapping[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[IngestionSummary]:
-    """Ingest each file; a file that cannot be read is logged as failed and skipped."""
+    """Ingest each file; a file that cannot be read is logged as failed and skipped, and
+    a file already ingested (same content, same tenant) is logged as skipped."""
     files = list(paths)
-    summaries = []
+    writer = _Writer(lake, tenant_id)
+    seen = _ingested_digests(lake, tenant_id)
+    states: list[_FileState] = []
     for i, path in enumerate(files):
-        summaries.append(_ingest_one(
-            path, tenant_id=tenant_id, lake=lake, pseudonymizer=pseudonymizer,
+        state = _ingest_one(
+            path, writer=writer, seen=seen, tenant_id=tenant_id, pseudonymizer=pseudonymizer,
             customer_refs=customer_refs or {}, account_ref=(account_refs or {}).get(path.name),
-            fmt=format, options=dict(reader_options or {})))
+            fmt=format, options=dict(reader_options or {}))
+        states.append(state)
         if progress is not None:
             progress(i + 1, len(files))
-    return summaries
-
-
-#: Files larger than this are read in batches (CSV only), so memory stays flat.
-STREAM_ABOVE_BYTES = 256 * 1024 * 1024
+    writer.flush()
+    return [s.summary() for s in states]
 
 
 def _file_digest(path: Path) -> str:
@@ -138,68 +230,53 @@ def _results(path: Path, source: str, fmt: str, account_ref: str | None,
                             **options)
 
 
-def _ingest_one(path: Path, *, tenant_id: str, lake: Lake, pseudonymizer: Pseudonymizer,
-                customer_refs: Mapping[str, str], account_ref: str | None, fmt: str,
-                options: dict[str, Any]) -> IngestionSummary:
+def _ingest_one(path: Path, *, writer: _Writer, seen: set[str], tenant_id: str,
+                pseudonymizer: Pseudonymizer, customer_refs: Mapping[str, str],
+                account_ref: str | None, fmt: str, options: dict[str, Any]) -> _FileState:
     started = time.perf_counter()
     at = dt.datetime.now(dt.UTC)
     source = str(path)
+    state = _FileState("", source, "", fmt, at, started)
     try:
-        digest = _file_digest(path)
+        state.digest = _file_digest(path)
     except OSError as exc:
-        digest, error = "", f"{source}: cannot open: {exc.strerror or exc}"
-    else:
-        error = None
-    ingestion_id = hashlib.sha256(f"{tenant_id}|{digest}|{at.isoformat()}".encode()
-                                  ).hexdigest()[:24]
-    if error is None and _already_ingested(lake, tenant_id, digest):
+        state.status, state.error = "failed", f"{source}: cannot open: {exc.strerror or exc}"
+    state.ingestion_id = hashlib.sha256(
+        f"{tenant_id}|{state.digest}|{at.isoformat()}|{source}".encode()).hexdigest()[:24]
+    if state.error is None and state.digest in seen:
         # The very same file again: nothing to read; the lake would add nothing anyway.
-        summary = IngestionSummary(ingestion_id, source, fmt, 0, 0, 0, 0, 0,
-                                   time.perf_counter() - started, "skipped")
-        lake.append_log(_log_row(summary, tenant_id, digest, at))
-        return summary
-    found = accepted = quarantined = added = 0
-    read_format = fmt
-    try:
-        if error is None:
+        state.status = "skipped"
+    elif state.error is None:
+        try:
             for result in _results(path, source, fmt, account_ref, options):
-                read_format = result.format
+                state.fmt = result.format
                 normalized = normalize(result, tenant_id=tenant_id, source_file=source,
                                        pseudonymizer=pseudonymizer, ingested_at=at,
                                        customer_refs=customer_refs)
-                added += lake.append_transactions(mask_transactions(normalized.transactions))
                 rejects = _quarantine_rows(normalized.rejects, tenant_id=tenant_id,
-                                           ingestion_id=ingestion_id, source_file=source,
+                                           ingestion_id=state.ingestion_id, source_file=source,
                                            fmt=result.format, at=at)
-                if rejects.height:
-                    lake.append_quarantine(rejects)
                 # A balance mismatch is about the statement, not one of its movements.
                 statement_level = int((normalized.rejects["reason"] == "balance_mismatch").sum())
-                accepted += normalized.transactions.height
-                quarantined += normalized.rejects.height - statement_level
-                found = accepted + quarantined
-    except IngestError as exc:
-        error = str(exc)
-    if error is not None:
-        summary = IngestionSummary(ingestion_id, source, read_format, found, accepted,
-                                   quarantined, added, accepted - added,
-                                   time.perf_counter() - started, "failed", error)
-        lake.append_log(_log_row(summary, tenant_id, digest, at))
-        log.warning("ingestion failed: %s", error)
-        return summary
-    summary = IngestionSummary(ingestion_id, source, read_format, found, accepted, quarantined,
-                               added, accepted - added, time.perf_counter() - started, "ok")
-    lake.append_log(_log_row(summary, tenant_id, digest, at))
-    return summary
+                state.accepted += normalized.transactions.height
+                state.quarantined += normalized.rejects.height - statement_level
+                state.found = state.accepted + state.quarantined
+                writer.add(state, mask_transactions(normalized.transactions), rejects)
+            seen.add(state.digest)
+        except IngestError as exc:
+            state.status, state.error = "failed", str(exc)
+            log.warning("ingestion failed: %s", exc)
+    writer.finish(state)
+    return state
 
 
-def _already_ingested(lake: Lake, tenant_id: str, digest: str) -> bool:
+def _ingested_digests(lake: Lake, tenant_id: str) -> set[str]:
     if not lake.exists("ingestion_log"):
-        return False
+        return set()
     done = lake.scan("ingestion_log").filter(
-        (pl.col("tenant_id") == tenant_id) & (pl.col("file_sha256") == digest)
-        & (pl.col("status") == "ok")).select(pl.len()).collect().item()
-    return bool(done)
+        (pl.col("tenant_id") == tenant_id) & (pl.col("status") == "ok")
+    ).select("file_sha256").collect()
+    return set(done["file_sha256"].to_list())
 
 
 def _log_row(s: IngestionSummary, tenant_id: str, digest: str, at: dt.datetime

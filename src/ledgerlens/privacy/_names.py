@@ -66,8 +66,10 @@ LAST, FUNCTION = "\ufde5", "\ufde6"
 _TAGS = f"[{KEYWORD}{ORG}{FIRST}{TITLE}{LAST}{FUNCTION}]"
 _NAMEISH = f"[{ORG}{FIRST}{TITLE}{LAST}{FUNCTION}]"
 
+# an e-mail cut before or inside its domain, at the end of a label
 _CUT_EMAIL = (r"(?P<pre>\s)(?P<x>\p{L}{2,}[\p{L}0-9_%+\-]*[.@][\p{L}0-9._%+@\-]*)"
               r"(?P<post>\s*)$")
+# the digits a cut leaves of a phone (0..., +...) or a social security number (1 or 2 ...)
 _DIGIT_TAIL = (r"(?P<pre>\s+)(?:(?P<p>(?:\+|0)[0-9]*(?: [0-9]+)*)|(?P<n>[12](?: [0-9]{1,3})*))"
                r"(?P<post>\s*)$")
 # a character of a word: not a space, not a marker or a tag
@@ -159,9 +161,9 @@ def name_rules(lexicon: Lexicon) -> NameRules:
     first_last = f"{firsts_run}\\s+{sur}"
     last_first = f"{sur}(?:\\s+{f}){{1,3}}"
     last_initial = f"{sur}\\s+{initial}"
+    # the order is the preference: the first alternative that fits wins
     name = (f"(?:{first_last}|{last_initial}|{last_first}|{n}\\s+{n}\\s+{sur}|{n}\\s+{sur}|"
-            f"{sur}\\s+{n}|"
-            f"{sur})")
+            f"{sur}\\s+{n}|{sur})")
     # a name the lexicon vouches for: a first name in it, a known last name, an initial
     evidenced = (f"(?:{first_last}|{last_initial}|{last_first}|{sur_last}\\s+{n}|"
                  f"{n}\\s+{sur_last})")
@@ -181,8 +183,8 @@ def name_rules(lexicon: Lexicon) -> NameRules:
     cut_tails = (
         (rf"(?P<pre>\s)(?P<x>{_TAGS}?[\p{{L}}0-9._%+\-]*[.@][\p{{L}}0-9._%+@\-]*)"
          r"(?P<post>\s*)$", "email"),
-        (rf"(?P<pre>\s)(?P<x>(?i:{iban_country_alternation()}(?:[0-9][0-9A-Z]*)?))(?P<post>\s*)$",
-         "iban"),
+        (rf"(?P<pre>\s)(?P<x>(?i:{iban_country_alternation()}(?:[0-9][0-9A-Z]*)?))"
+         r"(?P<post>\s*)$", "iban"),
     )
     ends_in = tuple(
         (f"{OPEN[kind]}[^{CLOSE}]*{CLOSE}\\s*$", f"(?P<pre>^\\s*)(?P<x>{rest})", kind)
