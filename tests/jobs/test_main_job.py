@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -23,6 +24,12 @@ def test_main_job_writes_a_valid_bank_a_report_and_a_summary(tmp_path: Path) -> 
     summary = result.summary_path.read_text(encoding="utf-8")
     assert f"{result.rows['transactions']:,}" in summary
     assert (tmp_path / "bank" / "transactions" / "part-00000.parquet").exists()
+    step = result.ingestion
+    assert step.round_trip_ok
+    assert step.n_in_lake == result.rows["transactions"]
+    assert step.masking.recall >= 0.99
+    assert "Ingestion and privacy" in html
+    assert (tmp_path / "lake" / "transactions").is_dir()
 
 
 @pytest.mark.slow
@@ -36,3 +43,34 @@ def test_cli_synth_then_validate(tmp_path: Path) -> None:
     assert checked.exit_code == 0, checked.output
     assert "transactions:" in checked.output
     assert "valid" in checked.output
+
+
+@pytest.mark.slow
+def test_cli_exports_ingests_shows_and_forgets(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = CliRunner()
+    bank, lake = tmp_path / "bank", tmp_path / "lake"
+    made = runner.invoke(app, ["synth", "--out", str(bank), "-n", "12", "-m", "2",
+                               "--export", "native"])
+    assert made.exit_code == 0, made.output
+    exports = bank / "exports"
+    args = ["ingest", str(exports), "--tenant", "synthetic", "--lake", str(lake),
+            "--accounts", str(exports / "accounts.csv")]
+    monkeypatch.delenv("LEDGERLENS_PSEUDONYMIZATION_KEY", raising=False)
+    monkeypatch.delenv("LEDGERLENS_ENV", raising=False)
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 1
+    assert "LEDGERLENS_PSEUDONYMIZATION_KEY" in refused.output
+    monkeypatch.setenv("LEDGERLENS_ENV", "dev")
+    done = runner.invoke(app, args)
+    assert done.exit_code == 0, done.output
+    shown = runner.invoke(app, ["lake", "show", "--lake", str(lake)])
+    assert shown.exit_code == 0
+    assert "transactions" in shown.output
+    customer = pl.read_parquet(bank / "customers" / "part-00000.parquet")["customer_id"][0]
+    gone = runner.invoke(app, ["privacy", "forget", "--customer", customer, "--lake", str(lake),
+                               "--tenant", "synthetic", "--yes"])
+    assert gone.exit_code == 0, gone.output
+    left = pl.scan_delta(str(lake / "transactions")).filter(
+        pl.col("customer_id") == customer).select(pl.len()).collect().item()
+    assert left == 0

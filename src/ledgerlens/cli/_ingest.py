@@ -42,10 +42,9 @@ def ingest(
     """Ingest bank statement files (CSV, OFX, camt.053, MT940, CFONB, STET, Berlin Group)
     into the lake; rejects go to quarantine with a reason."""
     from ledgerlens.ingest import ingest_paths, load_manifest
+    from ledgerlens.ingest.readers import BUILTIN_LAYOUTS, load_layout
     from ledgerlens.privacy import pseudonymizer_from_settings
     from ledgerlens.store import Lake
-
-    from ledgerlens.ingest.readers import BUILTIN_LAYOUTS, load_layout
 
     pseudonymizer = pseudonymizer_from_settings()
     options = {}
