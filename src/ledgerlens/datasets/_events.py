@@ -47,16 +47,33 @@ def _phone(rng: np.random.Generator, n: int) -> npt.NDArray[np.str_]:
 
 
 def _national_id(rng: np.random.Generator, n: int) -> npt.NDArray[np.str_]:
-    """French social security numbers (NIR) as people type them: ``1 84 12 75 123 456 78``."""
+    """French social security numbers (NIR) with a valid key, as people type them:
+    ``1 84 12 75 123 456 78``."""
     parts = [rng.integers(1, 3, n), rng.integers(40, 100, n), rng.integers(1, 13, n),
-             rng.integers(1, 96, n), rng.integers(1, 990, n), rng.integers(1, 999, n),
-             rng.integers(1, 98, n)]
-    widths = [1, 2, 2, 2, 3, 3, 2]
+             rng.integers(1, 96, n), rng.integers(1, 990, n), rng.integers(1, 999, n)]
+    widths = [1, 2, 2, 2, 3, 3]
     text = [np.char.zfill(p.astype(str), w) for p, w in zip(parts, widths, strict=True)]
+    number = np.zeros(n, dtype=np.int64)
+    for p, w in zip(parts, widths, strict=True):
+        number = number * 10**w + p
+    text.append(np.char.zfill((97 - number % 97).astype(str), 2))
     out = text[0]
     for t in text[1:]:
         out = np.char.add(np.char.add(out, " "), t)
     return np.asarray(out)
+
+
+def _card_number(rng: np.random.Generator, n: int) -> npt.NDArray[np.str_]:
+    """Luhn-valid 16-digit card numbers (made up), as someone might paste one in a reason."""
+    digits = rng.integers(0, 10, (n, 15))
+    digits[:, 0] = 4
+    # Luhn: double every second digit from the right of the full 16-digit number.
+    doubled = digits.copy()
+    doubled[:, ::2] *= 2
+    doubled = np.where(doubled > 9, doubled - 9, doubled)
+    check = (10 - doubled.sum(axis=1) % 10) % 10
+    full = np.concatenate([digits, check[:, None]], axis=1)
+    return np.asarray(["".join(map(str, row)) for row in full.tolist()], dtype=str)
 
 
 def _iban(rng: np.random.Generator, n: int) -> npt.NDArray[np.str_]:
@@ -161,10 +178,11 @@ def _p2p(pop: Population, cal: Calendar, rng: np.random.Generator, people: Peopl
                      _P2P_MOTIFS_OUT[rng.integers(0, _P2P_MOTIFS_OUT.size, n)])
     # People write their own reason text, and sometimes put contact details or an IBAN in it.
     u = rng.random(n)
-    pii_kind = np.select([u < 0.03, u < 0.05, u < 0.065, u < 0.07],
-                         ["phone", "email", "iban", "national_id"], default="")
+    pii_kind = np.select([u < 0.03, u < 0.05, u < 0.065, u < 0.07, u < 0.072],
+                         ["phone", "email", "iban", "national_id", "card_number"], default="")
     value = np.full(n, "", dtype=object)
-    for kind, make in (("phone", _phone), ("iban", _iban), ("national_id", _national_id)):
+    for kind, make in (("phone", _phone), ("iban", _iban), ("national_id", _national_id),
+                       ("card_number", _card_number)):
         rows = pii_kind == kind
         if rows.any():
             value[rows] = make(rng, int(rows.sum()))
