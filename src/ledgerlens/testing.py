@@ -15,9 +15,11 @@ import decimal
 import polars as pl
 from hypothesis import strategies as st
 
+from ledgerlens.datasets import SyntheticBank
+from ledgerlens.datasets.exports import StatementAccount
 from ledgerlens.schema import TRANSACTIONS, validate
 
-__all__ = ["bank_labels", "transactions_frames", "validate"]
+__all__ = ["bank_labels", "statement_accounts", "transactions_frames", "validate"]
 
 _LABEL_ALPHABET = st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 /*.-:'")
 _PREFIXES = ("CB ", "CARTE X1234 ", "PRLV SEPA ", "VIR SEPA RECU /DE ", "RETRAIT DAB ", "")
@@ -57,3 +59,20 @@ def transactions_frames(draw: st.DrawFn, min_rows: int = 0, max_rows: int = 20) 
         "ingested_at": [dt.datetime(2026, 1, 1, tzinfo=dt.UTC)] * n,
     }
     return pl.DataFrame(rows, schema=TRANSACTIONS.polars_schema)
+
+
+def statement_accounts(bank: SyntheticBank, opening_balance: decimal.Decimal = decimal.Decimal(
+        "0.00")) -> list[tuple[StatementAccount, pl.DataFrame]]:
+    """Every account of a synthetic bank as an exporter sees it: its ``StatementAccount``
+    and its transactions sorted by booking date (stable)."""
+    numbers = {row["account_id"]: row for row in bank.account_numbers.iter_rows(named=True)}
+    by_date = bank.transactions.sort("booking_date", maintain_order=True)
+    found = []
+    for (account_id,), group in by_date.group_by(["account_id"], maintain_order=True):
+        row = numbers[account_id]
+        found.append((StatementAccount(
+            iban=row["iban"], customer_ref=row["customer_ref"], currency=row["currency"],
+            bank_id=row["dialect"], bic="TESTFRPPXXX", holder=f"M {row['customer_ref']}",
+            opening_balance=opening_balance,
+            opening_date=group["booking_date"][0] - dt.timedelta(days=1)), group))
+    return found

@@ -13,6 +13,7 @@ from ledgerlens.datasets.exports._base import StatementAccount
 from ledgerlens.datasets.exports._camt import CAMT_VERSIONS, export_camt053
 from ledgerlens.exceptions import ConfigurationError
 from ledgerlens.ingest.readers._camt import read_camt
+from ledgerlens.testing import statement_accounts
 
 ROUND_TRIP = ["booking_date", "value_date", "amount", "currency", "raw_label",
               "label_complement", "counterparty_name", "counterparty_iban",
@@ -26,18 +27,7 @@ def bank() -> SyntheticBank:
 
 
 def accounts(bank: SyntheticBank) -> list[tuple[StatementAccount, pl.DataFrame]]:
-    """Every account of the bank with its transactions sorted by booking date."""
-    numbers = {row["account_id"]: row for row in bank.account_numbers.iter_rows(named=True)}
-    by_date = bank.transactions.sort("booking_date", maintain_order=True)
-    found = []
-    for (account_id,), group in by_date.group_by(["account_id"], maintain_order=True):
-        row = numbers[account_id]
-        found.append((StatementAccount(
-            iban=row["iban"], customer_ref=row["customer_ref"], currency=row["currency"],
-            bank_id=row["dialect"], bic="TESTFRPPXXX", holder=f"M {row['customer_ref']}",
-            opening_balance=D("-25.00"),
-            opening_date=group["booking_date"][0] - dt.timedelta(days=1)), group))
-    return found
+    return statement_accounts(bank, D("-25.00"))
 
 
 @pytest.mark.parametrize("version", ["001.02", "001.08"])

@@ -16,6 +16,7 @@ from ledgerlens.datasets.exports._mt940 import DetailsStyle, export_mt940
 from ledgerlens.exceptions import DataError
 from ledgerlens.ingest.readers._mt940 import read_mt940
 from ledgerlens.ingest.readers._mt940_details import SEPARATORS
+from ledgerlens.testing import statement_accounts
 
 ROUND_TRIP = ["booking_date", "value_date", "amount", "currency", "raw_label",
               "label_complement"]
@@ -28,18 +29,7 @@ def bank() -> SyntheticBank:
 
 
 def accounts(bank: SyntheticBank) -> list[tuple[StatementAccount, pl.DataFrame]]:
-    """Every account of the bank with its transactions sorted by booking date."""
-    numbers = {row["account_id"]: row for row in bank.account_numbers.iter_rows(named=True)}
-    by_date = bank.transactions.sort("booking_date", maintain_order=True)
-    found = []
-    for (account_id,), group in by_date.group_by(["account_id"], maintain_order=True):
-        row = numbers[account_id]
-        found.append((StatementAccount(
-            iban=row["iban"], customer_ref=row["customer_ref"], currency=row["currency"],
-            bank_id=row["dialect"], bic="TESTFRPPXXX", holder=f"M {row['customer_ref']}",
-            opening_balance=decimal.Decimal("1000.00"),
-            opening_date=group["booking_date"][0] - dt.timedelta(days=1)), group))
-    return found
+    return statement_accounts(bank, decimal.Decimal("1000.00"))
 
 
 @pytest.mark.parametrize("style", STYLES)
