@@ -75,13 +75,18 @@ def normalize(
         ("future_date", pl.col("booking_date") > pl.lit(limit),
          pl.format("booked on {}, after {}", pl.col("booking_date"), pl.lit(str(limit)))),
     ]
-    rejected: list[pl.DataFrame] = [result.rejects]
-    keep = pl.lit(True)
-    for reason, bad, detail in checks:
-        bad_now = keep & bad.fill_null(True)
-        rejected.append(_reject(records.filter(bad_now), reason, detail))
-        keep = keep & ~bad.fill_null(True)
-    records = records.filter(keep)
+    # The first failed check names the reason; one pass splits kept rows from rejects.
+    reason: pl.Expr = pl.lit(None, dtype=pl.String)
+    detail: pl.Expr = pl.lit(None, dtype=pl.String)
+    for code, bad, why in reversed(checks):
+        why_expr = pl.lit(why) if isinstance(why, str) else why.cast(pl.String)
+        reason = pl.when(bad.fill_null(True)).then(pl.lit(code)).otherwise(reason)
+        detail = pl.when(bad.fill_null(True)).then(why_expr).otherwise(detail)
+    records = records.with_columns(_reason=reason, _detail=detail)
+    failed = records.filter(pl.col("_reason").is_not_null())
+    rejected: list[pl.DataFrame] = [result.rejects, failed.select(
+        "source_position", reason="_reason", detail="_detail", raw_record="raw_record")]
+    records = records.filter(pl.col("_reason").is_null()).drop("_reason", "_detail")
     # The same bank reference twice in one file, with the same content, is the file
     # repeating itself; identical movements without a reference are real (double charge).
     content = ["account_ref", "end_to_end_id", "booking_date", "amount", "raw_label"]
