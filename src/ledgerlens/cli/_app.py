@@ -182,7 +182,7 @@ def demo(
 
 
 app.command("ingest")(clean_errors(ingest))
-privacy_app.command("forget")(clean_errors(forget))
+privacy_app.command("forget")(forget)
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(lake_app, name="lake")
 

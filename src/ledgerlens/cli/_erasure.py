@@ -12,14 +12,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ledgerlens.cli._lake import LakeDir, exit_on_error, open_lake
+from ledgerlens.cli._common import clean_errors
+from ledgerlens.cli._lake import LakeDir, open_lake
 
 __all__ = ["forget"]
 
 console = Console()
 
 
-@exit_on_error
+@clean_errors
 def forget(
     customer: Annotated[str, typer.Option(
         "--customer", help="Pseudonymous customer id (cus_...); with --ref, the bank's own "

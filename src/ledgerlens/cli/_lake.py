@@ -2,46 +2,25 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from ledgerlens.exceptions import LedgerlensError
+from ledgerlens.cli._common import clean_errors
 
 if TYPE_CHECKING:
     from ledgerlens.store import Lake
 
-__all__ = ["LakeDir", "exit_on_error", "lake_app", "open_lake"]
+__all__ = ["LakeDir", "lake_app", "open_lake"]
 
 lake_app = typer.Typer(help="The lake: list its tables, query them with SQL.",
                        no_args_is_help=True)
 console = Console()
-err_console = Console(stderr=True)
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 LakeDir = Annotated[Path, typer.Option("--lake", help="Lake folder (as written by ingest).")]
-
-
-def exit_on_error(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn expected errors into one red line on stderr and exit code 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except (LedgerlensError, OSError, KeyError, ValueError) as exc:
-            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-            err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-            raise typer.Exit(code=1) from None
-
-    return wrapper
 
 
 def open_lake(folder: Path) -> Lake:
@@ -54,7 +33,7 @@ def open_lake(folder: Path) -> Lake:
 
 
 @lake_app.command()
-@exit_on_error
+@clean_errors
 def show(lake: LakeDir) -> None:
     """List the lake's tables: rows, files, size, current version and partitioning."""
     summary = open_lake(lake).summary()
@@ -68,7 +47,7 @@ def show(lake: LakeDir) -> None:
 
 
 @lake_app.command()
-@exit_on_error
+@clean_errors
 def sql(
     query: Annotated[str, typer.Argument(help="A DuckDB query; each lake table is a view.")],
     lake: LakeDir,

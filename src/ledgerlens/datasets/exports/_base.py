@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-__all__ = ["Exporter", "StatementAccount"]
+from ledgerlens.exceptions import DataError
+
+__all__ = ["Exporter", "StatementAccount", "movements_by_month"]
 
 
 @dataclass(frozen=True)
@@ -35,3 +37,27 @@ class StatementAccount:
 #: ``ledgerlens.schema.TRANSACTIONS`` columns for that one account, sorted by booking date
 #: (stable), amounts as Decimal(18, 2).
 Exporter = Callable[[StatementAccount, pl.DataFrame], bytes]
+
+
+def movements_by_month(account: StatementAccount, transactions: pl.DataFrame, fmt: str
+                       ) -> list[tuple[tuple[int, int], list[tuple[object, ...]]]]:
+    """The account's movements as rows (booking_date, value_date, amount, raw_label,
+    label_complement, counterparty_name, bank_transaction_code) per calendar month
+    ``(year, month)``, in order; one empty month when there is none. Statements in formats with one
+    currency (MT940, CFONB) refuse movements in another currency."""
+    other = transactions.filter(pl.col("currency") != account.currency).height
+    if other:
+        raise DataError(f"a {fmt} statement holds one currency: {other} transaction(s) are "
+                        f"not in the account currency {account.currency!r}")
+    rows = transactions.select("booking_date", "value_date", "amount", "raw_label",
+                               "label_complement", "counterparty_name",
+                               "bank_transaction_code").rows()
+    months: dict[tuple[int, int], list[tuple[object, ...]]] = {}
+    for row in rows:
+        booked = row[0]
+        if not isinstance(booked, dt.date):
+            raise DataError(f"a {fmt} statement needs a booking date on every movement")
+        months.setdefault((booked.year, booked.month), []).append(row)
+    if not months:
+        months[(account.opening_date.year, account.opening_date.month)] = []
+    return sorted(months.items())

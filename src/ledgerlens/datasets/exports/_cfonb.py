@@ -18,7 +18,7 @@ import decimal
 
 import polars as pl
 
-from ledgerlens.datasets.exports._base import StatementAccount
+from ledgerlens.datasets.exports._base import StatementAccount, movements_by_month
 from ledgerlens.exceptions import DataError
 from ledgerlens.ingest.readers._cfonb_fields import RECORD_WIDTH, encode_amount
 from ledgerlens.ingest.readers._statement_text import cut_to_width
@@ -38,24 +38,10 @@ def export_cfonb(account: StatementAccount, transactions: pl.DataFrame) -> bytes
     if len(iban) != 27 or not iban.startswith(("FR", "MC")):
         raise DataError("CFONB 120 statements are for French accounts: the IBAN must be a "
                         f"27-character FR or MC IBAN, got one of {len(iban)} characters")
-    other = transactions.filter(pl.col("currency") != account.currency).height
-    if other:
-        raise DataError(f"a CFONB statement holds one currency: {other} transaction(s) are "
-                        f"not in the account currency {account.currency!r}")
     zones = _Zones(iban[4:9], iban[9:14], iban[14:25], account.currency)
-    rows = transactions.select("booking_date", "value_date", "amount", "raw_label",
-                               "label_complement", "counterparty_name",
-                               "bank_transaction_code").rows()
-    months: dict[tuple[int, int], list[tuple[object, ...]]] = {}
-    for row in rows:
-        booked = row[0]
-        assert isinstance(booked, dt.date)
-        months.setdefault((booked.year, booked.month), []).append(row)
-    if not months:
-        months[(account.opening_date.year, account.opening_date.month)] = []
     records: list[str] = []
     balance, opened, entry = account.opening_balance, account.opening_date, 0
-    for _, movements in sorted(months.items()):
+    for _, movements in movements_by_month(account, transactions, "CFONB"):
         records.append(zones.balance("01", opened, balance))
         closed = opened
         for booked, valued, amount, label, complement, name, btc in movements:

@@ -23,7 +23,7 @@ from typing import Literal
 
 import polars as pl
 
-from ledgerlens.datasets.exports._base import StatementAccount
+from ledgerlens.datasets.exports._base import StatementAccount, movements_by_month
 from ledgerlens.exceptions import DataError
 from ledgerlens.ingest.readers._mt940_details import (
     DETAILS_WIDTH,
@@ -61,24 +61,10 @@ def export_mt940(account: StatementAccount, transactions: pl.DataFrame, *,
                  details_style: DetailsStyle | None = None) -> bytes:
     """The account's MT940 file (CRLF lines, UTF-8); ``details_style`` defaults per bank."""
     style = details_style or _BY_BANK[zlib.crc32(account.bank_id.encode()) % len(_BY_BANK)]
-    other = transactions.filter(pl.col("currency") != account.currency).height
-    if other:
-        raise DataError(f"MT940 statements hold one currency: {other} transaction(s) are not "
-                        f"in the account currency {account.currency!r}")
-    rows = transactions.select("booking_date", "value_date", "amount", "raw_label",
-                               "label_complement", "counterparty_name",
-                               "bank_transaction_code").rows()
-    months: dict[tuple[int, int], list[tuple[object, ...]]] = {}
-    for row in rows:
-        booked = row[0]
-        assert isinstance(booked, dt.date)
-        months.setdefault((booked.year, booked.month), []).append(row)
-    if not months:
-        start = account.opening_date
-        months[(start.year, start.month)] = []
     lines: list[str] = []
     balance, opened = account.opening_balance, account.opening_date
-    for number, ((year, month), movements) in enumerate(sorted(months.items()), start=1):
+    for number, ((year, month), movements) in enumerate(
+            movements_by_month(account, transactions, "MT940"), start=1):
         lines += [f":20:LL{year:04d}{month:02d}-{number:03d}", f":25:{account.iban}",
                   f":28C:{number:05d}/001", f":60F:{_balance(balance, opened, account.currency)}"]
         closed = opened
