@@ -45,3 +45,7 @@ class IngestError(DataError):
         self.format = fmt
         self.where = where
         self.why = why
+
+
+class ArtifactError(LedgerlensError, ValueError):
+    """A model artifact is missing, corrupted (hash mismatch) or was built for another version."""

@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 from ledgerlens.cli import app
 
 runner = CliRunner()
-COMMANDS = ("synth", "validate", "schema", "demo", "ingest", "lake", "privacy")
+COMMANDS = ("synth", "validate", "schema", "demo", "ingest", "lake", "privacy", "enrich",
+            "train", "evaluate", "corrections", "merchants")
 
 
 def test_root_help_lists_every_command() -> None:

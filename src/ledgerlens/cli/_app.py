@@ -16,9 +16,12 @@ from rich.table import Table
 
 from ledgerlens import __version__
 from ledgerlens.cli._common import clean_errors, err_console, progress_bar
+from ledgerlens.cli._corrections import corrections_app
+from ledgerlens.cli._enrich import enrich_cmd, evaluate_app, train_app
 from ledgerlens.cli._erasure import forget
 from ledgerlens.cli._ingest import ingest
 from ledgerlens.cli._lake import lake_app
+from ledgerlens.cli._merchants import merchants_app
 from ledgerlens.cli._privacy import privacy_app
 
 __all__ = ["app", "main"]
@@ -185,6 +188,11 @@ app.command("ingest")(clean_errors(ingest))
 privacy_app.command("forget")(forget)
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(lake_app, name="lake")
+app.command("enrich")(enrich_cmd)
+app.add_typer(train_app, name="train")
+app.add_typer(evaluate_app, name="evaluate")
+app.add_typer(corrections_app, name="corrections")
+app.add_typer(merchants_app, name="merchants")
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ class IngestionStep:
     n_missing: int
     n_unexpected: int
     masking: MaskingReport
+    lake: Lake
 
     @property
     def round_trip_ok(self) -> bool:
@@ -95,7 +96,7 @@ def run_ingestion_step(bank_dir: Path, out_dir: Path, *, tenant_id: str, start: 
                   pl.DataFrame(schema={"reason": pl.String, "rows": pl.UInt32}))
     masking = evaluate_masking(scans["transactions"].collect(), scans["ground_truth"].collect())
     return IngestionStep(_per_format(summaries), quarantine, expected.height, stored.height,
-                         missing, unexpected, masking)
+                         missing, unexpected, masking, lake)
 
 
 def _per_format(summaries: list[IngestionSummary]) -> pl.DataFrame:

@@ -1,5 +1,5 @@
 """The main job: generate a bank, validate it, export its statements and ingest them
-into the lake, profile it all, write the report.
+into the lake, enrich the lake with the shipped model and score it, write the report.
 
 Later steps (enrichment, targeting, offers) extend this same job.
 """
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledgerlens.datasets import SynthConfig, load_bank, write_bank
+from ledgerlens.jobs._enrichment_step import EnrichmentStep, run_enrichment_step
 from ledgerlens.jobs._ingestion_step import IngestionStep, run_ingestion_step
 from ledgerlens.monitor import profile_bank, render_html, summary_text, write_report
 from ledgerlens.schema import TABLES, ValidationReport, validate
@@ -29,6 +30,7 @@ class MainJobResult:
     validation: tuple[ValidationReport, ...]
     rows: dict[str, int]
     ingestion: IngestionStep
+    enrichment: EnrichmentStep
 
     @property
     def ok(self) -> bool:
@@ -50,11 +52,15 @@ def run_main_job(out_dir: Path, config: SynthConfig,
     profile = profile_bank(scans["transactions"], scans["ground_truth"], merchants, accounts)
     ingestion = run_ingestion_step(bank_dir, out_dir, tenant_id=config.tenant_id,
                                    start=config.start)
+    enrichment = run_enrichment_step(ingestion.lake, scans["ground_truth"].collect(),
+                                     scans["recurring_streams"].collect(), out_dir)
     html = render_html(profile, reports,
-                       extra_sections=[("Ingestion and privacy", ingestion.html())])
+                       extra_sections=[("Ingestion and privacy", ingestion.html()),
+                                       ("Enrichment", enrichment.html())])
     report_path = write_report(out_dir / "report.html", html)
-    text = summary_text(profile, reports) + "\n" + ingestion.summary()
+    text = (summary_text(profile, reports) + "\n" + ingestion.summary() + "\n"
+            + enrichment.summary())
     summary_path = out_dir / "summary.txt"
     summary_path.write_text(text + "\n", encoding="utf-8")
     return MainJobResult(out_dir, report_path, summary_path, text, reports, written.rows,
-                         ingestion)
+                         ingestion, enrichment)

@@ -1,0 +1,383 @@
+"""Step 1 of enrichment: join a bank's two label lines and strip the dialect's noise.
+
+French banks wrap the same purchase in very different noise (``CB CARREFOUR 12/03``,
+``FACTURE CARTE DU 120325 CARREFOUR PARIS CARTE 4974XXXXXXXX1234``); what stays the same
+is the merchant text. :func:`clean_labels` keeps the joined raw text (``full_label``) for
+the type rules and writes the merchant-bearing remainder (``clean_label``) for merchant
+matching and categorisation. The work runs on the distinct (label, complement) pairs and
+is joined back, so repeated labels cost nothing.
+
+>>> import polars as pl
+
+from ledgerlens.schema import ISO_4217
+>>> frame = pl.DataFrame({"raw_label": ["CB CARREFOUR CITY 28/11"],
+...                       "label_complement": [None]}, schema_overrides={
+...                       "label_complement": pl.String})
+>>> clean_labels(frame)["clean_label"].to_list()
+['CARREFOUR CITY']
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+
+import polars as pl
+
+__all__ = ["AMBIGUOUS_CITIES", "DEFAULT_WRAP_WIDTHS", "FOREIGN_CITIES", "clean_labels",
+           "french_city_forms", "normalize_text"]
+
+#: Line widths at which French banks cut a label mid-word and carry on in the complement.
+DEFAULT_WRAP_WIDTHS: tuple[int, ...] = (32, 40, 50)
+
+# Labels longer than this are cut before cleaning: the merchant is always near the start
+# and regexes over 10,000-character junk would cost time for nothing.
+_MAX_CLEAN_CHARS = 512
+
+_ACCENTS: dict[str, str] = {
+    **dict.fromkeys("ÀÁÂÃÄÅ", "A"), "Æ": "AE", "Ç": "C", **dict.fromkeys("ÈÉÊË", "E"),
+    **dict.fromkeys("ÌÍÎÏ", "I"), "Ð": "D", "Ñ": "N", **dict.fromkeys("ÒÓÔÕÖØ", "O"),
+    "Œ": "OE", **dict.fromkeys("ÙÚÛÜ", "U"), "Ý": "Y", "Ÿ": "Y", "ß": "SS", "Þ": "TH",
+    # Quotes, dashes and replacement characters read as spaces or their ASCII form.
+    "’": " ", "‘": " ", "'": " ", "`": " ", "´": " ", "“": " ", "”": " ", '"': " ",
+    "«": " ", "»": " ", "–": "-", "—": "-", "\ufffd": " ", "\t": " ", "\n": " ",
+    "\r": " ", "\u00a0": " ", "°": " ", "€": " EUR ",
+}
+
+# Payment-method and operation prefixes, written as regex fragments (space = \s+).
+# Longest first so ``PAIEMENT PAR CARTE`` wins over ``PAIEMENT``.
+_CARD_PREFIXES: tuple[str, ...] = (
+    # cards
+    "FACTURE CARTE DU [0-9]{0,8}", "FACTURE CARTE", "FACTURES CARTE", "PAIEMENT PAR CARTE",
+    "PAIEMENT CARTE", "PAIEMENT CB", "PAIEMENT PSC", "PAIEMENT SANS CONTACT",
+    "PAIEMENT MOBILE", "PAIEMENT DU [0-9]{0,8}", "ACHAT CB SANS CONTACT", "ACHAT CB",
+    "ACHAT CARTE", "ACHAT", "CARTE BANCAIRE", "CARTE", "CB SANS CONTACT", "CB", "PSC",
+    "SANS CONTACT", "TPE",
+    # refunds and reversals
+    "REMBOURSEMENT CB", "REMBOURSEMENT CARTE", "REMBOURSEMENT", "REMB CB", "REMB CARTE", "REMB",
+    "AVOIR CARTE DU", "AVOIR CARTE", "AVOIR CB", "AVOIR", "ANNULATION CB", "ANNULATION CARTE",
+    "ANNULATION",
+    "ANNUL\\.?", "EXTOURNE", "RETOUR CB",
+)
+
+# Prefixes of transfers, debits, cash and loans, which a number and a connector may follow
+# (``VIR INST EMIS 1234567 POUR ...``).
+_OPERATION_PREFIXES: tuple[str, ...] = (
+    # direct debits
+    "PRLV SEPA RECURRENT", "PRLV SEPA", "PRLV", "PRELEVEMENT SEPA", "PRELEVEMENT EUROPEEN",
+    "PRELEVEMENT DE", "PRELEVEMENT", "PRELEV", "PRLV EUROPEEN", "PREL SEPA", "PREL",
+    # transfers
+    "VIR SEPA INST RECU", "VIR SEPA INST EMIS", "VIR SEPA RECU", "VIR SEPA EMIS",
+    "VIR SEPA INSTANTANE", "VIR SEPA INST", "VIR SEPA", "VIR INST RECU", "VIR INST RE",
+    "VIR INST EMIS", "VIR INST", "VIR INSTANTANE", "VIR RECU", "VIR EMIS",
+    "VIR EUROPEEN EMIS", "VIR EUROPEEN RECU", "VIR EUROPEEN", "VIR PERMANENT",
+    "VIR\\.PERMANENT", "VIR PERM", "VIR INTERNE", "VIR COMPTE A COMPTE", "VIR",
+    "VIREMENT INSTANTANE EN VOTRE FAVEUR", "VIREMENT INSTANTANE EMIS VERS",
+    "VIREMENT INSTANTANE EMIS", "VIREMENT INSTANTANE RECU", "VIREMENT INSTANTANE",
+    "VIREMENT EN VOTRE FAVEUR", "VIREMENT EMIS VERS", "VIREMENT EMIS", "VIREMENT RECU",
+    "VIREMENT SEPA RECU", "VIREMENT SEPA EMIS", "VIREMENT SEPA", "VIREMENT PERMANENT",
+    "VIREMENT INTERNE", "VIREMENT COMPTE A COMPTE", "VIREMENT",
+    # cash and cheques
+    "RETRAIT DAB", "RETRAIT AU DISTRIBUTEUR", "RETRAIT GAB", "RETRAIT ESPECES", "RET DAB",
+    "RETRAIT", "VERSEMENT ESPECES", "VERSEMENT", "DEPOT ESPECES", "REMISE CHEQUES?",
+    "REMISE CHQ", "REM CHQ", "CHEQUE", "CHQ\\.?",
+    # loans
+    "ECHEANCE PRET", "ECH PRET", "REMBOURSEMENT PRET", "REMBT PRET", "DEBLOCAGE PRET",
+)
+
+# Words that only connect the prefix to the party or the merchant.
+_CONNECTORS = "(?:DE|DU|VERS|POUR|A|N|NO|NUMERO|/DE|/BEN|/MOTIF|DE:|POUR:|MOTIF:|:|-)"
+
+# Reference fields: a marker then one token of code.
+_REFERENCE = (
+    r"(?:^|\s)/?(?:REFDO|REF|RUM|MDT|ID EMETTEUR|ID|ICS|MANDAT|ECH|LIB|NUM|NO|TRN|E2E)"
+    r"\s*[:/.]\s*\S*|(?:^|\s)/(?:REFDO|REF|RUM|MDT|ICS|LIB|ID)\s+\S*"
+)
+
+# Country codes that end a foreign card label (``... MADRID ES``). The first group is never
+# a French word at the end of a shop name; the second only counts after a town.
+_COUNTRY_CODES: tuple[str, ...] = (
+    "ES", "PT", "GR", "GB", "UK", "US", "USA", "CH", "JP", "NL", "IE", "LU", "PL", "CZ", "DK", "FI",
+    "HR", "TN", "DZ", "TR", "TH", "CN", "AE", "MX", "BR", "DEU", "ESP", "ITA", "PRT", "GBR",
+    "CHE", "BEL", "NLD", "IRL", "LUX", "FRA",
+)
+_COUNTRY_CODES_AFTER_TOWN: tuple[str, ...] = ("DE", "BE", "IT", "CA", "MA", "NO", "AT",
+                                              "SE", "FR")
+
+#: Major foreign cities (towns travellers pay in), in their label spelling.
+FOREIGN_CITIES: tuple[str, ...] = (
+    "MADRID", "BARCELONA", "SEVILLA", "SEVILLE", "VALENCIA", "MALAGA", "PALMA", "IBIZA",
+    "BILBAO", "GRANADA", "ALICANTE", "SAN SEBASTIAN", "TENERIFE", "ROMA", "ROME", "MILANO",
+    "MILAN", "FIRENZE", "FLORENCE", "NAPOLI", "NAPLES", "VENEZIA", "VENICE", "TORINO",
+    "BOLOGNA", "VERONA", "PISA", "GENOVA", "PALERMO", "LISBOA", "LISBON", "PORTO", "FARO",
+    "LAGOS", "COIMBRA", "FUNCHAL", "BERLIN", "MUENCHEN", "MUNCHEN", "MUNICH", "HAMBURG",
+    "KOELN", "KOLN", "COLOGNE", "FRANKFURT", "STUTTGART", "DUSSELDORF", "BRUXELLES",
+    "BRUSSEL", "BRUSSELS", "BRUGGE", "BRUGES", "GENT", "GAND", "LIEGE", "ANTWERPEN", "ANVERS",
+    "NAMUR", "ATHINA", "ATHENS", "THESSALONIKI", "HERAKLION", "RHODES", "SANTORINI",
+    "LONDON", "LONDRES", "EDINBURGH", "MANCHESTER", "BRIGHTON", "OXFORD", "CAMBRIDGE",
+    "LIVERPOOL", "GENEVE", "GENEVA", "LAUSANNE", "ZURICH", "BASEL", "BALE", "ZERMATT",
+    "NEW YORK", "SAN FRANCISCO", "LOS ANGELES", "MIAMI", "BOSTON", "CHICAGO", "LAS VEGAS",
+    "WASHINGTON", "MARRAKECH", "CASABLANCA", "AGADIR", "FES", "TANGER", "RABAT", "TUNIS",
+    "ALGER", "MONTREAL", "QUEBEC", "TORONTO", "VANCOUVER", "TOKYO", "KYOTO", "OSAKA", "NARA",
+    "AMSTERDAM", "ROTTERDAM", "DUBLIN", "WIEN", "VIENNA", "PRAHA", "PRAGUE", "BUDAPEST",
+    "WARSZAWA", "KRAKOW", "KOBENHAVN", "COPENHAGEN", "STOCKHOLM", "OSLO", "HELSINKI",
+    "ISTANBUL", "DUBAI", "BANGKOK", "SINGAPORE", "HONG KONG", "REYKJAVIK", "LUXEMBOURG",
+    "MONACO", "MONTE CARLO", "ANDORRA", "SAN MARINO",
+)
+
+#: Town names that are also everyday words, brands or shop names: never taken as a town alone.
+AMBIGUOUS_CITIES: frozenset[str] = frozenset({
+    "ORANGE", "SALON", "COGNAC", "VICHY", "CHANTILLY", "BOURG", "LAGOS", "NARA",
+    "PORTO", "FES", "GENT", "PALMA", "MONACO",
+})
+
+
+def normalize_text(expr: pl.Expr) -> pl.Expr:
+    """Upper case, accents and typographic quotes folded to ASCII, spaces collapsed."""
+    return (expr.str.to_uppercase()
+            .str.replace_many(list(_ACCENTS), list(_ACCENTS.values()))
+            .str.replace_all(r"\s+", " ").str.strip_chars())
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """A regex alternation, longest first so the leftmost-first engine prefers it."""
+    unique = sorted(set(words), key=lambda w: (-len(w), w))
+    return "|".join(w.replace(".", r"\.").replace(" ", r"\s+") for w in unique)
+
+
+@functools.cache
+def _city_forms(*, ambiguous: bool = False) -> tuple[str, ...]:
+    """Every French city spelling of the bundled places list, plus major foreign cities."""
+    from ledgerlens.datasets import load_places
+
+    forms = (load_places().select(pl.col("label_forms").str.split("|")).explode("label_forms")
+             .get_column("label_forms").drop_nulls().to_list())
+    cleaned = {f.upper().replace("-", " ").strip() for f in forms}
+    cleaned |= {f.upper() for f in forms}
+    cleaned |= set(FOREIGN_CITIES)
+    return tuple(sorted(c for c in cleaned if c and (ambiguous or c not in AMBIGUOUS_CITIES)
+                        and not c[:1].isdigit()))
+
+
+def french_city_forms() -> tuple[str, ...]:
+    """Spellings of French towns in labels (bundled places list), ambiguous names included."""
+    foreign = set(FOREIGN_CITIES)
+    return tuple(c for c in _city_forms(ambiguous=True) if c not in foreign)
+
+
+@functools.cache
+def _single_word_cities() -> pl.Series:  # one row holding the list, for ``is_in``
+    """First words of town names, for telling a wrapped word from a new one (a Series,
+    built once: converting a list on every call costs more than cleaning one label)."""
+    words = sorted({c.split(" ")[0] for c in _city_forms(ambiguous=True) if len(c) >= 4})
+    return pl.Series("town_words", words, dtype=pl.String).implode()
+
+
+@functools.cache
+def _town_set(*, ambiguous: bool) -> pl.Series:
+    """Town spellings as one imploded Series row, for ``is_in`` (a set lookup: a regex of
+    every town would be recompiled whenever Polars' small regex cache turns over)."""
+    return pl.Series("towns", _city_forms(ambiguous=ambiguous), dtype=pl.String).implode()
+
+
+@functools.cache
+def _code_sets() -> tuple[pl.Series, pl.Series]:
+    """(codes that end a foreign label on their own, all codes allowed after a town)."""
+    strong = pl.Series("c", _COUNTRY_CODES, dtype=pl.String).implode()
+    after_town = pl.Series("c", _COUNTRY_CODES + _COUNTRY_CODES_AFTER_TOWN,
+                           dtype=pl.String).implode()
+    return strong, after_town
+
+
+_MAX_TOWN_WORDS = 5
+_DISTRICT = r"^(?:[0-9]{1,2}(?:ER|E|EME)?|CEDEX)$"
+_DATE_TOKEN = r"^[0-9]{2}[/.]?[0-9]{2}(?:[/.]?[0-9]{2,4})?$"
+
+
+def _strip_trailing_town(text: pl.Expr) -> pl.Expr:
+    """Drop a trailing town (``PARIS 15``, ``MADRID ES``) or foreign country code, unless
+    it is all that is left: a town can be the whole name."""
+    towns = _town_set(ambiguous=False)
+    strong, after_town = _code_sets()
+    toks = text.str.split(" ")
+    n = toks.list.len()
+    last = toks.list.last()
+    suffix = (last.str.contains(_DISTRICT) | last.is_in(after_town)).cast(pl.Int64)
+    end = n - suffix
+    cut: pl.Expr = pl.lit(None, pl.Int64)
+    for k in range(1, _MAX_TOWN_WORDS + 1):  # a longer town name wins
+        start = end - k
+        name = toks.list.slice(start.clip(lower_bound=0), k).list.join(" ")
+        cut = pl.when((start >= 1) & name.is_in(towns)).then(start).otherwise(cut)
+    cut = pl.when(cut.is_null() & (n >= 2) & last.is_in(strong)).then(n - 1).otherwise(cut)
+    return pl.when(cut.is_not_null()).then(toks.list.head(cut).list.join(" ")).otherwise(text)
+
+
+def _strip_leading_date_town(text: pl.Expr) -> pl.Expr:
+    """Drop a date-then-town head (``2811 PARIS 15 CARREFOUR``): some banks write the
+    town before the merchant."""
+    towns = _town_set(ambiguous=True)
+    toks = text.str.split(" ")
+    n = toks.list.len()
+    dated = toks.list.first().str.contains(_DATE_TOKEN)
+    cut: pl.Expr = pl.lit(None, pl.Int64)
+    for k in range(1, _MAX_TOWN_WORDS + 1):
+        name = toks.list.slice(1, k).list.join(" ")
+        cut = pl.when(dated & (n > k + 1) & name.is_in(towns)).then(pl.lit(k + 1, pl.Int64)) \
+            .otherwise(cut)
+    district = toks.list.get(cut.fill_null(0), null_on_oob=True).str.contains(_DISTRICT)
+    cut = pl.when(district.fill_null(False) & (n > cut + 1)).then(cut + 1).otherwise(cut)
+    return pl.when(cut.is_not_null()).then(toks.list.slice(cut).list.join(" ")).otherwise(text)
+
+
+@functools.cache
+def _patterns() -> dict[str, str]:
+    cards = "|".join(sorted(_CARD_PREFIXES, key=len, reverse=True)).replace(" ", r"\s+")
+    operations = ("|".join(sorted(_OPERATION_PREFIXES, key=len, reverse=True))
+                  .replace(" ", r"\s+"))
+    return {
+        "prefix": rf"^(?:(?:{cards})|(?:{operations})(?:\s+[0-9]+)?(?:\s+{_CONNECTORS})*)"
+                  rf"(?:\s+|$)",
+    }
+
+
+# Any three capitals after an amount read as its currency (``12,99 USD``, ``5,00 CHF``).
+_CURRENCIES = "[A-Z]{3}"
+
+# Regex removals applied in order, anywhere in the label.
+_REMOVALS: tuple[tuple[str, str], ...] = (
+    # loan instalment split: ``CAP 123,45 INT 12,34 ASS 5,67``
+    (r"\bCAP\s+[0-9]+(?:[.,][0-9]+)?\s+INT\s+[0-9]+(?:[.,][0-9]+)?"
+     r"(?:\s+ASS\s+[0-9]+(?:[.,][0-9]+)?)?", " "),
+    # foreign-currency amounts and the exchange rate: ``12,99 USD 1 EURO = 1,0712 USD``
+    (rf"\b[0-9]+(?:[ .][0-9]{{3}})*,[0-9]*(?:\s+(?:{_CURRENCIES}))?\b(?:\s+1\s+EURO?\s*=\s*"
+     rf"[0-9]+,?[0-9]*(?:\s+(?:{_CURRENCIES}))?)?", " "),
+    (r"\b1\s+EURO?\s*=.*$", " "),
+    # an amount cut by the line width right after the purchase date: ``FACT 281124 49``
+    (r"(\b[0-9]{2}[/.]?[0-9]{2}[/.]?[0-9]{2,4})\s+[0-9]{1,3}(?:,[0-9]*)?\s*$", "$1"),
+    (r"\bMANDAT\s+\S*", " "),
+    # ``LE 12/03 A 14H05`` and its truncated forms at the end of a line
+    (r"\bLE\s+[0-9]{1,2}(?:[/.][0-9]{0,2}(?:[/.][0-9]{0,4})?(?:\s+A(?:\s+[0-9]{1,2}"
+     r"(?:H[0-9]{0,2})?)?)?(?:\s|$)|\s*$)", " "),
+    (r"\bA\s+[0-9]{1,2}H[0-9]{0,2}\b", " "),
+    (r"\b[0-9]{1,2}H[0-9]{2}\b", " "),
+    # purchase-date keyword of some banks: ``FACT 281124``
+    (r"\bFACT\s+[0-9]*", " "),
+    (r"\bDU\s+[0-9]{2}[/.]?[0-9]{2}(?:[/.]?[0-9]{2,4})?\b", " "),
+    # card references
+    (r"\bCARTE\s+(?:NU[A-Z]*|NO|N)\.?(?:\s*[0-9]+)?\b", " "),
+    (r"\bCARTE\s+(?:X+[0-9]*|[0-9]{4}X+[0-9]*|[0-9]{4}\b)", " "),
+    (r"\b(?:CB|CARTE)\s*\*+\s*[0-9]*", " "),
+    (r"\bX{1,}[0-9]{4}\b", " "),
+    (r"\b[0-9]{4,6}X{4,}[0-9]{0,4}\b", " "),
+    (r"\b[0-9]{4,6}\*{4,}[0-9]{0,4}\b", " "),
+    # dates anywhere: 12/03, 12/03/25, 12.03.2025, 12-03-25
+    (r"\b[0-9]{1,2}[/.-][0-9]{1,2}(?:[/.-][0-9]{0,4})?(?:\b|$)", " "),
+    # references and creditor ids
+    (_REFERENCE, " "),
+    (r"\b[A-Z]{2}[0-9]{2}ZZZ[0-9A-Z]*", " "),
+    # field markers that only announce the party or the reason
+    (r"(?:^|\s)(?:/DE|/BEN|/MOTIF|/LIB|DE:|POUR:|MOTIF:|MOTIF\s*:|LIB:)(?:\s|$)", " "),
+    # a postcode and the (often cut) town after it end an address, not a name
+    (r"\s[0-9]{5}(?:\s+[A-Z][A-Z'-]*){0,3}\s*$", " "),
+)
+
+# A trailing cut date: ``16/0``, ``17/``, ``LE 06``
+_TRAILING_CUT = r"(?:\s+(?:[0-9]{1,2}[/.][0-9]{0,2}|[0-9]{1,2}/|LE|LE\s+[0-9]{1,2}|CARTE|"\
+    r"CARTE\s+NUM\w*|FACT|F|FA|FAC))+$"
+
+
+def _drop_numeric_tokens(expr: pl.Expr) -> pl.Expr:
+    """Drop tokens that are codes rather than words: mostly digits, with 4+ of them (dates,
+    store, card and reference numbers) or 3+ in 6+ characters (``P2A8B9C1D2``). A word
+    glued to a postcode (``MARKET06000NICE``) has more letters and stays."""
+    token = pl.element()
+    digits = token.str.count_matches("[0-9]")
+    letters = token.str.count_matches("[A-Z]")
+    coded = ((digits >= 4) | ((digits >= 3) & (token.str.len_chars() >= 6))) & (
+        digits * 2 >= letters)
+    return expr.str.split(" ").list.filter(~coded).list.join(" ")
+
+
+def _join_lines(raw: pl.Expr, complement: pl.Expr, wrap_widths: Sequence[int]) -> pl.Expr:
+    """The label as one line: a main line cut exactly at a wrap width continues mid-word.
+
+    A cut that fell between two words reads the same, so the complement still gets a
+    space when it opens on a whole town name or a number follows a letter.
+    """
+    comp = complement.str.strip_chars()
+    at_width = raw.str.len_chars().is_in(list(wrap_widths)) if wrap_widths else pl.lit(False)
+    first = normalize_text(comp).str.extract(r"^([A-Z0-9]+)", 1)
+    last = normalize_text(raw).str.extract(r"([A-Z0-9]+)$", 1)
+    towns = _single_word_cities()
+    glued = pl.concat_str([last, first]).is_in(towns)
+    new_word = (first.is_in(towns) | (last.is_in(towns) & ~glued.fill_null(False))
+                | (raw.str.contains(r"[A-Za-z]$") & comp.str.contains(r"^[0-9]")))
+    sep = pl.when(at_width & ~new_word.fill_null(False)).then(pl.lit("")).otherwise(
+        pl.lit(" "))
+    return (pl.when(comp.is_null() | (comp == "")).then(raw)
+            .otherwise(pl.concat_str([raw, sep, comp])))
+
+
+def _canonical_digits(expr: pl.Expr) -> pl.Expr:
+    """Labels that differ only in dates, times, card or reference numbers clean alike:
+    every token with 4+ digits is dropped or matched by shape, so its digits are zeroed
+    (lengths kept) to share the work between such labels."""
+    token = pl.element()
+    coded = token.str.count_matches("[0-9]") >= 4
+    return (expr.str.slice(0, _MAX_CLEAN_CHARS).str.split(" ")
+            .list.eval(pl.when(coded).then(token.str.replace_all("[0-9]", "0"))
+                       .otherwise(token))
+            .list.join(" "))
+
+
+def _clean_expr(full: pl.Expr) -> pl.Expr:
+    pats = _patterns()
+    text = normalize_text(full.str.slice(0, _MAX_CLEAN_CHARS))
+    # prefixes may chain (``PAIEMENT PAR CARTE X1234 ...``): strip the card ref between
+    for _ in range(2):
+        text = (text.str.replace(pats["prefix"], "")
+                .str.replace(r"^(?:X+[0-9]{2,4}|CB\*[0-9]{0,4}|[0-9]{4}X+[0-9]*)\s*", ""))
+    text = _strip_leading_date_town(text.str.replace_all(r"\s+", " ").str.strip_chars())
+    for pattern, repl in _REMOVALS:
+        text = text.str.replace_all(pattern, repl)
+    text = text.str.replace_all(r"\s+", " ").str.strip_chars()
+    text = _drop_numeric_tokens(text)
+    text = text.str.replace(_TRAILING_CUT, "")
+    for _ in range(3):  # ``TASCA LISBOA LISBOA PT``
+        text = _strip_trailing_town(text)
+    # punctuation left dangling by the removals
+    return (text.str.replace_all(r"(?:^|\s)[-/:;,.]+(?:\s|$)", " ")
+            .str.replace_all(r"\s+", " ").str.strip_chars(" -/:;,.")
+            .fill_null(""))
+
+
+def clean_labels(frame: pl.DataFrame,
+                 wrap_widths: Sequence[int] = DEFAULT_WRAP_WIDTHS) -> pl.DataFrame:
+    """Add ``full_label`` (label and complement joined as the bank split them) and
+    ``clean_label`` (upper case, no prefixes, dates, card refs, codes or trailing town).
+
+    ``raw_label`` is required (null reads as ""); ``label_complement`` is optional.
+    Computed once per distinct pair and joined back, so cost follows distinct labels.
+    """
+    raw = pl.col("raw_label").cast(pl.String).fill_null("")
+    comp = (pl.col("label_complement").cast(pl.String) if "label_complement" in frame.columns
+            else pl.lit(None, pl.String))
+    keys = frame.select(raw.alias("_raw"), comp.alias("_comp"))
+    unique = keys.unique()
+    # Only two-line labels need the join rule; the rest are their main line.
+    has_comp = pl.col("_comp").str.strip_chars().str.len_chars().fill_null(0) > 0
+    two_lines = unique.filter(has_comp)
+    unique = pl.concat([
+        unique.filter(~has_comp).with_columns(pl.col("_raw").alias("full_label")),
+        two_lines.with_columns(_join_lines(pl.col("_raw"), pl.col("_comp"), wrap_widths)
+                               .alias("full_label")),
+    ])
+    unique = unique.with_columns(_canonical_digits(pl.col("full_label")).alias("_canon"))
+    canon = unique.select("_canon").unique()
+    canon = canon.with_columns(_clean_expr(pl.col("_canon")).alias("clean_label"))
+    unique = unique.join(canon, on="_canon", how="left").drop("_canon")
+    joined = keys.join(unique, on=["_raw", "_comp"], how="left", nulls_equal=True,
+                       maintain_order="left")
+    return frame.with_columns(joined.get_column("full_label"),
+                              joined.get_column("clean_label"))

@@ -1,0 +1,177 @@
+"""The boundary of enrichment: any input table becomes the working frame, and back.
+
+Enrichment accepts the lake's canonical transactions or a plain table with at least
+``date, amount, label`` (a CSV exported from anywhere). ``prepare`` validates the table once
+and builds the *working frame* every step reads; ``attach`` puts the enrichment columns back
+next to the caller's own columns, which pass through untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+import pyarrow as pa
+
+from ledgerlens.exceptions import DataError
+
+__all__ = ["ENRICHMENT_COLUMNS", "MAX_LABEL_CHARS", "PreparedInput", "attach", "prepare",
+           "to_frame"]
+
+#: Labels longer than this are cut for enrichment only (the raw label stays whole in the output);
+#: no bank writes a 500-character label, and a 10 MB one must not slow the batch down.
+MAX_LABEL_CHARS = 500
+
+#: The working frame every step reads, with its dtypes.
+WORKING_SCHEMA = pl.Schema({
+    "raw_label": pl.String,
+    "label_complement": pl.String,
+    "amount": pl.Float64,
+    "booking_date": pl.Date,
+    "currency": pl.String,
+    "account_id": pl.String,
+    "customer_id": pl.String,
+    "mcc": pl.String,
+    "counterparty_name": pl.String,
+    "bank_transaction_code": pl.String,
+    "transaction_id": pl.String,
+    "tenant_id": pl.String,
+})
+
+#: What enrichment adds to a table, in output order.
+ENRICHMENT_COLUMNS: tuple[str, ...] = (
+    "clean_label", "transaction_type", "intermediary",
+    "merchant_id", "merchant_name", "merchant_website", "merchant_confidence",
+    "category", "subcategory", "category_confidence",
+    "is_recurring", "recurrence_period", "recurring_stream_id",
+    "is_income", "income_type", "income_payer",
+    "correction_id", "explanation",
+)
+
+# Plain-table column names and the aliases accepted for them.
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "raw_label": ("raw_label", "label", "description", "libelle", "libellé"),
+    "booking_date": ("booking_date", "date", "transaction_date"),
+    "amount": ("amount", "montant"),
+}
+
+
+@dataclass(frozen=True)
+class PreparedInput:
+    """The working frame and the caller's table, row for row in the same order."""
+
+    working: pl.DataFrame
+    original: pl.DataFrame
+
+
+def to_frame(table: pl.DataFrame | pl.LazyFrame | pa.Table) -> pl.DataFrame:
+    """A Polars frame of any supported table type; a clear error for anything else."""
+    if isinstance(table, pl.DataFrame):
+        return table
+    if isinstance(table, pl.LazyFrame):
+        return table.collect()
+    if isinstance(table, pa.Table):
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        return frame
+    raise DataError(f"enrichment takes a Polars DataFrame/LazyFrame or an Arrow table, "
+                    f"got {type(table).__name__}")
+
+
+def _find(frame: pl.DataFrame, target: str) -> str | None:
+    lowered = {c.lower(): c for c in frame.columns}
+    for alias in _ALIASES.get(target, (target,)):
+        if alias in lowered:
+            return lowered[alias]
+    return None
+
+
+def _amount_expr(column: str, dtype: pl.DataType) -> pl.Expr:
+    col = pl.col(column)
+    if dtype.is_numeric():
+        return col.cast(pl.Float64)
+    # Text amounts from a CSV: "1 234,56", "1.234,56", "-12.50", "12,50 EUR".
+    text = (col.cast(pl.String).str.replace_all(r"[\s\u00a0\u202f€]|EUR", "")
+            .str.replace(r"^\+", ""))
+    comma_decimal = text.str.contains(r",\d{1,2}$")
+    normalized = (pl.when(comma_decimal)
+                  .then(text.str.replace_all(r"\.", "").str.replace(",", "."))
+                  .otherwise(text.str.replace_all(",", "")))
+    return normalized.cast(pl.Float64, strict=False)
+
+
+def _date_expr(column: str, dtype: pl.DataType) -> pl.Expr:
+    col = pl.col(column)
+    if dtype == pl.Date:
+        return col
+    if isinstance(dtype, pl.Datetime):
+        return col.dt.date()
+    text = col.cast(pl.String).str.strip_chars()
+    return pl.coalesce(
+        text.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+        text.str.strptime(pl.Date, "%d/%m/%Y", strict=False),
+        text.str.strptime(pl.Date, "%d.%m.%Y", strict=False),
+        text.str.strptime(pl.Date, "%d-%m-%Y", strict=False),
+    )
+
+
+def _bad_rows(frame: pl.DataFrame, parsed: pl.Series, column: str, what: str) -> None:
+    bad = (parsed.is_null() & frame[column].is_not_null()).arg_true()
+    if bad.len():
+        first = bad.head(3).to_list()
+        examples = ", ".join(f"{frame[column][i]!r} in row {i}" for i in first)
+        raise DataError(f"column {column!r}: {bad.len()} value(s) are not {what}: {examples}")
+
+
+def prepare(table: pl.DataFrame | pl.LazyFrame | pa.Table) -> PreparedInput:
+    """Validate an input table and build the working frame.
+
+    A table without a label, amount or date column is refused with the names it has; amounts
+    or dates that cannot be read are refused naming the first rows. Missing labels become
+    empty, missing ids become ``unknown``: those rows still get a (low-confidence) result.
+    """
+    frame = to_frame(table)
+    found = {target: _find(frame, target) for target in _ALIASES}
+    missing = [t for t, c in found.items() if c is None]
+    if missing:
+        wanted = ", ".join(f"{t} (or {'/'.join(_ALIASES[t][1:])})" for t in missing)
+        raise DataError(f"input table lacks {wanted}; it has columns: {', '.join(frame.columns)}")
+    label_col, date_col, amount_col = found["raw_label"], found["booking_date"], found["amount"]
+    assert label_col and date_col and amount_col
+    amount = frame.select(_amount_expr(amount_col, frame.schema[amount_col])).to_series()
+    _bad_rows(frame, amount, amount_col, "amounts")
+    dates = frame.select(_date_expr(date_col, frame.schema[date_col])).to_series()
+    _bad_rows(frame, dates, date_col, "dates (YYYY-MM-DD or DD/MM/YYYY)")
+    if dates.null_count():
+        raise DataError(f"column {date_col!r}: {dates.null_count()} row(s) have no date "
+                        f"(first: row {dates.is_null().arg_true()[0]})")
+
+    def optional(name: str) -> pl.Expr:
+        column = _find(frame, name)
+        if column is None:
+            return pl.lit(None, dtype=pl.String).alias(name)
+        return pl.col(column).cast(pl.String).alias(name)
+
+    label = pl.col(label_col).cast(pl.String).fill_null("").str.slice(0, MAX_LABEL_CHARS)
+    working = frame.select(
+        label.alias("raw_label"),
+        optional("label_complement").str.slice(0, MAX_LABEL_CHARS),
+        pl.lit(amount).fill_null(0.0).alias("amount"),
+        pl.lit(dates).alias("booking_date"),
+        optional("currency").str.strip_chars().str.to_uppercase().fill_null("EUR"),
+        optional("account_id"), optional("customer_id"),
+        optional("mcc").str.strip_chars(), optional("counterparty_name"),
+        optional("bank_transaction_code"), optional("transaction_id"), optional("tenant_id"),
+    ).with_columns(
+        account_id=pl.coalesce("account_id", "customer_id", pl.lit("unknown")),
+        customer_id=pl.coalesce("customer_id", "account_id", pl.lit("unknown")),
+        mcc=pl.when(pl.col("mcc").str.contains(r"^\d{4}$")).then("mcc"),
+    )
+    return PreparedInput(working=working.cast(dict(WORKING_SCHEMA)), original=frame)
+
+
+def attach(prepared: PreparedInput, enriched: pl.DataFrame) -> pl.DataFrame:
+    """The caller's columns, then the enrichment columns (replacing same-named old ones)."""
+    added = [c for c in ENRICHMENT_COLUMNS if c in enriched.columns]
+    kept = prepared.original.drop([c for c in added if c in prepared.original.columns])
+    return pl.concat([kept, enriched.select(added)], how="horizontal")

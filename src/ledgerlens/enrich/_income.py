@@ -1,0 +1,173 @@
+"""Income: which credits are earnings (salary, pension, benefits, rent received, interest).
+
+A credit is income when its label or payer names an income (``SALAIRE``, ``RETRAITE``,
+``CARSAT``, ``CAF``, ``FRANCE TRAVAIL``, ``LOYER``...), when the categorizer put it in the
+``income`` category, or when it is a monthly recurring transfer from an organisation (a salary
+paid without a motif). Refunds, reversals, health and tax reimbursements, transfers between
+the customer's own accounts, cash and cheque deposits, loan disbursements and money from
+private persons (except rent) are not income. Only credits are looked at, so the rules run
+on a fraction of the table.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import polars as pl
+
+from ledgerlens.enrich._recurring import fold_accents
+
+__all__ = ["INCOME_TYPES", "detect_income"]
+
+#: Income types, as the ``income`` category's subcategories.
+INCOME_TYPES: tuple[str, ...] = ("salary", "pension", "unemployment_benefits", "family_benefits",
+                                 "rental_income", "interest_dividends", "other_income")
+
+# Checked in order: payers first (a public body says what it pays), then the motif words.
+_RULES: tuple[tuple[str, str], ...] = (
+    ("other_income", r"\bPENSION\s+ALIM"),
+    ("unemployment_benefits", r"\bPOLE\s*EMPLOI\b|\bFRANCE\s+TRAVAIL\b|\bASSEDIC\b|\bUNEDIC\b"
+                              r"|\bALLOC\w*\s+(?:CHOMAGE|ARE|RETOUR\s+A\s+L\s?EMPLOI)\b"),
+    ("family_benefits", r"\bCAF\b|\bCNAF\b|\bALLOC\w*\s+FAMILIALE|\bPRESTATIONS?\s+FAMILIA"
+                        r"|\bPAJE\b|\bALLOC\w*\s+LOGEMENT\b|\bAPL\b|\bPRIME\s+D\s?ACTIVITE\b"),
+    ("pension", r"\bRETRAITES?\b|\bCARSAT\b|\bCNAV\b|\bAGIRC\b|\bARRCO\b|\bCNRACL\b"
+                r"|\bIRCANTEC\b|\bPENSIONS?\b|\bCIPAV\b|\bMSA\s+RETRAITE"),
+    ("salary", r"\bSALAIRES?\b|\bPAIE\b|\bPAYE\b|\bREMUNERATION\b|\bTRAITEMENT\b|\bSALARY\b"
+               r"|\bWAGES?\b|\bPAYROLL\b|\bINDEMNITES?\s+(?:JOURNALIERES|STAGE)\b"),
+    ("rental_income", r"\bLOYERS?\b"),
+    ("interest_dividends", r"\bINTERETS?\b|\bDIVIDENDES?\b|\bCOUPONS?\b|\bREMUNERATION\s+LIVRET"),
+    ("other_income", r"\bALLOC\w*\b|\bBOURSE\s+(?:SCOLAIRE|CROUS|ETUDES?)\b|\bCROUS\b"),
+)
+
+# Credits that give money back or move it, never earnings.
+_NOT_INCOME = (r"\bREMB\w*|\bANNUL\w*|\bAVOIR\b|\bRETOUR\b|\bREGUL\w*|\bRESTITUTION\b"
+               r"|\bRETROCESSION\b|\bCPAM\b|\bAMELI\b|\bMUTUELLE\b|\bVERSEMENT\s+ESPECES\b"
+               r"|\bDEPOT\s+ESP|\bREMISE\s+(?:DE\s+)?CHEQ|\bVIR\w*\s+INTERNE\b"
+               r"|\bCOMPTE\s+A\s+COMPTE\b|\bDEBLOCAGE\b|\bDECAISSEMENT\b|\bPRET\b")
+_NOT_INCOME_TYPES = ("refund", "reversal", "own_account_transfer", "cash_deposit",
+                     "cheque_deposit", "loan_disbursement", "card_in_store", "card_online",
+                     "card_contactless", "card_abroad")
+_TRANSFER_TYPES = ("transfer_in", "instant_transfer_in")
+
+# Words that mark an organisation, not a person, as the payer.
+_ORG_WORDS = (r"\b(?:SA|SAS|SASU|SARL|EURL|SNC|SCI|SCOP|GIE|EI|GROUPE?|HOLDING|CONSEIL"
+              r"|SERVICES?|TRANSPORTS?|BTP|INDUSTRIES?|LOGISTIQUE|INFORMATIQUE|DISTRIBUTION"
+              r"|ASSOCIES|MAIRIE|CENTRE|HOSPITALIER|HOPITAL|DEPARTEMENTAL|REGION|EDUCATION"
+              r"|NATIONALE|MINISTERE|DRFIP|DDFIP|DGFIP|ASSOCIATION|SOCIETE|STE|CIE|ENTREPRISE"
+              r"|FRANCE|INTERNATIONAL|SYSTEMS?|TECHNOLOGIES?|LTD|GMBH|INC|BV|SPA|SL)\b")
+_TITLE = r"^(?:M|MR|MME|MLLE|MM|MONSIEUR|MADAME|MADEMOISELLE)\b"
+
+# Transfer wording in front of a payer's name, and what follows the name.
+_LEAD = (r"^(?:(?:VIR(?:EMENT)?S?|VRT|SEPA|RECU|INST(?:ANTANE)?|RE|EN|VOTRE|FAVEUR|DE|DU|D"
+         r"|FROM|PERMANENT|EUROPEEN|\d+)\s+)+")
+_TAIL = (r"\s(?:SALAIRES?|PAIE|PAYE|RETRAITES?|PENSIONS?|ALLOC\w*|PRESTATIONS?|LOYERS?|MOTIF"
+         r"|REF|REFDO|ECH|VIREMENT|MENSUEL\w*|INDEMNIT\w*|REMUNERATION)\b.*$")
+
+
+@functools.cache
+def _first_name_pattern() -> str:
+    """A regex matching a French first name (bundled reference list) as a whole word."""
+    from ledgerlens.datasets import load_first_names
+
+    names = load_first_names()["first_name"].str.to_uppercase().str.split(" ").explode()
+    words = sorted({n for n in names.to_list() if n and len(n) > 2 and n.isalpha()})
+    return r"\b(?:" + "|".join(words) + r")\b"
+
+
+def _fold(text: pl.Expr) -> pl.Expr:
+    """Upper case without accents and punctuation, single spaces."""
+    return (fold_accents(text.str.to_uppercase())
+            .str.replace_all(r"[^A-Z0-9/]+", " ").str.strip_chars())
+
+
+def _payer_from_label(label: pl.Expr) -> pl.Expr:
+    """The payer's name in a transfer label: after ``/DE``, else after the transfer words."""
+    slashed = label.str.extract(r"/DE\s+([^/]+)", 1)
+    plain = label.str.replace(r"^[^/]*?\bVIR\w*\s", "VIR ").str.replace(_LEAD, "")
+    plain = plain.str.replace(r"/.*$", "")
+    name = pl.coalesce(slashed, plain).str.replace(_TAIL, "").str.replace(_TITLE, "")
+    name = name.str.replace_all(r"\b\d+\b", "").str.replace_all(r"\s+", " ").str.strip_chars()
+    return pl.when(name.str.len_chars() >= 2).then(name)
+
+
+def detect_income(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add ``is_income`` (Boolean), ``income_type`` (``INCOME_TYPES`` or null) and
+    ``income_payer`` (the employer or payer, null when unknown or not income).
+
+    Reads ``amount``, ``raw_label``/``label_complement`` (or ``full_label``) and
+    ``counterparty_name``; uses ``transaction_type``, ``subcategory``, ``is_recurring`` and
+    ``recurrence_period`` when the frame has them.
+    """
+    has = set(frame.columns)
+    out_cols = ("is_income", "income_type", "income_payer")
+    base = frame.drop([c for c in out_cols if c in has])
+    text_cols = (["full_label"] if "full_label" in has
+                 else [c for c in ("raw_label", "label_complement") if c in has])
+    extra = [c for c in ("counterparty_name", "transaction_type", "subcategory",
+                         "recurrence_period", "is_recurring") if c in has]
+    credits = base.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
+        pl.col("amount").cast(pl.Float64).alias("__amount"), *text_cols, *extra,
+    ).filter(pl.col("__amount") > 0)
+    text = (pl.concat_str([pl.col(c).cast(pl.String) for c in text_cols], separator=" ",
+                          ignore_nulls=True) if text_cols else pl.lit("", dtype=pl.String))
+
+    def optional(name: str, dtype: pl.DataType) -> pl.Expr:
+        return pl.col(name).cast(dtype) if name in has else pl.lit(None, dtype=dtype)
+
+    credits = credits.select(
+        "__row", _fold(text.fill_null("")).alias("__label"),
+        _fold(optional("counterparty_name", pl.String())).alias("__cp"),
+        *[optional(c, pl.String()).alias(f"__{c}")
+          for c in ("transaction_type", "subcategory", "recurrence_period")],
+        optional("is_recurring", pl.Boolean()).fill_null(False).alias("__recurring"),
+    )
+
+    # Eager expressions are not shared: each intermediate is made a column once.
+    label, ttype = pl.col("__label"), pl.col("__transaction_type")
+    credits = credits.with_columns(
+        __words=pl.concat_str([pl.col("__cp").fill_null(""), label], separator=" "))
+    keyword: pl.Expr = pl.lit(None, dtype=pl.String)
+    for kind, pattern in reversed(_RULES):
+        keyword = pl.when(pl.col("__words").str.contains(pattern)).then(pl.lit(kind)).otherwise(
+            keyword)
+    excluded = (label.str.contains(_NOT_INCOME) | ttype.is_in(_NOT_INCOME_TYPES).fill_null(False))
+    transfer = (ttype.is_in(_TRANSFER_TYPES).fill_null(True)
+                & ~label.str.contains(r"^(?:CB|CARTE|PAIEMENT|ACHAT)\b"))
+    monthly = pl.col("__recurring") & (pl.col("__recurrence_period") == "monthly")
+    kw = pl.col("__keyword")
+    credits = credits.with_columns(__keyword=keyword, __transfer=transfer,
+                                   __excluded=excluded).with_columns(
+        __sure=pl.coalesce(
+            pl.when(ttype == "interest").then(pl.lit("interest_dividends")),
+            pl.when(pl.col("__subcategory").is_in(INCOME_TYPES)).then("__subcategory"),
+            pl.when(kw != "rental_income").then(kw),
+            pl.when((kw == "rental_income") & pl.col("__transfer")).then(kw)),
+    ).filter(~pl.col("__excluded")
+             & (pl.col("__sure").is_not_null() | (monthly & pl.col("__transfer"))))
+
+    # The payer, and whether it is a private person, only for the few candidates left.
+    credits = credits.with_columns(__payer=pl.coalesce(pl.when(pl.col("__cp") != "").then("__cp"),
+                                                       _payer_from_label(label)))
+    payer = pl.col("__payer")
+    person = (payer.str.contains(_TITLE) | label.str.contains(
+        r"\b(?:DE|FAVEUR|/DE)\s+(?:M|MR|MME|MLLE|MONSIEUR|MADAME)\b")
+              | payer.str.contains(_first_name_pattern()))
+    person = person.fill_null(False) & ~payer.str.contains(_ORG_WORDS).fill_null(False)
+    # A salary paid without a motif: a monthly recurring transfer from an organisation.
+    steady = (monthly & pl.col("__transfer") & ~person
+              & (pl.col("__subcategory") != "p2p_transfer").fill_null(True))
+    credits = credits.with_columns(
+        income_type=pl.coalesce("__sure", pl.when(steady).then(pl.lit("salary"))))
+    credits = credits.filter(pl.col("income_type").is_not_null()).select(
+        "__row", "income_type",
+        pl.when(pl.col("income_type") != "interest_dividends").then(pl.col("__payer"))
+        .alias("income_payer"))
+    rows = credits["__row"]
+    income_type = pl.Series("income_type", [None] * base.height, dtype=pl.String)
+    payer_col = pl.Series("income_payer", [None] * base.height, dtype=pl.String)
+    if rows.len():
+        income_type = income_type.scatter(rows, credits["income_type"])
+        payer_col = payer_col.scatter(rows, credits["income_payer"])
+    return base.with_columns(is_income=income_type.is_not_null(), income_type=income_type,
+                             income_payer=payer_col)

@@ -1,0 +1,131 @@
+"""Step 2 of enrichment: payment intermediaries, reported apart from the merchant behind them.
+
+``PAYPAL *SPOTIFY`` is a Spotify subscription paid through PayPal; ``SQ *BOULANGERIE X``
+a bakery using a Square terminal. Taking the wrapper for the merchant is a classic
+enrichment error, so :func:`detect_intermediaries` names the intermediary
+(``intermediary``) and hands the merchant part (``merchant_text``) to merchant matching.
+
+>>> import polars as pl
+>>> frame = pl.DataFrame({"clean_label": ["PAYPAL *SPOTIFY", "CARREFOUR"]})
+>>> detect_intermediaries(frame).select("intermediary", "merchant_text").rows()
+[('paypal', 'SPOTIFY'), (None, 'CARREFOUR')]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import polars as pl
+
+__all__ = ["INTERMEDIARY_RULES", "IntermediaryRule", "detect_intermediaries"]
+
+
+@dataclass(frozen=True, slots=True)
+class IntermediaryRule:
+    """One way an intermediary shows in a cleaned label.
+
+    ``pattern`` runs on ``clean_label``; its group 1 is the merchant part (may be
+    empty). ``context`` (optional) must also match the joined raw label (``full_label``),
+    for names that are also ordinary words or first names (``LYDIA``).
+    """
+
+    intermediary: str
+    pattern: str
+    context: str | None = None
+
+
+_STAR = r"\s*[_*]+\s*"  # ``PAYPAL *X``, ``ZETTLE_*X``, ``LYF*X``
+_P2P_TAIL = r"(?:\s+(?:VERS|POUR|A|DE|ENTRE AMIS)\b)?\s*[*:]?\s*(.*)$"
+# A bank writing the app name first, or as the transfer's reason, means the app carried it.
+_P2P_CONTEXT = (r"(?:^|MOTIF\s*:?\s*|^(?:VIR|VIREMENT)(?:\s+(?:SEPA|INST|INSTANTANE|RECU|EMIS"
+                r"|[0-9]+))*\s+)")
+
+#: Rules in priority order: the first that matches a label decides.
+INTERMEDIARY_RULES: tuple[IntermediaryRule, ...] = (
+    # phone wallets wrap any shop: ``APPLE PAY CARREFOUR``
+    IntermediaryRule("apple_pay", r"^(?:APPLE\s*PAY|APPLEPAY)\b\s*\*?\s*(.*)$"),
+    IntermediaryRule("google_pay", r"^(?:GOOGLE\s*PAY|GPAY|G\s+PAY)\b\s*\*?\s*(.*)$"),
+    IntermediaryRule("samsung_pay", r"^SAMSUNG\s*PAY\b\s*\*?\s*(.*)$"),
+    IntermediaryRule("apple_pay", r"^(.*?)\s+(?:VIA\s+)?APPLE\s*PAY$"),
+    IntermediaryRule("google_pay", r"^(.*?)\s+(?:VIA\s+)?GOOGLE\s*PAY$"),
+    # online checkouts and card terminals of small shops
+    IntermediaryRule("paypal", rf"^PAYPAL{_STAR}(.*)$"),
+    IntermediaryRule("paypal", r"^PAYPAL(?:\s+\(?EUROPE\)?.*|\s+PTE.*|\s+ENVOI.*)?()$"),
+    IntermediaryRule("sumup", rf"^SUM\s*UP(?:{_STAR}|\s+)(.*)$"),
+    IntermediaryRule("square", rf"^(?:SQ|SQU|SQUARE){_STAR}(.*)$"),
+    IntermediaryRule("zettle", rf"^(?:ZETTLE|IZETTLE|IZ|ZTL){_STAR}(.*)$"),
+    IntermediaryRule("stripe", rf"^STRIPE{_STAR}(.*)$"),
+    IntermediaryRule("lyf_pay", rf"^(?:LYF|LYFPAY|LYF\s+PAY)(?:{_STAR}|\s+)(.*)$"),
+    IntermediaryRule("amazon_pay", rf"^(?:AMAZON\s+PAY|AMZN\s+PAY|PAY\.AMAZON){_STAR}(.+)$"),
+    IntermediaryRule("google", rf"^GOOGLE{_STAR}(.*)$"),
+    IntermediaryRule("mollie", rf"^MOL{_STAR}(.+)$"),
+    IntermediaryRule("viva_wallet", rf"^(?:VIVA|VW){_STAR}(.+)$"),
+    IntermediaryRule("worldline", rf"^WL{_STAR}(.+)$"),
+    IntermediaryRule("payzen", rf"^(?:LYRA|PAYZEN){_STAR}(.+)$"),
+    IntermediaryRule("klarna", rf"^KLARNA{_STAR}(.+)$"),
+    IntermediaryRule("curve", rf"^CRV{_STAR}(.+)$"),
+    # person-to-person apps, usually inside a transfer
+    IntermediaryRule("paylib", rf"^PAYLIB(?:\s+ENTRE\s+AMIS)?{_P2P_TAIL}"),
+    IntermediaryRule("wero", rf"^(?:WERO|EPI\s+WERO){_P2P_TAIL}"),
+    IntermediaryRule("lydia", rf"^(?:LYDIA|SUMERIA){_P2P_TAIL}",
+                     context=rf"{_P2P_CONTEXT}(?:LYDIA|SUMERIA)\b"),
+    IntermediaryRule("lydia", r"^(?:LYDIA|SUMERIA)\s+(?:VERS|POUR|A|DE)\s+(.*)$"),
+    IntermediaryRule("paylib", r"^(.*?)\s*\bPAYLIB\b\s*(.*)$", context=r"MOTIF\s*:?\s*PAYLIB\b"),
+    IntermediaryRule("wero", r"^(.*?)\s*\bWERO\b\s*(.*)$", context=r"MOTIF\s*:?\s*WERO\b"),
+    IntermediaryRule("lydia", r"^(.*?)\s*\bLYDIA\b\s*(.*)$", context=r"MOTIF\s*:?\s*LYDIA\b"),
+)
+
+# ``GOOGLE *YOUTUBE`` is Google billing its own service, not a store it carries.
+_GOOGLE_OWN = r"^(?:GOOGLE|YOUTUBE|YT\b|GSUITE|G\s*SUITE|WORKSPACE|FI\b|NEST|STADIA|PIXEL)"
+
+
+def _rule_parts(rule: IntermediaryRule, label: pl.Expr, full: pl.Expr) -> tuple[pl.Expr,
+                                                                                 pl.Expr]:
+    """(did it match, merchant text) for one rule; two groups join with a space."""
+    hit = label.str.contains(rule.pattern)
+    if rule.context is not None:
+        hit = hit & full.str.contains(rule.context)
+    groups = label.str.extract_groups(rule.pattern)
+    n_groups = re.compile(rule.pattern).groups
+    parts = [groups.struct.field(str(i)) for i in range(1, n_groups + 1)]
+    text = (pl.concat_str(parts, separator=" ", ignore_nulls=True) if len(parts) > 1
+            else parts[0])
+    return hit.fill_null(False), text.str.strip_chars()
+
+
+def detect_intermediaries(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add ``intermediary`` (lower-case id or null) and ``merchant_text`` (the merchant
+    part of ``clean_label``; ``clean_label`` itself when nothing wraps it).
+
+    Needs ``clean_label``; reads ``full_label`` when present (a P2P app named in the
+    transfer's reason). Works on distinct labels and joins back.
+    """
+    if "clean_label" not in frame.columns:
+        from ledgerlens.exceptions import DataError
+
+        raise DataError("detect_intermediaries needs a clean_label column (run clean_labels "
+                        f"first); got columns {', '.join(frame.columns)}")
+    full = (pl.col("full_label") if "full_label" in frame.columns else pl.col("clean_label"))
+    keys = frame.select(pl.col("clean_label").cast(pl.String).fill_null("").alias("_label"),
+                        full.cast(pl.String).fill_null("").alias("_full"))
+    unique = keys.unique().with_columns(
+        pl.col("_full").str.slice(0, 512).str.to_uppercase().alias("_upper"))
+    label, upper = pl.col("_label"), pl.col("_upper")
+    inter: pl.Expr = pl.lit(None, pl.String)
+    text: pl.Expr = pl.lit(None, pl.String)
+    for rule in reversed(INTERMEDIARY_RULES):
+        hit, merchant = _rule_parts(rule, label, upper)
+        inter = pl.when(hit).then(pl.lit(rule.intermediary)).otherwise(inter)
+        text = pl.when(hit).then(merchant).otherwise(text)
+    unique = unique.with_columns(inter.alias("intermediary"), text.alias("_text"))
+    own = (pl.col("intermediary") == "google") & pl.col("_text").str.contains(_GOOGLE_OWN)
+    unique = unique.with_columns(
+        pl.when(own).then(pl.lit(None, pl.String)).otherwise(pl.col("intermediary"))
+        .alias("intermediary"),
+        pl.when(own | pl.col("_text").is_null() | (pl.col("_text") == ""))
+        .then(label).otherwise(pl.col("_text")).alias("merchant_text"))
+    joined = keys.join(unique.select("_label", "_full", "intermediary", "merchant_text"),
+                       on=["_label", "_full"], how="left", maintain_order="left")
+    return frame.with_columns(joined.get_column("intermediary"),
+                              joined.get_column("merchant_text"))

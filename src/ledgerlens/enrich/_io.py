@@ -1,0 +1,220 @@
+"""Enrichment at the edges: files and the lake in, files and lake tables out, in batches."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from ledgerlens.enrich._batch import DEFAULT_BATCH_ROWS, enrich_in_batches
+from ledgerlens.enrich._model import EnrichmentModel
+
+if TYPE_CHECKING:
+    from ledgerlens.store import Lake
+
+__all__ = ["EnrichmentSummary", "enrich_file", "enrich_lake", "scan_table"]
+
+_FORMATS = (".csv", ".parquet")
+
+# File statistics in the Delta log outlive deleted files (see ledgerlens.store): keep them to
+# columns that hold no personal data.
+_NO_PII_STATS = {"delta.dataSkippingStatsColumns": ",".join((
+    "transaction_id", "booking_date", "amount", "currency", "mcc", "transaction_type",
+    "category", "subcategory", "is_recurring", "is_income"))}
+
+
+@dataclass
+class EnrichmentSummary:
+    """What an enrichment run did: rows, streams, coverage and speed."""
+
+    rows: int = 0
+    streams: int = 0
+    with_merchant: int = 0
+    categorised: int = 0
+    recurring: int = 0
+    income: int = 0
+    seconds: float = 0.0
+    outputs: list[str] = field(default_factory=list)
+
+    def add(self, frame: pl.DataFrame, streams: pl.DataFrame) -> None:
+        self.rows += frame.height
+        self.streams += streams.height
+        self.with_merchant += frame["merchant_id"].is_not_null().sum()
+        self.categorised += (frame["category"] != "other").sum()
+        self.recurring += frame["is_recurring"].sum()
+        self.income += frame["is_income"].sum()
+
+    def text(self) -> str:
+        def share(n: int) -> str:
+            return f"{n:,} ({n / self.rows:.1%})" if self.rows else "0"
+
+        rate = self.rows / self.seconds if self.seconds else 0.0
+        lines = [f"enriched {self.rows:,} transactions in {self.seconds:.1f} s "
+                 f"({rate:,.0f} tx/s)",
+                 f"  merchant found: {share(self.with_merchant)}",
+                 f"  categorised (not 'other'): {share(self.categorised)}",
+                 f"  recurring: {share(self.recurring)} in {self.streams:,} streams",
+                 f"  income: {share(self.income)}"]
+        lines += [f"  wrote {o}" for o in self.outputs]
+        return "\n".join(lines)
+
+
+def scan_table(path: Path) -> pl.LazyFrame:
+    """A lazy scan of a CSV or Parquet file (or a folder of Parquet parts).
+
+    CSV columns are read as text (amounts with decimal commas are parsed by enrichment) and
+    bytes that are not UTF-8 are replaced rather than failing the file.
+    """
+    if not path.exists():
+        raise FileNotFoundError(f"no input file at {path}")
+    if path.is_dir():
+        return pl.scan_parquet(path / "**/*.parquet")
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return pl.scan_parquet(path)
+    if suffix in (".csv", ".txt"):
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            header = handle.readline()
+        separator = ";" if header.count(";") > header.count(",") else ","
+        return pl.scan_csv(path, separator=separator, infer_schema=False,
+                           encoding="utf8-lossy", truncate_ragged_lines=False)
+    raise ValueError(f"input {path} must be .csv or .parquet (got {suffix or 'no extension'})")
+
+
+def _check_output(path: Path) -> None:
+    if path.suffix.lower() not in _FORMATS:
+        raise ValueError(f"output {path} must end in .csv or .parquet")
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+
+class _Sink:
+    """Appends frames to one CSV or Parquet file, then moves it into place atomically."""
+
+    def __init__(self, path: Path) -> None:
+        _check_output(path)
+        self.path = path
+        self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        self._writer: object | None = None
+        self._first = True
+
+    def write(self, frame: pl.DataFrame) -> None:
+        if self.path.suffix.lower() == ".csv":
+            with self.tmp.open("w" if self._first else "a", encoding="utf-8") as handle:
+                frame.write_csv(handle, include_header=self._first)
+        else:
+            import pyarrow.parquet as pq
+
+            table = frame.to_arrow()
+            if self._writer is None:
+                self._writer = pq.ParquetWriter(self.tmp, table.schema, compression="zstd")
+            assert isinstance(self._writer, pq.ParquetWriter)
+            self._writer.write_table(table.cast(self._writer.schema))
+        self._first = False
+
+    def close(self) -> None:
+        if self._writer is not None:
+            import pyarrow.parquet as pq
+
+            assert isinstance(self._writer, pq.ParquetWriter)
+            self._writer.close()
+        if self._first:  # nothing written: still leave a valid empty file
+            return
+        os.replace(self.tmp, self.path)
+
+
+def enrich_file(
+    scan: pl.LazyFrame,
+    out: Path,
+    model: EnrichmentModel,
+    *,
+    streams_out: Path | None = None,
+    corrections: object | None = None,
+    as_of: dt.date | None = None,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    progress: Callable[[int, int], None] | None = None,
+) -> EnrichmentSummary:
+    """Enrich a scanned table into ``out`` (and the streams into ``streams_out``), in batches."""
+    started = time.perf_counter()
+    summary = EnrichmentSummary()
+    sink = _Sink(out)
+    stream_sink = _Sink(streams_out) if streams_out is not None else None
+    for result in enrich_in_batches(scan, model, corrections=corrections, as_of=as_of,
+                                    batch_rows=batch_rows, progress=progress):
+        sink.write(result.transactions)
+        if stream_sink is not None and result.streams.height:
+            stream_sink.write(result.streams)
+        summary.add(result.transactions, result.streams)
+    if summary.rows == 0:
+        raise ValueError(f"the input table is empty: nothing to enrich into {out}")
+    sink.close()
+    summary.outputs.append(str(out))
+    if stream_sink is not None:
+        stream_sink.close()
+        summary.outputs.append(str(streams_out))
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def enrich_lake(
+    lake: Lake,
+    model: EnrichmentModel,
+    *,
+    corrections: object | None = None,
+    as_of: dt.date | None = None,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    progress: Callable[[int, int], None] | None = None,
+) -> EnrichmentSummary:
+    """Enrich the lake's ``transactions`` into ``enriched_transactions`` and ``recurring_streams``.
+
+    Each run replaces both tables in one Delta commit each (the models may have changed, so
+    every row is recomputed); readers see the old or the new version, never a mix.
+    """
+    from deltalake import write_deltalake
+
+    started = time.perf_counter()
+    summary = EnrichmentSummary()
+    scan = lake.scan("transactions").drop("month", strict=False)
+    streams: list[pl.DataFrame] = []
+
+    def batches() -> Iterator[pl.DataFrame]:
+        for result in enrich_in_batches(scan, model, corrections=corrections, as_of=as_of,
+                                        batch_rows=batch_rows, progress=progress):
+            summary.add(result.transactions, result.streams)
+            streams.append(result.streams)
+            yield result.transactions.with_columns(
+                month=pl.col("booking_date").dt.strftime("%Y-%m"))
+
+    import pyarrow as pa
+
+    iterator = batches()
+    first = next(iterator, None)
+    if first is None:
+        raise ValueError(f"lake {lake.root} has no transactions to enrich")
+    schema = first.to_arrow().schema
+
+    def record_batches() -> Iterator[pa.RecordBatch]:
+        assert first is not None
+        yield from first.to_arrow().cast(schema).to_batches()
+        for frame in iterator:
+            yield from frame.to_arrow().cast(schema).to_batches()
+
+    with lake.write_lock():
+        write_deltalake(lake.path("enriched_transactions"),
+                        pa.RecordBatchReader.from_batches(schema, record_batches()),
+                        mode="overwrite", partition_by=["tenant_id", "month"],
+                        schema_mode="overwrite", configuration=_NO_PII_STATS)
+        all_streams = pl.concat(streams, how="diagonal_relaxed") if streams else pl.DataFrame()
+        if all_streams.height:
+            write_deltalake(lake.path("recurring_streams"), all_streams.to_arrow(),
+                            mode="overwrite", schema_mode="overwrite",
+                            configuration={"delta.dataSkippingStatsColumns": "period,status"})
+    summary.outputs += [str(lake.path("enriched_transactions")),
+                        str(lake.path("recurring_streams"))]
+    summary.seconds = time.perf_counter() - started
+    return summary

@@ -1,0 +1,81 @@
+"""``enrich``: the whole enrichment as one pure function over a table.
+
+clean label -> intermediary -> transaction type -> merchant -> category -> recurring streams
+-> income -> corrections -> explanation. No I/O: the models come in as an
+``EnrichmentModel`` (loaded once by the caller, or the default one shipped with the package).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+import pyarrow as pa
+
+from ledgerlens.enrich._clean import clean_labels
+from ledgerlens.enrich._explain import explain
+from ledgerlens.enrich._frame import attach, prepare
+from ledgerlens.enrich._income import detect_income
+from ledgerlens.enrich._intermediary import detect_intermediaries
+from ledgerlens.enrich._model import EnrichmentModel
+from ledgerlens.enrich._recurring import detect_recurring, stream_keys
+from ledgerlens.enrich._types import classify_types
+
+__all__ = ["EnrichmentResult", "enrich", "enrich_with_streams"]
+
+
+@dataclass(frozen=True)
+class EnrichmentResult:
+    """The enriched table and the recurring streams found in it."""
+
+    transactions: pl.DataFrame
+    streams: pl.DataFrame
+    working: pl.DataFrame  # every intermediate column, for evaluation and debugging
+
+
+def enrich_with_streams(
+    table: pl.DataFrame | pl.LazyFrame | pa.Table,
+    model: EnrichmentModel | None = None,
+    *,
+    corrections: object | None = None,
+    as_of: dt.date | None = None,
+) -> EnrichmentResult:
+    """Enrich ``table`` and also return the recurring streams table.
+
+    Recurring streams are found within the table: pass an account's whole history (or a
+    partition holding whole accounts) for them to be right.
+    """
+    from ledgerlens.enrich._corrections import CorrectionSet, apply_corrections
+
+    model = model or EnrichmentModel.default()
+    prepared = prepare(table)
+    frame = classify_types(detect_intermediaries(clean_labels(prepared.working)))
+    frame = model.categories.predict(model.merchants.match(frame))
+    # Sparse products sum in thread order: round away the last bits so that the same input
+    # always gives the same output, byte for byte.
+    frame = frame.with_columns(pl.col("merchant_confidence", "category_confidence").round(6))
+    frame, streams = detect_recurring(stream_keys(frame), as_of=as_of)
+    frame = detect_income(frame)
+    if corrections is not None:
+        if not isinstance(corrections, CorrectionSet):
+            raise TypeError(f"corrections must be a CorrectionSet, got {type(corrections).__name__}")
+        frame = apply_corrections(frame, corrections)
+    else:
+        frame = frame.with_columns(correction_id=pl.lit(None, dtype=pl.String))
+    frame = explain(frame)
+    return EnrichmentResult(attach(prepared, frame), streams, frame)
+
+
+def enrich(
+    table: pl.DataFrame | pl.LazyFrame | pa.Table,
+    model: EnrichmentModel | None = None,
+    *,
+    corrections: object | None = None,
+    as_of: dt.date | None = None,
+) -> pl.DataFrame:
+    """The input table with the enrichment columns added (see ``ENRICHMENT_COLUMNS``).
+
+    Works for one transaction or millions; extra input columns pass through untouched.
+    """
+    return enrich_with_streams(table, model, corrections=corrections, as_of=as_of).transactions

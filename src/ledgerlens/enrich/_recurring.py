@@ -1,0 +1,452 @@
+"""Recurring streams: subscriptions, bills, salaries, rents, loans, transfers on a schedule.
+
+A stream is a run of payments on one account, to or from one counterparty (the *stream key*),
+in one direction, at a steady cadence and a steady amount. Payments are grouped by
+``(account_id, stream_key, direction)``; the gaps between consecutive payments are matched
+to cadence windows wide enough for weekend and holiday shifts and month ends; a group is a
+stream when enough gaps hit the window (a missed payment is a double gap) and its amounts
+vary little (variable bills pass, random shopping does not). A group that fails as a whole
+is split by amount level, so a subscription paid at a shop the customer also visits at
+random, or two phone lines with the same operator, are still found. Everything is
+vectorised over the whole table: one sort, a few group-bys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from dataclasses import dataclass
+
+import polars as pl
+
+from ledgerlens.exceptions import DataError
+
+__all__ = ["PERIODS", "STREAM_COLUMNS", "detect_recurring", "fold_accents", "normalize_key",
+           "stream_keys"]
+
+
+@dataclass(frozen=True)
+class _Cadence:
+    """A cadence: the gap window in days, the evidence needed and how its streams end."""
+
+    name: str
+    lo: int
+    hi: int
+    min_occurrences: int
+    every: str  # Polars duration to the next expected date
+    grace_days: int  # past the expected date plus this, a stream has ended
+    cv_max: float  # coefficient of variation allowed on the amounts
+
+
+# Windows are wider than the nominal period: banks book on the next (or previous) business
+# day, so a monthly payment on the 1st lands anywhere from the 1st to the 4th.
+_CADENCES: tuple[_Cadence, ...] = (
+    _Cadence("weekly", 5, 9, 4, "1w", 4, 0.15),
+    _Cadence("biweekly", 12, 16, 3, "2w", 7, 0.25),
+    _Cadence("monthly", 25, 35, 3, "1mo", 15, 0.35),
+    _Cadence("quarterly", 80, 100, 3, "3mo", 30, 0.25),
+    _Cadence("yearly", 340, 390, 2, "1y", 45, 0.03),
+)
+
+#: The periods a stream can have, shortest first.
+PERIODS: tuple[str, ...] = tuple(c.name for c in _CADENCES)
+
+#: Columns of the recurring streams table, in order.
+STREAM_COLUMNS: tuple[str, ...] = (
+    "recurring_stream_id", "account_id", "customer_id", "stream_key", "display_name",
+    "direction", "period", "first_date", "last_date", "n_occurrences", "mean_amount",
+    "last_amount", "price_change_date", "price_change_old_amount", "price_change_new_amount",
+    "status", "next_expected_date", "next_expected_amount", "merchant_id", "category",
+    "subcategory",
+)
+
+_DAY_RESULTANT = 0.8  # mean resultant of the day of month on the month circle (1 = same day)
+_GAP_STD = 1.5  # days; a steady gap also makes a stream (every four weeks)
+_SPLIT_CV = 0.05  # a stream found inside a larger group must have a steady amount
+_SPLIT_PER_MONTH = 3.0  # only groups this sparse are split by day of month
+_DUPLICATE_GAP = 3  # payments this close are one occurrence booked twice
+_COVERAGE = 0.8  # share of gaps that must be on the cadence (or a missed payment)
+
+# Yearly charges seen once in a year of history are still streams: a card's annual fee and
+# property or housing tax come back every year on the same account.
+_ANNUAL_LABEL = (r"\bCOTI[A-Z]*\.?\s+(?:ANNUELLE\s+)?(?:CARTE|CB|VISA|MASTERCARD)\b"
+                 r"|\bTAXE\s+(?:FONCIERE|D\s?HABITATION)\b")
+_ANNUAL_SUBCATEGORIES = ("property_housing_tax",)
+
+# Not streams even when regular: cash, cheques, refunds, and the monthly total of a
+# deferred-debit card (a statement of many purchases, not one counterparty).
+_NOT_STREAM_TYPES = ("cash_withdrawal", "cash_deposit", "cheque", "cheque_deposit", "refund",
+                     "reversal", "deferred_card_total")
+_NOT_STREAM_CODES = r"-(?:CWDL|CDPT)$|-(?:ICHQ|RCHQ)-"
+_NOT_STREAM_LABEL = (r"\bRETRAIT\b|\bDAB\b|\bGAB\b|\bREMISE\s+(?:DE\s+)?CHEQ|\bCHEQUE\b|\bCHQ\b"
+                     r"|\bDIFF(?:ERE)?\b|\bTOT\s+DIF\b|\bFACTURETTES\b|\bRELEVE\s+CARTE\b"
+                     r"|\bFACTURES\s+(?:CARTE|CB)\b")
+# Shopping in person is not a subscription unless the amount hardly moves (a parking pass).
+_IN_STORE_TYPES = ("card_in_store", "card_contactless")
+_IN_STORE_CV = 0.05
+
+_MONTHS = ("JANVIER|FEVRIER|MARS|AVRIL|MAI|JUIN|JUILLET|AOUT|SEPTEMBRE|OCTOBRE|NOVEMBRE"
+           "|DECEMBRE|JANUARY|FEBRUARY|MARCH|APRIL|MAY|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER"
+           "|NOVEMBER|DECEMBER|JANV|FEVR|AVR|JUIL|SEPT|OCT|NOV|DEC")
+_TITLES = r"^(?:(?:M|MR|MME|MLLE|MM|MONSIEUR|MADAME|MADEMOISELLE|STE|SOC)\s+)+"
+
+
+_ACCENTS = {"À": "A", "Á": "A", "Â": "A", "Ã": "A", "Ä": "A", "Å": "A", "È": "E", "É": "E",
+             "Ê": "E", "Ë": "E", "Ì": "I", "Í": "I", "Î": "I", "Ï": "I", "Ò": "O", "Ó": "O",
+             "Ô": "O", "Õ": "O", "Ö": "O", "Ù": "U", "Ú": "U", "Û": "U", "Ü": "U", "Ç": "C",
+             "Œ": "OE", "Æ": "AE", "Ñ": "N", "Ÿ": "Y"}
+
+
+def fold_accents(text: pl.Expr) -> pl.Expr:
+    """Upper-case accented letters to their plain letter, in one pass."""
+    return text.str.replace_many(list(_ACCENTS), list(_ACCENTS.values()))
+
+
+def normalize_key(text: pl.Expr) -> pl.Expr:
+    """Text reduced to what stays the same from one payment of a stream to the next.
+
+    Upper case, accents folded, words holding digits (dates, references, card and mandate
+    numbers, amounts) and month names dropped, punctuation to spaces.
+    """
+    return (
+        fold_accents(text.str.to_uppercase())
+        .str.replace_all(r"\S*\d\S*", " ")
+        .str.replace_all(rf"\b(?:{_MONTHS})\b", " ")
+        .str.replace_all(r"[^\p{L}]+", " ")
+        .str.strip_chars()
+    )
+
+
+def _normalized(values: pl.Series, title: bool = False) -> pl.Series:
+    """``normalize_key`` of each value, computed once per distinct value (for columns with
+    few distinct values, such as counterparty names)."""
+    distinct = values.unique().to_frame("__v")
+    key = normalize_key(pl.col("__v"))
+    if title:
+        key = key.str.replace(_TITLES, "")
+    distinct = distinct.with_columns(__k=key).with_columns(
+        __k=pl.when(pl.col("__k") != "").then("__k"))
+    return values.to_frame("__v").join(distinct, on="__v", how="left", maintain_order="left",
+                                       nulls_equal=True)["__k"]
+
+
+def stream_keys(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add ``stream_key``: merchant id, else counterparty name, else the label without numbers.
+
+    Uses whichever of ``merchant_id``, ``counterparty_name``, ``clean_label`` and
+    ``raw_label`` the frame has; null when none of them says anything. Labels are only
+    normalized where no merchant or counterparty is known.
+    """
+    n = frame.height
+    key = pl.Series("stream_key", [None] * n, dtype=pl.String)
+    if "merchant_id" in frame.columns:
+        mid = frame["merchant_id"].cast(pl.String).str.strip_chars()
+        key = pl.select(pl.when(mid != "").then(pl.lit("m:") + mid)).to_series()
+    if "counterparty_name" in frame.columns:
+        name = _normalized(frame["counterparty_name"].cast(pl.String), title=True)
+        key = pl.select(pl.coalesce(pl.lit(key), pl.lit("c:") + pl.lit(name))).to_series()
+    label_col = next((c for c in ("clean_label", "raw_label") if c in frame.columns), None)
+    if label_col is not None and n:
+        todo = key.is_null()
+        labels = frame[label_col].cast(pl.String).filter(todo)
+        normal = labels.to_frame("__l").select(normalize_key(pl.col("__l")))
+        filled = normal.select(pl.when(pl.col("__l") != "").then(pl.lit("l:") + pl.col("__l"))
+                               ).to_series()
+        if filled.len():
+            key = key.scatter(todo.arg_true(), filled)
+    return frame.with_columns(key.alias("stream_key"))
+
+
+def _gap_stats(rows: pl.DataFrame, *, split: bool = False) -> pl.DataFrame:
+    """One row per group ``__gid`` of ``rows`` (sorted by group, day): its best cadence and
+    whether the group is a stream at that cadence."""
+    gap = pl.col("__gap")
+    aggs: list[pl.Expr] = [
+        pl.len().alias("__n"),
+        (gap <= _DUPLICATE_GAP).sum().alias("__dup"),
+        (gap > _DUPLICATE_GAP).sum().alias("__gaps"),
+        pl.col("__abs").mean().alias("__mean"),
+        pl.col("__abs").std().fill_null(0.0).alias("__std"),
+        pl.col("__strict").any().alias("__strict"),
+        pl.col("__dom_sin").mean().alias("__sin"),
+        pl.col("__dom_cos").mean().alias("__cos"),
+        pl.when(gap > _DUPLICATE_GAP).then(gap).sum().alias("__gap_sum"),
+        pl.when(gap > _DUPLICATE_GAP).then(gap * gap).sum().alias("__gap_sq"),
+        ((pl.col("__day").max() - pl.col("__day").min()) / 30.44 + 1).alias("__months"),
+    ]
+    for c in _CADENCES:
+        aggs.append(gap.is_between(c.lo, c.hi).sum().alias(f"__hit_{c.name}"))
+        aggs.append(gap.is_between(2 * c.lo, 2 * c.hi).sum().alias(f"__skip_{c.name}"))
+    stats = rows.lazy().group_by("__gid").agg(aggs)
+    # The cadence with the most gaps on it (the shortest on a tie), and its figures.
+    top = pl.max_horizontal([pl.col(f"__hit_{c.name}") for c in _CADENCES])
+    pick: dict[str, pl.Expr] = {"__period": pl.lit(None, dtype=pl.String),
+                                "__hit": pl.lit(None, dtype=pl.UInt32),
+                                "__skip": pl.lit(None, dtype=pl.UInt32)}
+    for c in reversed(_CADENCES):
+        is_c = pl.col(f"__hit_{c.name}") == top
+        pick["__period"] = pl.when(is_c).then(pl.lit(c.name)).otherwise(pick["__period"])
+        pick["__hit"] = pl.when(is_c).then(pl.col(f"__hit_{c.name}")).otherwise(pick["__hit"])
+        pick["__skip"] = pl.when(is_c).then(pl.col(f"__skip_{c.name}")).otherwise(pick["__skip"])
+    stats = stats.with_columns(**pick).join(_CADENCE_TABLE.lazy(), on="__period")
+    eff = pl.col("__gaps") + 1
+    n_gaps = pl.col("__gaps").cast(pl.Float64)
+    gap_var = ((pl.col("__gap_sq") - pl.col("__gap_sum") ** 2 / n_gaps.clip(lower_bound=1))
+               / (n_gaps - 1).clip(lower_bound=1))
+    cv = pl.col("__std") / pl.col("__mean").clip(lower_bound=0.01)
+    cv_max = pl.when("__strict").then(pl.min_horizontal("__cv_max", pl.lit(_IN_STORE_CV)))
+    if split:
+        cv_max = pl.when(pl.lit(True)).then(pl.lit(_SPLIT_CV))
+    # A monthly or quarterly stream keeps its day of the month (give or take weekends), or
+    # at least its gap (every four weeks); visits to a shop drift.
+    steady_day = (pl.col("__sin") ** 2 + pl.col("__cos") ** 2).sqrt() >= _DAY_RESULTANT
+    steady = (~pl.col("__period").is_in(["monthly", "quarterly"]) | steady_day
+              | ((n_gaps >= 2) & (gap_var <= _GAP_STD**2)))
+    ok = ((eff >= pl.col("__min_occ")) & (pl.col("__hit") + 1 >= pl.col("__min_occ"))
+          & (pl.col("__hit") + pl.col("__skip") >= _COVERAGE * pl.col("__gaps"))
+          & (pl.col("__dup") <= pl.max_horizontal(pl.lit(1), eff // 4))
+          & (cv <= cv_max.otherwise("__cv_max")) & steady)
+    per_month = pl.col("__n") / pl.col("__months")
+    return stats.select("__gid", "__period", ok.alias("__ok"), "__n",
+                        per_month.alias("__per_month")).collect()
+
+
+_CADENCE_TABLE = pl.DataFrame({
+    "__period": [c.name for c in _CADENCES],
+    "__min_occ": [c.min_occurrences for c in _CADENCES],
+    "__cv_max": [c.cv_max for c in _CADENCES],
+}, schema={"__period": pl.String, "__min_occ": pl.UInt32, "__cv_max": pl.Float64})
+
+
+def _with_gaps(rows: pl.DataFrame) -> pl.DataFrame:
+    """Days since the previous payment of the same group (rows sorted by group, day)."""
+    same = pl.col("__gid") == pl.col("__gid").shift(1)
+    return rows.with_columns(__gap=pl.when(same).then(pl.col("__day") - pl.col("__day").shift(1)))
+
+
+def _split(rows: pl.DataFrame, by: str, tolerance: pl.Expr) -> pl.DataFrame:
+    """Groups cut where ``by`` (sorted within the group) jumps by more than ``tolerance``."""
+    rows = rows.sort("__gid", by)
+    cut = ((pl.col("__gid") != pl.col("__gid").shift(1))
+           | (pl.col(by) - pl.col(by).shift(1) > tolerance)).fill_null(True)
+    rows = rows.with_columns(__gid=cut.cum_sum())
+    # Pieces of one or two payments cannot be streams (yearly pairs are found whole).
+    size = pl.len().over("__gid")
+    return rows.filter(size >= 3).sort("__gid", "__day")
+
+
+def _assign(work: pl.DataFrame) -> pl.DataFrame:
+    """Per row of a stream: ``__sid`` (a stream number), ``__period`` and ``__split`` (0 for a
+    whole group or what is left of it, 1 when found by amount level, 2 by day of month)."""
+    rows = work.sort("__h", "__day").with_columns(__gid=pl.col("__h").rle_id())
+    groups = rows.select("__row", pl.col("__gid").alias("__group"))
+    found: list[pl.DataFrame] = []
+    offset = 0
+
+    def search(cur: pl.DataFrame, split: int) -> pl.DataFrame:
+        """Keep the streams among ``cur``'s groups (sorted by group, day); their stats."""
+        nonlocal offset
+        cur = _with_gaps(cur)
+        stats = _gap_stats(cur, split=split > 0)
+        good = stats.filter("__ok").select("__gid", "__period")
+        found.append(cur.join(good, on="__gid").select(
+            "__row", (pl.col("__gid").cast(pl.Int64) + offset).alias("__sid"), "__period",
+            pl.lit(split, dtype=pl.Int8).alias("__split"), pl.col("__group")))
+        offset += int(stats.select(pl.col("__gid").max().fill_null(0)).item()) + 1
+        return stats
+
+    def failed(cur: pl.DataFrame, stats: pl.DataFrame, keep: pl.Expr) -> pl.DataFrame:
+        return cur.join(stats.filter(~pl.col("__ok") & keep).select("__gid"), on="__gid")
+
+    rows = rows.with_columns(__group=pl.col("__gid"))
+    whole = search(rows, 0)
+    # A group that fails as a whole may hold a stream among other payments (a subscription
+    # at a shop also visited), or two streams (two phone lines): take out the steady amount
+    # levels and try what is left as a whole; split what still fails by day of month.
+    rest = failed(rows, whole, pl.col("__n") >= 3)
+    search(_split(rest, "__abs", pl.max_horizontal(pl.lit(0.5),
+                                                   0.05 * pl.col("__abs").shift(1))), 1)
+    taken = found[-1].select("__row")
+    touched = found[-1].select("__group").unique()
+    rest = rest.join(taken, on="__row", how="anti").with_columns(__gid=pl.col("__group"))
+    left = rest.join(touched, on="__group")
+    residual = search(left, 0)
+    sparse = pl.col("__per_month") <= _SPLIT_PER_MONTH
+    rest = pl.concat([
+        failed(rest.join(touched, on="__group", how="anti"), whole, sparse),
+        failed(left, residual, sparse),
+    ])
+    search(_split(rest, "__dom", pl.lit(2)), 2)
+    streams = pl.concat(found).drop("__group")
+    # Known annual charges seen once still make a (yearly) stream.
+    annual = work.filter("__annual").select("__row").join(streams, on="__row", how="anti").join(
+        groups, on="__row").select("__row", (pl.col("__group").cast(pl.Int64) + offset)
+                                   .alias("__sid"), pl.lit("yearly").alias("__period"),
+                                   pl.lit(3, dtype=pl.Int8).alias("__split"))
+    return pl.concat([streams, annual])
+
+
+def _empty_streams() -> pl.DataFrame:
+    dates = ("first_date", "last_date", "price_change_date", "next_expected_date")
+    floats = ("mean_amount", "last_amount", "price_change_old_amount",
+              "price_change_new_amount", "next_expected_amount")
+    schema = {c: (pl.Date if c in dates else pl.Float64 if c in floats
+                  else pl.UInt32 if c == "n_occurrences" else pl.String) for c in STREAM_COLUMNS}
+    return pl.DataFrame(schema=schema)
+
+
+def _stream_id(parts: tuple[object, ...]) -> str:
+    text = "\x1f".join("" if p is None else str(p) for p in parts)
+    return "rs_" + hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def _streams_table(rows: pl.DataFrame, as_of: dt.date, has: set[str]) -> pl.DataFrame:
+    """The streams table from the rows that belong to a stream (sorted by stream, date)."""
+    prev = pl.col("__prev")
+    change = (pl.col("amount") - prev).abs() > pl.max_horizontal(pl.lit(0.005), 0.01 * prev.abs())
+    rows = rows.with_columns(__prev=pl.col("amount").shift(1).over("__sid")).with_columns(
+        __change=change.fill_null(False))
+    names = [pl.col(c) for c in ("merchant_name", "counterparty_name") if c in has]
+    names.append(pl.col("clean_label" if "clean_label" in has else "raw_label"))
+    level = (pl.col("amount").abs().median().round(0).cast(pl.Int64).cast(pl.String)
+             + pl.when(pl.col("__split").first() == 2)
+             .then(pl.lit("@") + pl.col("__dom").median().round(0).cast(pl.Int64).cast(pl.String))
+             .otherwise(pl.lit("")))
+    aggs: list[pl.Expr] = [
+        pl.col("account_id").first(), pl.col("customer_id").first(),
+        pl.col("stream_key").first(), pl.col("__dir").first().alias("direction"),
+        pl.col("__period").first().alias("period"),
+        pl.when(pl.col("__split").first().is_in([1, 2])).then(level).alias("__level"),
+        pl.col("booking_date").min().alias("first_date"),
+        pl.col("booking_date").max().alias("last_date"),
+        pl.len().alias("n_occurrences"),
+        pl.col("amount").mean().round(2).alias("mean_amount"),
+        pl.col("amount").last().alias("last_amount"),
+        pl.col("booking_date").filter("__change").last().alias("price_change_date"),
+        pl.col("__prev").filter("__change").last().alias("price_change_old_amount"),
+        pl.col("amount").filter("__change").last().alias("price_change_new_amount"),
+        pl.coalesce([n.drop_nulls().last() for n in names]).alias("display_name"),
+    ]
+    for c in ("merchant_id", "category", "subcategory"):
+        if c in has:
+            aggs.append(pl.col(c).drop_nulls().mode().sort().first().alias(c))
+        else:
+            aggs.append(pl.lit(None, dtype=pl.String).alias(c))
+    streams = rows.group_by("__sid").agg(aggs)
+    every = pl.col("period").replace_strict({c.name: c.every for c in _CADENCES}, default=None)
+    grace = pl.col("period").replace_strict({c.name: c.grace_days for c in _CADENCES},
+                                            default=None)
+    min_occ = pl.col("period").replace_strict(
+        {c.name: c.min_occurrences for c in _CADENCES}, default=None)
+    streams = streams.with_columns(
+        next_expected_date=pl.col("last_date").dt.offset_by(every),
+        next_expected_amount=pl.col("last_amount"),
+    )
+    ended = pl.lit(as_of) > pl.col("next_expected_date") + pl.duration(days=grace)
+    status = (pl.when(ended).then(pl.lit("ended"))
+              .when(pl.col("n_occurrences") < pl.max_horizontal(min_occ, pl.lit(3)))
+              .then(pl.lit("early")).otherwise(pl.lit("mature")))
+    streams = streams.with_columns(status=status)
+    ids = [_stream_id(t) for t in streams.select(
+        "account_id", "stream_key", "direction", "period", "__level").iter_rows()]
+    streams = streams.with_columns(recurring_stream_id=pl.Series(ids, dtype=pl.String))
+    return streams.select("__sid", *STREAM_COLUMNS)
+
+
+def _work_rows(frame: pl.DataFrame, key: str) -> pl.DataFrame:
+    """The rows that may belong to a stream, with the few numeric columns the search needs."""
+    has = set(frame.columns)
+    label_col = next((c for c in ("clean_label", "raw_label") if c in has), None)
+    label = (pl.col(label_col).cast(pl.String).str.to_uppercase() if label_col
+             else pl.lit("", dtype=pl.String))
+    # Eager expressions are not shared: each intermediate is made a column once.
+    rows = frame.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
+        pl.col("amount").cast(pl.Float64).alias("__amount"),
+        pl.col("booking_date").cast(pl.Date).alias("__date"),
+        pl.col(key).cast(pl.String).alias("__key"),
+        pl.col("account_id").cast(pl.String).alias("__account"),
+        label.alias("__label"),
+        *[pl.col(c).cast(pl.String) for c in ("transaction_type", "bank_transaction_code",
+                                               "subcategory") if c in has],
+    )
+    skip = pl.col("__label").str.contains(_NOT_STREAM_LABEL)
+    annual = pl.col("__label").str.contains(_ANNUAL_LABEL)
+    strict = pl.lit(False)
+    if "transaction_type" in has:
+        skip = skip | pl.col("transaction_type").is_in(_NOT_STREAM_TYPES)
+        strict = pl.col("transaction_type").is_in(_IN_STORE_TYPES).fill_null(False)
+    if "bank_transaction_code" in has:
+        skip = skip | pl.col("bank_transaction_code").str.contains(_NOT_STREAM_CODES)
+    if "subcategory" in has:
+        annual = annual | pl.col("subcategory").is_in(_ANNUAL_SUBCATEGORIES)
+    amount, date = pl.col("__amount"), pl.col("__date")
+    keep = (pl.col("__key").is_not_null() & (pl.col("__key") != "") & date.is_not_null()
+            & (amount != 0) & amount.is_not_null() & ~skip.fill_null(False))
+    rows = rows.filter(keep).with_columns(__dom=date.dt.day())
+    angle = pl.col("__dom").cast(pl.Float64) * (2 * math.pi / 31)
+    return rows.select(
+        "__row",
+        pl.struct("__account", "__key", amount > 0).hash(seed=7).alias("__h"),
+        date.cast(pl.Int32).alias("__day"),
+        "__dom", angle.sin().alias("__dom_sin"), angle.cos().alias("__dom_cos"),
+        amount.abs().alias("__abs"),
+        pl.when(amount > 0).then(pl.lit("in")).otherwise(pl.lit("out")).alias("__dir"),
+        (annual.fill_null(False) & (amount < 0)).alias("__annual"),
+        strict.alias("__strict"),
+    )
+
+
+def detect_recurring(
+    frame: pl.DataFrame, *, stream_key: str = "stream_key", as_of: dt.date | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Flag payments that belong to a recurring stream, and list the streams.
+
+    Adds ``is_recurring`` (Boolean), ``recurrence_period`` (weekly, biweekly, monthly,
+    quarterly, yearly or null) and ``recurring_stream_id`` (stable across runs for the same
+    account, key, direction and period) to ``frame``, rows in their order; returns it with the
+    streams table (``STREAM_COLUMNS``). ``as_of`` (default: the last booking date of the frame)
+    decides which streams have ended. Needs ``account_id``, ``booking_date``, ``amount`` and
+    the key column (see ``stream_keys``); ``customer_id``, ``transaction_type``,
+    ``bank_transaction_code``, ``merchant_id``, ``merchant_name``, ``counterparty_name``,
+    ``category`` and ``subcategory`` are used when present.
+    """
+    required = ("account_id", "booking_date", "amount", stream_key)
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise DataError(f"detect_recurring needs columns {', '.join(missing)}; "
+                        f"the frame has: {', '.join(frame.columns)}")
+    out_cols = ("is_recurring", "recurrence_period", "recurring_stream_id")
+    base = frame.drop([c for c in out_cols if c in frame.columns])
+    has = set(base.columns)
+    work = _work_rows(base, stream_key)
+    as_of = as_of or base.select(pl.col("booking_date").cast(pl.Date).max()).item()
+    streams = _empty_streams().with_columns(__sid=pl.lit(None, dtype=pl.Int64))
+    per_row = pl.DataFrame(schema={"__row": pl.UInt32, "recurring_stream_id": pl.String,
+                                   "recurrence_period": pl.String})
+    if work.height and as_of is not None:
+        assigned = _assign(work)
+        if assigned.height:
+            wanted = [c for c in ("account_id", "customer_id", "merchant_id", "merchant_name",
+                                  "counterparty_name", "category", "subcategory", "clean_label",
+                                  "raw_label") if c in has]
+            rows = assigned.join(work.select("__row", "__dir", "__dom"), on="__row")
+            rows = rows.sort("__row").with_columns(base.select(
+                *wanted, pl.col("booking_date").cast(pl.Date),
+                pl.col("amount").cast(pl.Float64), pl.col(stream_key).cast(pl.String)
+                .alias("stream_key"))[rows["__row"].sort()])
+            if "customer_id" not in has:
+                rows = rows.with_columns(customer_id=pl.lit(None, dtype=pl.String))
+            streams = _streams_table(rows.sort("__sid", "booking_date"), as_of, has)
+            per_row = rows.select("__row", "__sid").join(streams.select(
+                "__sid", "recurring_stream_id", pl.col("period").alias("recurrence_period")),
+                on="__sid").drop("__sid")
+    ids = pl.Series("recurring_stream_id", [None] * base.height, dtype=pl.String)
+    periods = pl.Series("recurrence_period", [None] * base.height, dtype=pl.String)
+    if per_row.height:
+        ids = ids.scatter(per_row["__row"], per_row["recurring_stream_id"])
+        periods = periods.scatter(per_row["__row"], per_row["recurrence_period"])
+    out = base.with_columns(is_recurring=ids.is_not_null(), recurrence_period=periods,
+                            recurring_stream_id=ids)
+    return out, streams.drop("__sid").sort("account_id", "first_date", "recurring_stream_id")

@@ -1,0 +1,368 @@
+"""Step 3 of enrichment: the transaction type, from the label first, then codes and amount.
+
+French labels say what a movement is (``PRLV SEPA``, ``VIR INST``, ``RETRAIT DAB``,
+``PAIEMENT SANS CONTACT``); ISO 20022 bank transaction codes and MCCs confirm it when
+the bank sends them, and the amount's sign gives the direction. :func:`classify_types`
+writes ``transaction_type`` (one of ``ledgerlens.schema.TRANSACTION_TYPES``) and
+``type_evidence`` (which rule decided). Label rules run once per distinct label.
+
+Card payments split four ways. *Abroad*: an amount in another currency, a foreign town
+or country code, foreign trade words. *Online*: web markers (``.COM``, ``WWW``), online
+intermediaries (PayPal, Google Play), online MCCs or a known online merchant.
+*Contactless*: the bank's marker (``SANS CONTACT``, ``PSC``) or a phone wallet; a bank
+that never marks contactless payments gets the French contactless ceiling (50 EUR) as
+the best guess. *In store*: the rest.
+
+>>> import polars as pl
+>>> frame = pl.DataFrame({"raw_label": ["PRLV SEPA FREE MOBILE"], "amount": [-19.99]})
+>>> classify_types(frame)["transaction_type"].to_list()
+['direct_debit']
+"""
+
+from __future__ import annotations
+
+import functools
+
+import polars as pl
+
+from ledgerlens.enrich._clean import (
+    AMBIGUOUS_CITIES,
+    FOREIGN_CITIES,
+    clean_labels,
+    french_city_forms,
+    normalize_text,
+)
+from ledgerlens.enrich._intermediary import detect_intermediaries
+from ledgerlens.schema import ISO_4217, TRANSACTION_TYPES
+
+__all__ = ["CONTACTLESS_LIMIT_EUR", "ONLINE_MCCS", "classify_types"]
+
+#: French contactless ceiling: above it a card payment in a shop needs the PIN.
+CONTACTLESS_LIMIT_EUR = 50.0
+
+#: MCCs of merchants that sell at a distance (mail/phone order, digital goods, streaming).
+ONLINE_MCCS: frozenset[str] = frozenset({
+    "4816", "4899", "5815", "5816", "5817", "5818", "5960", "5961", "5962", "5963", "5964",
+    "5965", "5966", "5967", "5968", "5969",
+})
+
+# Label rules in priority order: (type, regex on the normalised full label, evidence).
+# ``{out}`` / ``{in}`` suffixes are resolved with the amount's sign afterwards.
+_LABEL_RULES: tuple[tuple[str, str, str], ...] = (
+    ("reversal", r"^(?:ANNULATION|ANNUL\.?|EXTOURNE|CONTRE[- ]PASSATION|REJET CB)\b",
+     "reversal word"),
+    ("loan_repayment", r"^(?:ECHEANCE|ECH\.?)\s+(?:PRET|CREDIT)\b|^(?:REMBOURSEMENT|REMBT|REMB)"
+     r"\.?\s+(?:PRET|CREDIT)\b|\bECHEANCE\s+PRET\b", "loan instalment"),
+    ("refund", r"^(?:REMBOURSEMENT|REMB|AVOIR|RETOUR|REMBT)\b", "refund word"),
+    ("deferred_card_total", r"^(?:RELEVE|FACTURES|FACTURETTES?|TOTAL|TOT)\b.*\b(?:CARTE|CB)\b"
+     r".*\b(?:DIFF?|DIFFERES?|DEBIT DIFFERE)\b|\bTOT\.?\s+DIF|^FACTURETTES?\s+CB\b"
+     r"|^RELEVE\s+CARTE\s+DIFF|\bCARTE\s+A\s+DEBIT\s+DIFFERE\b", "deferred card statement"),
+    ("interest", r"^(?:INTERETS?|INT\.)\s+(?:DEBITEURS|CREDITEURS|ACQUIS|ANNUELS|CREDIT|DEB)"
+     r"|^AGIOS\b|^INTERETS?\b|\bREMUNERATION\s+(?:LIVRET|COMPTE)", "interest word"),
+    ("fee", r"^(?:FRAIS|COTISATION|COTIS\.?|COMMISSION|COMM\.?|FORFAIT|TENUE DE COMPTE"
+     r"|ABONNEMENT\s+(?:OFFRE|SERVICES?|BANQUE)|OFFRE\s+GROUPEE|CONVENTION\s+DE\s+COMPTE"
+     r"|MINIMUM\s+FORFAITAIRE|PENALITE|DROITS\s+DE\s+GARDE)\b", "bank fee word"),
+    ("cash_withdrawal", r"^(?:RETRAIT|RET\.?\s+DAB|RET\.?\s+GAB)\b|\bDAB\b|\bGAB\b"
+     r"|\bDISTRIBUTEUR\b|\bATM\b|\bWITHDRAWAL\b", "cash machine"),
+    ("cash_deposit", r"^(?:VERSEMENT|DEPOT|VERST)\s+(?:ESPECES|ESP)\b|^VERSEMENT\b",
+     "cash deposit word"),
+    ("cheque_deposit", r"^(?:REMISE|REM\.?)\s+(?:DE\s+)?(?:CHEQUES?|CHQ\.?)\b", "cheque deposit"),
+    ("cheque", r"^(?:CHEQUE|CHQ\.?|CHQ)\b", "cheque word"),
+    ("loan_disbursement", r"\bDEBLOCAGE\s+(?:PRET|FONDS|CREDIT)\b|\bFONDS\s+PRET\b"
+     r"|\bMISE\s+A\s+DISPOSITION\s+(?:PRET|FONDS|CREDIT)\b", "loan disbursement"),
+    ("direct_debit", r"^(?:PRLV|PRELEVEMENT|PRELEV|PREL)\b|\bPRLV\s+SEPA\b", "direct debit"),
+    ("own_account_transfer", r"^(?:VIR|VIREMENT)\S*\s+(?:INTERNE|COMPTE\s+A\s+COMPTE"
+     r"|DE\s+COMPTE\s+A\s+COMPTE)\b|^(?:VIR|VIREMENT)\S*(?:\s+(?:VERS|DE|A|SUR))?\s+"
+     r"(?:LIVRET|LDDS?|LEP|PEL|CEL|COMPTE\s+(?:COURANT|EPARGNE|JOINT|TITRES)|CPTE)\b",
+     "own account words"),
+    ("transfer", r"^(?:VIR|VIREMENT|VRT|VIRT)\b|^(?:VIR|VIREMENT)\.|\bVIR\s+SEPA\b",
+     "transfer word"),
+    ("card", r"^(?:CB|CARTE|PAIEMENT|ACHAT|FACTURE\s+CARTE|PSC|TPE)\b|\bCB\*|\bCARTE\s+X"
+     r"|\bSANS\s+CONTACT\b", "card payment word"),
+)
+
+_INSTANT = r"\bINST\b|\bINSTANTANE\b|\bIMMEDIAT\b|\bSCT\s*INST\b|\bVIR\s+IP\b"
+_CONTACTLESS = (r"\bSANS\s+CONTACT\b|\bPSC\b|\bNFC\b|\bCONTACTLESS\b|\bPAIEMENT\s+MOBILE\b"
+                r"|\bAPPLE\s*PAY\b|\bGOOGLE\s*PAY\b|\bSAMSUNG\s*PAY\b")
+_ONLINE_MARK = (r"\.(?:COM|FR|NET|ORG|EU|IO|CO|DE|ES|IT|UK|TV|ME)\b|\bWWW\b|\bHTTPS?\b"
+                r"|\bINTERNET\b|\bONLINE\b|\bEN\s+LIGNE\b|\bVAD\b|\bE-?COMMERCE\b|/BILL\b"
+                r"|\bHELP\.|\bAMZN\b|\bAMAZON\b|\bMKTP\b|\bMARKETPLACE\b|\bABONNEMENT\b"
+                r"|\bSUBSCRIPTION\b|\bMEMBERSHIP\b|\bPREMIUM\b")
+_ONLINE_INTERMEDIARIES = ("paypal", "google", "amazon_pay", "klarna", "mollie")
+_WALLETS = ("apple_pay", "google_pay", "samsung_pay")
+
+# Trade words that French shops do not use but shops abroad do (ES, IT, PT, DE, NL, EN).
+_FOREIGN_WORDS: tuple[str, ...] = (
+    "RESTAURANTE", "TABERNA", "CERVECERIA", "MARISQUERIA", "TAPERIA", "SUPERMERCADO",
+    "ZAPATERIA", "FARMACIA", "HOSTAL", "MUSEO", "MUSEU", "RISTORANTE", "TRATTORIA", "OSTERIA",
+    "PIZZERIA DA", "GELATERIA", "PASTICCERIA", "SUPERMERCATO", "CALZATURE", "ALBERGO",
+    "GALLERIA", "TABACCHERIA", "CAFFE", "TASCA", "PASTELARIA", "SAPATARIA", "POUSADA",
+    "CAFETERIA", "GASTHAUS", "BIERGARTEN", "APOTHEKE", "BACKEREI", "BAECKEREI", "METZGEREI",
+    "SCHUHE", "KONDITOREI", "IZAKAYA", "RYOKAN", "KISSATEN", "MERCADONA", "PINGO DOCE",
+    "CONTINENTE", "EDEKA", "REWE", "TESCO", "SAINSBURYS", "WALGREENS", "WHOLE FOODS",
+    "DELHAIZE", "COLRUYT", "CONAD", "ESSELUNGA", "LAWSON", "FAMILYMART",
+    "7-ELEVEN", "WALGREENS", "OUTFITTERS", "DRUGSTORE",
+)
+# Country codes that end a label abroad; codes that are also French words, company forms
+# or cut words (``DE``, ``SE``, ``MA``, ``CA``, ``CH``) are left out: a town or currency
+# tells instead.
+_FOREIGN_CODES: tuple[str, ...] = (
+    "ES", "ESP", "IT", "ITA", "PT", "PRT", "DEU", "BEL", "GR", "GRC", "GB", "GBR", "UK", "CHE",
+    "USA", "CAN", "JP", "JPN", "NL", "NLD", "IE", "IRL", "AUT", "POL",
+    "CZ", "HR", "TUN", "DZ", "TR", "TH", "CN", "AE", "MX", "BR", "DK",
+)
+
+_CODE_TYPES: dict[str, str] = {
+    "PMNT-CCRD-POSD": "card", "PMNT-CCRD-CWDL": "cash_withdrawal",
+    "PMNT-CNTR-CWDL": "cash_withdrawal", "PMNT-CNTR-CDPT": "cash_deposit",
+    "PMNT-ICHQ-CCHQ": "cheque", "PMNT-ICHQ-BCHQ": "cheque", "PMNT-RCHQ-BCHQ": "cheque_deposit",
+    "PMNT-RCHQ-CCHQ": "cheque_deposit", "PMNT-RDDT-ESDD": "direct_debit",
+    "PMNT-RDDT-BBDD": "direct_debit", "PMNT-IDDT-ESDD": "direct_debit",
+    "PMNT-ICDT-ESCT": "transfer", "PMNT-RCDT-ESCT": "transfer", "PMNT-ICDT-STDO": "transfer",
+    "PMNT-RCDT-STDO": "transfer", "PMNT-ICDT-DMCT": "transfer", "PMNT-RCDT-DMCT": "transfer",
+    "PMNT-ICDT-BOOK": "own_account_transfer", "PMNT-RCDT-BOOK": "own_account_transfer",
+    "PMNT-CCRD-RIMB": "refund", "PMNT-CCRD-RRTN": "reversal", "PMNT-ICDT-RRTN": "reversal",
+    "PMNT-RDDT-RRTN": "reversal", "LDAS-CSLN-RPMT": "loan_repayment",
+    "LDAS-CSLN-DDWN": "loan_disbursement", "ACMT-MDOP-CHRG": "fee", "ACMT-MDOP-INTR": "interest",
+    "ACMT-MCOP-INTR": "interest",
+}
+
+
+@functools.cache
+def _online_names() -> frozenset[str]:
+    """Spellings of merchants that only sell at a distance, from the curated directory
+    (online retail, delivery, travel booking, betting, donations, subscriptions), minus
+    names a physical chain also uses."""
+    from ledgerlens.datasets import load_curated_merchants
+
+    curated = load_curated_merchants()
+    online_kinds = ["online_retail", "food_delivery", "travel", "betting", "charity",
+                    "subscription"]
+    names = (curated.filter(pl.col("kind").is_in(online_kinds))
+             .select(pl.concat_list(pl.col("name"), pl.col("descriptors").str.split("|"))
+                     .alias("n"))
+             .explode("n").select(normalize_text(pl.col("n"))).get_column("n").drop_nulls()
+             .to_list())
+    return frozenset(n for n in names if len(n) >= 3 and n not in _store_names())
+
+
+@functools.cache
+def _store_names() -> frozenset[str]:
+    """Names of chains with physical shops (name-suggestion-index brands)."""
+    from ledgerlens.datasets import load_brands
+
+    return frozenset(load_brands().select(normalize_text(pl.col("name"))).get_column("name")
+                     .drop_nulls().to_list())
+
+
+@functools.cache
+def _online_sets() -> tuple[pl.Series, pl.Series, pl.Series]:
+    """Online names, their prefixes and their one-word names, as Series built once."""
+    names = sorted(_online_names())
+    single = [n for n in names if " " not in n and len(n) >= 5 and n not in _store_names()]
+    return (pl.Series("n", names, dtype=pl.String).implode(),
+            pl.Series("p", sorted(_online_prefixes()), dtype=pl.String).implode(),
+            pl.Series("s", single, dtype=pl.String).implode())
+
+
+@functools.cache
+def _online_prefixes() -> frozenset[str]:
+    """Every prefix (6+ characters) of an online name: labels cut at 32 still match."""
+    out: set[str] = set()
+    for name in _online_names():
+        # ``MICROMANIA`` of ``MICROMANIA.FR`` is the shop's name too: no domain stems.
+        out.update(name[:k] for k in range(6, len(name) + 1) if not name[k:].startswith("."))
+    return frozenset(out - _store_names())
+
+
+def _words(words: tuple[str, ...]) -> str:
+    return "|".join(sorted({w.replace(".", r"\.").replace(" ", r"\s+") for w in words},
+                           key=len, reverse=True))
+
+
+@functools.cache
+def _abroad_pattern() -> str:
+    """Strong signs of a payment abroad: a foreign amount or country code."""
+    currencies = "|".join(sorted(ISO_4217 - {"EUR"}))
+    return (rf"[0-9],[0-9]{{2}}\s+(?:{currencies})\b|\b1\s+EURO?\s*=|\bHORS\s+ZONE\s+EURO\b"
+            # an amount after the purchase date, its currency cut by the line width
+            rf"|\b[0-9]{{2}}[/.]?[0-9]{{2}}[/.]?[0-9]{{2,4}}\s+[0-9]+(?:,[0-9]*)?(?:\s+[A-Z]{{1,3}})?$"
+            rf"|\b[0-9]{{2}}[/.][0-9]{{2}}\s+[0-9]+,[0-9]*(?:\s+[A-Z]{{1,3}})?$"
+            rf"|\s(?:{'|'.join(_FOREIGN_CODES)})(?:\s+(?:LE\s+)?[0-9/.]+.*|\s+CARTE\b.*"
+            rf"|\s+CB\*.*)?$")
+
+
+@functools.cache
+def _foreign_words_pattern() -> str:
+    """Weak signs: foreign trade words and towns, which French shop names also borrow
+    (``PIZZERIA NAPOLI``, ``RESTAURANT HONG KONG``)."""
+    towns = tuple(c for c in FOREIGN_CITIES if c not in AMBIGUOUS_CITIES)
+    return rf"\b(?:{_words(_FOREIGN_WORDS + towns)})\b"
+
+
+@functools.cache
+def _french_city_pattern() -> str:
+    return rf"\b(?:{_words(french_city_forms())})\b"
+
+
+def _label_features(unique: pl.DataFrame) -> pl.DataFrame:
+    """Per distinct label: the label rule's type and evidence, and the card sub-markers."""
+    text = pl.col("_u")
+    kind: pl.Expr = pl.lit(None, pl.String)
+    evidence: pl.Expr = pl.lit(None, pl.String)
+    for name, pattern, why in reversed(_LABEL_RULES):
+        match = text.str.extract(f"({pattern})", 1)
+        hit = match.is_not_null()
+        kind = pl.when(hit).then(pl.lit(name)).otherwise(kind)
+        evidence = pl.when(hit).then(pl.format('{} "{}"', pl.lit(why),
+                                               match.str.slice(0, 24))).otherwise(evidence)
+    merchant = pl.col("_merchant")
+    names, prefixes, single = _online_sets()
+    online_name = (merchant.is_in(names)
+                   | merchant.str.extract(r"^([A-Z0-9.&' -]{6,})$", 1).is_in(prefixes)
+                   | merchant.str.split(" ").list.first().is_in(single))
+    return unique.with_columns(
+        kind.alias("_kind"), evidence.alias("_evidence"),
+        text.str.contains(_INSTANT).alias("_instant"),
+        text.str.contains(_CONTACTLESS).alias("_contactless"),
+        (merchant.str.contains(_ONLINE_MARK) | online_name.fill_null(False)).alias("_online"),
+        text.str.contains(_abroad_pattern()).alias("_abroad"),
+        text.str.contains(_foreign_words_pattern()).alias("_foreign_words"),
+        text.str.contains(_french_city_pattern()).alias("_french_town"),
+    )
+
+
+def _ensure_steps(frame: pl.DataFrame) -> pl.DataFrame:
+    if "full_label" not in frame.columns or "clean_label" not in frame.columns:
+        frame = clean_labels(frame)
+    if "intermediary" not in frame.columns or "merchant_text" not in frame.columns:
+        frame = detect_intermediaries(frame)
+    return frame
+
+
+def _optional(frame: pl.DataFrame, name: str) -> pl.Expr:
+    return (pl.col(name).cast(pl.String) if name in frame.columns
+            else pl.lit(None, pl.String))
+
+
+def classify_types(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add ``transaction_type`` and ``type_evidence``.
+
+    Reads ``full_label``/``clean_label``/``intermediary``/``merchant_text`` (computed
+    here when missing), ``amount`` (negative = debit; null reads as 0), and when present
+    ``bank_transaction_code``, ``mcc`` and ``account_id``. Labels decide first; a bank
+    code fills in what the label does not say; the amount's sign gives the direction.
+    """
+    frame = _ensure_steps(frame)
+    amount = (pl.col("amount").cast(pl.Float64).fill_null(0.0) if "amount" in frame.columns
+              else pl.lit(0.0))
+    keys = frame.select(
+        # Digits only matter as digits: collapsing them makes dated labels share one key.
+        normalize_text(pl.col("full_label").fill_null("").str.slice(0, 512))
+        .str.replace_all("[0-9]", "0").alias("_u"),
+        pl.col("merchant_text").fill_null("").alias("_merchant"))
+    unique = _label_features(keys.unique())
+    feats = keys.join(unique, on=["_u", "_merchant"], how="left", maintain_order="left")
+    flags = ["_instant", "_contactless", "_online", "_abroad", "_foreign_words", "_french_town"]
+    work = pl.concat([feats.select("_kind", "_evidence", "_merchant", *(pl.col(f).fill_null(False)
+                                                          for f in flags)), frame.select(
+        amount.alias("_amount"),
+        _optional(frame, "bank_transaction_code").str.to_uppercase().str.strip_chars()
+        .alias("_code"),
+        _optional(frame, "mcc").str.strip_chars().fill_null("").alias("_mcc"),
+        _optional(frame, "intermediary").fill_null("").alias("_inter"),
+        _optional(frame, "account_id").fill_null("").alias("_account"),
+    )], how="horizontal")
+    out = _decide(work)
+    return frame.with_columns(out.get_column("transaction_type"),
+                              out.get_column("type_evidence"))
+
+
+def _decide(work: pl.DataFrame) -> pl.DataFrame:
+    """Combine label, code, MCC and amount into a type per row (vectorized)."""
+    code_type = pl.col("_code").replace_strict(_CODE_TYPES, default=None, return_dtype=pl.String)
+    mcc = pl.col("_mcc")
+    debit = pl.col("_amount") < 0
+    kind = pl.col("_kind")
+    # What the movement is, before direction and card channel.
+    base = (pl.when(kind.is_not_null()).then(kind)
+            .when(code_type.is_not_null()).then(code_type)
+            .when(mcc == "6011").then(pl.lit("cash_withdrawal"))
+            .when(mcc != "").then(pl.lit("card"))
+            .when(pl.col("_inter").is_in(["lydia", "paylib", "wero"])).then(pl.lit("transfer"))
+            .when(debit).then(pl.lit("card"))
+            .otherwise(pl.lit("transfer")))
+    evidence = (pl.when(kind.is_not_null()).then(pl.col("_evidence"))
+                .when(code_type.is_not_null()).then(pl.format("bank code {}", pl.col("_code")))
+                .when(mcc != "").then(pl.format("MCC {}", mcc))
+                .when(pl.col("_inter") != "").then(
+                    pl.format("intermediary {}", pl.col("_inter")))
+                .otherwise(pl.lit("amount sign")))
+    # A label's type that contradicts the direction gives way to the code (a refund word on
+    # a debit, a deposit on a debit); a card word on a credit is a refund.
+    wrong_way = ((base.is_in(["refund", "cash_deposit", "cheque_deposit", "loan_disbursement"])
+                  & debit)
+                 | (base.is_in(["cash_withdrawal", "cheque", "loan_repayment", "card"])
+                    & ~debit & (pl.col("_amount") != 0)))
+    base = (pl.when(wrong_way & (base == "card")).then(pl.lit("refund"))
+            .when(wrong_way & code_type.is_not_null() & (code_type != base)).then(code_type)
+            .otherwise(base))
+    work = work.with_columns(base.alias("_base"), evidence.alias("_why"))
+    work = _card_channel(work)
+    b = pl.col("_base")
+    # SEPA standing orders (STDO) are never instant, whatever the label says.
+    # P2P apps (Lydia, Paylib, Wero) move money instantly.
+    p2p = pl.col("_inter").is_in(["lydia", "paylib", "wero"])
+    instant = ((pl.col("_instant") | p2p)
+               & ~pl.col("_code").fill_null("").str.ends_with("STDO"))
+    ttype = (pl.when(b == "transfer").then(
+                pl.when(instant & debit).then(pl.lit("instant_transfer_out"))
+                .when(instant).then(pl.lit("instant_transfer_in"))
+                .when(debit).then(pl.lit("transfer_out"))
+                .otherwise(pl.lit("transfer_in")))
+             .when(b == "card").then(pl.col("_channel"))
+             .otherwise(b))
+    ttype = pl.when(ttype.is_in(list(TRANSACTION_TYPES))).then(ttype).otherwise(
+        pl.when(debit).then(pl.lit("transfer_out")).otherwise(pl.lit("transfer_in")))
+    why = (pl.when(b == "card").then(pl.format("{}; {}", pl.col("_why"), pl.col("_channel_why")))
+           .otherwise(pl.col("_why")))
+    return work.select(ttype.alias("transaction_type"), why.alias("type_evidence"))
+
+
+def _card_channel(work: pl.DataFrame) -> pl.DataFrame:
+    """Abroad, online, contactless or in store, for the rows whose base type is card."""
+    is_card = pl.col("_base") == "card"
+    inter = pl.col("_inter")
+    online = (pl.col("_online") | inter.is_in(list(_ONLINE_INTERMEDIARIES))
+              | pl.col("_mcc").is_in(list(ONLINE_MCCS)))
+    wallet = inter.is_in(list(_WALLETS))
+    marked = pl.col("_contactless") | wallet
+    # Does this account's bank ever mark contactless payments? If not, small in-store
+    # payments are most likely contactless (as most are in France under the ceiling).
+    bank_marks = (marked & is_card).any().over("_account")
+    small = pl.col("_amount").abs() <= CONTACTLESS_LIMIT_EUR
+    # A shop is abroad or not: labels of the same merchant text that show a foreign amount
+    # or country vouch for its cut labels (``CB BAR BELLA FACT 180325``), French towns
+    # against; foreign words and towns count only for merchants never seen in France.
+    strong = pl.col("_abroad")
+    french = pl.col("_french_town") & ~strong
+    n_strong = (strong & is_card).sum().over("_merchant")
+    n_french = (french & is_card).sum().over("_merchant")
+    known = pl.col("_merchant") != ""
+    abroad = (strong
+              | (known & ~french & (n_strong > n_french))
+              | (pl.col("_foreign_words") & ~french & (n_french == 0)))
+    channel = (pl.when(abroad).then(pl.lit("card_abroad"))
+               .when(online & ~marked).then(pl.lit("card_online"))
+               .when(marked).then(pl.lit("card_contactless"))
+               .when(~bank_marks & small).then(pl.lit("card_contactless"))
+               .otherwise(pl.lit("card_in_store")))
+    why = (pl.when(strong).then(pl.lit("foreign marker"))
+           .when(abroad & pl.col("_foreign_words") & (n_strong == 0)).then(
+               pl.lit("foreign town or trade word"))
+           .when(abroad).then(pl.lit("merchant seen abroad"))
+           .when(online & ~marked).then(pl.lit("online marker"))
+           .when(marked).then(pl.lit("contactless marker"))
+           .when(~bank_marks & small).then(pl.lit("amount under contactless limit"))
+           .otherwise(pl.lit("in store by default")))
+    return work.with_columns(channel.alias("_channel"), why.alias("_channel_why"))

@@ -1,0 +1,250 @@
+"""Features of the category model: label text plus context tokens, hashed, one row per unique key.
+
+A million transactions hold far fewer distinct (label, type, MCC, amount bin, ...) keys, so
+the model works on unique keys and the caller joins the result back. The text keeps trade
+words and drops what changes from bank to bank (dates, card references, payment prefixes),
+so that a model trained on some banks' dialects reads another bank's labels the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from ledgerlens.enrich.categories._hashing import hash_block
+from ledgerlens.taxonomy import SUBCATEGORIES
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+__all__ = [
+    "FeatureSpec",
+    "hash_features",
+    "model_text_expr",
+    "unique_keys",
+]
+
+#: Columns the features read; every one is optional except a label.
+TEXT_COLUMNS: tuple[str, ...] = ("merchant_text", "clean_label", "raw_label")
+
+# Words that say how a bank moved the money, not what it bought: read through
+# transaction_type, they only hide the trade words and differ from bank to bank.
+_PAYMENT_WORDS = (
+    "PAIEMENT|PAIEM|PAIE|PAIMT|PMT|PAYMENT|ACHAT|ACHATS|FACTURE|FACT|FACTURETTE|CARTE|CARTES|"
+    "CB|CBX|CARD|PAR|SANS|CONTACT|SC|PSC|NUMERO|NUM|NO|MOBILE|PAY|PRLV|PRELEVEMENT|"
+    "PRELEVMT|PREL|SEPA|EUROPEEN|VIR|VIREMENT|VIRT|INST|EMIS|RECU|RECUS|DE|DU|DES|VERS|POUR|"
+    "MOTIF|REF|ECH|MDT|ID|EMETTEUR|LE|LA|LES|L|D|A|AU|AUX|ET|EN|X+|XX+|POS|TPE|EUR|EURO|EUROS"
+)
+_PAYMENT_RE = rf"\b(?:{_PAYMENT_WORDS})\b"
+
+
+def model_text_expr(column: str | pl.Expr) -> pl.Expr:
+    """Normalise a label for the model: upper case ASCII words, no digits, no payment words.
+
+    Idempotent and safe on any text, so it runs on top of ``clean_label`` as well as on a
+    raw label when the cleaner has not run. Long labels are cut at 200 characters first.
+
+    >>> pl.select(model_text_expr(pl.lit("CB Boulangerie du Marché 28/11 X1234"))).item()
+    'BOULANGERIE MARCHE'
+    """
+    expr = pl.col(column) if isinstance(column, str) else column
+    return (
+        expr.fill_null("")
+        .str.slice(0, 200)
+        .str.normalize("NFKD")
+        .str.to_uppercase()
+        .str.replace_all(r"[^\x00-\x7F]", "")
+        .str.replace_all(r"\S*[0-9]\S*", " ")
+        .str.replace_all(r"[^A-Z]+", " ")
+        .str.replace_all(_PAYMENT_RE, " ")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
+
+
+def _amount_code(amount: pl.Expr) -> pl.Expr:
+    """Sign, log2 magnitude bin and roundness packed in one small integer (cheap to group on)."""
+    magnitude = amount.abs()
+    log_bin = (magnitude + 1.0).log(2.0).floor().clip(0, 14).cast(pl.Int32)
+    roundness = (
+        pl.when(magnitude == 0)
+        .then(3)
+        .when((magnitude >= 10) & ((magnitude % 10) == 0))
+        .then(2)
+        .when((magnitude % 1) == 0)
+        .then(1)
+        .otherwise(0)
+    )
+    sign = pl.when(amount < 0).then(1).otherwise(0)
+    return (sign * 1000 + roundness * 100 + log_bin).cast(pl.Int32)
+
+
+def _amount_tokens(code: pl.Expr) -> pl.Expr:
+    sign = pl.when(code >= 1000).then(pl.lit("d")).otherwise(pl.lit("c"))
+    roundness = (code % 1000) // 100
+    round_tok = (
+        pl.when(roundness == 3)
+        .then(pl.lit(" A_zero"))
+        .when(roundness == 2)
+        .then(pl.lit(" A_round10"))
+        .when(roundness == 1)
+        .then(pl.lit(" A_int"))
+        .otherwise(pl.lit(""))
+    )
+    return pl.concat_str([pl.lit("A_"), sign, (code % 100).cast(pl.String), round_tok])
+
+
+def _raw_inputs(frame: pl.DataFrame) -> pl.DataFrame:
+    """The columns the features read, normalised to fixed names; missing ones are null."""
+    cols = set(frame.columns)
+
+    def col(name: str) -> pl.Expr:
+        return pl.col(name).cast(pl.String) if name in cols else pl.lit(None, pl.String)
+
+    source = next((name for name in TEXT_COLUMNS if name in cols), None)
+    # Dropping digit tokens first (as model_text_expr does) makes dated labels alike, so
+    # the rest of the string work runs on far fewer distinct labels.
+    text = (
+        pl.col(source).cast(pl.String).fill_null("").str.slice(0, 200).str.replace_all(
+            r"\S*[0-9]\S*", " "
+        )
+        if source
+        else pl.lit("")
+    )
+    if "amount" in cols:
+        amount = _amount_code(pl.col("amount").cast(pl.Float64).fill_null(0.0).fill_nan(0.0))
+    else:
+        amount = pl.lit(None, pl.Int32)
+    if "merchant_subcategory" in cols:
+        conf = (
+            pl.col("merchant_confidence").cast(pl.Float64).fill_null(0.0)
+            if "merchant_confidence" in cols
+            else pl.lit(1.0)
+        )
+        merchant = pl.when(conf >= 0.5).then(col("merchant_subcategory"))
+    else:
+        merchant = pl.lit(None, pl.String)
+    return frame.select(
+        src=text,
+        type=col("transaction_type"),
+        mcc=col("mcc"),
+        inter=col("intermediary"),
+        amount=amount,
+        merchant=merchant,
+        cp=col("counterparty_name"),
+    )
+
+
+def _context(mcc_subcategory: dict[str, str]) -> pl.Expr:
+    def tok(name: str, prefix: str) -> pl.Expr:
+        value = pl.col(name).str.replace_all(r"\s+", "_").fill_null("none")
+        return pl.concat_str([pl.lit(prefix), value])
+
+    mcc_sub = pl.col("mcc").replace_strict(mcc_subcategory, default="none", return_dtype=pl.String)
+    merchant = pl.when(pl.col("merchant").is_in(list(SUBCATEGORIES))).then(pl.col("merchant"))
+    parts = [
+        tok("type", "T_"),
+        tok("mcc", "M_"),
+        pl.concat_str([pl.lit("MS_"), mcc_sub]),
+        tok("inter", "I_"),
+        pl.when(pl.col("amount").is_null())
+        .then(pl.lit("A_none"))
+        .otherwise(_amount_tokens(pl.col("amount"))),
+        pl.concat_str([pl.lit("MER_"), merchant.fill_null("none")]),
+        model_text_expr(pl.col("cp")).str.replace_all(r"(\w+)", "C_$1"),
+    ]
+    return pl.concat_str(parts, separator=" ").str.strip_chars()
+
+
+def unique_keys(
+    frame: pl.DataFrame, mcc_subcategory: dict[str, str]
+) -> tuple[pl.DataFrame, npt.NDArray[np.int64]]:
+    """Unique (text, context) keys (+ their type and row count), and each row's key index.
+
+    Rows are first grouped on a 64-bit hash of their raw inputs (two different inputs
+    sharing a hash is about 1e-7 likely for a million distinct keys), so the string work
+    runs once per distinct input, then grouped again on the normalised text and context.
+    """
+    raw = _raw_inputs(frame)
+    if raw.height == 0:
+        empty = pl.DataFrame(
+            schema={"text": pl.String, "context": pl.String, "type": pl.String, "count": pl.UInt32}
+        )
+        return empty, np.zeros(0, dtype=np.int64)
+    first = (pl.struct(raw.columns).hash(seed=7).rank("dense").cast(pl.Int64) - 1).alias("k1")
+    raw = raw.with_columns(first)
+    distinct = (
+        raw.group_by("k1")
+        .agg(pl.all().exclude("k1").first(), count=pl.len())
+        .sort("k1")
+        .select(
+            text=model_text_expr(pl.col("src")),
+            context=_context(mcc_subcategory),
+            type=pl.col("type"),
+            count=pl.col("count"),
+        )
+    )
+    second = (
+        pl.concat_str(["text", "context"], separator="\x1f").rank("dense").cast(pl.Int64) - 1
+    )
+    distinct = distinct.with_columns(k2=second)
+    keys = (
+        distinct.group_by("k2")
+        .agg(pl.col("text", "context", "type").first(), pl.col("count").sum())
+        .sort("k2")
+        .drop("k2")
+    )
+    row_key = distinct["k2"].to_numpy()[raw["k1"].to_numpy()]
+    return keys, row_key
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureSpec:
+    """How text and context become one hashed sparse row: n-gram ranges and block weights."""
+
+    n_bits: int = 21
+    char_ngrams: tuple[int, int] = (2, 5)
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_weight: float = 1.0
+    word_weight: float = 1.0
+    context_weight: float = 1.0
+
+    def to_metadata(self) -> dict[str, object]:
+        """JSON-able form, stored with the model."""
+        return {
+            "n_bits": self.n_bits,
+            "char_ngrams": list(self.char_ngrams),
+            "word_ngrams": list(self.word_ngrams),
+            "char_weight": self.char_weight,
+            "word_weight": self.word_weight,
+            "context_weight": self.context_weight,
+        }
+
+
+def _codes(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
+    """Dense codes of a string column and its sorted distinct values (same order)."""
+    codes = (values.rank("dense").cast(pl.Int64) - 1).to_numpy()
+    return codes, values.unique().sort()
+
+
+def hash_features(text: pl.Series, context: pl.Series, spec: FeatureSpec) -> sp.csr_matrix:
+    """One sparse row per key: char and word n-grams of the text plus the context tokens.
+
+    Texts and contexts are hashed once per distinct value, then gathered per key.
+    """
+    t_codes, t_uniq = _codes(text)
+    c_codes, c_uniq = _codes(context)
+    n_bits = spec.n_bits
+    text_m = hash_block(
+        t_uniq.to_list(), n_bits, spec.char_ngrams, spec.word_ngrams,
+        spec.char_weight, spec.word_weight,
+    )
+    ctx_m = hash_block(c_uniq.to_list(), n_bits, None, (1, 1), 1.0, spec.context_weight)
+    out = text_m[t_codes] + ctx_m[c_codes]
+    out = out.tocsr()
+    out.data = out.data.astype(np.float32, copy=False)
+    return out

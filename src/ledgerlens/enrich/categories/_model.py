@@ -1,0 +1,363 @@
+"""``CategoryModel``: linear text model + merchant directory category + type rules, calibrated.
+
+Decision order for one transaction, each with its evidence:
+
+1. a type rule (``cash_withdrawal`` -> cash, ``deferred_card_total`` -> transfers, cheques);
+2. the merchant directory's subcategory when the matcher is confident enough;
+3. the linear model over label n-grams and context (type, MCC, amount, intermediary),
+   restricted by the type where the type fixes the level 1 (a fee is a bank fee, a refund
+   keeps a purchase category), with temperature-scaled probabilities;
+4. below ``abstain_below`` the model abstains: ``other`` / ``uncategorised`` with its low
+   confidence.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from ledgerlens.enrich.categories._features import FeatureSpec, hash_features, unique_keys
+from ledgerlens.enrich.categories._hashing import word_buckets
+from ledgerlens.enrich.categories._linear import (
+    LinearScorer,
+    fit_linear,
+    fit_temperature,
+    softmax,
+)
+from ledgerlens.enrich.categories._rules import NOT_REFUNDABLE, TYPE_RULES, TYPE_SCOPES
+from ledgerlens.exceptions import ConfigurationError, DataError
+from ledgerlens.taxonomy import SUBCATEGORIES
+
+__all__ = ["OUTPUT_COLUMNS", "CategoryModel", "NotFittedError"]
+
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "category",
+    "subcategory",
+    "category_confidence",
+    "category_evidence",
+)
+_FORMAT = "ledgerlens.category_model"
+_FORMAT_VERSION = 1
+_TYPE_RULE_CONFIDENCE = 0.99
+
+
+class NotFittedError(ConfigurationError, AttributeError):
+    """The model was used before ``fit`` or ``from_arrays``."""
+
+
+def _mcc_map() -> dict[str, str]:
+    from ledgerlens.datasets import load_mcc_codes
+
+    return dict(load_mcc_codes().select("mcc", "subcategory").iter_rows())
+
+
+class CategoryModel:
+    """Two-level categorizer with calibrated confidence, evidence and abstention.
+
+    Parameters are stored as given (scikit-learn contract); learned state ends in ``_``.
+
+    >>> from ledgerlens.datasets import SynthConfig, generate_bank
+    >>> bank = generate_bank(SynthConfig(customers=20, months=2, seed=1))
+    >>> frame = bank.transactions.join(bank.ground_truth, on=["tenant_id", "transaction_id"])
+    >>> model = CategoryModel(max_iter=30).fit(frame, frame["subcategory"])
+    >>> "subcategory" in model.predict(frame.head(3)).columns
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        abstain_below: float = 0.3,
+        merchant_threshold: float = 0.9,
+        calibration_share: float = 0.1,
+        c: float = 20.0,
+        max_iter: int = 100,
+        prune: float = 0.02,
+        n_bits: int = 21,
+        seed: int = 0,
+    ) -> None:
+        self.abstain_below = abstain_below
+        self.merchant_threshold = merchant_threshold
+        self.calibration_share = calibration_share
+        self.c = c
+        self.max_iter = max_iter
+        self.prune = prune
+        self.n_bits = n_bits
+        self.seed = seed
+
+    # -- fitting ----------------------------------------------------------------------------
+
+    def _check_params(self) -> None:
+        checks = {
+            "abstain_below": 0.0 <= self.abstain_below <= 1.0,
+            "merchant_threshold": 0.0 <= self.merchant_threshold <= 1.0,
+            "calibration_share": 0.0 <= self.calibration_share < 0.5,
+            "c": self.c > 0,
+            "max_iter": self.max_iter >= 1,
+            "prune": 0.0 <= self.prune < 1.0,
+            "n_bits": 12 <= self.n_bits <= 26,
+        }
+        bad = [name for name, ok in checks.items() if not ok]
+        if bad:
+            values = ", ".join(f"{name}={getattr(self, name)!r}" for name in bad)
+            raise ConfigurationError(f"CategoryModel: invalid parameter(s): {values}")
+
+    def fit(self, frame: pl.DataFrame, subcategory_labels: pl.Series | list[str]) -> CategoryModel:
+        """Learn from a working frame and its true level-2 ids; returns ``self``."""
+        self._check_params()
+        labels = pl.Series("y", subcategory_labels, dtype=pl.String)
+        if labels.len() != frame.height:
+            raise DataError(
+                f"subcategory_labels has {labels.len()} values for {frame.height} rows"
+            )
+        unknown = labels.filter(~labels.is_in(list(SUBCATEGORIES)) | labels.is_null()).unique()
+        if unknown.len():
+            raise DataError(
+                f"unknown subcategory id(s) {unknown.head(5).to_list()} in subcategory_labels; "
+                "expected ids of ledgerlens.taxonomy.SUBCATEGORIES"
+            )
+        if frame.height == 0:
+            raise DataError("cannot fit a CategoryModel on an empty frame")
+        spec = FeatureSpec(n_bits=self.n_bits)
+        mcc_map = _mcc_map()
+        keys, row_key = unique_keys(frame, mcc_map)
+        per_key = (
+            pl.DataFrame({"k": row_key, "y": labels})
+            .group_by("k")
+            .agg(pl.col("y").mode().sort().first(), n=pl.len())
+            .sort("k")
+        )
+        y = per_key["y"].to_numpy()
+        weight = np.sqrt(per_key["n"].to_numpy().astype(np.float64))
+        matrix = hash_features(keys["text"], keys["context"], spec)
+        rng = np.random.default_rng(self.seed)
+        calib = rng.random(keys.height) < self.calibration_share
+        if calib.sum() < 50 or (~calib).sum() < 50:
+            calib = np.zeros(keys.height, dtype=bool)
+        if np.unique(y[~calib]).size < 2:
+            raise DataError("subcategory_labels must hold at least two distinct subcategories")
+        scorer = fit_linear(
+            matrix[~calib], y[~calib], weight[~calib], c=self.c, max_iter=self.max_iter,
+            prune=self.prune,
+        )
+        temperature = 1.0
+        if calib.any():
+            logits = scorer.logits(matrix[calib])
+            index = {name: i for i, name in enumerate(scorer.classes)}
+            known = np.array([v in index for v in y[calib]])
+            truth = np.array([index.get(v, 0) for v in y[calib]], dtype=np.int64)
+            temperature = fit_temperature(logits[known], truth[known])
+        self.scorer_ = scorer
+        self.temperature_ = temperature
+        self.classes_ = scorer.classes
+        self.n_train_rows_ = frame.height
+        return self
+
+    # -- prediction -------------------------------------------------------------------------
+
+    def _check_fitted(self) -> LinearScorer:
+        scorer = getattr(self, "scorer_", None)
+        if scorer is None:
+            raise NotFittedError("this CategoryModel is not fitted; call fit() or from_arrays()")
+        assert isinstance(scorer, LinearScorer)
+        return scorer
+
+    def _scope_mask(self, types: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+        """Allowed classes per key, from its transaction type."""
+        cats = np.array([SUBCATEGORIES[c].category for c in self.classes_])
+        mask = np.ones((types.size, cats.size), dtype=bool)
+        for type_, allowed in TYPE_SCOPES.items():
+            mask[types == type_] = np.isin(cats, allowed)
+        refund = np.isin(types, ["refund", "reversal"])
+        mask[refund] = ~np.isin(cats, NOT_REFUNDABLE)
+        return mask
+
+    def predict_keys(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, npt.NDArray[np.int64]]:
+        """Model decision per unique feature key, and each row's key index (no row rules)."""
+        scorer = self._check_fitted()
+        keys, row_key = unique_keys(frame, _mcc_map())
+        spec = FeatureSpec(n_bits=self.n_bits)
+        matrix = hash_features(keys["text"], keys["context"], spec)
+        proba = softmax(scorer.logits(matrix), self.temperature_)
+        mask = self._scope_mask(keys["type"].fill_null("").to_numpy())
+        scoped = np.where(mask, proba, 0.0)
+        total = scoped.sum(axis=1, keepdims=True)
+        proba = np.where(total > 0, scoped / np.maximum(total, 1e-12), proba)
+        best = proba.argmax(axis=1)
+        conf = proba[np.arange(best.size), best]
+        classes = np.array(self.classes_)
+        words = self._top_words(keys["text"], best)
+        abstain = conf < self.abstain_below
+        sub = np.where(abstain, "uncategorised", classes[best])
+        conf_txt = pl.Series(conf).round(2).cast(pl.String)
+        evidence = (
+            pl.DataFrame({"w": words, "c": conf_txt, "best": classes[best], "a": abstain})
+            .select(
+                pl.when(pl.col("a"))
+                .then(pl.format("model: unsure, best {} ({})", "best", "c"))
+                .when(pl.col("w") != "")
+                .then(pl.format("model: words {} ({})", "w", "c"))
+                .otherwise(pl.format("model: context ({})", "c"))
+            )
+            .to_series()
+        )
+        out = pl.DataFrame(
+            {
+                "subcategory": sub,
+                "category_confidence": conf.astype(np.float64),
+                "category_evidence": evidence,
+            }
+        )
+        return out, row_key
+
+    def _top_words(self, texts: pl.Series, best: npt.NDArray[np.int64]) -> list[str]:
+        """Up to two label words that pushed most towards each key's chosen class."""
+        scorer = self._check_fitted()
+        exploded = (
+            pl.DataFrame({"text": texts, "best": best})
+            .with_row_index("k")
+            .with_columns(word=pl.col("text").str.split(" "))
+            .explode("word")
+            .filter(pl.col("word").str.len_chars() >= 2)
+        )
+        result = [""] * texts.len()
+        if exploded.height == 0 or scorer.feature_ids.size == 0:
+            return result
+        vocab = exploded["word"].unique()
+        code = exploded["word"].replace_strict(vocab, pl.int_range(vocab.len(), eager=True))
+        pos = scorer.rows_of(word_buckets(vocab.to_list(), self.n_bits))[code.to_numpy()]
+        known = pos >= 0
+        cls = exploded["best"].to_numpy()
+        weight = np.zeros(pos.size, dtype=np.float64)
+        if known.any():
+            weight[known] = np.asarray(scorer.weights[pos[known], cls[known]]).ravel()
+        top = (
+            exploded.with_columns(weight=pl.Series(weight))
+            .filter(pl.col("weight") > 0)
+            .sort("weight", descending=True)
+            .group_by("k", maintain_order=True)
+            .agg(pl.col("word").unique(maintain_order=True).head(2).str.join(" "))
+        )
+        for k, word in top.iter_rows():
+            result[k] = word
+        return result
+
+    def predict(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Add ``category``, ``subcategory``, ``category_confidence``, ``category_evidence``."""
+        key_out, row_key = self.predict_keys(frame)
+        rows = key_out[row_key] if frame.height else key_out.clear()
+        cols = set(frame.columns)
+        type_col = (
+            frame["transaction_type"].cast(pl.String)
+            if "transaction_type" in cols
+            else pl.Series([None] * frame.height, dtype=pl.String)
+        )
+        work = rows.with_columns(type=type_col)
+        if "merchant_subcategory" in cols:
+            conf = (
+                frame["merchant_confidence"].cast(pl.Float64)
+                if "merchant_confidence" in cols
+                else pl.Series([1.0] * frame.height)
+            )
+            name_col = next((c for c in ("merchant_name", "merchant_id") if c in cols), None)
+            names = (
+                frame[name_col].cast(pl.String)
+                if name_col
+                else pl.Series([None] * frame.height, dtype=pl.String)
+            )
+            work = work.with_columns(
+                m_sub=frame["merchant_subcategory"].cast(pl.String),
+                m_conf=conf,
+                m_name=names,
+            )
+        else:
+            work = work.with_columns(
+                m_sub=pl.lit(None, pl.String), m_conf=pl.lit(None, pl.Float64),
+                m_name=pl.lit(None, pl.String),
+            )
+        type_sub = {k: v[0] for k, v in TYPE_RULES.items()}
+        type_ev = {k: v[1] for k, v in TYPE_RULES.items()}
+        rule_sub = pl.col("type").replace_strict(type_sub, default=None, return_dtype=pl.String)
+        use_merchant = (
+            pl.col("m_sub").is_in(list(SUBCATEGORIES))
+            & (pl.col("m_conf") >= self.merchant_threshold)
+            & ~pl.col("type").is_in([*TYPE_SCOPES, "refund", "reversal"]).fill_null(False)
+        ).fill_null(False)
+        merchant_ev = pl.format(
+            "merchant {} -> {}", pl.col("m_name").fill_null("?"), pl.col("m_sub")
+        )
+        decided = work.select(
+            subcategory=pl.when(rule_sub.is_not_null())
+            .then(rule_sub)
+            .when(use_merchant)
+            .then(pl.col("m_sub"))
+            .otherwise(pl.col("subcategory")),
+            category_confidence=pl.when(rule_sub.is_not_null())
+            .then(pl.lit(_TYPE_RULE_CONFIDENCE))
+            .when(use_merchant)
+            .then(pl.col("m_conf"))
+            .otherwise(pl.col("category_confidence")),
+            category_evidence=pl.when(rule_sub.is_not_null())
+            .then(pl.col("type").replace_strict(type_ev, default=None, return_dtype=pl.String))
+            .when(use_merchant)
+            .then(merchant_ev)
+            .otherwise(pl.col("category_evidence")),
+        )
+        category = {k: v.category for k, v in SUBCATEGORIES.items()}
+        decided = decided.with_columns(
+            category=pl.col("subcategory").replace_strict(category, return_dtype=pl.String)
+        )
+        return frame.with_columns(decided.select(OUTPUT_COLUMNS))
+
+    # -- persistence ------------------------------------------------------------------------
+
+    def to_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Learned state as numpy arrays (no objects, loadable with ``allow_pickle=False``)."""
+        scorer = self._check_fitted()
+        metadata: dict[str, Any] = {
+            "format": _FORMAT,
+            "format_version": _FORMAT_VERSION,
+            "params": {
+                "abstain_below": self.abstain_below,
+                "merchant_threshold": self.merchant_threshold,
+                "calibration_share": self.calibration_share,
+                "c": self.c,
+                "max_iter": self.max_iter,
+                "prune": self.prune,
+                "n_bits": self.n_bits,
+                "seed": self.seed,
+            },
+            "features": FeatureSpec(n_bits=self.n_bits).to_metadata(),
+            "temperature": self.temperature_,
+            "n_train_rows": self.n_train_rows_,
+            "n_classes": len(self.classes_),
+            "n_weights": int(scorer.weights.nnz),
+        }
+        return scorer.to_arrays("linear_"), metadata
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], metadata: dict[str, Any]) -> CategoryModel:
+        """Rebuild a fitted model from :meth:`to_arrays` output."""
+        if metadata.get("format") != _FORMAT or metadata.get("format_version") != _FORMAT_VERSION:
+            raise DataError(
+                f"not a category model artifact (format {metadata.get('format')!r}, "
+                f"version {metadata.get('format_version')!r}); expected {_FORMAT!r} "
+                f"version {_FORMAT_VERSION}"
+            )
+        model = cls(**metadata["params"])
+        try:
+            scorer = LinearScorer.from_arrays(arrays, "linear_")
+        except KeyError as exc:
+            raise DataError(f"category model arrays lack {exc.args[0]!r}") from None
+        unknown = [c for c in scorer.classes if c not in SUBCATEGORIES]
+        if unknown:
+            raise DataError(f"category model names unknown subcategories {unknown[:5]}")
+        model.scorer_ = scorer
+        model.temperature_ = float(metadata["temperature"])
+        model.classes_ = scorer.classes
+        model.n_train_rows_ = int(metadata.get("n_train_rows", 0))
+        return model
+

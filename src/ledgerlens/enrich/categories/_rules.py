@@ -1,0 +1,198 @@
+"""Explicit category rules: transaction type, French trade and payee keywords, MCC.
+
+Used two ways: alone, as the rules-only baseline of the comparison (and the fallback when no
+model is loaded), and inside :class:`CategoryModel` for the decisions a model should not
+make: a cash withdrawal is ``cash`` whatever its label says.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ledgerlens.enrich.categories._features import model_text_expr
+
+__all__ = [
+    "KEYWORDS",
+    "TYPE_RULES",
+    "TYPE_SCOPES",
+    "rule_subcategories",
+]
+
+#: Transaction types whose subcategory follows from the type alone.
+TYPE_RULES: dict[str, tuple[str, str]] = {
+    "cash_withdrawal": ("cash_withdrawal", "rule: cash withdrawal"),
+    "cash_deposit": ("cash_deposit", "rule: cash deposit"),
+    "cheque": ("cheque", "rule: cheque"),
+    "cheque_deposit": ("cheque", "rule: cheque deposit"),
+    "deferred_card_total": ("deferred_card_total", "rule: deferred card statement"),
+}
+
+#: Transaction types that restrict the level-1 categories a model may choose from.
+TYPE_SCOPES: dict[str, tuple[str, ...]] = {
+    "fee": ("bank_fees",),
+    "loan_repayment": ("loans",),
+    "loan_disbursement": ("loans",),
+    "interest": ("income", "bank_fees"),
+}
+
+#: Categories a refund or reversal cannot be: it gives back a purchase, so it keeps the
+#: purchase's category (DESIGN.md) rather than reading as income or a transfer.
+NOT_REFUNDABLE: tuple[str, ...] = ("income", "transfers", "savings_investments", "loans", "cash")
+
+# (regex on the normalised label, subcategory), first match wins; general French and
+# European trade words with their usual bank-label abbreviations, not any bank's templates.
+KEYWORDS: tuple[tuple[str, str], ...] = (
+    (r"\b(SALAIRE|PAIE|PAYE|REMUNERATION|SALARY)\b", "salary"),
+    (r"\b(RETRAITE|PENSION|CNAV|CARSAT|AGIRC|ARRCO|MSA RETRAITE)\b", "pension"),
+    (r"\b(POLE EMPLOI|FRANCE TRAVAIL|ARE|CHOMAGE)\b", "unemployment_benefits"),
+    (r"\b(CAF|ALLOCATIONS? FAMILIALES|PRESTATIONS?|APL)\b", "family_benefits"),
+    (r"\b(CPAM|AMELI|ASSURANCE MALADIE)\b", "health_reimbursement"),
+    (r"\b(DGFIP|IMPOTS?|TRESOR PUBLIC|FINANCES PUBLIQUES|PRELEVEMENT A LA SOURCE)\b",
+     "income_tax"),
+    (r"\b(TAXE FONCIERE|TAXE HABITATION)\b", "property_housing_tax"),
+    (r"\b(URSSAF)\b", "social_contributions"),
+    (r"\b(AMENDE|ANTAI|PV)\b", "fines"),
+    (r"\b(LOYER|LOYERS)\b", "rent"),
+    (r"\b(SYNDIC|COPROPRIETE|CHARGES COPRO)\b", "building_charges"),
+    (r"\b(LIVRET|EPARGNE|PEL|LDDS)\b", "savings_transfer"),
+    (r"\b(ASSURANCE VIE)\b", "life_insurance"),
+    (r"\b(PRET|CREDIT IMMO|IMMOBILIER)\b", "mortgage"),
+    (r"\b(AGIOS|INTERETS DEBITEURS)\b", "overdraft_interest"),
+    (r"\b(INTERETS CREDITEURS|DIVIDENDES?|COUPONS?)\b", "interest_dividends"),
+    (r"\b(COTISATION|COTIS)\b.*\b(CARTE|VISA|MASTERCARD|CB)\b", "card_fees"),
+    (r"\b(COMMISSION|FRAIS)\b.*\b(INTERVENTION|REJET|INCIDENT|IRREGULARITE|LETTRE)\b",
+     "incident_fees"),
+    (r"\b(HORS ZONE|ETRANGER|CHANGE)\b", "foreign_fees"),
+    (r"\b(FRAIS|TENUE DE COMPTE|COTISATION|PACKAGE|OFFRE)\b", "account_fees"),
+    (r"\b(EDF|ENGIE|ELECTRICITE|ENERGIE|TOTALENERGIES ELEC)\b", "electricity"),
+    (r"\b(GAZ|FIOUL|GRDF)\b", "gas_heating"),
+    (r"\b(EAU|EAUX|VEOLIA|SAUR|SUEZ)\b", "water"),
+    (r"\b(FREE|LIVEBOX|BOX|FIBRE|INTERNET|SFR BOX|BBOX)\b", "internet_tv"),
+    (r"\b(MOBILE|FORFAIT|ORANGE|SFR|BOUYGUES|SOSH|RED)\b", "mobile_phone"),
+    (r"\b(MUTUELLE|SANTE)\b", "health_insurance"),
+    (r"\b(ASSURANCE AUTO|AUTO|MOTO)\b.*\b(ASSUR|ASSURANCE)\b|\bASSUR\w* AUTO\b",
+     "car_insurance"),
+    (r"\b(HABITATION|MRH)\b", "home_insurance"),
+    (r"\b(PREVOYANCE|OBSEQUES)\b", "life_provident_insurance"),
+    (r"\b(ASSURANCE|ASSUR|ASSURANCES)\b", "other_insurance"),
+    (r"\b(BOULANGERIE|BOULANGER|BOULANG|BOUL|PATISSERIE|PATISS|FOURNIL|VIENNOISERIE)\b",
+     "bakery"),
+    (r"\b(BOUCHERIE|BOUCH|CHARCUTERIE|CHARC|POISSONNERIE|POISS|VOLAILLES?|TRIPERIE)\b",
+     "butcher_fishmonger"),
+    (r"\b(PRIMEUR|PRIMEURS|FRUITS|LEGUMES|MARAICHER|MARCHE)\b", "market_greengrocer"),
+    (r"\b(FROMAGERIE|FROMAGER|CREMERIE|CAVISTE|CAVE|VINS|CHOCOLATERIE|CHOCOLATIER|"
+     r"CONFISERIE|EPICERIE FINE|BIO|TORREFACTEUR)\b", "specialty_food"),
+    (r"\b(EPICERIE|EPICIER|EPIC|ALIMENTATION|ALIM|SUPERETTE|MINI MARKET|PROXI|SPAR|VIVAL)\b",
+     "convenience_store"),
+    (r"\b(HYPER|SUPERMARCHE|SUPER U|CARREFOUR|LECLERC|AUCHAN|INTERMARCHE|LIDL|ALDI|MONOPRIX|"
+     r"FRANPRIX|CASINO|NETTO|CORA|GRAND FRAIS|PICARD)\b", "supermarket"),
+    (r"\b(RESTAURANT|RESTAU|RESTO|REST|BRASSERIE|BISTROT|BISTRO|PIZZERIA|TRATTORIA|CREPERIE|"
+     r"TRAITEUR|SUSHI|AUBERGE|GRILL)\b", "restaurant"),
+    (r"\b(KEBAB|SNACK|TACOS|BURGER|SANDWICH\w*|FAST FOOD|MCDONALD\w*|MC DONALD\w*|KFC|"
+     r"QUICK|FRITERIE)\b", "fast_food"),
+    (r"\b(CAFE|BAR|TABAC BAR|PUB|SALON DE THE|COFFEE|CAFET\w*)\b", "cafe_bar"),
+    (r"\b(DELIVEROO|UBER EATS|JUST EAT)\b", "food_delivery"),
+    (r"\b(CANTINE|SELF|RESTAURATION COLLECTIVE|CROUS|ELIOR|SODEXO)\b", "canteen"),
+    (r"\b(TABAC|PRESSE|MAISON DE LA PRESSE|JOURNAUX|FDJ)\b", "tobacco_press"),
+    (r"\b(FLEURISTE|FLEURS|CADEAUX?)\b", "gifts_flowers"),
+    (r"\b(LIBRAIRIE|LIBR|PAPETERIE|DISQUAIRE)\b", "books_media"),
+    (r"\b(PHARMACIE|PHARMA|PHIE|PHCIE|PARAPHARMACIE)\b", "pharmacy"),
+    (r"\b(DOCTEUR|DR|MEDECIN|CABINET MEDICAL|GENERALISTE|PEDIATRE|DERMATO\w*)\b", "doctor"),
+    (r"\b(DENTISTE|DENTAIRE|ORTHODONT\w*)\b", "dentist"),
+    (r"\b(OPTIC\w*|OPTIQUE|LUNETTES|AUDITION)\b", "optician"),
+    (r"\b(LABO\w*|BIOLOGIE|RADIOLOGIE|IMAGERIE)\b", "laboratory"),
+    (r"\b(KINE\w*|INFIRMIER\w*|OSTEO\w*|PODOLOGUE|ORTHOPHONISTE|PSYCHO\w*)\b", "paramedical"),
+    (r"\b(CLINIQUE|HOPITAL|CHU|CENTRE HOSPITALIER)\b", "hospital_clinic"),
+    (r"\b(VETERINAIRE|VETO|ANIMALERIE|TOILETTAGE)\b", "pets"),
+    (r"\b(COIFFURE|COIFFEUR|COIFF|BARBIER|BARBER)\b", "hairdresser"),
+    (r"\b(ESTHETIQUE|INSTITUT|BEAUTE|ONGLERIE|NAILS)\b", "beauty_salon"),
+    (r"\b(PARFUMERIE|COSMETIQUES?)\b", "cosmetics_perfume"),
+    (r"\b(SPA|HAMMAM|MASSAGE)\b", "spa_wellness"),
+    (r"\b(STATION|CARBURANT|ESSENCE|TOTAL|ESSO|SHELL|BP|AVIA|RELAIS)\b", "fuel"),
+    (r"\b(PEAGE|AUTOROUTE|SANEF|VINCI AUTOROUTES|APRR)\b", "tolls"),
+    (r"\b(PARKING|STATIONNEMENT|HORODATEUR|INDIGO)\b", "parking"),
+    (r"\b(TAXI|TAXIS|VTC|UBER|BOLT|G7)\b", "taxi_ride_hailing"),
+    (r"\b(GARAGE|CARROSSERIE|AUTO ECOLE|CONTROLE TECHNIQUE|PNEUS?|MECANIQUE)\b",
+     "vehicle_maintenance"),
+    (r"\b(RATP|TCL|NAVIGO|TISSEO|TRANSDEV|KEOLIS|TRAM|METRO|BUS)\b", "public_transport"),
+    (r"\b(SNCF|TER|TGV|OUIGO|FLIXBUS|BLABLACAR)\b", "trains_coaches"),
+    (r"\b(AIR|AIRLINES|AIRWAYS|EASYJET|RYANAIR|TRANSAVIA|VUELING)\b", "flights"),
+    (r"\b(HOTEL|HOTELS|IBIS|B B HOTEL|HOSTEL|RYOKAN)\b", "hotels"),
+    (r"\b(CAMPING|GITE|AIRBNB|CHAMBRE D HOTES|LOCATION VACANCES)\b", "holiday_rentals"),
+    (r"\b(CINEMA|CINE|PATHE|GAUMONT|UGC)\b", "cinema"),
+    (r"\b(THEATRE|CONCERT|SPECTACLE|BILLETTERIE|FNAC SPECTACLES)\b", "concerts_shows"),
+    (r"\b(MUSEE|MUSEUM|CHATEAU|ZOO|PARC)\b", "museums_culture"),
+    (r"\b(FITNESS|GYM|SALLE DE SPORT|PISCINE|CLUB|TENNIS|YOGA|DANSE)\b", "sport_clubs_gyms"),
+    (r"\b(NETFLIX|SPOTIFY|DEEZER|DISNEY|CANAL|PRIME VIDEO|YOUTUBE|ICLOUD)\b",
+     "streaming_digital"),
+    (r"\b(CRECHE|NOUNOU|ASSISTANTE MATERNELLE|GARDERIE|BABY\w*)\b", "childcare"),
+    (r"\b(ECOLE|COLLEGE|LYCEE|UNIVERSITE|SCOLARITE)\b", "school_fees"),
+    (r"\b(JOUETS?|JOUETS CLUB|LA GRANDE RECRE)\b", "toys"),
+    (r"\b(POSTE|LA POSTE|COLISSIMO|CHRONOPOST|MONDIAL RELAY)\b", "post_courier"),
+    (r"\b(PRESSING|CORDONNERIE|CORDONNIER|RETOUCHES?|LAVERIE)\b", "laundry_tailoring"),
+    (r"\b(NOTAIRE|AVOCAT|EXPERT COMPTABLE|HUISSIER)\b", "professional_services"),
+    (r"\b(DON|DONS|ASSOCIATION|RESTOS DU COEUR|CROIX ROUGE|SECOURS)\b", "charity_donations"),
+    (r"\b(BRICOLAGE|QUINCAILLERIE|LEROY MERLIN|CASTORAMA|BRICOMARCHE|MR BRICOLAGE)\b",
+     "diy_home_improvement"),
+    (r"\b(JARDINERIE|PEPINIERE|JARDIN)\b", "garden"),
+    (r"\b(MEUBLES?|AMEUBLEMENT|IKEA|LITERIE|DECORATION)\b", "furniture_home_equipment"),
+    (r"\b(PLOMBIER|ELECTRICIEN|SERRURIER|CHAUFFAGISTE|DEPANNAGE)\b", "home_services"),
+    (r"\b(BIJOUTERIE|BIJOUX|HORLOGERIE)\b", "jewellery_watches"),
+    (r"\b(VETEMENTS?|MODE|BOUTIQUE|CHAUSSURES|PRET A PORTER)\b", "clothing_shoes"),
+    (r"\b(AMAZON|CDISCOUNT|EBAY|VINTED|MARKETPLACE)\b", "marketplace"),
+    (r"\b(SPORT|SPORTS|DECATHLON|INTERSPORT)\b", "sport_equipment"),
+    (r"\b(BAZAR|DISCOUNT|GIFI|ACTION|STOKOMANI)\b", "general_merchandise"),
+    (r"\b(VIR|VIREMENT)\b", "p2p_transfer"),
+)
+
+
+def _keyword_expr(text: pl.Expr) -> pl.Expr:
+    expr: pl.Expr = pl.lit(None, dtype=pl.String)
+    for pattern, sub in reversed(KEYWORDS):
+        expr = pl.when(text.str.contains(pattern)).then(pl.lit(sub)).otherwise(expr)
+    return expr
+
+
+def rule_subcategories(frame: pl.DataFrame, mcc_subcategory: dict[str, str]) -> pl.DataFrame:
+    """Rules-only subcategory per row: type rule, else MCC, else keyword, else null.
+
+    Adds ``rule_subcategory`` (String|null) and ``rule_evidence`` (String|null).
+    Keywords run once per distinct label.
+    """
+    cols = set(frame.columns)
+    source = next((c for c in ("merchant_text", "clean_label", "raw_label") if c in cols), None)
+    text = pl.col(source).cast(pl.String) if source else pl.lit("", dtype=pl.String)
+    labels = frame.select(src=text.fill_null(""))
+    distinct = labels.unique().with_columns(norm=model_text_expr(pl.col("src")))
+    distinct = distinct.with_columns(kw=_keyword_expr(pl.col("norm")))
+    keyword = labels.join(distinct, on="src", how="left", maintain_order="left")["kw"]
+    type_col = (
+        frame["transaction_type"].cast(pl.String)
+        if "transaction_type" in cols
+        else pl.Series([None] * frame.height, dtype=pl.String)
+    )
+    mcc = (
+        frame["mcc"].cast(pl.String)
+        if "mcc" in cols
+        else pl.Series([None] * frame.height, dtype=pl.String)
+    )
+    work = pl.DataFrame({"type": type_col, "kw": keyword, "mcc": mcc})
+    type_sub = {k: v[0] for k, v in TYPE_RULES.items()}
+    type_ev = {k: v[1] for k, v in TYPE_RULES.items()}
+    mcc_sub = pl.col("mcc").replace_strict(mcc_subcategory, default=None, return_dtype=pl.String)
+    mcc_sub = pl.when(mcc_sub != "uncategorised").then(mcc_sub)
+    return frame.with_columns(
+        work.select(
+            rule_subcategory=pl.coalesce(
+                pl.col("type").replace_strict(type_sub, default=None, return_dtype=pl.String),
+                mcc_sub,
+                pl.col("kw"),
+            ),
+            rule_evidence=pl.coalesce(
+                pl.col("type").replace_strict(type_ev, default=None, return_dtype=pl.String),
+                pl.when(mcc_sub.is_not_null()).then(pl.concat_str([pl.lit("rule: MCC "),
+                                                                   pl.col("mcc")])),
+                pl.when(pl.col("kw").is_not_null()).then(pl.lit("rule: keyword")),
+            ),
+        )
+    )

@@ -1,0 +1,262 @@
+"""Candidate merchants for label texts: alias n-gram join, truncated prefixes, char n-grams.
+
+Works on *unique* texts. Every contiguous run of 1 to ``MAX_GRAM`` words of a text is
+joined against a table holding each alias and each truncated form of an alias (the last
+word cut short, as a bank cutting a line at 32 or 50 characters leaves it): one hash
+join does the work of an Aho-Corasick automaton over the whole directory. Texts with no
+hit get their best character 3-gram TF-IDF neighbours among all aliases.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from ledgerlens.enrich.merchants._directory import MerchantDirectory
+
+if TYPE_CHECKING:
+    from scipy import sparse  # type: ignore[import-untyped]
+
+__all__ = [
+    "CANDIDATE_SCHEMA",
+    "KIND_EXACT",
+    "KIND_FUZZY",
+    "KIND_PREFIX",
+    "MAX_GRAM",
+    "MAX_TOKENS",
+    "candidates",
+    "match_key_expr",
+]
+
+MAX_GRAM = 6
+MAX_TOKENS = 48
+_MAX_CHARS = 400
+KIND_EXACT, KIND_PREFIX, KIND_FUZZY = 0, 1, 2
+_MIN_FIRST_PREFIX = 4  # a lone cut word must keep 4 letters (MONOP -> MONOPRIX)
+_FUZZY_MIN_SIM = 0.55
+_FUZZY_TOP = 3
+
+#: Columns of ``candidates``: one row per (text, merchant, alias occurrence).
+CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
+    "text_id": pl.UInt32(), "merchant_idx": pl.UInt32(), "alias": pl.String(),
+    "kind": pl.Int8(), "sim": pl.Float64(), "start": pl.Int32(), "n_gram": pl.Int32(),
+    "key_tokens": pl.Int32(), "key_chars": pl.Int32(), "odd_outside": pl.Int32(),
+    "next_link": pl.Boolean(),
+}
+_LINKS = ["DE", "DU", "D", "DES"]
+_HIT_SCHEMA = {k: v for k, v in CANDIDATE_SCHEMA.items() if k not in ("odd_outside",
+                                                                       "next_link")}
+
+# Bank noise that splits or hides names: dates, times, card references, long numbers.
+_DATE = r"\b\d{1,2}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?\b"
+_TIME = r"\b\d{1,2}H\d{2}\b"
+_CARD = r"\b\d{4}X{2,}\d{2,4}\b|\bX+\d{4}\b|\bCB\*\d{4}\b"
+
+
+def match_key_expr(expr: pl.Expr) -> pl.Expr:
+    """The text a label is matched on: canonical words without dates, times, card
+    references and numbers of 3 digits or more (store and reference numbers)."""
+    upper = (
+        expr.fill_null("").str.slice(0, _MAX_CHARS)
+        .str.replace_all("[œŒ]", "OE").str.replace_all("[æÆ]", "AE")
+        .str.normalize("NFKD").str.replace_all(r"\p{Mn}", "")
+        .str.to_uppercase()
+    )
+    return (
+        upper.str.replace_all(_DATE, " ").str.replace_all(_TIME, " ")
+        .str.replace_all(_CARD, " ")
+        .str.replace_all("&", " & ", literal=True)
+        .str.replace_all(r"[^A-Z0-9&]+", " ")
+        .str.replace_all(r"\b\d{3,}\b", " ")
+        .str.replace_all(r" {2,}", " ")
+        .str.strip_chars()
+    )
+
+
+def _prefix_rows(aliases: pl.DataFrame) -> pl.DataFrame:
+    """Truncated forms of aliases (rows ``_a``, ``alias``, ``n_chars``): ``t1 .. t(j-1) p``
+    with ``p`` a proper prefix of ``tj``; ``sim`` is the share of the alias's letters kept."""
+    grams: list[str] = []
+    alias_ids: list[int] = []
+    sims: list[float] = []
+    lengths: list[int] = []
+    rows = aliases.select("_a", "alias", "n_chars").iter_rows()
+    seen: set[tuple[str, int]] = set()
+    for a, alias, n_chars in rows:
+        tokens = alias.split(" ")
+        kept = 0
+        for j, token in enumerate(tokens):
+            lo = 1 if j else _MIN_FIRST_PREFIX
+            head = " ".join(tokens[:j])
+            for p in range(lo, len(token)):
+                gram = f"{head} {token[:p]}" if head else token[:p]
+                if (gram, a) not in seen:
+                    seen.add((gram, a))
+                    grams.append(gram)
+                    alias_ids.append(a)
+                    sims.append((kept + p) / max(n_chars, 1))
+                    lengths.append(j + 1)
+            kept += len(token)
+    return pl.DataFrame({"gram": grams, "_a": alias_ids, "sim": sims, "n_gram": lengths},
+                        schema={"gram": pl.String, "_a": pl.UInt32, "sim": pl.Float64,
+                                "n_gram": pl.Int32})
+
+
+def _lookup(directory: MerchantDirectory) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(gram -> alias row) table for exact and prefix hits, and the set of first words."""
+    aliases = directory.aliases.select("alias", "merchant_idx", "n_tokens").with_row_index("_a")
+    exact = aliases.select(gram="alias", _a="_a", sim=pl.lit(1.0), n_gram="n_tokens",
+                           kind=pl.lit(KIND_EXACT, pl.Int8))
+    # Glued and squashed spellings are not cut: their prefixes are ordinary words.
+    cuttable = directory.aliases.with_row_index("_a").filter(
+        ~pl.col("derived") | (pl.col("n_tokens") > 1))
+    prefix = _prefix_rows(cuttable).with_columns(kind=pl.lit(KIND_PREFIX, pl.Int8))
+    # A truncated form that is itself an alias of the same merchant adds nothing.
+    table = pl.concat([exact, prefix.select(exact.columns)]).unique(["gram", "_a"],
+                                                                    keep="first")
+    table = table.join(aliases.select("_a", "alias", "merchant_idx"), on="_a").drop("_a")
+    firsts = table.select(tok=pl.col("gram").str.split(" ").list.first()).unique()
+    return table, firsts
+
+
+def _tokens(keys: pl.DataFrame, common: pl.Series) -> pl.DataFrame:
+    """One row per (text, word) with ``odd`` (a distinctive word: 3+ characters, not a
+    number, not a common word or cut common word) and its running count ``cum_odd``."""
+    words = pl.col("key").str.split(" ").list.head(MAX_TOKENS)
+    tokens = (
+        keys.filter(pl.col("key") != "")
+        .select("text_id", tok=words, pos=pl.int_ranges(0, words.list.len(), dtype=pl.Int32),
+                key_tokens=words.list.len().cast(pl.Int32),
+                key_chars=pl.col("key").str.replace_all(" ", "", literal=True).str.len_chars()
+                .cast(pl.Int32))
+        .explode("tok", "pos")
+    )
+    odd = ((pl.col("tok").str.len_chars() >= 3) & ~pl.col("tok").str.contains(r"^\d+$")
+           & ~pl.col("tok").is_in(common)).cast(pl.Int32)
+    return tokens.with_columns(odd=odd).with_columns(
+        cum_odd=pl.col("odd").cum_sum().over("text_id"),
+        odd_total=pl.col("odd").sum().over("text_id").cast(pl.Int32))
+
+
+def _context(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
+    """Add ``odd_outside`` (distinctive words of the text outside the hit) and
+    ``next_link`` (the hit is followed by DE/DU/D/DES: a longer name goes on)."""
+    at_start = tokens.select("text_id", start="pos", _o0="odd", _c0="cum_odd",
+                             odd_total="odd_total")
+    at_end = tokens.select("text_id", _end=pl.col("pos") + 1, _c1="cum_odd")
+    after = tokens.select("text_id", _end="pos", next_link=pl.col("tok").is_in(_LINKS))
+    return (
+        hits.with_columns(_end=pl.col("start") + pl.col("n_gram"))
+        .join(at_start, on=["text_id", "start"], how="left")
+        .join(at_end, on=["text_id", "_end"], how="left")
+        .join(after, on=["text_id", "_end"], how="left")
+        .with_columns(
+            odd_outside=(pl.col("odd_total") - (pl.col("_c1") - pl.col("_c0") + pl.col("_o0")))
+            .clip(0, None).fill_null(0).cast(pl.Int32),
+            next_link=pl.col("next_link").fill_null(False))
+        .drop("_end", "_o0", "_c0", "_c1", "odd_total")
+    )
+
+
+def _gram_hits(tokens: pl.DataFrame, table: pl.DataFrame,
+               firsts: pl.DataFrame) -> pl.DataFrame:
+    shifted = tokens.with_columns(
+        *(pl.col("tok").shift(-k).alias(f"_t{k}") for k in range(1, MAX_GRAM)),
+        *(pl.col("text_id").shift(-k).alias(f"_i{k}") for k in range(1, MAX_GRAM)),
+    ).join(firsts, on="tok", how="semi")
+    frames = []
+    for n in range(1, MAX_GRAM + 1):
+        parts = [pl.col("tok"), *(pl.col(f"_t{k}") for k in range(1, n))]
+        conds = [pl.col(f"_i{k}") == pl.col("text_id") for k in range(1, n)]
+        ok = pl.all_horizontal(conds).fill_null(False) if conds else pl.repeat(True, pl.len())
+        frames.append(shifted.filter(ok).select(
+            "text_id", "key_tokens", "key_chars", start="pos",
+            gram=pl.concat_str(parts, separator=" "), n_gram=pl.lit(n, pl.Int32)))
+    grams = pl.concat(frames)
+    return grams.join(table, on=["gram", "n_gram"], how="inner").select(
+        "text_id", "merchant_idx", "alias", "kind", "sim", "start", "n_gram",
+        "key_tokens", "key_chars")
+
+
+def _common_words(directory: MerchantDirectory) -> pl.Series:
+    """Lexicon words and their cut forms (4+ letters of a 5+ letter word: ``AUBERVIL``)."""
+    words = set(directory.lexicon)
+    for word in directory.lexicon:
+        words.update(word[:p] for p in range(4, len(word)) if len(word) >= 5)
+    return pl.Series("tok", sorted(words), dtype=pl.String)
+
+
+def _tfidf(directory: MerchantDirectory) -> tuple[Any, sparse.csr_matrix, np.ndarray]:
+    from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
+
+    unique = directory.aliases.select("alias").unique(maintain_order=True)
+    unique = unique.filter(pl.col("alias").str.len_chars() >= 4)
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), lowercase=False,
+                                 sublinear_tf=True, dtype=np.float32)
+    matrix = vectorizer.fit_transform(unique["alias"].to_list()).tocsr()
+    return vectorizer, matrix.T.tocsr(), unique["alias"].to_numpy()
+
+
+def _fuzzy_hits(tokens: pl.DataFrame, directory: MerchantDirectory,
+                lexicon: frozenset[str]) -> pl.DataFrame:
+    """Best char-3-gram TF-IDF aliases of each 1-3 word window of distinctive words."""
+    words = tokens.filter(
+        (pl.col("tok").str.len_chars() >= 3) & ~pl.col("tok").str.contains(r"^\d+$")
+        & ~pl.col("tok").is_in(sorted(lexicon)))
+    if words.height == 0:
+        return pl.DataFrame(schema=_HIT_SCHEMA)
+    windows = []
+    for n in (1, 2, 3):
+        parts = [pl.col("tok").shift(-k) for k in range(n)]
+        conds = [(pl.col("text_id").shift(-k) == pl.col("text_id"))
+                 & (pl.col("pos").shift(-k) == pl.col("pos") + k) for k in range(1, n)]
+        ok = pl.all_horizontal(conds).fill_null(False) if conds else pl.repeat(
+            True, pl.len())
+        windows.append(words.filter(ok).select(
+            "text_id", "key_tokens", "key_chars", start="pos",
+            gram=pl.concat_str(parts, separator=" "), n_gram=pl.lit(n, pl.Int32)))
+    win = pl.concat(windows).filter(pl.col("gram").is_not_null()).unique(
+        ["text_id", "gram"], keep="first", maintain_order=True)
+    vectorizer, alias_t, names = directory.cached("candidates.tfidf", _tfidf)
+    grams = win["gram"].to_list()
+    best_idx = np.zeros(len(grams), dtype=np.int64)
+    best_sim = np.zeros(len(grams), dtype=np.float64)
+    chunk = 4096
+    for lo in range(0, len(grams), chunk):
+        sims = (vectorizer.transform(grams[lo:lo + chunk]) @ alias_t).tocsr()
+        if sims.nnz == 0:
+            continue
+        dense_arg = np.asarray(sims.argmax(axis=1)).ravel()
+        best_idx[lo:lo + chunk] = dense_arg
+        best_sim[lo:lo + chunk] = sims.max(axis=1).toarray().ravel()
+    hits = win.with_columns(alias=pl.Series(names[best_idx], dtype=pl.String),
+                            sim=pl.Series(best_sim)).filter(pl.col("sim") >= _FUZZY_MIN_SIM)
+    hits = hits.sort("sim", descending=True).group_by("text_id", maintain_order=True).head(
+        _FUZZY_TOP)
+    return hits.join(directory.aliases.select("alias", "merchant_idx"), on="alias").select(
+        "text_id", "merchant_idx", "alias", kind=pl.lit(KIND_FUZZY, pl.Int8), sim="sim",
+        start="start", n_gram="n_gram", key_tokens="key_tokens", key_chars="key_chars")
+
+
+def candidates(keys: pl.DataFrame, directory: MerchantDirectory, *,
+               fuzzy: bool = True) -> pl.DataFrame:
+    """Candidate merchants of unique match keys (``text_id`` UInt32, ``key`` String).
+
+    Exact and truncated-prefix alias hits for every text; character n-gram neighbours
+    for texts without any (when ``fuzzy``). Returns ``CANDIDATE_SCHEMA`` rows.
+    """
+    table, firsts = directory.cached("candidates.lookup", _lookup)
+    common = directory.cached("candidates.common_words", _common_words)
+    tokens = _tokens(keys.select(pl.col("text_id").cast(pl.UInt32), "key"), common)
+    if tokens.height == 0:
+        return pl.DataFrame(schema=CANDIDATE_SCHEMA)
+    hits = _gram_hits(tokens, table, firsts)
+    out = [hits]
+    if fuzzy:
+        rest = tokens.join(hits.select("text_id").unique(), on="text_id", how="anti")
+        if rest.height:
+            out.append(_fuzzy_hits(rest, directory, directory.lexicon))
+    found = pl.concat(out, how="vertical_relaxed")
+    return _context(found, tokens).select(pl.col(c).cast(t) for c, t in CANDIDATE_SCHEMA.items())

@@ -1,0 +1,407 @@
+"""The merchant directory: known merchants (NSI brands, curated list) and their aliases.
+
+A bank label spells a merchant in many ways (``E.LECLERC``, ``E LECLERC``, ``LECLERC``,
+``H&M``, ``H ET M``, ``INTERMARCHESUPER``). The directory stores each merchant once and
+every normalized spelling as an *alias* row, with how many merchants share it, so that the
+matcher can join label n-grams against the aliases in one hash join.
+
+>>> d = MerchantDirectory.default()
+>>> "E LECLERC" in set(d.aliases["alias"].to_list())
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import polars as pl
+
+from ledgerlens.datasets._brands import load_brands
+from ledgerlens.datasets._vocab import (
+    load_curated_merchants,
+    load_first_names,
+    load_last_names,
+    load_local_trades,
+    load_name_words,
+    load_places,
+)
+from ledgerlens.exceptions import DataError
+from ledgerlens.taxonomy import SUBCATEGORIES
+
+_T = TypeVar("_T")
+
+__all__ = [
+    "DIRECTORY_COLUMNS",
+    "MerchantDirectory",
+    "alias_variants",
+    "canonical_text",
+    "canonical_text_expr",
+]
+
+#: Columns of ``MerchantDirectory.to_frame()``.
+DIRECTORY_COLUMNS: dict[str, pl.DataType] = {
+    "merchant_id": pl.String(), "name": pl.String(), "website": pl.String(),
+    "category": pl.String(), "subcategory": pl.String(), "mcc": pl.String(),
+    "country": pl.String(), "source": pl.String(), "brand": pl.String(), "kind": pl.String(),
+    "is_online": pl.Boolean(), "is_intermediary": pl.Boolean(),
+    "brand_key": pl.String(), "aliases": pl.List(pl.String()),
+}
+
+# Origin of an alias: the merchant's display name, a listed spelling, its web site.
+ORIGIN_NAME, ORIGIN_LISTED, ORIGIN_WEBSITE = 0, 1, 2
+_ONLINE_KINDS = frozenset({"online_retail", "food_delivery", "travel", "betting", "charity",
+                           "subscription"})
+_PAREN = re.compile(r"\s*\([^()]*\)")
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
+_NOT_KEPT = re.compile(r"[^A-Z0-9&]+")
+_JOINERS = re.compile(r"[.'’`\-]")
+# Words of French bank labels and company names that carry no merchant identity.
+_BANK_WORDS = (
+    "CB CARTE CARTES PAIEMENT PAIEMENTS PAR SANS CONTACT ACHAT ACHATS FACTURE FACT FACTURES "
+    "PRLV PRELEVEMENT PRELEVEMENTS SEPA EUROPEEN VIR VIREMENT VIREMENTS RECU EMIS INST "
+    "INSTANTANE PERMANENT RETRAIT RETRAITS DAB GAB ESPECES VERSEMENT CHEQUE CHQ REMISE "
+    "AVOIR REMB REMBOURSEMENT ANNULATION ANNUL EXTOURNE FRAIS COMMISSION COTISATION "
+    "ECHEANCE PRET INTERETS AGIOS DE DU DES LA LE LES L D A AU AUX ET EN POUR VERS SUR "
+    "MOTIF REF MDT MANDAT ID EMETTEUR NUMERO NO N LE DATE SA SAS SARL SASU EURL SCI "
+    "SOCIETE STE ETS CIE FRANCE PARIS EURO EUR HORS ZONE MOBILE PAY WWW COM FR NET "
+    "CLIENT CLIENTS PARTICULIERS SERVICE SERVICES MAGASIN CENTRE"
+)
+
+
+def canonical_text(text: str) -> str:
+    """Upper case, accents and ligatures folded, ``&`` kept as a word, other marks as spaces.
+
+    >>> canonical_text("E.Leclerc Cœur d'Alène & Co")
+    'E LECLERC COEUR D ALENE & CO'
+    """
+    folded = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    plain = "".join(ch for ch in folded if not unicodedata.combining(ch)).upper()
+    return " ".join(_NOT_KEPT.sub(" ", plain.replace("&", " & ")).split())
+
+
+def canonical_text_expr(expr: pl.Expr) -> pl.Expr:
+    """``canonical_text`` as a vectorized Polars expression (null stays null)."""
+    return (
+        expr.str.replace_all("[œŒ]", "OE").str.replace_all("[æÆ]", "AE")
+        .str.replace_all("ß", "SS")
+        .str.normalize("NFKD").str.replace_all(r"\p{Mn}", "")
+        .str.to_uppercase()
+        .str.replace_all("&", " & ", literal=True)
+        .str.replace_all(r"[^A-Z0-9&]+", " ")
+        .str.strip_chars()
+    )
+
+
+def alias_variants(spelling: str) -> list[tuple[str, bool]]:
+    """Normalized spellings a label may carry for one written form, with ``derived`` flags.
+
+    The canonical form first (not derived), then: punctuation glued instead of spaced
+    (``ELECLERC``), ``&`` as ``ET`` or dropped (``H ET M``, ``H M``), the words squashed
+    together (``INTERMARCHESUPER``) and a leading initial dropped (``LECLERC``).
+
+    >>> [v for v, _ in alias_variants("E.Leclerc")]
+    ['E LECLERC', 'ELECLERC', 'LECLERC']
+    """
+    base = canonical_text(spelling)
+    if not base:
+        return []
+    out: dict[str, bool] = {base: False}
+    glued = canonical_text(_JOINERS.sub("", spelling))
+    forms = [base, glued]
+    if "&" in base:
+        forms += [" ".join(f.replace("&", "ET").split()) for f in (base, glued)]
+        forms += [" ".join(f.replace("&", " ").split()) for f in (base, glued)]
+    for form in forms:
+        out.setdefault(form, True)
+        tokens = form.split()
+        squashed = "".join(tokens)
+        if len(tokens) > 1 and len(squashed) >= 6 and "&" not in squashed:
+            out.setdefault(squashed, True)
+        if len(tokens) > 1 and len(tokens[0]) == 1 and tokens[1] not in ("&", "ET"):
+            rest = " ".join(tokens[1:])
+            if len(rest) >= 4:
+                out.setdefault(rest, True)
+    return [(form, derived) for form, derived in out.items() if form and form != "&"]
+
+
+def _split(values: str | None) -> list[str]:
+    return [v for v in (values or "").split("|") if v.strip()]
+
+
+def _display(name: str) -> str:
+    # "MAE (assurance scolaire)" -> "MAE": the parenthesis explains, labels never carry it.
+    return _PAREN.sub("", name).strip() or name
+
+
+def _brand_rows() -> pl.DataFrame:
+    brands = load_brands()
+    return brands.select(
+        "merchant_id", "name", "website", "category", "subcategory", "mcc", "country",
+        source=pl.lit("nsi"),
+        brand=pl.coalesce("brand_wikidata", "merchant_id"),
+        kind=pl.col("osm_tag"),
+        is_online=pl.lit(False),
+        is_intermediary=pl.lit(False),
+        listed=pl.col("aliases").str.split("|"),
+    )
+
+
+def _curated_rows() -> pl.DataFrame:
+    cur = load_curated_merchants()
+    category = {k: v.category for k, v in SUBCATEGORIES.items()}
+    return cur.select(
+        "merchant_id", "name",
+        website=pl.when(pl.col("website") == "").then(None).otherwise(pl.col("website")),
+        category=pl.col("subcategory").replace_strict(category, default=None,
+                                                      return_dtype=pl.String),
+        subcategory="subcategory", mcc="mcc", country="country",
+        source=pl.lit("curated"),
+        brand=pl.col("merchant_id"),
+        kind="kind",
+        is_online=pl.col("kind").is_in(sorted(_ONLINE_KINDS)),
+        is_intermediary=pl.col("kind") == "intermediary",
+        listed=pl.col("descriptors").str.split("|"),
+    )
+
+
+def _website_spellings(website: str | None) -> list[str]:
+    """``www.amazon.fr`` -> ``AMAZON.FR`` and, when distinctive enough, ``AMAZON``."""
+    if not website:
+        return []
+    host = website.lower().removeprefix("https://").removeprefix("http://")
+    host = host.split("/")[0].removeprefix("www.")
+    stem = host.rsplit(".", 1)[0]
+    out = [host]
+    if len(stem) >= 5 and "." not in stem:
+        out.append(stem)
+    return out
+
+
+def _brand_keys(merchants: pl.DataFrame) -> pl.Series:
+    """Group merchants a label cannot tell apart: same brand (wikidata id), or same display
+    name and category, or a shared listed spelling and category. Union-find over the few
+    thousand merchants; each group is keyed by its smallest ``merchant_id``."""
+    ids = merchants["merchant_id"].to_list()
+    parent = list(range(len(ids)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple[str, str, str], int] = {}
+    rows = merchants.select("brand", "merchant_id", "name", "category", "listed").iter_rows()
+    for i, (brand, merchant_id, name, category, listed) in enumerate(rows):
+        keys = [("brand", brand or merchant_id, "")]
+        keys.append(("name", canonical_text(_display(name or "")), category or ""))
+        keys += [("listed", canonical_text(x), category or "") for x in (listed or []) if x]
+        for key in keys:
+            if not key[1]:
+                continue
+            j = first.setdefault(key, i)
+            a, b = find(i), find(j)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[int, str] = {}
+    for i, merchant_id in enumerate(ids):
+        root = find(i)
+        if root not in groups or merchant_id < groups[root]:
+            groups[root] = merchant_id
+    return pl.Series("brand_key", [groups[find(i)] for i in range(len(ids))], dtype=pl.String)
+
+
+def _alias_rows(merchants: pl.DataFrame) -> pl.DataFrame:
+    """One row per (alias, merchant): loops over the few thousand merchants, not labels."""
+    alias_col: list[str] = []
+    idx_col: list[int] = []
+    origin_col: list[int] = []
+    derived_col: list[bool] = []
+    rows = merchants.select("merchant_idx", "name", "website", "listed").iter_rows()
+    for idx, name, website, listed in rows:
+        sources = [(_display(name or ""), ORIGIN_NAME)]
+        sources += [(s, ORIGIN_LISTED) for s in (listed or []) if s and s.strip()]
+        sources += [(s, ORIGIN_WEBSITE) for s in _website_spellings(website)]
+        seen: dict[str, tuple[int, bool]] = {}
+        for text, origin in sources:
+            for form, derived in alias_variants(text):
+                if origin == ORIGIN_WEBSITE and derived and " " not in form:
+                    continue  # a squashed domain name is no spelling a bank writes
+                best = seen.get(form)
+                if best is None or (origin, derived) < best:
+                    seen[form] = (origin, derived)
+        for form, (origin, derived) in seen.items():
+            alias_col.append(form)
+            idx_col.append(idx)
+            origin_col.append(origin)
+            derived_col.append(derived)
+    table = pl.DataFrame({"alias": alias_col, "merchant_idx": idx_col,
+                          "origin": origin_col, "derived": derived_col},
+                         schema={"alias": pl.String, "merchant_idx": pl.UInt32,
+                                 "origin": pl.Int8, "derived": pl.Boolean})
+    brand = merchants.select("merchant_idx", brand="brand_key")
+    return (
+        table.join(brand, on="merchant_idx", how="left")
+        .with_columns(
+            n_tokens=pl.col("alias").str.count_matches(" ").cast(pl.Int32) + 1,
+            n_chars=pl.col("alias").str.replace_all(" ", "", literal=True).str.len_chars()
+            .cast(pl.Int32),
+            n_merchants=pl.col("merchant_idx").n_unique().over("alias").cast(pl.Int32),
+            n_brands=pl.col("brand").n_unique().over("alias").cast(pl.Int32),
+        )
+        .drop("brand")
+        .sort("alias", "merchant_idx")
+    )
+
+
+@functools.cache
+def _lexicon() -> frozenset[str]:
+    """Common words of French labels: first and last names, places, trade and shop words."""
+    words: set[str] = set(_BANK_WORDS.split())
+    words.update(load_first_names()["first_name"].to_list())
+    words.update(load_last_names()["last_name"].to_list())
+    words.update(load_name_words()["word"].to_list())
+    for forms in load_places()["label_forms"].to_list():
+        for form in _split(forms):
+            words.update(canonical_text(form).split())
+    for spelled in load_local_trades()["words"].to_list():
+        for form in _split(spelled):
+            words.update(canonical_text(form).split())
+    return frozenset(w for w in (canonical_text(x) for x in words) if w and " " not in w)
+
+
+def _conform(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.select(
+        pl.col(c).cast(dtype) if c in frame.columns else pl.lit(None, dtype=dtype).alias(c)
+        for c, dtype in {**DIRECTORY_COLUMNS, "listed": pl.List(pl.String())}.items()
+        if c not in ("aliases", "brand_key")
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class MerchantDirectory:
+    """Known merchants (``merchants``) and their normalized spellings (``aliases``).
+
+    ``merchants`` has ``DIRECTORY_COLUMNS`` (without ``aliases``) plus ``merchant_idx``
+    and ``listed`` (the spellings given by the source); ``aliases`` has one row per
+    (alias, merchant) with ``origin``, ``derived``, ``n_tokens``, ``n_chars``,
+    ``n_merchants`` (how many merchants share the alias), ``n_brands`` and ``common``
+    (every word of the alias is a common word).
+    ``lexicon`` holds common words (names, places, trade words) used to judge how
+    generic an alias is. Immutable and picklable.
+    """
+
+    merchants: pl.DataFrame
+    aliases: pl.DataFrame
+    lexicon: frozenset[str] = field(default_factory=frozenset)
+    _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False,
+                                   compare=False)
+
+    def cached(self, name: str, build: Callable[[MerchantDirectory], _T]) -> _T:
+        """``build(self)``, computed once per directory (lookup tables, TF-IDF matrices):
+        the directory is immutable, so derived structures live with it, not in globals."""
+        if name not in self._cache:
+            self._cache[name] = build(self)
+        out: _T = self._cache[name]
+        return out
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the data, not the derived caches (rebuilt on first use)."""
+        return {"merchants": self.merchants, "aliases": self.aliases, "lexicon": self.lexicon}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for key, value in state.items():
+            object.__setattr__(self, key, value)
+        object.__setattr__(self, "_cache", {})
+
+    @classmethod
+    def from_frame(cls, frame: pl.DataFrame) -> MerchantDirectory:
+        """Build from merchant rows (``merchant_id`` and ``name`` required; ``listed`` or
+        ``aliases`` as a list of spellings or a ``|``-joined string are optional)."""
+        missing = {"merchant_id", "name"} - set(frame.columns)
+        if missing:
+            raise DataError(f"a merchant directory frame needs columns {sorted(missing)}; "
+                            f"got {frame.columns}")
+        if "listed" not in frame.columns and "aliases" in frame.columns:
+            frame = frame.rename({"aliases": "listed"})
+        if "listed" in frame.columns and frame.schema["listed"] == pl.String:
+            frame = frame.with_columns(pl.col("listed").str.split("|"))
+        dupes = frame.filter(pl.col("merchant_id").is_duplicated())["merchant_id"].unique()
+        if dupes.len():
+            raise DataError(f"merchant_id must be unique; got duplicates {dupes.head(3).to_list()}")
+        bad = frame.filter(pl.col("merchant_id").is_null() | pl.col("name").is_null())
+        if bad.height:
+            raise DataError(f"merchant_id and name may not be null; got {bad.head(3).to_dicts()}")
+        merchants = _conform(frame).with_columns(
+            brand=pl.coalesce("brand", "merchant_id"),
+            is_online=pl.col("is_online").fill_null(False),
+            is_intermediary=pl.col("is_intermediary").fill_null(False),
+            source=pl.col("source").fill_null("extra"),
+        ).with_row_index("merchant_idx")
+        merchants = merchants.with_columns(_brand_keys(merchants))
+        lexicon = _lexicon()
+        aliases = _alias_rows(merchants)
+        common = aliases["alias"].str.split(" ").list.eval(
+            pl.element().is_in(sorted(lexicon))).list.all()
+        return cls(merchants, aliases.with_columns(common=common), lexicon)
+
+    @classmethod
+    def default(cls) -> MerchantDirectory:
+        """The directory of the bundled reference data (NSI brands + curated), cached."""
+        return _default_directory()
+
+    def with_extra(self, frame: pl.DataFrame) -> MerchantDirectory:
+        """A new directory with ``frame``'s merchants added (e.g. accepted discoveries);
+        a ``merchant_id`` already present is replaced by the new row."""
+        if "merchant_id" not in frame.columns:
+            raise DataError(f"with_extra needs a merchant_id column; got {frame.columns}")
+        old = self.merchants.drop("merchant_idx", "brand_key").filter(
+            ~pl.col("merchant_id").is_in(frame["merchant_id"].implode()))
+        if "listed" not in frame.columns and "aliases" in frame.columns:
+            frame = frame.rename({"aliases": "listed"})
+        if "listed" in frame.columns and frame.schema["listed"] == pl.String:
+            frame = frame.with_columns(pl.col("listed").str.split("|"))
+        return MerchantDirectory.from_frame(pl.concat([old, _conform(frame)],
+                                                      how="vertical_relaxed"))
+
+    def to_frame(self) -> pl.DataFrame:
+        """One row per merchant with ``DIRECTORY_COLUMNS`` (``aliases``: its normalized
+        spellings, sorted)."""
+        spellings = self.aliases.group_by("merchant_idx").agg(
+            aliases=pl.col("alias").sort())
+        return (self.merchants.join(spellings, on="merchant_idx", how="left")
+                .sort("merchant_idx")
+                .select(list(DIRECTORY_COLUMNS)))
+
+    @property
+    def size(self) -> int:
+        """Number of merchants."""
+        return self.merchants.height
+
+    def brand_keys(self) -> pl.DataFrame:
+        """``merchant_id`` -> ``brand_key``: merchants sharing a key are one business to a
+        label (same wikidata brand, or same name or listed spelling in the same category);
+        the key is the group's smallest merchant id. For brand-level evaluation."""
+        return self.merchants.select("merchant_id", "brand_key")
+
+    def merchant_ids(self) -> list[str]:
+        """Every merchant id, in ``merchant_idx`` order."""
+        return self.merchants["merchant_id"].to_list()
+
+    def restricted(self, merchant_ids: Iterable[str]) -> MerchantDirectory:
+        """The directory without the merchants not in ``merchant_ids`` (for held-out tests)."""
+        keep = pl.Series(list(merchant_ids), dtype=pl.String)
+        frame = self.merchants.drop("merchant_idx").filter(pl.col("merchant_id").is_in(keep))
+        return MerchantDirectory.from_frame(frame)
+
+
+@functools.cache
+def _default_directory() -> MerchantDirectory:
+    frame = pl.concat([_brand_rows(), _curated_rows()], how="vertical_relaxed")
+    frame = frame.unique("merchant_id", keep="first", maintain_order=True)
+    return MerchantDirectory.from_frame(frame)

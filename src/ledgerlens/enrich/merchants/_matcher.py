@@ -1,0 +1,260 @@
+"""``MerchantMatcher``: label text -> known merchant, with calibrated confidence.
+
+Works on the unique (text, MCC, counterparty) keys of a frame, then joins the answer back,
+so a million transactions cost what their few thousand distinct labels cost. Below the
+confidence threshold chosen for the requested precision, the merchant is "unknown" (null).
+
+>>> import polars as pl
+>>> m = MerchantMatcher.default()
+>>> out = m.match(pl.DataFrame({"raw_label": ["CB E.LECLERC 12/03"], "mcc": ["5411"]}))
+>>> out["merchant_name"].to_list()
+['E.Leclerc']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from ledgerlens.enrich.merchants._candidates import (
+    KIND_FUZZY,
+    KIND_PREFIX,
+    candidates,
+    match_key_expr,
+)
+from ledgerlens.enrich.merchants._directory import MerchantDirectory
+from ledgerlens.enrich.merchants._scorer import MerchantScorer, hit_features
+from ledgerlens.exceptions import ConfigurationError, DataError
+
+__all__ = ["MERCHANT_COLUMNS", "MerchantMatcher", "input_text_expr"]
+
+#: Columns ``MerchantMatcher.match`` adds, with their dtypes.
+MERCHANT_COLUMNS: dict[str, pl.DataType] = {
+    "merchant_id": pl.String(), "merchant_name": pl.String(), "merchant_website": pl.String(),
+    "merchant_confidence": pl.Float64(), "merchant_category": pl.String(),
+    "merchant_subcategory": pl.String(), "merchant_evidence": pl.String(),
+}
+_SEED = 20_241_128
+_KEY = ("_t", "mcc", "_c", "transaction_type")
+
+
+def input_text_expr(columns: list[str]) -> pl.Expr:
+    """The text to match: ``merchant_text``, else ``clean_label``, else the upper-cased
+    ``raw_label`` with its ``label_complement`` (the second line of two-line banks)."""
+    if "merchant_text" in columns:
+        return pl.col("merchant_text").cast(pl.String).fill_null("")
+    if "clean_label" in columns:
+        return pl.col("clean_label").cast(pl.String).fill_null("")
+    if "raw_label" not in columns:
+        raise DataError(f"merchant matching needs merchant_text, clean_label or raw_label; "
+                        f"got columns {columns}")
+    parts = [pl.col("raw_label").cast(pl.String).fill_null("")]
+    if "label_complement" in columns:
+        parts.append(pl.col("label_complement").cast(pl.String).fill_null(""))
+    return pl.concat_str(parts, separator=" ").str.to_uppercase().str.strip_chars()
+
+
+def _optional(columns: list[str], name: str) -> pl.Expr:
+    if name in columns:
+        return pl.col(name).cast(pl.String)
+    return pl.lit(None, dtype=pl.String)
+
+
+def _keys(rows: pl.DataFrame, column: str, id_name: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(text -> id) for the distinct texts of ``column`` and (id, key) of distinct keys."""
+    texts = rows.select(column).unique().drop_nulls().with_columns(key=match_key_expr(
+        pl.col(column)))
+    keys = texts.select("key").unique(maintain_order=True).with_row_index("text_id")
+    mapping = texts.join(keys, on="key").select(column, pl.col("text_id").alias(id_name))
+    return mapping, keys
+
+
+def _hits(rows: pl.DataFrame, directory: MerchantDirectory, fuzzy: bool) -> pl.DataFrame:
+    """Every candidate hit of every row (``row_id``, ``mcc``, ``_t``, ``_c``)."""
+    t_map, t_keys = _keys(rows, "_t", "_tid")
+    c_map, c_keys = _keys(rows, "_c", "_cid")
+    rows = (rows.join(t_map, on="_t", how="left")
+            .join(c_map, on="_c", how="left")
+            .select("row_id", "mcc", "transaction_type", "_tid", "_cid"))
+    label = candidates(t_keys, directory, fuzzy=fuzzy)
+    party = candidates(c_keys, directory, fuzzy=False)
+    return pl.concat([
+        rows.join(label.rename({"text_id": "_tid"}), on="_tid").with_columns(
+            field=pl.lit(0, pl.Int8)),
+        rows.join(party.rename({"text_id": "_cid"}), on="_cid").with_columns(
+            field=pl.lit(1, pl.Int8)),
+    ]).drop("_tid", "_cid")
+
+
+def _evidence() -> pl.Expr:
+    kind = (pl.when(pl.col("kind") == KIND_PREFIX).then(pl.lit("truncated alias "))
+            .when(pl.col("kind") == KIND_FUZZY).then(pl.lit("similar to alias "))
+            .otherwise(pl.lit("alias ")))
+    where = pl.when(pl.col("field") == 1).then(pl.lit(" in counterparty")).otherwise(pl.lit(""))
+    # The feature columns are floats (0/1) by now.
+    mcc = (pl.when(pl.col("mcc_exact") + pl.col("mcc_sub") > 0).then(pl.lit("; MCC agrees"))
+           .when(pl.col("mcc_conflict") > 0).then(pl.lit("; MCC differs"))
+           .otherwise(pl.lit("")))
+    return pl.concat_str([kind, pl.lit('"'), pl.col("alias"), pl.lit('"'), where, mcc])
+
+
+class MerchantMatcher:
+    """Recognise known merchants in labels and counterparty names.
+
+    ``directory`` defaults to ``MerchantDirectory.default()``; ``precision`` is the share
+    of returned merchants that must be right on held-out labels (the confidence threshold
+    follows from the scorer's precision curve); ``fuzzy`` enables the character n-gram
+    search for labels without an alias hit. ``fit`` learns the scorer (``scorer_``);
+    ``default()`` gives a matcher with the built-in scorer, learned offline on a synthetic
+    bank by ``benchmarks/eval_merchants.py --write-default`` (no training at run time).
+    """
+
+    def __init__(self, directory: MerchantDirectory | None = None, *, precision: float = 0.99,
+                 fuzzy: bool = True) -> None:
+        self.directory = directory
+        self.precision = precision
+        self.fuzzy = fuzzy
+        self.scorer_: MerchantScorer | None = None
+
+    # -- construction -----------------------------------------------------------------
+    @classmethod
+    def default(cls, *, precision: float = 0.99,
+                directory: MerchantDirectory | None = None) -> MerchantMatcher:
+        """The matcher with the built-in scorer over the bundled directory."""
+        from ledgerlens.enrich.merchants._default_scorer import DEFAULT_SCORER_ARRAYS
+
+        return cls.from_arrays(DEFAULT_SCORER_ARRAYS, directory=directory, precision=precision)
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, npt.ArrayLike], *,
+                    directory: MerchantDirectory | None = None,
+                    precision: float = 0.99) -> MerchantMatcher:
+        """A matcher from ``to_arrays`` output (the directory is not part of the arrays)."""
+        matcher = cls(directory, precision=precision)
+        matcher.scorer_ = MerchantScorer.from_arrays(arrays)
+        return matcher
+
+    def to_arrays(self) -> dict[str, npt.NDArray[np.float64]]:
+        """The learned scorer as numpy arrays (save with ``ledgerlens.models``)."""
+        return self._scorer().to_arrays()
+
+    # -- properties ---------------------------------------------------------------------
+    def _directory(self) -> MerchantDirectory:
+        return self.directory if self.directory is not None else MerchantDirectory.default()
+
+    def _scorer(self) -> MerchantScorer:
+        if self.scorer_ is None:
+            raise ConfigurationError("this MerchantMatcher is not fitted; call fit() or use "
+                                     "MerchantMatcher.default()")
+        return self.scorer_
+
+    @property
+    def threshold(self) -> float:
+        """The confidence at or above which a merchant is returned."""
+        return self._scorer().threshold_for(self.precision)
+
+    # -- work ---------------------------------------------------------------------------
+    def _rows(self, frame: pl.DataFrame, extra: list[pl.Expr]) -> pl.DataFrame:
+        cols = frame.columns
+        return frame.select(
+            input_text_expr(cols).alias("_t"), _optional(cols, "mcc").alias("mcc"),
+            _optional(cols, "counterparty_name").alias("_c"),
+            _optional(cols, "transaction_type").alias("transaction_type"), *extra)
+
+    def score(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The best candidate of each distinct key: ``_h`` (row hash), merchant_idx,
+        confidence and the hit's features; rows without any candidate are absent."""
+        directory, scorer = self._directory(), self._scorer()
+        work = self._rows(frame, [])
+        work = work.with_columns(_h=pl.struct(*_KEY).hash(_SEED))
+        rows = work.unique("_h").with_row_index("row_id")
+        hits = _hits(rows, directory, self.fuzzy)
+        if hits.height == 0:
+            return pl.DataFrame(schema={"_h": pl.UInt64, "merchant_idx": pl.UInt32,
+                                        "confidence": pl.Float64})
+        feats = hit_features(hits, directory.merchants, directory.aliases)
+        top = scorer.top(feats)
+        return top.join(rows.select("row_id", "_h"), on="row_id")
+
+    def match(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` with ``MERCHANT_COLUMNS`` added (all its columns kept, same order).
+
+        Reads ``merchant_text`` / ``clean_label`` / ``raw_label`` (+ ``label_complement``),
+        ``mcc`` and ``counterparty_name`` when present. ``merchant_confidence`` is the
+        best candidate's calibrated confidence (null when there is none); below
+        ``threshold`` the merchant columns are null.
+        """
+        if not isinstance(frame, pl.DataFrame):
+            raise DataError(f"match expects a polars DataFrame; got {type(frame).__name__}")
+        clash = [c for c in MERCHANT_COLUMNS if c in frame.columns]
+        base = frame.drop(clash) if clash else frame
+        if base.height == 0:
+            return base.with_columns(pl.lit(None, dtype=t).alias(c)
+                                     for c, t in MERCHANT_COLUMNS.items())
+        top = self.score(base)
+        if top.height == 0:
+            return base.with_columns(pl.lit(None, dtype=t).alias(c)
+                                     for c, t in MERCHANT_COLUMNS.items())
+        directory = self._directory()
+        keep = pl.col("confidence") >= self.threshold
+        answers = top.join(directory.merchants.select(
+            "merchant_idx", "merchant_id", "name", "website", "category", "subcategory"),
+            on="merchant_idx", how="left").select(
+            "_h",
+            merchant_id=pl.when(keep).then(pl.col("merchant_id")),
+            merchant_name=pl.when(keep).then(pl.col("name")),
+            merchant_website=pl.when(keep).then(pl.col("website")),
+            merchant_confidence=pl.col("confidence"),
+            merchant_category=pl.when(keep).then(pl.col("category")),
+            merchant_subcategory=pl.when(keep).then(pl.col("subcategory")),
+            merchant_evidence=pl.when(keep).then(_evidence()),
+        )
+        hashes = self._rows(base, []).select(
+            _h=pl.struct(*_KEY).hash(_SEED))
+        joined = hashes.join(answers, on="_h", how="left", maintain_order="left")
+        return base.with_columns(joined.select(
+            pl.col(c).cast(t) for c, t in MERCHANT_COLUMNS.items()))
+
+    # -- learning -----------------------------------------------------------------------
+    def training_hits(self, frame: pl.DataFrame, truth: pl.Series | str) -> pl.DataFrame:
+        """Feature rows of every hit with ``y`` (hit is the true merchant) and ``weight``
+        (transactions sharing text, MCC, counterparty and truth); ``_split`` in [0, 100)
+        from the text, so one text never lands on both sides of a split."""
+        directory = self._directory()
+        truth_col = frame[truth] if isinstance(truth, str) else truth
+        if truth_col.len() != frame.height:
+            raise DataError(f"truth has {truth_col.len()} values for {frame.height} rows")
+        work = self._rows(frame, [pl.lit(truth_col.cast(pl.String)).alias("_y")])
+        rows = (work.group_by(*_KEY, "_y").agg(weight=pl.len().cast(pl.Float64))
+                .sort(*_KEY, "_y", nulls_last=True).with_row_index("row_id"))
+        hits = _hits(rows, directory, self.fuzzy)
+        if hits.height == 0:
+            raise DataError("no label of the training frame has any merchant candidate")
+        feats = hit_features(hits, directory.merchants, directory.aliases)
+        ids = directory.merchants.select("merchant_idx", _hit_id="merchant_id")
+        brands = directory.merchants.select(_y="merchant_id", _y_brand="brand_key")
+        info = rows.select("row_id", "_y", "weight",
+                           _split=(pl.col("_t").hash(_SEED) % 100).cast(pl.Int32)).join(
+            brands, on="_y", how="left")
+        return (feats.join(ids, on="merchant_idx").join(info, on="row_id")
+                .with_columns(
+                    y=(pl.col("_hit_id") == pl.col("_y")).fill_null(False).cast(pl.Int8),
+                    y_brand=(pl.col("brand_key") == pl.col("_y_brand")).fill_null(False)
+                    .cast(pl.Int8)))
+
+    def fit(self, frame: pl.DataFrame, truth: pl.Series | str, *,
+            calibration_share: float = 0.3) -> MerchantMatcher:
+        """Learn the scorer from labelled transactions (``truth``: true merchant ids, null
+        or unknown ids for transactions at no directory merchant). A ``calibration_share``
+        of the distinct texts is held out to fit the calibration and precision curve."""
+        if not 0.05 <= calibration_share <= 0.8:
+            raise ConfigurationError(
+                f"calibration_share must be in [0.05, 0.8]; got {calibration_share!r}")
+        hits = self.training_hits(frame, truth)
+        cut = round(100 * (1 - calibration_share))
+        self.scorer_ = MerchantScorer.fit(hits.filter(pl.col("_split") < cut),
+                                          hits.filter(pl.col("_split") >= cut))
+        return self

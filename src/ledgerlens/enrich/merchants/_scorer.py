@@ -1,0 +1,365 @@
+"""Features of (label, candidate merchant) pairs, a logistic scorer and its calibration.
+
+Each alias hit becomes one feature row: how it matched (exact, truncated, fuzzy; in the
+label or the counterparty), how long and how shared the alias is, where it sits, whether
+it is a common word (a first name, a town, a trade word), whether the label's MCC agrees
+with the merchant, and how it competes with the other hits of the same label. A logistic
+regression ranks hits; isotonic regression on held-out labels maps the best hit's score to
+the probability that it is the right merchant. The learned state is a dict of arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from ledgerlens.datasets._mcc import mcc_subcategory_expr
+from ledgerlens.enrich.merchants._candidates import KIND_FUZZY, KIND_PREFIX
+from ledgerlens.exceptions import ConfigurationError
+from ledgerlens.taxonomy import SUBCATEGORIES
+
+__all__ = ["FEATURE_NAMES", "TYPE_KINDS", "MerchantScorer", "best_hits", "hit_features",
+           "smooth_isotonic"]
+
+FloatArray = npt.NDArray[np.float64]
+
+_CATEGORY = {k: v.category for k, v in SUBCATEGORIES.items()}
+
+
+def _f(expr: pl.Expr) -> pl.Expr:
+    return expr.cast(pl.Float64).fill_null(0.0)
+
+
+#: Feature expressions over the joined hit table, in model order.
+_FEATURES: dict[str, pl.Expr] = {
+    "kind_prefix": _f(pl.col("kind") == KIND_PREFIX),
+    "kind_fuzzy": _f(pl.col("kind") == KIND_FUZZY),
+    "from_counterparty": _f(pl.col("field") == 1),
+    "sim": _f(pl.col("sim")),
+    "alias_chars_log": _f(pl.col("n_chars").log1p()),
+    "alias_tokens": _f(pl.col("n_tokens").clip(1, 6) / 6),
+    "coverage": _f((pl.col("n_chars") / pl.col("key_chars").clip(1, None)).clip(0, 1)),
+    "ambiguity_log": _f(pl.col("n_merchants").log()),
+    "brand_ambiguity_log": _f(pl.col("n_brands").log()),
+    "start_frac": _f(pl.col("start") / pl.col("key_tokens").clip(1, None)),
+    "at_start": _f(pl.col("start") == 0),
+    "at_end": _f(pl.col("start") + pl.col("n_gram") >= pl.col("key_tokens")),
+    "mcc_missing": _f(pl.col("mcc_missing")),
+    "mcc_exact": _f(pl.col("mcc_exact")),
+    "mcc_sub": _f(pl.col("mcc_sub")),
+    "mcc_cat": _f(pl.col("mcc_cat")),
+    "mcc_conflict": _f(pl.col("mcc_conflict")),
+    "is_online": _f(pl.col("is_online")),
+    "is_curated": _f(pl.col("source") == "curated"),
+    "is_intermediary": _f(pl.col("is_intermediary")),
+    "intermediary_with_other": _f(pl.col("is_intermediary") & pl.col("has_other_merchant")),
+    "common_word": _f(pl.col("common")),
+    "short_alias": _f(pl.col("n_chars") <= 3),
+    "single_token": _f(pl.col("n_tokens") == 1),
+    "origin_name": _f(pl.col("origin") == 0),
+    "origin_website": _f(pl.col("origin") == 2),
+    "derived": _f(pl.col("derived")),
+    "dominated": _f(pl.col("dominated")),
+    "n_merchants_log": _f(pl.col("n_cand").log()),
+    "longest": _f(pl.col("longest")),
+    "best_mcc_in_alias": _f(pl.col("best_mcc_in_alias")),
+    "name_among_alias": _f(pl.col("name_among_alias")),
+    "common_x_mcc_agree": _f(pl.col("common") & (pl.col("mcc_exact") | pl.col("mcc_sub"))),
+    "short_x_mcc_agree": _f((pl.col("n_chars") <= 3) & (pl.col("mcc_exact") | pl.col("mcc_sub"))),
+    "common_x_mcc_missing": _f(pl.col("common") & pl.col("mcc_missing")),
+    "short_x_mcc_missing": _f((pl.col("n_chars") <= 3) & pl.col("mcc_missing")),
+    "ambiguous_x_best_mcc": _f((pl.col("n_merchants") > 1) & pl.col("best_mcc_in_alias")),
+    "prefix_x_at_end": _f((pl.col("kind") == KIND_PREFIX)
+                          & (pl.col("start") + pl.col("n_gram") >= pl.col("key_tokens"))),
+    "prefix_x_sim": _f((pl.col("kind") == KIND_PREFIX) * pl.col("sim")),
+    "fuzzy_x_sim": _f((pl.col("kind") == KIND_FUZZY) * pl.col("sim")),
+    "conflict_x_single": _f(pl.col("mcc_conflict") & (pl.col("n_tokens") == 1)),
+    "type_missing": _f(pl.col("t_kind").is_null()),
+    "type_online": _f(pl.col("t_kind") == "online"),
+    "type_present": _f(pl.col("t_kind") == "present"),
+    "type_abroad": _f(pl.col("t_kind") == "abroad"),
+    "type_debit": _f(pl.col("t_kind") == "debit"),
+    "type_transfer": _f(pl.col("t_kind") == "transfer"),
+    "type_other": _f(pl.col("t_kind") == "other"),
+    "online_x_present": _f(pl.col("is_online") & (pl.col("t_kind") == "present")),
+    "online_x_online": _f(pl.col("is_online") & (pl.col("t_kind") == "online")),
+    "store_x_online": _f((pl.col("source") == "nsi") & (pl.col("t_kind") == "online")),
+    "abroad_x_home": _f((pl.col("t_kind") == "abroad") & (pl.col("country") == "FR")),
+    "abroad_x_store": _f((pl.col("t_kind") == "abroad") & (pl.col("source") == "nsi")),
+    "curated_x_debit": _f((pl.col("source") == "curated") & (pl.col("t_kind") == "debit")),
+    "odd_outside_log": _f(pl.col("odd_outside").log1p()),
+    "no_odd_outside": _f(pl.col("odd_outside") == 0),
+    "next_link": _f(pl.col("next_link")),
+    "common_x_next_link": _f(pl.col("common") & pl.col("next_link")),
+    "n_brands_cand_log": _f(pl.col("n_brand_cand").log()),
+    "brand_share": _f(pl.col("brand_share")),
+}
+#: Transaction types grouped as the scorer sees them (online, card present, abroad, ...).
+TYPE_KINDS: dict[str, str] = {
+    "card_online": "online", "card_in_store": "present", "card_contactless": "present",
+    "card_abroad": "abroad", "direct_debit": "debit", "transfer_in": "transfer",
+    "transfer_out": "transfer", "instant_transfer_in": "transfer",
+    "instant_transfer_out": "transfer", "own_account_transfer": "transfer",
+}
+FEATURE_NAMES: tuple[str, ...] = tuple(_FEATURES)
+
+
+def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
+                 aliases: pl.DataFrame) -> pl.DataFrame:
+    """Join hits (``row_id``, ``mcc``, ``field`` + candidate columns) with merchant and
+    alias attributes, add the context columns and the ``FEATURE_NAMES`` columns."""
+    attrs = merchants.select(
+        "merchant_idx", "source", "is_online", "is_intermediary", "country", "brand_key",
+        m_mcc="mcc", m_sub="subcategory", m_cat="category")
+    if "transaction_type" not in hits.columns:
+        hits = hits.with_columns(transaction_type=pl.lit(None, dtype=pl.String))
+    alias_attrs = aliases.select("alias", "merchant_idx", "origin", "derived", "n_tokens",
+                                 "n_chars", "n_merchants", "n_brands", "common")
+    row = pl.col("row_id")
+    joined = (
+        hits.join(alias_attrs, on=["alias", "merchant_idx"], how="left")
+        .join(attrs, on="merchant_idx", how="left")
+        .with_columns(l_sub=mcc_subcategory_expr("mcc"),
+                      t_kind=pl.when(pl.col("transaction_type").is_not_null()).then(
+                          pl.col("transaction_type").replace_strict(
+                              TYPE_KINDS, default="other", return_dtype=pl.String)))
+        .with_columns(l_cat=pl.col("l_sub").replace_strict(_CATEGORY, default=None,
+                                                           return_dtype=pl.String))
+        .with_columns(
+            mcc_missing=pl.col("l_sub").is_null(),
+            mcc_exact=(pl.col("mcc") == pl.col("m_mcc")).fill_null(False),
+            mcc_sub=(pl.col("l_sub") == pl.col("m_sub")).fill_null(False),
+            mcc_cat=(pl.col("l_cat") == pl.col("m_cat")).fill_null(False),
+        )
+        .with_columns(
+            mcc_conflict=~pl.col("mcc_missing") & ~pl.col("mcc_cat"),
+            _mcc_rank=pl.col("mcc_exact").cast(pl.Int8) + pl.col("mcc_sub").cast(pl.Int8)
+            + pl.col("mcc_cat").cast(pl.Int8),
+            _end=pl.col("start") + pl.col("n_gram"),
+        )
+        .with_columns(
+            n_cand=pl.col("merchant_idx").n_unique().over(row),
+            n_brand_cand=pl.col("brand_key").n_unique().over(row),
+            brand_share=1.0 / pl.col("merchant_idx").n_unique().over(row, "brand_key"),
+            has_other_merchant=(~pl.col("is_intermediary")).any().over(row),
+            longest=pl.col("n_chars") >= pl.col("n_chars").max().over(row, "field"),
+            best_mcc_in_alias=pl.col("_mcc_rank") >= pl.col("_mcc_rank").max().over(
+                row, "alias"),
+            name_among_alias=(pl.col("origin") == 0)
+            & ((pl.col("origin") == 0).sum().over(row, "alias") == 1),
+        )
+    )
+    # One hit per (row, merchant): its strongest evidence (longest, exact, in the label).
+    strength = (pl.col("sim") * pl.col("n_chars") + (pl.col("kind") == 0).cast(pl.Float64)
+                + 0.5 * (pl.col("field") == 0).cast(pl.Float64))
+    joined = joined.with_columns(_strength=strength).sort(
+        ["row_id", "merchant_idx", "_strength"], descending=[False, False, True]).unique(
+        ["row_id", "merchant_idx"], keep="first", maintain_order=True)
+    # A hit inside a longer hit of another merchant ("CARREFOUR" in "CARREFOUR CITY").
+    spans = joined.select(row, "field", "merchant_idx", s2="start", e2="_end")
+    inner = (
+        joined.select(row, "field", "merchant_idx", "start", "_end")
+        .join(spans, on=["row_id", "field"], suffix="_o")
+        .filter((pl.col("merchant_idx_o") != pl.col("merchant_idx"))
+                & (pl.col("s2") <= pl.col("start")) & (pl.col("e2") >= pl.col("_end"))
+                & ((pl.col("e2") - pl.col("s2")) > (pl.col("_end") - pl.col("start"))))
+        .select(row, "merchant_idx").unique().with_columns(dominated=pl.lit(True))
+    )
+    joined = joined.join(inner, on=["row_id", "merchant_idx"], how="left").with_columns(
+        dominated=pl.col("dominated").fill_null(False))
+    return joined.with_columns(**_FEATURES)
+
+
+def _as_float(arrays: Mapping[str, npt.ArrayLike], name: str) -> FloatArray:
+    if name not in arrays:
+        raise ConfigurationError(f"merchant scorer arrays lack {name!r}; got {sorted(arrays)}")
+    return np.asarray(arrays[name], dtype=np.float64)
+
+
+@dataclass(frozen=True, eq=False)
+class MerchantScorer:
+    """Conditional-logit hit scorer + isotonic calibration + precision curve, as arrays.
+
+    ``coef`` and ``intercept`` act on standardized features (``mean``, ``scale``) and give
+    each candidate a utility; "no known merchant" has utility 0. ``calib_x``/``calib_y``
+    is the isotonic map from the best candidate's choice probability to confidence;
+    ``curve_conf``/``curve_precision`` give the precision of returned merchants at each
+    confidence threshold on held-out labels (used by ``threshold_for``).
+    """
+
+    coef: FloatArray
+    intercept: float
+    mean: FloatArray
+    scale: FloatArray
+    calib_x: FloatArray
+    calib_y: FloatArray
+    curve_conf: FloatArray
+    curve_precision: FloatArray
+    feature_names: tuple[str, ...] = FEATURE_NAMES
+
+    def linear_scores(self, features: pl.DataFrame) -> FloatArray:
+        """Utility ``z`` of each hit row (``FEATURE_NAMES`` columns); "no known merchant"
+        has utility 0."""
+        x = features.select(self.feature_names).to_numpy().astype(np.float64)
+        out: FloatArray = ((x - self.mean) / self.scale) @ self.coef + self.intercept
+        return out
+
+    def top(self, features: pl.DataFrame) -> pl.DataFrame:
+        """The best hit of each ``row_id`` with ``_p`` (its brand's choice probability: the
+        sum over the row's candidates sharing its ``brand_key``, against the others and
+        "none") and ``confidence`` (calibrated ``_p``). Same-brand candidates do not split
+        the probability; within the best brand the hit with the highest utility (MCC and
+        transaction type agreeing) is returned."""
+        z = np.clip(self.linear_scores(features), -50.0, 50.0)
+        scored = features.with_columns(_z=z, _e=np.exp(z)).with_columns(
+            _pm=pl.col("_e") / (1.0 + pl.col("_e").sum().over("row_id")))
+        scored = scored.with_columns(_p=pl.col("_pm").sum().over("row_id", "brand_key"))
+        best = scored.sort(["_p", "_z", "n_chars", "merchant_idx"],
+                           descending=[True, True, True, False]).unique(
+            "row_id", keep="first", maintain_order=True)
+        return best.with_columns(confidence=self.calibrate(best["_p"].to_numpy()))
+
+    def calibrate(self, raw: FloatArray) -> FloatArray:
+        """Calibrated confidence (monotone non-decreasing in ``raw``), in [0, 1]."""
+        out: FloatArray = np.clip(np.interp(raw, self.calib_x, self.calib_y), 0.0, 1.0)
+        return out
+
+    def threshold_for(self, precision: float) -> float:
+        """The lowest confidence whose returned merchants reached ``precision`` on held-out
+        labels (1.0 + tiny when none did: then nothing is returned)."""
+        if not 0.0 < precision <= 1.0:
+            raise ConfigurationError(f"precision must be in (0, 1]; got {precision!r}")
+        ok = np.nonzero(self.curve_precision >= precision)[0]
+        if ok.size == 0:
+            return float(np.nextafter(1.0, 2.0))
+        return float(self.curve_conf[ok].min())
+
+    def to_arrays(self) -> dict[str, FloatArray]:
+        """Learned state as plain float arrays (``np.savez``-able, no pickle)."""
+        return {
+            "coef": self.coef, "intercept": np.asarray([self.intercept]),
+            "mean": self.mean, "scale": self.scale,
+            "calib_x": self.calib_x, "calib_y": self.calib_y,
+            "curve_conf": self.curve_conf, "curve_precision": self.curve_precision,
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, npt.ArrayLike]) -> MerchantScorer:
+        """Rebuild from ``to_arrays`` output; checks shapes against ``FEATURE_NAMES``."""
+        coef = _as_float(arrays, "coef")
+        n = len(FEATURE_NAMES)
+        for name in ("coef", "mean", "scale"):
+            if _as_float(arrays, name).shape != (n,):
+                raise ConfigurationError(
+                    f"merchant scorer array {name!r} must have shape ({n},); "
+                    f"got {_as_float(arrays, name).shape}")
+        calib_x, calib_y = _as_float(arrays, "calib_x"), _as_float(arrays, "calib_y")
+        if calib_x.shape != calib_y.shape or calib_x.size < 2:
+            raise ConfigurationError("calib_x and calib_y must be equal-length, >= 2 points")
+        return cls(
+            coef=coef, intercept=float(_as_float(arrays, "intercept").ravel()[0]),
+            mean=_as_float(arrays, "mean"), scale=_as_float(arrays, "scale"),
+            calib_x=calib_x, calib_y=np.maximum.accumulate(calib_y),
+            curve_conf=_as_float(arrays, "curve_conf"),
+            curve_precision=_as_float(arrays, "curve_precision"),
+        )
+
+    @classmethod
+    def fit(cls, train: pl.DataFrame, calib: pl.DataFrame, *, l2: float = 1.0) -> MerchantScorer:
+        """Fit on hit tables with features, ``row_id``, ``y`` (0/1) and ``weight``.
+
+        A row is one (text, MCC, counterparty, true merchant) with its transaction count
+        as weight. The model is a conditional logit: each row chooses one of its candidate
+        merchants or "none" (utility 0), so duplicate brands and unknown shops are learned
+        as competition, not as independent yes/no questions. On ``calib`` the best hit's
+        choice probability is mapped by isotonic regression to P(right merchant).
+        """
+        from scipy.optimize import minimize  # type: ignore[import-untyped]
+
+        for name, part in (("train", train), ("calib", calib)):
+            if part.height == 0 or part["y"].n_unique() < 2:
+                raise ConfigurationError(
+                    f"the {name} hits need both right and wrong candidates; got "
+                    f"{part.height} rows")
+        train = train.sort("row_id")
+        x = train.select(FEATURE_NAMES).to_numpy().astype(np.float64)
+        mean = x.mean(axis=0)
+        scale = x.std(axis=0)
+        scale[scale < 1e-9] = 1.0
+        xs = (x - mean) / scale
+        y = train["y"].to_numpy().astype(np.float64)
+        codes = train["row_id"].rank("dense").to_numpy().astype(np.int64) - 1
+        n_rows = int(codes.max()) + 1
+        row_w = np.zeros(n_rows)
+        row_w[codes] = train["weight"].to_numpy()
+        total = row_w.sum()
+
+        def loss(theta: FloatArray) -> tuple[float, FloatArray]:
+            z = np.clip(xs @ theta[:-1] + theta[-1], -50.0, 50.0)
+            e = np.exp(z)
+            denom = 1.0 + np.bincount(codes, weights=e, minlength=n_rows)
+            p = e / denom[codes]
+            chosen = np.bincount(codes, weights=y * z, minlength=n_rows)
+            nll = float((row_w * (np.log(denom) - chosen)).sum()) / total
+            g = (row_w[codes] * (p - y)) / total
+            grad = np.r_[xs.T @ g, g.sum()]
+            reg = 0.5 * l2 * float(theta[:-1] @ theta[:-1]) / n_rows
+            grad[:-1] += l2 * theta[:-1] / n_rows
+            return nll + reg, grad
+
+        result = minimize(loss, np.zeros(xs.shape[1] + 1), jac=True, method="L-BFGS-B",
+                          options={"maxiter": 500})
+        theta = result.x
+        draft = cls(coef=theta[:-1].copy(), intercept=float(theta[-1]), mean=mean,
+                    scale=scale, calib_x=np.array([0.0, 1.0]), calib_y=np.array([0.0, 1.0]),
+                    curve_conf=np.array([0.0]), curve_precision=np.array([0.0]))
+        top = draft.top(calib)
+        raw = top["_p"].to_numpy()
+        right = top["y_brand" if "y_brand" in top.columns else "y"].to_numpy().astype(
+            np.float64)
+        weight = top["weight"].to_numpy().astype(np.float64)
+        calib_x, calib_y = smooth_isotonic(raw, right, weight)
+        conf = np.clip(np.interp(raw, calib_x, calib_y), 0.0, 1.0)
+        order = np.argsort(-conf, kind="stable")
+        cum_right = np.cumsum((right * weight)[order])
+        cum_all = np.cumsum(weight[order])
+        precision = cum_right / np.maximum(cum_all, 1e-12)
+        # One point per distinct confidence: precision of everything at or above it.
+        conf_sorted = conf[order]
+        last = np.r_[conf_sorted[1:] != conf_sorted[:-1], True]
+        return cls(coef=draft.coef, intercept=draft.intercept, mean=mean, scale=scale,
+                   calib_x=calib_x, calib_y=calib_y,
+                   curve_conf=conf_sorted[last], curve_precision=precision[last])
+
+
+def smooth_isotonic(raw: FloatArray, right: FloatArray,
+                    weight: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Monotone piecewise-linear calibration map: isotonic regression, then one knot per
+    isotonic level at the weighted mean score of its block, linear between knots (a
+    step function would put every score of a block on one level, so a threshold could
+    only fall between levels), flat beyond the first and last knots."""
+    from sklearn.isotonic import IsotonicRegression  # type: ignore[import-untyped]
+
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+    fitted = np.asarray(iso.fit_transform(raw, right, sample_weight=weight), dtype=np.float64)
+    levels, inverse = np.unique(fitted, return_inverse=True)
+    if levels.size < 2:
+        level = float(levels[0]) if levels.size else 0.0
+        return np.array([0.0, 1.0]), np.array([level, level])
+    wsum = np.bincount(inverse, weights=weight, minlength=levels.size)
+    centre = np.bincount(inverse, weights=weight * raw, minlength=levels.size) / np.maximum(
+        wsum, 1e-12)
+    knots_x = np.r_[0.0, centre, 1.0]
+    knots_y = np.r_[levels[0], levels, levels[-1]]
+    keep = np.r_[True, np.diff(knots_x) > 1e-12]
+    return knots_x[keep], np.maximum.accumulate(knots_y[keep])
+
+
+def best_hits(hits: pl.DataFrame, score: str) -> pl.DataFrame:
+    """The highest-scoring hit of each ``row_id`` (ties: longer alias, then lower idx)."""
+    return hits.sort([score, "n_chars", "merchant_idx"], descending=[True, True, False]).unique(
+        "row_id", keep="first", maintain_order=True)

@@ -1,0 +1,90 @@
+"""Label cleaning: prefixes, dates, card refs, codes and towns go; the merchant stays."""
+
+from __future__ import annotations
+
+import time
+
+import polars as pl
+import pytest
+
+from ledgerlens.enrich._clean import clean_labels
+
+
+def _clean(*labels: str | None, complements: list[str | None] | None = None) -> list[str]:
+    frame = pl.DataFrame({"raw_label": list(labels),
+                          "label_complement": complements or [None] * len(labels)},
+                         schema={"raw_label": pl.String, "label_complement": pl.String})
+    return clean_labels(frame)["clean_label"].to_list()
+
+
+@pytest.mark.parametrize(("label", "expected"), [
+    ("CB CARREFOUR 12/03", "CARREFOUR"),
+    ("PRLV SEPA FREE MOBILE", "FREE MOBILE"),
+    ("VIR INST M JEAN DUPONT", "M JEAN DUPONT"),
+    ("PAIEMENT PAR CARTE X1234 CARREFOUR CITY PARIS 15 28/11", "CARREFOUR CITY"),
+    ("FACTURE CARTE DU 281124 CARREFOUR CITY PARIS CARTE 4974XXXXXXXX1234", "CARREFOUR CITY"),
+    ("PAIEMENT CB 2811 PARIS CARREFOUR CITY", "CARREFOUR CITY"),
+    ("ACHAT CB CARREFOUR CITY 28.11.24", "CARREFOUR CITY"),
+    ("CARTE 28/11/24 MONOP CB*1234", "MONOP"),
+    ("PAIEMENT CB DECATHLON 4423 BREST LE 12/03 A 14H05", "DECATHLON"),
+    ("ACHAT CB LIDL 02.01.25 CARTE NUMERO 5177", "LIDL"),
+    ("CB SNCF INTERNET FACT 120325", "SNCF INTERNET"),
+    ("PRLV SEPA EDF CLIENTS PARTICULIERS ECH/090125 ID EMETTEUR/FR91ZZZ898726 MDT/++R92 "
+     "REF/3927849", "EDF CLIENTS PARTICULIERS"),
+    ("VIR SEPA RECU /DE ACME SAS /MOTIF SALAIRE NOVEMBRE /REF 8226336938",
+     "ACME SAS SALAIRE NOVEMBRE"),
+    ("CARTE X1234 27/11 AMAZON US 12,99 USD 1 EURO = 1,0712 USD", "AMAZON"),
+    ("Paiement Par Carte Boulangerie Du Marché Lyon 3", "BOULANGERIE DU MARCHE"),
+    ("PAYPAL *SPOTIFY", "PAYPAL *SPOTIFY"),
+    ("CB SPOTIFY P2A8B9C1D2", "SPOTIFY"),
+])
+def test_strips_bank_noise_and_keeps_the_merchant(label: str, expected: str) -> None:
+    assert _clean(label) == [expected]
+
+
+def test_keeps_a_town_that_is_the_whole_name() -> None:
+    assert _clean("PRLV SEPA ORANGE", "CB NANTES") == ["ORANGE", "NANTES"]
+
+
+def test_joins_a_line_cut_mid_word_without_a_space() -> None:
+    main = "PAIEMENT SANS CONTACT X6325 LA FOIR FOUILLE MARSEI"
+    assert len(main) == 50
+    frame = pl.DataFrame({"raw_label": [main], "label_complement": ["LLE 12 16/01"]})
+    out = clean_labels(frame)
+    assert out["full_label"].to_list() == [main + "LLE 12 16/01"]
+    assert out["clean_label"].to_list() == ["LA FOIR FOUILLE"]
+
+
+def test_joins_a_separate_detail_line_with_a_space() -> None:
+    frame = pl.DataFrame({"raw_label": ["VIR RECU 7996661"],
+                          "label_complement": ["DE: M NICOLAS LEMONNIER MOTIF: LOYER"]})
+    out = clean_labels(frame)
+    assert out["full_label"].to_list() == ["VIR RECU 7996661 DE: M NICOLAS LEMONNIER MOTIF: LOYER"]
+    assert out["clean_label"].to_list() == ["M NICOLAS LEMONNIER LOYER"]
+
+
+def test_bad_inputs_never_crash_and_never_give_null() -> None:
+    huge = "CB " + "SUPERMARCHE " * 900
+    assert len(huge) > 10_000
+    out = _clean("", None, huge, "\ufffd\ufffd CB CAF\ufffd 12/03", "12/03/25 1234")
+    assert all(isinstance(v, str) for v in out)
+    assert out[:2] == ["", ""]
+    assert out[2].startswith("SUPERMARCHE")
+    assert out[4] == ""
+
+
+def test_works_without_a_complement_column_and_keeps_other_columns() -> None:
+    frame = pl.DataFrame({"raw_label": ["CB LIDL 12/03"], "amount": [-3.5]})
+    out = clean_labels(frame)
+    assert out.columns == ["raw_label", "amount", "full_label", "clean_label"]
+    assert out["clean_label"].to_list() == ["LIDL"]
+
+
+def test_repeated_labels_cost_little() -> None:
+    labels = [f"CB CARREFOUR {i % 500:04d} PARIS 15 {i % 28 + 1:02d}/03" for i in range(50_000)]
+    frame = pl.DataFrame({"raw_label": labels})
+    clean_labels(frame.head(5))
+    start = time.perf_counter()
+    out = clean_labels(frame)
+    assert time.perf_counter() - start < 5.0
+    assert set(out["clean_label"].to_list()) == {"CARREFOUR"}

@@ -1,0 +1,145 @@
+"""Behaviour of income detection: income types, payers, what is not income, edge cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from ledgerlens.datasets import SynthConfig, generate_bank
+from ledgerlens.enrich._frame import prepare
+from ledgerlens.enrich._income import INCOME_TYPES, detect_income
+from ledgerlens.enrich._recurring import detect_recurring, stream_keys
+
+
+def _one(label: str | None, amount: float, **columns: object) -> dict[str, object]:
+    out = detect_income(pl.DataFrame([{"raw_label": label, "amount": amount, **columns}]))
+    return out.row(0, named=True)
+
+
+def test_salary_transfer_names_its_payer() -> None:
+    row = _one("VIR SEPA RECU /DE GODARD BTP /MOTIF SALAIRE NOVEMBRE /REF 4521", 2140.5)
+    assert row["is_income"] is True
+    assert row["income_type"] == "salary"
+    assert row["income_payer"] == "GODARD BTP"
+
+
+@pytest.mark.parametrize(("label", "payer"), [
+    ("VIR DE NAVARRO TRANSPORTS SALAIRE JUIN 2025", "NAVARRO TRANSPORTS"),
+    ("VIREMENT EN VOTRE FAVEUR ACME SAS PAIE MAI", "ACME SAS"),
+    ("VIR SEPA CAF PRESTATIONS FAMILIA", "CAF"),
+])
+def test_payer_is_read_from_the_label(label: str, payer: str) -> None:
+    assert _one(label, 500.0)["income_payer"] == payer
+
+
+def test_counterparty_name_is_the_payer_when_given() -> None:
+    row = _one("VIREMENT EN VOTRE FAVEUR", 1800.0, label_complement="SALAIRE MARS 2025",
+               counterparty_name="Lecomte Sa")
+    assert row["income_type"] == "salary"
+    assert row["income_payer"] == "LECOMTE SA"
+
+
+@pytest.mark.parametrize(("label", "income_type"), [
+    ("VIREMENT EN VOTRE FAVEUR CARSAT RETRAITE AVRIL 2025", "pension"),
+    ("VIR SEPA DE AGIRC ARRCO RETRAITE", "pension"),
+    ("VIR SEPA DE FRANCE TRAVAIL ALLOC", "unemployment_benefits"),
+    ("VIREMENT POLE EMPLOI ALLOCATION", "unemployment_benefits"),
+    ("VIR SEPA CAF ALLOCATIONS FAMILIALES", "family_benefits"),
+    ("VIR SEPA RECU /DE MME ANAIS ROSSI /MOTIF LOYER MARS /REF 42", "rental_income"),
+    ("INTERETS CREDITEURS 2025", "interest_dividends"),
+    ("VIR DRFIP PAYE AGENTS 2025", "salary"),
+])
+def test_income_keywords_give_the_income_type(label: str, income_type: str) -> None:
+    row = _one(label, 812.3)
+    assert row["is_income"] is True
+    assert row["income_type"] == income_type
+
+
+@pytest.mark.parametrize(("label", "columns"), [
+    ("REMBOURSEMENT CB AMAZON", {}),
+    ("AVOIR CARTE ZARA 12/03", {}),
+    ("ANNULATION PAIEMENT SNCF", {}),
+    ("VIR CPAM REMBOURSEMENT SOINS", {}),
+    ("DGFIP REMBOURSEMENT IMPOT SUR LE REVENU", {}),
+    ("VIR INTERNE DE LIVRET A", {}),
+    ("VERSEMENT ESPECES AGENCE", {}),
+    ("REMISE CHEQUE 1234567", {}),
+    ("DEBLOCAGE PRET PERSO 889", {}),
+    ("VIR INST RE 5551 DE MARC DUPONT", {"transaction_type": "instant_transfer_in"}),
+    ("SALAIRE ENTREE", {"transaction_type": "refund"}),
+])
+def test_refunds_transfers_and_deposits_are_not_income(label: str, columns: dict[str, object]
+                                                       ) -> None:
+    row = _one(label, 120.0, **columns)
+    assert row["is_income"] is False
+    assert row["income_type"] is None
+    assert row["income_payer"] is None
+
+
+def test_debits_are_never_income() -> None:
+    assert _one("VIR SEPA EMIS SALAIRE NOUNOU", -650.0)["is_income"] is False
+
+
+def test_interest_type_makes_income_without_keywords() -> None:
+    row = _one("CREDIT ANNUEL", 35.2, transaction_type="interest")
+    assert row["income_type"] == "interest_dividends"
+
+
+def test_categorised_income_is_kept() -> None:
+    assert _one("VIR XYZ", 400.0, subcategory="other_income")["income_type"] == "other_income"
+
+
+def _monthly(label: str, counterparty: str, amount: float) -> pl.DataFrame:
+    days = [dt.date(2025, m, 27) for m in range(1, 7)]
+    frame = pl.DataFrame({
+        "account_id": "a", "customer_id": "c", "booking_date": days, "amount": amount,
+        "raw_label": label, "counterparty_name": counterparty,
+        "transaction_type": "transfer_in"})
+    out, _ = detect_recurring(stream_keys(frame))
+    return detect_income(out)
+
+
+def test_monthly_transfer_from_a_company_without_motif_is_salary() -> None:
+    out = _monthly("VIR SEPA DE GUICHARD LOGISTIQUE", "GUICHARD LOGISTIQUE", 1950.0)
+    assert out["is_recurring"].all()
+    assert set(out["income_type"]) == {"salary"}
+    assert set(out["income_payer"]) == {"GUICHARD LOGISTIQUE"}
+
+
+def test_monthly_support_from_a_person_is_not_income() -> None:
+    out = _monthly("VIR DE M JEAN FRANCOIS MOREAU VIREMENT MENSUEL", "JEAN FRANCOIS MOREAU",
+                   300.0)
+    assert out["is_recurring"].all()
+    assert not out["is_income"].any()
+
+
+def test_empty_frame_and_missing_labels() -> None:
+    empty = detect_income(pl.DataFrame(schema={"raw_label": pl.String, "amount": pl.Float64}))
+    assert empty.columns == ["raw_label", "amount", "is_income", "income_type", "income_payer"]
+    row = _one(None, 10.0)
+    assert row["is_income"] is False
+    assert _one("x" * 10_000, 5.0)["is_income"] is False
+
+
+def test_rows_keep_their_order_and_columns() -> None:
+    frame = pl.DataFrame({"raw_label": ["CB FNAC", "VIR CNAV RETRAITE", "PRLV EDF"],
+                          "amount": [-20.0, 900.0, -60.0], "extra": [1, 2, 3]})
+    out = detect_income(frame)
+    assert out["extra"].to_list() == [1, 2, 3]
+    assert out["is_income"].to_list() == [False, True, False]
+
+
+def test_matches_the_synthetic_bank_income() -> None:
+    bank = generate_bank(SynthConfig(customers=60, months=4, seed=7))
+    truth = bank.transactions.select("tenant_id", "transaction_id").join(
+        bank.ground_truth, on=["tenant_id", "transaction_id"], how="left", maintain_order="left")
+    out, _ = detect_recurring(stream_keys(prepare(bank.transactions).working))
+    out = detect_income(out)
+    true = truth["is_income"].fill_null(False)
+    assert (out["is_income"] == true).mean() >= 0.99
+    found = out.filter(true & out["is_income"])
+    assert set(found["income_type"]) <= set(INCOME_TYPES)
+    types_right = (found["income_type"] == truth.filter(true & out["is_income"])["subcategory"])
+    assert types_right.mean() >= 0.95

@@ -1,0 +1,73 @@
+"""Intermediaries: named apart, and the merchant behind them handed on."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from ledgerlens.datasets import SynthConfig, generate_bank
+from ledgerlens.enrich._clean import clean_labels
+from ledgerlens.enrich._intermediary import detect_intermediaries
+from ledgerlens.exceptions import DataError
+
+
+def _detect(*labels: str) -> list[tuple[str | None, str]]:
+    frame = clean_labels(pl.DataFrame({"raw_label": list(labels)}))
+    return detect_intermediaries(frame).select("intermediary", "merchant_text").rows()
+
+
+@pytest.mark.parametrize(("label", "intermediary", "merchant"), [
+    ("PAYPAL *SPOTIFY", "paypal", "SPOTIFY"),
+    ("CB SQ *BOULANGERIE X 12/03", "square", "BOULANGERIE X"),
+    ("CARTE X1234 SUMUP *CAFE DU PORT 12/03", "sumup", "CAFE DU PORT"),
+    ("CB ZETTLE_*LE PETIT ZINC", "zettle", "LE PETIT ZINC"),
+    ("CB IZ *FROMAGERIE MARTIN", "zettle", "FROMAGERIE MARTIN"),
+    ("CB STRIPE *CABINET KINE", "stripe", "CABINET KINE"),
+    ("CARTE 10/01/25 APPLE PAY DECATHLON CB*1234", "apple_pay", "DECATHLON"),
+    ("PAIEMENT SANS CONTACT GOOGLE PAY KFC", "google_pay", "KFC"),
+    ("CB LYF*LE CASINO", "lyf_pay", "LE CASINO"),
+    ("CB GOOGLE *ROBLOX.COM", "google", "ROBLOX.COM"),
+    ("VIR INST LYDIA VERS MARIE MARTIN", "lydia", "MARIE MARTIN"),
+    ("VIR INST PAYLIB VERS M JEAN DUPONT", "paylib", "M JEAN DUPONT"),
+    ("VIR INST WERO VERS MME ANNE NOEL", "wero", "MME ANNE NOEL"),
+])
+def test_names_the_intermediary_and_unwraps_the_merchant(label: str, intermediary: str,
+                                                          merchant: str) -> None:
+    assert _detect(label) == [(intermediary, merchant)]
+
+
+@pytest.mark.parametrize("label", [
+    "CB CARREFOUR 12/03",
+    "VIR SEPA DE LYDIA MARTIN",  # a person called Lydia, not the app
+    "CB GOOGLE *YOUTUBEPREMIUM",  # Google billing its own service
+    "AMAZON PAYMENTS",
+    "",
+])
+def test_leaves_direct_payments_alone(label: str) -> None:
+    rows = _detect(label)
+    assert rows[0][0] is None
+    assert rows[0][1] == clean_labels(pl.DataFrame({"raw_label": [label]}))["clean_label"][0]
+
+
+def test_finds_a_p2p_app_named_in_the_transfer_reason() -> None:
+    frame = pl.DataFrame({"raw_label": ["VIR INST EMIS 1234567 POUR M PAUL DURAND 2"],
+                          "label_complement": ["MOTIF: LYDIA CINEMA"]})
+    out = detect_intermediaries(clean_labels(frame))
+    assert out.select("intermediary", "merchant_text").rows() == [("lydia",
+                                                                   "M PAUL DURAND 2 CINEMA")]
+
+
+def test_refuses_a_frame_without_clean_label() -> None:
+    with pytest.raises(DataError, match="clean_label"):
+        detect_intermediaries(pl.DataFrame({"raw_label": ["X"]}))
+
+
+def test_matches_the_synthetic_ground_truth() -> None:
+    # Floor from benchmarks/eval_label_steps.py (P = R = 1.000 on seeds 3 and 42), with margin.
+    bank = generate_bank(SynthConfig(customers=60, months=4, seed=7))
+    tx = bank.transactions.join(bank.ground_truth, on=["tenant_id", "transaction_id"])
+    out = detect_intermediaries(clean_labels(tx.select("raw_label", "label_complement")))
+    pred, truth = out["intermediary"], tx["intermediary"]
+    hit = (pred.is_not_null() & (pred == truth)).sum()
+    assert hit / max(pred.is_not_null().sum(), 1) >= 0.98
+    assert hit / max(truth.is_not_null().sum(), 1) >= 0.98

@@ -1,0 +1,75 @@
+"""Enrichment at the edges: files in and out, the lake, batches of whole accounts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from ledgerlens.datasets import SynthConfig, generate_bank
+from ledgerlens.enrich import (
+    EnrichmentModel,
+    enrich_file,
+    enrich_in_batches,
+    enrich_lake,
+    enrich_with_streams,
+    scan_table,
+)
+from ledgerlens.store import Lake
+
+
+@pytest.fixture(scope="module")
+def tx() -> pl.DataFrame:
+    return generate_bank(SynthConfig(customers=30, months=4, seed=5)).transactions
+
+
+def test_batches_hold_whole_accounts_and_match_one_pass(tx: pl.DataFrame) -> None:
+    model = EnrichmentModel.default()
+    whole = enrich_with_streams(tx, model)
+    parts = list(enrich_in_batches(tx.lazy(), model, batch_rows=tx.height // 3))
+    assert len(parts) >= 3
+    accounts = [set(p.transactions["account_id"].unique()) for p in parts]
+    assert all(not (a & b) for i, a in enumerate(accounts) for b in accounts[i + 1:])
+    batched = pl.concat([p.transactions for p in parts]).sort("transaction_id")
+    assert batched.equals(whole.transactions.sort("transaction_id"))
+    assert sum(p.streams.height for p in parts) == whole.streams.height
+
+
+def test_csv_in_parquet_out_with_streams(tx: pl.DataFrame, tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    tx.select(date=pl.col("booking_date"), amount=pl.col("amount").cast(pl.String)
+              .str.replace(".", ",", literal=True),
+              label="raw_label", account_id="account_id").write_csv(src, separator=";")
+    out, streams = tmp_path / "out.parquet", tmp_path / "streams.csv"
+    summary = enrich_file(scan_table(src), out, EnrichmentModel.default(), streams_out=streams,
+                          batch_rows=2_000)
+    written = pl.read_parquet(out)
+    assert summary.rows == written.height == tx.height
+    assert {"label", "clean_label", "category", "explanation"} <= set(written.columns)
+    assert pl.read_csv(streams).height == summary.streams > 0
+    assert "enriched" in summary.text()
+
+
+def test_unknown_extensions_and_empty_inputs_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"must be \.csv or \.parquet"):
+        scan_table(tmp_path / "x.xlsx") if (tmp_path / "x.xlsx").touch() is None else None
+    with pytest.raises(FileNotFoundError, match="no input file"):
+        scan_table(tmp_path / "absent.csv")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("date,amount,label\n")
+    with pytest.raises(ValueError, match="empty"):
+        enrich_file(scan_table(empty), tmp_path / "o.csv", EnrichmentModel.default())
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_lake_enrichment_replaces_its_tables(tx: pl.DataFrame, tmp_path: Path) -> None:
+    lake = Lake(tmp_path / "lake")
+    lake.append_transactions(tx)
+    model = EnrichmentModel.default()
+    first = enrich_lake(lake, model, batch_rows=5_000)
+    again = enrich_lake(lake, model, batch_rows=5_000)
+    enriched = lake.scan("enriched_transactions").collect()
+    assert first.rows == again.rows == enriched.height == tx.height
+    assert lake.scan("recurring_streams").collect().height == again.streams
+    assert {"enriched_transactions", "recurring_streams"} <= set(lake.tables())

@@ -1,0 +1,252 @@
+"""Merchant directory and recognition: aliases, candidates, scorer, matcher contract."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from ledgerlens.datasets import SynthConfig, generate_bank
+from ledgerlens.enrich.merchants import (
+    MERCHANT_COLUMNS,
+    MerchantDirectory,
+    MerchantMatcher,
+    MerchantScorer,
+    alias_variants,
+    canonical_text,
+)
+from ledgerlens.exceptions import ConfigurationError, DataError
+
+
+@pytest.fixture(scope="module")
+def directory() -> MerchantDirectory:
+    return MerchantDirectory.default()
+
+
+@pytest.fixture(scope="module")
+def matcher() -> MerchantMatcher:
+    return MerchantMatcher.default()
+
+
+def _match(matcher: MerchantMatcher, labels: list[str], mccs: list[str | None] | None = None,
+           counterparties: list[str | None] | None = None) -> pl.DataFrame:
+    n = len(labels)
+    frame = pl.DataFrame({
+        "raw_label": labels,
+        "mcc": mccs if mccs is not None else [None] * n,
+        "counterparty_name": counterparties if counterparties is not None else [None] * n,
+    }, schema={"raw_label": pl.String, "mcc": pl.String, "counterparty_name": pl.String})
+    return matcher.match(frame)
+
+
+def _id_of(directory: MerchantDirectory, name: str) -> str:
+    rows = directory.merchants.filter(pl.col("name") == name)
+    assert rows.height >= 1, name
+    return str(rows["merchant_id"][0])
+
+
+# -- directory ---------------------------------------------------------------------------
+
+def test_canonical_text_folds_accents_ligatures_and_punctuation() -> None:
+    assert canonical_text("Intermarché") == "INTERMARCHE"
+    assert canonical_text("Cœur de Blé") == "COEUR DE BLE"
+    assert canonical_text("E.Leclerc") == "E LECLERC"
+
+
+def test_alias_variants_cover_punctuation_spellings() -> None:
+    leclerc = {v for v, _ in alias_variants("E.Leclerc")}
+    assert {"E LECLERC", "ELECLERC", "LECLERC"} <= leclerc
+    hm = {v for v, _ in alias_variants("H&M")}
+    assert {"H & M", "H ET M", "H M"} <= hm
+    assert "ET M" not in hm
+
+
+def test_directory_ids_are_the_generator_ids(directory: MerchantDirectory) -> None:
+    bank = generate_bank(SynthConfig(customers=60, months=4, seed=7))
+    known = bank.merchants.filter(pl.col("source").is_in(["nsi", "curated"]))["merchant_id"]
+    missing = set(known.to_list()) - set(directory.merchant_ids())
+    assert not missing
+
+
+def test_directory_frame_has_contract_columns(directory: MerchantDirectory) -> None:
+    frame = directory.to_frame()
+    assert {"merchant_id", "name", "website", "category", "subcategory", "mcc", "country",
+            "aliases"} <= set(frame.columns)
+    assert frame["merchant_id"].is_unique().all()
+    assert frame.height == directory.size
+    assert MerchantDirectory.default() is directory
+
+
+def test_ambiguous_aliases_count_their_merchants(directory: MerchantDirectory) -> None:
+    shared = directory.aliases.filter(pl.col("alias") == "E LECLERC")
+    assert shared.height > 1
+    assert (shared["n_merchants"] == shared.height).all()
+
+
+def test_with_extra_adds_a_merchant_and_its_aliases(directory: MerchantDirectory) -> None:
+    extra = pl.DataFrame({"merchant_id": ["disc:fournil-du-parc"], "name": ["Le Fournil du Parc"],
+                          "subcategory": ["bakery"], "category": ["groceries"],
+                          "mcc": ["5462"], "aliases": ["FOURNIL DU PARC|FOURNIL PARC"]})
+    bigger = directory.with_extra(extra)
+    assert bigger.size == directory.size + 1
+    assert "FOURNIL PARC" in set(bigger.aliases["alias"].to_list())
+    out = MerchantMatcher.default(directory=bigger).match(
+        pl.DataFrame({"raw_label": ["CB FOURNIL DU PARC 12/03"], "mcc": ["5462"]}))
+    assert out["merchant_id"].to_list() == ["disc:fournil-du-parc"]
+
+
+def test_directory_rejects_duplicate_ids() -> None:
+    frame = pl.DataFrame({"merchant_id": ["x:1", "x:1"], "name": ["A", "B"]})
+    with pytest.raises(DataError, match="unique"):
+        MerchantDirectory.from_frame(frame)
+
+
+# -- matching ------------------------------------------------------------------------------
+
+def test_exact_alias_with_bank_noise(matcher: MerchantMatcher,
+                                     directory: MerchantDirectory) -> None:
+    out = _match(matcher, ["CB CARREFOUR MARKET 28/11", "CB DECATHLON 12/03"], ["5411", "5941"])
+    assert out["merchant_name"].to_list() == ["Carrefour Market", "Decathlon"]
+    assert out["merchant_evidence"].str.contains("alias").all()
+    # Longer noisy labels score lower; at a looser precision they are returned too.
+    loose = MerchantMatcher.default(precision=0.9)
+    noisy = _match(loose, ["PAIEMENT PAR CARTE X1234 DECATHLON 4521 NANTES 12/03"], ["5941"])
+    assert noisy["merchant_name"].to_list() == ["Decathlon"]
+
+
+def test_punctuation_variants_find_the_same_merchant(matcher: MerchantMatcher) -> None:
+    out = _match(matcher, ["CB E.LECLERC 12/03", "CB E LECLERC 12/03", "CB ELECLERC 12/03"],
+                 ["5411"] * 3)
+    assert out["merchant_id"].n_unique() == 1
+    assert out["merchant_name"][0] == "E.Leclerc"
+
+
+def test_truncated_label_still_matches() -> None:
+    # SFR sells both internet and mobile under this name: the right brand, low confidence.
+    out = _match(MerchantMatcher.default(precision=0.5), ["PRLV SOCIETE FRANCAISE DU RADIOT"],
+                 [None], ["SOCIETE FRANCAISE DU RADIOTELEPHONE"])
+    assert out["merchant_id"][0] is not None
+    assert out["merchant_id"][0].startswith("cur:sfr")
+
+
+def test_intermediary_stripped_text_is_used(matcher: MerchantMatcher) -> None:
+    frame = pl.DataFrame({"raw_label": ["CB PAYPAL *DELIVEROO 12/03"],
+                          "merchant_text": ["DELIVEROO"], "mcc": ["5814"]})
+    out = matcher.match(frame)
+    assert out["merchant_name"].to_list() == ["Deliveroo"]
+    wrapped = _match(matcher, ["CB PAYPAL *DELIVEROO 12/03"], ["5814"])
+    assert wrapped["merchant_name"].to_list() == ["Deliveroo"]
+
+
+def test_ambiguous_short_alias_needs_mcc_support(matcher: MerchantMatcher) -> None:
+    # PAUL is a bakery chain and a first name: a transfer to a person must not match it,
+    # a card payment with the bakery MCC may.
+    out = _match(matcher, ["VIR SEPA EMIS /BEN PAUL /MOTIF CADEAU", "CB PAUL 12/03"],
+                 [None, "5462"])
+    assert out["merchant_id"][0] is None
+    assert out["merchant_name"][1] == "Paul"
+    assert out["merchant_confidence"][1] > (out["merchant_confidence"][0] or 0.0)
+
+
+def test_unknown_local_shop_returns_null(matcher: MerchantMatcher) -> None:
+    out = _match(matcher, ["CB BOULANGERIE DUPONT 12/03", "PAIEMENT CB AU FOURNIL DE LEA"],
+                 ["5462", "5462"])
+    assert out["merchant_id"].to_list() == [None, None]
+    assert out["merchant_name"].to_list() == [None, None]
+
+
+def test_confidence_is_monotone_in_the_model_score(matcher: MerchantMatcher) -> None:
+    scorer = matcher.scorer_
+    assert scorer is not None
+    grid = np.linspace(0.0, 1.0, 201)
+    conf = scorer.calibrate(grid)
+    assert (np.diff(conf) >= -1e-12).all()
+    assert conf.min() >= 0.0
+    assert conf.max() <= 1.0
+    assert scorer.threshold_for(0.9) <= scorer.threshold_for(0.99)
+
+
+def test_mcc_agreement_raises_confidence(matcher: MerchantMatcher) -> None:
+    out = _match(matcher, ["CB DECATHLON 12/03", "CB DECATHLON 12/03"], ["5941", "5812"])
+    agree, disagree = out["merchant_confidence"].to_list()
+    assert agree is not None
+    assert disagree is not None
+    assert agree >= disagree
+
+
+def test_match_keeps_rows_order_and_columns(matcher: MerchantMatcher) -> None:
+    labels = ["CB LIDL 01/02", "VIR DE MAMAN", "CB LIDL 01/02", "", "RETRAIT DAB 12/03"]
+    frame = pl.DataFrame({"raw_label": labels, "extra": list(range(5))})
+    out = matcher.match(frame)
+    assert out.columns == ["raw_label", "extra", *MERCHANT_COLUMNS]
+    assert out["extra"].to_list() == list(range(5))
+    assert out["merchant_id"][0] == out["merchant_id"][2]
+    assert dict(out.select(list(MERCHANT_COLUMNS)).schema) == MERCHANT_COLUMNS
+
+
+def test_bad_input_never_crashes(matcher: MerchantMatcher) -> None:
+    labels = ["", "X" * 10_000, "CB \ufffd\ufffd LIDL", "CARREFOUR " * 1_000, None]
+    frame = pl.DataFrame({"raw_label": labels, "mcc": ["12", None, "abcd", "5411", None]},
+                         schema={"raw_label": pl.String, "mcc": pl.String})
+    out = matcher.match(frame)
+    assert out.height == 5
+    assert out["merchant_id"][0] is None
+    conf = out["merchant_confidence"].drop_nulls()
+    assert ((conf >= 0) & (conf <= 1)).all()
+    empty = matcher.match(frame.head(0))
+    assert empty.height == 0
+    assert "merchant_id" in empty.columns
+
+
+def test_missing_text_column_is_a_clear_error(matcher: MerchantMatcher) -> None:
+    with pytest.raises(DataError, match="raw_label"):
+        matcher.match(pl.DataFrame({"amount": [1.0]}))
+
+
+# -- learning and persistence -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def small_bank() -> pl.DataFrame:
+    bank = generate_bank(SynthConfig(customers=60, months=4, seed=7))
+    return bank.transactions.join(
+        bank.ground_truth.select("tenant_id", "transaction_id", "merchant_id"),
+        on=["tenant_id", "transaction_id"]).rename({"merchant_id": "truth"})
+
+
+def test_fit_learns_a_scorer_that_finds_known_merchants(small_bank: pl.DataFrame) -> None:
+    fitted = MerchantMatcher(precision=0.95, fuzzy=False).fit(small_bank, "truth")
+    out = fitted.match(small_bank)
+    returned = out.filter(pl.col("merchant_id").is_not_null())
+    assert returned.height > 0.2 * out.height
+    precision = (returned["merchant_id"] == returned["truth"]).fill_null(False).mean()
+    assert precision is not None
+    assert precision >= 0.9
+
+
+def test_arrays_round_trip_gives_identical_matches(matcher: MerchantMatcher) -> None:
+    arrays = matcher.to_arrays()
+    assert all(isinstance(v, np.ndarray) and v.dtype == np.float64 for v in arrays.values())
+    again = MerchantMatcher.from_arrays({k: v.copy() for k, v in arrays.items()})
+    labels = ["CB E.LECLERC 12/03", "CB MONOP 12/03", "PRLV SEPA EDF CLIENTS PARTICULIERS"]
+    first = _match(matcher, labels, ["5411", "5411", None])
+    second = _match(again, labels, ["5411", "5411", None])
+    assert first.equals(second)
+
+
+def test_scorer_rejects_wrong_shapes(matcher: MerchantMatcher) -> None:
+    arrays = matcher.to_arrays()
+    arrays["coef"] = arrays["coef"][:-1]
+    with pytest.raises(ConfigurationError, match="coef"):
+        MerchantScorer.from_arrays(arrays)
+
+
+def test_unfitted_matcher_says_so() -> None:
+    with pytest.raises(ConfigurationError, match="not fitted"):
+        MerchantMatcher().match(pl.DataFrame({"raw_label": ["CB LIDL"]}))
+
+
+def test_precision_must_be_a_probability(matcher: MerchantMatcher) -> None:
+    scorer = matcher.scorer_
+    assert scorer is not None
+    with pytest.raises(ConfigurationError, match="precision"):
+        scorer.threshold_for(1.5)

@@ -1,0 +1,121 @@
+"""``enrich``: one pure function from a table to the same table with enrichment columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+
+import polars as pl
+import pytest
+
+from ledgerlens.datasets import SynthConfig, generate_bank
+from ledgerlens.enrich import (
+    ENRICHMENT_COLUMNS,
+    Correction,
+    CorrectionSet,
+    EnrichmentModel,
+    enrich,
+    enrich_with_streams,
+)
+from ledgerlens.schema import TRANSACTION_TYPES
+from ledgerlens.taxonomy import CATEGORIES, SUBCATEGORIES
+
+
+@pytest.fixture(scope="module")
+def bank_tx() -> pl.DataFrame:
+    return generate_bank(SynthConfig(customers=40, months=4, seed=21)).transactions
+
+
+@pytest.fixture(scope="module")
+def enriched(bank_tx: pl.DataFrame) -> pl.DataFrame:
+    return enrich(bank_tx)
+
+
+def test_adds_every_enrichment_column_and_keeps_the_input(bank_tx: pl.DataFrame,
+                                                          enriched: pl.DataFrame) -> None:
+    assert enriched.height == bank_tx.height
+    assert enriched.columns == [*bank_tx.columns, *ENRICHMENT_COLUMNS]
+    assert enriched.select(bank_tx.columns).equals(bank_tx)
+
+
+def test_outputs_stay_in_their_vocabularies(enriched: pl.DataFrame) -> None:
+    assert set(enriched["transaction_type"].unique()) <= set(TRANSACTION_TYPES)
+    assert set(enriched["category"].unique()) <= set(CATEGORIES)
+    assert set(enriched["subcategory"].unique()) <= set(SUBCATEGORIES)
+    conf = enriched["category_confidence"]
+    assert conf.null_count() == 0
+    assert conf.min() >= 0.0  # type: ignore[operator]
+    assert conf.max() <= 1.0  # type: ignore[operator]
+    assert enriched["explanation"].null_count() == 0
+    assert (enriched["explanation"].str.len_chars() > 0).all()
+
+
+def test_a_returned_merchant_comes_with_its_name_and_evidence(enriched: pl.DataFrame) -> None:
+    found = enriched.filter(pl.col("merchant_id").is_not_null())
+    assert found.height > 0
+    assert found["merchant_name"].null_count() == 0
+    assert found["explanation"].str.contains("->").all()
+
+
+def test_same_input_same_output(bank_tx: pl.DataFrame, enriched: pl.DataFrame) -> None:
+    assert enrich(bank_tx).equals(enriched)
+
+
+def test_one_plain_transaction() -> None:
+    out = enrich(pl.DataFrame({"date": ["2025-03-12"], "amount": ["-54,20"],
+                               "label": ["PRLV SEPA EDF SA"], "my_id": [7]}))
+    row = out.row(0, named=True)
+    assert row["my_id"] == 7
+    assert row["transaction_type"] == "direct_debit"
+    assert row["is_recurring"] is False
+
+
+def test_bad_rows_get_a_low_confidence_answer_not_a_crash() -> None:
+    table = pl.DataFrame({
+        "date": [dt.date(2025, 1, 2)] * 4,
+        "amount": [0.0, -12.0, 5.0, -3.0],
+        "label": ["", "X" * 10_000, "\ufffd\ufffd??", None],
+        "currency": ["EUR", "XXX", "usd", None],
+    })
+    out = enrich(table)
+    assert out.height == 4
+    assert out["label"][1] == "X" * 10_000
+    unknown = out.filter(pl.col("category") == "other")
+    assert unknown.height >= 2
+    assert (unknown["category_confidence"] < 0.5).all()
+
+
+def test_empty_table_gives_empty_columns() -> None:
+    empty = pl.DataFrame(schema={"date": pl.Date, "amount": pl.Float64, "label": pl.String})
+    out = enrich(empty)
+    assert out.height == 0
+    assert set(ENRICHMENT_COLUMNS) <= set(out.columns)
+
+
+def test_streams_are_returned_with_the_table(bank_tx: pl.DataFrame) -> None:
+    result = enrich_with_streams(bank_tx)
+    flagged = result.transactions.filter(pl.col("is_recurring"))
+    assert result.streams.height > 0
+    assert set(flagged["recurring_stream_id"].unique()) <= set(
+        result.streams["recurring_stream_id"].to_list())
+
+
+def test_a_correction_applies_on_the_next_enrichment(bank_tx: pl.DataFrame,
+                                                     enriched: pl.DataFrame) -> None:
+    target = enriched.filter(pl.col("category") != "leisure").row(0, named=True)
+    fix = Correction(scope="transaction", target=target["transaction_id"],
+                     subcategory="cinema")
+    out = enrich(bank_tx, corrections=CorrectionSet((fix,)))
+    row = out.filter(pl.col("transaction_id") == target["transaction_id"]).row(0, named=True)
+    assert (row["category"], row["subcategory"]) == ("leisure", "cinema")
+    assert row["category_confidence"] == 1.0
+    assert row["correction_id"] == fix.correction_id
+    assert "correction" in row["explanation"]
+
+
+def test_the_model_pickles_for_spark_and_workers() -> None:
+    model = EnrichmentModel.default()
+    clone = pickle.loads(pickle.dumps(model))
+    table = pl.DataFrame({"date": ["2025-03-12"], "amount": [-9.99],
+                          "label": ["PAYPAL *SPOTIFY"]})
+    assert enrich(table, clone).equals(enrich(table, model))

@@ -1,0 +1,258 @@
+"""Behaviour of recurring-stream detection: cadences, price changes, shopping, status, edges."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+from ledgerlens.datasets import SynthConfig, generate_bank
+from ledgerlens.enrich._frame import prepare
+from ledgerlens.enrich._recurring import (
+    PERIODS,
+    STREAM_COLUMNS,
+    detect_recurring,
+    normalize_key,
+    stream_keys,
+)
+from ledgerlens.exceptions import DataError
+
+
+def _business_day(day: dt.date) -> dt.date:
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def _frame(rows: list[tuple[dt.date, float, str]], account: str = "acc_1",
+           counterparty: str | None = None) -> pl.DataFrame:
+    return pl.DataFrame({
+        "account_id": [account] * len(rows),
+        "customer_id": ["cus_1"] * len(rows),
+        "booking_date": [r[0] for r in rows],
+        "amount": [r[1] for r in rows],
+        "raw_label": [r[2] for r in rows],
+        "counterparty_name": [counterparty] * len(rows),
+    }, schema_overrides={"booking_date": pl.Date, "amount": pl.Float64,
+                         "counterparty_name": pl.String})
+
+
+def _detect(frame: pl.DataFrame, **kwargs: object) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return detect_recurring(stream_keys(frame), **kwargs)  # type: ignore[arg-type]
+
+
+def _netflix_year() -> pl.DataFrame:
+    rows = []
+    for month in range(1, 13):
+        day = _business_day(dt.date(2025, month, 5))
+        amount = -13.49 if month < 7 else -15.99
+        rows.append((day, amount, f"CB NETFLIX.COM {day:%d/%m} CARTE X1234"))
+    return _frame(rows)
+
+
+def test_monthly_subscription_with_weekend_shifts_and_price_change_is_one_stream() -> None:
+    out, streams = _detect(_netflix_year())
+    assert out["is_recurring"].all()
+    assert out["recurring_stream_id"].n_unique() == 1
+    assert set(out["recurrence_period"]) == {"monthly"}
+    assert streams.height == 1
+    stream = streams.row(0, named=True)
+    assert stream["price_change_date"] == _business_day(dt.date(2025, 7, 5))
+    assert stream["price_change_old_amount"] == pytest.approx(-13.49)
+    assert stream["price_change_new_amount"] == pytest.approx(-15.99)
+    assert stream["direction"] == "out"
+    assert stream["n_occurrences"] == 12
+    assert stream["status"] == "mature"
+    assert stream["next_expected_date"] > stream["last_date"]
+    assert stream["next_expected_amount"] == pytest.approx(-15.99)
+
+
+def test_streams_table_has_the_documented_columns() -> None:
+    _, streams = _detect(_netflix_year())
+    assert tuple(streams.columns) == STREAM_COLUMNS
+
+
+def test_weekly_payments_are_a_weekly_stream() -> None:
+    start = dt.date(2025, 3, 3)
+    rows = [(start + dt.timedelta(weeks=k), -25.0, "PRLV SEPA CLUB DE SPORT ECH/0303") for k in
+            range(10)]
+    out, streams = _detect(_frame(rows))
+    assert out["is_recurring"].all()
+    assert set(out["recurrence_period"]) == {"weekly"}
+    assert streams["period"].to_list() == ["weekly"]
+
+
+def test_biweekly_and_quarterly_cadences_are_recognised() -> None:
+    start = dt.date(2025, 1, 6)
+    biweekly = [(start + dt.timedelta(days=14 * k), -40.0, "PRLV MENAGE SERVICE") for k in range(8)]
+    quarterly = [(_business_day(dt.date(2025, m, 10)), -95.5, "PRLV EAU DE PARIS")
+                 for m in (1, 4, 7, 10)]
+    out, _ = _detect(_frame(biweekly + quarterly))
+    periods = dict(zip(out["raw_label"], out["recurrence_period"], strict=True))
+    assert periods["PRLV MENAGE SERVICE"] == "biweekly"
+    assert periods["PRLV EAU DE PARIS"] == "quarterly"
+
+
+def test_yearly_payment_seen_twice_is_a_yearly_stream() -> None:
+    rows = [(dt.date(2024, 3, 11), -69.9, "AMAZON PRIME ANNUAL 11/03"),
+            (dt.date(2025, 3, 10), -69.9, "AMAZON PRIME ANNUAL 10/03")]
+    out, streams = _detect(_frame(rows))
+    assert out["is_recurring"].all()
+    assert streams["period"].to_list() == ["yearly"]
+    assert streams["status"].to_list() == ["early"]
+
+
+def test_annual_card_fee_seen_once_is_a_yearly_stream() -> None:
+    out, streams = _detect(_frame([(dt.date(2025, 2, 3), -45.0, "COTISATION CARTE VISA CLASSIC")]))
+    assert out["is_recurring"].to_list() == [True]
+    assert streams["period"].to_list() == ["yearly"]
+
+
+def test_irregular_grocery_visits_are_not_flagged() -> None:
+    rng = np.random.default_rng(3)
+    days = np.sort(rng.choice(365, size=110, replace=False))
+    amounts = -np.round(rng.lognormal(np.log(45), 0.5, days.size), 2)
+    rows = [(dt.date(2025, 1, 1) + dt.timedelta(days=int(d)), float(a),
+             f"CB CARREFOUR MARKET {k:02d}/01") for k, (d, a) in enumerate(zip(days, amounts,
+                                                                             strict=True))]
+    out, streams = _detect(_frame(rows))
+    assert not out["is_recurring"].any()
+    assert streams.height == 0
+
+
+def test_weekly_shopping_with_varying_amounts_is_not_a_subscription() -> None:
+    rng = np.random.default_rng(5)
+    start = dt.date(2025, 1, 4)  # every Saturday at the supermarket
+    rows = [(start + dt.timedelta(weeks=k), float(-np.round(rng.uniform(30, 140), 2)),
+             "CB LECLERC DRIVE") for k in range(30)]
+    out, _ = _detect(_frame(rows))
+    assert not out["is_recurring"].any()
+
+
+def test_subscription_among_random_purchases_at_the_same_merchant_is_found() -> None:
+    rng = np.random.default_rng(11)
+    prime = [(_business_day(dt.date(2025, m, 14)), -6.99, "AMAZON PAYMENTS") for m in range(1, 13)]
+    days = rng.choice(365, size=40, replace=False)
+    shopping = [(dt.date(2025, 1, 1) + dt.timedelta(days=int(d)),
+                 float(-np.round(rng.uniform(12, 180), 2)), "AMAZON PAYMENTS") for d in days]
+    out, streams = _detect(_frame(prime + shopping))
+    flagged = out.filter("is_recurring")
+    assert set(flagged["amount"]) == {-6.99}
+    assert flagged.height >= 11
+    assert streams.height == 1
+
+
+def test_two_subscriptions_to_the_same_service_are_two_streams() -> None:
+    rows = [(_business_day(dt.date(2025, m, d)), -13.49, "NETFLIX.COM")
+            for m in range(1, 13) for d in (3, 12)]
+    out, streams = _detect(_frame(rows))
+    assert out["is_recurring"].all()
+    assert streams.height == 2
+    assert set(streams["period"]) == {"monthly"}
+
+
+def test_stream_that_stopped_long_before_the_end_of_data_has_ended() -> None:
+    rows = [(_business_day(dt.date(2025, m, 8)), -29.99, "PRLV SEPA BASIC FIT") for m in
+            range(1, 7)]
+    _, streams = _detect(_frame(rows), as_of=dt.date(2025, 12, 31))
+    assert streams["status"].to_list() == ["ended"]
+    _, streams = _detect(_frame(rows), as_of=dt.date(2025, 6, 20))
+    assert streams["status"].to_list() == ["mature"]
+
+
+def test_stream_ids_are_stable_and_rows_keep_their_order() -> None:
+    frame = _netflix_year().with_row_index("n").sample(fraction=1.0, shuffle=True, seed=2)
+    out, _ = _detect(frame)
+    assert out["n"].to_list() == frame["n"].to_list()
+    again, _ = _detect(_netflix_year())
+    assert set(out["recurring_stream_id"]) == set(again["recurring_stream_id"])
+
+
+def test_same_counterparty_on_two_accounts_makes_two_streams() -> None:
+    rows = [(_business_day(dt.date(2025, m, 2)), -50.0, "PRLV EDF") for m in range(1, 7)]
+    frame = pl.concat([_frame(rows, account="a"), _frame(rows, account="b")])
+    out, streams = _detect(frame)
+    assert out["is_recurring"].all()
+    assert streams.height == 2
+
+
+def test_salary_labels_with_month_names_share_one_key() -> None:
+    months = ["JANVIER", "FEVRIER", "MARS", "AVRIL"]
+    rows = [(_business_day(dt.date(2025, k + 1, 27)), 2100.0 + k,
+             f"VIR DE ACME SAS SALAIRE {m} 2025") for k, m in enumerate(months)]
+    out, streams = _detect(_frame(rows))
+    assert out["stream_key"].n_unique() == 1
+    assert out["is_recurring"].all()
+    assert streams["direction"].to_list() == ["in"]
+
+
+def test_stream_keys_prefer_merchant_then_counterparty_then_label() -> None:
+    frame = pl.DataFrame({
+        "merchant_id": ["nsi:netflix", None, None, ""],
+        "counterparty_name": ["NETFLIX", "Mme Jeanne Durand", None, None],
+        "raw_label": ["X", "VIR LOYER", "PRLV ORANGE 12/05/25 REF 99", ""],
+    })
+    keys = stream_keys(frame)["stream_key"].to_list()
+    assert keys == ["m:nsi:netflix", "c:JEANNE DURAND", "l:PRLV ORANGE REF", None]
+
+
+def test_normalize_key_drops_numbers_months_and_accents() -> None:
+    text = pl.DataFrame({"t": ["Prélèvement EDF échéance 05/2025 ++R123", "SALAIRE DÉCEMBRE 2024"]})
+    assert text.select(normalize_key(pl.col("t")))["t"].to_list() == [
+        "PRELEVEMENT EDF ECHEANCE", "SALAIRE"]
+
+
+def test_empty_frame_gives_empty_streams() -> None:
+    out, streams = _detect(_frame([]))
+    assert out.height == 0
+    assert {"is_recurring", "recurrence_period", "recurring_stream_id"} <= set(out.columns)
+    assert streams.height == 0
+    assert tuple(streams.columns) == STREAM_COLUMNS
+
+
+def test_single_row_is_not_recurring() -> None:
+    out, streams = _detect(_frame([(dt.date(2025, 5, 2), -12.0, "CB BOULANGERIE")]))
+    assert out["is_recurring"].to_list() == [False]
+    assert out["recurrence_period"].to_list() == [None]
+    assert streams.height == 0
+
+
+def test_bad_rows_never_crash() -> None:
+    frame = pl.DataFrame({
+        "account_id": [None, "a", "a"], "customer_id": [None, None, "c"],
+        "booking_date": [dt.date(2025, 1, 1)] * 3, "amount": [0.0, None, -3.0],
+        "raw_label": [None, "x" * 10_000, "\ufffd\ufffd"],
+    }, schema_overrides={"amount": pl.Float64, "raw_label": pl.String})
+    out, _ = _detect(frame)
+    assert out.height == 3
+    assert not out["is_recurring"].any()
+
+
+def test_missing_columns_are_named() -> None:
+    with pytest.raises(DataError, match="account_id"):
+        detect_recurring(pl.DataFrame({"booking_date": [dt.date(2025, 1, 1)], "amount": [1.0],
+                                       "stream_key": ["k"]}))
+
+
+def test_rerunning_replaces_previous_results() -> None:
+    out, _ = _detect(_netflix_year())
+    again, _ = detect_recurring(out)
+    assert again.columns == out.columns
+    assert again["is_recurring"].to_list() == out["is_recurring"].to_list()
+
+
+def test_finds_the_synthetic_bank_streams() -> None:
+    bank = generate_bank(SynthConfig(customers=60, months=4, seed=7))
+    truth = bank.transactions.select("tenant_id", "transaction_id").join(
+        bank.ground_truth, on=["tenant_id", "transaction_id"], how="left", maintain_order="left")
+    out, streams = detect_recurring(stream_keys(prepare(bank.transactions).working))
+    true = truth["recurring_stream_id"].is_not_null()
+    pred = out["is_recurring"]
+    tp = int((true & pred).sum())
+    precision, recall = tp / max(int(pred.sum()), 1), tp / max(int(true.sum()), 1)
+    assert precision >= 0.95
+    assert recall >= 0.9
+    assert set(streams["period"]) <= set(PERIODS)
+    assert set(streams["status"]) <= {"early", "mature", "ended"}

@@ -1,0 +1,89 @@
+"""Transaction types from labels, codes, MCCs and the amount's sign."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from ledgerlens.datasets import SynthConfig, generate_bank
+from ledgerlens.enrich._types import classify_types
+from ledgerlens.schema import TRANSACTION_TYPES
+
+
+def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str]:
+    frame = pl.DataFrame({"raw_label": [r[0] for r in rows], "amount": [r[1] for r in rows],
+                          **extra})
+    return classify_types(frame)["transaction_type"].to_list()
+
+
+@pytest.mark.parametrize(("label", "amount", "expected"), [
+    ("PRLV SEPA FREE MOBILE", -19.99, "direct_debit"),
+    ("PRELEVEMENT EUROPEEN 1234567 DE: EDF ID: FR12ZZZ123456", -80.0, "direct_debit"),
+    ("VIR INST M JEAN DUPONT", -20.0, "instant_transfer_out"),
+    ("VIR INST RE 1234567 DE MME MARIE MARTIN", 30.0, "instant_transfer_in"),
+    ("VIR SEPA RECU /DE ACME SAS /MOTIF SALAIRE", 2100.0, "transfer_in"),
+    ("VIREMENT EMIS VERS M DUPONT JEAN LOYER", -650.0, "transfer_out"),
+    ("VIR INTERNE VERS LIVRET A", -100.0, "own_account_transfer"),
+    ("RETRAIT DAB 28/11 PARIS 15 CARTE X1234", -40.0, "cash_withdrawal"),
+    ("VERSEMENT ESPECES RENNES", 200.0, "cash_deposit"),
+    ("CHEQUE 1234567", -45.0, "cheque"),
+    ("REMISE CHEQUE N 1234567", 120.0, "cheque_deposit"),
+    ("FRAIS TENUE DE COMPTE", -2.0, "fee"),
+    ("COMMISSION CARTE X1234 27/11", -0.5, "fee"),
+    ("AGIOS", -3.2, "interest"),
+    ("ECHEANCE PRET 12345678 DU 05/11/24", -432.1, "loan_repayment"),
+    ("RELEVE CARTE X1234 DIFF 30/11", -812.3, "deferred_card_total"),
+    ("REMBOURSEMENT CB SARENZA 22/03", 59.9, "refund"),
+    ("ANNULATION CDISCOUNT", 19.9, "reversal"),
+    ("CB CARREFOUR 12/03", -85.0, "card_in_store"),
+    ("PAIEMENT SANS CONTACT X1234 BOULANGERIE 12/03", -4.2, "card_contactless"),
+    ("CARTE 10/01/25 APPLE PAY DECATHLON CB*1234", -30.0, "card_contactless"),
+    ("CB WWW.SARENZA.COM 12/03", -80.0, "card_online"),
+    ("CB PAYPAL *HELLOFRESH 12/03", -60.0, "card_online"),
+    ("CARTE X1234 27/11 AMAZON US 12,99 USD 1 EURO = 1,0712 USD", -12.1, "card_abroad"),
+    ("FACTURE CARTE DU 300325 TABERNA BAY SEVILLA ES CARTE 4970XXXXXXXX6620", -22.0,
+     "card_abroad"),
+])
+def test_reads_the_type_from_the_label(label: str, amount: float, expected: str) -> None:
+    assert _types([(label, amount)]) == [expected]
+
+
+def test_bank_code_and_mcc_decide_when_the_label_is_silent() -> None:
+    rows = [("LIBRAIRIE DES MOUETTES", -120.0), ("XYZ", -50.0), ("XYZ", 50.0), ("ABC", -60.0)]
+    out = _types(rows, bank_transaction_code=[None, "PMNT-RDDT-ESDD", None, None],
+                 mcc=[None, None, None, "6011"])
+    assert out == ["card_in_store", "direct_debit", "transfer_in", "cash_withdrawal"]
+
+
+def test_small_payments_read_contactless_only_at_banks_that_never_mark_it() -> None:
+    silent = _types([("CB BOULANGERIE 12/03", -4.0), ("CB LIDL 12/03", -120.0)],
+                    account_id=["a", "a"])
+    marking = _types([("CB BOULANGERIE 12/03", -4.0), ("CB SANS CONTACT LIDL", -8.0)],
+                     account_id=["b", "b"])
+    assert silent == ["card_contactless", "card_in_store"]
+    assert marking == ["card_in_store", "card_contactless"]
+
+
+def test_every_output_is_a_known_type_even_on_bad_input() -> None:
+    rows = [("", 0.0), ("\ufffd" * 10, -1.0), ("X" * 10_000, 5.0), ("VIR", 0.0)]
+    frame = pl.DataFrame({"raw_label": [r[0] for r in rows], "amount": [r[1] for r in rows],
+                          "label_complement": [None, None, None, None]},
+                         schema_overrides={"label_complement": pl.String})
+    out = classify_types(frame)
+    assert set(out["transaction_type"].to_list()) <= set(TRANSACTION_TYPES)
+    assert out["type_evidence"].null_count() == 0
+
+
+def test_accuracy_on_a_small_synthetic_bank() -> None:
+    # Floors from benchmarks/eval_label_steps.py (seed 3 and seed 42 banks: merged >= 0.99,
+    # strict >= 0.91, labels only >= 0.99 merged), minus a margin for a small sample.
+    bank = generate_bank(SynthConfig(customers=60, months=4, seed=7))
+    tx = bank.transactions.join(bank.ground_truth, on=["tenant_id", "transaction_id"])
+    frame = tx.select("raw_label", "label_complement", pl.col("amount").cast(pl.Float64),
+                      "mcc", "bank_transaction_code", "account_id")
+    out = classify_types(frame)
+    merged = {"card_contactless": "card_in_store"}
+    pred = out["transaction_type"].replace(merged)
+    truth = tx["transaction_type"].replace(merged)
+    assert (pred == truth).mean() >= 0.975
+    assert (out["transaction_type"] == tx["transaction_type"]).mean() >= 0.85
