@@ -48,8 +48,9 @@ def working_frame(tx: pl.DataFrame, gt: pl.DataFrame) -> pl.DataFrame:
     """Canonical transactions + ground truth -> the columns the category step sees, + truth."""
     df = tx.join(gt, on=["tenant_id", "transaction_id"], how="inner", suffix="_gt")
     return df.select(
-        raw_label=pl.concat_str(["raw_label", "label_complement"], separator=" ",
-                                ignore_nulls=True),
+        raw_label=pl.concat_str(
+            ["raw_label", "label_complement"], separator=" ", ignore_nulls=True
+        ),
         amount=pl.col("amount").cast(pl.Float64),
         mcc="mcc",
         counterparty_name="counterparty_name",
@@ -93,8 +94,9 @@ def make_splits(df: pl.DataFrame, seed: int) -> Splits:
         "in_distribution": test.filter("seen_dialect", "seen_merchant"),
         "held_out_dialects": test.filter(~pl.col("seen_dialect"), pl.col("seen_merchant")),
         "held_out_merchants": test.filter(pl.col("seen_dialect"), ~pl.col("seen_merchant")),
-        "held_out_local_merchants": test.filter(pl.col("seen_dialect"), ~pl.col("seen_merchant"),
-                                                local),
+        "held_out_local_merchants": test.filter(
+            pl.col("seen_dialect"), ~pl.col("seen_merchant"), local
+        ),
         "held_out_both": test.filter(~pl.col("seen_dialect"), ~pl.col("seen_merchant")),
         "held_out_any": test.filter(~(pl.col("seen_dialect") & pl.col("seen_merchant"))),
     }
@@ -162,8 +164,9 @@ def _features(frame: pl.DataFrame, spec: FeatureSpec) -> tuple[object, np.ndarra
     return matrix, row_key, keys
 
 
-def _key_labels(frame: pl.DataFrame, row_key: np.ndarray, n_keys: int) -> tuple[np.ndarray,
-                                                                                  np.ndarray]:
+def _key_labels(
+    frame: pl.DataFrame, row_key: np.ndarray, n_keys: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Majority true subcategory per key and the key's row count."""
     tmp = pl.DataFrame({"k": row_key, "y": frame["true_subcategory"]})
     agg = tmp.group_by("k").agg(pl.col("y").mode().first(), n=pl.len()).sort("k")
@@ -215,17 +218,21 @@ def approach_torch(train: pl.DataFrame, epochs: int = 8, dim: int = 64) -> Predi
 
     def batch(rows: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         sub = m[rows]
-        return (torch.from_numpy(sub.indices.astype(np.int64)),
-                torch.from_numpy(sub.indptr[:-1].astype(np.int64)),
-                torch.from_numpy(sub.data.astype(np.float32)))
+        return (
+            torch.from_numpy(sub.indices.astype(np.int64)),
+            torch.from_numpy(sub.indptr[:-1].astype(np.int64)),
+            torch.from_numpy(sub.data.astype(np.float32)),
+        )
 
     yt = torch.from_numpy(y_idx.astype(np.int64))
     for _ in range(epochs):
         for rows in np.array_split(order_rng.permutation(m.shape[0]), max(1, m.shape[0] // 512)):
             idx, off, w = batch(rows)
             logits = head(emb(idx, off, per_sample_weights=w))
-            loss = (torch.nn.functional.cross_entropy(logits, yt[rows], reduction="none")
-                    * weights[rows]).sum() / weights[rows].sum()
+            loss = (
+                torch.nn.functional.cross_entropy(logits, yt[rows], reduction="none")
+                * weights[rows]
+            ).sum() / weights[rows].sum()
             opt_emb.zero_grad()
             opt_head.zero_grad()
             loss.backward()
@@ -237,9 +244,11 @@ def approach_torch(train: pl.DataFrame, epochs: int = 8, dim: int = 64) -> Predi
         mm, rk, _ = _features(frame, spec)
         mm = mm.tocsr()
         with torch.no_grad():
-            idx, off, w = (torch.from_numpy(mm.indices.astype(np.int64)),
-                           torch.from_numpy(mm.indptr[:-1].astype(np.int64)),
-                           torch.from_numpy(mm.data.astype(np.float32)))
+            idx, off, w = (
+                torch.from_numpy(mm.indices.astype(np.int64)),
+                torch.from_numpy(mm.indptr[:-1].astype(np.int64)),
+                torch.from_numpy(mm.data.astype(np.float32)),
+            )
             proba = torch.softmax(head(emb(idx, off, per_sample_weights=w)), dim=1).numpy()
         return classes[proba.argmax(axis=1)][rk], proba.max(axis=1)[rk]
 
@@ -291,17 +300,30 @@ def throughput(bank_dir: Path, model: CategoryModel, rows: int = 1_000_000) -> d
     first = working_frame(tables["transactions"].collect(), tables["ground_truth"].collect())
     other = generate_bank(SynthConfig(customers=1000, months=12, seed=43))
     frame = pl.concat([first, working_frame(other.transactions, other.ground_truth)]).head(rows)
-    frame = simulate_matcher(frame, seed=3).with_columns(
-        clean_label=model_text_expr("raw_label")
-    ).drop("raw_label", "merchant_id", "true_subcategory", "true_category", "dialect",
-           "customer_id")
+    frame = (
+        simulate_matcher(frame, seed=3)
+        .with_columns(clean_label=model_text_expr("raw_label"))
+        .drop(
+            "raw_label",
+            "merchant_id",
+            "true_subcategory",
+            "true_category",
+            "dialect",
+            "customer_id",
+        )
+    )
     model.predict(frame.head(1000))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     model.predict(frame)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     keys, _ = unique_keys(frame, mcc_map())
-    return {"rows": frame.height, "unique_keys": keys.height, "seconds": round(elapsed, 2),
-            "rows_per_s": round(frame.height / elapsed)}
+    return {
+        "rows": frame.height,
+        "unique_keys": keys.height,
+        "seconds": round(elapsed, 2),
+        "rows_per_s": round(frame.height / elapsed),
+        "cpu_s": round(cpu, 2),
+    }
 
 
 def main() -> None:
@@ -309,8 +331,9 @@ def main() -> None:
     parser.add_argument("--bank-dir", type=Path, default=Path("/tmp/llbank"))
     parser.add_argument("--small", action="store_true")
     parser.add_argument("--only", default=",".join(APPROACHES))
-    parser.add_argument("--throughput", action="store_true",
-                        help="also time the shipped model on 1M rows")
+    parser.add_argument(
+        "--throughput", action="store_true", help="also time the shipped model on 1M rows"
+    )
     parser.add_argument("--out", type=Path, default=Path("experiments/results/categorization.json"))
     args = parser.parse_args()
     main_df, other_df = load_frames(args.bank_dir, args.small)
@@ -318,24 +341,27 @@ def main() -> None:
     other_df = simulate_matcher(other_df, seed=2)
     splits = make_splits(main_df, seed=0)
     slices = {**splits.slices, "other_bank_seed1234": other_df}
-    print(f"train rows {splits.train.height}; " + ", ".join(
-        f"{k} {v.height}" for k, v in slices.items()))
+    print(
+        f"train rows {splits.train.height}; "
+        + ", ".join(f"{k} {v.height}" for k, v in slices.items())
+    )
     results: dict[str, dict[str, object]] = {}
     for name in args.only.split(","):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         predictor = APPROACHES[name](splits.train)
-        train_s = time.perf_counter() - t0
+        train_s, train_cpu = time.perf_counter() - t0, time.process_time() - c0
         if predictor is None:
             print(f"{name}: skipped (torch is not installed)")
             continue
-        row: dict[str, object] = {"train_s": round(train_s, 1)}
+        row: dict[str, object] = {"train_s": round(train_s, 1), "train_cpu_s": round(train_cpu, 1)}
         for slice_name, frame in slices.items():
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             sub, conf = predictor(frame)
-            elapsed = time.perf_counter() - t0
+            elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
             row[slice_name] = score(frame, sub, conf)
             if slice_name == "other_bank_seed1234":
                 row["rows_per_s"] = round(frame.height / elapsed)
+                row["rows_per_cpu_s"] = round(frame.height / cpu)
         results[name] = row
         if name == "shipped" and args.throughput:
             row["throughput_1m"] = throughput(args.bank_dir, SHIPPED[-1])

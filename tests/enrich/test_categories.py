@@ -28,7 +28,7 @@ def train_frame() -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def model(train_frame: pl.DataFrame) -> CategoryModel:
-    return CategoryModel(max_iter=60, n_bits=20).fit(train_frame, train_frame["true_subcategory"])
+    return CategoryModel(max_iter=30, n_bits=20).fit(train_frame, train_frame["true_subcategory"])
 
 
 def _one(label: str | None, **columns: object) -> pl.DataFrame:
@@ -39,8 +39,10 @@ def _one(label: str | None, **columns: object) -> pl.DataFrame:
         "mcc": None,
     }
     row.update(columns)
-    return pl.DataFrame([row], schema_overrides={"raw_label": pl.String, "mcc": pl.String,
-                                                 "transaction_type": pl.String})
+    return pl.DataFrame(
+        [row],
+        schema_overrides={"raw_label": pl.String, "mcc": pl.String, "transaction_type": pl.String},
+    )
 
 
 def test_predict_adds_consistent_taxonomy_columns(
@@ -59,7 +61,7 @@ def test_predict_adds_consistent_taxonomy_columns(
 
 
 def test_unseen_bank_is_mostly_right(model: CategoryModel) -> None:
-    # Measured 0.97+ L2 at fit time on this size; a clear fall means a regression.
+    # Measured 0.97 L2 (4,160 rows, seed 99); a fall below 0.9 means a regression.
     bank = generate_bank(SynthConfig(customers=30, months=3, seed=99))
     frame = synthetic_training_frame(bank.transactions, bank.ground_truth, seed=99)
     out = model.predict(frame)
@@ -81,16 +83,24 @@ def test_local_trade_words_generalise_to_unseen_names(model: CategoryModel) -> N
 
 
 def test_abbreviated_trade_word_is_understood(model: CategoryModel) -> None:
-    out = model.predict(_one("BOUL DU MARCHE", mcc="5462"))
+    out = model.predict(_one("BOUL DU MARCHE"))
     assert out["subcategory"].item() == "bakery"
+    assert out["category_evidence"].item().startswith("model: words BOUL")
 
 
-def test_gibberish_abstains_with_low_confidence(model: CategoryModel) -> None:
-    out = model.predict(_one("QXZJW PLKRT VVBNQ", transaction_type=None, amount=None))
+def test_gibberish_card_payment_abstains_with_low_confidence(model: CategoryModel) -> None:
+    out = model.predict(_one("QXZJW PLKRT VVBNQ"))
     assert out["category"].item() == "other"
     assert out["subcategory"].item() == "uncategorised"
     assert out["category_confidence"].item() < model.abstain_below
     assert out["category_evidence"].item().startswith("model: unsure")
+
+
+def test_empty_label_without_context_abstains(model: CategoryModel) -> None:
+    out = model.predict(_one("", transaction_type=None, amount=None))
+    assert out["subcategory"].item() == "uncategorised"
+    assert out["category_confidence"].item() == 0.0
+    assert out["category_evidence"].item() == "rule: empty label"
 
 
 def test_type_rules_decide_before_the_model(model: CategoryModel) -> None:
@@ -191,8 +201,12 @@ def test_from_arrays_rejects_foreign_metadata(model: CategoryModel) -> None:
 def test_rules_use_type_then_mcc_then_keywords() -> None:
     frame = pl.DataFrame(
         {
-            "raw_label": ["RETRAIT DAB PARIS", "CB CARREFOUR 12/11", "PRLV SEPA EDF CLIENTS",
-                          "QXZJW"],
+            "raw_label": [
+                "RETRAIT DAB PARIS",
+                "CB CARREFOUR 12/11",
+                "PRLV SEPA EDF CLIENTS",
+                "QXZJW",
+            ],
             "transaction_type": ["cash_withdrawal", "card_in_store", "direct_debit", None],
             "mcc": [None, "5541", None, None],
         }

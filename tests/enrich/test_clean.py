@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from ledgerlens.enrich._clean import clean_labels
+from ledgerlens.exceptions import DataError
 
 
 def _clean(*labels: str | None, complements: list[str | None] | None = None) -> list[str]:
@@ -88,3 +89,8 @@ def test_repeated_labels_cost_little() -> None:
     out = clean_labels(frame)
     assert time.perf_counter() - start < 5.0
     assert set(out["clean_label"].to_list()) == {"CARREFOUR"}
+
+
+def test_refuses_a_frame_without_raw_label() -> None:
+    with pytest.raises(DataError, match="raw_label"):
+        clean_labels(pl.DataFrame({"label": ["CB LIDL"]}))

@@ -68,19 +68,19 @@ def test_rejects_an_invalid_regex_with_the_reason() -> None:
 
 
 def test_rejects_an_unknown_category_naming_the_allowed_ones() -> None:
-    with pytest.raises(ConfigurationError, match="unknown category 'food'.*groceries"):
+    with pytest.raises(ConfigurationError, match=r"unknown category 'food'.*groceries"):
         Correction(scope="merchant", target="loc:1", category="food")
 
 
 def test_rejects_an_unknown_subcategory_and_a_mismatched_pair() -> None:
-    with pytest.raises(ConfigurationError, match="unknown subcategory 'boulangerie'.*bakery"):
+    with pytest.raises(ConfigurationError, match=r"unknown subcategory 'boulangerie'.*bakery"):
         Correction(scope="merchant", target="loc:1", subcategory="boulangerie")
     with pytest.raises(ConfigurationError, match="'bakery' belongs to 'groceries'"):
         Correction(scope="merchant", target="loc:1", category="leisure", subcategory="bakery")
 
 
 def test_rejects_an_unknown_transaction_type_and_scope() -> None:
-    with pytest.raises(ConfigurationError, match="unknown transaction type 'card'.*card_online"):
+    with pytest.raises(ConfigurationError, match=r"unknown transaction type 'card'.*card_online"):
         Correction(scope="merchant", target="loc:1", transaction_type="card")
     with pytest.raises(ConfigurationError, match="unknown correction scope 'label'"):
         Correction(scope="label", target="x", category="other")  # type: ignore[arg-type]
@@ -136,7 +136,8 @@ def test_customer_beats_tenant_beats_global() -> None:
                           subcategory="cafe_bar", customer_id="c1", created_at=_at(1))
     out = _apply(everyone, tenant, customer)
     # t1: c1 at bank_a; t2: c2 at bank_a; t4: c1 at bank_b (customer ids are not per tenant)
-    assert out["subcategory"].to_list()[:4] == ["cafe_bar", "specialty_food", "supermarket", "cafe_bar"]
+    assert out["subcategory"].to_list()[:4] == ["cafe_bar", "specialty_food", "supermarket",
+                                                "cafe_bar"]
     assert _apply(everyone, tenant)["subcategory"][3] == "bakery"
 
 
@@ -309,7 +310,7 @@ def test_adding_the_same_correction_again_replaces_it(tmp_path: Path) -> None:
 def test_removing_an_unknown_id_names_it(tmp_path: Path) -> None:
     store = CorrectionStore(tmp_path)
     store.add(Correction(scope="merchant", target="loc:1", category="groceries"))
-    with pytest.raises(ConfigurationError, match="unknown correction id 'deadbeef'.*holds 1"):
+    with pytest.raises(ConfigurationError, match=r"unknown correction id 'deadbeef'.*holds 1"):
         store.remove("deadbeef")
 
 

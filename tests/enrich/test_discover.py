@@ -1,4 +1,4 @@
-"""Merchant discovery: grouping label variants, the customer floor, acceptance into the directory."""
+"""Merchant discovery: grouping label variants, the customer floor, accepting candidates."""
 
 from __future__ import annotations
 
@@ -59,6 +59,7 @@ def test_groups_bakery_variants_across_customers_and_drops_single_customer_names
     names = found["name"].to_list()
     assert len(names) == 2
     bakery = found.filter(pl.col("name").str.starts_with("BOULANGERIE")).row(0, named=True)
+    assert bakery["name"] == "BOULANGERIE DU MARCHE"
     assert bakery["n_customers"] == 12
     assert bakery["n_transactions"] == 3 * 2 * len(BAKERY_VARIANTS)
     assert (bakery["mcc"], bakery["category"], bakery["subcategory"]) == (
@@ -100,7 +101,8 @@ def test_candidates_do_not_depend_on_row_order() -> None:
 
 def test_bad_input_gives_empty_results_or_clear_errors() -> None:
     empty = discover_merchants(_frame().head(0))
-    assert empty.height == 0 and empty.schema == pl.Schema(CANDIDATE_COLUMNS)
+    assert empty.height == 0
+    assert empty.schema == pl.Schema(CANDIDATE_COLUMNS)
     odd = pl.DataFrame({"clean_label": [None, "", "Z" * 10_000, "\ufffd\ufffd"] * 5,
                         "customer_id": [f"c{i}" for i in range(20)]})
     assert discover_merchants(odd, min_customers=2, min_transactions=1).height <= 1
@@ -116,7 +118,7 @@ def test_accepted_candidates_become_directory_rows() -> None:
     assert set(rows["source"]) == {"discovered"}
     assert all(m.startswith("disc:") for m in rows["merchant_id"])
     assert "disc:le-petit-zinc" in rows["merchant_id"].to_list()
-    with pytest.raises(ConfigurationError, match="unknown candidate id.*cand:nope"):
+    with pytest.raises(ConfigurationError, match=r"unknown candidate id.*cand:nope"):
         accept_candidates(found, ["cand:nope"])
 
 
@@ -156,4 +158,5 @@ def test_finds_local_merchants_of_a_synthetic_bank_with_pure_candidates() -> Non
     majority_of = (counts.sort("len", descending=True).group_by("candidate_id")
                    .agg(pl.col("truth").first()))["truth"]
     recall = local["truth"].is_in(majority_of.implode()).mean()
-    assert recall is not None and recall >= 0.8
+    assert recall is not None
+    assert recall >= 0.8

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import polars as pl
 import pytest
@@ -9,11 +11,13 @@ import pytest
 from ledgerlens.datasets import SynthConfig, generate_bank
 from ledgerlens.enrich.merchants import (
     MERCHANT_COLUMNS,
+    MIN_CONFIDENCE,
     MerchantDirectory,
     MerchantMatcher,
     MerchantScorer,
     alias_variants,
     canonical_text,
+    smooth_isotonic,
 )
 from ledgerlens.exceptions import ConfigurationError, DataError
 
@@ -29,13 +33,16 @@ def matcher() -> MerchantMatcher:
 
 
 def _match(matcher: MerchantMatcher, labels: list[str], mccs: list[str | None] | None = None,
-           counterparties: list[str | None] | None = None) -> pl.DataFrame:
+           counterparties: list[str | None] | None = None,
+           types: list[str | None] | None = None) -> pl.DataFrame:
     n = len(labels)
     frame = pl.DataFrame({
         "raw_label": labels,
         "mcc": mccs if mccs is not None else [None] * n,
         "counterparty_name": counterparties if counterparties is not None else [None] * n,
     }, schema={"raw_label": pl.String, "mcc": pl.String, "counterparty_name": pl.String})
+    if types is not None:
+        frame = frame.with_columns(transaction_type=pl.Series(types, dtype=pl.String))
     return matcher.match(frame)
 
 
@@ -93,6 +100,34 @@ def test_with_extra_adds_a_merchant_and_its_aliases(directory: MerchantDirectory
     out = MerchantMatcher.default(directory=bigger).match(
         pl.DataFrame({"raw_label": ["CB FOURNIL DU PARC 12/03"], "mcc": ["5462"]}))
     assert out["merchant_id"].to_list() == ["disc:fournil-du-parc"]
+
+
+def test_brand_keys_group_merchants_a_label_cannot_separate(
+        directory: MerchantDirectory) -> None:
+    keys = directory.brand_keys()
+    assert keys.columns == ["merchant_id", "brand_key"]
+    assert keys.height == directory.size
+    assert keys["merchant_id"].is_unique().all()
+    key = dict(zip(keys["merchant_id"].to_list(), keys["brand_key"].to_list(), strict=True))
+    total = [m for m in key if m.startswith("nsi:totalenergies-")]
+    assert len(total) >= 3
+    assert len({key[m] for m in total}) == 1
+    # The curated online entry and the store chain share a name and a category.
+    leroy = [m for m in key if "leroymerlin" in m]
+    assert len(leroy) >= 2
+    assert len({key[m] for m in leroy}) == 1
+    # Unrelated merchants stay apart.
+    assert key[_id_of(directory, "Decathlon")] != key[_id_of(directory, "Lidl")]
+
+
+def test_directory_pickles_without_its_caches(directory: MerchantDirectory,
+                                              matcher: MerchantMatcher) -> None:
+    _match(matcher, ["CB LIDL 01/02"])  # fills the lookup caches
+    again = pickle.loads(pickle.dumps(directory))
+    assert again.size == directory.size
+    assert again.brand_keys().equals(directory.brand_keys())
+    out = _match(MerchantMatcher.default(directory=again), ["CB LIDL 01/02"], ["5411"])
+    assert out["merchant_name"].to_list() == ["Lidl"]
 
 
 def test_directory_rejects_duplicate_ids() -> None:
@@ -153,6 +188,53 @@ def test_unknown_local_shop_returns_null(matcher: MerchantMatcher) -> None:
                  ["5462", "5462"])
     assert out["merchant_id"].to_list() == [None, None]
     assert out["merchant_name"].to_list() == [None, None]
+
+
+def test_same_brand_candidates_do_not_split_the_probability(
+        matcher: MerchantMatcher, directory: MerchantDirectory) -> None:
+    # Three TotalEnergies stations share the label; the brand is sure, the id is the most
+    # plausible one for the MCC.
+    out = _match(matcher, ["CB TOTALENERGIES 12/03"], ["5541"], types=["card_in_store"])
+    merchant = out["merchant_id"][0]
+    assert merchant is not None
+    assert merchant.startswith("nsi:totalenergies-")
+    assert out["merchant_confidence"][0] >= matcher.threshold
+    assert out["merchant_subcategory"][0] == "fuel"
+
+
+def test_transaction_type_separates_online_and_store_duplicates(
+        matcher: MerchantMatcher) -> None:
+    out = _match(matcher, ["IKEA", "IKEA"], ["5712", "5712"],
+                 types=["card_online", "card_in_store"])
+    online, store = out["merchant_id"].to_list()
+    assert online == "cur:ikea-online"
+    assert store is not None
+    assert store.startswith("nsi:ikea-")
+
+
+def test_card_fee_line_is_no_merchant(matcher: MerchantMatcher) -> None:
+    out = _match(matcher, ["COTISATION CARTE VISA CLASSIC"], [None], types=["fee"])
+    assert out["merchant_id"].to_list() == [None]
+
+
+def test_smooth_calibration_is_monotone_with_many_levels() -> None:
+    rng = np.random.default_rng(3)
+    raw = rng.uniform(0, 1, 4000)
+    right = (rng.uniform(0, 1, 4000) < raw).astype(np.float64)
+    x, y = smooth_isotonic(raw, right, np.ones_like(raw))
+    assert (np.diff(x) > 0).all()
+    assert (np.diff(y) >= 0).all()
+    conf = np.interp(raw, x, y)
+    assert np.unique(conf).size > 100  # no big plateaus: a threshold can fall anywhere
+    bins = np.minimum((conf * 10).astype(int), 9)
+    ece = sum((bins == b).mean() * abs(conf[bins == b].mean() - right[bins == b].mean())
+              for b in range(10) if (bins == b).any())
+    assert ece < 0.05
+
+
+def test_threshold_never_returns_a_coin_flip(matcher: MerchantMatcher) -> None:
+    assert matcher.threshold >= min(MIN_CONFIDENCE, matcher.precision)
+    assert MerchantMatcher.default(precision=0.5).threshold >= 0.5 - 1e-12
 
 
 def test_confidence_is_monotone_in_the_model_score(matcher: MerchantMatcher) -> None:

@@ -43,6 +43,18 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("CARTE X1234 27/11 AMAZON US 12,99 USD 1 EURO = 1,0712 USD", -12.1, "card_abroad"),
     ("FACTURE CARTE DU 300325 TABERNA BAY SEVILLA ES CARTE 4970XXXXXXXX6620", -22.0,
      "card_abroad"),
+    # forms of french-bank-labels.md that the synthetic banks do not write
+    ("RETRAIT DAB SG 28/11/24 12H34", -60.0, "cash_withdrawal"),
+    ("CB X1234 TOT DIF", -640.0, "deferred_card_total"),
+    ("FACTURETTE CB 30/11", -512.0, "deferred_card_total"),
+    ("VIR PERMANENT M DUPONT LOYER", -700.0, "transfer_out"),
+    ("PAIEMENT MOBILE MONOP 12/03", -9.8, "card_contactless"),
+    ("AVOIR CARTE DU 120325 DARTY", 89.0, "refund"),
+    ("CHQ. 1234567", -30.0, "cheque"),
+    ("PRLV SEPA DGFIP IMPOT 2025", -120.0, "direct_debit"),
+    ("ECH PRET CAP 123,45 INT 12,34 ASS 5,67", -141.46, "loan_repayment"),
+    ("VIREMENT EN VOTRE FAVEUR CAF PRESTATIONS", 320.0, "transfer_in"),
+    ("INTERETS CREDITEURS", 4.1, "interest"),
 ])
 def test_reads_the_type_from_the_label(label: str, amount: float, expected: str) -> None:
     assert _types([(label, amount)]) == [expected]
@@ -75,8 +87,8 @@ def test_every_output_is_a_known_type_even_on_bad_input() -> None:
 
 
 def test_accuracy_on_a_small_synthetic_bank() -> None:
-    # Floors from benchmarks/eval_label_steps.py (seed 3 and seed 42 banks: merged >= 0.99,
-    # strict >= 0.91, labels only >= 0.99 merged), minus a margin for a small sample.
+    # Measured on this bank (seed 7, 60 customers x 4 months): merged 0.996, strict 0.911;
+    # benchmarks/eval_label_steps.py gives the larger banks. Floors keep a margin.
     bank = generate_bank(SynthConfig(customers=60, months=4, seed=7))
     tx = bank.transactions.join(bank.ground_truth, on=["tenant_id", "transaction_id"])
     frame = tx.select("raw_label", "label_complement", pl.col("amount").cast(pl.Float64),
@@ -85,5 +97,5 @@ def test_accuracy_on_a_small_synthetic_bank() -> None:
     merged = {"card_contactless": "card_in_store"}
     pred = out["transaction_type"].replace(merged)
     truth = tx["transaction_type"].replace(merged)
-    assert (pred == truth).mean() >= 0.975
-    assert (out["transaction_type"] == tx["transaction_type"]).mean() >= 0.85
+    assert (pred == truth).mean() >= 0.985
+    assert (out["transaction_type"] == tx["transaction_type"]).mean() >= 0.88

@@ -62,11 +62,28 @@ def write_table(frame: pl.DataFrame, path: Path) -> None:
     ).write_csv(path)
 
 
+def _sets(values: dict[str, object]) -> str:
+    """What a correction sets, shortly: ``groceries/bakery, merchant disc:x, recurring``."""
+    parts: list[str] = []
+    if values.get("category") is not None:
+        sub = values.get("subcategory")
+        parts.append(f"{values['category']}" + (f"/{sub}" if sub is not None else ""))
+    if values.get("merchant_id") is not None:
+        name = values.get("merchant_name")
+        parts.append(f"merchant {values['merchant_id']}" + (f" ({name})" if name else ""))
+    if values.get("transaction_type") is not None:
+        parts.append(f"type {values['transaction_type']}")
+    for flag in ("is_recurring", "is_income"):
+        if values.get(flag) is not None:
+            word = flag.removeprefix("is_")
+            parts.append(word if values[flag] else f"not {word}")
+    return ", ".join(parts)
+
+
 def _describe(c: Correction) -> str:
-    sets = [f"{name}={getattr(c, name)}" for name in
-            ("category", "subcategory", "merchant_id", "merchant_name", "transaction_type",
-             "is_recurring", "is_income") if getattr(c, name) is not None]
-    return ", ".join(sets)
+    return _sets({name: getattr(c, name) for name in
+                  ("category", "subcategory", "merchant_id", "merchant_name",
+                   "transaction_type", "is_recurring", "is_income")})
 
 
 @corrections_app.command("add")
@@ -145,18 +162,16 @@ def list_cmd(
 
     frame = CorrectionStore(store).list(customer_id=customer, tenant_id=tenant)
     table = Table(title=f"{frame.height} correction(s) in {store}", title_justify="left")
-    for name in ("id", "target", "for", "sets", "author", "created", "note"):
+    table.add_column("id", no_wrap=True, min_width=16)
+    table.add_column("for", no_wrap=True)
+    for name in ("target", "sets", "by", "note"):
         table.add_column(name, overflow="fold")
     for row in frame.iter_rows(named=True):
         target = f"{row['scope']} {row['target']!r}" + (" (regex)" if row["regex"] else "")
         who = (f"customer {row['customer_id']}" if row["customer_id"] is not None
                else f"tenant {row['tenant_id']}" if row["tenant_id"] is not None else "global")
-        sets = ", ".join(f"{k}={row[k]}" for k in
-                         ("category", "subcategory", "merchant_id", "merchant_name",
-                          "transaction_type", "is_recurring", "is_income")
-                         if row[k] is not None)
-        table.add_row(row["correction_id"], target, who, sets, row["author"],
-                      row["created_at"].strftime("%Y-%m-%d %H:%M"), row["note"])
+        by = f"{row['author']} {row['created_at']:%Y-%m-%d}".strip()
+        table.add_row(row["correction_id"], who, target, _sets(row), by, row["note"])
     console.print(table)
 
 

@@ -191,43 +191,44 @@ def _code_sets() -> tuple[pl.Series, pl.Series]:
 
 _MAX_TOWN_WORDS = 5
 _DISTRICT = r"^(?:[0-9]{1,2}(?:ER|E|EME)?|CEDEX)$"
-_DATE_TOKEN = r"^[0-9]{2}[/.]?[0-9]{2}(?:[/.]?[0-9]{2,4})?$"
 
 
-def _strip_trailing_town(text: pl.Expr) -> pl.Expr:
+def _strip_trailing_town(frame: pl.DataFrame, col: str) -> pl.DataFrame:
     """Drop a trailing town (``PARIS 15``, ``MADRID ES``) or foreign country code, unless
     it is all that is left: a town can be the whole name."""
     towns = _town_set(ambiguous=False)
     strong, after_town = _code_sets()
-    toks = text.str.split(" ")
-    n = toks.list.len()
-    last = toks.list.last()
-    suffix = (last.str.contains(_DISTRICT) | last.is_in(after_town)).cast(pl.Int64)
-    end = n - suffix
-    cut: pl.Expr = pl.lit(None, pl.Int64)
+    text = pl.col(col)
+    last = text.str.extract(r"(\S+)$", 1)
+    suffixed = (last.str.contains(_DISTRICT) | last.is_in(after_town)).fill_null(False)
+    frame = frame.with_columns(
+        pl.when(suffixed).then(text.str.replace(r"\s*\S+$", "")).otherwise(text).alias("_body"),
+        (last.is_in(strong).fill_null(False) & text.str.contains(r"\S\s+\S")).alias("_coded"))
+    body = pl.col("_body")
+    out: pl.Expr = pl.when(pl.col("_coded")).then(text.str.replace(r"\s*\S+$", "")) \
+        .otherwise(text)
     for k in range(1, _MAX_TOWN_WORDS + 1):  # a longer town name wins
-        start = end - k
-        name = toks.list.slice(start.clip(lower_bound=0), k).list.join(" ")
-        cut = pl.when((start >= 1) & name.is_in(towns)).then(start).otherwise(cut)
-    cut = pl.when(cut.is_null() & (n >= 2) & last.is_in(strong)).then(n - 1).otherwise(cut)
-    return pl.when(cut.is_not_null()).then(toks.list.head(cut).list.join(" ")).otherwise(text)
+        words = rf"(?:\S+\s+){{{k - 1}}}\S+"
+        name = body.str.extract(rf"(?:^|\s)({words})$", 1)
+        head = body.str.extract(rf"^(.*\S)\s+{words}$", 1)
+        out = pl.when(name.is_in(towns) & head.is_not_null()).then(head).otherwise(out)
+    return frame.with_columns(out.alias(col)).drop("_body", "_coded")
 
 
-def _strip_leading_date_town(text: pl.Expr) -> pl.Expr:
+def _strip_leading_date_town(frame: pl.DataFrame, col: str) -> pl.DataFrame:
     """Drop a date-then-town head (``2811 PARIS 15 CARREFOUR``): some banks write the
     town before the merchant."""
     towns = _town_set(ambiguous=True)
-    toks = text.str.split(" ")
-    n = toks.list.len()
-    dated = toks.list.first().str.contains(_DATE_TOKEN)
-    cut: pl.Expr = pl.lit(None, pl.Int64)
-    for k in range(1, _MAX_TOWN_WORDS + 1):
-        name = toks.list.slice(1, k).list.join(" ")
-        cut = pl.when(dated & (n > k + 1) & name.is_in(towns)).then(pl.lit(k + 1, pl.Int64)) \
-            .otherwise(cut)
-    district = toks.list.get(cut.fill_null(0), null_on_oob=True).str.contains(_DISTRICT)
-    cut = pl.when(district.fill_null(False) & (n > cut + 1)).then(cut + 1).otherwise(cut)
-    return pl.when(cut.is_not_null()).then(toks.list.slice(cut).list.join(" ")).otherwise(text)
+    text = pl.col(col)
+    date = r"^[0-9]{2}[/.]?[0-9]{2}(?:[/.]?[0-9]{2,4})?\s+"
+    district = r"(?:\s+(?:[0-9]{1,2}(?:ER|E|EME)?|CEDEX))?"
+    out: pl.Expr = text
+    for k in range(1, _MAX_TOWN_WORDS + 1):  # a longer town name wins
+        words = rf"(?:\S+\s+){{{k - 1}}}\S+"
+        name = text.str.extract(rf"{date}({words})\s", 1)
+        rest = text.str.extract(rf"{date}{words}{district}\s+(\S.*)$", 1)
+        out = pl.when(name.is_in(towns) & rest.is_not_null()).then(rest).otherwise(out)
+    return frame.with_columns(out.alias(col))
 
 
 @functools.cache
@@ -331,25 +332,29 @@ def _canonical_digits(expr: pl.Expr) -> pl.Expr:
             .list.join(" "))
 
 
-def _clean_expr(full: pl.Expr) -> pl.Expr:
+def _clean_column(frame: pl.DataFrame, source: str, target: str) -> pl.DataFrame:
+    """Write the cleaned text of ``source`` into ``target``. Steps that read their input
+    several times (the town rules) get it as a column, keeping expression trees small."""
     pats = _patterns()
-    text = normalize_text(full.str.slice(0, _MAX_CLEAN_CHARS))
+    text = normalize_text(pl.col(source).str.slice(0, _MAX_CLEAN_CHARS))
     # prefixes may chain (``PAIEMENT PAR CARTE X1234 ...``): strip the card ref between
     for _ in range(2):
         text = (text.str.replace(pats["prefix"], "")
                 .str.replace(r"^(?:X+[0-9]{2,4}|CB\*[0-9]{0,4}|[0-9]{4}X+[0-9]*)\s*", ""))
-    text = _strip_leading_date_town(text.str.replace_all(r"\s+", " ").str.strip_chars())
+    frame = frame.with_columns(text.str.replace_all(r"\s+", " ").str.strip_chars()
+                               .alias(target))
+    frame = _strip_leading_date_town(frame, target)
+    text = pl.col(target)
     for pattern, repl in _REMOVALS:
         text = text.str.replace_all(pattern, repl)
-    text = text.str.replace_all(r"\s+", " ").str.strip_chars()
-    text = _drop_numeric_tokens(text)
-    text = text.str.replace(_TRAILING_CUT, "")
+    text = _drop_numeric_tokens(text.str.replace_all(r"\s+", " ").str.strip_chars())
+    frame = frame.with_columns(text.str.replace(_TRAILING_CUT, "").alias(target))
     for _ in range(3):  # ``TASCA LISBOA LISBOA PT``
-        text = _strip_trailing_town(text)
+        frame = _strip_trailing_town(frame, target)
     # punctuation left dangling by the removals
-    return (text.str.replace_all(r"(?:^|\s)[-/:;,.]+(?:\s|$)", " ")
-            .str.replace_all(r"\s+", " ").str.strip_chars(" -/:;,.")
-            .fill_null(""))
+    return frame.with_columns(
+        pl.col(target).str.replace_all(r"(?:^|\s)[-/:;,.]+(?:\s|$)", " ")
+        .str.replace_all(r"\s+", " ").str.strip_chars(" -/:;,.").fill_null(""))
 
 
 def clean_labels(frame: pl.DataFrame,
@@ -360,6 +365,11 @@ def clean_labels(frame: pl.DataFrame,
     ``raw_label`` is required (null reads as ""); ``label_complement`` is optional.
     Computed once per distinct pair and joined back, so cost follows distinct labels.
     """
+    if "raw_label" not in frame.columns:
+        from ledgerlens.exceptions import DataError
+
+        raise DataError("clean_labels needs a raw_label column; got columns "
+                        f"{', '.join(frame.columns) or '(none)'}")
     raw = pl.col("raw_label").cast(pl.String).fill_null("")
     comp = (pl.col("label_complement").cast(pl.String) if "label_complement" in frame.columns
             else pl.lit(None, pl.String))
@@ -375,7 +385,7 @@ def clean_labels(frame: pl.DataFrame,
     ])
     unique = unique.with_columns(_canonical_digits(pl.col("full_label")).alias("_canon"))
     canon = unique.select("_canon").unique()
-    canon = canon.with_columns(_clean_expr(pl.col("_canon")).alias("clean_label"))
+    canon = _clean_column(canon, "_canon", "clean_label")
     unique = unique.join(canon, on="_canon", how="left").drop("_canon")
     joined = keys.join(unique, on=["_raw", "_comp"], how="left", nulls_equal=True,
                        maintain_order="left")

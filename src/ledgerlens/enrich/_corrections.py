@@ -56,30 +56,19 @@ SCOPES: tuple[str, ...] = ("transaction", "pattern", "merchant")
 
 #: The enriched columns a correction can set, with their dtypes.
 CORRECTABLE_COLUMNS: dict[str, pl.DataType] = {
-    "category": pl.String(),
-    "subcategory": pl.String(),
-    "merchant_id": pl.String(),
-    "merchant_name": pl.String(),
-    "transaction_type": pl.String(),
-    "is_recurring": pl.Boolean(),
-    "is_income": pl.Boolean(),
+    "category": pl.String(), "subcategory": pl.String(), "merchant_id": pl.String(),
+    "merchant_name": pl.String(), "transaction_type": pl.String(),
+    "is_recurring": pl.Boolean(), "is_income": pl.Boolean(),
 }
 
 _CONTENT_FIELDS = ("scope", "target", "regex", "customer_id", "tenant_id",
                    *CORRECTABLE_COLUMNS)
 _FILE_NAME = "corrections.jsonl"
-
 _FRAME_SCHEMA: dict[str, pl.DataType] = {
-    "correction_id": pl.String(),
-    "scope": pl.String(),
-    "target": pl.String(),
-    "regex": pl.Boolean(),
-    "customer_id": pl.String(),
-    "tenant_id": pl.String(),
+    "correction_id": pl.String(), "scope": pl.String(), "target": pl.String(),
+    "regex": pl.Boolean(), "customer_id": pl.String(), "tenant_id": pl.String(),
     **CORRECTABLE_COLUMNS,
-    "author": pl.String(),
-    "created_at": pl.Datetime("us", "UTC"),
-    "note": pl.String(),
+    "author": pl.String(), "created_at": pl.Datetime("us", "UTC"), "note": pl.String(),
 }
 
 
@@ -459,7 +448,7 @@ def apply_corrections(enriched: pl.DataFrame, corrections: CorrectionSet) -> pl.
          if name not in out.columns]
         + [pl.col(name).cast(dtype) for name, dtype in wanted.items()
            if name in out.columns and out.schema[name] == pl.Null])
-    no_id = pl.Series("correction_id", [None] * out.height, dtype=pl.String)
+    no_id = pl.repeat(None, out.height, dtype=pl.String, eager=True).alias("correction_id")
     if not len(corrections) or not out.height:
         return out.with_columns(no_id)
     pairs = _matches(out.with_row_index(_ROW), _ranked(corrections))

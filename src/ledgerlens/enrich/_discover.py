@@ -1,14 +1,17 @@
 """Merchant discovery: unknown merchants that many customers pay become directory candidates.
 
 Card and direct-debit transactions that the matcher left without a merchant are grouped
-by a normalized key of their merchant text (no digits, no punctuation, no accents, no
-payment words). Keys that are a token prefix of another key (``CAB MED
-BERTRAND`` / ``CAB MED BERTRAND ST PIERRE``: a city or a second label line) and keys
-whose character 3-gram TF-IDF vectors are close (truncations, typos) are merged with
-connected components. A group becomes a candidate only when at least ``min_customers``
-distinct customers paid it: that is both the evidence that it is a real merchant and a
-privacy guard (a name seen at one customer may be a person). A person then accepts
-candidates into the directory with :func:`accept_candidates`.
+by a normalized key of their merchant text (no digits, punctuation, accents or payment
+words). Keys are then linked and merged with connected components: a key that is a
+character prefix of another (``BURGERS MAISON DU BOU`` / ``BURGERS MAISON DU BOURG``,
+``CAB MED BERTRAND`` / ``CAB MED BERTRAND ST PIERRE``: a cut, a city, a second line), and
+keys whose character 3-gram TF-IDF vectors are nearly the same (spacing, typos). Keys
+that many others extend or resemble (``CABINET DENTAIRE``) link nothing, so different
+merchants that share a start stay apart; one-word trade words (``RESTAURANT``) are
+dropped. A group becomes a candidate only when at least ``min_customers`` distinct
+customers paid it: the evidence that it is a real merchant, and a privacy guard (a name
+seen at one customer may be a person). A person accepts candidates into the directory
+with :func:`accept_candidates`.
 """
 
 from __future__ import annotations
@@ -105,7 +108,7 @@ def _prefix_edges(keys: pl.DataFrame) -> pl.DataFrame:
             .unique("_k", keep="first", maintain_order=True).select("_k", "_p"))
     # a rarer key that one key alone extends directly is a cut of it (PODOLOGUE M ->
     # PODOLOGUE MICHEL; longer keys that pass through that one key do not count)
-    direct = (joined.sort(["_k", "n"], descending=[False, True])
+    direct = (joined.sort(["_k", "n", "_p"], descending=[False, True, False])
               .unique("_k", keep="first", maintain_order=True))
     cut = direct.filter((pl.col("_k").count().over("_p") == 1)
                         & (pl.col("prefix_nc") < pl.col("nc")))
@@ -136,7 +139,7 @@ def _similar_edges(keys: list[str], threshold: float) -> tuple[np.ndarray, np.nd
                               dtype=np.float32).fit_transform(keys).tocsr()
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
-    step = 2_000
+    step = max(64, 20_000_000 // len(keys))  # bounds one block's product (memory)
     transposed = vectors.T.tocsc()
     for start in range(0, vectors.shape[0], step):
         block = (vectors[start:start + step] @ transposed).tocoo()
@@ -174,11 +177,12 @@ def discover_merchants(enriched: pl.DataFrame, *, min_customers: int = 5,
     """Candidate new merchants among unmatched card and direct-debit transactions.
 
     One row per candidate (columns :data:`CANDIDATE_COLUMNS`): a suggested ``name`` (the
-    most common merchant text), up to three ``examples`` and up to twenty ``aliases``
-    (clean labels, most customers first), how many transactions and distinct customers,
-    the dominant ``mcc``, the most common predicted ``category``/``subcategory`` and the
-    median amount. Groups seen by fewer than ``min_customers`` customers or
-    ``min_transactions`` transactions are dropped. Sorted by customers, then transactions.
+    commonest spelling of its main form), up to three ``examples`` and up to twenty
+    ``aliases`` (clean labels that at least two customers share, most customers first),
+    how many transactions and distinct customers, the dominant ``mcc``, the most common
+    predicted ``category``/``subcategory`` and the median amount. Groups seen by fewer
+    than ``min_customers`` customers or ``min_transactions`` transactions are dropped.
+    Sorted by customers, then transactions.
     """
     if min_customers < 2 or min_transactions < 1:
         raise ConfigurationError(
@@ -230,12 +234,25 @@ def discover_merchants(enriched: pl.DataFrame, *, min_customers: int = 5,
              & (pl.col("n_transactions") >= min_transactions))
     if stats.is_empty():
         return pl.DataFrame(schema=CANDIDATE_COLUMNS)
-    texts = (rows.join(stats.select("group"), on="group")
-             .group_by("group", "text").agg(pl.col("customer_id").n_unique().alias("nc"),
-                                             pl.len().alias("n"))
-             .sort(["group", "nc", "n", "text"], descending=[False, True, True, False])
-             .group_by("group", maintain_order=True)
-             .agg(name=pl.col("text").first(), aliases=pl.col("text").head(_MAX_ALIASES)))
+    kept = rows.join(stats.select("group"), on="group")
+    order = ["group", "nc", "n", "text"], [False, True, True, False]
+    # privacy: only spellings that two customers or more share are shown (a spelling seen
+    # at one customer may carry that customer's name); a group with none is dropped
+    texts = (kept.group_by("group", "key", "text")
+             .agg(pl.col("customer_id").n_unique().alias("nc"), pl.len().alias("n"))
+             .filter(pl.col("nc") >= 2).sort(order[0], descending=order[1]))
+    # the name: the commonest spelling of the key most customers share (the main form)
+    main_key = (kept.group_by("group", "key")
+                .agg(pl.col("customer_id").n_unique().alias("key_nc"), pl.len().alias("key_n"))
+                .sort(["group", "key_nc", "key_n", "key"], descending=[False, True, True, False])
+                .unique("group", keep="first", maintain_order=True).select("group", "key"))
+    names = (texts.join(main_key, on=["group", "key"]).sort(order[0], descending=order[1])
+             .unique("group", keep="first", maintain_order=True)
+             .select("group", main_name=pl.col("text")))
+    texts = (texts.group_by("group", maintain_order=True)
+             .agg(aliases=pl.col("text").head(_MAX_ALIASES))
+             .join(names, on="group", how="left")
+             .with_columns(name=pl.coalesce("main_name", pl.col("aliases").list.first())))
     out = stats.join(texts, on="group").with_columns(
         examples=pl.col("aliases").list.head(_MAX_EXAMPLES))
     # a subcategory voted for the group implies its category

@@ -5,10 +5,13 @@ in one direction, at a steady cadence and a steady amount. Payments are grouped 
 ``(account_id, stream_key, direction)``; the gaps between consecutive payments are matched
 to cadence windows wide enough for weekend and holiday shifts and month ends; a group is a
 stream when enough gaps hit the window (a missed payment is a double gap) and its amounts
-vary little (variable bills pass, random shopping does not). A group that fails as a whole
-is split by amount level, so a subscription paid at a shop the customer also visits at
-random, or two phone lines with the same operator, are still found. Everything is
-vectorised over the whole table: one sort, a few group-bys.
+vary little (variable bills pass, random shopping does not); a monthly stream must also keep
+its day of the month or its gap, which random visits to a shop do not. A group that fails as
+a whole is searched again by amount level, then what is left as a whole, then by day of
+month, so a subscription paid at a shop the customer also visits, or two phone lines with the
+same operator, are still found. Known annual charges (card fee, property tax) seen once make
+a yearly stream. Everything is vectorised over the whole table: a few sorts and group-bys,
+no loop over rows or groups (only over the streams found, to hash their ids).
 """
 
 from __future__ import annotations
@@ -189,7 +192,12 @@ def _gap_stats(rows: pl.DataFrame, *, split: bool = False) -> pl.DataFrame:
         pick["__period"] = pl.when(is_c).then(pl.lit(c.name)).otherwise(pick["__period"])
         pick["__hit"] = pl.when(is_c).then(pl.col(f"__hit_{c.name}")).otherwise(pick["__hit"])
         pick["__skip"] = pl.when(is_c).then(pl.col(f"__skip_{c.name}")).otherwise(pick["__skip"])
-    stats = stats.with_columns(**pick).join(_CADENCE_TABLE.lazy(), on="__period")
+    cadences = pl.LazyFrame({
+        "__period": [c.name for c in _CADENCES],
+        "__min_occ": [c.min_occurrences for c in _CADENCES],
+        "__cv_max": [c.cv_max for c in _CADENCES],
+    }, schema={"__period": pl.String, "__min_occ": pl.UInt32, "__cv_max": pl.Float64})
+    stats = stats.with_columns(**pick).join(cadences, on="__period")
     eff = pl.col("__gaps") + 1
     n_gaps = pl.col("__gaps").cast(pl.Float64)
     gap_var = ((pl.col("__gap_sq") - pl.col("__gap_sum") ** 2 / n_gaps.clip(lower_bound=1))
@@ -210,13 +218,6 @@ def _gap_stats(rows: pl.DataFrame, *, split: bool = False) -> pl.DataFrame:
     per_month = pl.col("__n") / pl.col("__months")
     return stats.select("__gid", "__period", ok.alias("__ok"), "__n",
                         per_month.alias("__per_month")).collect()
-
-
-_CADENCE_TABLE = pl.DataFrame({
-    "__period": [c.name for c in _CADENCES],
-    "__min_occ": [c.min_occurrences for c in _CADENCES],
-    "__cv_max": [c.cv_max for c in _CADENCES],
-}, schema={"__period": pl.String, "__min_occ": pl.UInt32, "__cv_max": pl.Float64})
 
 
 def _with_gaps(rows: pl.DataFrame) -> pl.DataFrame:

@@ -26,7 +26,6 @@ import functools
 import polars as pl
 
 from ledgerlens.enrich._clean import (
-    AMBIGUOUS_CITIES,
     FOREIGN_CITIES,
     clean_labels,
     french_city_forms,
@@ -103,14 +102,17 @@ _FOREIGN_WORDS: tuple[str, ...] = (
     "DELHAIZE", "COLRUYT", "CONAD", "ESSELUNGA", "LAWSON", "FAMILYMART",
     "7-ELEVEN", "WALGREENS", "OUTFITTERS", "DRUGSTORE",
 )
-# Country codes that end a label abroad; codes that are also French words, company forms
-# or cut words (``DE``, ``SE``, ``MA``, ``CA``, ``CH``) are left out: a town or currency
-# tells instead.
+# Country codes that end a label abroad; codes that are also French words, abbreviations,
+# company forms or cut words (``DE``, ``SE``, ``MA``, ``CH``, ``TR``, ``MX`` of ``ISSY LES
+# MX``) are left out: a town or currency tells instead.
 _FOREIGN_CODES: tuple[str, ...] = (
     "ES", "ESP", "IT", "ITA", "PT", "PRT", "DEU", "BEL", "GR", "GRC", "GB", "GBR", "UK", "CHE",
-    "USA", "CAN", "JP", "JPN", "NL", "NLD", "IE", "IRL", "AUT", "POL",
-    "CZ", "HR", "TUN", "DZ", "TR", "TH", "CN", "AE", "MX", "BR", "DK",
+    "USA", "CAN", "JP", "JPN", "NL", "NLD", "IE", "IRL", "AUT", "POL", "TUN", "DK",
 )
+
+# Codes that only count right after a foreign town (they are French words too).
+_AFTER_TOWN: tuple[str, ...] = ("DE", "BE", "IT", "CA", "MA", "NO", "AT", "CH", "SE", "LU",
+                                "US", "FI")
 
 _CODE_TYPES: dict[str, str] = {
     "PMNT-CCRD-POSD": "card", "PMNT-CCRD-CWDL": "cash_withdrawal",
@@ -188,7 +190,10 @@ def _abroad_pattern() -> str:
             # an amount after the purchase date, its currency cut by the line width
             rf"|\b[0-9]{{2}}[/.]?[0-9]{{2}}[/.]?[0-9]{{2,4}}\s+[0-9]+(?:,[0-9]*)?(?:\s+[A-Z]{{1,3}})?$"
             rf"|\b[0-9]{{2}}[/.][0-9]{{2}}\s+[0-9]+,[0-9]*(?:\s+[A-Z]{{1,3}})?$"
-            rf"|\s(?:{'|'.join(_FOREIGN_CODES)})(?:\s+(?:LE\s+)?[0-9/.]+.*|\s+CARTE\b.*"
+            # a foreign town and its country (``FRANKFURT DE``)
+            rf"|\b(?:{_words(FOREIGN_CITIES)})\s+(?:{'|'.join(_FOREIGN_CODES + _AFTER_TOWN)})\b"
+            # a country code after a word (after a postcode it is a cut French town)
+            rf"|[A-Z.')*-]\s(?:{'|'.join(_FOREIGN_CODES)})(?:\s+(?:LE\s+)?[0-9/.]+.*|\s+CARTE\b.*"
             rf"|\s+CB\*.*)?$")
 
 
@@ -196,8 +201,7 @@ def _abroad_pattern() -> str:
 def _foreign_words_pattern() -> str:
     """Weak signs: foreign trade words and towns, which French shop names also borrow
     (``PIZZERIA NAPOLI``, ``RESTAURANT HONG KONG``)."""
-    towns = tuple(c for c in FOREIGN_CITIES if c not in AMBIGUOUS_CITIES)
-    return rf"\b(?:{_words(_FOREIGN_WORDS + towns)})\b"
+    return rf"\b(?:{_words(_FOREIGN_WORDS + FOREIGN_CITIES)})\b"
 
 
 @functools.cache
@@ -264,15 +268,17 @@ def classify_types(frame: pl.DataFrame) -> pl.DataFrame:
     unique = _label_features(keys.unique())
     feats = keys.join(unique, on=["_u", "_merchant"], how="left", maintain_order="left")
     flags = ["_instant", "_contactless", "_online", "_abroad", "_foreign_words", "_french_town"]
-    work = pl.concat([feats.select("_kind", "_evidence", "_merchant", *(pl.col(f).fill_null(False)
-                                                          for f in flags)), frame.select(
+    label_part = feats.select("_kind", "_evidence", "_merchant",
+                              *(pl.col(f).fill_null(False) for f in flags))
+    row_part = frame.select(
         amount.alias("_amount"),
         _optional(frame, "bank_transaction_code").str.to_uppercase().str.strip_chars()
         .alias("_code"),
         _optional(frame, "mcc").str.strip_chars().fill_null("").alias("_mcc"),
         _optional(frame, "intermediary").fill_null("").alias("_inter"),
         _optional(frame, "account_id").fill_null("").alias("_account"),
-    )], how="horizontal")
+    )
+    work = pl.concat([label_part, row_part], how="horizontal")
     out = _decide(work)
     return frame.with_columns(out.get_column("transaction_type"),
                               out.get_column("type_evidence"))

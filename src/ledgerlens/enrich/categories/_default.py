@@ -19,13 +19,15 @@ MATCHER_RECALL = 0.90
 MATCHER_PRECISION = 0.99
 
 
-def synthetic_training_frame(transactions: pl.DataFrame, ground_truth: pl.DataFrame,
-                             seed: int = 0) -> pl.DataFrame:
+def synthetic_training_frame(
+    transactions: pl.DataFrame, ground_truth: pl.DataFrame, seed: int = 0
+) -> pl.DataFrame:
     """Working-frame columns for training from a synthetic bank, plus ``true_subcategory``."""
     df = transactions.join(ground_truth, on=["tenant_id", "transaction_id"], how="inner")
     df = df.select(
-        raw_label=pl.concat_str(["raw_label", "label_complement"], separator=" ",
-                                ignore_nulls=True),
+        raw_label=pl.concat_str(
+            ["raw_label", "label_complement"], separator=" ", ignore_nulls=True
+        ),
         amount=pl.col("amount").cast(pl.Float64),
         mcc="mcc",
         counterparty_name="counterparty_name",

@@ -19,11 +19,12 @@ from ledgerlens.enrich.categories._hashing import hash_block
 from ledgerlens.taxonomy import SUBCATEGORIES
 
 if TYPE_CHECKING:
-    import scipy.sparse as sp
+    import scipy.sparse as sp  # type: ignore[import-untyped]
 
 __all__ = [
     "FeatureSpec",
     "hash_features",
+    "hashed_parts",
     "model_text_expr",
     "unique_keys",
 ]
@@ -109,9 +110,11 @@ def _raw_inputs(frame: pl.DataFrame) -> pl.DataFrame:
     # Dropping digit tokens first (as model_text_expr does) makes dated labels alike, so
     # the rest of the string work runs on far fewer distinct labels.
     text = (
-        pl.col(source).cast(pl.String).fill_null("").str.slice(0, 200).str.replace_all(
-            r"\S*[0-9]\S*", " "
-        )
+        pl.col(source)
+        .cast(pl.String)
+        .fill_null("")
+        .str.slice(0, 200)
+        .str.replace_all(r"\S*[0-9]\S*", " ")
         if source
         else pl.lit("")
     )
@@ -125,7 +128,7 @@ def _raw_inputs(frame: pl.DataFrame) -> pl.DataFrame:
             if "merchant_confidence" in cols
             else pl.lit(1.0)
         )
-        merchant = pl.when(conf >= 0.5).then(col("merchant_subcategory"))
+        merchant: pl.Expr = pl.when(conf >= 0.5).then(col("merchant_subcategory"))
     else:
         merchant = pl.lit(None, pl.String)
     return frame.select(
@@ -188,9 +191,7 @@ def unique_keys(
             count=pl.col("count"),
         )
     )
-    second = (
-        pl.concat_str(["text", "context"], separator="\x1f").rank("dense").cast(pl.Int64) - 1
-    )
+    second = pl.concat_str(["text", "context"], separator="\x1f").rank("dense").cast(pl.Int64) - 1
     distinct = distinct.with_columns(k2=second)
     keys = (
         distinct.group_by("k2")
@@ -231,20 +232,31 @@ def _codes(values: pl.Series) -> tuple[np.ndarray, pl.Series]:
     return codes, values.unique().sort()
 
 
-def hash_features(text: pl.Series, context: pl.Series, spec: FeatureSpec) -> sp.csr_matrix:
-    """One sparse row per key: char and word n-grams of the text plus the context tokens.
+def hashed_parts(
+    text: pl.Series, context: pl.Series, spec: FeatureSpec
+) -> tuple[sp.csr_matrix, npt.NDArray[np.int64], sp.csr_matrix, npt.NDArray[np.int64]]:
+    """Hashed rows of each distinct text and each distinct context, and every key's codes.
 
-    Texts and contexts are hashed once per distinct value, then gathered per key.
+    A key's row is ``text_rows[text_code] + context_rows[context_code]``; a linear model can
+    score the two parts separately and add, which is far cheaper than scoring every key.
     """
     t_codes, t_uniq = _codes(text)
     c_codes, c_uniq = _codes(context)
-    n_bits = spec.n_bits
     text_m = hash_block(
-        t_uniq.to_list(), n_bits, spec.char_ngrams, spec.word_ngrams,
-        spec.char_weight, spec.word_weight,
+        t_uniq.to_list(),
+        spec.n_bits,
+        spec.char_ngrams,
+        spec.word_ngrams,
+        spec.char_weight,
+        spec.word_weight,
     )
-    ctx_m = hash_block(c_uniq.to_list(), n_bits, None, (1, 1), 1.0, spec.context_weight)
-    out = text_m[t_codes] + ctx_m[c_codes]
-    out = out.tocsr()
+    ctx_m = hash_block(c_uniq.to_list(), spec.n_bits, None, (1, 1), 1.0, spec.context_weight)
+    return text_m, t_codes, ctx_m, c_codes
+
+
+def hash_features(text: pl.Series, context: pl.Series, spec: FeatureSpec) -> sp.csr_matrix:
+    """One sparse row per key: char and word n-grams of the text plus the context tokens."""
+    text_m, t_codes, ctx_m, c_codes = hashed_parts(text, context, spec)
+    out = (text_m[t_codes] + ctx_m[c_codes]).tocsr()
     out.data = out.data.astype(np.float32, copy=False)
     return out

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:
-    import scipy.sparse as sp
+    import scipy.sparse as sp  # type: ignore[import-untyped]
 
 __all__ = ["LinearScorer", "fit_linear", "fit_temperature", "softmax"]
 
@@ -69,8 +69,28 @@ class LinearScorer:
 
     def logits(self, matrix: sp.csr_matrix) -> F32:
         """Raw scores, one column per class."""
-        scores = (self.compact(matrix) @ self.weights).toarray()
-        return (scores + self.intercept).astype(np.float32)
+        scores = np.asarray((self.compact(matrix) @ self.weights).toarray(), dtype=np.float32)
+        out: F32 = scores + self.intercept
+        return out
+
+    def logits_parts(
+        self,
+        text_rows: sp.csr_matrix,
+        text_codes: npt.NDArray[np.int64],
+        context_rows: sp.csr_matrix,
+        context_codes: npt.NDArray[np.int64],
+    ) -> F32:
+        """Logits of keys whose rows are ``text_rows[text_codes] + context_rows[context_codes]``."""
+        text_scores = np.asarray(
+            (self.compact(text_rows) @ self.weights).toarray(), dtype=np.float32
+        )
+        ctx_scores = np.asarray(
+            (self.compact(context_rows) @ self.weights).toarray(), dtype=np.float32
+        )
+        out: F32 = text_scores[text_codes]
+        out += ctx_scores[context_codes]
+        out += self.intercept
+        return out
 
     def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
         """Plain numpy arrays (CSR parts), no pickle."""
@@ -110,21 +130,31 @@ def fit_linear(
     c: float = 20.0,
     max_iter: int = 150,
     prune: float = 0.02,
+    min_df: int = 3,
 ) -> LinearScorer:
     """Fit a multinomial logistic regression (L-BFGS) on the buckets present, then prune.
 
+    Only buckets seen in at least ``min_df`` rows are learned (L-BFGS time grows with the
+    number of weights; rarer n-grams are mostly names, which the model must not memorise).
     Weights below ``prune`` times the largest absolute weight are dropped.
     """
-    import scipy.sparse as sp
-    from sklearn.linear_model import LogisticRegression
+    import warnings
 
-    feature_ids = np.unique(matrix.indices).astype(np.int64)
+    import scipy.sparse as sp
+    from sklearn.exceptions import ConvergenceWarning  # type: ignore[import-untyped]
+    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+
+    ids, df = np.unique(matrix.indices, return_counts=True)
+    feature_ids = ids[df >= min_df].astype(np.int64)
     scorer_shell = LinearScorer(
         feature_ids, sp.csr_matrix((feature_ids.size, 1)), np.zeros(1, np.float32), ("",)
     )
     compact = scorer_shell.compact(matrix)
     model = LogisticRegression(C=c, max_iter=max_iter, tol=1e-4)
-    model.fit(compact, labels, sample_weight=sample_weight)
+    with warnings.catch_warnings():
+        # a capped iteration count is a deliberate speed/quality trade-off, measured
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(compact, labels, sample_weight=sample_weight)
     coef = model.coef_.T.astype(np.float32)  # (features, classes)
     classes = tuple(str(x) for x in model.classes_)
     if coef.shape[1] == 1:  # two classes: sklearn keeps one column
@@ -143,7 +173,7 @@ def fit_linear(
 
 def fit_temperature(logits: npt.NDArray[np.floating], truth: npt.NDArray[np.int64]) -> float:
     """The temperature that minimises the held-out negative log-likelihood (Guo et al. 2017)."""
-    from scipy.optimize import minimize_scalar
+    from scipy.optimize import minimize_scalar  # type: ignore[import-untyped]
 
     z = logits.astype(np.float64)
     rows = np.arange(z.shape[0])

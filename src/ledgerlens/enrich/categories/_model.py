@@ -19,7 +19,12 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from ledgerlens.enrich.categories._features import FeatureSpec, hash_features, unique_keys
+from ledgerlens.enrich.categories._features import (
+    FeatureSpec,
+    hash_features,
+    hashed_parts,
+    unique_keys,
+)
 from ledgerlens.enrich.categories._hashing import word_buckets
 from ledgerlens.enrich.categories._linear import (
     LinearScorer,
@@ -77,6 +82,7 @@ class CategoryModel:
         max_iter: int = 100,
         prune: float = 0.02,
         n_bits: int = 21,
+        mcc_dropout: float = 0.3,
         seed: int = 0,
     ) -> None:
         self.abstain_below = abstain_below
@@ -86,6 +92,7 @@ class CategoryModel:
         self.max_iter = max_iter
         self.prune = prune
         self.n_bits = n_bits
+        self.mcc_dropout = mcc_dropout
         self.seed = seed
 
     # -- fitting ----------------------------------------------------------------------------
@@ -99,6 +106,7 @@ class CategoryModel:
             "max_iter": self.max_iter >= 1,
             "prune": 0.0 <= self.prune < 1.0,
             "n_bits": 12 <= self.n_bits <= 26,
+            "mcc_dropout": 0.0 <= self.mcc_dropout <= 1.0,
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
@@ -110,9 +118,7 @@ class CategoryModel:
         self._check_params()
         labels = pl.Series("y", subcategory_labels, dtype=pl.String)
         if labels.len() != frame.height:
-            raise DataError(
-                f"subcategory_labels has {labels.len()} values for {frame.height} rows"
-            )
+            raise DataError(f"subcategory_labels has {labels.len()} values for {frame.height} rows")
         unknown = labels.filter(~labels.is_in(list(SUBCATEGORIES)) | labels.is_null()).unique()
         if unknown.len():
             raise DataError(
@@ -132,15 +138,20 @@ class CategoryModel:
         )
         y = per_key["y"].to_numpy()
         weight = np.sqrt(per_key["n"].to_numpy().astype(np.float64))
-        matrix = hash_features(keys["text"], keys["context"], spec)
         rng = np.random.default_rng(self.seed)
+        keys, y, weight = self._without_mcc_copies(keys, y, weight, rng)
+        matrix = hash_features(keys["text"], keys["context"], spec)
         calib = rng.random(keys.height) < self.calibration_share
         if calib.sum() < 50 or (~calib).sum() < 50:
             calib = np.zeros(keys.height, dtype=bool)
         if np.unique(y[~calib]).size < 2:
             raise DataError("subcategory_labels must hold at least two distinct subcategories")
         scorer = fit_linear(
-            matrix[~calib], y[~calib], weight[~calib], c=self.c, max_iter=self.max_iter,
+            matrix[~calib],
+            y[~calib],
+            weight[~calib],
+            c=self.c,
+            max_iter=self.max_iter,
             prune=self.prune,
         )
         temperature = 1.0
@@ -155,6 +166,27 @@ class CategoryModel:
         self.classes_ = scorer.classes
         self.n_train_rows_ = frame.height
         return self
+
+    def _without_mcc_copies(
+        self,
+        keys: pl.DataFrame,
+        y: npt.NDArray[Any],
+        weight: npt.NDArray[np.float64],
+        rng: np.random.Generator,
+    ) -> tuple[pl.DataFrame, npt.NDArray[Any], npt.NDArray[np.float64]]:
+        """Add copies of some keys with the MCC removed (many bank exports carry none)."""
+        has_mcc = keys["context"].str.contains(r"\bM_[0-9]").to_numpy()
+        pick = has_mcc & (rng.random(keys.height) < self.mcc_dropout)
+        if not pick.any():
+            return keys, y, weight
+        copies = keys.filter(pl.Series(pick)).with_columns(
+            context=pl.col("context").str.replace(r"\bM_\S+ MS_\S+", "M_none MS_none")
+        )
+        return (
+            pl.concat([keys, copies]),
+            np.concatenate([y, y[pick]]),
+            np.concatenate([weight, weight[pick]]),
+        )
 
     # -- prediction -------------------------------------------------------------------------
 
@@ -180,8 +212,8 @@ class CategoryModel:
         scorer = self._check_fitted()
         keys, row_key = unique_keys(frame, _mcc_map())
         spec = FeatureSpec(n_bits=self.n_bits)
-        matrix = hash_features(keys["text"], keys["context"], spec)
-        proba = softmax(scorer.logits(matrix), self.temperature_)
+        parts = hashed_parts(keys["text"], keys["context"], spec)
+        proba = softmax(scorer.logits_parts(*parts), self.temperature_)
         mask = self._scope_mask(keys["type"].fill_null("").to_numpy())
         scoped = np.where(mask, proba, 0.0)
         total = scoped.sum(axis=1, keepdims=True)
@@ -190,13 +222,24 @@ class CategoryModel:
         conf = proba[np.arange(best.size), best]
         classes = np.array(self.classes_)
         words = self._top_words(keys["text"], best)
+        # nothing to read: no label text, no MCC, no type -> abstain outright
+        empty = (
+            (keys["text"] == "")
+            & keys["type"].is_null()
+            & keys["context"].str.contains(r"\bM_none\b")
+        ).to_numpy()
+        conf = np.where(empty, 0.0, conf)
         abstain = conf < self.abstain_below
         sub = np.where(abstain, "uncategorised", classes[best])
         conf_txt = pl.Series(conf).round(2).cast(pl.String)
         evidence = (
-            pl.DataFrame({"w": words, "c": conf_txt, "best": classes[best], "a": abstain})
+            pl.DataFrame(
+                {"w": words, "c": conf_txt, "best": classes[best], "a": abstain, "e": empty}
+            )
             .select(
-                pl.when(pl.col("a"))
+                pl.when(pl.col("e"))
+                .then(pl.lit("rule: empty label"))
+                .when(pl.col("a"))
                 .then(pl.format("model: unsure, best {} ({})", "best", "c"))
                 .when(pl.col("w") != "")
                 .then(pl.format("model: words {} ({})", "w", "c"))
@@ -275,7 +318,8 @@ class CategoryModel:
             )
         else:
             work = work.with_columns(
-                m_sub=pl.lit(None, pl.String), m_conf=pl.lit(None, pl.Float64),
+                m_sub=pl.lit(None, pl.String),
+                m_conf=pl.lit(None, pl.Float64),
                 m_name=pl.lit(None, pl.String),
             )
         type_sub = {k: v[0] for k, v in TYPE_RULES.items()}
@@ -328,6 +372,7 @@ class CategoryModel:
                 "max_iter": self.max_iter,
                 "prune": self.prune,
                 "n_bits": self.n_bits,
+                "mcc_dropout": self.mcc_dropout,
                 "seed": self.seed,
             },
             "features": FeatureSpec(n_bits=self.n_bits).to_metadata(),
@@ -360,4 +405,3 @@ class CategoryModel:
         model.classes_ = scorer.classes
         model.n_train_rows_ = int(metadata.get("n_train_rows", 0))
         return model
-

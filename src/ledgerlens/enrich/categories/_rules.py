@@ -13,6 +13,7 @@ from ledgerlens.enrich.categories._features import model_text_expr
 
 __all__ = [
     "KEYWORDS",
+    "NOT_REFUNDABLE",
     "TYPE_RULES",
     "TYPE_SCOPES",
     "rule_subcategories",
@@ -47,8 +48,7 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     (r"\b(POLE EMPLOI|FRANCE TRAVAIL|ARE|CHOMAGE)\b", "unemployment_benefits"),
     (r"\b(CAF|ALLOCATIONS? FAMILIALES|PRESTATIONS?|APL)\b", "family_benefits"),
     (r"\b(CPAM|AMELI|ASSURANCE MALADIE)\b", "health_reimbursement"),
-    (r"\b(DGFIP|IMPOTS?|TRESOR PUBLIC|FINANCES PUBLIQUES|PRELEVEMENT A LA SOURCE)\b",
-     "income_tax"),
+    (r"\b(DGFIP|IMPOTS?|TRESOR PUBLIC|FINANCES PUBLIQUES|PRELEVEMENT A LA SOURCE)\b", "income_tax"),
     (r"\b(TAXE FONCIERE|TAXE HABITATION)\b", "property_housing_tax"),
     (r"\b(URSSAF)\b", "social_contributions"),
     (r"\b(AMENDE|ANTAI|PV)\b", "fines"),
@@ -60,8 +60,10 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     (r"\b(AGIOS|INTERETS DEBITEURS)\b", "overdraft_interest"),
     (r"\b(INTERETS CREDITEURS|DIVIDENDES?|COUPONS?)\b", "interest_dividends"),
     (r"\b(COTISATION|COTIS)\b.*\b(CARTE|VISA|MASTERCARD|CB)\b", "card_fees"),
-    (r"\b(COMMISSION|FRAIS)\b.*\b(INTERVENTION|REJET|INCIDENT|IRREGULARITE|LETTRE)\b",
-     "incident_fees"),
+    (
+        r"\b(COMMISSION|FRAIS)\b.*\b(INTERVENTION|REJET|INCIDENT|IRREGULARITE|LETTRE)\b",
+        "incident_fees",
+    ),
     (r"\b(HORS ZONE|ETRANGER|CHANGE)\b", "foreign_fees"),
     (r"\b(FRAIS|TENUE DE COMPTE|COTISATION|PACKAGE|OFFRE)\b", "account_fees"),
     (r"\b(EDF|ENGIE|ELECTRICITE|ENERGIE|TOTALENERGIES ELEC)\b", "electricity"),
@@ -70,26 +72,40 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     (r"\b(FREE|LIVEBOX|BOX|FIBRE|INTERNET|SFR BOX|BBOX)\b", "internet_tv"),
     (r"\b(MOBILE|FORFAIT|ORANGE|SFR|BOUYGUES|SOSH|RED)\b", "mobile_phone"),
     (r"\b(MUTUELLE|SANTE)\b", "health_insurance"),
-    (r"\b(ASSURANCE AUTO|AUTO|MOTO)\b.*\b(ASSUR|ASSURANCE)\b|\bASSUR\w* AUTO\b",
-     "car_insurance"),
+    (r"\b(ASSURANCE AUTO|AUTO|MOTO)\b.*\b(ASSUR|ASSURANCE)\b|\bASSUR\w* AUTO\b", "car_insurance"),
     (r"\b(HABITATION|MRH)\b", "home_insurance"),
     (r"\b(PREVOYANCE|OBSEQUES)\b", "life_provident_insurance"),
     (r"\b(ASSURANCE|ASSUR|ASSURANCES)\b", "other_insurance"),
-    (r"\b(BOULANGERIE|BOULANGER|BOULANG|BOUL|PATISSERIE|PATISS|FOURNIL|VIENNOISERIE)\b",
-     "bakery"),
-    (r"\b(BOUCHERIE|BOUCH|CHARCUTERIE|CHARC|POISSONNERIE|POISS|VOLAILLES?|TRIPERIE)\b",
-     "butcher_fishmonger"),
+    (r"\b(BOULANGERIE|BOULANGER|BOULANG|BOUL|PATISSERIE|PATISS|FOURNIL|VIENNOISERIE)\b", "bakery"),
+    (
+        r"\b(BOUCHERIE|BOUCH|CHARCUTERIE|CHARC|POISSONNERIE|POISS|VOLAILLES?|TRIPERIE)\b",
+        "butcher_fishmonger",
+    ),
     (r"\b(PRIMEUR|PRIMEURS|FRUITS|LEGUMES|MARAICHER|MARCHE)\b", "market_greengrocer"),
-    (r"\b(FROMAGERIE|FROMAGER|CREMERIE|CAVISTE|CAVE|VINS|CHOCOLATERIE|CHOCOLATIER|"
-     r"CONFISERIE|EPICERIE FINE|BIO|TORREFACTEUR)\b", "specialty_food"),
-    (r"\b(EPICERIE|EPICIER|EPIC|ALIMENTATION|ALIM|SUPERETTE|MINI MARKET|PROXI|SPAR|VIVAL)\b",
-     "convenience_store"),
-    (r"\b(HYPER|SUPERMARCHE|SUPER U|CARREFOUR|LECLERC|AUCHAN|INTERMARCHE|LIDL|ALDI|MONOPRIX|"
-     r"FRANPRIX|CASINO|NETTO|CORA|GRAND FRAIS|PICARD)\b", "supermarket"),
-    (r"\b(RESTAURANT|RESTAU|RESTO|REST|BRASSERIE|BISTROT|BISTRO|PIZZERIA|TRATTORIA|CREPERIE|"
-     r"TRAITEUR|SUSHI|AUBERGE|GRILL)\b", "restaurant"),
-    (r"\b(KEBAB|SNACK|TACOS|BURGER|SANDWICH\w*|FAST FOOD|MCDONALD\w*|MC DONALD\w*|KFC|"
-     r"QUICK|FRITERIE)\b", "fast_food"),
+    (
+        r"\b(FROMAGERIE|FROMAGER|CREMERIE|CAVISTE|CAVE|VINS|CHOCOLATERIE|CHOCOLATIER|"
+        r"CONFISERIE|EPICERIE FINE|BIO|TORREFACTEUR)\b",
+        "specialty_food",
+    ),
+    (
+        r"\b(EPICERIE|EPICIER|EPIC|ALIMENTATION|ALIM|SUPERETTE|MINI MARKET|PROXI|SPAR|VIVAL)\b",
+        "convenience_store",
+    ),
+    (
+        r"\b(HYPER|SUPERMARCHE|SUPER U|CARREFOUR|LECLERC|AUCHAN|INTERMARCHE|LIDL|ALDI|MONOPRIX|"
+        r"FRANPRIX|CASINO|NETTO|CORA|GRAND FRAIS|PICARD)\b",
+        "supermarket",
+    ),
+    (
+        r"\b(RESTAURANT|RESTAU|RESTO|REST|BRASSERIE|BISTROT|BISTRO|PIZZERIA|TRATTORIA|CREPERIE|"
+        r"TRAITEUR|SUSHI|AUBERGE|GRILL)\b",
+        "restaurant",
+    ),
+    (
+        r"\b(KEBAB|SNACK|TACOS|BURGER|SANDWICH\w*|FAST FOOD|MCDONALD\w*|MC DONALD\w*|KFC|"
+        r"QUICK|FRITERIE)\b",
+        "fast_food",
+    ),
     (r"\b(CAFE|BAR|TABAC BAR|PUB|SALON DE THE|COFFEE|CAFET\w*)\b", "cafe_bar"),
     (r"\b(DELIVEROO|UBER EATS|JUST EAT)\b", "food_delivery"),
     (r"\b(CANTINE|SELF|RESTAURATION COLLECTIVE|CROUS|ELIOR|SODEXO)\b", "canteen"),
@@ -112,8 +128,10 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     (r"\b(PEAGE|AUTOROUTE|SANEF|VINCI AUTOROUTES|APRR)\b", "tolls"),
     (r"\b(PARKING|STATIONNEMENT|HORODATEUR|INDIGO)\b", "parking"),
     (r"\b(TAXI|TAXIS|VTC|UBER|BOLT|G7)\b", "taxi_ride_hailing"),
-    (r"\b(GARAGE|CARROSSERIE|AUTO ECOLE|CONTROLE TECHNIQUE|PNEUS?|MECANIQUE)\b",
-     "vehicle_maintenance"),
+    (
+        r"\b(GARAGE|CARROSSERIE|AUTO ECOLE|CONTROLE TECHNIQUE|PNEUS?|MECANIQUE)\b",
+        "vehicle_maintenance",
+    ),
     (r"\b(RATP|TCL|NAVIGO|TISSEO|TRANSDEV|KEOLIS|TRAM|METRO|BUS)\b", "public_transport"),
     (r"\b(SNCF|TER|TGV|OUIGO|FLIXBUS|BLABLACAR)\b", "trains_coaches"),
     (r"\b(AIR|AIRLINES|AIRWAYS|EASYJET|RYANAIR|TRANSAVIA|VUELING)\b", "flights"),
@@ -123,8 +141,7 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     (r"\b(THEATRE|CONCERT|SPECTACLE|BILLETTERIE|FNAC SPECTACLES)\b", "concerts_shows"),
     (r"\b(MUSEE|MUSEUM|CHATEAU|ZOO|PARC)\b", "museums_culture"),
     (r"\b(FITNESS|GYM|SALLE DE SPORT|PISCINE|CLUB|TENNIS|YOGA|DANSE)\b", "sport_clubs_gyms"),
-    (r"\b(NETFLIX|SPOTIFY|DEEZER|DISNEY|CANAL|PRIME VIDEO|YOUTUBE|ICLOUD)\b",
-     "streaming_digital"),
+    (r"\b(NETFLIX|SPOTIFY|DEEZER|DISNEY|CANAL|PRIME VIDEO|YOUTUBE|ICLOUD)\b", "streaming_digital"),
     (r"\b(CRECHE|NOUNOU|ASSISTANTE MATERNELLE|GARDERIE|BABY\w*)\b", "childcare"),
     (r"\b(ECOLE|COLLEGE|LYCEE|UNIVERSITE|SCOLARITE)\b", "school_fees"),
     (r"\b(JOUETS?|JOUETS CLUB|LA GRANDE RECRE)\b", "toys"),
@@ -132,8 +149,10 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     (r"\b(PRESSING|CORDONNERIE|CORDONNIER|RETOUCHES?|LAVERIE)\b", "laundry_tailoring"),
     (r"\b(NOTAIRE|AVOCAT|EXPERT COMPTABLE|HUISSIER)\b", "professional_services"),
     (r"\b(DON|DONS|ASSOCIATION|RESTOS DU COEUR|CROIX ROUGE|SECOURS)\b", "charity_donations"),
-    (r"\b(BRICOLAGE|QUINCAILLERIE|LEROY MERLIN|CASTORAMA|BRICOMARCHE|MR BRICOLAGE)\b",
-     "diy_home_improvement"),
+    (
+        r"\b(BRICOLAGE|QUINCAILLERIE|LEROY MERLIN|CASTORAMA|BRICOMARCHE|MR BRICOLAGE)\b",
+        "diy_home_improvement",
+    ),
     (r"\b(JARDINERIE|PEPINIERE|JARDIN)\b", "garden"),
     (r"\b(MEUBLES?|AMEUBLEMENT|IKEA|LITERIE|DECORATION)\b", "furniture_home_equipment"),
     (r"\b(PLOMBIER|ELECTRICIEN|SERRURIER|CHAUFFAGISTE|DEPANNAGE)\b", "home_services"),
@@ -190,8 +209,9 @@ def rule_subcategories(frame: pl.DataFrame, mcc_subcategory: dict[str, str]) -> 
             ),
             rule_evidence=pl.coalesce(
                 pl.col("type").replace_strict(type_ev, default=None, return_dtype=pl.String),
-                pl.when(mcc_sub.is_not_null()).then(pl.concat_str([pl.lit("rule: MCC "),
-                                                                   pl.col("mcc")])),
+                pl.when(mcc_sub.is_not_null()).then(
+                    pl.concat_str([pl.lit("rule: MCC "), pl.col("mcc")])
+                ),
                 pl.when(pl.col("kw").is_not_null()).then(pl.lit("rule: keyword")),
             ),
         )

@@ -199,12 +199,10 @@ def _tfidf(directory: MerchantDirectory) -> tuple[Any, sparse.csr_matrix, np.nda
     return vectorizer, matrix.T.tocsr(), unique["alias"].to_numpy()
 
 
-def _fuzzy_hits(tokens: pl.DataFrame, directory: MerchantDirectory,
-                lexicon: frozenset[str]) -> pl.DataFrame:
-    """Best char-3-gram TF-IDF aliases of each 1-3 word window of distinctive words."""
-    words = tokens.filter(
-        (pl.col("tok").str.len_chars() >= 3) & ~pl.col("tok").str.contains(r"^\d+$")
-        & ~pl.col("tok").is_in(sorted(lexicon)))
+def _fuzzy_hits(tokens: pl.DataFrame, directory: MerchantDirectory) -> pl.DataFrame:
+    """Best char-3-gram TF-IDF aliases of each 1-3 word window of distinctive (``odd``)
+    words; each distinct window is searched once."""
+    words = tokens.filter(pl.col("odd") == 1)
     if words.height == 0:
         return pl.DataFrame(schema=_HIT_SCHEMA)
     windows = []
@@ -220,7 +218,8 @@ def _fuzzy_hits(tokens: pl.DataFrame, directory: MerchantDirectory,
     win = pl.concat(windows).filter(pl.col("gram").is_not_null()).unique(
         ["text_id", "gram"], keep="first", maintain_order=True)
     vectorizer, alias_t, names = directory.cached("candidates.tfidf", _tfidf)
-    grams = win["gram"].to_list()
+    distinct = win.select("gram").unique(maintain_order=True)
+    grams = distinct["gram"].to_list()
     best_idx = np.zeros(len(grams), dtype=np.int64)
     best_sim = np.zeros(len(grams), dtype=np.float64)
     chunk = 4096
@@ -231,8 +230,10 @@ def _fuzzy_hits(tokens: pl.DataFrame, directory: MerchantDirectory,
         dense_arg = np.asarray(sims.argmax(axis=1)).ravel()
         best_idx[lo:lo + chunk] = dense_arg
         best_sim[lo:lo + chunk] = sims.max(axis=1).toarray().ravel()
-    hits = win.with_columns(alias=pl.Series(names[best_idx], dtype=pl.String),
-                            sim=pl.Series(best_sim)).filter(pl.col("sim") >= _FUZZY_MIN_SIM)
+    found = distinct.with_columns(alias=pl.Series(names[best_idx], dtype=pl.String),
+                                  sim=pl.Series(best_sim)).filter(
+        pl.col("sim") >= _FUZZY_MIN_SIM)
+    hits = win.join(found, on="gram", how="inner", maintain_order="left")
     hits = hits.sort("sim", descending=True).group_by("text_id", maintain_order=True).head(
         _FUZZY_TOP)
     return hits.join(directory.aliases.select("alias", "merchant_idx"), on="alias").select(
@@ -257,6 +258,7 @@ def candidates(keys: pl.DataFrame, directory: MerchantDirectory, *,
     if fuzzy:
         rest = tokens.join(hits.select("text_id").unique(), on="text_id", how="anti")
         if rest.height:
-            out.append(_fuzzy_hits(rest, directory, directory.lexicon))
+            out.append(_fuzzy_hits(rest, directory))
     found = pl.concat(out, how="vertical_relaxed")
-    return _context(found, tokens).select(pl.col(c).cast(t) for c, t in CANDIDATE_SCHEMA.items())
+    return _context(found, tokens).select(
+        pl.col(c).cast(t) for c, t in CANDIDATE_SCHEMA.items())

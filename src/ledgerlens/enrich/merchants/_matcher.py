@@ -167,17 +167,20 @@ class MerchantMatcher:
     def score(self, frame: pl.DataFrame) -> pl.DataFrame:
         """The best candidate of each distinct key: ``_h`` (row hash), merchant_idx,
         confidence and the hit's features; rows without any candidate are absent."""
+        return self._score(frame)[1]
+
+    def _score(self, frame: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame]:
+        """(row hash of every row of ``frame``, best candidate per distinct hash)."""
         directory, scorer = self._directory(), self._scorer()
-        work = self._rows(frame, [])
-        work = work.with_columns(_h=pl.struct(*_KEY).hash(_SEED))
+        work = self._rows(frame, []).with_columns(_h=pl.struct(*_KEY).hash(_SEED))
         rows = work.unique("_h").with_row_index("row_id")
         hits = _hits(rows, directory, self.fuzzy)
         if hits.height == 0:
-            return pl.DataFrame(schema={"_h": pl.UInt64, "merchant_idx": pl.UInt32,
-                                        "confidence": pl.Float64})
+            return work["_h"], pl.DataFrame(schema={
+                "_h": pl.UInt64, "merchant_idx": pl.UInt32, "confidence": pl.Float64})
         feats = hit_features(hits, directory.merchants, directory.aliases)
         top = scorer.top(feats)
-        return top.join(rows.select("row_id", "_h"), on="row_id")
+        return work["_h"], top.join(rows.select("row_id", "_h"), on="row_id")
 
     def match(self, frame: pl.DataFrame) -> pl.DataFrame:
         """``frame`` with ``MERCHANT_COLUMNS`` added (all its columns kept, same order).
@@ -194,7 +197,7 @@ class MerchantMatcher:
         if base.height == 0:
             return base.with_columns(pl.lit(None, dtype=t).alias(c)
                                      for c, t in MERCHANT_COLUMNS.items())
-        top = self.score(base)
+        row_hash, top = self._score(base)
         if top.height == 0:
             return base.with_columns(pl.lit(None, dtype=t).alias(c)
                                      for c, t in MERCHANT_COLUMNS.items())
@@ -212,9 +215,7 @@ class MerchantMatcher:
             merchant_subcategory=pl.when(keep).then(pl.col("subcategory")),
             merchant_evidence=pl.when(keep).then(_evidence()),
         )
-        hashes = self._rows(base, []).select(
-            _h=pl.struct(*_KEY).hash(_SEED))
-        joined = hashes.join(answers, on="_h", how="left", maintain_order="left")
+        joined = row_hash.to_frame().join(answers, on="_h", how="left", maintain_order="left")
         return base.with_columns(joined.select(
             pl.col(c).cast(t) for c, t in MERCHANT_COLUMNS.items()))
 

@@ -22,8 +22,8 @@ from ledgerlens.enrich.merchants._candidates import KIND_FUZZY, KIND_PREFIX
 from ledgerlens.exceptions import ConfigurationError
 from ledgerlens.taxonomy import SUBCATEGORIES
 
-__all__ = ["FEATURE_NAMES", "TYPE_KINDS", "MerchantScorer", "best_hits", "hit_features",
-           "smooth_isotonic"]
+__all__ = ["FEATURE_NAMES", "MIN_CONFIDENCE", "TYPE_KINDS", "MerchantScorer", "best_hits",
+           "hit_features", "smooth_isotonic"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -98,6 +98,9 @@ _FEATURES: dict[str, pl.Expr] = {
     "n_brands_cand_log": _f(pl.col("n_brand_cand").log()),
     "brand_share": _f(pl.col("brand_share")),
 }
+#: Lowest confidence ever returned (see ``MerchantScorer.threshold_for``).
+MIN_CONFIDENCE = 0.6
+
 #: Transaction types grouped as the scorer sees them (online, card present, abroad, ...).
 TYPE_KINDS: dict[str, str] = {
     "card_online": "online", "card_in_store": "present", "card_contactless": "present",
@@ -230,13 +233,17 @@ class MerchantScorer:
 
     def threshold_for(self, precision: float) -> float:
         """The lowest confidence whose returned merchants reached ``precision`` on held-out
-        labels (1.0 + tiny when none did: then nothing is returned)."""
+        labels (1.0 + tiny when none did: then nothing is returned), and never below
+        ``min(MIN_CONFIDENCE, precision)``: on the calibration bank the frequent easy labels
+        keep the cumulative precision high down to tiny confidences, which does not carry
+        over to another bank; an answer about as likely wrong as right (two candidates the
+        label cannot tell apart) stays unknown."""
         if not 0.0 < precision <= 1.0:
             raise ConfigurationError(f"precision must be in (0, 1]; got {precision!r}")
         ok = np.nonzero(self.curve_precision >= precision)[0]
         if ok.size == 0:
             return float(np.nextafter(1.0, 2.0))
-        return float(self.curve_conf[ok].min())
+        return max(float(self.curve_conf[ok].min()), min(MIN_CONFIDENCE, precision))
 
     def to_arrays(self) -> dict[str, FloatArray]:
         """Learned state as plain float arrays (``np.savez``-able, no pickle)."""
