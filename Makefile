@@ -20,7 +20,7 @@ demo: $(STAMP)
 	$(BIN)/ledgerlens demo --out $(OUT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks experiments
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -214,3 +214,13 @@ def test_rules_use_type_then_mcc_then_keywords() -> None:
     out = rule_subcategories(frame, {"5541": "fuel"})
     assert out["rule_subcategory"].to_list() == ["cash_withdrawal", "fuel", "electricity", None]
     assert out["rule_evidence"].to_list()[:2] == ["rule: cash withdrawal", "rule: MCC 5541"]
+
+
+def test_fitted_model_pickles_for_spark_workers(
+    model: CategoryModel, train_frame: pl.DataFrame
+) -> None:
+    import pickle
+
+    restored = pickle.loads(pickle.dumps(model))
+    sample = train_frame.head(200)
+    assert model.predict(sample).equals(restored.predict(sample))

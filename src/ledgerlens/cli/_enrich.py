@@ -119,7 +119,7 @@ def train_enrichment_cmd(
         model.metadata["holdout"] = {"dialects": list(result.held_out_dialects),
                                      "merchants": result.n_held_out_merchants,
                                      "headline": result.headline()}
-        md, html = write_comparison_report(result.evaluations, report or target / "report",
+        md, _ = write_comparison_report(result.evaluations, report or target / "report",
                                            "Enrichment: in distribution and held out")
         console.print(f"held-out evaluation: {md}")
         for name, figures in result.headline().items():
@@ -169,7 +169,7 @@ def evaluate_enrichment_cmd(
             result = enrich_with_streams(truth_frame, model)
         evaluation = evaluate_enrichment(result.transactions, truth_frame,
                                          streams=result.streams)
-    md, html = write_evaluation_report(evaluation, out, f"Enrichment evaluation: {truth.name}")
+    md, page = write_evaluation_report(evaluation, out, f"Enrichment evaluation: {truth.name}")
     for key, value in evaluation.headline().items():
         console.print(f"{key:28} {value:.4f}")
-    console.print(f"report: {md}\n        {html}")
+    console.print(f"report: {md}\n        {page}")

@@ -1,4 +1,4 @@
-"""One short sentence per transaction saying which rule, alias or model decided, on what evidence."""
+"""One short sentence per transaction: which rule, alias or model decided, on what evidence."""
 
 from __future__ import annotations
 

@@ -137,7 +137,9 @@ def prepare(table: pl.DataFrame | pl.LazyFrame | pa.Table) -> PreparedInput:
         wanted = ", ".join(f"{t} (or {'/'.join(_ALIASES[t][1:])})" for t in missing)
         raise DataError(f"input table lacks {wanted}; it has columns: {', '.join(frame.columns)}")
     label_col, date_col, amount_col = found["raw_label"], found["booking_date"], found["amount"]
-    assert label_col and date_col and amount_col
+    assert label_col is not None
+    assert date_col is not None
+    assert amount_col is not None
     amount = frame.select(_amount_expr(amount_col, frame.schema[amount_col])).to_series()
     _bad_rows(frame, amount, amount_col, "amounts")
     dates = frame.select(_date_expr(date_col, frame.schema[date_col])).to_series()
@@ -167,7 +169,7 @@ def prepare(table: pl.DataFrame | pl.LazyFrame | pa.Table) -> PreparedInput:
         customer_id=pl.coalesce("customer_id", "account_id", pl.lit("unknown")),
         mcc=pl.when(pl.col("mcc").str.contains(r"^\d{4}$")).then("mcc"),
     )
-    return PreparedInput(working=working.cast(dict(WORKING_SCHEMA)), original=frame)
+    return PreparedInput(working=working.cast(WORKING_SCHEMA), original=frame)
 
 
 def attach(prepared: PreparedInput, enriched: pl.DataFrame) -> pl.DataFrame:

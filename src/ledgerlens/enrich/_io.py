@@ -45,10 +45,15 @@ class EnrichmentSummary:
     def add(self, frame: pl.DataFrame, streams: pl.DataFrame) -> None:
         self.rows += frame.height
         self.streams += streams.height
-        self.with_merchant += frame["merchant_id"].is_not_null().sum()
-        self.categorised += (frame["category"] != "other").sum()
-        self.recurring += frame["is_recurring"].sum()
-        self.income += frame["is_income"].sum()
+        counts = frame.select(
+            with_merchant=pl.col("merchant_id").is_not_null().sum(),
+            categorised=(pl.col("category") != "other").sum(),
+            recurring=pl.col("is_recurring").sum(),
+            income=pl.col("is_income").sum()).row(0, named=True)
+        self.with_merchant += int(counts["with_merchant"])
+        self.categorised += int(counts["categorised"])
+        self.recurring += int(counts["recurring"] or 0)
+        self.income += int(counts["income"] or 0)
 
     def text(self) -> str:
         def share(n: int) -> str:

@@ -59,7 +59,8 @@ def enrich_with_streams(
     frame = detect_income(frame)
     if corrections is not None:
         if not isinstance(corrections, CorrectionSet):
-            raise TypeError(f"corrections must be a CorrectionSet, got {type(corrections).__name__}")
+            raise TypeError("corrections must be a CorrectionSet, got "
+                            f"{type(corrections).__name__}")
         frame = apply_corrections(frame, corrections)
     else:
         frame = frame.with_columns(correction_id=pl.lit(None, dtype=pl.String))

@@ -75,7 +75,7 @@ def _versions() -> dict[str, str]:
 
 def save_artifact(folder: Path, name: str, arrays: dict[str, np.ndarray],
                   metadata: dict[str, Any]) -> ArtifactInfo:
-    """Write ``arrays`` and ``metadata`` under ``folder``; object arrays are refused (they pickle)."""
+    """Write ``arrays`` and ``metadata`` under ``folder``; object arrays (pickles) are refused."""
     _check_name(name)
     for key, arr in arrays.items():
         if arr.dtype.hasobject:
@@ -83,7 +83,8 @@ def save_artifact(folder: Path, name: str, arrays: dict[str, np.ndarray],
                                 "store strings as a fixed-width unicode array instead")
     folder.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **{k: arrays[k] for k in sorted(arrays)})
+    ordered = {k: arrays[k] for k in sorted(arrays)}
+    np.savez_compressed(buffer, allow_pickle=False, **ordered)
     payload = buffer.getvalue()
     digest = hashlib.sha256(payload).hexdigest()
     meta = {**metadata, "artifact": {"name": name, "format_version": FORMAT_VERSION,
@@ -107,18 +108,20 @@ def load_artifact(folder: Path, name: str) -> tuple[dict[str, np.ndarray], dict[
     _check_name(name)
     arrays_path, meta_path = folder / f"{name}.npz", folder / f"{name}.json"
     if not arrays_path.is_file() or not meta_path.is_file():
-        raise ArtifactError(f"no artifact {name!r} in {folder} (expected {arrays_path.name} "
-                            f"and {meta_path.name})")
+        raise ArtifactError(f"no artifact {name!r} in {folder} (expected "
+                            f"{arrays_path.name} and {meta_path.name})")
     try:
         meta = json.loads(meta_path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ArtifactError(f"metadata of artifact {name!r} in {folder} is not JSON: {exc}") from exc
+        raise ArtifactError(f"metadata of artifact {name!r} in {folder} is not JSON: "
+                            f"{exc}") from exc
     payload = arrays_path.read_bytes()
     recorded = meta.get("artifact", {}).get("sha256")
     actual = hashlib.sha256(payload).hexdigest()
     if recorded != actual:
         raise ArtifactError(f"artifact {name!r} in {folder} is corrupted or was modified: "
-                            f"sha256 {actual[:12]}… does not match the recorded {str(recorded)[:12]}…")
+                            f"sha256 {actual[:12]}… does not match the recorded "
+                            f"{str(recorded)[:12]}…")
     version = meta["artifact"].get("format_version")
     if version != FORMAT_VERSION:
         raise ArtifactError(f"artifact {name!r} has format version {version}; "
@@ -127,5 +130,6 @@ def load_artifact(folder: Path, name: str) -> tuple[dict[str, np.ndarray], dict[
         with np.load(io.BytesIO(payload), allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
     except ValueError as exc:
-        raise ArtifactError(f"artifact {name!r} in {folder} holds pickled objects; refused") from exc
+        raise ArtifactError(f"artifact {name!r} in {folder} holds pickled objects; "
+                            "refused") from exc
     return arrays, meta

@@ -19,7 +19,7 @@ from ledgerlens.enrich.categories._hashing import hash_block
 from ledgerlens.taxonomy import SUBCATEGORIES
 
 if TYPE_CHECKING:
-    import scipy.sparse as sp  # type: ignore[import-untyped]
+    import scipy.sparse as sp
 
 __all__ = [
     "FeatureSpec",

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:
-    import scipy.sparse as sp  # type: ignore[import-untyped]
+    import scipy.sparse as sp
 
 __all__ = ["LinearScorer", "fit_linear", "fit_temperature", "softmax"]
 
@@ -141,8 +141,8 @@ def fit_linear(
     import warnings
 
     import scipy.sparse as sp
-    from sklearn.exceptions import ConvergenceWarning  # type: ignore[import-untyped]
-    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
 
     ids, df = np.unique(matrix.indices, return_counts=True)
     feature_ids = ids[df >= min_df].astype(np.int64)
@@ -173,7 +173,7 @@ def fit_linear(
 
 def fit_temperature(logits: npt.NDArray[np.floating], truth: npt.NDArray[np.int64]) -> float:
     """The temperature that minimises the held-out negative log-likelihood (Guo et al. 2017)."""
-    from scipy.optimize import minimize_scalar  # type: ignore[import-untyped]
+    from scipy.optimize import minimize_scalar
 
     z = logits.astype(np.float64)
     rows = np.arange(z.shape[0])

@@ -17,7 +17,7 @@ import polars as pl
 from ledgerlens.enrich.merchants._directory import MerchantDirectory
 
 if TYPE_CHECKING:
-    from scipy import sparse  # type: ignore[import-untyped]
+    from scipy import sparse
 
 __all__ = [
     "CANDIDATE_SCHEMA",
@@ -189,7 +189,7 @@ def _common_words(directory: MerchantDirectory) -> pl.Series:
 
 
 def _tfidf(directory: MerchantDirectory) -> tuple[Any, sparse.csr_matrix, np.ndarray]:
-    from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
     unique = directory.aliases.select("alias").unique(maintain_order=True)
     unique = unique.filter(pl.col("alias").str.len_chars() >= 4)

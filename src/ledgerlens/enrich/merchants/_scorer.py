@@ -285,7 +285,7 @@ class MerchantScorer:
         as competition, not as independent yes/no questions. On ``calib`` the best hit's
         choice probability is mapped by isotonic regression to P(right merchant).
         """
-        from scipy.optimize import minimize  # type: ignore[import-untyped]
+        from scipy.optimize import minimize
 
         for name, part in (("train", train), ("calib", calib)):
             if part.height == 0 or part["y"].n_unique() < 2:
@@ -349,7 +349,7 @@ def smooth_isotonic(raw: FloatArray, right: FloatArray,
     isotonic level at the weighted mean score of its block, linear between knots (a
     step function would put every score of a block on one level, so a threshold could
     only fall between levels), flat beyond the first and last knots."""
-    from sklearn.isotonic import IsotonicRegression  # type: ignore[import-untyped]
+    from sklearn.isotonic import IsotonicRegression
 
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
     fitted = np.asarray(iso.fit_transform(raw, right, sample_weight=weight), dtype=np.float64)
