@@ -158,7 +158,7 @@ def write_default(matcher: MerchantMatcher, note: str) -> None:
     # Wrap long lines at commas so that the file passes the line-length check.
     wrapped: list[str] = []
     for line in text.splitlines():
-        while len(line) > 99:
+        while len(line) > 99 and line.rfind(", ", 0, 98) > 0:
             cut = line.rfind(", ", 0, 98)
             wrapped.append(line[:cut + 1])
             line = "        " + line[cut + 2:]
@@ -229,8 +229,8 @@ def main() -> None:
                   f"{frame.height / dt:,.0f} rows/s ({dt:.2f}s)")
 
     if args.write_default:
-        write_default(full, f"trained on SynthConfig {args.train} (customers x months x "
-                            f"seed) through the enrichment pipeline, text=merchant_text")
+        write_default(full, f"trained on SynthConfig {args.train} (customers x months x seed)\n"
+                            "through the enrichment pipeline, on merchant_text")
 
 
 if __name__ == "__main__":

@@ -94,3 +94,14 @@ def test_repeated_labels_cost_little() -> None:
 def test_refuses_a_frame_without_raw_label() -> None:
     with pytest.raises(DataError, match="raw_label"):
         clean_labels(pl.DataFrame({"label": ["CB LIDL"]}))
+
+
+def test_one_row_call_cleans_like_the_batch() -> None:
+    labels = ["CB CARREFOUR CITY 11/03 PARIS", "PRLV SEPA FREE MOBILE", "2811 PARIS 15 CARREFOUR",
+              "CB TASCA LISBOA LISBOA PT", "PAIEMENT PAR CARTE X1234 FNAC", "", "VIR INST RECU"]
+    complements = [None, "REF 123", None, None, "LYON", None, "SALAIRE MARS"]
+    frame = pl.DataFrame({"raw_label": labels, "label_complement": complements},
+                         schema_overrides={"label_complement": pl.String})
+    batch = clean_labels(frame)
+    for i in range(frame.height):
+        assert clean_labels(frame[i]).row(0) == batch.row(i)

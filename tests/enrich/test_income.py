@@ -143,3 +143,13 @@ def test_matches_the_synthetic_bank_income() -> None:
     assert set(found["income_type"]) <= set(INCOME_TYPES)
     types_right = (found["income_type"] == truth.filter(true & out["is_income"])["subcategory"])
     assert types_right.mean() >= 0.95
+
+
+def test_debits_only_give_no_income_with_typed_columns() -> None:
+    frame = pl.DataFrame({"raw_label": ["CB CARREFOUR CITY", "PRLV SEPA EDF"],
+                          "amount": [-12.5, -60.0]})
+    out = detect_income(frame)
+    assert out["is_income"].to_list() == [False, False]
+    assert out.schema["income_type"] == pl.String
+    assert out.schema["income_payer"] == pl.String
+    assert out["income_type"].null_count() == 2

@@ -256,3 +256,16 @@ def test_finds_the_synthetic_bank_streams() -> None:
     assert recall >= 0.9
     assert set(streams["period"]) <= set(PERIODS)
     assert set(streams["status"]) <= {"early", "mature", "ended"}
+
+
+def test_payments_seen_once_only_make_annual_streams_like_in_a_larger_table() -> None:
+    once = _frame([(dt.date(2025, 1, 10), -45.0, "COTISATION CARTE VISA PREMIER"),
+                   (dt.date(2025, 2, 3), -12.5, "CB CARREFOUR CITY"),
+                   (dt.date(2025, 2, 7), 1800.0, "VIR SALAIRE ACME")])
+    monthly = _frame([(_business_day(dt.date(2025, m, 5)), -19.99, "PRLV FREE MOBILE")
+                      for m in range(1, 7)], account="acc_2")
+    alone, alone_streams = detect_recurring(stream_keys(once))  # no group of two payments
+    both, both_streams = detect_recurring(stream_keys(pl.concat([once, monthly])))
+    assert alone.equals(both.head(once.height))
+    assert alone["recurrence_period"].to_list() == ["yearly", None, None]
+    assert alone_streams.equals(both_streams.filter(pl.col("account_id") == "acc_1"))

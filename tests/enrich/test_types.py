@@ -99,3 +99,33 @@ def test_accuracy_on_a_small_synthetic_bank() -> None:
     truth = tx["transaction_type"].replace(merged)
     assert (pred == truth).mean() >= 0.985
     assert (out["transaction_type"] == tx["transaction_type"]).mean() >= 0.88
+
+
+def test_town_word_lookup_agrees_with_the_town_regex() -> None:
+    from ledgerlens.enrich import _types
+    from ledgerlens.enrich._clean import french_city_forms, normalize_text
+
+    bank = generate_bank(SynthConfig(customers=60, months=4, seed=7))
+    edge = ["SAINT-DENIS", "X SAINT DENIS Y", "SAINT_DENIS", "CB*PARIS", "PARISX", "Ü PARIS",
+            "PARISÜ", "", "PARIS", "NEW YORK", "NEW-YORK", "0-ELEVEN", "TABERNA_X", "ROMA ES"]
+    texts = pl.concat([
+        bank.transactions.select(normalize_text(pl.col("raw_label").fill_null(""))
+                                 .str.replace_all("[0-9]", "0").alias("_u")).unique(),
+        pl.DataFrame({"_u": edge})])
+    foreign = _types._FOREIGN_WORDS + _types.FOREIGN_CITIES
+    for words, pattern in ((french_city_forms(), _types._french_city_pattern()),
+                           (foreign, _types._foreign_words_pattern())):
+        by_regex = texts.select(pl.col("_u").str.contains(pattern)).to_series()
+        by_words = texts.select(_types._has_phrase(pl.col("_u"), words)).to_series()
+        assert by_words.sum() > 0
+        assert by_words.equals(by_regex)
+
+
+def test_few_labels_type_like_many(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledgerlens.enrich import _types
+
+    bank = generate_bank(SynthConfig(customers=60, months=4, seed=7))
+    frame = bank.transactions.head(40).with_columns(pl.col("amount").cast(pl.Float64))
+    few = classify_types(frame)  # under the threshold: word lookups
+    monkeypatch.setattr(_types, "_FEW_LABELS", 0)
+    assert classify_types(frame).equals(few)  # the town regex

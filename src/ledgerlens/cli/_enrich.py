@@ -161,8 +161,11 @@ def evaluate_enrichment_cmd(
         enriched = result.transactions.join(truth_frame.select("tenant_id", "transaction_id",
                                                                "dialect"),
                                             on=["tenant_id", "transaction_id"], how="left")
+        from ledgerlens.enrich import MerchantDirectory
+
         evaluation = evaluate_enrichment(enriched, truth_frame, streams=result.streams,
-                                         true_streams=scans["recurring_streams"].collect())
+                                         true_streams=scans["recurring_streams"].collect(),
+                                         merchant_brands=MerchantDirectory.default().brand_keys())
     else:
         truth_frame = load_truth_csv(truth)
         with progress_bar("enriching"):

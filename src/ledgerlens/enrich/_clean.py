@@ -196,31 +196,72 @@ _DISTRICT = r"^(?:[0-9]{1,2}(?:ER|E|EME)?|CEDEX)$"
 def _strip_trailing_town(frame: pl.DataFrame, col: str) -> pl.DataFrame:
     """Drop a trailing town (``PARIS 15``, ``MADRID ES``) or foreign country code, unless
     it is all that is left: a town can be the whole name."""
+    marks, tokens, out, may_strip = _trailing_town_exprs(col)
+    frame = frame.with_columns(*marks).with_columns(tokens)
+    if frame.select(may_strip.any()).item():
+        frame = frame.with_columns(out.alias(col))
+    return frame.drop("_body", "_coded", "_tokens")
+
+
+@functools.cache
+def _last_town_words() -> pl.Series:
+    """Last words of the (unambiguous) town names, as one imploded Series row: a label
+    whose last word is none of them ends with no town."""
+    words = sorted({c.split()[-1] for c in _city_forms(ambiguous=False)})
+    return pl.Series("last_words", words, dtype=pl.String).implode()
+
+
+@functools.cache
+def _trailing_town_exprs(col: str) -> tuple[tuple[pl.Expr, pl.Expr], pl.Expr, pl.Expr,
+                                            pl.Expr]:
+    """The expressions of :func:`_strip_trailing_town` (marks, the body's words, new text,
+    whether any row may change), built once per process (building them costs as much as
+    running them on one label).
+
+    The text is single-spaced and stripped here (cleaning collapsed its spaces), so the
+    last ``k`` words and what precedes them are list slices: no regex per town length.
+    """
     towns = _town_set(ambiguous=False)
     strong, after_town = _code_sets()
     text = pl.col(col)
     last = text.str.extract(r"(\S+)$", 1)
     suffixed = (last.str.contains(_DISTRICT) | last.is_in(after_town)).fill_null(False)
-    frame = frame.with_columns(
+    marks = (
         pl.when(suffixed).then(text.str.replace(r"\s*\S+$", "")).otherwise(text).alias("_body"),
         (last.is_in(strong).fill_null(False) & text.str.contains(r"\S\s+\S")).alias("_coded"))
-    body = pl.col("_body")
+    tokens = pl.col("_tokens")
+    n = tokens.list.len()
     out: pl.Expr = pl.when(pl.col("_coded")).then(text.str.replace(r"\s*\S+$", "")) \
         .otherwise(text)
     for k in range(1, _MAX_TOWN_WORDS + 1):  # a longer town name wins
-        words = rf"(?:\S+\s+){{{k - 1}}}\S+"
-        name = body.str.extract(rf"(?:^|\s)({words})$", 1)
-        head = body.str.extract(rf"^(.*\S)\s+{words}$", 1)
-        out = pl.when(name.is_in(towns) & head.is_not_null()).then(head).otherwise(out)
-    return frame.with_columns(out.alias(col)).drop("_body", "_coded")
+        # the last k words are a town and at least one word precedes them
+        name = tokens.list.tail(k).list.join(" ")
+        head = tokens.list.head(n - k).list.join(" ")
+        out = pl.when((n > k) & name.is_in(towns)).then(head).otherwise(out)
+    # A town name ends with the body's last word: without such a word (and no country
+    # code) no rule above fires, and the text is left as it is.
+    may_strip = (pl.col("_coded")
+                 | tokens.list.last().is_in(_last_town_words())).fill_null(False)
+    return marks, pl.col("_body").str.split(" ").alias("_tokens"), out, may_strip
 
 
 def _strip_leading_date_town(frame: pl.DataFrame, col: str) -> pl.DataFrame:
     """Drop a date-then-town head (``2811 PARIS 15 CARREFOUR``): some banks write the
     town before the merchant."""
+    if not frame.select(pl.col(col).str.contains(_LEADING_DATE).any()).item():
+        return frame  # no label opens on a date: nothing to strip
+    return frame.with_columns(_leading_date_town_expr(col).alias(col))
+
+
+_LEADING_DATE = r"^[0-9]{2}[/.]?[0-9]{2}(?:[/.]?[0-9]{2,4})?\s+"
+
+
+@functools.cache
+def _leading_date_town_expr(col: str) -> pl.Expr:
+    """The expression of :func:`_strip_leading_date_town`, built once per process."""
     towns = _town_set(ambiguous=True)
     text = pl.col(col)
-    date = r"^[0-9]{2}[/.]?[0-9]{2}(?:[/.]?[0-9]{2,4})?\s+"
+    date = _LEADING_DATE
     district = r"(?:\s+(?:[0-9]{1,2}(?:ER|E|EME)?|CEDEX))?"
     out: pl.Expr = text
     for k in range(1, _MAX_TOWN_WORDS + 1):  # a longer town name wins
@@ -228,7 +269,7 @@ def _strip_leading_date_town(frame: pl.DataFrame, col: str) -> pl.DataFrame:
         name = text.str.extract(rf"{date}({words})\s", 1)
         rest = text.str.extract(rf"{date}{words}{district}\s+(\S.*)$", 1)
         out = pl.when(name.is_in(towns) & rest.is_not_null()).then(rest).otherwise(out)
-    return frame.with_columns(out.alias(col))
+    return out
 
 
 @functools.cache
@@ -332,29 +373,41 @@ def _canonical_digits(expr: pl.Expr) -> pl.Expr:
             .list.join(" "))
 
 
-def _clean_column(frame: pl.DataFrame, source: str, target: str) -> pl.DataFrame:
-    """Write the cleaned text of ``source`` into ``target``. Steps that read their input
-    several times (the town rules) get it as a column, keeping expression trees small."""
+@functools.cache
+def _clean_exprs(source: str, target: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(prefixes stripped, removals applied, dangling punctuation dropped): the expressions
+    of :func:`_clean_column`, built once per process."""
     pats = _patterns()
     text = normalize_text(pl.col(source).str.slice(0, _MAX_CLEAN_CHARS))
     # prefixes may chain (``PAIEMENT PAR CARTE X1234 ...``): strip the card ref between
     for _ in range(2):
         text = (text.str.replace(pats["prefix"], "")
                 .str.replace(r"^(?:X+[0-9]{2,4}|CB\*[0-9]{0,4}|[0-9]{4}X+[0-9]*)\s*", ""))
-    frame = frame.with_columns(text.str.replace_all(r"\s+", " ").str.strip_chars()
-                               .alias(target))
-    frame = _strip_leading_date_town(frame, target)
+    prefixed = text.str.replace_all(r"\s+", " ").str.strip_chars().alias(target)
     text = pl.col(target)
     for pattern, repl in _REMOVALS:
         text = text.str.replace_all(pattern, repl)
     text = _drop_numeric_tokens(text.str.replace_all(r"\s+", " ").str.strip_chars())
-    frame = frame.with_columns(text.str.replace(_TRAILING_CUT, "").alias(target))
-    for _ in range(3):  # ``TASCA LISBOA LISBOA PT``
-        frame = _strip_trailing_town(frame, target)
+    removed = text.str.replace(_TRAILING_CUT, "").alias(target)
     # punctuation left dangling by the removals
-    return frame.with_columns(
-        pl.col(target).str.replace_all(r"(?:^|\s)[-/:;,.]+(?:\s|$)", " ")
-        .str.replace_all(r"\s+", " ").str.strip_chars(" -/:;,.").fill_null(""))
+    final = (pl.col(target).str.replace_all(r"(?:^|\s)[-/:;,.]+(?:\s|$)", " ")
+             .str.replace_all(r"\s+", " ").str.strip_chars(" -/:;,.").fill_null(""))
+    return prefixed, removed, final
+
+
+def _clean_column(frame: pl.DataFrame, source: str, target: str) -> pl.DataFrame:
+    """Write the cleaned text of ``source`` into ``target``. Steps that read their input
+    several times (the town rules) get it as a column, keeping expression trees small."""
+    prefixed, removed, final = _clean_exprs(source, target)
+    frame = frame.with_columns(prefixed)
+    frame = _strip_leading_date_town(frame, target)
+    frame = frame.with_columns(removed)
+    for _ in range(3):  # ``TASCA LISBOA LISBOA PT``
+        before = frame.get_column(target)
+        frame = _strip_trailing_town(frame, target)
+        if frame.get_column(target).equals(before):
+            break  # nothing stripped: the next rounds would strip nothing either
+    return frame.with_columns(final)
 
 
 def clean_labels(frame: pl.DataFrame,
@@ -374,9 +427,16 @@ def clean_labels(frame: pl.DataFrame,
     comp = (pl.col("label_complement").cast(pl.String) if "label_complement" in frame.columns
             else pl.lit(None, pl.String))
     keys = frame.select(raw.alias("_raw"), comp.alias("_comp"))
-    unique = keys.unique()
     # Only two-line labels need the join rule; the rest are their main line.
     has_comp = pl.col("_comp").str.strip_chars().str.len_chars().fill_null(0) > 0
+    if keys.height == 1:  # one transaction: the same steps, without unique and joins
+        full = (_join_lines(pl.col("_raw"), pl.col("_comp"), wrap_widths)
+                if keys.select(has_comp).item() else pl.col("_raw"))
+        one = keys.with_columns(full.alias("full_label"))
+        one = one.with_columns(_canonical_digits(pl.col("full_label")).alias("_canon"))
+        one = _clean_column(one, "_canon", "clean_label")
+        return frame.with_columns(one.get_column("full_label"), one.get_column("clean_label"))
+    unique = keys.unique()
     two_lines = unique.filter(has_comp)
     unique = pl.concat([
         unique.filter(~has_comp).with_columns(pl.col("_raw").alias("full_label")),

@@ -65,7 +65,7 @@ _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d")
 _NONE = "<none>"
 #: Compared as text whatever their dtype (an Enum or Categorical column compares as its values).
 #: The enriched columns an evaluation reads (others are left out of the join, for speed).
-_PRED_COLUMNS = ("tenant_id", "transaction_id", "amount", "clean_label", "category",
+_PRED_COLUMNS = ("tenant_id", "transaction_id", "account_id", "amount", "clean_label", "category",
                  "subcategory", "category_confidence", "merchant_id", "merchant_name",
                  "merchant_confidence", "transaction_type", "is_recurring",
                  "recurring_stream_id", "is_income", "intermediary")
@@ -134,6 +134,8 @@ class MerchantMetrics:
     false_merchant_rate: float | None
     n_unknown: int
     calibration: Calibration | None
+    #: Exact merchant id among returned merchants (same as precision without brand keys).
+    precision_exact_id: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +221,7 @@ class EnrichmentEvaluation:
             "category_abstention_rate": c.abstention_rate if c else None,
             "category_ece": c.calibration.ece if c and c.calibration else None,
             "merchant_precision": m.precision if m else None,
+            "merchant_precision_exact_id": m.precision_exact_id if m else None,
             "merchant_recall": m.recall if m else None,
             "known_merchant_coverage": m.known_coverage if m else None,
             "false_merchant_rate": m.false_merchant_rate if m else None,
@@ -474,9 +477,13 @@ def _top_confusions(frame: pl.DataFrame, true: str, pred: str, k: int) -> pl.Dat
     )
 
 
-def _flags(a: pl.DataFrame, notes: list[str]) -> tuple[pl.DataFrame, str | None]:
+def _flags(a: pl.DataFrame, notes: list[str],
+           brands: pl.DataFrame | None = None) -> tuple[pl.DataFrame, str | None]:
     """Per-row correctness columns (``_l1_ok``, ``_l2_ok``, ``_type_ok``, ``_m_ret``,
-    ``_m_ok``), null where the row has no truth; returns the merchant basis used."""
+    ``_m_ok``), null where the row has no truth; returns the merchant basis used.
+
+    With ``brands`` (merchant_id, brand_key), a merchant is right when it is the true one or
+    another directory entry of the same brand (``_m_ok_id`` keeps the exact-id answer)."""
     cols = set(a.columns)
     exprs: list[pl.Expr] = []
 
@@ -492,9 +499,21 @@ def _flags(a: pl.DataFrame, notes: list[str]) -> tuple[pl.DataFrame, str | None]
     basis: str | None = None
     if {"merchant_id", "true_merchant_id"} <= cols:
         basis = "merchant_id"
-        exprs += [pl.col("merchant_id").is_not_null().alias("_m_ret"),
-                  (pl.col("merchant_id") == pl.col("true_merchant_id")).fill_null(False)
-                  .alias("_m_ok")]
+        exact = (pl.col("merchant_id") == pl.col("true_merchant_id")).fill_null(False)
+        same = exact
+        if brands is not None:
+            mapping = dict(zip(brands["merchant_id"].to_list(), brands["brand_key"].to_list(),
+                               strict=True))
+
+            def brand(c: str) -> pl.Expr:
+                return pl.col(c).replace(mapping)
+
+            same = (brand("merchant_id") == brand("true_merchant_id")).fill_null(False)
+            notes.append("Merchants compared by brand: another directory entry of the same "
+                         "brand (e.g. an insurer's home and car lines) counts as right; the "
+                         "exact-id precision is given next to it.")
+        exprs += [pl.col("merchant_id").is_not_null().alias("_m_ret"), same.alias("_m_ok"),
+                  exact.alias("_m_ok_id")]
     elif {"merchant_name", "true_merchant_name"} <= cols:
         basis = "merchant_name"
         p_name, t_name = (normalize_merchant_name(pl.col(c)).replace("", None)
@@ -604,6 +623,7 @@ def _merchant(a: pl.DataFrame, basis: str | None, notes: list[str]) -> MerchantM
         (expr.cast(pl.Int64).sum().alias(name)) for name, expr in {
             "returned": returned, "ok": ok, "known": known, "unknown": unknown, "card": card,
             "ok_known": ok & known, "ok_card": ok & card, "returned_card": returned & card,
+            "ok_id": pl.col("_m_ok_id") if "_m_ok_id" in a.columns else ok,
             "false": returned & ~ok & unknown}.items()
     ).row(0, named=True)
     n_returned, n_ok, n_card = counts["returned"], counts["ok"], counts["card"]
@@ -623,6 +643,7 @@ def _merchant(a: pl.DataFrame, basis: str | None, notes: list[str]) -> MerchantM
         false_merchant_rate=_ratio(counts["false"], counts["unknown"]),
         n_unknown=counts["unknown"],
         calibration=calibration,
+        precision_exact_id=_ratio(counts["ok_id"], n_returned),
     )
 
 
@@ -675,17 +696,24 @@ def _income(a: pl.DataFrame, notes: list[str]) -> IncomeMetrics | None:
 
 def _stream_matches(a: pl.DataFrame) -> tuple[pl.DataFrame, int, int]:
     """Per true stream: its best predicted stream, share and purity, and whether it is found;
-    plus the numbers of true and predicted streams."""
-    r = a.select(t=pl.col("true_recurring_stream_id"), p=pl.col("recurring_stream_id"))
+    plus the numbers of true and predicted streams.
+
+    A true stream is taken per account when the table has ``account_id``: a transfer to
+    savings is one stream of the generator but a debit stream on one account and a credit
+    stream on the other, and a detector works per account."""
+    account = pl.col("account_id") if "account_id" in a.columns else pl.lit("")
+    r = a.select(t=pl.col("true_recurring_stream_id"), acct=account,
+                 p=pl.col("recurring_stream_id"))
     p_size = r.filter(pl.col("p").is_not_null()).group_by("p").len("n_p")
-    t_size = r.filter(pl.col("t").is_not_null()).group_by("t").len("n_t")
+    t_size = r.filter(pl.col("t").is_not_null()).group_by("t", "acct").len("n_t")
     best = (
-        r.drop_nulls().group_by("t", "p").len("c")
-        .sort(["t", "c", "p"], descending=[False, True, False])
-        .group_by("t", maintain_order=True).first()
+        r.filter(pl.col("t").is_not_null() & pl.col("p").is_not_null())
+        .group_by("t", "acct", "p").len("c")
+        .sort(["t", "acct", "c", "p"], descending=[False, False, True, False])
+        .group_by("t", "acct", maintain_order=True).first()
     )
     matches = (
-        t_size.join(best, on="t", how="left")
+        t_size.join(best, on=["t", "acct"], how="left", nulls_equal=True)
         .join(p_size, on="p", how="left")
         .with_columns(
             ((pl.col("c") / pl.col("n_t") >= _STREAM_SHARE)
@@ -787,11 +815,13 @@ def evaluate_enrichment(
     streams: pl.DataFrame | None = None,
     true_streams: pl.DataFrame | None = None,
     slices: Sequence[str] = ("transaction_type", "dialect"),
+    merchant_brands: pl.DataFrame | None = None,
 ) -> EnrichmentEvaluation:
     """Score ``enriched`` against ``truth`` (see ``align_truth`` for how rows are matched).
 
     ``streams`` (the predicted recurring streams, with a period column) and ``true_streams``
     (the generator's ``recurring_streams``) add stream recall per kind and cadence accuracy.
+    ``merchant_brands`` (``MerchantDirectory.brand_keys()``) scores merchants by brand.
     Raises ``DataError`` when no enriched row matches the truth.
     """
     wanted = {*_PRED_COLUMNS, *slices}
@@ -799,7 +829,7 @@ def evaluate_enrichment(
     if aligned.is_empty():
         raise DataError("no enriched row matches the truth: nothing to evaluate")
     notes: list[str] = []
-    a, basis = _flags(aligned, notes)
+    a, basis = _flags(aligned, notes, merchant_brands)
     category = _category(a, notes)
     merchant = _merchant(a, basis, notes)
     types = _types(a, notes)

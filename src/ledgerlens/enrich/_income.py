@@ -109,6 +109,9 @@ def detect_income(frame: pl.DataFrame) -> pl.DataFrame:
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
         pl.col("amount").cast(pl.Float64).alias("__amount"), *text_cols, *extra,
     ).filter(pl.col("__amount") > 0)
+    if credits.height == 0:  # no credit, no income: skip the rules (fast for one debit)
+        return _with_income(base, credits.select("__row", income_type=pl.lit(None, pl.String),
+                                                 income_payer=pl.lit(None, pl.String)))
     text = (pl.concat_str([pl.col(c).cast(pl.String) for c in text_cols], separator=" ",
                           ignore_nulls=True) if text_cols else pl.lit("", dtype=pl.String))
 
@@ -145,6 +148,9 @@ def detect_income(frame: pl.DataFrame) -> pl.DataFrame:
             pl.when((kw == "rental_income") & pl.col("__transfer")).then(kw)),
     ).filter(~pl.col("__excluded")
              & (pl.col("__sure").is_not_null() | (monthly & pl.col("__transfer"))))
+    if credits.height == 0:
+        return _with_income(base, credits.select("__row", income_type=pl.lit(None, pl.String),
+                                                 income_payer=pl.lit(None, pl.String)))
 
     # The payer, and whether it is a private person, only for the few candidates left.
     credits = credits.with_columns(__payer=pl.coalesce(pl.when(pl.col("__cp") != "").then("__cp"),
@@ -163,6 +169,12 @@ def detect_income(frame: pl.DataFrame) -> pl.DataFrame:
         "__row", "income_type",
         pl.when(pl.col("income_type") != "interest_dividends").then(pl.col("__payer"))
         .alias("income_payer"))
+    return _with_income(base, credits)
+
+
+def _with_income(base: pl.DataFrame, credits: pl.DataFrame) -> pl.DataFrame:
+    """``base`` with the income columns: ``credits`` rows (``__row``, ``income_type``,
+    ``income_payer``) set, the others null."""
     rows = credits["__row"]
     income_type = pl.Series("income_type", [None] * base.height, dtype=pl.String)
     payer_col = pl.Series("income_payer", [None] * base.height, dtype=pl.String)

@@ -13,6 +13,7 @@ enrichment error, so :func:`detect_intermediaries` names the intermediary
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -80,6 +81,27 @@ INTERMEDIARY_RULES: tuple[IntermediaryRule, ...] = (
 _GOOGLE_OWN = r"^(?:GOOGLE|YOUTUBE|YT\b|GSUITE|G\s*SUITE|WORKSPACE|FI\b|NEST|STADIA|PIXEL)"
 
 
+@functools.cache
+def _any_rule() -> str:
+    """One regex matching every label some rule's pattern matches (the patterns joined):
+    labels it misses (most of them) need none of the per-rule regexes."""
+    return "|".join(f"(?:{rule.pattern})" for rule in INTERMEDIARY_RULES)
+
+
+@functools.cache
+def _rules_exprs() -> tuple[pl.Expr, pl.Expr]:
+    """(intermediary, merchant text) over ``_label``/``_upper``: the first matching rule,
+    as expressions built once per process."""
+    label, upper = pl.col("_label"), pl.col("_upper")
+    inter: pl.Expr = pl.lit(None, pl.String)
+    text: pl.Expr = pl.lit(None, pl.String)
+    for rule in reversed(INTERMEDIARY_RULES):
+        hit, merchant = _rule_parts(rule, label, upper)
+        inter = pl.when(hit).then(pl.lit(rule.intermediary)).otherwise(inter)
+        text = pl.when(hit).then(merchant).otherwise(text)
+    return inter.alias("intermediary"), text.alias("_text")
+
+
 def _rule_parts(rule: IntermediaryRule, label: pl.Expr, full: pl.Expr) -> tuple[pl.Expr,
                                                                                  pl.Expr]:
     """(did it match, merchant text) for one rule; two groups join with a space."""
@@ -109,16 +131,15 @@ def detect_intermediaries(frame: pl.DataFrame) -> pl.DataFrame:
     full = (pl.col("full_label") if "full_label" in frame.columns else pl.col("clean_label"))
     keys = frame.select(pl.col("clean_label").cast(pl.String).fill_null("").alias("_label"),
                         full.cast(pl.String).fill_null("").alias("_full"))
-    unique = keys.unique().with_columns(
+    label = pl.col("_label")
+    unique = keys.unique()
+    if not unique.select(label.str.contains(_any_rule()).any()).item():
+        # No rule can match: nothing wraps these labels (one regex instead of dozens).
+        return frame.with_columns(intermediary=pl.lit(None, pl.String),
+                                  merchant_text=keys.get_column("_label"))
+    unique = unique.with_columns(
         pl.col("_full").str.slice(0, 512).str.to_uppercase().alias("_upper"))
-    label, upper = pl.col("_label"), pl.col("_upper")
-    inter: pl.Expr = pl.lit(None, pl.String)
-    text: pl.Expr = pl.lit(None, pl.String)
-    for rule in reversed(INTERMEDIARY_RULES):
-        hit, merchant = _rule_parts(rule, label, upper)
-        inter = pl.when(hit).then(pl.lit(rule.intermediary)).otherwise(inter)
-        text = pl.when(hit).then(merchant).otherwise(text)
-    unique = unique.with_columns(inter.alias("intermediary"), text.alias("_text"))
+    unique = unique.with_columns(*_rules_exprs())
     own = (pl.col("intermediary") == "google") & pl.col("_text").str.contains(_GOOGLE_OWN)
     unique = unique.with_columns(
         pl.when(own).then(pl.lit(None, pl.String)).otherwise(pl.col("intermediary"))

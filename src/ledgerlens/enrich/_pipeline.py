@@ -34,6 +34,24 @@ class EnrichmentResult:
     working: pl.DataFrame  # every intermediate column, for evaluation and debugging
 
 
+def _abstain_without_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """A label with no word, no MCC and no counterparty says nothing: answer ``other`` with a
+    low confidence rather than trust what the amount alone suggests."""
+    blind = (~pl.col("raw_label").str.contains(r"[A-Za-z]{2}") & pl.col("mcc").is_null()
+             & pl.col("counterparty_name").is_null()
+             & ~pl.col("transaction_type").is_in(["cash_withdrawal", "cash_deposit", "cheque",
+                                                   "cheque_deposit"]))
+    return frame.with_columns(
+        category=pl.when(blind).then(pl.lit("other")).otherwise("category"),
+        subcategory=pl.when(blind).then(pl.lit("uncategorised")).otherwise("subcategory"),
+        category_confidence=pl.when(blind).then(pl.min_horizontal("category_confidence",
+                                                                  pl.lit(0.1)))
+        .otherwise("category_confidence"),
+        category_evidence=pl.when(blind).then(pl.lit("rule: no usable label text"))
+        .otherwise("category_evidence"),
+    )
+
+
 def enrich_with_streams(
     table: pl.DataFrame | pl.LazyFrame | pa.Table,
     model: EnrichmentModel | None = None,
@@ -55,6 +73,7 @@ def enrich_with_streams(
     # Sparse products sum in thread order: round away the last bits so that the same input
     # always gives the same output, byte for byte.
     frame = frame.with_columns(pl.col("merchant_confidence", "category_confidence").round(6))
+    frame = _abstain_without_text(frame)
     frame, streams = detect_recurring(stream_keys(frame), as_of=as_of)
     frame = detect_income(frame)
     if corrections is not None:

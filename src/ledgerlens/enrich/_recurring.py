@@ -17,6 +17,7 @@ no loop over rows or groups (only over the streams found, to hash their ids).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import math
 from dataclasses import dataclass
@@ -146,7 +147,7 @@ def stream_keys(frame: pl.DataFrame) -> pl.DataFrame:
     if "merchant_id" in frame.columns:
         mid = frame["merchant_id"].cast(pl.String).str.strip_chars()
         key = pl.select(pl.when(mid != "").then(pl.lit("m:") + mid)).to_series()
-    if "counterparty_name" in frame.columns:
+    if "counterparty_name" in frame.columns and frame["counterparty_name"].null_count() < n:
         name = _normalized(frame["counterparty_name"].cast(pl.String), title=True)
         key = pl.select(pl.coalesce(pl.lit(key), pl.lit("c:") + pl.lit(name))).to_series()
     label_col = next((c for c in ("clean_label", "raw_label") if c in frame.columns), None)
@@ -244,6 +245,10 @@ def _assign(work: pl.DataFrame) -> pl.DataFrame:
     groups = rows.select("__row", pl.col("__gid").alias("__group"))
     found: list[pl.DataFrame] = []
     offset = 0
+    if rows.height == 0 or rows.item(-1, "__gid") + 1 == rows.height:
+        # Every group holds one payment: no cadence to search (a stream needs 2+), only the
+        # annual-charge rule applies. Skipping the searches keeps one-row calls fast.
+        return _annual(work, groups, None, offset)
 
     def search(cur: pl.DataFrame, split: int) -> pl.DataFrame:
         """Keep the streams among ``cur``'s groups (sorted by group, day); their stats."""
@@ -280,21 +285,39 @@ def _assign(work: pl.DataFrame) -> pl.DataFrame:
     ])
     search(_split(rest, "__dom", pl.lit(2)), 2)
     streams = pl.concat(found).drop("__group")
-    # Known annual charges seen once still make a (yearly) stream.
-    annual = work.filter("__annual").select("__row").join(streams, on="__row", how="anti").join(
-        groups, on="__row").select("__row", (pl.col("__group").cast(pl.Int64) + offset)
-                                   .alias("__sid"), pl.lit("yearly").alias("__period"),
-                                   pl.lit(3, dtype=pl.Int8).alias("__split"))
-    return pl.concat([streams, annual])
+    return _annual(work, groups, streams, offset)
+
+
+def _annual(work: pl.DataFrame, groups: pl.DataFrame, streams: pl.DataFrame | None,
+            offset: int) -> pl.DataFrame:
+    """``streams`` plus the known annual charges seen once (not already in a stream), which
+    still make a (yearly) stream; numbered from ``offset`` up, past every searched stream."""
+    annual = work.filter("__annual").select("__row")
+    if streams is not None:
+        annual = annual.join(streams, on="__row", how="anti")
+    if annual.height:
+        annual = annual.join(groups, on="__row").select(
+            "__row", (pl.col("__group").cast(pl.Int64) + offset).alias("__sid"),
+            pl.lit("yearly").alias("__period"), pl.lit(3, dtype=pl.Int8).alias("__split"))
+    else:  # none: the same (empty) table without the join
+        annual = pl.DataFrame(schema={"__row": pl.UInt32, "__sid": pl.Int64,
+                                      "__period": pl.String, "__split": pl.Int8})
+    return annual if streams is None else pl.concat([streams, annual])
 
 
 def _empty_streams() -> pl.DataFrame:
+    return pl.DataFrame(schema=dict(_streams_schema()))
+
+
+@functools.cache
+def _streams_schema() -> tuple[tuple[str, pl.DataType], ...]:
+    """The streams table's schema as (name, dtype) pairs (built once per process)."""
     dates = ("first_date", "last_date", "price_change_date", "next_expected_date")
     floats = ("mean_amount", "last_amount", "price_change_old_amount",
               "price_change_new_amount", "next_expected_amount")
-    schema = {c: (pl.Date if c in dates else pl.Float64 if c in floats
-                  else pl.UInt32 if c == "n_occurrences" else pl.String) for c in STREAM_COLUMNS}
-    return pl.DataFrame(schema=schema)
+    return tuple((c, pl.Date() if c in dates else pl.Float64() if c in floats
+                  else pl.UInt32() if c == "n_occurrences" else pl.String())
+                 for c in STREAM_COLUMNS)
 
 
 def _stream_id(parts: tuple[object, ...]) -> str:
@@ -378,7 +401,7 @@ def _work_rows(frame: pl.DataFrame, key: str) -> pl.DataFrame:
     if "transaction_type" in has:
         skip = skip | pl.col("transaction_type").is_in(_NOT_STREAM_TYPES)
         strict = pl.col("transaction_type").is_in(_IN_STORE_TYPES).fill_null(False)
-    if "bank_transaction_code" in has:
+    if "bank_transaction_code" in has and rows["bank_transaction_code"].null_count() < rows.height:
         skip = skip | pl.col("bank_transaction_code").str.contains(_NOT_STREAM_CODES)
     if "subcategory" in has:
         annual = annual | pl.col("subcategory").is_in(_ANNUAL_SUBCATEGORIES)
@@ -423,7 +446,7 @@ def detect_recurring(
     has = set(base.columns)
     work = _work_rows(base, stream_key)
     as_of = as_of or base.select(pl.col("booking_date").cast(pl.Date).max()).item()
-    streams = _empty_streams().with_columns(__sid=pl.lit(None, dtype=pl.Int64))
+    streams = pl.DataFrame(schema=dict(_streams_schema()) | {"__sid": pl.Int64})
     per_row = pl.DataFrame(schema={"__row": pl.UInt32, "recurring_stream_id": pl.String,
                                    "recurrence_period": pl.String})
     if work.height and as_of is not None:

@@ -47,6 +47,7 @@ _HEADLINE_ROWS: tuple[tuple[str, str], ...] = (
     ("category_abstention_rate", "Category abstention rate"),
     ("category_ece", "Category confidence ECE"),
     ("merchant_precision", "Merchant precision (returned)"),
+    ("merchant_precision_exact_id", "Merchant precision, exact directory entry"),
     ("merchant_recall", "Merchant recall (known merchants)"),
     ("known_merchant_coverage", "Known-merchant coverage (card)"),
     ("false_merchant_rate", "False-merchant rate (unknown/none)"),

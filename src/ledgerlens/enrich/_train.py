@@ -165,12 +165,14 @@ def holdout_evaluation(config: TrainingConfig = TrainingConfig(),
         "held-out merchants": in_merchants & ~in_dialects,
     }
     evaluations: dict[str, EnrichmentEvaluation] = {}
+    brands = MerchantDirectory.default().brand_keys()
     for name, mask in slices.items():
         say(f"scoring {name}")
         # Streams are an account's whole history: scored on the whole bank only.
         streams = result.streams if name == "whole test bank" else None
         evaluations[name] = evaluate_enrichment(
             enriched.filter(mask), test_truth,
-            streams=streams, true_streams=test_streams if streams is not None else None)
+            streams=streams, true_streams=test_streams if streams is not None else None,
+            merchant_brands=brands)
     return HoldoutResult(evaluations, config.holdout_dialects, len(held),
                          time.perf_counter() - started)

@@ -22,6 +22,7 @@ the best guess. *In store*: the rest.
 from __future__ import annotations
 
 import functools
+import re
 
 import polars as pl
 
@@ -209,13 +210,78 @@ def _french_city_pattern() -> str:
     return rf"\b(?:{_words(french_city_forms())})\b"
 
 
+@functools.cache
+def _phrases(words: tuple[str, ...]) -> tuple[pl.Series, int]:
+    """``words`` as one imploded Series row for ``is_in``, and the most word runs in one."""
+    if not all(re.fullmatch(r"[A-Z0-9](?:[A-Z0-9 .'-]*[A-Z0-9])?", w) for w in words):
+        raise ValueError("phrases must start and end with a letter or digit")
+    most = max((len(re.findall(r"[A-Z0-9]+", w)) for w in words), default=1)
+    return pl.Series("phrases", sorted(set(words)), dtype=pl.String).implode(), most
+
+
+def _pieces(text: pl.Expr) -> pl.Expr:
+    """``text`` cut into alternating runs of word and non-word characters."""
+    return text.str.extract_all(r"\w+|\W+").alias("_pieces")
+
+
+def _has_phrase_in(pieces: pl.Expr, words: tuple[str, ...]) -> pl.Expr:
+    """Whether the text cut into ``pieces`` holds one of ``words`` as whole words: a run of
+    1..n words with the separators between them, starting and ending on word characters."""
+    phrases, most = _phrases(words)
+    piece = pl.element()
+    windows = [pl.concat_str([piece.shift(-d) for d in range(2 * n - 1)]).is_in(phrases)
+               for n in range(1, most + 1)]
+    return pieces.list.eval(pl.any_horizontal(windows)).list.any()
+
+
+def _has_phrase(text: pl.Expr, words: tuple[str, ...]) -> pl.Expr:
+    """Whether ``text`` (normalised: single spaces) holds one of ``words`` as whole words:
+    the regex ``\\b(?:words)\\b`` as set lookups of runs of 1..n words with the text's own
+    separators (no huge alternation to compile on every call)."""
+    return _has_phrase_in(_pieces(text), words)
+
+
 def _label_features(unique: pl.DataFrame) -> pl.DataFrame:
     """Per distinct label: the label rule's type and evidence, and the card sub-markers."""
+    matches, features = _label_feature_exprs()
+    # The town and trade-word alternations cost milliseconds to compile, and Polars' small
+    # regex cache drops them between calls: a few labels are cheaper to look up word run by
+    # word run (the same results, see ``_has_phrase``).
+    if unique.height <= _FEW_LABELS:
+        words = _word_lookups()
+        unique = unique.with_columns(_pieces(pl.col("_u")))
+    else:
+        words = (pl.col("_u").str.contains(_french_city_pattern()).alias("_french_town"),
+                 pl.col("_u").str.contains(_foreign_words_pattern()).alias("_foreign_words"))
+    # Each rule's match is made a column once: the type and its evidence both read it.
+    return (unique.with_columns(*matches).with_columns(*features, *words)
+            .drop([m.meta.output_name() for m in matches] + ["_pieces"], strict=False))
+
+
+# Up to this many distinct labels, word-run lookups beat compiling the town regex.
+_FEW_LABELS = 64
+
+
+@functools.cache
+def _word_lookups() -> tuple[pl.Expr, pl.Expr]:
+    """``_french_town`` and ``_foreign_words`` as set lookups over ``_pieces``."""
+    return (_has_phrase_in(pl.col("_pieces"), french_city_forms()).alias("_french_town"),
+            _has_phrase_in(pl.col("_pieces"), _FOREIGN_WORDS + FOREIGN_CITIES)
+            .alias("_foreign_words"))
+
+
+@functools.cache
+def _label_feature_exprs() -> tuple[tuple[pl.Expr, ...], tuple[pl.Expr, ...]]:
+    """(each label rule's match, the features): the expressions of :func:`_label_features`,
+    built once per process (building them costs about as much as running them on one
+    label)."""
     text = pl.col("_u")
     kind: pl.Expr = pl.lit(None, pl.String)
     evidence: pl.Expr = pl.lit(None, pl.String)
-    for name, pattern, why in reversed(_LABEL_RULES):
-        match = text.str.extract(f"({pattern})", 1)
+    matches = tuple(text.str.extract(f"({pattern})", 1).alias(f"_rule{i}")
+                    for i, (_, pattern, _) in enumerate(_LABEL_RULES))
+    for i, (name, _, why) in reversed(list(enumerate(_LABEL_RULES))):
+        match = pl.col(f"_rule{i}")
         hit = match.is_not_null()
         kind = pl.when(hit).then(pl.lit(name)).otherwise(kind)
         evidence = pl.when(hit).then(pl.format('{} "{}"', pl.lit(why),
@@ -225,14 +291,12 @@ def _label_features(unique: pl.DataFrame) -> pl.DataFrame:
     online_name = (merchant.is_in(names)
                    | merchant.str.extract(r"^([A-Z0-9.&' -]{6,})$", 1).is_in(prefixes)
                    | merchant.str.split(" ").list.first().is_in(single))
-    return unique.with_columns(
+    return matches, (
         kind.alias("_kind"), evidence.alias("_evidence"),
         text.str.contains(_INSTANT).alias("_instant"),
         text.str.contains(_CONTACTLESS).alias("_contactless"),
         (merchant.str.contains(_ONLINE_MARK) | online_name.fill_null(False)).alias("_online"),
         text.str.contains(_abroad_pattern()).alias("_abroad"),
-        text.str.contains(_foreign_words_pattern()).alias("_foreign_words"),
-        text.str.contains(_french_city_pattern()).alias("_french_town"),
     )
 
 
@@ -265,8 +329,11 @@ def classify_types(frame: pl.DataFrame) -> pl.DataFrame:
         normalize_text(pl.col("full_label").fill_null("").str.slice(0, 512))
         .str.replace_all("[0-9]", "0").alias("_u"),
         pl.col("merchant_text").fill_null("").alias("_merchant"))
-    unique = _label_features(keys.unique())
-    feats = keys.join(unique, on=["_u", "_merchant"], how="left", maintain_order="left")
+    if keys.height == 1:  # one transaction: its label is its one distinct label
+        feats = _label_features(keys)
+    else:
+        unique = _label_features(keys.unique())
+        feats = keys.join(unique, on=["_u", "_merchant"], how="left", maintain_order="left")
     flags = ["_instant", "_contactless", "_online", "_abroad", "_foreign_words", "_french_town"]
     label_part = feats.select("_kind", "_evidence", "_merchant",
                               *(pl.col(f).fill_null(False) for f in flags))
@@ -286,7 +353,19 @@ def classify_types(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _decide(work: pl.DataFrame) -> pl.DataFrame:
     """Combine label, code, MCC and amount into a type per row (vectorized)."""
-    code_type = pl.col("_code").replace_strict(_CODE_TYPES, default=None, return_dtype=pl.String)
+    stages = _decide_stages()
+    for stage in stages[:3]:  # each intermediate becomes a column once, not a repeated subtree
+        work = work.with_columns(*stage)
+    work = _card_channel(work).with_columns(*stages[3])
+    return work.select(*stages[4])
+
+
+@functools.cache
+def _decide_stages() -> tuple[tuple[pl.Expr, ...], ...]:
+    """The expressions of :func:`_decide` in stages (each reads the columns of the ones
+    before; the card channel comes between the third and the fourth), built once per
+    process; the last stage is the output."""
+    code_type = pl.col("_code_type")
     mcc = pl.col("_mcc")
     debit = pl.col("_amount") < 0
     kind = pl.col("_kind")
@@ -306,15 +385,15 @@ def _decide(work: pl.DataFrame) -> pl.DataFrame:
                 .otherwise(pl.lit("amount sign")))
     # A label's type that contradicts the direction gives way to the code (a refund word on
     # a debit, a deposit on a debit); a card word on a credit is a refund.
-    wrong_way = ((base.is_in(["refund", "cash_deposit", "cheque_deposit", "loan_disbursement"])
+    base0 = pl.col("_base0")
+    wrong_way = ((base0.is_in(["refund", "cash_deposit", "cheque_deposit", "loan_disbursement"])
                   & debit)
-                 | (base.is_in(["cash_withdrawal", "cheque", "loan_repayment", "card"])
+                 | (base0.is_in(["cash_withdrawal", "cheque", "loan_repayment", "card"])
                     & ~debit & (pl.col("_amount") != 0)))
-    base = (pl.when(wrong_way & (base == "card")).then(pl.lit("refund"))
-            .when(wrong_way & code_type.is_not_null() & (code_type != base)).then(code_type)
-            .otherwise(base))
-    work = work.with_columns(base.alias("_base"), evidence.alias("_why"))
-    work = _card_channel(work)
+    base_final = (pl.when(wrong_way & (base0 == "card")).then(pl.lit("refund"))
+                  .when(wrong_way & code_type.is_not_null() & (code_type != base0))
+                  .then(code_type)
+                  .otherwise(base0))
     b = pl.col("_base")
     # SEPA standing orders (STDO) are never instant, whatever the label says.
     # P2P apps (Lydia, Paylib, Wero) move money instantly.
@@ -328,15 +407,32 @@ def _decide(work: pl.DataFrame) -> pl.DataFrame:
                 .otherwise(pl.lit("transfer_in")))
              .when(b == "card").then(pl.col("_channel"))
              .otherwise(b))
-    ttype = pl.when(ttype.is_in(list(TRANSACTION_TYPES))).then(ttype).otherwise(
+    tt = pl.col("_ttype")
+    checked = pl.when(tt.is_in(list(TRANSACTION_TYPES))).then(tt).otherwise(
         pl.when(debit).then(pl.lit("transfer_out")).otherwise(pl.lit("transfer_in")))
     why = (pl.when(b == "card").then(pl.format("{}; {}", pl.col("_why"), pl.col("_channel_why")))
            .otherwise(pl.col("_why")))
-    return work.select(ttype.alias("transaction_type"), why.alias("type_evidence"))
+    return (
+        (pl.col("_code").replace_strict(_CODE_TYPES, default=None, return_dtype=pl.String)
+         .alias("_code_type"),),
+        (base.alias("_base0"), evidence.alias("_why")),
+        (base_final.alias("_base"),),
+        (ttype.alias("_ttype"),),
+        (checked.alias("transaction_type"), why.alias("type_evidence")),
+    )
 
 
 def _card_channel(work: pl.DataFrame) -> pl.DataFrame:
     """Abroad, online, contactless or in store, for the rows whose base type is card."""
+    for stage in _card_channel_stages():
+        work = work.with_columns(*stage)
+    return work
+
+
+@functools.cache
+def _card_channel_stages() -> tuple[tuple[pl.Expr, ...], ...]:
+    """The expressions of :func:`_card_channel` in stages (intermediates made columns
+    once), built once per process."""
     is_card = pl.col("_base") == "card"
     inter = pl.col("_inter")
     online = (pl.col("_online") | inter.is_in(list(_ONLINE_INTERMEDIARIES))
@@ -355,9 +451,17 @@ def _card_channel(work: pl.DataFrame) -> pl.DataFrame:
     n_strong = (strong & is_card).sum().over("_merchant")
     n_french = (french & is_card).sum().over("_merchant")
     known = pl.col("_merchant") != ""
+    first = (online.alias("_c_online"), marked.alias("_c_marked"),
+             bank_marks.alias("_c_bank_marks"), small.alias("_c_small"),
+             n_strong.alias("_c_n_strong"), n_french.alias("_c_n_french"))
+    online, marked, bank_marks, small = (pl.col("_c_online"), pl.col("_c_marked"),
+                                         pl.col("_c_bank_marks"), pl.col("_c_small"))
+    n_strong, n_french = pl.col("_c_n_strong"), pl.col("_c_n_french")
     abroad = (strong
               | (known & ~french & (n_strong > n_french))
               | (pl.col("_foreign_words") & ~french & (n_french == 0)))
+    second = (abroad.alias("_c_abroad"),)
+    abroad = pl.col("_c_abroad")
     channel = (pl.when(abroad).then(pl.lit("card_abroad"))
                .when(online & ~marked).then(pl.lit("card_online"))
                .when(marked).then(pl.lit("card_contactless"))
@@ -371,4 +475,4 @@ def _card_channel(work: pl.DataFrame) -> pl.DataFrame:
            .when(marked).then(pl.lit("contactless marker"))
            .when(~bank_marks & small).then(pl.lit("amount under contactless limit"))
            .otherwise(pl.lit("in store by default")))
-    return work.with_columns(channel.alias("_channel"), why.alias("_channel_why"))
+    return first, second, (channel.alias("_channel"), why.alias("_channel_why"))

@@ -14,6 +14,7 @@ from ledgerlens.enrich import (
     EnrichmentEvaluation,
     EnrichmentModel,
     EnrichmentSummary,
+    MerchantDirectory,
     enrich_lake,
     evaluate_enrichment,
     write_evaluation_report,
@@ -97,7 +98,8 @@ def run_enrichment_step(lake: Lake, truth: pl.DataFrame, true_streams: pl.DataFr
     streams = lake.scan("recurring_streams").collect()
     with_dialect = enriched.join(truth.select(*_KEY, "dialect"), on=_KEY, how="left")
     evaluation = evaluate_enrichment(with_dialect, truth, streams=streams,
-                                     true_streams=true_streams)
+                                     true_streams=true_streams,
+                                     merchant_brands=MerchantDirectory.default().brand_keys())
     report_md, _ = write_evaluation_report(evaluation, out_dir / "enrichment",
                                            "Enrichment of the demo lake")
     period_col = next(c for c in ("period", "recurrence_period") if c in streams.columns)

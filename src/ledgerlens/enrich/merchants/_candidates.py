@@ -134,7 +134,7 @@ def _tokens(keys: pl.DataFrame, common: pl.Series) -> pl.DataFrame:
         .explode("tok", "pos")
     )
     odd = ((pl.col("tok").str.len_chars() >= 3) & ~pl.col("tok").str.contains(r"^\d+$")
-           & ~pl.col("tok").is_in(common)).cast(pl.Int32)
+           & ~pl.col("tok").is_in(common.implode())).cast(pl.Int32)
     return tokens.with_columns(odd=odd).with_columns(
         cum_odd=pl.col("odd").cum_sum().over("text_id"),
         odd_total=pl.col("odd").sum().over("text_id").cast(pl.Int32))
@@ -234,8 +234,9 @@ def _fuzzy_hits(tokens: pl.DataFrame, directory: MerchantDirectory) -> pl.DataFr
                                   sim=pl.Series(best_sim)).filter(
         pl.col("sim") >= _FUZZY_MIN_SIM)
     hits = win.join(found, on="gram", how="inner", maintain_order="left")
-    hits = hits.sort("sim", descending=True).group_by("text_id", maintain_order=True).head(
-        _FUZZY_TOP)
+    hits = hits.sort(["text_id", "sim", "start", "n_gram", "alias"],
+                     descending=[False, True, False, False, False]).group_by(
+        "text_id", maintain_order=True).head(_FUZZY_TOP)
     return hits.join(directory.aliases.select("alias", "merchant_idx"), on="alias").select(
         "text_id", "merchant_idx", "alias", kind=pl.lit(KIND_FUZZY, pl.Int8), sim="sim",
         start="start", n_gram="n_gram", key_tokens="key_tokens", key_chars="key_chars")

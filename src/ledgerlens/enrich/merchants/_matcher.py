@@ -38,6 +38,9 @@ MERCHANT_COLUMNS: dict[str, pl.DataType] = {
     "merchant_subcategory": pl.String(), "merchant_evidence": pl.String(),
 }
 _SEED = 20_241_128
+_LEADING_PAYMENT_WORDS = (
+    r"^(?:(?:CB|CARTE|PAIEMENT|PAIEMT|PAR|ACHAT|FACTURE|FACT|PRLV|PRELEVEMENT|SEPA|VIR|"
+    r"VIREMENT|EUROPEEN|EMIS|RECU|INST|INSTANTANE)\b[\s*:/.\-]*)+")
 _KEY = ("_t", "mcc", "_c", "transaction_type")
 
 
@@ -54,7 +57,10 @@ def input_text_expr(columns: list[str]) -> pl.Expr:
     parts = [pl.col("raw_label").cast(pl.String).fill_null("")]
     if "label_complement" in columns:
         parts.append(pl.col("label_complement").cast(pl.String).fill_null(""))
-    return pl.concat_str(parts, separator=" ").str.to_uppercase().str.strip_chars()
+    # Without the cleaning step, at least drop the leading payment words ("CB", "PRLV
+    # SEPA", "PAIEMENT PAR CARTE"): the scorer learned on names that start the text.
+    return (pl.concat_str(parts, separator=" ").str.to_uppercase().str.strip_chars()
+            .str.replace(_LEADING_PAYMENT_WORDS, ""))
 
 
 def _optional(columns: list[str], name: str) -> pl.Expr:
@@ -65,8 +71,8 @@ def _optional(columns: list[str], name: str) -> pl.Expr:
 
 def _keys(rows: pl.DataFrame, column: str, id_name: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(text -> id) for the distinct texts of ``column`` and (id, key) of distinct keys."""
-    texts = rows.select(column).unique().drop_nulls().with_columns(key=match_key_expr(
-        pl.col(column)))
+    texts = rows.select(column).unique(maintain_order=True).drop_nulls().with_columns(
+        key=match_key_expr(pl.col(column)))
     keys = texts.select("key").unique(maintain_order=True).with_row_index("text_id")
     mapping = texts.join(keys, on="key").select(column, pl.col("text_id").alias(id_name))
     return mapping, keys
@@ -173,7 +179,8 @@ class MerchantMatcher:
         """(row hash of every row of ``frame``, best candidate per distinct hash)."""
         directory, scorer = self._directory(), self._scorer()
         work = self._rows(frame, []).with_columns(_h=pl.struct(*_KEY).hash(_SEED))
-        rows = work.unique("_h").with_row_index("row_id")
+        # In first-seen order: the same frame gives the same bits on every run.
+        rows = work.unique("_h", maintain_order=True).with_row_index("row_id")
         hits = _hits(rows, directory, self.fuzzy)
         if hits.height == 0:
             return work["_h"], pl.DataFrame(schema={
@@ -244,7 +251,8 @@ class MerchantMatcher:
                 .with_columns(
                     y=(pl.col("_hit_id") == pl.col("_y")).fill_null(False).cast(pl.Int8),
                     y_brand=(pl.col("brand_key") == pl.col("_y_brand")).fill_null(False)
-                    .cast(pl.Int8)))
+                    .cast(pl.Int8))
+                .sort("row_id", "merchant_idx"))
 
     def fit(self, frame: pl.DataFrame, truth: pl.Series | str, *,
             calibration_share: float = 0.3) -> MerchantMatcher:

@@ -159,9 +159,12 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
     # One hit per (row, merchant): its strongest evidence (longest, exact, in the label).
     strength = (pl.col("sim") * pl.col("n_chars") + (pl.col("kind") == 0).cast(pl.Float64)
                 + 0.5 * (pl.col("field") == 0).cast(pl.Float64))
+    # Full sort key: the chosen hit must not depend on the (parallel) order of the hits.
     joined = joined.with_columns(_strength=strength).sort(
-        ["row_id", "merchant_idx", "_strength"], descending=[False, False, True]).unique(
-        ["row_id", "merchant_idx"], keep="first", maintain_order=True)
+        ["row_id", "merchant_idx", "_strength", "field", "kind", "start", "alias"],
+        descending=[False, False, True, False, False, False, False],
+        maintain_order=True).unique(["row_id", "merchant_idx"], keep="first",
+                                    maintain_order=True)
     # A hit inside a longer hit of another merchant ("CARREFOUR" in "CARREFOUR CITY").
     spans = joined.select(row, "field", "merchant_idx", s2="start", e2="_end")
     inner = (
@@ -174,7 +177,8 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
     )
     joined = joined.join(inner, on=["row_id", "merchant_idx"], how="left").with_columns(
         dominated=pl.col("dominated").fill_null(False))
-    return joined.with_columns(**_FEATURES)
+    # Sorted so that sums over a row's candidates add up in one order (same bits each run).
+    return joined.with_columns(**_FEATURES).sort("row_id", "merchant_idx")
 
 
 def _as_float(arrays: Mapping[str, npt.ArrayLike], name: str) -> FloatArray:
