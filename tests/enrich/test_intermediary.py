@@ -81,3 +81,16 @@ def test_labels_no_rule_matches_skip_the_rules_with_the_same_result() -> None:
     batch = detect_intermediaries(frame)  # some rule matches: every rule runs
     for i in range(frame.height):  # alone, most labels take the no-match shortcut
         assert detect_intermediaries(frame[i]).row(0) == batch.row(i)
+
+
+def test_a_clean_label_shared_by_different_full_labels_reads_each_full_label() -> None:
+    # Rules with a context read full_label; the rest are resolved once per clean label.
+    clean = ["M PAUL DURAND LYDIA", "M PAUL DURAND LYDIA", "LYDIA", "PAYPAL *SPOTIFY",
+             "PAYPAL *SPOTIFY", "M PAUL DURAND LYDIA"]
+    full = ["VIR POUR M PAUL DURAND MOTIF: LYDIA", "VIR POUR M PAUL DURAND LYDIA", "LYDIA",
+            "CB PAYPAL *SPOTIFY 12/03", "PAYPAL *SPOTIFY", None]
+    frame = pl.DataFrame({"clean_label": clean, "full_label": full})
+    batch = detect_intermediaries(frame)
+    assert batch.get_column("intermediary").to_list()[:2] == ["lydia", None]
+    for i in range(frame.height):
+        assert detect_intermediaries(frame[i]).row(0) == batch.row(i)

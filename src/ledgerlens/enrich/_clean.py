@@ -436,7 +436,12 @@ def clean_labels(frame: pl.DataFrame,
         one = one.with_columns(_canonical_digits(pl.col("full_label")).alias("_canon"))
         one = _clean_column(one, "_canon", "clean_label")
         return frame.with_columns(one.get_column("full_label"), one.get_column("clean_label"))
-    unique = keys.unique()
+    # Rows are joined back on a 64-bit hash of the pair (cheaper than the two strings),
+    # checked free of collisions among the distinct pairs, else on the strings themselves.
+    keys = keys.with_columns(pl.struct("_raw", "_comp").hash().alias("_key"))
+    unique = keys.unique(subset=["_raw", "_comp"])
+    on = (["_key"] if unique.get_column("_key").n_unique() == unique.height
+          else ["_raw", "_comp"])
     two_lines = unique.filter(has_comp)
     unique = pl.concat([
         unique.filter(~has_comp).with_columns(pl.col("_raw").alias("full_label")),
@@ -447,7 +452,7 @@ def clean_labels(frame: pl.DataFrame,
     canon = unique.select("_canon").unique()
     canon = _clean_column(canon, "_canon", "clean_label")
     unique = unique.join(canon, on="_canon", how="left").drop("_canon")
-    joined = keys.join(unique, on=["_raw", "_comp"], how="left", nulls_equal=True,
-                       maintain_order="left")
+    joined = keys.select(on).join(unique.select(*on, "full_label", "clean_label"), on=on,
+                                  how="left", nulls_equal=True, maintain_order="left")
     return frame.with_columns(joined.get_column("full_label"),
                               joined.get_column("clean_label"))

@@ -132,21 +132,46 @@ def detect_intermediaries(frame: pl.DataFrame) -> pl.DataFrame:
     keys = frame.select(pl.col("clean_label").cast(pl.String).fill_null("").alias("_label"),
                         full.cast(pl.String).fill_null("").alias("_full"))
     label = pl.col("_label")
-    unique = keys.unique()
-    if not unique.select(label.str.contains(_any_rule()).any()).item():
+    labels = keys.select(label).unique()
+    if not labels.select(label.str.contains(_any_rule()).any()).item():
         # No rule can match: nothing wraps these labels (one regex instead of dozens).
         return frame.with_columns(intermediary=pl.lit(None, pl.String),
                                   merchant_text=keys.get_column("_label"))
+    # Only a label that a rule with a context matches needs its full label: the rest are
+    # resolved once per distinct clean label (far fewer than distinct full labels).
+    labels = labels.with_columns(label.str.contains(_context_rules()).alias("_ctx"))
+    plain = _resolve(labels.filter(~pl.col("_ctx")).with_columns(_full=pl.lit("")))
+    labels = labels.join(plain.select("_label", "intermediary", "merchant_text"),
+                         on="_label", how="left")
+    joined = keys.join(labels, on="_label", how="left", maintain_order="left")
+    inter = joined.get_column("intermediary")
+    text = joined.get_column("merchant_text")
+    if labels.get_column("_ctx").any():
+        at = joined.select(pl.arg_where(pl.col("_ctx"))).to_series()
+        pairs = joined.select("_label", "_full").gather(at)
+        solved = _resolve(pairs.unique())
+        hits = pairs.join(solved, on=["_label", "_full"], how="left", maintain_order="left")
+        inter = inter.scatter(at, hits.get_column("intermediary"))
+        text = text.scatter(at, hits.get_column("merchant_text"))
+    return frame.with_columns(inter, text)
+
+
+@functools.cache
+def _context_rules() -> str:
+    """One regex matching every label the pattern of a rule with a context matches."""
+    return "|".join(f"(?:{rule.pattern})" for rule in INTERMEDIARY_RULES
+                    if rule.context is not None)
+
+
+def _resolve(unique: pl.DataFrame) -> pl.DataFrame:
+    """``intermediary`` and ``merchant_text`` for distinct (``_label``, ``_full``) rows."""
+    label = pl.col("_label")
     unique = unique.with_columns(
         pl.col("_full").str.slice(0, 512).str.to_uppercase().alias("_upper"))
     unique = unique.with_columns(*_rules_exprs())
     own = (pl.col("intermediary") == "google") & pl.col("_text").str.contains(_GOOGLE_OWN)
-    unique = unique.with_columns(
+    return unique.with_columns(
         pl.when(own).then(pl.lit(None, pl.String)).otherwise(pl.col("intermediary"))
         .alias("intermediary"),
         pl.when(own | pl.col("_text").is_null() | (pl.col("_text") == ""))
         .then(label).otherwise(pl.col("_text")).alias("merchant_text"))
-    joined = keys.join(unique.select("_label", "_full", "intermediary", "merchant_text"),
-                       on=["_label", "_full"], how="left", maintain_order="left")
-    return frame.with_columns(joined.get_column("intermediary"),
-                              joined.get_column("merchant_text"))
