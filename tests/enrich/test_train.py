@@ -40,7 +40,8 @@ def test_trained_model_round_trips_and_records_its_training(tmp_path: Path) -> N
 def test_holdout_protocol_scores_three_slices() -> None:
     result = holdout_evaluation(SMALL)
     assert set(result.evaluations) == {"whole test bank", "in distribution",
-                                       "held-out dialects", "held-out merchants"}
+                                       "held-out dialects", "held-out merchants",
+                                       "without MCC or bank codes"}
     assert result.n_held_out_merchants > 0
     for figures in result.headline().values():
         assert 0.0 <= figures["category_l1_accuracy"] <= 1.0

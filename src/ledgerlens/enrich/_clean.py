@@ -8,8 +8,6 @@ matching and categorisation. The work runs on the distinct (label, complement) p
 is joined back, so repeated labels cost nothing.
 
 >>> import polars as pl
-
-from ledgerlens.schema import ISO_4217
 >>> frame = pl.DataFrame({"raw_label": ["CB CARREFOUR CITY 28/11"],
 ...                       "label_complement": [None]}, schema_overrides={
 ...                       "label_complement": pl.String})

@@ -166,6 +166,14 @@ def holdout_evaluation(config: TrainingConfig = TrainingConfig(),
     }
     evaluations: dict[str, EnrichmentEvaluation] = {}
     brands = MerchantDirectory.default().brand_keys()
+    # Bank CSV, camt.053, MT940 and CFONB exports carry no MCC and often no bank code: the
+    # same test bank without them shows what a model leaning on the MCC loses there.
+    say("enriching the same bank without MCC and bank transaction codes")
+    bare = enrich_with_streams(test_tx.with_columns(mcc=pl.lit(None, dtype=pl.String),
+                                                    bank_transaction_code=pl.lit(
+                                                        None, dtype=pl.String)), model)
+    evaluations["without MCC or bank codes"] = evaluate_enrichment(
+        bare.working.with_columns(test_tx.select(_KEY)), test_truth, merchant_brands=brands)
     for name, mask in slices.items():
         say(f"scoring {name}")
         # Streams are an account's whole history: scored on the whole bank only.

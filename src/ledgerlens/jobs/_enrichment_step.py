@@ -98,6 +98,7 @@ def run_enrichment_step(lake: Lake, truth: pl.DataFrame, true_streams: pl.DataFr
     streams = lake.scan("recurring_streams").collect()
     with_dialect = enriched.join(truth.select(*_KEY, "dialect"), on=_KEY, how="left")
     evaluation = evaluate_enrichment(with_dialect, truth, streams=streams,
+                                     slices=("transaction_type", "dialect", "source_format"),
                                      true_streams=true_streams,
                                      merchant_brands=MerchantDirectory.default().brand_keys())
     report_md, _ = write_evaluation_report(evaluation, out_dir / "enrichment",
