@@ -145,6 +145,8 @@ def main() -> None:
     parser.add_argument("--record", action="store_true")
     parser.add_argument("--skip-10m", action="store_true")
     parser.add_argument("--customers", type=int, default=1_800)
+    parser.add_argument("--stream-only", action="store_true",
+                        help="Only the 10-million-row file-to-file run (prints, no --record).")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -152,6 +154,11 @@ def main() -> None:
         return
     print(f"machine: {os.cpu_count()} cores, python {platform.python_version()}")
     tx = _bank(args.customers)
+    if args.stream_only:
+        s = _stream(tx, 10_000_000)
+        print(f"file -> file in batches: {s['rows']:,.0f} rows in {s['seconds']:.0f} s = "
+              f"{s['rate']:,.0f} tx/s, peak RSS {s['peak_rss_mb']:,.0f} MB")
+        return
     batch = _batch(tx)
     print(f"batch: {batch['rows']:,.0f} tx in {batch['seconds']:.1f} s = "
           f"{batch['rate']:,.0f} tx/s")
