@@ -28,9 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-
-DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- bench_enrich:begin -->", "<!-- bench_enrich:end -->"
+from _record import DOC, record
 
 
 def _bank(customers: int, seed: int = 11) -> pl.DataFrame:
@@ -127,17 +125,11 @@ def _stream(tx: pl.DataFrame, rows: int) -> dict[str, float]:
 
 
 def _record(lines: list[str]) -> None:
-    block = "\n".join([BEGIN, *lines, END])
-    text = DOC.read_text(encoding="utf-8")
-    if BEGIN in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n## Enrichment (`benchmarks/bench_enrich.py`)\n\n" \
-            "Targets (issue 4): batch enrichment of 1 million transactions at least 100,000 " \
-            "tx/s end to end on 2 cores; one transaction in-process under 5 ms at p99; bounded " \
-            "memory when streaming a 10-million-row table.\n\n" + block + "\n"
-    DOC.write_text(text, encoding="utf-8")
+    record("bench_enrich", lines,
+           "## Enrichment (`benchmarks/bench_enrich.py`)\n\nTargets (issue 4): batch enrichment "
+           "of 1 million transactions at least 100,000 tx/s end to end on 2 cores; one "
+           "transaction in-process under 5 ms at p99; bounded memory when streaming a "
+           "10-million-row table.")
 
 
 def main() -> None:

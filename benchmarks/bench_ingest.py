@@ -27,9 +27,7 @@ import time
 from pathlib import Path
 
 import polars as pl
-
-DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- bench_ingest:begin -->", "<!-- bench_ingest:end -->"
+from _record import DOC, record
 
 
 def _csv_file(path: Path, rows: int) -> None:
@@ -102,17 +100,10 @@ def _readers(n_customers: int = 400) -> dict[str, tuple[int, float]]:
 
 
 def _record(lines: list[str]) -> None:
-    block = "\n".join([BEGIN, *lines, END])
-    text = DOC.read_text(encoding="utf-8")
-    if BEGIN in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n## Ingestion (`benchmarks/bench_ingest.py`)\n\n" \
-            "Targets (issue 3): CSV into the lake at least 200,000 rows/s end to end, flat " \
-            "memory on a 10-million-row file; camt.053 and OFX readers at least 50,000 " \
-            "tx/s.\n\n" + block + "\n"
-    DOC.write_text(text, encoding="utf-8")
+    record("bench_ingest", lines,
+           "## Ingestion (`benchmarks/bench_ingest.py`)\n\nTargets (issue 3): CSV into the lake "
+           "at least 200,000 rows/s end to end, flat memory on a 10-million-row file; camt.053 "
+           "and OFX readers at least 50,000 tx/s.")
 
 
 def main() -> None:

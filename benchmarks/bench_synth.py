@@ -25,10 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from _record import DOC, record
+
 #: Customers per million transactions over 12 months, measured on the default generator.
 CUSTOMERS_PER_MILLION = 1_800
-DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- bench_synth:begin -->", "<!-- bench_synth:end -->"
 
 
 def _in_memory(customers: int) -> dict[str, float]:
@@ -65,15 +65,7 @@ def _chunked(customers: int) -> dict[str, float]:
 
 
 def _record(lines: list[str]) -> None:
-    block = "\n".join([BEGIN, *lines, END])
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    if BEGIN in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
-        text = head + block + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    DOC.write_text(text, encoding="utf-8")
+    record("bench_synth", lines)
 
 
 def main() -> None:
