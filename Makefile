@@ -33,6 +33,7 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_synth.py
 	$(BIN)/python benchmarks/bench_ingest.py
+	$(BIN)/python benchmarks/bench_enrich.py
 
 # Rebuild the bundled brand table from the shared name-suggestion-index.
 reference: $(STAMP)
