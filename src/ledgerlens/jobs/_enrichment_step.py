@@ -19,6 +19,7 @@ from ledgerlens.enrich import (
     evaluate_enrichment,
     write_evaluation_report,
 )
+from ledgerlens.jobs._html import html_table
 from ledgerlens.store import Lake
 
 __all__ = ["EnrichmentStep", "run_enrichment_step"]
@@ -54,11 +55,7 @@ class EnrichmentStep:
 
     def html(self) -> str:
         def table(frame: pl.DataFrame) -> str:
-            head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
-            rows = "".join(
-                "<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>"
-                for row in frame.iter_rows())
-            return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+            return html_table(frame, _cell)
 
         head = pl.DataFrame({"metric": list(self.evaluation.headline()),
                              "value": list(self.evaluation.headline().values())})

@@ -14,6 +14,7 @@ import polars as pl
 from ledgerlens.datasets import load_bank
 from ledgerlens.datasets.exports import export_bank_folder
 from ledgerlens.ingest import IngestionSummary, ingest_paths, load_manifest
+from ledgerlens.jobs._html import html_table
 from ledgerlens.privacy import DEV_KEY, MaskingReport, Pseudonymizer, evaluate_masking
 from ledgerlens.store import Lake
 
@@ -51,23 +52,17 @@ class IngestionStep:
         return "\n".join(lines)
 
     def html(self) -> str:
-        def table(frame: pl.DataFrame) -> str:
-            head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
-            rows = "".join(
-                "<tr>" + "".join(f"<td>{html.escape(f'{v:,}' if isinstance(v, int) else str(v))}"
-                                 "</td>" for v in row) + "</tr>"
-                for row in frame.iter_rows())
-            return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
-
         status = "exact" if self.round_trip_ok else "MISMATCH"
+        reasons = (html_table(self.quarantine_reasons) if self.quarantine_reasons.height
+                   else "<p>none</p>")
         return (
             f"<p>Each account's statements were exported in its bank's native format and "
             f"ingested into the lake. Round trip: <b>{status}</b> "
             f"({self.n_in_lake:,} of {self.n_expected:,} transactions; {self.n_missing:,} "
             f"missing, {self.n_unexpected:,} unexpected).</p>"
-            f"<h3>Per format</h3>{table(self.per_format)}"
+            f"<h3>Per format</h3>{html_table(self.per_format)}"
             f"<h3>Quarantine reasons</h3>"
-            f"{table(self.quarantine_reasons) if self.quarantine_reasons.height else '<p>none</p>'}"
+            f"{reasons}"
             f"<h3>Masking of personal data</h3><pre>{html.escape(self.masking.summary())}</pre>"
         )
 
