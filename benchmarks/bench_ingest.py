@@ -9,7 +9,8 @@ Measures, on this machine:
 3. reader throughput of camt.053 and OFX on about 200,000 transactions (target: at least
    50,000 tx/s each), and of the other readers for reference.
 
-    python benchmarks/bench_ingest.py [--record] [--skip-10m]
+    python benchmarks/bench_ingest.py [--record] [--skip-10m] [--readers-only]
+                                      [--against GIT_REF] [--repeat N]
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from _record import DOC, record
@@ -57,23 +59,41 @@ def _ingest_child(path: str, lake: str) -> None:
     from ledgerlens.privacy import DEV_KEY, Pseudonymizer
     from ledgerlens.store import Lake
 
+    start = resource.getrusage(resource.RUSAGE_SELF)
+    cpu0 = start.ru_utime + start.ru_stime
     t0 = time.perf_counter()
     [summary] = ingest_paths([Path(path)], tenant_id="bench", lake=Lake(lake),
                              pseudonymizer=Pseudonymizer(DEV_KEY))
     seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - cpu0
     print(json.dumps({"rows": summary.n_found, "added": summary.n_added,
                       "quarantined": summary.n_quarantined, "seconds": seconds,
-                      "peak_rss_mb": peak, "status": summary.status}))
+                      "cpu_seconds": cpu, "peak_rss_mb": usage.ru_maxrss / 1024,
+                      "status": summary.status}))
 
 
-def _ingest(path: Path) -> dict[str, float]:
+def _ingest(path: Path, code: Path | None = None) -> dict[str, Any]:
+    """One ingestion of ``path`` into a new lake, in a fresh process; ``code`` is a folder
+    holding another version's ``ledgerlens`` package to run instead of this checkout's."""
+    env = dict(os.environ)
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
     with tempfile.TemporaryDirectory() as lake:
         proc = subprocess.run([sys.executable, __file__, "--child", str(path), lake],
-                              check=True, capture_output=True, text=True)
-    result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+                              check=True, capture_output=True, text=True, env=env)
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     result["rows_per_second"] = result["rows"] / result["seconds"]
+    result["load"] = os.getloadavg()[0]
     return result
+
+
+def _code_of(ref: str, into: Path) -> Path:
+    """The ``src`` folder of git revision ``ref`` written under ``into`` (read-only git)."""
+    archive = subprocess.run(["git", "archive", ref, "src"], check=True, capture_output=True,
+                             cwd=Path(__file__).resolve().parents[1]).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into / "src"
 
 
 def _readers(n_customers: int = 400) -> dict[str, tuple[int, float]]:
@@ -99,6 +119,17 @@ def _readers(n_customers: int = 400) -> dict[str, tuple[int, float]]:
     return out
 
 
+def _readers_in(code: Path | None) -> dict[str, tuple[int, float]]:
+    """``_readers`` in a fresh process, with another version's code when ``code`` is given."""
+    env = dict(os.environ)
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
+    proc = subprocess.run([sys.executable, __file__, "--readers-child"], check=True,
+                          capture_output=True, text=True, env=env)
+    found: dict[str, list[float]] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {fmt: (int(rows), seconds) for fmt, (rows, seconds) in found.items()}
+
+
 def _record(lines: list[str]) -> None:
     record("bench_ingest", lines,
            "## Ingestion (`benchmarks/bench_ingest.py`)\n\nTargets (issue 3): CSV into the lake "
@@ -111,40 +142,80 @@ def main() -> None:
     parser.add_argument("--record", action="store_true")
     parser.add_argument("--skip-10m", action="store_true")
     parser.add_argument("--readers-only", action="store_true")
+    parser.add_argument("--against", metavar="REF",
+                        help="also time the 1M-row run with the code of git revision REF, "
+                             "alternating with this checkout's (same machine load)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs of the 1M-row file and of the readers per version")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--readers-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _ingest_child(*args.child)
         return
+    if args.readers_child:
+        print(json.dumps(_readers()))
+        return
     print(f"machine: {os.cpu_count()} cores, python {platform.python_version()}")
-    runs: list[dict[str, float]] = []
+    runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
+        other = _code_of(args.against, Path(tmp)) if args.against else None
         for rows in [] if args.readers_only else [1_000_000] + (
                 [] if args.skip_10m else [10_000_000]):
             path = Path(tmp) / f"statement-{rows}.csv"
             _csv_file(path, rows)
-            run = _ingest(path)
-            run["mb"] = path.stat().st_size / 1e6
-            runs.append(run)
-            print(f"csv -> lake: {run['rows']:>11,.0f} rows ({run['mb']:,.0f} MB) in "
-                  f"{run['seconds']:6.1f} s = {run['rows_per_second']:,.0f} rows/s, "
-                  f"peak RSS {run['peak_rss_mb']:,.0f} MB, status {run['status']}")
+            versions: list[tuple[str, Path | None]] = [("this checkout", None)]
+            if other is not None and rows == 1_000_000:
+                versions = [(f"code of `{args.against}`", other), *versions]
+            for _ in range(args.repeat if rows == 1_000_000 else 1):
+                for label, code in versions:
+                    run = {**_ingest(path, code), "mb": path.stat().st_size / 1e6,
+                           "version": label}
+                    runs.append(run)
+                    print(f"csv -> lake ({label}): {run['rows']:>11,.0f} rows "
+                          f"({run['mb']:,.0f} MB) in {run['seconds']:6.1f} s = "
+                          f"{run['rows_per_second']:,.0f} rows/s ({run['cpu_seconds']:.1f} "
+                          f"CPU-s, load {run['load']:.1f}), peak RSS "
+                          f"{run['peak_rss_mb']:,.0f} MB, status {run['status']}")
             path.unlink()
-    readers = _readers()
-    for fmt, (rows, seconds) in readers.items():
-        print(f"reader {fmt:8}: {rows:,} tx in {seconds:.2f} s = {rows / seconds:,.0f} tx/s")
+        codes: dict[str, Path | None] = {"this checkout": None}
+        if other is not None:
+            codes = {f"code of `{args.against}`": other, **codes}
+        readers: dict[str, dict[str, tuple[int, float]]] = {v: {} for v in codes}
+        for _ in range(args.repeat):  # alternating versions; the fastest run of each counts
+            for label, code in codes.items():
+                for fmt, (rows, seconds) in _readers_in(code).items():
+                    best = readers[label].get(fmt, (rows, seconds))[1]
+                    readers[label][fmt] = (rows, min(seconds, best))
+    for label, found in readers.items():
+        for fmt, (rows, seconds) in found.items():
+            print(f"reader {fmt:8} ({label}): {rows:,} tx in {seconds:.2f} s = "
+                  f"{rows / seconds:,.0f} tx/s")
     if args.record:
+        options = " ".join(sys.argv[1:])
         lines = [f"Measured {dt.date.today().isoformat()} with `python benchmarks/"
-                 f"bench_ingest.py --record` ({os.cpu_count()} cores).", "",
-                 "| run | rows | file | seconds | rows/s | peak RSS |",
-                 "| --- | --- | --- | --- | --- | --- |"]
-        lines += [f"| CSV file -> lake, end to end | {r['rows']:,.0f} | {r['mb']:,.0f} MB | "
+                 f"bench_ingest.py {options}` ({os.cpu_count()} cores).", "",
+                 "| run (CSV file -> lake, end to end) | rows | file | seconds | rows/s | "
+                 "CPU seconds | load after (1 min) | peak RSS |",
+                 "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+        lines += [f"| {r['version']} | {r['rows']:,.0f} | {r['mb']:,.0f} MB | "
                   f"{r['seconds']:.1f} | {r['rows_per_second']:,.0f} | "
+                  f"{r['cpu_seconds']:.1f} | {r['load']:.1f} | "
                   f"{r['peak_rss_mb']:,.0f} MB |" for r in runs]
+        lines += ["", "CPU seconds count every thread of the ingesting process. On 2 cores "
+                  "shared with other jobs (a load above 2) the wall time is longer than on "
+                  "an idle machine, the CPU time much less so; `--against REF` times another "
+                  "version on the same file, alternating, so that both see the same load."]
+        labels = list(readers)
         lines += ["", "| reader (parse only, one file holding a 400-customer bank) | tx | "
-                  "seconds | tx/s |", "| --- | --- | --- | --- |"]
-        lines += [f"| {fmt} | {rows:,} | {s:.2f} | {rows / s:,.0f} |"
-                  for fmt, (rows, s) in readers.items()]
+                  + " | ".join(f"seconds, {v} | tx/s, {v}" for v in labels) + " |",
+                  "| --- | --- |" + " --- | --- |" * len(labels)]
+        for fmt, (rows, _) in readers[labels[-1]].items():
+            cells = " | ".join(f"{readers[v][fmt][1]:.2f} | {rows / readers[v][fmt][1]:,.0f}"
+                               for v in labels)
+            lines.append(f"| {fmt} | {rows:,} | {cells} |")
+        lines += ["", f"Readers: fastest of {args.repeat} run(s) per version, versions "
+                  f"alternating; load (1 min) after the reader runs {os.getloadavg()[0]:.1f}."]
         _record(lines)
         print(f"recorded in {DOC}")
 

@@ -224,3 +224,36 @@ def test_fitted_model_pickles_for_spark_workers(
     restored = pickle.loads(pickle.dumps(model))
     sample = train_frame.head(200)
     assert model.predict(sample).equals(restored.predict(sample))
+
+
+def test_brand_lines_limit_the_choice_to_the_brand_s_lines(model: CategoryModel) -> None:
+    # A known chain without MCC: shop or fuel station, the model picks between the two only.
+    frame = _one("CB INTERMARCHE 28/11", amount=-42.0, merchant_lines="fuel|supermarket")
+    out = model.predict(frame)
+    assert out["subcategory"].item() in {"fuel", "supermarket"}
+    free = model.predict(_one("CB INTERMARCHE 28/11", amount=-42.0))
+    assert free["subcategory"].item() in SUBCATEGORIES
+
+
+
+def test_a_few_rows_decide_as_in_a_table() -> None:
+    # Small frames take the plain-value path (_row.py): exactly the table path's output.
+    from ledgerlens.enrich._model import EnrichmentModel
+    from ledgerlens.enrich._train import label_steps
+    from ledgerlens.enrich.categories._row import ROW_PATH_MAX_ROWS
+
+    model = EnrichmentModel.default()
+    bank = generate_bank(SynthConfig(customers=40, months=3, seed=11)).transactions
+    frame = model.merchants.match(label_steps(bank))
+    edges = frame.head(6).with_columns(
+        clean_label=pl.Series(["", None, "CB Café de la Gare", "VIR 12/03",
+                               "PRLV SEPA ÉLECTRICITÉ", "X" * 300]),
+        amount=pl.Series([0.0, None, -20.0, 10.0, float("nan"), -1e9]),
+        merchant_lines=pl.Series([None, "fuel|supermarket", None, None, "x|y", None]),
+    )
+    frame = pl.concat([frame.sample(1500, seed=1), edges], how="vertical_relaxed")
+    table = model.categories.predict(frame)
+    assert frame.height > ROW_PATH_MAX_ROWS
+    rows = pl.concat([model.categories.predict(frame.slice(i, 1))
+                      for i in range(frame.height)])
+    assert rows.select(OUTPUT_COLUMNS).equals(table.select(OUTPUT_COLUMNS))

@@ -45,6 +45,12 @@ def test_strips_bank_noise_and_keeps_the_merchant(label: str, expected: str) -> 
 
 def test_keeps_a_town_that_is_the_whole_name() -> None:
     assert _clean("PRLV SEPA ORANGE", "CB NANTES") == ["ORANGE", "NANTES"]
+    assert _clean("RETRAIT DAB 05/05/25 LE HAVRE") == ["LE HAVRE"]
+
+
+def test_keeps_a_town_that_a_preposition_ties_to_the_name() -> None:
+    assert _clean("VIR CAF DE PARIS", "PRLV SEPA EAU DE PARIS", "CB CAFE DU PORT MARSEILLE") \
+        == ["CAF DE PARIS", "EAU DE PARIS", "CAFE DU PORT"]
 
 
 def test_joins_a_line_cut_mid_word_without_a_space() -> None:

@@ -336,3 +336,37 @@ def test_precision_must_be_a_probability(matcher: MerchantMatcher) -> None:
     assert scorer is not None
     with pytest.raises(ConfigurationError, match="precision"):
         scorer.threshold_for(1.5)
+
+
+def test_labels_without_mcc_get_their_own_calibration_and_threshold(
+        small_bank: pl.DataFrame) -> None:
+    # Bank CSV, camt.053, MT940 and CFONB exports carry no MCC: the same card label is worth
+    # less there. The card types come from the label steps.
+    from ledgerlens.enrich._train import label_steps
+
+    truth = small_bank.select("transaction_id", "truth")
+    typed = label_steps(small_bank.drop("truth")).join(truth, on="transaction_id")
+    bare = typed.with_columns(mcc=pl.lit(None, dtype=pl.String))
+    fitted = MerchantMatcher(fuzzy=False).fit(pl.concat([typed, bare]), "truth")
+    scorer = fitted.scorer_
+    assert scorer is not None
+    assert scorer.bare is not None
+    again = MerchantScorer.from_arrays(scorer.to_arrays())
+    assert again.bare is not None
+    assert again.bare_threshold_for(0.99) == scorer.bare_threshold_for(0.99)
+    assert scorer.bare_threshold_for(0.99) >= MIN_CONFIDENCE
+    out = fitted.match(bare)
+    brands = MerchantDirectory.default().brand_keys()
+    returned = (out.filter(pl.col("merchant_id").is_not_null())
+                .join(brands, on="merchant_id", how="left")
+                .join(brands.rename({"merchant_id": "truth", "brand_key": "true_brand"}),
+                      on="truth", how="left"))
+    assert returned.height > 0.1 * out.height
+    right = (returned["brand_key"] == returned["true_brand"]).fill_null(False).mean()
+    assert right is not None
+    assert right >= 0.95
+    # A brand with several lines of business and no MCC: merchant known, line left open.
+    unsure = out.filter(pl.col("merchant_lines").is_not_null())
+    assert unsure.height > 0
+    assert unsure["merchant_subcategory"].null_count() == unsure.height
+    assert unsure["merchant_lines"].str.contains("|", literal=True).all()

@@ -89,12 +89,13 @@ def test_batched_entry_gives_one_record_per_transaction_detail() -> None:
     assert (second["bank_transaction_code"], second["raw_label"], second["end_to_end_id"]) == (
         "VIR-RECU", "VIR RECU MARIE MARTIN", None)
     assert third["currency"] == "EUR"  # AmtDtls/TxAmt, not the instructed USD amount
-    # a booked entry with only remittance lines: they are the label; the pending one is skipped
+    # a booked entry with only remittance lines: they are the label; the pending one is counted
     assert (last["raw_label"], last["label_complement"], last["bank_transaction_code"]) == (
         "SEUL USTRD", None, None)
     assert last["source_position"] == "Stmt[1]/Ntry[3]"
     assert result.rejects.select("source_position", "reason").rows() == [
-        ("Stmt[1]/Ntry[1]/NtryDtls/TxDtls[4]", "missing_field")]
+        ("Stmt[1]/Ntry[1]/NtryDtls/TxDtls[4]", "missing_field"),
+        ("Stmt[1]/Ntry[2]", "pending_not_booked")]
     assert result.records["raw_record"][0].startswith("<TxDtls>")
 
 
@@ -245,7 +246,9 @@ def _found(data: bytes) -> int:
                 status = entry.find(q("Sts"))
                 code = "" if status is None else ((status.text or "").strip() or (
                     status.findtext(q("Cd")) or "").strip())
-                if code not in ("PDNG", "INFO", "FUTR"):
+                if code in ("PDNG", "INFO", "FUTR"):
+                    count += 1  # one pending_not_booked reject per entry
+                else:
                     count += max(1, len(entry.findall(f"{q('NtryDtls')}/{q('TxDtls')}")))
         break
     return count

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-import logging
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -104,12 +103,27 @@ def test_berlin_counterparty_is_debtor_of_credits_and_never_the_other_side() -> 
     assert records["counterparty_iban"].to_list() == [None, None]
 
 
-def test_berlin_pending_entries_are_skipped_and_logged(caplog: pytest.LogCaptureFixture) -> None:
-    page = berlin_page(berlin_entry(), pending=[berlin_entry(), {"not": "checked"}])
-    with caplog.at_level(logging.DEBUG, logger="ledgerlens.ingest.readers._psd2"):
-        result = read_berlin_group(body(page), "b.json")
-    assert (result.records.height, result.rejects.height) == (1, 0)
-    assert "skipped 2 pending berlin transactions" in caplog.text
+def test_berlin_pending_entries_are_counted_in_quarantine_with_their_text() -> None:
+    page = berlin_page(berlin_entry(), pending=[berlin_entry(transactionId="p1"),
+                                                {"not": "checked"}])
+    page2 = berlin_page(berlin_entry(transactionId="t2"), pending=[berlin_entry()])
+    result = read_berlin_group(body(page, page2), "b.json")
+    assert (result.records.height, result.rejects.height) == (2, 3)
+    assert reasons(result) == ["pending_not_booked"] * 3
+    assert result.rejects["source_position"].to_list() == [
+        "page 1 / pending[0]", "page 1 / pending[1]", "page 2 / pending[0]"]
+    # the raw record is the entry's own text in the file
+    assert json.loads(result.rejects["raw_record"][0]) == berlin_entry(transactionId="p1")
+    assert json.loads(result.rejects["raw_record"][1]) == {"not": "checked"}
+
+
+def test_berlin_pending_value_that_is_no_array_is_one_malformed_reject() -> None:
+    page = berlin_page(berlin_entry())
+    page["transactions"]["pending"] = {"oops": 1}
+    result = read_berlin_group(body(page), "b.json")
+    assert result.records.height == 1
+    assert reasons(result) == ["malformed_record"]
+    assert result.rejects["source_position"].to_list() == ["page 1 / pending"]
 
 
 def test_berlin_proprietary_code_when_no_iso_code() -> None:
@@ -173,16 +187,20 @@ def test_stet_structured_reference_is_the_label_without_unstructured_text() -> N
     assert (row["raw_label"], row["label_complement"]) == ("RF18539007547034", None)
 
 
-def test_stet_pending_and_other_statuses_are_skipped_missing_status_rejected() -> None:
+def test_stet_pending_and_other_statuses_are_quarantined_missing_status_rejected() -> None:
     no_status = stet_entry()
     del no_status["status"]
     page = stet_page(stet_entry(), stet_entry(status="PDNG"), stet_entry(status="OTHR"),
                      no_status, stet_entry(status="GONE"))
     result = read_stet(body(page), "s.json")
     assert result.records.height == 1
-    assert reasons(result) == ["missing_field", "malformed_record"]
-    assert result.rejects["source_position"].to_list() == ["page 1 / transactions[3]",
-                                                          "page 1 / transactions[4]"]
+    assert reasons(result) == ["pending_not_booked", "pending_not_booked", "missing_field",
+                               "malformed_record"]
+    assert result.rejects["source_position"].to_list() == [
+        f"page 1 / transactions[{i}]" for i in (1, 2, 3, 4)]
+    assert "PDNG" in result.rejects["detail"][0]
+    assert "OTHR" in result.rejects["detail"][1]
+    assert json.loads(result.rejects["raw_record"][0])["status"] == "PDNG"
 
 
 def test_stet_indicator_problems_are_rejected() -> None:
@@ -323,7 +341,7 @@ def test_truncated_json_names_line_and_column() -> None:
 def test_latin1_bytes_reject_only_the_entries_holding_them() -> None:
     result = read_berlin_group((DATA / "berlin_latin1.json").read_bytes(), "latin1.json")
     assert result.rejects.select("source_position", "reason").rows() == [
-        ("page 1 / booked[0]", "encoding_error")]
+        ("page 1 / booked[0]", "encoding_error"), ("page 1 / pending[0]", "pending_not_booked")]
     assert "\\udcc9" in result.rejects["raw_record"][0]  # the byte stays visible, escaped
     assert result.records["raw_label"].to_list() == ["VIR RECU 1234567", "VIR SEPA RECU"]
 
@@ -332,7 +350,7 @@ def test_bad_amount_file_rejects_one_entry_and_keeps_the_others() -> None:
     result = read_berlin_group((DATA / "berlin_bad_amount.json").read_bytes(), "bad.json")
     assert result.records.height == 2
     assert result.rejects.select("source_position", "reason").rows() == [
-        ("page 1 / booked[1]", "unparseable_amount")]
+        ("page 1 / booked[1]", "unparseable_amount"), ("page 1 / pending[0]", "pending_not_booked")]
     assert "'12,3,4'" in result.rejects["detail"][0]
     assert result.records["label_complement"].to_list() == [None, "/DE ACME SAS /MOTIF SALAIRE"]
 
@@ -341,7 +359,8 @@ def test_impossible_date_file_is_rejected_as_unparseable_date() -> None:
     result = read_stet((DATA / "stet_bad_date.json").read_bytes(), "bad_date.json")
     assert result.records["account_ref"].to_list() == ["Alias1"]
     assert result.rejects.select("source_position", "reason").rows() == [
-        ("page 1 / transactions[1]", "unparseable_date")]
+        ("page 1 / transactions[1]", "unparseable_date"),
+        ("page 1 / transactions[2]", "pending_not_booked")]
     assert "'2024-02-31'" in result.rejects["detail"][0]
 
 
@@ -418,17 +437,21 @@ def _mutated(draw: st.DrawFn, base: list[Any]) -> list[Any]:
 
 
 def _found(pages: list[Any], fmt: str) -> int:
-    """Movements an honest reader must account for: booked entries, or 1 per broken page."""
+    """Entries an honest reader must account for: booked and pending entries (1 for a
+    pending value that is no array), or 1 per broken page."""
     total = 0
     for page in pages:
         transactions = page.get("transactions") if isinstance(page, dict) else None
         if fmt == "berlin":
             booked = transactions.get("booked", []) if isinstance(transactions, dict) else None
-            total += len(booked) if isinstance(booked, list) else 1
+            if not isinstance(booked, list):
+                total += 1
+                continue
+            pending = transactions.get("pending")  # type: ignore[union-attr]
+            total += len(booked) + (len(pending) if isinstance(pending, list)
+                                    else 0 if pending is None else 1)
         elif isinstance(transactions, list):
-            total += sum(1 for e in transactions if not (
-                isinstance(e, dict) and isinstance(e.get("status"), str)
-                and e["status"] in ("PDNG", "OTHR")))
+            total += len(transactions)
         else:
             total += 1
     return total

@@ -49,7 +49,10 @@ def test_every_format_round_trips_exactly(bank, exported: Path, fmt: str) -> Non
         out = normalize(result, tenant_id=CONFIG.tenant_id, source_file=path.name,
                         pseudonymizer=Pseudonymizer(DEV_KEY), ingested_at=NOW,
                         customer_refs=customer_refs)
-        assert out.rejects.height == 0, out.rejects
+        # the PSD2 exports carry one pending entry per page: counted, not a movement
+        problems = out.rejects.filter(pl.col("reason") != "pending_not_booked")
+        assert problems.height == 0, problems
+        assert (out.rejects.height > 0) == (fmt in ("stet", "berlin"))
         frames.append(out.transactions)
     got = pl.concat(frames).select(COMPARED).sort("transaction_id")
     want = bank.transactions.select(COMPARED).sort("transaction_id")

@@ -153,6 +153,35 @@ def test_second_line_goes_on_with_a_name_cut_at_the_end_of_the_first() -> None:
     assert out["label_complement"].to_list() == ["<NAME> MOTIF: COURSES", "REMBOURSEMENT"]
 
 
+def test_card_number_cut_at_the_end_of_a_transfer_to_a_person_is_masked() -> None:
+    # what a bank's line width leaves of a full PAN: 4 to 15 digits after a network prefix
+    labels = ["VIR INST ROMAIN LUCAS 4278567800", "VIR CAMILLE SANTORO COURSES 4640",
+              "VIR DE M ANTOINE VASSEUR VENTE LEBONCOIN 418020866",
+              "VIR SEPA VERS VINCENT S 5365355512345"]
+    assert masked(*labels) == ["VIR INST <NAME> <CARD>", "VIR <NAME> COURSES <CARD>",
+                               "VIR DE M <NAME> VENTE LEBONCOIN <CARD>",
+                               "VIR SEPA VERS <NAME> <CARD>"]
+    # not a card: a year, a reference, a short amount, a transfer to no person, a card label
+    kept = ["VIR M JEAN DUPONT LOYER 2024", "VIR M JEAN DUPONT REF 42785678",
+            "VIR M JEAN DUPONT LOYER 450", "VIR SEPA EDF FACTURE 4278567800",
+            "CB CARREFOUR 4278567800"]
+    assert [m.endswith(("2024", "42785678", "450", "4278567800")) for m in masked(*kept)] == [
+        True] * 5
+
+
+def test_card_number_cut_between_the_two_lines_is_masked_when_luhn_valid() -> None:
+    pan = "4984997314159053"
+    assert luhn_ok(pan)
+    frame = pl.DataFrame({
+        "raw_label": ["VIR INST LYDIA VERS M SLIMANI JEAN PAUL VACANCES 4",
+                      "VIR INST LYDIA VERS M SLIMANI JEAN PAUL VACANCES 4"],
+        "label_complement": [pan[1:], "984997314159054"]})  # the second fails Luhn
+    out = mask_labels(frame)
+    assert out["raw_label"].to_list() == ["VIR INST LYDIA VERS M <NAME> VACANCES <CARD>",
+                                          "VIR INST LYDIA VERS M <NAME> VACANCES 4"]
+    assert out["label_complement"].to_list() == ["<CARD>", "984997314159054"]
+
+
 def test_finds_spans_in_both_lines() -> None:
     frame = pl.DataFrame({"raw_label": ["VIR EUROPEEN EMIS 2893644", "CB SHOP"],
                           "label_complement": ["POUR: MME CLEMENCE COLLET MOTIF: LOYER", None]})

@@ -4,8 +4,8 @@ French banks wrap the same purchase in very different noise (``CB CARREFOUR 12/0
 ``FACTURE CARTE DU 120325 CARREFOUR PARIS CARTE 4974XXXXXXXX1234``); what stays the same
 is the merchant text. :func:`clean_labels` keeps the joined raw text (``full_label``) for
 the type rules and writes the merchant-bearing remainder (``clean_label``) for merchant
-matching and categorisation. The work runs on the distinct (label, complement) pairs and
-is joined back, so repeated labels cost nothing.
+matching and categorisation. The cleaning runs once per distinct text once the digits of
+dates and codes are zeroed, and is joined back, so repeated labels cost nothing.
 
 >>> import polars as pl
 >>> frame = pl.DataFrame({"raw_label": ["CB CARREFOUR CITY 28/11"],
@@ -21,6 +21,8 @@ import functools
 from collections.abc import Iterable, Sequence
 
 import polars as pl
+
+from ledgerlens.enrich._distinct import distinct_rows, zero_digits
 
 __all__ = ["AMBIGUOUS_CITIES", "DEFAULT_WRAP_WIDTHS", "FOREIGN_CITIES", "clean_labels",
            "french_city_forms", "normalize_text"]
@@ -188,16 +190,22 @@ def _code_sets() -> tuple[pl.Series, pl.Series]:
 
 
 _MAX_TOWN_WORDS = 5
+#: A town after one of these words is part of the name (``CAF DE PARIS``, ``CAFE DU
+#: PORT``): stripping it would leave the name with a dangling preposition.
+_NAME_LINKS: tuple[str, ...] = ("DE", "DU", "DES", "D", "A", "AU", "AUX", "EN", "LA", "LE",
+                                "LES", "L")
 _DISTRICT = r"^(?:[0-9]{1,2}(?:ER|E|EME)?|CEDEX)$"
 
 
 def _strip_trailing_town(frame: pl.DataFrame, col: str) -> pl.DataFrame:
     """Drop a trailing town (``PARIS 15``, ``MADRID ES``) or foreign country code, unless
-    it is all that is left: a town can be the whole name."""
+    it is all that is left: a town can be the whole name. Rows come back reordered."""
     marks, tokens, out, may_strip = _trailing_town_exprs(col)
     frame = frame.with_columns(*marks).with_columns(tokens)
-    if frame.select(may_strip.any()).item():
-        frame = frame.with_columns(out.alias(col))
+    strip = frame.select(may_strip).to_series()
+    if strip.any():  # the town rules run only where one may fire
+        frame = pl.concat([frame.filter(~strip),
+                           frame.filter(strip).with_columns(out.alias(col))])
     return frame.drop("_body", "_coded", "_tokens")
 
 
@@ -235,7 +243,9 @@ def _trailing_town_exprs(col: str) -> tuple[tuple[pl.Expr, pl.Expr], pl.Expr, pl
         # the last k words are a town and at least one word precedes them
         name = tokens.list.tail(k).list.join(" ")
         head = tokens.list.head(n - k).list.join(" ")
-        out = pl.when((n > k) & name.is_in(towns)).then(head).otherwise(out)
+        linked = tokens.list.get(n - k - 1, null_on_oob=True).is_in(_NAME_LINKS)
+        out = pl.when((n > k) & name.is_in(towns) & ~linked.fill_null(False)) \
+            .then(head).otherwise(out)
     # A town name ends with the body's last word: without such a word (and no country
     # code) no rule above fires, and the text is left as it is.
     may_strip = (pl.col("_coded")
@@ -245,10 +255,12 @@ def _trailing_town_exprs(col: str) -> tuple[tuple[pl.Expr, pl.Expr], pl.Expr, pl
 
 def _strip_leading_date_town(frame: pl.DataFrame, col: str) -> pl.DataFrame:
     """Drop a date-then-town head (``2811 PARIS 15 CARREFOUR``): some banks write the
-    town before the merchant."""
-    if not frame.select(pl.col(col).str.contains(_LEADING_DATE).any()).item():
+    town before the merchant. Rows may come back reordered."""
+    dated = frame.select(pl.col(col).str.contains(_LEADING_DATE)).to_series()
+    if not dated.any():
         return frame  # no label opens on a date: nothing to strip
-    return frame.with_columns(_leading_date_town_expr(col).alias(col))
+    return pl.concat([frame.filter(~dated),
+                      frame.filter(dated).with_columns(_leading_date_town_expr(col).alias(col))])
 
 
 _LEADING_DATE = r"^[0-9]{2}[/.]?[0-9]{2}(?:[/.]?[0-9]{2,4})?\s+"
@@ -322,6 +334,12 @@ _REMOVALS: tuple[tuple[str, str], ...] = (
     (r"\s[0-9]{5}(?:\s+[A-Z][A-Z'-]*){0,3}\s*$", " "),
 )
 
+# A card reference left at the head once a prefix is gone: ``X1234``, ``CB*1234``.
+_CARD_REF_HEAD = r"^(?:X+[0-9]{2,4}|CB\*[0-9]{0,4}|[0-9]{4}X+[0-9]*)\s*"
+# Punctuation left dangling by the removals, and what is stripped from the ends.
+_DANGLING = r"(?:^|\s)[-/:;,.]+(?:\s|$)"
+_DANGLING_CHARS = " -/:;,."
+
 # A trailing cut date: ``16/0``, ``17/``, ``LE 06``
 _TRAILING_CUT = r"(?:\s+(?:[0-9]{1,2}[/.][0-9]{0,2}|[0-9]{1,2}/|LE|LE\s+[0-9]{1,2}|CARTE|"\
     r"CARTE\s+NUM\w*|FACT|F|FA|FAC))+$"
@@ -339,16 +357,17 @@ def _drop_numeric_tokens(expr: pl.Expr) -> pl.Expr:
     return expr.str.split(" ").list.filter(~coded).list.join(" ")
 
 
-def _join_lines(raw: pl.Expr, complement: pl.Expr, wrap_widths: Sequence[int]) -> pl.Expr:
+def _join_lines(raw: pl.Expr, complement: pl.Expr, wrap_widths: Sequence[int],
+                ends: tuple[pl.Expr, pl.Expr] | None = None) -> pl.Expr:
     """The label as one line: a main line cut exactly at a wrap width continues mid-word.
 
     A cut that fell between two words reads the same, so the complement still gets a
-    space when it opens on a whole town name or a number follows a letter.
+    space when it opens on a whole town name or a number follows a letter. ``ends``:
+    :func:`_line_ends` already made columns (each is read twice).
     """
     comp = complement.str.strip_chars()
     at_width = raw.str.len_chars().is_in(list(wrap_widths)) if wrap_widths else pl.lit(False)
-    first = normalize_text(comp).str.extract(r"^([A-Z0-9]+)", 1)
-    last = normalize_text(raw).str.extract(r"([A-Z0-9]+)$", 1)
+    first, last = ends or _line_ends(raw, complement)
     towns = _single_word_cities()
     glued = pl.concat_str([last, first]).is_in(towns)
     new_word = (first.is_in(towns) | (last.is_in(towns) & ~glued.fill_null(False))
@@ -357,6 +376,12 @@ def _join_lines(raw: pl.Expr, complement: pl.Expr, wrap_widths: Sequence[int]) -
         pl.lit(" "))
     return (pl.when(comp.is_null() | (comp == "")).then(raw)
             .otherwise(pl.concat_str([raw, sep, comp])))
+
+
+def _line_ends(raw: pl.Expr, complement: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(the complement's first word, the main line's last word), normalised."""
+    first = normalize_text(complement.str.strip_chars()).str.extract(r"^([A-Z0-9]+)", 1)
+    return first, normalize_text(raw).str.extract(r"([A-Z0-9]+)$", 1)
 
 
 def _canonical_digits(expr: pl.Expr) -> pl.Expr:
@@ -372,40 +397,55 @@ def _canonical_digits(expr: pl.Expr) -> pl.Expr:
 
 
 @functools.cache
-def _clean_exprs(source: str, target: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """(prefixes stripped, removals applied, dangling punctuation dropped): the expressions
-    of :func:`_clean_column`, built once per process."""
+def _clean_exprs(source: str, target: str) -> tuple[pl.Expr, ...]:
+    """(prefixes stripped, removals applied, code tokens dropped, a cut tail dropped,
+    dangling punctuation dropped): the expressions of :func:`_clean_column`, built once per
+    process."""
     pats = _patterns()
     text = normalize_text(pl.col(source).str.slice(0, _MAX_CLEAN_CHARS))
     # prefixes may chain (``PAIEMENT PAR CARTE X1234 ...``): strip the card ref between
     for _ in range(2):
-        text = (text.str.replace(pats["prefix"], "")
-                .str.replace(r"^(?:X+[0-9]{2,4}|CB\*[0-9]{0,4}|[0-9]{4}X+[0-9]*)\s*", ""))
+        text = text.str.replace(pats["prefix"], "").str.replace(_CARD_REF_HEAD, "")
     prefixed = text.str.replace_all(r"\s+", " ").str.strip_chars().alias(target)
     text = pl.col(target)
     for pattern, repl in _REMOVALS:
         text = text.str.replace_all(pattern, repl)
-    text = _drop_numeric_tokens(text.str.replace_all(r"\s+", " ").str.strip_chars())
-    removed = text.str.replace(_TRAILING_CUT, "").alias(target)
+    removed = text.str.replace_all(r"\s+", " ").str.strip_chars().alias(target)
+    numeric = _drop_numeric_tokens(pl.col(target)).alias(target)
+    cut = pl.col(target).str.replace(_TRAILING_CUT, "").alias(target)
     # punctuation left dangling by the removals
-    final = (pl.col(target).str.replace_all(r"(?:^|\s)[-/:;,.]+(?:\s|$)", " ")
-             .str.replace_all(r"\s+", " ").str.strip_chars(" -/:;,.").fill_null(""))
-    return prefixed, removed, final
+    final = (pl.col(target).str.replace_all(_DANGLING, " ")
+             .str.replace_all(r"\s+", " ").str.strip_chars(_DANGLING_CHARS).fill_null(""))
+    return prefixed, removed, numeric, cut, final
+
+
+# A token holding three digits or more: only a text with one can lose a code token.
+_THREE_DIGIT_TOKEN = "[0-9][^ ]*[0-9][^ ]*[0-9]"
 
 
 def _clean_column(frame: pl.DataFrame, source: str, target: str) -> pl.DataFrame:
-    """Write the cleaned text of ``source`` into ``target``. Steps that read their input
-    several times (the town rules) get it as a column, keeping expression trees small."""
-    prefixed, removed, final = _clean_exprs(source, target)
+    """Write the cleaned text of ``source`` into ``target`` (rows come back reordered:
+    join on a key). Steps that read their input several times (the town rules) get it as
+    a column, keeping expression trees small."""
+    prefixed, removed, numeric, cut, final = _clean_exprs(source, target)
     frame = frame.with_columns(prefixed)
     frame = _strip_leading_date_town(frame, target)
     frame = frame.with_columns(removed)
+    coded = frame.select(pl.col(target).str.contains(_THREE_DIGIT_TOKEN)).to_series()
+    frame = pl.concat([frame.filter(~coded), frame.filter(coded).with_columns(numeric)])
+    frame = frame.with_columns(cut)
+    done = []
     for _ in range(3):  # ``TASCA LISBOA LISBOA PT``
-        before = frame.get_column(target)
-        frame = _strip_trailing_town(frame, target)
-        if frame.get_column(target).equals(before):
-            break  # nothing stripped: the next rounds would strip nothing either
-    return frame.with_columns(final)
+        frame = _strip_trailing_town(frame.with_columns(pl.col(target).alias("_before")),
+                                     target)
+        # A text left as it was stays so in the next rounds: only changed ones go on.
+        changed = frame.select(pl.col(target).ne_missing(pl.col("_before"))).to_series()
+        frame = frame.drop("_before")
+        done.append(frame.filter(~changed))
+        frame = frame.filter(changed)
+        if not frame.height:
+            break
+    return pl.concat([*done, frame]).with_columns(final)
 
 
 def clean_labels(frame: pl.DataFrame,
@@ -414,43 +454,56 @@ def clean_labels(frame: pl.DataFrame,
     ``clean_label`` (upper case, no prefixes, dates, card refs, codes or trailing town).
 
     ``raw_label`` is required (null reads as ""); ``label_complement`` is optional.
-    Computed once per distinct pair and joined back, so cost follows distinct labels.
+    Cleaned once per distinct canonical text and joined back, so cost follows distinct
+    labels (dates and codes aside).
     """
     if "raw_label" not in frame.columns:
         from ledgerlens.exceptions import DataError
 
         raise DataError("clean_labels needs a raw_label column; got columns "
                         f"{', '.join(frame.columns) or '(none)'}")
+    if frame.height == 1:  # one transaction: the same rules on plain strings
+        from ledgerlens.enrich._clean_row import clean_one, row_text, with_row_values
+
+        row = clean_one(row_text(frame, "raw_label"), row_text(frame, "label_complement"),
+                        wrap_widths)
+        if row is not None:
+            return with_row_values(frame, full_label=row[0], clean_label=row[1])
     raw = pl.col("raw_label").cast(pl.String).fill_null("")
     comp = (pl.col("label_complement").cast(pl.String) if "label_complement" in frame.columns
             else pl.lit(None, pl.String))
     keys = frame.select(raw.alias("_raw"), comp.alias("_comp"))
     # Only two-line labels need the join rule; the rest are their main line.
     has_comp = pl.col("_comp").str.strip_chars().str.len_chars().fill_null(0) > 0
-    if keys.height == 1:  # one transaction: the same steps, without unique and joins
+    if keys.height == 1:  # one transaction the plain path leaves: no unique and joins
         full = (_join_lines(pl.col("_raw"), pl.col("_comp"), wrap_widths)
                 if keys.select(has_comp).item() else pl.col("_raw"))
         one = keys.with_columns(full.alias("full_label"))
         one = one.with_columns(_canonical_digits(pl.col("full_label")).alias("_canon"))
         one = _clean_column(one, "_canon", "clean_label")
         return frame.with_columns(one.get_column("full_label"), one.get_column("clean_label"))
-    # Rows are joined back on a 64-bit hash of the pair (cheaper than the two strings),
-    # checked free of collisions among the distinct pairs, else on the strings themselves.
-    keys = keys.with_columns(pl.struct("_raw", "_comp").hash().alias("_key"))
-    unique = keys.unique(subset=["_raw", "_comp"])
-    on = (["_key"] if unique.get_column("_key").n_unique() == unique.height
-          else ["_raw", "_comp"])
-    two_lines = unique.filter(has_comp)
-    unique = pl.concat([
-        unique.filter(~has_comp).with_columns(pl.col("_raw").alias("full_label")),
-        two_lines.with_columns(_join_lines(pl.col("_raw"), pl.col("_comp"), wrap_widths)
-                               .alias("full_label")),
-    ])
-    unique = unique.with_columns(_canonical_digits(pl.col("full_label")).alias("_canon"))
-    canon = unique.select("_canon").unique()
-    canon = _clean_column(canon, "_canon", "clean_label")
-    unique = unique.join(canon, on="_canon", how="left").drop("_canon")
-    joined = keys.select(on).join(unique.select(*on, "full_label", "clean_label"), on=on,
-                                  how="left", nulls_equal=True, maintain_order="left")
-    return frame.with_columns(joined.get_column("full_label"),
-                              joined.get_column("clean_label"))
+    pairs, at = distinct_rows(keys)
+    # The full label is the main line, or both lines with a space; only a main line cut
+    # at a wrap width needs the join rule.
+    at_width = (pl.col("_raw").str.len_chars().is_in(list(wrap_widths)) if wrap_widths
+                else pl.lit(False))
+    pairs = pairs.with_columns(
+        pl.when(has_comp).then(pl.concat_str([pl.col("_raw"), pl.lit(" "),
+                                               pl.col("_comp").str.strip_chars()]))
+        .otherwise(pl.col("_raw")).alias("full_label"),
+        (has_comp & at_width).alias("_cut"))
+    full_labels = pairs.get_column("full_label")
+    cut_at = pairs.get_column("_cut").arg_true()
+    if cut_at.len():
+        raw_col, comp_col = pl.col("_raw"), pl.col("_comp")
+        first, last = _line_ends(raw_col, comp_col)
+        cut = (pairs.select("_raw", "_comp").gather(cut_at)
+               .with_columns(first.alias("_first"), last.alias("_last")))
+        full_labels = full_labels.scatter(cut_at, cut.select(_join_lines(
+            raw_col, comp_col, wrap_widths, (pl.col("_first"), pl.col("_last")))).to_series())
+    # Cleaning runs once per canonical text (digits of codes zeroed) and is joined back.
+    canon = zero_digits(full_labels.str.slice(0, _MAX_CLEAN_CHARS), per_token=4).alias("_canon")
+    cleaned = _clean_column(canon.unique().to_frame(), "_canon", "clean_label")
+    clean = canon.to_frame().join(cleaned, on="_canon", how="left", maintain_order="left")
+    return frame.with_columns(full_labels.gather(at).alias("full_label"),
+                              clean.get_column("clean_label").gather(at))

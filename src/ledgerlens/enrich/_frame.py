@@ -8,6 +8,7 @@ next to the caller's own columns, which pass through untouched.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import polars as pl
@@ -15,8 +16,8 @@ import pyarrow as pa
 
 from ledgerlens.exceptions import DataError
 
-__all__ = ["ENRICHMENT_COLUMNS", "MAX_LABEL_CHARS", "PreparedInput", "attach", "prepare",
-           "to_frame"]
+__all__ = ["ENRICHMENT_COLUMNS", "MAX_LABEL_CHARS", "PreparedInput", "attach",
+           "parse_text_amounts", "parse_text_dates", "prepare", "to_frame"]
 
 #: Labels longer than this are cut for enrichment only (the raw label stays whole in the output);
 #: no bank writes a 500-character label, and a 10 MB one must not slow the batch down.
@@ -140,40 +141,75 @@ def prepare(table: pl.DataFrame | pl.LazyFrame | pa.Table) -> PreparedInput:
     assert label_col is not None
     assert date_col is not None
     assert amount_col is not None
-    amount = frame.select(_amount_expr(amount_col, frame.schema[amount_col])).to_series()
-    _bad_rows(frame, amount, amount_col, "amounts")
-    dates = frame.select(_date_expr(date_col, frame.schema[date_col])).to_series()
-    _bad_rows(frame, dates, date_col, "dates (YYYY-MM-DD or DD/MM/YYYY)")
-    if dates.null_count():
-        raise DataError(f"column {date_col!r}: {dates.null_count()} row(s) have no date "
-                        f"(first: row {dates.is_null().arg_true()[0]})")
+    schema = tuple(zip(frame.columns, frame.dtypes, strict=True))
+    working = frame.select(*_working_exprs(schema, label_col, date_col, amount_col))
+    if working.drop_in_place("_unreadable").any():  # a fresh frame: dropped in place
+        _refuse_unreadable(frame, amount_col, date_col)
+    return PreparedInput(working=working, original=frame)
+
+
+@functools.lru_cache(maxsize=256)
+def _working_exprs(schema: tuple[tuple[str, pl.DataType], ...], label_col: str,
+                   date_col: str, amount_col: str) -> tuple[pl.Expr, ...]:
+    """The working frame's columns, then ``_unreadable`` (an amount or a date that cannot
+    be read): one query for the whole boundary, its expressions built once per input
+    schema (building them costs more than running them on one transaction)."""
+    dtypes = dict(schema)
+    amount = _amount_expr(amount_col, dtypes[amount_col])
+    dates = _date_expr(date_col, dtypes[date_col])
+    lowered = {c.lower(): c for c in dtypes}
 
     def optional(name: str) -> pl.Expr:
-        column = _find(frame, name)
+        column = next((lowered[a] for a in _ALIASES.get(name, (name,)) if a in lowered), None)
         if column is None:
             return pl.lit(None, dtype=pl.String).alias(name)
         return pl.col(column).cast(pl.String).alias(name)
 
     label = pl.col(label_col).cast(pl.String).fill_null("").str.slice(0, MAX_LABEL_CHARS)
-    working = frame.select(
+    account, customer = optional("account_id"), optional("customer_id")
+    mcc = optional("mcc").str.strip_chars()
+    columns = (
         label.alias("raw_label"),
         optional("label_complement").str.slice(0, MAX_LABEL_CHARS),
-        pl.lit(amount).fill_null(0.0).alias("amount"),
-        pl.lit(dates).alias("booking_date"),
+        amount.fill_null(0.0).alias("amount"),
+        dates.alias("booking_date"),
         optional("currency").str.strip_chars().str.to_uppercase().fill_null("EUR"),
-        optional("account_id"), optional("customer_id"),
-        optional("mcc").str.strip_chars(), optional("counterparty_name"),
-        optional("bank_transaction_code"), optional("transaction_id"), optional("tenant_id"),
-    ).with_columns(
-        account_id=pl.coalesce("account_id", "customer_id", pl.lit("unknown")),
-        customer_id=pl.coalesce("customer_id", "account_id", pl.lit("unknown")),
-        mcc=pl.when(pl.col("mcc").str.contains(r"^\d{4}$")).then("mcc"),
+        pl.coalesce(account, customer, pl.lit("unknown")).alias("account_id"),
+        pl.coalesce(customer, account, pl.lit("unknown")).alias("customer_id"),
+        pl.when(mcc.str.contains(r"^\d{4}$")).then(mcc).alias("mcc"),
+        optional("counterparty_name"), optional("bank_transaction_code"),
+        optional("transaction_id"), optional("tenant_id"),
     )
-    return PreparedInput(working=working.cast(WORKING_SCHEMA), original=frame)
+    unreadable = (amount.is_null() & pl.col(amount_col).is_not_null()) | dates.is_null()
+    return (*(c.cast(WORKING_SCHEMA[c.meta.output_name()]) for c in columns),
+            unreadable.alias("_unreadable"))
+
+
+def _refuse_unreadable(frame: pl.DataFrame, amount_col: str, date_col: str) -> None:
+    """Raise a ``DataError`` naming the first rows whose amount or date cannot be read."""
+    amount = frame.select(_amount_expr(amount_col, frame.schema[amount_col])).to_series()
+    _bad_rows(frame, amount, amount_col, "amounts")
+    dates = frame.select(_date_expr(date_col, frame.schema[date_col])).to_series()
+    _bad_rows(frame, dates, date_col, "dates (YYYY-MM-DD or DD/MM/YYYY)")
+    raise DataError(f"column {date_col!r}: {dates.null_count()} row(s) have no date "
+                    f"(first: row {dates.is_null().arg_true()[0]})")
 
 
 def attach(prepared: PreparedInput, enriched: pl.DataFrame) -> pl.DataFrame:
     """The caller's columns, then the enrichment columns (replacing same-named old ones)."""
     added = [c for c in ENRICHMENT_COLUMNS if c in enriched.columns]
-    kept = prepared.original.drop([c for c in added if c in prepared.original.columns])
-    return pl.concat([kept, enriched.select(added)], how="horizontal")
+    replaced = [c for c in added if c in prepared.original.columns]
+    kept = prepared.original.drop(replaced) if replaced else prepared.original
+    return kept.hstack([enriched.get_column(c) for c in added])
+
+
+def parse_text_amounts(column: str) -> pl.Expr:
+    """A text column of amounts read as ``prepare`` reads them ("1 234,56", "1.234,56",
+    "-12.50", "12,50 EUR"): Float64, null where unreadable."""
+    return _amount_expr(column, pl.String())
+
+
+def parse_text_dates(column: str) -> pl.Expr:
+    """A text column of dates read as ``prepare`` reads them (YYYY-MM-DD, DD/MM/YYYY,
+    DD.MM.YYYY, DD-MM-YYYY): Date, null where unreadable."""
+    return _date_expr(column, pl.String())

@@ -100,25 +100,25 @@ def detect_income(frame: pl.DataFrame) -> pl.DataFrame:
     """
     has = set(frame.columns)
     out_cols = ("is_income", "income_type", "income_payer")
-    base = frame.drop([c for c in out_cols if c in has])
+    drop = [c for c in out_cols if c in has]
+    base = frame.drop(drop) if drop else frame
     text_cols = (["full_label"] if "full_label" in has
                  else [c for c in ("raw_label", "label_complement") if c in has])
     extra = [c for c in ("counterparty_name", "transaction_type", "subcategory",
                          "recurrence_period", "is_recurring") if c in has]
-    credits = base.select(
+    credits = base.lazy().select(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
         pl.col("amount").cast(pl.Float64).alias("__amount"), *text_cols, *extra,
-    ).filter(pl.col("__amount") > 0)
+    ).filter(pl.col("__amount") > 0).collect()
     if credits.height == 0:  # no credit, no income: skip the rules (fast for one debit)
-        return _with_income(base, credits.select("__row", income_type=pl.lit(None, pl.String),
-                                                 income_payer=pl.lit(None, pl.String)))
+        return _with_income(base, None)
     text = (pl.concat_str([pl.col(c).cast(pl.String) for c in text_cols], separator=" ",
                           ignore_nulls=True) if text_cols else pl.lit("", dtype=pl.String))
 
     def optional(name: str, dtype: pl.DataType) -> pl.Expr:
         return pl.col(name).cast(dtype) if name in has else pl.lit(None, dtype=dtype)
 
-    credits = credits.select(
+    lazy = credits.lazy().select(
         "__row", _fold(text.fill_null("")).alias("__label"),
         _fold(optional("counterparty_name", pl.String())).alias("__cp"),
         *[optional(c, pl.String()).alias(f"__{c}")
@@ -126,10 +126,26 @@ def detect_income(frame: pl.DataFrame) -> pl.DataFrame:
         optional("is_recurring", pl.Boolean()).fill_null(False).alias("__recurring"),
     )
 
-    # Eager expressions are not shared: each intermediate is made a column once.
+    words, flags, sure, kept = _rule_exprs()
+    credits = lazy.with_columns(words).with_columns(*flags).with_columns(sure).filter(
+        kept).collect()
+    if credits.height == 0:
+        return _with_income(base, None)
+
+    # The payer, and whether it is a private person, only for the few candidates left.
+    payer, income_type, answer = _payer_exprs()
+    found = credits.lazy().with_columns(payer).with_columns(income_type).filter(
+        pl.col("income_type").is_not_null()).select(*answer)
+    return _with_income(base, found.collect())
+
+
+@functools.cache
+def _rule_exprs() -> tuple[pl.Expr, tuple[pl.Expr, ...], pl.Expr, pl.Expr]:
+    """The rules over the folded credit columns (``__label``, ``__cp``, ``__transaction_type``
+    ...), built once per process: building them costs about as much as running them on one
+    row. Each intermediate is made a column once (``__words``, ``__keyword``...)."""
     label, ttype = pl.col("__label"), pl.col("__transaction_type")
-    credits = credits.with_columns(
-        __words=pl.concat_str([pl.col("__cp").fill_null(""), label], separator=" "))
+    words = pl.concat_str([pl.col("__cp").fill_null(""), label], separator=" ").alias("__words")
     keyword: pl.Expr = pl.lit(None, dtype=pl.String)
     for kind, pattern in reversed(_RULES):
         keyword = pl.when(pl.col("__words").str.contains(pattern)).then(pl.lit(kind)).otherwise(
@@ -137,49 +153,50 @@ def detect_income(frame: pl.DataFrame) -> pl.DataFrame:
     excluded = (label.str.contains(_NOT_INCOME) | ttype.is_in(_NOT_INCOME_TYPES).fill_null(False))
     transfer = (ttype.is_in(_TRANSFER_TYPES).fill_null(True)
                 & ~label.str.contains(r"^(?:CB|CARTE|PAIEMENT|ACHAT)\b"))
-    monthly = pl.col("__recurring") & (pl.col("__recurrence_period") == "monthly")
     kw = pl.col("__keyword")
-    credits = credits.with_columns(__keyword=keyword, __transfer=transfer,
-                                   __excluded=excluded).with_columns(
-        __sure=pl.coalesce(
-            pl.when(ttype == "interest").then(pl.lit("interest_dividends")),
-            pl.when(pl.col("__subcategory").is_in(INCOME_TYPES)).then("__subcategory"),
-            pl.when(kw != "rental_income").then(kw),
-            pl.when((kw == "rental_income") & pl.col("__transfer")).then(kw)),
-    ).filter(~pl.col("__excluded")
-             & (pl.col("__sure").is_not_null() | (monthly & pl.col("__transfer"))))
-    if credits.height == 0:
-        return _with_income(base, credits.select("__row", income_type=pl.lit(None, pl.String),
-                                                 income_payer=pl.lit(None, pl.String)))
+    sure = pl.coalesce(
+        pl.when(ttype == "interest").then(pl.lit("interest_dividends")),
+        pl.when(pl.col("__subcategory").is_in(INCOME_TYPES)).then("__subcategory"),
+        pl.when(kw != "rental_income").then(kw),
+        pl.when((kw == "rental_income") & pl.col("__transfer")).then(kw)).alias("__sure")
+    kept = (~pl.col("__excluded")
+            & (pl.col("__sure").is_not_null() | (_MONTHLY & pl.col("__transfer"))))
+    return (words, (keyword.alias("__keyword"), transfer.alias("__transfer"),
+                    excluded.alias("__excluded")), sure, kept)
 
-    # The payer, and whether it is a private person, only for the few candidates left.
-    credits = credits.with_columns(__payer=pl.coalesce(pl.when(pl.col("__cp") != "").then("__cp"),
-                                                       _payer_from_label(label)))
+
+_MONTHLY = pl.col("__recurring") & (pl.col("__recurrence_period") == "monthly")
+
+
+@functools.cache
+def _payer_exprs() -> tuple[pl.Expr, pl.Expr, tuple[pl.Expr, ...]]:
+    """The payer, the income type (a salary paid without a motif: a monthly recurring
+    transfer from an organisation, not a person) and the answer columns (built once)."""
+    label = pl.col("__label")
+    payer_expr = pl.coalesce(pl.when(pl.col("__cp") != "").then("__cp"),
+                             _payer_from_label(label)).alias("__payer")
     payer = pl.col("__payer")
     person = (payer.str.contains(_TITLE) | label.str.contains(
         r"\b(?:DE|FAVEUR|/DE)\s+(?:M|MR|MME|MLLE|MONSIEUR|MADAME)\b")
               | payer.str.contains(_first_name_pattern()))
     person = person.fill_null(False) & ~payer.str.contains(_ORG_WORDS).fill_null(False)
-    # A salary paid without a motif: a monthly recurring transfer from an organisation.
-    steady = (monthly & pl.col("__transfer") & ~person
+    steady = (_MONTHLY & pl.col("__transfer") & ~person
               & (pl.col("__subcategory") != "p2p_transfer").fill_null(True))
-    credits = credits.with_columns(
-        income_type=pl.coalesce("__sure", pl.when(steady).then(pl.lit("salary"))))
-    credits = credits.filter(pl.col("income_type").is_not_null()).select(
-        "__row", "income_type",
-        pl.when(pl.col("income_type") != "interest_dividends").then(pl.col("__payer"))
-        .alias("income_payer"))
-    return _with_income(base, credits)
+    income_type = pl.coalesce("__sure", pl.when(steady).then(pl.lit("salary"))).alias(
+        "income_type")
+    answer = (pl.col("__row"), pl.col("income_type"),
+              pl.when(pl.col("income_type") != "interest_dividends").then(pl.col("__payer"))
+              .alias("income_payer"))
+    return payer_expr, income_type, answer
 
 
-def _with_income(base: pl.DataFrame, credits: pl.DataFrame) -> pl.DataFrame:
+def _with_income(base: pl.DataFrame, credits: pl.DataFrame | None) -> pl.DataFrame:
     """``base`` with the income columns: ``credits`` rows (``__row``, ``income_type``,
-    ``income_payer``) set, the others null."""
-    rows = credits["__row"]
+    ``income_payer``) set, the others null (all null when ``credits`` is None)."""
     income_type = pl.Series("income_type", [None] * base.height, dtype=pl.String)
     payer_col = pl.Series("income_payer", [None] * base.height, dtype=pl.String)
-    if rows.len():
+    if credits is not None and credits.height:
+        rows = credits["__row"]
         income_type = income_type.scatter(rows, credits["income_type"])
         payer_col = payer_col.scatter(rows, credits["income_payer"])
-    return base.with_columns(is_income=income_type.is_not_null(), income_type=income_type,
-                             income_payer=payer_col)
+    return base.hstack([income_type.is_not_null().alias("is_income"), income_type, payer_col])

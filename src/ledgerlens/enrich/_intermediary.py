@@ -129,6 +129,13 @@ def detect_intermediaries(frame: pl.DataFrame) -> pl.DataFrame:
         raise DataError("detect_intermediaries needs a clean_label column (run clean_labels "
                         f"first); got columns {', '.join(frame.columns)}")
     full = (pl.col("full_label") if "full_label" in frame.columns else pl.col("clean_label"))
+    if frame.height == 1:  # one transaction: the same rules on plain strings
+        from ledgerlens.enrich._clean_row import row_text, with_row_values
+
+        one = _resolve_one(row_text(frame, "clean_label"), row_text(
+            frame, "full_label" if "full_label" in frame.columns else "clean_label"))
+        if one is not None:
+            return with_row_values(frame, intermediary=one[0], merchant_text=one[1])
     keys = frame.select(pl.col("clean_label").cast(pl.String).fill_null("").alias("_label"),
                         full.cast(pl.String).fill_null("").alias("_full"))
     label = pl.col("_label")
@@ -175,3 +182,42 @@ def _resolve(unique: pl.DataFrame) -> pl.DataFrame:
         .alias("intermediary"),
         pl.when(own | pl.col("_text").is_null() | (pl.col("_text") == ""))
         .then(label).otherwise(pl.col("_text")).alias("merchant_text"))
+
+
+@functools.cache
+def _compiled() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str],
+                         tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...]]:
+    """(any rule, any rule with a context, Google's own services, each rule) compiled
+    for Python's ``re``, once per process."""
+    rules = tuple((r.intermediary, re.compile(r.pattern),
+                   None if r.context is None else re.compile(r.context))
+                  for r in INTERMEDIARY_RULES)
+    return (re.compile(_any_rule()), re.compile(_context_rules()), re.compile(_GOOGLE_OWN),
+            rules)
+
+
+def _resolve_one(label: str | None, full: str | None) -> tuple[str | None, str] | None:
+    """(``intermediary``, ``merchant_text``) of one label as the table path computes them,
+    or None when its text holds a character only the table path handles exactly."""
+    from ledgerlens.enrich._clean_row import safe_text
+
+    if not safe_text(label, full):
+        return None
+    label, full = label or "", full or ""
+    any_rule, context_rules, google_own, rules = _compiled()
+    if not any_rule.search(label):
+        return None, label
+    # As the table path: only a label a context rule's pattern matches reads its full label.
+    upper = full[:512].upper() if context_rules.search(label) else ""
+    for name, pattern, context in rules:
+        found = pattern.search(label)
+        if found is None or (context is not None and not context.search(upper)):
+            continue
+        groups = found.groups()
+        text = (" ".join(g for g in groups if g is not None) if len(groups) > 1
+                else groups[0])
+        text = text.strip() if text is not None else None
+        if name == "google" and text is not None and google_own.search(text):
+            return None, label
+        return name, text or label
+    return None, label

@@ -8,6 +8,7 @@ clean label -> intermediary -> transaction type -> merchant -> category -> recur
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import polars as pl
@@ -34,22 +35,38 @@ class EnrichmentResult:
     working: pl.DataFrame  # every intermediate column, for evaluation and debugging
 
 
-def _abstain_without_text(frame: pl.DataFrame) -> pl.DataFrame:
+@functools.cache
+def _abstain_exprs() -> tuple[pl.Expr, ...]:
     """A label with no word, no MCC and no counterparty says nothing: answer ``other`` with a
-    low confidence rather than trust what the amount alone suggests."""
+    low confidence rather than trust what the amount alone suggests (built once)."""
     blind = (~pl.col("raw_label").str.contains(r"[A-Za-z]{2}") & pl.col("mcc").is_null()
              & pl.col("counterparty_name").is_null()
              & ~pl.col("transaction_type").is_in(["cash_withdrawal", "cash_deposit", "cheque",
                                                    "cheque_deposit"]))
-    return frame.with_columns(
-        category=pl.when(blind).then(pl.lit("other")).otherwise("category"),
-        subcategory=pl.when(blind).then(pl.lit("uncategorised")).otherwise("subcategory"),
-        category_confidence=pl.when(blind).then(pl.min_horizontal("category_confidence",
-                                                                  pl.lit(0.1)))
-        .otherwise("category_confidence"),
-        category_evidence=pl.when(blind).then(pl.lit("rule: no usable label text"))
-        .otherwise("category_evidence"),
+    return (
+        pl.when(blind).then(pl.lit("other")).otherwise("category").alias("category"),
+        pl.when(blind).then(pl.lit("uncategorised")).otherwise("subcategory")
+        .alias("subcategory"),
+        pl.when(blind).then(pl.min_horizontal("category_confidence", pl.lit(0.1)))
+        .otherwise("category_confidence").alias("category_confidence"),
+        pl.when(blind).then(pl.lit("rule: no usable label text"))
+        .otherwise("category_evidence").alias("category_evidence"),
     )
+
+
+def _abstain_without_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """A label with no word, no MCC and no counterparty says nothing: answer ``other`` with a
+    low confidence rather than trust what the amount alone suggests."""
+    return frame.with_columns(*_abstain_exprs())
+
+
+def _rounded_and_abstained(frame: pl.DataFrame) -> pl.DataFrame:
+    """Confidences rounded to 6 decimals, then ``_abstain_without_text``: one query."""
+    # Sparse products sum in thread order: round away the last bits so that the same input
+    # always gives the same output, byte for byte.
+    return (frame.lazy()
+            .with_columns(pl.col("merchant_confidence", "category_confidence").round(6))
+            .with_columns(*_abstain_exprs()).collect())
 
 
 def enrich_with_streams(
@@ -70,10 +87,7 @@ def enrich_with_streams(
     prepared = prepare(table)
     frame = classify_types(detect_intermediaries(clean_labels(prepared.working)))
     frame = model.categories.predict(model.merchants.match(frame))
-    # Sparse products sum in thread order: round away the last bits so that the same input
-    # always gives the same output, byte for byte.
-    frame = frame.with_columns(pl.col("merchant_confidence", "category_confidence").round(6))
-    frame = _abstain_without_text(frame)
+    frame = _rounded_and_abstained(frame)
     frame, streams = detect_recurring(stream_keys(frame), as_of=as_of)
     frame = detect_income(frame)
     if corrections is not None:
@@ -81,8 +95,11 @@ def enrich_with_streams(
             raise TypeError("corrections must be a CorrectionSet, got "
                             f"{type(corrections).__name__}")
         frame = apply_corrections(frame, corrections)
-    else:
+    elif "correction_id" in frame.columns:
         frame = frame.with_columns(correction_id=pl.lit(None, dtype=pl.String))
+    else:
+        frame = frame.hstack([pl.Series("correction_id", [None] * frame.height,
+                                        dtype=pl.String)])
     frame = explain(frame)
     return EnrichmentResult(attach(prepared, frame), streams, frame)
 

@@ -122,13 +122,19 @@ def normalize_key(text: pl.Expr) -> pl.Expr:
     )
 
 
+_FEW_ROWS = 64  # up to this many rows, shortcuts: no per-distinct-value work, no search
+
+
 def _normalized(values: pl.Series, title: bool = False) -> pl.Series:
     """``normalize_key`` of each value, computed once per distinct value (for columns with
     few distinct values, such as counterparty names)."""
-    distinct = values.unique().to_frame("__v")
     key = normalize_key(pl.col("__v"))
     if title:
         key = key.str.replace(_TITLES, "")
+    if values.len() <= _FEW_ROWS:  # a few values: in place, one query (no unique, no join)
+        return values.to_frame("__v").lazy().select(key.alias("__k")).select(
+            pl.when(pl.col("__k") != "").then("__k").alias("__k")).collect()["__k"]
+    distinct = values.unique().to_frame("__v")
     distinct = distinct.with_columns(__k=key).with_columns(
         __k=pl.when(pl.col("__k") != "").then("__k"))
     return values.to_frame("__v").join(distinct, on="__v", how="left", maintain_order="left",
@@ -154,12 +160,12 @@ def stream_keys(frame: pl.DataFrame) -> pl.DataFrame:
     if label_col is not None and n:
         todo = key.is_null()
         labels = frame[label_col].cast(pl.String).filter(todo)
-        normal = labels.to_frame("__l").select(normalize_key(pl.col("__l")))
-        filled = normal.select(pl.when(pl.col("__l") != "").then(pl.lit("l:") + pl.col("__l"))
-                               ).to_series()
+        filled = labels.to_frame("__l").lazy().select(normalize_key(pl.col("__l"))).select(
+            pl.when(pl.col("__l") != "").then(pl.lit("l:") + pl.col("__l"))).collect().to_series()
         if filled.len():
             key = key.scatter(todo.arg_true(), filled)
     return frame.with_columns(key.alias("stream_key"))
+
 
 
 def _gap_stats(rows: pl.DataFrame, *, split: bool = False) -> pl.DataFrame:
@@ -385,7 +391,7 @@ def _work_rows(frame: pl.DataFrame, key: str) -> pl.DataFrame:
     label = (pl.col(label_col).cast(pl.String).str.to_uppercase() if label_col
              else pl.lit("", dtype=pl.String))
     # Eager expressions are not shared: each intermediate is made a column once.
-    rows = frame.select(
+    rows = frame.lazy().select(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
         pl.col("amount").cast(pl.Float64).alias("__amount"),
         pl.col("booking_date").cast(pl.Date).alias("__date"),
@@ -401,7 +407,8 @@ def _work_rows(frame: pl.DataFrame, key: str) -> pl.DataFrame:
     if "transaction_type" in has:
         skip = skip | pl.col("transaction_type").is_in(_NOT_STREAM_TYPES)
         strict = pl.col("transaction_type").is_in(_IN_STORE_TYPES).fill_null(False)
-    if "bank_transaction_code" in has and rows["bank_transaction_code"].null_count() < rows.height:
+    if ("bank_transaction_code" in has
+            and frame["bank_transaction_code"].null_count() < frame.height):
         skip = skip | pl.col("bank_transaction_code").str.contains(_NOT_STREAM_CODES)
     if "subcategory" in has:
         annual = annual | pl.col("subcategory").is_in(_ANNUAL_SUBCATEGORIES)
@@ -419,7 +426,7 @@ def _work_rows(frame: pl.DataFrame, key: str) -> pl.DataFrame:
         pl.when(amount > 0).then(pl.lit("in")).otherwise(pl.lit("out")).alias("__dir"),
         (annual.fill_null(False) & (amount < 0)).alias("__annual"),
         strict.alias("__strict"),
-    )
+    ).collect()
 
 
 def detect_recurring(
@@ -442,14 +449,19 @@ def detect_recurring(
         raise DataError(f"detect_recurring needs columns {', '.join(missing)}; "
                         f"the frame has: {', '.join(frame.columns)}")
     out_cols = ("is_recurring", "recurrence_period", "recurring_stream_id")
-    base = frame.drop([c for c in out_cols if c in frame.columns])
+    drop = [c for c in out_cols if c in frame.columns]
+    base = frame.drop(drop) if drop else frame
     has = set(base.columns)
     work = _work_rows(base, stream_key)
-    as_of = as_of or base.select(pl.col("booking_date").cast(pl.Date).max()).item()
+    as_of = as_of or base["booking_date"].cast(pl.Date).max()  # type: ignore[assignment]
     streams = pl.DataFrame(schema=dict(_streams_schema()) | {"__sid": pl.Int64})
     per_row = pl.DataFrame(schema={"__row": pl.UInt32, "recurring_stream_id": pl.String,
                                    "recurrence_period": pl.String})
-    if work.height and as_of is not None:
+    # A few rows, no group of two payments and no annual charge: no stream, as ``_assign``
+    # would find, without its queries (large tables go straight to the search).
+    searchable = work.height > _FEW_ROWS or (work.height > 0 and (
+        work["__h"].n_unique() < work.height or bool(work["__annual"].any())))
+    if searchable and as_of is not None:
         assigned = _assign(work)
         if assigned.height:
             wanted = [c for c in ("account_id", "customer_id", "merchant_id", "merchant_name",
@@ -471,6 +483,7 @@ def detect_recurring(
     if per_row.height:
         ids = ids.scatter(per_row["__row"], per_row["recurring_stream_id"])
         periods = periods.scatter(per_row["__row"], per_row["recurrence_period"])
-    out = base.with_columns(is_recurring=ids.is_not_null(), recurrence_period=periods,
-                            recurring_stream_id=ids)
+    out = base.hstack([ids.is_not_null().alias("is_recurring"), periods, ids])
+    if streams.height == 0:
+        return out, _empty_streams()
     return out, streams.drop("__sid").sort("account_id", "first_date", "recurring_stream_id")

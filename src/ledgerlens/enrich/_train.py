@@ -35,6 +35,7 @@ __all__ = ["HoldoutResult", "TrainingConfig", "holdout_evaluation", "label_steps
            "train_enrichment"]
 
 _KEY = ["tenant_id", "transaction_id"]
+_BARE_SEED = 7
 _TRUTH = ("merchant_id", "category", "subcategory", "transaction_type", "intermediary",
           "recurring_stream_id", "is_income", "dialect")
 
@@ -51,11 +52,17 @@ class TrainingConfig:
     holdout_dialects: tuple[str, ...] = ("cooperative_32", "online_bank", "postal_50")
     holdout_merchant_share: float = 0.3
     fit_merchant_scorer: bool = True
+    #: Share of the training transactions seen a second time without MCC and bank
+    #: transaction code, as bank CSV, camt.053, MT940 and CFONB exports deliver them: the
+    #: scorer and the category model then learn what a bare label is worth.
+    bare_share: float = 0.35
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.holdout_merchant_share < 1.0:
             raise ValueError(f"holdout_merchant_share must be in [0, 1), got "
                              f"{self.holdout_merchant_share}")
+        if not 0.0 <= self.bare_share <= 1.0:
+            raise ValueError(f"bare_share must be in [0, 1], got {self.bare_share}")
 
 
 def label_steps(transactions: pl.DataFrame) -> pl.DataFrame:
@@ -71,11 +78,24 @@ def _bank(customers: int, months: int, seed: int) -> tuple[pl.DataFrame, pl.Data
     return bank.transactions, bank.ground_truth, bank.recurring_streams
 
 
-def _with_truth(transactions: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
-    """Working frame rows of ``transactions`` with the truth as ``true_*`` columns."""
-    frame = label_steps(transactions)
+def without_codes(transactions: pl.DataFrame) -> pl.DataFrame:
+    """``transactions`` as an export without MCC and bank transaction code delivers them."""
+    return transactions.with_columns(mcc=pl.lit(None, dtype=pl.String),
+                                     bank_transaction_code=pl.lit(None, dtype=pl.String))
+
+
+def _with_truth(transactions: pl.DataFrame, truth: pl.DataFrame,
+                bare_share: float = 0.0) -> pl.DataFrame:
+    """Working frame rows of ``transactions`` with the truth as ``true_*`` columns, plus a
+    ``bare_share`` of them again without MCC and bank codes (chosen by transaction id)."""
     aligned = transactions.select(_KEY).join(truth, on=_KEY, how="left", maintain_order="left")
-    return frame.with_columns(aligned.select(pl.col(c).alias(f"true_{c}") for c in _TRUTH))
+    labelled = aligned.select(pl.col(c).alias(f"true_{c}") for c in _TRUTH)
+    frame = label_steps(transactions).with_columns(labelled)
+    if bare_share <= 0.0:
+        return frame
+    pick = (transactions["transaction_id"].hash(_BARE_SEED) % 1000) < round(bare_share * 1000)
+    bare = label_steps(without_codes(transactions.filter(pick)))
+    return pl.concat([frame, bare.with_columns(labelled.filter(pick))], how="vertical_relaxed")
 
 
 def held_out_merchants(merchant_ids: pl.Series, share: float, seed: int) -> set[str]:
@@ -92,7 +112,10 @@ def _fit(frame: pl.DataFrame, config: TrainingConfig,
     else:
         matcher = MerchantMatcher.default(directory=directory)
     matched = matcher.match(frame)
-    categories = CategoryModel(seed=config.seed).fit(matched, matched["true_subcategory"])
+    # The bare copies already show the model labels without MCC: no synthetic dropout on top.
+    dropout = 0.0 if config.bare_share > 0 else CategoryModel().mcc_dropout
+    categories = CategoryModel(seed=config.seed, mcc_dropout=dropout).fit(
+        matched, matched["true_subcategory"])
     return EnrichmentModel(matcher, categories)
 
 
@@ -104,7 +127,7 @@ def train_enrichment(config: TrainingConfig = TrainingConfig(),
     say(f"generating the training bank ({config.customers} customers x {config.months} months)")
     tx, truth, _ = _bank(config.customers, config.months, config.seed)
     say(f"label steps on {tx.height:,} transactions")
-    frame = _with_truth(tx, truth)
+    frame = _with_truth(tx, truth, config.bare_share)
     say("fitting the merchant scorer and the category model")
     model = _fit(frame, config, MerchantDirectory.default())
     metadata: dict[str, Any] = {
@@ -142,7 +165,7 @@ def holdout_evaluation(config: TrainingConfig = TrainingConfig(),
     say("generating the training bank for the held-out protocol")
     tx, truth, _ = _bank(config.customers, config.months, config.seed)
     held = held_out_merchants(truth["merchant_id"], config.holdout_merchant_share, config.seed)
-    frame = _with_truth(tx, truth)
+    frame = _with_truth(tx, truth, config.bare_share)
     seen = (~pl.col("true_dialect").is_in(config.holdout_dialects)
             & ~pl.col("true_merchant_id").is_in(sorted(held)).fill_null(False))
     train = frame.filter(seen)
@@ -169,9 +192,7 @@ def holdout_evaluation(config: TrainingConfig = TrainingConfig(),
     # Bank CSV, camt.053, MT940 and CFONB exports carry no MCC and often no bank code: the
     # same test bank without them shows what a model leaning on the MCC loses there.
     say("enriching the same bank without MCC and bank transaction codes")
-    bare = enrich_with_streams(test_tx.with_columns(mcc=pl.lit(None, dtype=pl.String),
-                                                    bank_transaction_code=pl.lit(
-                                                        None, dtype=pl.String)), model)
+    bare = enrich_with_streams(without_codes(test_tx), model)
     evaluations["without MCC or bank codes"] = evaluate_enrichment(
         bare.working.with_columns(test_tx.select(_KEY)), test_truth, merchant_brands=brands)
     for name, mask in slices.items():

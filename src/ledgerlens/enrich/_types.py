@@ -32,6 +32,7 @@ from ledgerlens.enrich._clean import (
     french_city_forms,
     normalize_text,
 )
+from ledgerlens.enrich._distinct import distinct_rows, zero_digits
 from ledgerlens.enrich._intermediary import detect_intermediaries
 from ledgerlens.schema import ISO_4217, TRANSACTION_TYPES
 
@@ -322,18 +323,27 @@ def classify_types(frame: pl.DataFrame) -> pl.DataFrame:
     code fills in what the label does not say; the amount's sign gives the direction.
     """
     frame = _ensure_steps(frame)
+    if frame.height == 1:  # one transaction: the same rules on plain values
+        from ledgerlens.enrich._types_row import classify_row
+
+        one = classify_row(frame)
+        if one is not None:
+            from ledgerlens.enrich._clean_row import with_row_values
+
+            return with_row_values(frame, transaction_type=one[0], type_evidence=one[1])
     amount = (pl.col("amount").cast(pl.Float64).fill_null(0.0) if "amount" in frame.columns
               else pl.lit(0.0))
-    keys = frame.select(
-        # Digits only matter as digits: collapsing them makes dated labels share one key.
-        normalize_text(pl.col("full_label").fill_null("").str.slice(0, 512))
-        .str.replace_all("[0-9]", "0").alias("_u"),
-        pl.col("merchant_text").fill_null("").alias("_merchant"))
+    # Digits only matter as digits: collapsing them makes dated labels share one key.
+    # (Normalising commutes with it, so it runs on the distinct keys only.)
+    keys = frame.select(pl.col("full_label").fill_null("").str.slice(0, 512).alias("_d"),
+                        pl.col("merchant_text").fill_null("").alias("_merchant"))
+    keys = keys.with_columns(zero_digits(keys.get_column("_d")))
+    normalized = normalize_text(pl.col("_d")).alias("_u")
     if keys.height == 1:  # one transaction: its label is its one distinct label
-        feats = _label_features(keys)
+        feats = _label_features(keys.with_columns(normalized))
     else:
-        unique = _label_features(keys.unique())
-        feats = keys.join(unique, on=["_u", "_merchant"], how="left", maintain_order="left")
+        unique, at = distinct_rows(keys)
+        feats = _label_features(unique.with_columns(normalized)).gather(at)
     flags = ["_instant", "_contactless", "_online", "_abroad", "_foreign_words", "_french_town"]
     label_part = feats.select("_kind", "_evidence", "_merchant",
                               *(pl.col(f).fill_null(False) for f in flags))

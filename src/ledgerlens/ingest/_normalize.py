@@ -11,7 +11,8 @@ rows built here keep the bank's text untouched, so that they can be compared exa
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
@@ -33,6 +34,7 @@ class Normalized:
 
     transactions: pl.DataFrame  # schema.TRANSACTIONS, labels untouched
     rejects: pl.DataFrame  # QUARANTINE_RECORD rows (reader rejects first, then these)
+    masked: pl.DataFrame | None = None  # the transactions masked, when ``mask`` was given
 
 
 def _reject(frame: pl.DataFrame, reason: str, detail: pl.Expr | str) -> pl.DataFrame:
@@ -40,6 +42,23 @@ def _reject(frame: pl.DataFrame, reason: str, detail: pl.Expr | str) -> pl.DataF
     return frame.select(
         "source_position", reason=pl.lit(reason), detail=detail_expr.cast(pl.String),
         raw_record="raw_record")
+
+
+def _repeated_references(records: pl.DataFrame) -> pl.Series | None:
+    """Rows repeating an earlier row's bank reference and content (None when none does).
+
+    Only rows with a reference can repeat one, so only they are grouped: a CSV export
+    without references costs nothing here."""
+    refs = records["end_to_end_id"].is_not_null()
+    if not refs.any():
+        return None
+    content = ["account_ref", "end_to_end_id", "booking_date", "amount", "raw_label"]
+    later = (records.select(*content, _i=pl.int_range(pl.len(), dtype=pl.UInt32))
+             .filter(refs)
+             .filter(pl.int_range(pl.len()).over(content) > 0)["_i"])
+    if later.is_empty():
+        return None
+    return pl.repeat(False, records.height, eager=True).scatter(later, True)
 
 
 def normalize(
@@ -51,11 +70,15 @@ def normalize(
     ingested_at: dt.datetime,
     customer_refs: Mapping[str, str] | None = None,
     today: dt.date | None = None,
+    mask: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
 ) -> Normalized:
     """Canonical transactions of ``result`` and every reject, reader's and ours.
 
     ``customer_refs`` maps an account reference (IBAN) to the bank's customer number;
-    accounts missing from it are taken to be their own customer.
+    accounts missing from it are taken to be their own customer. ``mask`` (a table-in,
+    table-out masking of personal data) also gives ``masked``: it runs on a second thread
+    while the fingerprints are computed, which hold the interpreter while masking mostly
+    runs in Polars, so that the two overlap on a machine with two cores or more.
     """
     records = result.records
     if records.schema != STATEMENT_RECORD:
@@ -82,19 +105,18 @@ def normalize(
         why_expr = pl.lit(why) if isinstance(why, str) else why.cast(pl.String)
         reason = pl.when(bad.fill_null(True)).then(pl.lit(code)).otherwise(reason)
         detail = pl.when(bad.fill_null(True)).then(why_expr).otherwise(detail)
-    records = records.with_columns(_reason=reason, _detail=detail)
+    records = records.with_columns(_reason=reason)
     failed = records.filter(pl.col("_reason").is_not_null())
     rejected: list[pl.DataFrame] = [result.rejects, failed.select(
-        "source_position", reason="_reason", detail="_detail", raw_record="raw_record")]
-    records = records.filter(pl.col("_reason").is_null()).drop("_reason", "_detail")
+        "source_position", reason="_reason", detail=detail, raw_record="raw_record")]
+    records = records.filter(pl.col("_reason").is_null()).drop("_reason")
     # The same bank reference twice in one file, with the same content, is the file
     # repeating itself; identical movements without a reference are real (double charge).
-    content = ["account_ref", "end_to_end_id", "booking_date", "amount", "raw_label"]
-    repeated = pl.col("end_to_end_id").is_not_null() & (
-        pl.int_range(pl.len()).over(content) > 0)
-    rejected.append(_reject(records.filter(repeated), "duplicate_in_file",
-                            "same bank reference and content earlier in the file"))
-    records = records.filter(~repeated)
+    repeated = _repeated_references(records)
+    if repeated is not None:
+        rejected.append(_reject(records.filter(repeated), "duplicate_in_file",
+                                "same bank reference and content earlier in the file"))
+        records = records.filter(~repeated)
 
     customer = pl.col("account_ref")
     if customer_refs:
@@ -109,7 +131,16 @@ def normalize(
         source_file=pl.lit(source_file),
         ingested_at=pl.lit(ingested_at).cast(pl.Datetime("us", "UTC")),
     )
-    tx = tx.with_columns(transaction_id=transaction_fingerprints(tx))
+    masked: pl.DataFrame | None = None
+    if mask is None:
+        ids = transaction_fingerprints(tx)
+    else:
+        with ThreadPoolExecutor(1, thread_name_prefix="ledgerlens-mask") as pool:
+            masking = pool.submit(mask, tx.select(c for c in TRANSACTIONS.names
+                                                  if c != "transaction_id"))
+            ids = transaction_fingerprints(tx)
+            masked = TRANSACTIONS.conform(masking.result().with_columns(transaction_id=ids))
+    tx = tx.with_columns(transaction_id=ids)
     rejects = pl.concat([r.select(QUARANTINE_RECORD.names()).cast(QUARANTINE_RECORD)
                          for r in rejected])
-    return Normalized(TRANSACTIONS.conform(tx), rejects)
+    return Normalized(TRANSACTIONS.conform(tx), rejects, masked)

@@ -87,6 +87,10 @@ def _quarantine_rows(rejects: pl.DataFrame, *, tenant_id: str, ingestion_id: str
 STREAM_ABOVE_BYTES = 256 * 1024 * 1024
 #: Rows gathered from many small files before one write to the lake (one Delta commit).
 FLUSH_ROWS = 400_000
+#: A read with this many records is masked while its fingerprints are computed (two
+#: threads); smaller ones are masked together when the buffer is written, since masking
+#: has a fixed cost per call.
+MASK_WITH_READ_ROWS = 50_000
 
 
 @dataclass
@@ -125,14 +129,16 @@ class _Writer:
     def __init__(self, lake: Lake, tenant_id: str) -> None:
         self.lake = lake
         self.tenant_id = tenant_id
-        self.rows: list[tuple[_FileState, pl.DataFrame]] = []
+        self.rows: list[tuple[_FileState, pl.DataFrame, pl.DataFrame | None]] = []
         self.rejects: list[pl.DataFrame] = []
         self.done: list[_FileState] = []
         self.n_rows = 0
 
-    def add(self, state: _FileState, transactions: pl.DataFrame, rejects: pl.DataFrame) -> None:
+    def add(self, state: _FileState, transactions: pl.DataFrame, rejects: pl.DataFrame,
+            masked: pl.DataFrame | None = None) -> None:
+        """Buffer a file's rows (and their masked copy, row for row, when already made)."""
         if transactions.height:
-            self.rows.append((state, transactions))
+            self.rows.append((state, transactions, masked))
             self.n_rows += transactions.height
         if rejects.height:
             self.rejects.append(rejects)
@@ -144,16 +150,15 @@ class _Writer:
 
     def flush(self) -> None:
         if self.rows:
-            frames = [f.with_columns(_file=pl.lit(i)) for i, (_, f) in enumerate(self.rows)]
-            batch = pl.concat(frames)
+            frames = [f.with_columns(_file=pl.lit(i)) for i, (_, f, _) in enumerate(self.rows)]
+            batch = pl.concat(frames).with_row_index("_pos")
             new = self._new_rows(batch)
             per_file = new.group_by("_file").len()
             counts = dict(zip(per_file["_file"].to_list(), per_file["len"].to_list(),
                               strict=True))
-            for i, (state, _) in enumerate(self.rows):
+            for i, (state, _, _) in enumerate(self.rows):
                 state.added += counts.get(i, 0)
-            # Masking runs once on the whole batch: it has a fixed cost per call.
-            added = self.lake.append_transactions(mask_transactions(batch.drop("_file")))
+            added = self.lake.append_transactions(self._masked(batch, new))
             if added != new.height:
                 log.warning("lake added %d rows where %d were expected", added, new.height)
         if self.rejects:
@@ -164,9 +169,33 @@ class _Writer:
                                               infer_schema_length=None))
         self.rows, self.rejects, self.done, self.n_rows = [], [], [], 0
 
+    def _masked(self, batch: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
+        """The ``new`` rows of ``batch``, masked: files masked with their read give their
+        copies; the others are masked here in one call (it has a fixed cost per call), and
+        only their rows the lake lacks, since the lake would drop the others anyway."""
+        premasked = [(i, m) for i, (_, _, m) in enumerate(self.rows) if m is not None]
+        ready = {i for i, _ in premasked}
+        todo = new.filter(~pl.col("_file").is_in(sorted(ready))) if ready else new
+        parts = [mask_transactions(todo.drop("_file", "_pos"))] if todo.height else []
+        if premasked:
+            heights = [f.height for _, f, _ in self.rows]
+            copies = pl.concat([m.with_columns(
+                _pos=(pl.int_range(pl.len()) + sum(heights[:i])).cast(batch["_pos"].dtype))
+                for i, m in premasked])
+            if new.height != batch.height:  # some rows are repeated or already stored
+                copies = copies.join(new.select("_pos"), on="_pos", how="semi",
+                                     maintain_order="left")
+            parts.append(copies.drop("_pos"))
+        return pl.concat(parts) if parts else new.drop("_file", "_pos")
+
     def _new_rows(self, batch: pl.DataFrame) -> pl.DataFrame:
-        first = batch.unique(["tenant_id", "transaction_id"], keep="first",
-                             maintain_order=True)
+        # one tenant and distinct ids (the usual batch) need no deduplication pass
+        ids = batch["transaction_id"]
+        if batch["tenant_id"].n_unique() <= 1 and ids.n_unique() == batch.height:
+            first = batch
+        else:
+            first = batch.unique(["tenant_id", "transaction_id"], keep="first",
+                                 maintain_order=True)
         if not self.lake.exists("transactions"):
             return first
         months = first.select(pl.col("booking_date").dt.strftime("%Y-%m").unique()).to_series()
@@ -174,7 +203,7 @@ class _Writer:
             (pl.col("tenant_id") == self.tenant_id) & pl.col("month").is_in(months.to_list())
             & pl.col("transaction_id").is_in(first["transaction_id"].to_list())
         ).select("transaction_id").collect()
-        return first.join(existing, on="transaction_id", how="anti")
+        return first.join(existing, on="transaction_id", how="anti", maintain_order="left")
 
 
 def ingest_paths(
@@ -253,9 +282,11 @@ def _ingest_one(path: Path, *, writer: _Writer, seen: set[str], tenant_id: str,
         try:
             for result in _results(path, source, fmt, account_ref, options):
                 state.fmt = result.format
-                normalized = normalize(result, tenant_id=tenant_id, source_file=source,
-                                       pseudonymizer=pseudonymizer, ingested_at=at,
-                                       customer_refs=customer_refs)
+                normalized = normalize(
+                    result, tenant_id=tenant_id, source_file=source,
+                    pseudonymizer=pseudonymizer, ingested_at=at, customer_refs=customer_refs,
+                    mask=(mask_transactions if result.records.height >= MASK_WITH_READ_ROWS
+                          else None))
                 rejects = _quarantine_rows(normalized.rejects, tenant_id=tenant_id,
                                            ingestion_id=state.ingestion_id, source_file=source,
                                            fmt=result.format, at=at)
@@ -264,7 +295,7 @@ def _ingest_one(path: Path, *, writer: _Writer, seen: set[str], tenant_id: str,
                 state.accepted += normalized.transactions.height
                 state.quarantined += normalized.rejects.height - statement_level
                 state.found = state.accepted + state.quarantined
-                writer.add(state, normalized.transactions, rejects)
+                writer.add(state, normalized.transactions, rejects, normalized.masked)
             seen.add(state.digest)
         except IngestError as exc:
             state.status, state.error = "failed", str(exc)

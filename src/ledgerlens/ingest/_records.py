@@ -75,6 +75,8 @@ REASONS: dict[str, str] = {
     "balance_mismatch": "movements do not add up to the statement's closing balance",
     "duplicate_in_file": "the same movement appears twice in the file",
     "encoding_error": "the text could not be decoded",
+    "pending_not_booked": "a pending (or otherwise not booked) entry: counted, not a movement "
+                          "yet; it comes back booked in a later statement",
 }
 
 MAX_RAW_RECORD = 65_536

@@ -19,6 +19,7 @@ from ledgerlens.privacy._patterns import (
     KIND_OF_OPEN,
     OPEN,
     mark_patterns,
+    mark_split_cards,
     sanitize,
 )
 from ledgerlens.schema import PII_KINDS, PII_SPAN_DTYPE
@@ -89,10 +90,10 @@ def mark(raw: pl.Series, complement: pl.Series, context: pl.Series, kinds: froze
     # labels repeat (a monthly transfer to the same person): each distinct one once
     keys = scoped.select("r", "c", "ctx").unique()
     done = _mark_names(keys, nm.name_rules(lexicon or nm.Lexicon.bundled()))
-    scoped = (scoped.join(done, on=["r", "c", "ctx"], how="left", nulls_equal=True)
-              .drop("r", "c").rename({"rm": "r", "cm": "c"}))
-    rest = frame.filter(~in_scope)
-    return pl.concat([rest, scoped.select(rest.columns)]).sort("i").select("r", "c")
+    scoped = scoped.join(done, on=["r", "c", "ctx"], how="left", nulls_equal=True)
+    # put the marked lines back at their rows ("i"), the other rows as they are
+    return pl.DataFrame([frame["r"].clone().scatter(scoped["i"], scoped["rm"]),
+                         frame["c"].clone().scatter(scoped["i"], scoped["cm"])])
 
 
 def _mark_names(keys: pl.DataFrame, rules: nm.NameRules) -> pl.DataFrame:
@@ -118,6 +119,7 @@ def _mark_names(keys: pl.DataFrame, rules: nm.NameRules) -> pl.DataFrame:
     transfers = transfers.with_columns(cm=nm.mark_continuation(r, c, rules))
     transfers = transfers.with_columns(cm=nm.mark_transfer_names(
         nm.extend_names(nm.mark_titled_names(c, rules), rules), rules))
+    transfers = mark_split_cards(transfers, "rm", "cm")
     person = (r.str.contains(OPEN["name"], literal=True).fill_null(False)
               | c.str.contains(OPEN["name"], literal=True).fill_null(False))
     people = transfers.filter(person).with_columns(rm=nm.mark_person_details(r, rules))

@@ -124,6 +124,10 @@ _MAYBE_PII = (r"@|\+\d|\d{7}|\d\d \d\d \d\d|\d\d\.\d\d\.\d\d\.\d\d|\d\d-\d\d-\d\
               r"|\d{4} \d{4}")
 
 
+#: The columns ``mask_transactions`` changes.
+_MASKED = ("raw_label", "label_complement", "counterparty_name", "counterparty_iban")
+
+
 def mask_transactions(frame: pl.DataFrame, *, lexicon: nm.Lexicon | None = None) -> pl.DataFrame:
     """What ingestion stores for analytics: labels masked, a person's counterparty name
     replaced by ``<NAME>`` (a company's kept), counterparty IBANs in masked form.
@@ -142,9 +146,11 @@ def mask_transactions(frame: pl.DataFrame, *, lexicon: nm.Lexicon | None = None)
             maybe = maybe | frame[column].is_not_null()
     if maybe.all():
         return _mask_every_row(frame, lexicon)
-    indexed = frame.with_row_index("_row")
-    masked = _mask_every_row(indexed.filter(maybe), lexicon)
-    return pl.concat([masked, indexed.filter(~maybe)]).sort("_row").drop("_row")
+    masked = _mask_every_row(frame.filter(maybe), lexicon)
+    # only the masked columns change: put their values back in place
+    rows = maybe.arg_true()
+    return frame.with_columns(frame[c].clone().scatter(rows, masked[c]) for c in _MASKED
+                              if c in frame.columns)
 
 
 def _mask_every_row(frame: pl.DataFrame, lexicon: nm.Lexicon | None) -> pl.DataFrame:

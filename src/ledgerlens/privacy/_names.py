@@ -69,9 +69,11 @@ _NAMEISH = f"[{ORG}{FIRST}{TITLE}{LAST}{FUNCTION}]"
 # an e-mail cut before or inside its domain, at the end of a label
 _CUT_EMAIL = (r"(?P<pre>\s)(?P<x>\p{L}{2,}[\p{L}0-9_%+\-]*[.@][\p{L}0-9._%+@\-]*)"
               r"(?P<post>\s*)$")
-# the digits a cut leaves of a phone (0..., +...) or a social security number (1 or 2 ...)
-_DIGIT_TAIL = (r"(?P<pre>\s+)(?:(?P<p>(?:\+|0)[0-9]*(?: [0-9]+)*)|(?P<n>[12](?: [0-9]{1,3})*))"
-               r"(?P<post>\s*)$")
+# the digits a cut leaves of a phone (0..., +...), a social security number (1 or 2 ...) or
+# a card number (four digits or more after a card network's prefix: Visa 4, Mastercard
+# 51-55 and 22-27, American Express 34 and 37, Discover 6)
+_DIGIT_TAIL = (r"(?P<pre>\s+)(?:(?P<p>(?:\+|0)[0-9]*(?: [0-9]+)*)|(?P<n>[12](?: [0-9]{1,3})*)|"
+               r"(?P<c>(?:4[0-9]|5[1-5]|2[2-7]|3[47]|6[0-9])[0-9]{2,17}))(?P<post>\s*)$")
 # a character of a word: not a space, not a marker or a tag
 _CHARS = "[^\\s\ufdd0-\ufdef]"
 _TOK = r"\p{L}(?:[\p{L}'’\-]*\p{L})?\b"
@@ -310,13 +312,13 @@ def mark_cut_email(texts: pl.Expr) -> pl.Expr:
 
 def mark_person_details(texts: pl.Expr, rules: NameRules) -> pl.Expr:
     """In a transfer to or from a person: other first names, and what is left at the end
-    of a cut label of an e-mail, IBAN, phone or id number."""
+    of a cut label of an e-mail, IBAN, phone, id or card number."""
     texts = wrap(texts, rules.other_first, "name")
     for pattern, kind in rules.cut_tails:
         texts = wrap(texts, pattern, kind)
     # one pattern for both, so that the whole trailing run of digits is taken at once
-    texts = wrap_either(texts, _DIGIT_TAIL, {"p": "phone", "n": "national_id"},
-                        keep=_NUMBER_KEEP)
+    texts = wrap_either(texts, _DIGIT_TAIL, {"p": "phone", "n": "national_id",
+                                             "c": "card_number"}, keep=_NUMBER_KEEP)
     return wrap(texts, rules.short_tail, "name")
 
 

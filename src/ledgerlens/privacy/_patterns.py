@@ -29,6 +29,7 @@ __all__ = [
     "is_valid_nir",
     "luhn_ok",
     "mark_patterns",
+    "mark_split_cards",
     "protect",
     "reference_keep",
     "sanitize",
@@ -235,7 +236,7 @@ def mark_patterns(marked: pl.Series, kinds: frozenset[str]) -> pl.Series:
     # only texts with an '@' or eight digits in a row can hold any of them
     worth = pl.col("t").str.contains(r"@|[0-9](?:[ .\-]?[0-9]){7}").fill_null(False)
     found = _mark_patterns(frame.filter(worth), kinds)
-    return (pl.concat([frame.filter(~worth), found]).sort("i")["t"]).alias(marked.name)
+    return frame["t"].clone().scatter(found["i"], found["t"]).alias(marked.name)
 
 
 def _mark_patterns(frame: pl.DataFrame, kinds: frozenset[str]) -> pl.DataFrame:
@@ -258,6 +259,31 @@ def _mark_patterns(frame: pl.DataFrame, kinds: frozenset[str]) -> pl.DataFrame:
         phone = rf"(?P<pre>^|[^\w+])(?P<x>{_PHONE_FR}|{_PHONE_INTL})\b"
         frame = frame.with_columns(wrap(t, phone, "phone", keep=REFERENCE_KEEP))
     return frame
+
+
+_TAIL_DIGITS = r"(?:^|\s)([0-9]{1,18})\s*$"
+_HEAD_DIGITS = r"^\s*([0-9]{1,18})(?:\s|$)"
+
+
+def mark_split_cards(frame: pl.DataFrame, first: str, second: str) -> pl.DataFrame:
+    """A card number cut between two label lines (``... VACANCES 4`` then
+    ``984997314159053``): the digits that end column ``first`` and those that start
+    ``second`` are wrapped as card numbers when together they have 13 to 19 digits and
+    pass the Luhn check (checked on the distinct candidates)."""
+    joined = pl.concat_str([pl.col(first).str.extract(_TAIL_DIGITS, 1),
+                            pl.col(second).str.extract(_HEAD_DIGITS, 1)])
+    candidates = frame.select(joined.alias("j"))["j"].drop_nulls().unique().to_list()
+    valid = [v for v in candidates if 13 <= len(v) <= 19 and v[0] in "23456" and luhn_ok(v)]
+    if not valid:
+        return frame
+    split = joined.is_in(pl.Series(valid, dtype=pl.String).implode()).fill_null(False)
+    card = OPEN["card_number"]
+    tail = pl.col(first).str.replace(r"(?P<pre>^|\s)(?P<x>[0-9]{1,18})(?P<post>\s*)$",
+                                     "${pre}" + card + "${x}" + CLOSE + "${post}")
+    head = pl.col(second).str.replace(r"^(?P<pre>\s*)(?P<x>[0-9]{1,18})",
+                                      "${pre}" + card + "${x}" + CLOSE)
+    return frame.with_columns(pl.when(split).then(tail).otherwise(pl.col(first)).alias(first),
+                              pl.when(split).then(head).otherwise(pl.col(second)).alias(second))
 
 
 def protect(texts: pl.Expr, pattern: str) -> pl.Expr:

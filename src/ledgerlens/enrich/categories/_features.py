@@ -139,6 +139,7 @@ def _raw_inputs(frame: pl.DataFrame) -> pl.DataFrame:
         amount=amount,
         merchant=merchant,
         cp=col("counterparty_name"),
+        lines=col("merchant_lines"),
     )
 
 
@@ -148,7 +149,9 @@ def _context(mcc_subcategory: dict[str, str]) -> pl.Expr:
         return pl.concat_str([pl.lit(prefix), value])
 
     mcc_sub = pl.col("mcc").replace_strict(mcc_subcategory, default="none", return_dtype=pl.String)
-    merchant = pl.when(pl.col("merchant").is_in(list(SUBCATEGORIES))).then(pl.col("merchant"))
+    # A known brand whose line of business the label does not tell: "MER_multi".
+    merchant = (pl.when(pl.col("merchant").is_in(list(SUBCATEGORIES))).then(pl.col("merchant"))
+                .when(pl.col("lines").is_not_null()).then(pl.lit("multi")))
     parts = [
         tok("type", "T_"),
         tok("mcc", "M_"),
@@ -166,7 +169,8 @@ def _context(mcc_subcategory: dict[str, str]) -> pl.Expr:
 def unique_keys(
     frame: pl.DataFrame, mcc_subcategory: dict[str, str]
 ) -> tuple[pl.DataFrame, npt.NDArray[np.int64]]:
-    """Unique (text, context) keys (+ their type and row count), and each row's key index.
+    """Unique (text, context) keys (+ their type, brand lines and row count), and each row's
+    key index.
 
     Rows are first grouped on a 64-bit hash of their raw inputs (two different inputs
     sharing a hash is about 1e-7 likely for a million distinct keys), so the string work
@@ -175,7 +179,8 @@ def unique_keys(
     raw = _raw_inputs(frame)
     if raw.height == 0:
         empty = pl.DataFrame(
-            schema={"text": pl.String, "context": pl.String, "type": pl.String, "count": pl.UInt32}
+            schema={"text": pl.String, "context": pl.String, "type": pl.String,
+                    "lines": pl.String, "count": pl.UInt32}
         )
         return empty, np.zeros(0, dtype=np.int64)
     first = (pl.struct(raw.columns).hash(seed=7).rank("dense").cast(pl.Int64) - 1).alias("k1")
@@ -188,6 +193,7 @@ def unique_keys(
             text=model_text_expr(pl.col("src")),
             context=_context(mcc_subcategory),
             type=pl.col("type"),
+            lines=pl.col("lines"),
             count=pl.col("count"),
         )
     )
@@ -195,7 +201,7 @@ def unique_keys(
     distinct = distinct.with_columns(k2=second)
     keys = (
         distinct.group_by("k2")
-        .agg(pl.col("text", "context", "type").first(), pl.col("count").sum())
+        .agg(pl.col("text", "context", "type", "lines").first(), pl.col("count").sum())
         .sort("k2")
         .drop("k2")
     )

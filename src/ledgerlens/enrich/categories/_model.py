@@ -6,13 +6,15 @@ Decision order for one transaction, each with its evidence:
 2. the merchant directory's subcategory when the matcher is confident enough;
 3. the linear model over label n-grams and context (type, MCC, amount, intermediary),
    restricted by the type where the type fixes the level 1 (a fee is a bank fee, a refund
-   keeps a purchase category), with temperature-scaled probabilities;
+   keeps a purchase category) and to a known brand's lines of business when the matcher
+   could not tell which one (``merchant_lines``), with temperature-scaled probabilities;
 4. below ``abstain_below`` the model abstains: ``other`` / ``uncategorised`` with its low
    confidence.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -32,6 +34,7 @@ from ledgerlens.enrich.categories._linear import (
     fit_temperature,
     softmax,
 )
+from ledgerlens.enrich.categories._row import ROW_PATH_MAX_ROWS, predict_rows
 from ledgerlens.enrich.categories._rules import NOT_REFUNDABLE, TYPE_RULES, TYPE_SCOPES
 from ledgerlens.exceptions import ConfigurationError, DataError
 from ledgerlens.taxonomy import SUBCATEGORIES
@@ -53,6 +56,7 @@ class NotFittedError(ConfigurationError, AttributeError):
     """The model was used before ``fit`` or ``from_arrays``."""
 
 
+@functools.cache
 def _mcc_map() -> dict[str, str]:
     from ledgerlens.datasets import load_mcc_codes
 
@@ -207,6 +211,27 @@ class CategoryModel:
         mask[refund] = ~np.isin(cats, NOT_REFUNDABLE)
         return mask
 
+    def _lines_mask(self, lines: pl.Series) -> npt.NDArray[np.bool_]:
+        """Allowed classes per key: a known brand's lines of business (``fuel|supermarket``)
+        when the matcher could not tell which one; every class otherwise."""
+        index = {name: i for i, name in enumerate(self.classes_)}
+        mask = np.ones((lines.len(), len(index)), dtype=bool)
+        pairs = (
+            pl.DataFrame({"line": lines})
+            .with_row_index("k")
+            .drop_nulls("line")
+            .with_columns(pl.col("line").str.split("|"))
+            .explode("line")
+            .with_columns(c=pl.col("line").replace_strict(index, default=None,
+                                                          return_dtype=pl.Int64))
+            .drop_nulls("c")
+        )
+        if pairs.height:
+            keys, cls = pairs["k"].to_numpy(), pairs["c"].to_numpy()
+            mask[np.unique(keys)] = False
+            mask[keys, cls] = True
+        return mask
+
     def predict_keys(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, npt.NDArray[np.int64]]:
         """Model decision per unique feature key, and each row's key index (no row rules)."""
         scorer = self._check_fitted()
@@ -215,6 +240,7 @@ class CategoryModel:
         parts = hashed_parts(keys["text"], keys["context"], spec)
         proba = softmax(scorer.logits_parts(*parts), self.temperature_)
         mask = self._scope_mask(keys["type"].fill_null("").to_numpy())
+        mask &= self._lines_mask(keys["lines"])
         scoped = np.where(mask, proba, 0.0)
         total = scoped.sum(axis=1, keepdims=True)
         proba = np.where(total > 0, scoped / np.maximum(total, 1e-12), proba)
@@ -289,7 +315,15 @@ class CategoryModel:
         return result
 
     def predict(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """Add ``category``, ``subcategory``, ``category_confidence``, ``category_evidence``."""
+        """Add ``category``, ``subcategory``, ``category_confidence``, ``category_evidence``.
+
+        A frame of a few rows of plain text takes the same decisions on Python values
+        (``_row.py``: no per-query cost of Polars on one transaction)."""
+        if 0 < frame.height <= ROW_PATH_MAX_ROWS:
+            self._check_fitted()
+            out = predict_rows(self, frame, _mcc_map())
+            if out is not None:
+                return out
         key_out, row_key = self.predict_keys(frame)
         rows = key_out[row_key] if frame.height else key_out.clear()
         cols = set(frame.columns)

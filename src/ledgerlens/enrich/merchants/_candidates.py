@@ -212,9 +212,12 @@ def _fuzzy_hits(tokens: pl.DataFrame, directory: MerchantDirectory) -> pl.DataFr
                  & (pl.col("pos").shift(-k) == pl.col("pos") + k) for k in range(1, n)]
         ok = pl.all_horizontal(conds).fill_null(False) if conds else pl.repeat(
             True, pl.len())
-        windows.append(words.filter(ok).select(
+        # The window's words are read before the filter: after it, the next row may be
+        # another text's word.
+        windows.append(words.select(
             "text_id", "key_tokens", "key_chars", start="pos",
-            gram=pl.concat_str(parts, separator=" "), n_gram=pl.lit(n, pl.Int32)))
+            gram=pl.concat_str(parts, separator=" "), n_gram=pl.lit(n, pl.Int32), _ok=ok)
+            .filter("_ok").drop("_ok"))
     win = pl.concat(windows).filter(pl.col("gram").is_not_null()).unique(
         ["text_id", "gram"], keep="first", maintain_order=True)
     vectorizer, alias_t, names = directory.cached("candidates.tfidf", _tfidf)

@@ -1,8 +1,10 @@
 """``MerchantMatcher``: label text -> known merchant, with calibrated confidence.
 
 Works on the unique (text, MCC, counterparty) keys of a frame, then joins the answer back,
-so a million transactions cost what their few thousand distinct labels cost. Below the
-confidence threshold chosen for the requested precision, the merchant is "unknown" (null).
+so a million transactions cost what their few thousand distinct labels cost. A few keys (one
+transaction) take a plain-Python path (``_quick``) with the same tables, rules and bits: a
+label's answer never depends on the other rows of the call. Below the confidence threshold
+chosen for the requested precision, the merchant is "unknown" (null).
 
 >>> import polars as pl
 >>> m = MerchantMatcher.default()
@@ -13,6 +15,7 @@ confidence threshold chosen for the requested precision, the merchant is "unknow
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import numpy as np
@@ -26,6 +29,12 @@ from ledgerlens.enrich.merchants._candidates import (
     match_key_expr,
 )
 from ledgerlens.enrich.merchants._directory import MerchantDirectory
+from ledgerlens.enrich.merchants._quick import (
+    QUICK_MAX_TEXTS,
+    hits_frame,
+    quick_features,
+    quick_hit_records,
+)
 from ledgerlens.enrich.merchants._scorer import MerchantScorer, hit_features
 from ledgerlens.exceptions import ConfigurationError, DataError
 
@@ -36,6 +45,8 @@ MERCHANT_COLUMNS: dict[str, pl.DataType] = {
     "merchant_id": pl.String(), "merchant_name": pl.String(), "merchant_website": pl.String(),
     "merchant_confidence": pl.Float64(), "merchant_category": pl.String(),
     "merchant_subcategory": pl.String(), "merchant_evidence": pl.String(),
+    # the brand's lines of business when the label cannot tell which one (no MCC)
+    "merchant_lines": pl.String(),
 }
 _SEED = 20_241_128
 _LEADING_PAYMENT_WORDS = (
@@ -78,8 +89,19 @@ def _keys(rows: pl.DataFrame, column: str, id_name: str) -> tuple[pl.DataFrame, 
     return mapping, keys
 
 
-def _hits(rows: pl.DataFrame, directory: MerchantDirectory, fuzzy: bool) -> pl.DataFrame:
-    """Every candidate hit of every row (``row_id``, ``mcc``, ``_t``, ``_c``)."""
+@functools.cache
+def _key_exprs() -> tuple[pl.Expr, pl.Expr]:
+    """The match keys of ``_t`` and ``_c`` (built once per process)."""
+    return match_key_expr(pl.col("_t")), match_key_expr(pl.col("_c"))
+
+
+def _hits(rows: pl.DataFrame, directory: MerchantDirectory, fuzzy: bool,
+          quick: bool | None = None) -> pl.DataFrame:
+    """Every candidate hit of every row (``row_id``, ``mcc``, ``_t``, ``_c``).
+
+    ``quick`` (default: for a few rows) takes the plain-Python path, same rows."""
+    if quick if quick is not None else rows.height <= QUICK_MAX_TEXTS:
+        return hits_frame(quick_hit_records(rows, directory, fuzzy, *_key_exprs()))
     t_map, t_keys = _keys(rows, "_t", "_tid")
     c_map, c_keys = _keys(rows, "_c", "_cid")
     rows = (rows.join(t_map, on="_t", how="left")
@@ -95,6 +117,7 @@ def _hits(rows: pl.DataFrame, directory: MerchantDirectory, fuzzy: bool) -> pl.D
     ]).drop("_tid", "_cid")
 
 
+@functools.cache
 def _evidence() -> pl.Expr:
     kind = (pl.when(pl.col("kind") == KIND_PREFIX).then(pl.lit("truncated alias "))
             .when(pl.col("kind") == KIND_FUZZY).then(pl.lit("similar to alias "))
@@ -159,7 +182,8 @@ class MerchantMatcher:
 
     @property
     def threshold(self) -> float:
-        """The confidence at or above which a merchant is returned."""
+        """The confidence at or above which a merchant is returned (labels with an MCC;
+        see ``MerchantScorer.bare_threshold_for`` for those without)."""
         return self._scorer().threshold_for(self.precision)
 
     # -- work ---------------------------------------------------------------------------
@@ -175,19 +199,37 @@ class MerchantMatcher:
         confidence and the hit's features; rows without any candidate are absent."""
         return self._score(frame)[1]
 
-    def _score(self, frame: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame]:
-        """(row hash of every row of ``frame``, best candidate per distinct hash)."""
+    def _score(self, frame: pl.DataFrame,
+               quick: bool | None = None) -> tuple[pl.Series, pl.DataFrame]:
+        """(row hash of every row of ``frame``, best candidate per distinct hash);
+        ``quick`` (default: for a few distinct keys) computes hits and features in Python."""
         directory, scorer = self._directory(), self._scorer()
-        work = self._rows(frame, []).with_columns(_h=pl.struct(*_KEY).hash(_SEED))
+        cols, one = frame.columns, frame.height == 1 and quick is not False
+        # One row is its own distinct key: its match keys come with the same query.
+        keys = [e.alias(n) for e, n in zip(_key_exprs(), ("_kt", "_kc"), strict=True)]
+        work = frame.lazy().select(
+            input_text_expr(cols).alias("_t"), _optional(cols, "mcc").alias("mcc"),
+            _optional(cols, "counterparty_name").alias("_c"),
+            _optional(cols, "transaction_type").alias("transaction_type"),
+        ).with_columns(_h=pl.struct(*_KEY).hash(_SEED)).with_columns(
+            *(keys if one else [])).collect()
         # In first-seen order: the same frame gives the same bits on every run.
-        rows = work.unique("_h", maintain_order=True).with_row_index("row_id")
-        hits = _hits(rows, directory, self.fuzzy)
-        if hits.height == 0:
+        rows = work.with_row_index("row_id") if one else work.lazy().unique(
+            "_h", maintain_order=True).with_row_index("row_id").collect()
+        if quick if quick is not None else rows.height <= QUICK_MAX_TEXTS:
+            # A few keys: the same candidates and features, computed in Python.
+            records = quick_hit_records(rows, directory, self.fuzzy, *_key_exprs())
+            feats = quick_features(records, directory) if records else None
+        else:
+            hits = _hits(rows, directory, self.fuzzy, quick=False)
+            feats = (hit_features(hits, directory.merchants, directory.aliases)
+                     if hits.height else None)
+        if feats is None:
             return work["_h"], pl.DataFrame(schema={
                 "_h": pl.UInt64, "merchant_idx": pl.UInt32, "confidence": pl.Float64})
-        feats = hit_features(hits, directory.merchants, directory.aliases)
         top = scorer.top(feats)
-        return work["_h"], top.join(rows.select("row_id", "_h"), on="row_id")
+        # row_id is the row's index in ``rows``: gather its hash (no join).
+        return work["_h"], top.hstack([rows["_h"].gather(top["row_id"])])
 
     def match(self, frame: pl.DataFrame) -> pl.DataFrame:
         """``frame`` with ``MERCHANT_COLUMNS`` added (all its columns kept, same order).
@@ -209,8 +251,15 @@ class MerchantMatcher:
             return base.with_columns(pl.lit(None, dtype=t).alias(c)
                                      for c, t in MERCHANT_COLUMNS.items())
         directory = self._directory()
-        keep = pl.col("confidence") >= self.threshold
-        answers = top.join(directory.merchants.select(
+        scorer = self._scorer()
+        keep = pl.col("confidence") >= pl.when(pl.col("bare_card")).then(
+            scorer.bare_threshold_for(self.precision)).otherwise(self.threshold)
+        # A card payment without MCC at a brand with several lines of business
+        # (Intermarché's shops and its fuel stations): the brand is known, its line is not;
+        # leave the category to the model.
+        sure_line = (~pl.col("bare_card")
+                     | ~pl.col("brand_lines").fill_null("").str.contains("|", literal=True))
+        answers = top.lazy().join(directory.merchants.lazy().select(
             "merchant_idx", "merchant_id", "name", "website", "category", "subcategory"),
             on="merchant_idx", how="left").select(
             "_h",
@@ -218,13 +267,15 @@ class MerchantMatcher:
             merchant_name=pl.when(keep).then(pl.col("name")),
             merchant_website=pl.when(keep).then(pl.col("website")),
             merchant_confidence=pl.col("confidence"),
-            merchant_category=pl.when(keep).then(pl.col("category")),
-            merchant_subcategory=pl.when(keep).then(pl.col("subcategory")),
+            merchant_category=pl.when(keep & sure_line).then(pl.col("category")),
+            merchant_subcategory=pl.when(keep & sure_line).then(pl.col("subcategory")),
+            merchant_lines=pl.when(keep & ~sure_line).then(pl.col("brand_lines")),
             merchant_evidence=pl.when(keep).then(_evidence()),
         )
-        joined = row_hash.to_frame().join(answers, on="_h", how="left", maintain_order="left")
-        return base.with_columns(joined.select(
-            pl.col(c).cast(t) for c, t in MERCHANT_COLUMNS.items()))
+        joined = row_hash.to_frame().lazy().join(
+            answers, on="_h", how="left", maintain_order="left").select(
+            pl.col(c).cast(t) for c, t in MERCHANT_COLUMNS.items()).collect()
+        return base.hstack(joined.get_columns())
 
     # -- learning -----------------------------------------------------------------------
     def training_hits(self, frame: pl.DataFrame, truth: pl.Series | str) -> pl.DataFrame:

@@ -10,6 +10,7 @@ the probability that it is the right merchant. The learned state is a dict of ar
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -111,10 +112,22 @@ TYPE_KINDS: dict[str, str] = {
 FEATURE_NAMES: tuple[str, ...] = tuple(_FEATURES)
 
 
+@functools.cache
+def _context_exprs() -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """MCC subcategory, transaction kind and MCC category expressions (built once per
+    process: the MCC table makes ``mcc_subcategory_expr`` cost milliseconds to build)."""
+    t_kind = pl.when(pl.col("transaction_type").is_not_null()).then(
+        pl.col("transaction_type").replace_strict(TYPE_KINDS, default="other",
+                                                  return_dtype=pl.String))
+    l_cat = pl.col("l_sub").replace_strict(_CATEGORY, default=None, return_dtype=pl.String)
+    return mcc_subcategory_expr("mcc"), t_kind, l_cat
+
+
 def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
                  aliases: pl.DataFrame) -> pl.DataFrame:
     """Join hits (``row_id``, ``mcc``, ``field`` + candidate columns) with merchant and
-    alias attributes, add the context columns and the ``FEATURE_NAMES`` columns."""
+    alias attributes, add the context columns and the ``FEATURE_NAMES`` columns (for a few
+    rows, ``_quick.quick_features`` gives the same in Python)."""
     attrs = merchants.select(
         "merchant_idx", "source", "is_online", "is_intermediary", "country", "brand_key",
         m_mcc="mcc", m_sub="subcategory", m_cat="category")
@@ -122,16 +135,13 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
         hits = hits.with_columns(transaction_type=pl.lit(None, dtype=pl.String))
     alias_attrs = aliases.select("alias", "merchant_idx", "origin", "derived", "n_tokens",
                                  "n_chars", "n_merchants", "n_brands", "common")
+    l_sub, t_kind, l_cat = _context_exprs()
     row = pl.col("row_id")
     joined = (
         hits.join(alias_attrs, on=["alias", "merchant_idx"], how="left")
         .join(attrs, on="merchant_idx", how="left")
-        .with_columns(l_sub=mcc_subcategory_expr("mcc"),
-                      t_kind=pl.when(pl.col("transaction_type").is_not_null()).then(
-                          pl.col("transaction_type").replace_strict(
-                              TYPE_KINDS, default="other", return_dtype=pl.String)))
-        .with_columns(l_cat=pl.col("l_sub").replace_strict(_CATEGORY, default=None,
-                                                           return_dtype=pl.String))
+        .with_columns(l_sub=l_sub, t_kind=t_kind)
+        .with_columns(l_cat=l_cat)
         .with_columns(
             mcc_missing=pl.col("l_sub").is_null(),
             mcc_exact=(pl.col("mcc") == pl.col("m_mcc")).fill_null(False),
@@ -188,6 +198,47 @@ def _as_float(arrays: Mapping[str, npt.ArrayLike], name: str) -> FloatArray:
 
 
 @dataclass(frozen=True, eq=False)
+class BareCalibration:
+    """Isotonic map and precision curve fitted on labels without MCC only."""
+
+    calib_x: FloatArray
+    calib_y: FloatArray
+    curve_conf: FloatArray
+    curve_precision: FloatArray
+
+
+def _calibration(raw: FloatArray, right: FloatArray,
+                 weight: FloatArray) -> BareCalibration:
+    """Isotonic map from raw choice probability to P(right), and the precision of the
+    returned merchants at each confidence threshold (everything at or above it)."""
+    calib_x, calib_y = smooth_isotonic(raw, right, weight)
+    conf = np.clip(np.interp(raw, calib_x, calib_y), 0.0, 1.0)
+    order = np.argsort(-conf, kind="stable")
+    cum_right = np.cumsum((right * weight)[order])
+    cum_all = np.cumsum(weight[order])
+    precision = cum_right / np.maximum(cum_all, 1e-12)
+    # One point per distinct confidence: precision of everything at or above it.
+    conf_sorted = conf[order]
+    last = np.r_[conf_sorted[1:] != conf_sorted[:-1], True]
+    return BareCalibration(calib_x, calib_y, conf_sorted[last], precision[last])
+
+
+def _threshold(curve_conf: FloatArray, curve_precision: FloatArray, precision: float) -> float:
+    ok = np.nonzero(curve_precision >= precision)[0]
+    if ok.size == 0:
+        return float(np.nextafter(1.0, 2.0))
+    return max(float(curve_conf[ok].min()), min(MIN_CONFIDENCE, precision))
+
+
+#: Fewest calibration labels without MCC (with right and wrong answers) for a map of their own.
+_MIN_BARE_ROWS = 200
+#: A card payment without MCC: what bank CSV, camt.053, MT940 and CFONB exports deliver.
+#: (Direct debits and transfers never carry one, in any format: they keep the main map.)
+_BARE_CARD = (pl.col("mcc_missing") > 0) & (
+    pl.col("type_present") + pl.col("type_online") + pl.col("type_abroad") > 0)
+
+
+@dataclass(frozen=True, eq=False)
 class MerchantScorer:
     """Conditional-logit hit scorer + isotonic calibration + precision curve, as arrays.
 
@@ -207,12 +258,23 @@ class MerchantScorer:
     curve_conf: FloatArray
     curve_precision: FloatArray
     feature_names: tuple[str, ...] = FEATURE_NAMES
+    #: Calibration and precision curve of card payments without MCC (bank CSV, camt.053,
+    #: MT940 and CFONB exports): the same score is worth less there, so they get their own
+    #: map and their own threshold. ``None``: the main ones serve both.
+    bare: BareCalibration | None = None
 
     def linear_scores(self, features: pl.DataFrame) -> FloatArray:
         """Utility ``z`` of each hit row (``FEATURE_NAMES`` columns); "no known merchant"
         has utility 0."""
-        x = features.select(self.feature_names).to_numpy().astype(np.float64)
-        out: FloatArray = ((x - self.mean) / self.scale) @ self.coef + self.intercept
+        x = features.select(self.feature_names).to_numpy(order="fortran").astype(np.float64)
+        xs = np.asfortranarray((x - self.mean) / self.scale)  # contiguous columns
+        # Column by column, not a matrix product: BLAS sums a row's terms in an order that
+        # depends on the row's place in the batch, so one label would score differently
+        # (last bits, which the steep parts of the calibration can lift into the rounded
+        # confidence) alone and among others.
+        out: FloatArray = np.full(x.shape[0], self.intercept)
+        for j, c in enumerate(self.coef.tolist()):
+            out += xs[:, j] * c
         return out
 
     def top(self, features: pl.DataFrame) -> pl.DataFrame:
@@ -222,17 +284,39 @@ class MerchantScorer:
         the probability; within the best brand the hit with the highest utility (MCC and
         transaction type agreeing) is returned."""
         z = np.clip(self.linear_scores(features), -50.0, 50.0)
-        scored = features.with_columns(_z=z, _e=np.exp(z)).with_columns(
-            _pm=pl.col("_e") / (1.0 + pl.col("_e").sum().over("row_id")))
-        scored = scored.with_columns(_p=pl.col("_pm").sum().over("row_id", "brand_key"))
+        e = np.exp(z)
+        # Sums in one fixed order (the frame's: by row_id, merchant_idx), whatever the
+        # frame's size and memory layout, so that a label gets the same bits alone or among
+        # others (Polars' window sums depend on the chunks and the group's place).
+        rows = features["row_id"].to_numpy().astype(np.int64)
+        pm = e / (1.0 + np.bincount(rows, weights=e)[rows])
+        brand = features["brand_key"].rank("dense").to_numpy().astype(np.int64)
+        _, group = np.unique(rows * (int(brand.max(initial=0)) + 1) + brand,
+                             return_inverse=True)
+        p = np.bincount(group, weights=pm)[group]
+        # The floats are made: the rest is one lazy query (one collect, not six).
+        scored = features.hstack([pl.Series("_z", z), pl.Series("_e", e),
+                                  pl.Series("_pm", pm), pl.Series("_p", p)]).lazy()
         best = scored.sort(["_p", "_z", "n_chars", "merchant_idx"],
                            descending=[True, True, True, False]).unique(
             "row_id", keep="first", maintain_order=True)
-        return best.with_columns(confidence=self.calibrate(best["_p"].to_numpy()))
+        # The lines of business among the best brand's candidates ("fuel|supermarket").
+        lines = scored.group_by("row_id", "brand_key").agg(
+            brand_lines=pl.col("m_sub").drop_nulls().unique().sort().str.join("|"))
+        best = best.join(lines, on=["row_id", "brand_key"], how="left", maintain_order="left")
+        done = best.with_columns(bare_card=_BARE_CARD).collect()
+        return done.hstack([pl.Series("confidence", self.calibrate(
+            done["_p"].to_numpy(), done["bare_card"].to_numpy()))])
 
-    def calibrate(self, raw: FloatArray) -> FloatArray:
-        """Calibrated confidence (monotone non-decreasing in ``raw``), in [0, 1]."""
+    def calibrate(self, raw: FloatArray,
+                  bare: npt.NDArray[np.bool_] | None = None) -> FloatArray:
+        """Calibrated confidence (monotone non-decreasing in ``raw``), in [0, 1]; rows
+        flagged ``bare`` (card payments without MCC) use the map fitted on such labels when
+        there is one."""
         out: FloatArray = np.clip(np.interp(raw, self.calib_x, self.calib_y), 0.0, 1.0)
+        if self.bare is not None and bare is not None and bare.any():
+            own = np.clip(np.interp(raw, self.bare.calib_x, self.bare.calib_y), 0.0, 1.0)
+            out = np.where(bare, own, out)
         return out
 
     def threshold_for(self, precision: float) -> float:
@@ -244,10 +328,16 @@ class MerchantScorer:
         label cannot tell apart) stays unknown."""
         if not 0.0 < precision <= 1.0:
             raise ConfigurationError(f"precision must be in (0, 1]; got {precision!r}")
-        ok = np.nonzero(self.curve_precision >= precision)[0]
-        if ok.size == 0:
-            return float(np.nextafter(1.0, 2.0))
-        return max(float(self.curve_conf[ok].min()), min(MIN_CONFIDENCE, precision))
+        return _threshold(self.curve_conf, self.curve_precision, precision)
+
+    def bare_threshold_for(self, precision: float) -> float:
+        """``threshold_for`` on card payments without MCC (the same when no map of their
+        own)."""
+        if self.bare is None:
+            return self.threshold_for(precision)
+        if not 0.0 < precision <= 1.0:
+            raise ConfigurationError(f"precision must be in (0, 1]; got {precision!r}")
+        return _threshold(self.bare.curve_conf, self.bare.curve_precision, precision)
 
     def to_arrays(self) -> dict[str, FloatArray]:
         """Learned state as plain float arrays (``np.savez``-able, no pickle)."""
@@ -256,7 +346,11 @@ class MerchantScorer:
             "mean": self.mean, "scale": self.scale,
             "calib_x": self.calib_x, "calib_y": self.calib_y,
             "curve_conf": self.curve_conf, "curve_precision": self.curve_precision,
-        }
+        } | ({} if self.bare is None else {
+            "bare_calib_x": self.bare.calib_x, "bare_calib_y": self.bare.calib_y,
+            "bare_curve_conf": self.bare.curve_conf,
+            "bare_curve_precision": self.bare.curve_precision,
+        })
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, npt.ArrayLike]) -> MerchantScorer:
@@ -277,6 +371,11 @@ class MerchantScorer:
             calib_x=calib_x, calib_y=np.maximum.accumulate(calib_y),
             curve_conf=_as_float(arrays, "curve_conf"),
             curve_precision=_as_float(arrays, "curve_precision"),
+            bare=None if "bare_calib_x" not in arrays else BareCalibration(
+                _as_float(arrays, "bare_calib_x"),
+                np.maximum.accumulate(_as_float(arrays, "bare_calib_y")),
+                _as_float(arrays, "bare_curve_conf"),
+                _as_float(arrays, "bare_curve_precision")),
         )
 
     @classmethod
@@ -333,18 +432,16 @@ class MerchantScorer:
         right = top["y_brand" if "y_brand" in top.columns else "y"].to_numpy().astype(
             np.float64)
         weight = top["weight"].to_numpy().astype(np.float64)
-        calib_x, calib_y = smooth_isotonic(raw, right, weight)
-        conf = np.clip(np.interp(raw, calib_x, calib_y), 0.0, 1.0)
-        order = np.argsort(-conf, kind="stable")
-        cum_right = np.cumsum((right * weight)[order])
-        cum_all = np.cumsum(weight[order])
-        precision = cum_right / np.maximum(cum_all, 1e-12)
-        # One point per distinct confidence: precision of everything at or above it.
-        conf_sorted = conf[order]
-        last = np.r_[conf_sorted[1:] != conf_sorted[:-1], True]
+        bare = top["bare_card"].to_numpy()
+        own_bare = (bare.sum() >= _MIN_BARE_ROWS and (~bare).sum() >= _MIN_BARE_ROWS
+                    and np.unique(right[bare]).size == 2)
+        main = ~bare if own_bare else np.ones(bare.size, dtype=bool)
+        cal = _calibration(raw[main], right[main], weight[main])
         return cls(coef=draft.coef, intercept=draft.intercept, mean=mean, scale=scale,
-                   calib_x=calib_x, calib_y=calib_y,
-                   curve_conf=conf_sorted[last], curve_precision=precision[last])
+                   calib_x=cal.calib_x, calib_y=cal.calib_y,
+                   curve_conf=cal.curve_conf, curve_precision=cal.curve_precision,
+                   bare=_calibration(raw[bare], right[bare], weight[bare]) if own_bare
+                   else None)
 
 
 def smooth_isotonic(raw: FloatArray, right: FloatArray,

@@ -18,7 +18,8 @@ Mapping: one record per ``TxDtls`` of a booked ``Ntry`` that has several (its ow
 right after ``Refs``, or ``AmtDtls/TxAmt/Amt``; its ``CdtDbtInd`` or the entry's; a batched
 detail without an amount is rejected, the entry amount cannot be split), one per ``Ntry``
 otherwise, with the entry's own amount, sign, label and code first. Entries whose status is
-``PDNG``, ``INFO`` or ``FUTR`` are not booked movements and are not read.
+``PDNG``, ``INFO`` or ``FUTR`` are not booked movements: each is one ``pending_not_booked``
+reject at its ``Ntry`` position, with the entry's text, so that every entry is counted.
 
 - ``booking_date``/``value_date`` <- ``BookgDt``/``ValDt`` (``Dt``, or the date of ``DtTm``);
   ``amount`` <- ``Amt`` signed by ``CdtDbtInd`` (``DBIT`` negative); ``currency`` <-
@@ -66,7 +67,11 @@ __all__ = ["read_camt"]
 
 FORMAT = "camt053"
 _MESSAGES = {"BkToCstmrStmt": "Stmt", "BkToCstmrAcctRpt": "Rpt", "BkToCstmrDbtCdtNtfctn": "Ntfctn"}
-_NOT_BOOKED = ["PDNG", "INFO", "FUTR"]
+#: Entry statuses of movements that are not booked (quarantined as ``pending_not_booked``).
+_NOT_BOOKED_WHY = {"PDNG": "pending, not booked yet", "FUTR": "future entry, not booked yet",
+                   "INFO": "for information only, not a booked movement"}
+_NOT_BOOKED = list(_NOT_BOOKED_WHY)
+_BALANCE_LIMIT, _SIGNS = decimal.Decimal("9999999999999999.995"), ("CRDT", "DBIT")
 _AMOUNT_OK = r"^\d{1,16}(?:\.\d{0,2}0*)?$"
 _DATE_OK = r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?$"
 _ENTITIES = (["&lt;", "&gt;", "&quot;", "&apos;", "&#13;", "&amp;"],
@@ -86,12 +91,13 @@ def read_camt(data: bytes, source: str) -> ReadResult:
     statements = [_Statement.read(c, ns, f"{kind}[{i}]") for i, c in enumerate(containers, 1)]
     counts = [_count(c, ns, "Ntry") for c in containers]
     texts = _entry_texts(data, containers, ns, counts, root.getroottree().docinfo.encoding)
-    good, rejects = _validate(_movements(texts, counts, kind), statements)
+    movements, not_booked = _movements(texts, counts, kind)
+    good, rejects = _validate(movements, statements)
     balances = pl.DataFrame([s.balance_row() for s in statements if s.opening or s.closing],
                             schema=BALANCE_RECORD, orient="row")
     mismatches = _mismatches(good, rejects, balances, statements)
     return ReadResult(FORMAT, good.select(STATEMENT_RECORD.names()),
-                      pl.concat([rejects.drop("container"), mismatches]), balances)
+                      pl.concat([rejects.drop("container"), not_booked, mismatches]), balances)
 
 
 def _local(tag: Any) -> str:
@@ -206,7 +212,8 @@ def _signed(found: tuple[str, str | None, str | None, str | None] | None) -> tup
         value = decimal.Decimal(amount.strip())
     except decimal.InvalidOperation:
         return None, None
-    if not value.is_finite() or direction not in ("CRDT", "DBIT"):
+    # a balance the amount type cannot hold (16 digits before the point) is no balance
+    if not value.is_finite() or abs(value) >= _BALANCE_LIMIT or direction not in _SIGNS:
         return None, None
     value = value.quantize(decimal.Decimal("0.01"))
     date = pl.Series([day], dtype=pl.String).str.to_date("%Y-%m-%d", strict=False)[0]
@@ -299,8 +306,22 @@ def _code(groups: str, proprietary: str) -> pl.Expr:
     return pl.coalesce(iso, proprietary)
 
 
-def _movements(texts: pl.Series, counts: list[int], kind: str) -> pl.DataFrame:
-    """One row per movement (entry, or detail of a batched entry), fields as text."""
+def _not_booked(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """One ``pending_not_booked`` reject per entry whose status says it is not booked."""
+    return frame.select(
+        source_position=pl.format("{}[{}]/Ntry[{}]", pl.lit(kind), pl.col("container") + 1,
+                                  pl.col("j")),
+        reason=pl.lit("pending_not_booked"),
+        detail=pl.format("entry status {}: {}", "status",
+                         pl.col("status").replace_strict(_NOT_BOOKED_WHY, return_dtype=pl.String)),
+        raw_record=pl.col("entry").str.slice(0, MAX_RAW_RECORD),
+    ).cast(QUARANTINE_RECORD)
+
+
+def _movements(texts: pl.Series, counts: list[int], kind: str
+               ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One row per movement (entry, or detail of a batched entry), fields as text; and
+    the rejects of entries that are not booked (one per entry)."""
     containers = pl.Series("container", [i for i, n in enumerate(counts) for _ in range(n)],
                            dtype=pl.Int64)
     entry = pl.col("entry")
@@ -320,7 +341,10 @@ def _movements(texts: pl.Series, counts: list[int], kind: str) -> pl.DataFrame:
         e_prtry=head.str.extract(_PROPRIETARY, 1),
         info=entry.str.extract(r"<AddtlNtryInf>([^<]*)</AddtlNtryInf>", 1).replace("", None),
         n_blocks=pl.col("blocks").list.len(),
-    ).filter(~pl.col("status").is_in(_NOT_BOOKED).fill_null(False)).drop("head")
+    ).drop("head")
+    booked = ~pl.col("status").is_in(_NOT_BOOKED).fill_null(False)
+    not_booked = _not_booked(frame.filter(~booked), kind)
+    frame = frame.filter(booked)
     # entries -> their NtryDtls blocks -> the TxDtls of each block
     frame = frame.explode("blocks", empty_as_null=True).with_columns(
         d=pl.int_range(1, pl.len() + 1).over("n"),
@@ -393,7 +417,8 @@ def _movements(texts: pl.Series, counts: list[int], kind: str) -> pl.DataFrame:
     frame = frame.with_columns(
         pl.col(c).str.replace_many(*_ENTITIES).replace("", None) for c in _TEXT_COLUMNS)
     return frame.with_columns(
-        end_to_end_id=pl.when(pl.col("end_to_end_id") != "NOTPROVIDED").then("end_to_end_id"))
+        end_to_end_id=pl.when(pl.col("end_to_end_id") != "NOTPROVIDED").then("end_to_end_id")
+    ), not_booked
 
 
 def _validate(frame: pl.DataFrame, statements: list[_Statement]

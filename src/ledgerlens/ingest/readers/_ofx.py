@@ -304,6 +304,9 @@ def _counterparty_ibans(frame: pl.DataFrame) -> pl.Series:
     return pl.Series("counterparty_iban", out, dtype=pl.String)
 
 
+_BALANCE_LIMIT = decimal.Decimal("9999999999999999.995")
+
+
 def _balances(statements: list[_Statement]) -> pl.DataFrame:
     """Closing balances (``LEDGERBAL``); OFX has no opening balance."""
     rows = []
@@ -314,7 +317,8 @@ def _balances(statements: list[_Statement]) -> pl.DataFrame:
         except decimal.InvalidOperation:
             continue
         day = ofx_date_of(asof)
-        if day is None or not value.is_finite():
+        # a balance the amount type cannot hold (16 digits before the point) is no balance
+        if day is None or not value.is_finite() or abs(value) >= _BALANCE_LIMIT:
             continue
         rows.append({"account_ref": st.account_ref, "opening_date": None,
                      "opening_balance": None, "closing_date": day,

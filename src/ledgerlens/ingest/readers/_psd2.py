@@ -7,11 +7,12 @@ from 1 across the whole file, array indices from 0 as in JSON.
 
 Rules, the same for both flavours unless said otherwise:
 
-- **Booked only.** Pending entries are not canonical movements: Berlin Group ``pending``
-  lists and STET entries with status ``PDNG`` or ``OTHR`` are skipped, neither records nor
-  rejects; their count is logged at debug level. Every other entry object is a movement
-  found and ends as a record or a reject (a STET entry without a status, or with an unknown
-  one, is rejected so that a pending entry is never booked by mistake).
+- **Booked only.** Pending entries are not canonical movements, but they are counted: each
+  entry of a Berlin Group ``pending`` list (``page 2 / pending[0]``) and each STET entry
+  with status ``PDNG`` or ``OTHR`` is one ``pending_not_booked`` reject with its raw text,
+  so that entries in = records + rejects. Every other entry object is a movement found and
+  ends as a record or a reject (a STET entry without a status, or with an unknown one, is
+  rejected so that a pending entry is never booked by mistake).
 - **Account.** ``account_ref`` of the records is, per page, the account the body names
   (``account.iban``, else ``bban``/``pan``/``maskedPan``/``msisdn``), else the
   ``account_ref`` argument, else the id in an ``/accounts/{id}`` link of the page's
@@ -55,7 +56,6 @@ Rules, the same for both flavours unless said otherwise:
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -82,9 +82,9 @@ DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 #: Deepest JSON nesting accepted; real PSD2 bodies stay under 12 levels.
 DEFAULT_MAX_DEPTH = 64
 
-_log = logging.getLogger(__name__)
-
-_STET_NOT_BOOKED = frozenset({"PDNG", "OTHR"})
+#: STET statuses of entries that are not booked movements, and why (quarantine detail).
+_STET_NOT_BOOKED = {"PDNG": "STET status PDNG: pending, not booked yet",
+                    "OTHR": "STET status OTHR: not a booked movement"}
 _ACCOUNT_HREF = re.compile(r"/accounts/([^/?#\s]{1,128})")
 # A JSON escape that may decode to a lone surrogate, which no UTF-8 table can store.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -96,7 +96,9 @@ _DECODER = json.JSONDecoder()
 _scanstring: Callable[[str, int, bool], tuple[str, int]] = (
     json.decoder.scanstring)  # type: ignore[attr-defined]  # public, missing from the stubs
 #: Keys from a page down to the array of entries whose raw text is kept.
-_ENTRIES_PATH = {"stet": ("transactions",), "berlin": ("transactions", "booked")}
+#: The last step names every array of entries: Berlin Group keeps pending ones apart.
+_ENTRIES_PATH: dict[str, tuple[tuple[str, ...], ...]] = {
+    "stet": (("transactions",),), "berlin": (("transactions",), ("booked", "pending"))}
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 # Every byte except the JSON structure characters: what is left after deleting them tells
 # the nesting depth without parsing.
@@ -171,9 +173,11 @@ def _max_depth(data: bytes) -> int:
 
 
 Span = tuple[int, int]
+#: The text spans of a page's entries, by the name of their array.
+Spans = dict[str, list[Span]]
 
 
-def _pages(text: str, source: str, fmt: str) -> Iterator[tuple[Any, Span, list[Span]]]:
+def _pages(text: str, source: str, fmt: str) -> Iterator[tuple[Any, Span, Spans]]:
     """Each page, its text span and the text spans of its entries, parsed one at a time.
 
     Pages are parsed one by one (few objects alive keeps garbage collection cheap) by a
@@ -187,7 +191,7 @@ def _pages(text: str, source: str, fmt: str) -> Iterator[tuple[Any, Span, list[S
     try:
         while index < len(text):
             if not text.startswith("[", index):
-                spans: list[Span] = []
+                spans: Spans = {}
                 page, end = _walk(text, index, path, spans)
                 yield page, (index, end), spans
                 index = _skip(text, end)
@@ -195,7 +199,7 @@ def _pages(text: str, source: str, fmt: str) -> Iterator[tuple[Any, Span, list[S
             index = _skip(text, index + 1)  # an array of pages
             closed = text.startswith("]", index)
             while not closed:
-                spans = []
+                spans = {}
                 page, end = _walk(text, index, path, spans)
                 yield page, (index, end), spans
                 index, closed = _next_item(text, end)
@@ -208,18 +212,21 @@ def _pages(text: str, source: str, fmt: str) -> Iterator[tuple[Any, Span, list[S
                           f"invalid JSON: {type(exc).__name__}") from None
 
 
-def _walk(text: str, index: int, path: tuple[str, ...], spans: list[Span]) -> tuple[Any, int]:
-    """Parse the value at ``index``; record the spans of the array's items found at ``path``."""
+def _walk(text: str, index: int, path: tuple[tuple[str, ...], ...], spans: Spans,
+          name: str = "") -> tuple[Any, int]:
+    """Parse the value at ``index``; record the spans of the items of the arrays found at
+    ``path`` (each step a set of keys), under the array's key."""
     if not path:
         if not text.startswith("[", index):
             return _DECODER.raw_decode(text, index)
         items: list[Any] = []
+        found = spans.setdefault(name, [])
         index = _skip(text, index + 1)
         closed = text.startswith("]", index)
         while not closed:
             item, end = _DECODER.raw_decode(text, index)
             items.append(item)
-            spans.append((index, end))
+            found.append((index, end))
             index, closed = _next_item(text, end)
         return items, index + 1
     if not text.startswith("{", index):
@@ -236,9 +243,13 @@ def _walk(text: str, index: int, path: tuple[str, ...], spans: list[Span]) -> tu
         if not text.startswith(":", index):
             raise json.JSONDecodeError("Expecting ':' delimiter", text, index)
         index = _skip(text, index + 1)
-        if key == path[0]:
-            spans.clear()  # a repeated key replaces the earlier value, as in ``json``
-            obj[key], end = _walk(text, index, path[1:], spans)
+        if key in path[0]:
+            # a repeated key replaces the earlier value, as in ``json``
+            if len(path) == 1:
+                spans[key] = []
+            else:
+                spans.clear()
+            obj[key], end = _walk(text, index, path[1:], spans, key)
         else:
             obj[key], end = _DECODER.raw_decode(text, index)
         index, closed = _next_item(text, end, "}")
@@ -259,8 +270,9 @@ def _skip(text: str, index: int) -> int:
     return _WHITESPACE.match(text, index).end()  # type: ignore[union-attr]
 
 
-def _page_entries(page: Any, fmt: str) -> tuple[list[Any], str, int, list[dict[str, Any]]]:
-    """A page's entries, their array name, pending count and the objects holding links."""
+def _page_entries(page: Any, fmt: str) -> tuple[list[Any], str, Any, list[dict[str, Any]]]:
+    """A page's entries, their array name, the value of its pending entries (Berlin Group;
+    None when absent) and the objects holding links."""
     if not isinstance(page, dict):
         raise Reject(f"page is {kind(page)}, expected an object")
     transactions = page.get("transactions")
@@ -268,15 +280,14 @@ def _page_entries(page: Any, fmt: str) -> tuple[list[Any], str, int, list[dict[s
         if not isinstance(transactions, list):
             raise Reject(f"transactions is {kind(transactions)}, expected an array "
                              "of transactions (STET)")
-        return transactions, "transactions", 0, [page]
+        return transactions, "transactions", None, [page]
     if not isinstance(transactions, dict):
         raise Reject(f"transactions is {kind(transactions)}, expected an object "
                          "with booked and pending arrays (Berlin Group)")
     booked = transactions.get("booked", [])
     if not isinstance(booked, list):
         raise Reject(f"transactions.booked is {kind(booked)}, expected an array")
-    pending = transactions.get("pending")
-    return booked, "booked", len(pending) if isinstance(pending, list) else 0, [transactions, page]
+    return booked, "booked", transactions.get("pending"), [transactions, page]
 
 
 def _account(page: dict[str, Any], argument: str | None,
@@ -307,7 +318,6 @@ def _read(data: bytes, source: str, fmt: str, account_ref: str | None, max_bytes
     text, suspicious = _decode(data, source, fmt, max_bytes, max_depth)
     extract = stet_fields if fmt == "stet" else berlin_fields
     rows: list[tuple[str | None, ...]] = []
-    n_pending = 0
     first_problem: tuple[str, str] | None = None
     valid_pages = 0
     for page_no, (page, page_span, spans) in enumerate(_pages(text, source, fmt), start=1):
@@ -318,14 +328,12 @@ def _read(data: bytes, source: str, fmt: str, account_ref: str | None, max_bytes
             first_problem = first_problem or (where, exc.detail)
             rows.append(_reject(where, _raw(text, page_span, page), exc.reason, exc.detail))
             continue
-        if len(spans) != len(entries):  # cannot happen with the walk; stay exact regardless
-            spans = [(-1, -1)] * len(entries)
         valid_pages += 1
-        n_pending += pending
         account = _account(page, account_ref, link_holders)
         if account is not None and suspicious and not _is_clean(account):
             raise IngestError(source, fmt, where, "the account identifier is not valid UTF-8")
-        for index, (entry, span) in enumerate(zip(entries, spans, strict=True)):
+        for index, (entry, span) in enumerate(zip(entries, _spans_of(spans, array, entries),
+                                                  strict=True)):
             position = f"{where} / {array}[{index}]"
             if type(entry) is not dict:
                 rows.append(_reject(position, _raw(text, span, entry), "malformed_record",
@@ -333,7 +341,8 @@ def _read(data: bytes, source: str, fmt: str, account_ref: str | None, max_bytes
                 continue
             status = entry.get("status")
             if fmt == "stet" and type(status) is str and status in _STET_NOT_BOOKED:
-                n_pending += 1
+                rows.append(_reject(position, _raw(text, span, entry), "pending_not_booked",
+                                    _STET_NOT_BOOKED[status]))
                 continue
             start, end = span
             raw = text[start:min(end, start + MAX_RAW_RECORD)] if start >= 0 else _DUMP(entry)
@@ -353,12 +362,32 @@ def _read(data: bytes, source: str, fmt: str, account_ref: str | None, max_bytes
                                   "no account identifier in the body or its links; "
                                   "pass account_ref= (the account's IBAN)")
             rows.append((position, raw, account, *fields, None, None))
+        rows.extend(_pending(text, where, pending, spans))
     if valid_pages == 0:
         where, why = first_problem or ("start", "no response page in the body")
         raise IngestError(source, fmt, where, why)
-    if n_pending:
-        _log.debug("%s: skipped %d pending %s transactions (not booked)", source, n_pending, fmt)
     return finish(fmt, rows)
+
+
+def _pending(text: str, where: str, pending: Any, spans: Spans) -> list[tuple[str | None, ...]]:
+    """A Berlin Group page's pending entries: one ``pending_not_booked`` reject each (a
+    ``pending`` value that is no array is one ``malformed_record`` reject)."""
+    if pending is None:
+        return []
+    if not isinstance(pending, list):
+        return [_reject(f"{where} / pending", _DUMP_ASCII(pending)[:MAX_RAW_RECORD],
+                        "malformed_record",
+                        f"transactions.pending is {kind(pending)}, expected an array")]
+    return [_reject(f"{where} / pending[{i}]", _raw(text, span, entry), "pending_not_booked",
+                    "Berlin Group pending entry: not booked yet")
+            for i, (entry, span) in enumerate(zip(pending, _spans_of(spans, "pending", pending),
+                                                  strict=True))]
+
+
+def _spans_of(spans: Spans, array: str, entries: list[Any]) -> list[Span]:
+    found = spans.get(array, [])
+    # a mismatch cannot happen with the walk; stay exact regardless
+    return found if len(found) == len(entries) else [(-1, -1)] * len(entries)
 
 
 def _reject(position: str, raw: str, reason: str, detail: str) -> tuple[str | None, ...]:
