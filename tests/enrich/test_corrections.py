@@ -363,3 +363,24 @@ def test_export_gives_one_training_row_per_corrected_transaction() -> None:
         "BAR DU PORT", "disc:bar", "cafe_bar")
     assert rows.filter(pl.col("correction_id") == pattern.correction_id)[
         "subcategory"].to_list() == ["bakery"] * 3
+
+
+def test_a_merchant_correction_regroups_the_recurring_streams() -> None:
+    # The landlord is paid each month under two spellings: apart they are no stream; once
+    # a correction names one merchant for both, enrichment finds one monthly stream.
+    from ledgerlens.enrich import enrich_with_streams
+
+    dates = [f"2025-{m:02d}-05" for m in range(1, 9)]
+    labels = ["VIR SEPA EMIS LOYER SCI LES TILLEULS" if m % 2 else "VIR SEPA EMIS GESTION IMMO"
+              " LES TILLEULS" for m in range(1, 9)]
+    table = pl.DataFrame({"date": dates, "amount": [-780.0] * 8, "label": labels,
+                          "account_id": ["a1"] * 8})
+    plain = enrich_with_streams(table)
+    assert not plain.transactions["is_recurring"].any()
+    fix = CorrectionSet([Correction(scope="pattern", target="LES TILLEULS",
+                                    merchant_id="disc:sci-les-tilleuls",
+                                    merchant_name="SCI Les Tilleuls")])
+    fixed = enrich_with_streams(table, corrections=fix)
+    assert fixed.transactions["is_recurring"].all()
+    assert fixed.streams.height == 1
+    assert fixed.transactions["correction_id"].is_not_null().all()

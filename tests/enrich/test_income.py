@@ -153,3 +153,23 @@ def test_debits_only_give_no_income_with_typed_columns() -> None:
     assert out.schema["income_type"] == pl.String
     assert out.schema["income_payer"] == pl.String
     assert out["income_type"].null_count() == 2
+
+
+def test_income_found_by_the_rules_sets_a_generic_category() -> None:
+    from ledgerlens.enrich._income import INCOME_CATEGORY_CONFIDENCE, income_category
+
+    frame = pl.DataFrame({
+        "income_type": ["family_benefits", "rental_income", None, "salary"],
+        "category": ["transfers", "housing", "groceries", "shopping"],
+        "subcategory": ["p2p_transfer", "rent", "supermarket", "marketplace"],
+        "category_confidence": [1.0, 0.9, 0.99, 0.8],
+        "category_evidence": ["model: context (1.0)", "model: words LOYER (0.9)",
+                              "merchant Lidl -> supermarket", "model: words X (0.8)"],
+    })
+    out = income_category(frame)
+    assert out["category"].to_list() == ["income", "income", "groceries", "shopping"]
+    assert out["subcategory"].to_list() == ["family_benefits", "rental_income", "supermarket",
+                                            "marketplace"]
+    assert out["category_confidence"].to_list()[:2] == [INCOME_CATEGORY_CONFIDENCE] * 2
+    assert out["category_evidence"][0] == "income rule: family_benefits"
+    assert income_category(frame.drop("income_type")).equals(frame.drop("income_type"))

@@ -1,8 +1,9 @@
 """``enrich``: the whole enrichment as one pure function over a table.
 
-clean label -> intermediary -> transaction type -> merchant -> category -> recurring streams
--> income -> corrections -> explanation. No I/O: the models come in as an
-``EnrichmentModel`` (loaded once by the caller, or the default one shipped with the package).
+clean label -> intermediary -> transaction type -> merchant -> category -> (corrections) ->
+recurring streams -> income (and its category) -> (corrections again) -> explanation. No I/O:
+the models come in as an ``EnrichmentModel`` (loaded once by the caller, or the default one
+shipped with the package).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pyarrow as pa
 from ledgerlens.enrich._clean import clean_labels
 from ledgerlens.enrich._explain import explain
 from ledgerlens.enrich._frame import attach, prepare
-from ledgerlens.enrich._income import detect_income
+from ledgerlens.enrich._income import detect_income, income_category
 from ledgerlens.enrich._intermediary import detect_intermediaries
 from ledgerlens.enrich._model import EnrichmentModel
 from ledgerlens.enrich._recurring import detect_recurring, stream_keys
@@ -88,12 +89,16 @@ def enrich_with_streams(
     frame = classify_types(detect_intermediaries(clean_labels(prepared.working)))
     frame = model.categories.predict(model.merchants.match(frame))
     frame = _rounded_and_abstained(frame)
-    frame, streams = detect_recurring(stream_keys(frame), as_of=as_of)
-    frame = detect_income(frame)
+    if corrections is not None and not isinstance(corrections, CorrectionSet):
+        raise TypeError(f"corrections must be a CorrectionSet, got {type(corrections).__name__}")
     if corrections is not None:
-        if not isinstance(corrections, CorrectionSet):
-            raise TypeError("corrections must be a CorrectionSet, got "
-                            f"{type(corrections).__name__}")
+        # A corrected merchant, type or category also regroups the recurring streams and
+        # decides income: apply before those steps, and again after them for the
+        # is_recurring / is_income corrections (the same set applies identically twice).
+        frame = apply_corrections(frame, corrections)
+    frame, streams = detect_recurring(stream_keys(frame), as_of=as_of)
+    frame = income_category(detect_income(frame))
+    if corrections is not None:
         frame = apply_corrections(frame, corrections)
     elif "correction_id" in frame.columns:
         frame = frame.with_columns(correction_id=pl.lit(None, dtype=pl.String))

@@ -55,7 +55,8 @@ def test_every_account_round_trips_exactly(bank: SyntheticBank, export: Export,
     with_complement = 0
     for account, transactions in pairs:
         result = read(export(account, transactions, page_size=40), f"{account.bank_id}.json")
-        assert result.rejects.is_empty()
+        # the exporter adds pending entries: counted as quarantined, never booked
+        assert set(result.rejects["reason"].to_list()) <= {"pending_not_booked"}
         assert result.records.select(ROUND_TRIP).equals(transactions.select(ROUND_TRIP))
         assert result.records["account_ref"].unique().to_list() == [account.iban]
         with_complement += result.records.filter(pl.col("label_complement").is_not_null()).height
@@ -83,7 +84,9 @@ def test_account_without_transactions_is_one_empty_page(bank: SyntheticBank, exp
     data = export(account, transactions.clear())
     assert len(data.splitlines()) == 1
     result = read(data, "empty.json")
-    assert (result.records.height, result.rejects.height) == (0, 0)
+    assert result.records.height == 0
+    # the page's synthetic pending entry is the only thing read: quarantined, never booked
+    assert result.rejects["reason"].to_list() == ["pending_not_booked"]
 
 
 def test_stet_names_the_account_only_in_links_and_berlin_in_the_body(
