@@ -12,6 +12,8 @@ import hashlib
 
 import polars as pl
 
+from ledgerlens.exceptions import DataError
+
 __all__ = ["FINGERPRINT_COLUMNS", "transaction_fingerprints"]
 
 #: Columns the fingerprint depends on, in hashing order.
@@ -24,18 +26,56 @@ FINGERPRINT_COLUMNS: tuple[str, ...] = (
     "raw_label",
 )
 
+# A label the whitespace normalisation changes: a run of two or more whitespace characters,
+# whitespace other than a plain space, or whitespace at either end. Any other label is
+# already normal, and the (costly) regex replacement is skipped for it.
+_UNTIDY_SPACE = r"^\s|\s$|\s\s|[^\S ]"
 
-def _blake2b_128(values: pl.Series) -> pl.Series:
+
+def _normal_labels(raw_label: pl.Series) -> pl.Series:
+    """Labels upper-cased, whitespace runs collapsed to one space and trimmed."""
+    label = raw_label.str.to_uppercase()
+    untidy = label.str.contains(_UNTIDY_SPACE).fill_null(False).arg_true()
+    if untidy.len():
+        tidied = label.gather(untidy).str.replace_all(r"\s+", " ").str.strip_chars()
+        label = label.scatter(untidy, tidied)
+    return label
+
+
+def _occurrences(content: pl.Series) -> pl.Series:
+    """For each row, how many rows with the same content come before it ("0", "1", ...)."""
+    # Grouping on a 64-bit hash of the content is much faster than on the text; it only
+    # numbers, the id itself is blake2b of the text. Most contents are unique: only the
+    # rows whose hash repeats are numbered with a window, the others are "0".
+    key = content.hash(seed=0)
+    repeated = key.is_duplicated().arg_true()
+    occurrence = pl.repeat("0", content.len(), dtype=pl.String, eager=True)
+    if repeated.len():
+        numbers = key.gather(repeated).to_frame("h").select(
+            pl.int_range(pl.len()).over("h").cast(pl.String)).to_series()
+        occurrence = occurrence.scatter(repeated, numbers)
+    return occurrence
+
+
+def _blake2b_128_hex(keys: pl.Series) -> pl.Series:
     # Polars' own hash is not stable across versions; blake2b is, and hashlib runs in C.
-    digests = [hashlib.blake2b(v.encode(), digest_size=16).hexdigest() for v in values]
-    return pl.Series(values.name, digests, dtype=pl.String)
+    # Copying a prepared hasher is cheaper than building one per row; the digests are
+    # hex-encoded as one column rather than one string per row.
+    new_hasher = hashlib.blake2b(digest_size=16).copy
+    digests = []
+    for key in keys.cast(pl.Binary).to_list():
+        hasher = new_hasher()
+        hasher.update(key)
+        digests.append(hasher.digest())
+    return pl.Series(keys.name, digests, dtype=pl.Binary).bin.encode("hex")
 
 
 def transaction_fingerprints(frame: pl.DataFrame) -> pl.Series:
     """The ``transaction_id`` of every row of ``frame`` (32 hex characters), in row order.
 
-    ``frame`` needs the ``FINGERPRINT_COLUMNS``; the label is upper-cased and its
-    whitespace collapsed so that cosmetic differences between formats do not matter.
+    ``frame`` needs the ``FINGERPRINT_COLUMNS``, without nulls; the label is upper-cased
+    and its whitespace collapsed so that cosmetic differences between formats do not
+    matter.
 
     >>> import datetime as dt, decimal
     >>> row = {"tenant_id": ["t"], "account_id": ["a"], "booking_date": [dt.date(2024, 1, 2)],
@@ -46,23 +86,22 @@ def transaction_fingerprints(frame: pl.DataFrame) -> pl.Series:
     missing = [c for c in FINGERPRINT_COLUMNS if c not in frame.columns]
     if missing:
         raise KeyError(f"cannot fingerprint transactions: missing column(s) {', '.join(missing)}")
-    normal_label = (
-        pl.col("raw_label").str.to_uppercase().str.replace_all(r"\s+", " ").str.strip_chars()
-    )
     amount = pl.col("amount").cast(pl.Decimal(18, 2)).cast(pl.String)
-    content = pl.concat_str(
+    content = frame.select(pl.concat_str(
         [
             pl.col("tenant_id"),
             pl.col("account_id"),
             pl.col("booking_date").cast(pl.String),
             amount,
             pl.col("currency"),
-            normal_label,
+            pl.lit(_normal_labels(frame.get_column("raw_label"))),
         ],
         separator="\x1f",
-    )
-    # Numbering identical movements: grouping on a 64-bit hash of the content is much
-    # faster than on the text; it only numbers, the id itself is blake2b of the text.
-    occurrence = pl.int_range(pl.len()).over(content.hash(seed=0)).cast(pl.String)
-    keyed = frame.select(pl.concat_str([content, occurrence], separator="\x1e").alias("k"))
-    return _blake2b_128(keyed.to_series()).alias("transaction_id")
+    ).alias("content")).to_series()
+    if content.null_count():
+        nulls = [c for c in FINGERPRINT_COLUMNS if frame.get_column(c).null_count()]
+        raise DataError(f"cannot fingerprint transactions: {content.null_count()} row(s) with "
+                        f"a null in {', '.join(nulls or FINGERPRINT_COLUMNS)}")
+    keys = pl.select(pl.concat_str([pl.lit(content), pl.lit(_occurrences(content))],
+                                   separator="\x1e").alias("key")).to_series()
+    return _blake2b_128_hex(keys).alias("transaction_id")
