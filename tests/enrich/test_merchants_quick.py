@@ -3,6 +3,8 @@ label's answer does not depend on the other labels of the batch."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import polars as pl
 import pytest
 
@@ -10,11 +12,14 @@ from ledgerlens.datasets import SynthConfig, generate_bank
 from ledgerlens.enrich._clean import clean_labels
 from ledgerlens.enrich._frame import prepare
 from ledgerlens.enrich._intermediary import detect_intermediaries
+from ledgerlens.enrich._model import EnrichmentModel
+from ledgerlens.enrich._train import label_steps
 from ledgerlens.enrich._types import classify_types
 from ledgerlens.enrich.merchants import MERCHANT_COLUMNS, MerchantMatcher
-from ledgerlens.enrich.merchants._candidates import candidates
+from ledgerlens.enrich.merchants._candidates import candidates, match_key_expr
+from ledgerlens.enrich.merchants._inputs import ascii_match_key
 from ledgerlens.enrich.merchants._matcher import _KEY, _SEED, _hits, _key_exprs
-from ledgerlens.enrich.merchants._quick import quick_features, quick_hit_records
+from ledgerlens.enrich.merchants._quick import QUICK_MAX_TEXTS, quick_features, quick_hit_records
 from ledgerlens.enrich.merchants._scorer import hit_features
 
 
@@ -82,3 +87,77 @@ def test_fuzzy_windows_never_join_words_of_two_labels(matcher: MerchantMatcher) 
         alone = candidates(keys.slice(i, 1), directory)
         mine = together.filter(pl.col("text_id") == i)
         assert alone.sort(alone.columns).equals(mine.sort(mine.columns)), texts[i]
+
+
+# -- match of a few rows (plain Python end to end) against the frame path -------------------
+
+#: Labels the generator does not write: brands with several lines of business, accents,
+#: empty and very long texts, separators, intermediaries, typos.
+_ODD_LABELS = [
+    "CB INTERMARCHE", "CB CARREFOUR MARKET", "CARTE X1234 12/03 INTERMARCHE SUPER",
+    "CB INTERMARCHE 12/03 STATION", "CB CAFÉ DE LA GARE", "CB LÉON DE BRUXELLES 02/11",
+    "PRLV SEPA ŒUVRE DES ÉCOLES", "", "   ", "CB " + "CARREFOUR CITY " * 700,
+    "\x1cCB CARREFOUR\x1f", "cb carrefour city paris", "CB*1234 AMAZON PAYMENTS",
+    "CB\u00a0MONOPRIX", "PAYPAL *SPOTIFY", "CB SUMUP *LE PETIT ZINC", "CB CARFOUR MARKET",
+    "PRLV SEPA EDF CLIENTS PARTICULIERS", "VIR SEPA RECU /DE ACME SAS /MOTIF SALAIRE",
+    "CB MONOP 28/11 12H30", "CB STRASSE straße 4970XX12", "CB E.LECLERC & CO 1234567",
+    "PAIEMENT PAR CARTE CB: BOUL DU MARCHE", "CB HONG KONG DU BOURG", "CB 12/03",
+]
+_ODD_PARTIES = [None, "AMAZON EU SARL", "Société Générale", "", "EDF", "ORANGE SA"]
+
+
+@pytest.fixture(scope="module")
+def odd_rows() -> pl.DataFrame:
+    """~1,500 synthetic transactions after the label steps: a third without MCC, the
+    generator's counterparties and intermediaries, and the odd labels above (with and
+    without MCC, with counterparty names)."""
+    tx = generate_bank(SynthConfig(customers=40, months=3, seed=5)).transactions
+    sample = tx.sample(1400, seed=3)
+    odd = pl.concat([sample.head(len(_ODD_LABELS)).with_columns(
+        raw_label=pl.Series(_ODD_LABELS), label_complement=pl.lit(None, pl.String),
+        mcc=pl.lit(mcc, pl.String),
+        counterparty_name=pl.Series([_ODD_PARTIES[(i + k) % len(_ODD_PARTIES)]
+                                     for i in range(len(_ODD_LABELS))], dtype=pl.String))
+        for k, mcc in enumerate([None, "5411", "5541", None])])
+    frame = pl.concat([sample, odd]).with_columns(
+        mcc=pl.when(pl.int_range(pl.len()) % 3 == 0).then(None).otherwise(pl.col("mcc")))
+    return label_steps(frame)
+
+
+def _check_few_rows_match_like_the_frame(matcher: MerchantMatcher, frame: pl.DataFrame) -> None:
+    whole = matcher.match(frame)  # more rows than the quick path takes: the Polars path
+    assert frame.height > QUICK_MAX_TEXTS
+    assert whole["merchant_id"].drop_nulls().len() > 0
+    singles = pl.concat([matcher.match(frame.slice(i, 1)) for i in range(frame.height)])
+    assert singles.equals(whole)  # every column, dtype and bit, in the same order
+    assert singles.schema == whole.schema  # names, order and dtypes
+    cuts = [0]
+    while cuts[-1] < frame.height:
+        cuts.append(min(cuts[-1] + 2 + len(cuts) % 2, frame.height))
+    few = pl.concat([matcher.match(frame.slice(a, b - a)) for a, b in pairwise(cuts)])
+    assert few.equals(whole)
+
+
+@pytest.mark.parametrize("model", ["shipped", "default"])
+def test_a_few_rows_match_bit_for_bit_like_the_whole_frame(
+        model: str, matcher: MerchantMatcher, odd_rows: pl.DataFrame) -> None:
+    m = EnrichmentModel.default().merchants if model == "shipped" else matcher
+    _check_few_rows_match_like_the_frame(m, odd_rows)
+    # Both ways of being a brand known without its line of business are exercised.
+    lines = m.match(odd_rows)["merchant_lines"].drop_nulls()
+    assert model == "default" or lines.str.contains("|", literal=True).any()
+
+
+def test_a_few_raw_rows_match_like_the_whole_frame(odd_rows: pl.DataFrame) -> None:
+    """Without the label steps (raw label, second line, MCC as integers)."""
+    raw = odd_rows.select("raw_label", "label_complement", "counterparty_name",
+                          mcc=pl.col("mcc").cast(pl.Int32, strict=False))
+    _check_few_rows_match_like_the_frame(EnrichmentModel.default().merchants, raw)
+
+
+def test_ascii_match_keys_are_the_polars_ones(odd_rows: pl.DataFrame) -> None:
+    texts = [t for t in pl.concat([odd_rows["raw_label"], odd_rows["merchant_text"],
+                                   pl.Series(_ODD_LABELS)]).drop_nulls().to_list()
+             if t.isascii()]
+    keys = pl.DataFrame({"t": texts}).select(match_key_expr(pl.col("t")))["t"].to_list()
+    assert [ascii_match_key(t) for t in texts] == keys

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import math
+import re
 
 import polars as pl
 
@@ -24,6 +26,12 @@ def explain(frame: pl.DataFrame) -> pl.DataFrame:
     """
     cols = frozenset(frame.columns)
     inputs = [c for c in _INPUTS if c in cols]
+    if frame.height <= _FEW_ROWS:
+        texts = _explain_rows(frame, inputs)
+        if texts is not None:  # a few rows, on plain strings (no query)
+            column = pl.Series("explanation", texts, pl.String)
+            return (frame.with_columns(column) if "explanation" in cols
+                    else frame.hstack([column]))
     if frame.height < 2 or not inputs:
         return frame.with_columns(_explanation(cols))
     # Computed once per distinct combination of the inputs and joined back on a 64-bit
@@ -80,3 +88,48 @@ def _explanation(cols: frozenset[str]) -> pl.Expr:
     return pl.concat_str(
         [p.fill_null("") for p in parts], separator="; "
     ).str.replace_all(r"(; )+", "; ").str.strip_chars("; ").alias("explanation")
+
+
+_FEW_ROWS = 8  # up to this many rows, the explanation is built on plain strings
+_REPEATS = re.compile(r"(; )+")
+
+
+def _explain_rows(frame: pl.DataFrame, inputs: list[str]) -> list[str] | None:
+    """``_explanation``'s values for a few rows, or None (the query) when an input is not
+    a String column (or the confidence a Float64 that Python would print apart)."""
+    values: dict[str, list[object]] = {}
+    for name in inputs:
+        column = frame.get_column(name)
+        if name == "merchant_confidence":
+            if column.dtype != pl.Float64:
+                return None
+            column = column.round(3)
+            if any(v is not None and not (math.isfinite(v) and abs(v) < 1e15)
+                   for v in column.to_list()):
+                return None
+            values[name] = [None if v is None else repr(v) for v in column.to_list()]
+        elif column.dtype != pl.String:
+            return None
+        else:
+            values[name] = column.to_list()
+    none: list[object] = [None] * frame.height
+    return [_sentence(*(values.get(c, none)[i] for c in _INPUTS))  # type: ignore[arg-type]
+            for i in range(frame.height)]
+
+
+def _sentence(correction: str | None, evidence: str | None, merchant: str | None,
+              confidence: str | None, category: str | None, type_evidence: str | None,
+              period: str | None, income: str | None, payer: str | None) -> str:
+    """One explanation, as ``_explanation`` builds it."""
+    correction = correction[:8] if correction else None
+    parts = [
+        f"correction {correction}" if correction else "",
+        (f"{'merchant' if evidence is None else evidence} -> {merchant} ({confidence or '?'})"
+         if merchant is not None else ""),
+        category or "",
+        f"type: {type_evidence}" if type_evidence else "",
+        f"recurring {period}" if period is not None else "",
+        ((f"income {income}" + ("" if payer is None else f" from {payer}"))
+         if income is not None else ""),
+    ]
+    return _REPEATS.sub("; ", "; ".join(parts)).strip("; ")

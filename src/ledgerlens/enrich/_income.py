@@ -102,6 +102,8 @@ def detect_income(frame: pl.DataFrame) -> pl.DataFrame:
     ``counterparty_name``; uses ``transaction_type``, ``subcategory``, ``is_recurring`` and
     ``recurrence_period`` when the frame has them.
     """
+    from ledgerlens.enrich._income_row import ROW_PATH_MAX_ROWS, income_rows
+
     has = set(frame.columns)
     out_cols = ("is_income", "income_type", "income_payer")
     drop = [c for c in out_cols if c in has]
@@ -110,6 +112,13 @@ def detect_income(frame: pl.DataFrame) -> pl.DataFrame:
                  else [c for c in ("raw_label", "label_complement") if c in has])
     extra = [c for c in ("counterparty_name", "transaction_type", "subcategory",
                          "recurrence_period", "is_recurring") if c in has]
+    if base.height <= ROW_PATH_MAX_ROWS:
+        found_rows = income_rows(base, text_cols)
+        if found_rows is not None:  # a few rows: the rules on plain strings
+            types = pl.Series("income_type", [r and r[0] for r in found_rows], pl.String)
+            payers = pl.Series("income_payer", [r and r[1] for r in found_rows], pl.String)
+            is_income = pl.Series("is_income", [r is not None for r in found_rows], pl.Boolean)
+            return base.hstack([is_income, types, payers])
     credits = base.lazy().select(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
         pl.col("amount").cast(pl.Float64).alias("__amount"), *text_cols, *extra,
@@ -218,6 +227,8 @@ def income_category(frame: pl.DataFrame) -> pl.DataFrame:
               "category_evidence"}
     if not needed <= set(frame.columns):
         return frame
+    if frame.height <= _FEW_ROWS and _plain_category_columns(frame):
+        return _income_category_rows(frame)
     income = pl.col("income_type")
     generic = (pl.col("category").is_in(["transfers", "other"])
                | ((pl.col("subcategory") == "rent") & (income == "rental_income")))
@@ -230,3 +241,40 @@ def income_category(frame: pl.DataFrame) -> pl.DataFrame:
         category_evidence=pl.when(switch).then(pl.format("income rule: {}", income))
         .otherwise("category_evidence"),
     )
+
+
+_FEW_ROWS = 8  # up to this many rows, ``income_category`` runs on plain values
+_CATEGORY_COLUMNS = ("income_type", "category", "subcategory", "category_evidence",
+                     "category_confidence")
+
+
+def _plain_category_columns(frame: pl.DataFrame) -> bool:
+    dtype = {c: frame.get_column(c).dtype for c in _CATEGORY_COLUMNS}
+    return (all(dtype[c] == pl.String for c in _CATEGORY_COLUMNS[:-1])
+            and dtype["category_confidence"] == pl.Float64)
+
+
+def _income_category_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """``income_category`` of a few rows with String categories and Float64 confidences,
+    on plain values (no query); the same output."""
+    incomes = frame.get_column("income_type").to_list()
+    cats = frame.get_column("category").to_list()
+    subs = frame.get_column("subcategory").to_list()
+    switch = [inc is not None and inc in INCOME_TYPES
+              and (cat in ("transfers", "other") or (sub == "rent" and inc == "rental_income"))
+              for inc, cat, sub in zip(incomes, cats, subs, strict=True)]
+    if not any(switch):
+        return frame
+    conf = frame.get_column("category_confidence").to_list()
+    evidence = frame.get_column("category_evidence").to_list()
+    return frame.with_columns(
+        pl.Series("category", ["income" if s else c for s, c in zip(switch, cats, strict=True)],
+                  pl.String),
+        pl.Series("subcategory", [i if s else c for s, i, c in zip(switch, incomes, subs,
+                                                                  strict=True)], pl.String),
+        pl.Series("category_confidence", [INCOME_CATEGORY_CONFIDENCE if s else c
+                                          for s, c in zip(switch, conf, strict=True)],
+                  pl.Float64),
+        pl.Series("category_evidence", [f"income rule: {i}" if s else c
+                                        for s, i, c in zip(switch, incomes, evidence,
+                                                           strict=True)], pl.String))

@@ -1,10 +1,11 @@
 """``MerchantMatcher``: label text -> known merchant, with calibrated confidence.
 
 Works on the unique (text, MCC, counterparty) keys of a frame, then joins the answer back,
-so a million transactions cost what their few thousand distinct labels cost. A few keys (one
-transaction) take a plain-Python path (``_quick``) with the same tables, rules and bits: a
-label's answer never depends on the other rows of the call. Below the confidence threshold
-chosen for the requested precision, the merchant is "unknown" (null).
+so a million transactions cost what their few thousand distinct labels cost. A few rows (one
+transaction) take a plain-Python path end to end (``_inputs.quick_inputs``, ``_quick``,
+``_quick_match``) with the same tables, rules and bits: a label's answer never depends on
+the other rows of the call. Below the confidence threshold chosen for the requested
+precision, the merchant is "unknown" (null).
 
 >>> import polars as pl
 >>> m = MerchantMatcher.default()
@@ -29,12 +30,19 @@ from ledgerlens.enrich.merchants._candidates import (
     match_key_expr,
 )
 from ledgerlens.enrich.merchants._directory import MerchantDirectory
+from ledgerlens.enrich.merchants._inputs import (
+    input_text_expr,
+    key_exprs,
+    optional_expr,
+    quick_inputs,
+)
 from ledgerlens.enrich.merchants._quick import (
     QUICK_MAX_TEXTS,
     hits_frame,
     quick_features,
     quick_hit_records,
 )
+from ledgerlens.enrich.merchants._quick_match import quick_answers
 from ledgerlens.enrich.merchants._scorer import MerchantScorer, hit_features
 from ledgerlens.exceptions import ConfigurationError, DataError
 
@@ -49,35 +57,9 @@ MERCHANT_COLUMNS: dict[str, pl.DataType] = {
     "merchant_lines": pl.String(),
 }
 _SEED = 20_241_128
-_LEADING_PAYMENT_WORDS = (
-    r"^(?:(?:CB|CARTE|PAIEMENT|PAIEMT|PAR|ACHAT|FACTURE|FACT|PRLV|PRELEVEMENT|SEPA|VIR|"
-    r"VIREMENT|EUROPEEN|EMIS|RECU|INST|INSTANTANE)\b[\s*:/.\-]*)+")
 _KEY = ("_t", "mcc", "_c", "transaction_type")
-
-
-def input_text_expr(columns: list[str]) -> pl.Expr:
-    """The text to match: ``merchant_text``, else ``clean_label``, else the upper-cased
-    ``raw_label`` with its ``label_complement`` (the second line of two-line banks)."""
-    if "merchant_text" in columns:
-        return pl.col("merchant_text").cast(pl.String).fill_null("")
-    if "clean_label" in columns:
-        return pl.col("clean_label").cast(pl.String).fill_null("")
-    if "raw_label" not in columns:
-        raise DataError(f"merchant matching needs merchant_text, clean_label or raw_label; "
-                        f"got columns {columns}")
-    parts = [pl.col("raw_label").cast(pl.String).fill_null("")]
-    if "label_complement" in columns:
-        parts.append(pl.col("label_complement").cast(pl.String).fill_null(""))
-    # Without the cleaning step, at least drop the leading payment words ("CB", "PRLV
-    # SEPA", "PAIEMENT PAR CARTE"): the scorer learned on names that start the text.
-    return (pl.concat_str(parts, separator=" ").str.to_uppercase().str.strip_chars()
-            .str.replace(_LEADING_PAYMENT_WORDS, ""))
-
-
-def _optional(columns: list[str], name: str) -> pl.Expr:
-    if name in columns:
-        return pl.col(name).cast(pl.String)
-    return pl.lit(None, dtype=pl.String)
+_optional = optional_expr
+_key_exprs = key_exprs
 
 
 def _keys(rows: pl.DataFrame, column: str, id_name: str) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -87,12 +69,6 @@ def _keys(rows: pl.DataFrame, column: str, id_name: str) -> tuple[pl.DataFrame, 
     keys = texts.select("key").unique(maintain_order=True).with_row_index("text_id")
     mapping = texts.join(keys, on="key").select(column, pl.col("text_id").alias(id_name))
     return mapping, keys
-
-
-@functools.cache
-def _key_exprs() -> tuple[pl.Expr, pl.Expr]:
-    """The match keys of ``_t`` and ``_c`` (built once per process)."""
-    return match_key_expr(pl.col("_t")), match_key_expr(pl.col("_c"))
 
 
 def _hits(rows: pl.DataFrame, directory: MerchantDirectory, fuzzy: bool,
@@ -246,6 +222,12 @@ class MerchantMatcher:
         if base.height == 0:
             return base.with_columns(pl.lit(None, dtype=t).alias(c)
                                      for c, t in MERCHANT_COLUMNS.items())
+        if base.height <= QUICK_MAX_TEXTS:
+            # A few rows: the same answers in plain Python and numpy (no Polars query).
+            few = quick_answers(quick_inputs(base), self._directory(), self._scorer(),
+                                fuzzy=self.fuzzy, precision=self.precision)
+            return base.hstack([pl.Series(c, few[c], dtype=t)
+                                for c, t in MERCHANT_COLUMNS.items()])
         row_hash, top = self._score(base)
         if top.height == 0:
             return base.with_columns(pl.lit(None, dtype=t).alias(c)

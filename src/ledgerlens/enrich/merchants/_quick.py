@@ -34,8 +34,8 @@ from ledgerlens.enrich.merchants._candidates import (
 )
 from ledgerlens.enrich.merchants._directory import MerchantDirectory
 
-__all__ = ["HIT_COLUMNS", "QUICK_MAX_TEXTS", "hits_frame", "quick_candidates", "quick_features",
-           "quick_hit_records"]
+__all__ = ["HIT_COLUMNS", "QUICK_MAX_TEXTS", "feature_hits", "features_of", "hit_records_of",
+           "hits_frame", "quick_candidates", "quick_features", "quick_hit_records"]
 
 #: Up to this many distinct keys, the matcher takes this path (faster than the batch one).
 QUICK_MAX_TEXTS = 256
@@ -167,6 +167,13 @@ def quick_hit_records(rows: pl.DataFrame, directory: MerchantDirectory, fuzzy: b
                            _kc=party_key)
     records = list(zip(*(rows[c].to_list() for c in (
         "row_id", "mcc", "transaction_type", "_kt", "_kc", "_c")), strict=True))
+    return hit_records_of(records, directory, fuzzy)
+
+
+def hit_records_of(records: list[tuple[int, str | None, str | None, str, str, str | None]],
+                   directory: MerchantDirectory, fuzzy: bool) -> list[HitRecord]:
+    """``quick_hit_records`` of rows given as (row_id, mcc, transaction_type, label key,
+    counterparty key, counterparty) tuples: no Polars at all."""
     label_keys = list(dict.fromkeys(r[3] for r in records))
     party_keys = list(dict.fromkeys(r[4] for r in records if r[5] is not None))
     label = dict(zip(label_keys, quick_candidates(label_keys, directory, fuzzy=fuzzy),
@@ -233,8 +240,23 @@ def quick_features(records: list[HitRecord], directory: MerchantDirectory) -> pl
     ``brand_key``, ``m_sub``, ``alias``, ``kind``, ``field``, ``n_chars`` and
     ``FEATURE_NAMES``, sorted by ``row_id``, ``merchant_idx`` (the columns ``top``, the
     evidence and the threshold read)."""
+    from ledgerlens.enrich.merchants._scorer import FEATURE_NAMES
+
+    kept = feature_hits(records, directory)
+    ids = [pl.Series(c, [h[c] for h in kept], dtype=t) for c, t in _ID_COLUMNS.items()]
+    # One flat series for the features, cut into columns by Polars: building one Series
+    # per feature costs more than the rest of the call.
+    flat = pl.Series("x", [v for h in kept for v in features_of(h)], dtype=pl.Float64)
+    features = flat.reshape((len(kept), len(FEATURE_NAMES))).arr.to_struct(
+        fields=list(FEATURE_NAMES)).struct.unnest()
+    return pl.DataFrame(ids).hstack(features.get_columns())
+
+
+def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list[dict[str, Any]]:
+    """The hits ``quick_features`` keeps (one per row and merchant, sorted by ``row_id``,
+    ``merchant_idx``) as dicts of the attributes its features read (``features_of``)."""
     from ledgerlens.datasets._mcc import _code_table
-    from ledgerlens.enrich.merchants._scorer import _CATEGORY, FEATURE_NAMES, TYPE_KINDS
+    from ledgerlens.enrich.merchants._scorer import _CATEGORY, TYPE_KINDS
 
     alias_attrs = directory.cached("quick.alias_attrs", _alias_attrs)
     merchant_attrs = directory.cached("quick.merchant_attrs", _merchant_attrs)
@@ -300,13 +322,7 @@ def quick_features(records: list[HitRecord], directory: MerchantDirectory) -> pl
             and o["merchant_idx"] != h["merchant_idx"] and o["start"] <= h["start"]
             and o["_end"] >= h["_end"] and o["_end"] - o["start"] > h["_end"] - h["start"]
             for o in kept)
-    ids = [pl.Series(c, [h[c] for h in kept], dtype=t) for c, t in _ID_COLUMNS.items()]
-    # One flat series for the features, cut into columns by Polars: building one Series
-    # per feature costs more than the rest of the call.
-    flat = pl.Series("x", [v for h in kept for v in _features_of(h)], dtype=pl.Float64)
-    features = flat.reshape((len(kept), len(FEATURE_NAMES))).arr.to_struct(
-        fields=list(FEATURE_NAMES)).struct.unnest()
-    return pl.DataFrame(ids).hstack(features.get_columns())
+    return kept
 
 
 _ID_COLUMNS: dict[str, pl.DataType] = {
@@ -315,7 +331,7 @@ _ID_COLUMNS: dict[str, pl.DataType] = {
     "n_chars": pl.Int32()}
 
 
-def _features_of(h: dict[str, Any]) -> list[float]:
+def features_of(h: dict[str, Any]) -> list[float]:
     """``_scorer._FEATURES`` of one hit, in ``FEATURE_NAMES`` order (null -> 0, as ``_f``)."""
     from ledgerlens.enrich.merchants._scorer import FEATURE_NAMES
 

@@ -266,7 +266,11 @@ class MerchantScorer:
     def linear_scores(self, features: pl.DataFrame) -> FloatArray:
         """Utility ``z`` of each hit row (``FEATURE_NAMES`` columns); "no known merchant"
         has utility 0."""
-        x = features.select(self.feature_names).to_numpy(order="fortran").astype(np.float64)
+        return self.linear_array(
+            features.select(self.feature_names).to_numpy(order="fortran").astype(np.float64))
+
+    def linear_array(self, x: FloatArray) -> FloatArray:
+        """``linear_scores`` of a (hits, features) array in ``feature_names`` order."""
         xs = np.asfortranarray((x - self.mean) / self.scale)  # contiguous columns
         # Column by column, not a matrix product: BLAS sums a row's terms in an order that
         # depends on the row's place in the batch, so one label would score differently
@@ -283,17 +287,9 @@ class MerchantScorer:
         "none") and ``confidence`` (calibrated ``_p``). Same-brand candidates do not split
         the probability; within the best brand the hit with the highest utility (MCC and
         transaction type agreeing) is returned."""
-        z = np.clip(self.linear_scores(features), -50.0, 50.0)
-        e = np.exp(z)
-        # Sums in one fixed order (the frame's: by row_id, merchant_idx), whatever the
-        # frame's size and memory layout, so that a label gets the same bits alone or among
-        # others (Polars' window sums depend on the chunks and the group's place).
-        rows = features["row_id"].to_numpy().astype(np.int64)
-        pm = e / (1.0 + np.bincount(rows, weights=e)[rows])
-        brand = features["brand_key"].rank("dense").to_numpy().astype(np.int64)
-        _, group = np.unique(rows * (int(brand.max(initial=0)) + 1) + brand,
-                             return_inverse=True)
-        p = np.bincount(group, weights=pm)[group]
+        z, e, pm, p = self.choice(
+            self.linear_scores(features), features["row_id"].to_numpy().astype(np.int64),
+            features["brand_key"].rank("dense").to_numpy().astype(np.int64))
         # The floats are made: the rest is one lazy query (one collect, not six).
         scored = features.hstack([pl.Series("_z", z), pl.Series("_e", e),
                                   pl.Series("_pm", pm), pl.Series("_p", p)]).lazy()
@@ -307,6 +303,23 @@ class MerchantScorer:
         done = best.with_columns(bare_card=_BARE_CARD).collect()
         return done.hstack([pl.Series("confidence", self.calibrate(
             done["_p"].to_numpy(), done["bare_card"].to_numpy()))])
+
+    @staticmethod
+    def choice(linear: FloatArray, rows: npt.NDArray[np.int64], brand: npt.NDArray[np.int64],
+               ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """(``_z``, ``_e``, ``_pm``, ``_p``) of hits sorted by row and merchant: clipped
+        utility, its exp, the hit's choice probability and its brand's (``rows``: the hit's
+        row, ``brand``: any code of its ``brand_key``, the same within a row's brand)."""
+        z: FloatArray = np.clip(linear, -50.0, 50.0)
+        e: FloatArray = np.exp(z)
+        # Sums in one fixed order (the frame's: by row_id, merchant_idx), whatever the
+        # frame's size and memory layout, so that a label gets the same bits alone or among
+        # others (Polars' window sums depend on the chunks and the group's place).
+        pm: FloatArray = e / (1.0 + np.bincount(rows, weights=e)[rows])
+        _, group = np.unique(rows * (int(brand.max(initial=0)) + 1) + brand,
+                             return_inverse=True)
+        p = np.asarray(np.bincount(group, weights=pm)[group], dtype=np.float64)
+        return z, e, pm, p
 
     def calibrate(self, raw: FloatArray,
                   bare: npt.NDArray[np.bool_] | None = None) -> FloatArray:
