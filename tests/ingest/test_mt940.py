@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledgerlens.exceptions import IngestError
+from ledgerlens.ingest._fuzz import mt940_movement_lines
 from ledgerlens.ingest._records import REASONS
 from ledgerlens.ingest.readers._mt940 import read_mt940
 from ledgerlens.ingest.readers._statement_text import decode_statement
@@ -181,18 +182,6 @@ def test_the_empty_data_file_raises_ingest_error() -> None:
         read_mt940((DATA / "empty.sta").read_bytes(), "empty.sta")
 
 
-def _count_statement_lines(data: bytes) -> int:
-    """The :61: fields of a file, counted independently of the reader."""
-    count = 0
-    for line in decode_statement(data, "x", "mt940").split("\n"):
-        line = line.rstrip(" \t")
-        if line.startswith("{"):
-            start = line.find("{4:")
-            line = line[start + 3:] if start >= 0 else ""
-        count += line.startswith(":61:")
-    return count
-
-
 _BASE = (DATA / "two_accounts.sta").read_bytes()
 _INSERTS = [b"\n", b"\r", b":61:", b":86:", b":20:", b"-", b"{4:", b"?20", b"/REMI/", b"\xe9"]
 
@@ -225,6 +214,7 @@ def test_mutated_files_never_crash_and_every_statement_line_is_accounted_for(
     except IngestError:
         return
     movement_rejects = result.rejects.filter(pl.col("source_position").str.contains(":61:"))
-    assert result.records.height + movement_rejects.height == _count_statement_lines(data)
+    lines = mt940_movement_lines(decode_statement(data, "x", "mt940"))
+    assert result.records.height + movement_rejects.height == lines
     assert set(result.rejects["reason"].to_list()) <= set(REASONS)
     assert result.records["source_position"].null_count() == 0

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledgerlens.exceptions import IngestError
+from ledgerlens.ingest._fuzz import psd2_page_entries
 from ledgerlens.ingest._records import REASONS, ReadResult
 from ledgerlens.ingest.readers._psd2 import read_berlin_group, read_stet
 
@@ -436,27 +437,6 @@ def _mutated(draw: st.DrawFn, base: list[Any]) -> list[Any]:
     return pages
 
 
-def _found(pages: list[Any], fmt: str) -> int:
-    """Entries an honest reader must account for: booked and pending entries (1 for a
-    pending value that is no array), or 1 per broken page."""
-    total = 0
-    for page in pages:
-        transactions = page.get("transactions") if isinstance(page, dict) else None
-        if fmt == "berlin":
-            booked = transactions.get("booked", []) if isinstance(transactions, dict) else None
-            if not isinstance(booked, list):
-                total += 1
-                continue
-            pending = transactions.get("pending")  # type: ignore[union-attr]
-            total += len(booked) + (len(pending) if isinstance(pending, list)
-                                    else 0 if pending is None else 1)
-        elif isinstance(transactions, list):
-            total += len(transactions)
-        else:
-            total += 1
-    return total
-
-
 def _check(reader: Any, fmt: str, pages: list[Any], as_array: bool, account: str | None) -> None:
     data = (json.dumps(pages) if as_array else "\n".join(json.dumps(p) for p in pages)).encode()
     try:
@@ -466,7 +446,7 @@ def _check(reader: Any, fmt: str, pages: list[Any], as_array: bool, account: str
     # One document per line: a document that is an array is itself a list of pages.
     documents = [pages] if as_array else pages
     found = [page for doc in documents for page in (doc if isinstance(doc, list) else [doc])]
-    assert result.n_found == _found(found, fmt)
+    assert result.n_found == psd2_page_entries(found, fmt)
     assert set(result.rejects["reason"].to_list()) <= set(REASONS)
 
 
@@ -513,7 +493,7 @@ def test_random_byte_edits_only_raise_ingest_error_and_reconcile_when_parseable(
         return
     pages = _documents(bytes(raw))
     if pages is not None:
-        assert result.n_found == _found(pages, flavour)
+        assert result.n_found == psd2_page_entries(pages, flavour)
 
 
 def _documents(raw: bytes) -> list[Any] | None:

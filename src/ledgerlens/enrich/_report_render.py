@@ -17,6 +17,7 @@ import polars as pl
 
 from ledgerlens import __version__
 from ledgerlens.enrich._report_charts import png_base64
+from ledgerlens.html_style import BASE_CSS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -36,26 +37,12 @@ _NOT_PERCENT = re.compile(r"ece|confidence", re.IGNORECASE)
 _PERCENT = re.compile(r"accuracy|precision|recall|f1|share|returned|rate|coverage",
                       re.IGNORECASE)
 
-_CSS = """
-:root { --ink: #1f2937; --muted: #6b7280; --line: #e5e7eb; --ok: #2e7d32; --bad: #c0392b; }
-body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-       color: var(--ink); background: #f9fafb; }
-main { max-width: 1100px; margin: 0 auto; padding: 24px 20px 48px; }
-h1 { font-size: 24px; margin: 0 0 4px; }
-h2 { font-size: 18px; margin: 32px 0 12px; padding-bottom: 4px;
-     border-bottom: 1px solid var(--line); }
-h3 { font-size: 15px; margin: 18px 0 8px; }
+_CSS = BASE_CSS + """
 p.note { color: var(--muted); }
-figure { margin: 12px 0; background: #fff; border: 1px solid var(--line); border-radius: 8px;
-         padding: 8px; }
 figure img { display: block; max-width: 100%; height: auto; margin: 0 auto; }
 table { border-collapse: collapse; background: #fff; margin: 8px 0 16px; }
 th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left; }
-th { background: #f3f4f6; font-weight: 600; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.ok { color: var(--ok); font-weight: 600; }
-.bad { color: var(--bad); font-weight: 600; }
-footer { color: var(--muted); font-size: 12px; margin-top: 40px; }
 """
 
 

@@ -38,8 +38,8 @@ from ledgerlens.ingest._read import _READERS
 from ledgerlens.ingest._records import REASONS, ReadResult
 from ledgerlens.privacy import DEV_KEY, Pseudonymizer
 
-__all__ = ["FUZZ_FORMATS", "MUTATIONS", "Seed", "check", "entries_in", "mutate", "read",
-           "seed_files"]
+__all__ = ["FUZZ_FORMATS", "MUTATIONS", "Seed", "check", "entries_in", "mt940_movement_lines",
+           "mutate", "psd2_page_entries", "read", "seed_files"]
 
 FUZZ_FORMATS = ("csv", "ofx", "camt053", "mt940", "cfonb", "stet", "berlin")
 MUTATIONS = ("flip", "set", "truncate", "insert", "token", "value", "delete", "duplicate",
@@ -197,7 +197,7 @@ def entries_in(fmt: str, data: bytes) -> int | None:
             from ledgerlens.ingest.readers._statement_text import decode_statement
 
             text = decode_statement(data, "count", fmt)
-            return _mt940_lines(text) if fmt == "mt940" else _cfonb_movements(text)
+            return mt940_movement_lines(text) if fmt == "mt940" else _cfonb_movements(text)
         if fmt in ("stet", "berlin"):
             return _psd2_entries(data, fmt)
     except (IngestError, ValueError):
@@ -205,7 +205,8 @@ def entries_in(fmt: str, data: bytes) -> int | None:
     return None
 
 
-def _mt940_lines(text: str) -> int:
+def mt940_movement_lines(text: str) -> int:
+    """The ``:61:`` fields of an MT940 text, counted without the reader."""
     count = 0
     for line in text.split("\n"):
         line = line.rstrip(" \t")
@@ -262,6 +263,12 @@ def _psd2_entries(data: bytes, fmt: str) -> int | None:
         index += len(text[index:]) - len(text[index:].lstrip())
         document, index = decoder.raw_decode(text, index)
         pages.extend(document if isinstance(document, list) else [document])
+    return psd2_page_entries(pages, fmt)
+
+
+def psd2_page_entries(pages: list[Any], fmt: str) -> int:
+    """Entries an honest PSD2 reader must account for: booked and pending entries (1 for
+    a pending value that is no array), or 1 per broken page."""
     total = 0
     for page in pages:
         transactions = page.get("transactions") if isinstance(page, dict) else None

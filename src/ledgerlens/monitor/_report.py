@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from ledgerlens import __version__
+from ledgerlens.html_style import BASE_CSS
 from ledgerlens.monitor._profile import (
     QUANTILE_LEVELS,
     BankProfile,
@@ -56,33 +57,19 @@ _RC: dict[RcKeyType, Any] = {
 _SVG_METADATA: dict[str, str | None] = {"Date": None, "Creator": None, "Format": None,
                                          "Type": None}
 
-_CSS = """
-:root { --ink: #1f2937; --muted: #6b7280; --line: #e5e7eb; --ok: #2e7d32; --bad: #c0392b; }
+_CSS = BASE_CSS + """
 * { box-sizing: border-box; }
-body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-       color: var(--ink); background: #f9fafb; }
-main { max-width: 1100px; margin: 0 auto; padding: 24px 20px 48px; }
-h1 { font-size: 24px; margin: 0 0 4px; }
-h2 { font-size: 18px; margin: 32px 0 12px; padding-bottom: 4px;
-     border-bottom: 1px solid var(--line); }
-h3 { font-size: 15px; margin: 18px 0 8px; }
 .sub { color: var(--muted); margin: 0 0 16px; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 10px; }
 .card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
 .card .k { color: var(--muted); font-size: 12px; }
 .card .v { font-size: 18px; font-weight: 600; font-variant-numeric: tabular-nums; }
-figure { margin: 12px 0; background: #fff; border: 1px solid var(--line); border-radius: 8px;
-         padding: 8px; }
 figure svg { display: block; max-width: 100%; height: auto; margin: 0 auto; }
 table { border-collapse: collapse; background: #fff; margin: 8px 0 16px; width: 100%; }
 th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left;
          vertical-align: top; }
-th { background: #f3f4f6; font-weight: 600; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.ok { color: var(--ok); font-weight: 600; }
-.bad { color: var(--bad); font-weight: 600; }
 .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 16px; }
-footer { color: var(--muted); font-size: 12px; margin-top: 40px; }
 """
 
 

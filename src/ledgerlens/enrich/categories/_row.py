@@ -102,7 +102,7 @@ def _key(row: Mapping[str, Any], source: str | None, has_amount: bool,
     text = _model_text(_DIGIT_TOKEN.sub(" ", str(src)[:200]) if src is not None else "")
     merchant = None
     if "merchant_subcategory" in row:
-        conf = row.get("merchant_confidence", 1.0) if "merchant_confidence" in row else 1.0
+        conf = row.get("merchant_confidence", 1.0)
         if (0.0 if conf is None else float(conf)) >= 0.5:
             merchant = row.get("merchant_subcategory")
     lines = row.get("merchant_lines")
@@ -230,7 +230,7 @@ def _decide(model: CategoryModel, row: Mapping[str, Any], key: _Row,
         return sub, 0.99, evidence
     if has_merchant:
         m_sub = row.get("merchant_subcategory")
-        m_conf = row.get("merchant_confidence", 1.0) if "merchant_confidence" in row else 1.0
+        m_conf = row.get("merchant_confidence", 1.0)
         excluded = type_ in (*TYPE_SCOPES, "refund", "reversal")
         if (m_sub in SUBCATEGORIES and m_conf is not None
                 and float(m_conf) >= model.merchant_threshold and not excluded):
