@@ -245,11 +245,19 @@ def test_a_few_rows_decide_as_in_a_table() -> None:
     model = EnrichmentModel.default()
     bank = generate_bank(SynthConfig(customers=40, months=3, seed=11)).transactions
     frame = model.merchants.match(label_steps(bank))
-    edges = frame.head(6).with_columns(
+    edges = frame.head(8).with_columns(
         clean_label=pl.Series(["", None, "CB Café de la Gare", "VIR 12/03",
-                               "PRLV SEPA ÉLECTRICITÉ", "X" * 300]),
-        amount=pl.Series([0.0, None, -20.0, 10.0, float("nan"), -1e9]),
-        merchant_lines=pl.Series([None, "fuel|supermarket", None, None, "x|y", None]),
+                               "PRLV SEPA ÉLECTRICITÉ", "X" * 300, "CB VELO2", "CB SHOP"]),
+        amount=pl.Series([0.0, None, -20.0, 10.0, float("nan"), -1e9, -3.0, -9.0]),
+        merchant_lines=pl.Series([None, "fuel|supermarket", None, None, "x|y", None, None,
+                                  None]),
+        # A merchant's name of any script, or empty, is only shown in the evidence.
+        merchant_name=pl.Series([*frame["merchant_name"].head(6), "VélO²", ""]),
+        merchant_subcategory=pl.Series([*frame["merchant_subcategory"].head(6),
+                                        "bike_scooter_sharing", "clothing_shoes"]),
+        merchant_confidence=pl.Series([*frame["merchant_confidence"].head(6), 0.999, 0.999]),
+        transaction_type=pl.Series([*frame["transaction_type"].head(6), "card_in_store",
+                                    "card_in_store"]),
     )
     frame = pl.concat([frame.sample(1500, seed=1), edges], how="vertical_relaxed")
     table = model.categories.predict(frame)
@@ -257,3 +265,5 @@ def test_a_few_rows_decide_as_in_a_table() -> None:
     rows = pl.concat([model.categories.predict(frame.slice(i, 1))
                       for i in range(frame.height)])
     assert rows.select(OUTPUT_COLUMNS).equals(table.select(OUTPUT_COLUMNS))
+    assert rows["category_evidence"].tail(2).to_list() == [
+        "merchant VélO² -> bike_scooter_sharing", "merchant  -> clothing_shoes"]

@@ -119,3 +119,19 @@ def test_the_model_pickles_for_spark_and_workers() -> None:
     table = pl.DataFrame({"date": ["2025-03-12"], "amount": [-9.99],
                           "label": ["PAYPAL *SPOTIFY"]})
     assert enrich(table, clone).equals(enrich(table, model))
+
+
+def test_warm_up_builds_the_lazy_tables_first_calls_would_build() -> None:
+    import dataclasses
+
+    from ledgerlens.enrich.merchants import MerchantDirectory, MerchantMatcher
+
+    fresh = pickle.loads(pickle.dumps(MerchantDirectory.default()))  # caches are not pickled
+    model = dataclasses.replace(EnrichmentModel.default(),
+                                merchants=MerchantMatcher.default(directory=fresh))
+    assert not fresh._cache
+    model.warm_up()
+    assert {"candidates.lookup", "candidates.tfidf", "quick.tfidf_parts"} <= set(fresh._cache)
+    table = pl.DataFrame({"date": ["2025-03-12"], "amount": [-9.99],
+                          "label": ["PAYPAL *SPOTIFY"]})
+    assert enrich(table, model).equals(enrich(table, EnrichmentModel.default()))

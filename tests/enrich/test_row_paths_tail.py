@@ -109,6 +109,39 @@ def test_a_few_rows_are_flagged_as_by_the_search(stages: dict[str, pl.DataFrame]
         assert streams.schema == want_streams.schema
 
 
+def test_lone_annual_charges_make_the_search_s_streams(monkeypatch: pytest.MonkeyPatch
+                                                      ) -> None:
+    """Annual charges seen once take the plain-value path: the same rows and streams as the
+    search, ended or not, on a leap day, beside other rows and without optional columns."""
+    import datetime as dt
+
+    frame = pl.DataFrame({
+        "account_id": ["a1", "a1", "a2", "a2"], "customer_id": ["c1", "c1", None, "c2"],
+        "booking_date": [dt.date(2024, 2, 29), dt.date(2024, 5, 2), dt.date(2024, 3, 1),
+                         dt.date(2024, 3, 1)],
+        "amount": [-45.0, -12.5, -901.255, -30.0],
+        "clean_label": ["COTISATION CARTE VISA", "BOULANGERIE", "IMPOTS", "COTIS CB"],
+        "merchant_name": [None, None, "DGFiP", None],
+        "subcategory": [None, "bakery", "property_housing_tax", None],
+        "stream_key": ["l:COTISATION CARTE VISA", "l:BOULANGERIE", "m:dgfip", "l:COTIS CB"],
+    })
+    variants = [(frame, None), (frame, dt.date(2025, 4, 15)), (frame.head(1), None),
+                (frame.slice(2, 1).drop("customer_id", "merchant_name"), dt.date(2026, 1, 1)),
+                (frame.with_columns(transaction_type=pl.lit("refund")), None)]
+    fast = [detect_recurring(f, as_of=a) for f, a in variants]
+    assert fast[0][1]["status"].to_list() == ["early", "early", "early"]
+    # 29 February 2024 + 1 year = 28 February 2025, + 45 days of grace: ended on 15 April.
+    assert fast[1][1]["status"].to_list() == ["ended", "early", "early"]
+    assert fast[4][1].height == 0  # a refund is not a charge
+    monkeypatch.setattr(_recurring_row, "ROW_PATH_MAX_ROWS", 0)
+    for (f, a), (out, streams) in zip(variants, fast, strict=True):
+        want_out, want_streams = detect_recurring(f, as_of=a)
+        assert out.equals(want_out, null_equal=True)
+        assert out.schema == want_out.schema
+        assert streams.equals(want_streams, null_equal=True)
+        assert streams.schema == want_streams.schema
+
+
 def test_odd_explanation_inputs_read_as_in_the_query(monkeypatch: pytest.MonkeyPatch) -> None:
     rows = pl.DataFrame({
         "correction_id": [None, "", "abcdefghijk", "é" * 10, None, None],

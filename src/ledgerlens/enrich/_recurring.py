@@ -459,9 +459,9 @@ def detect_recurring(
     out_cols = ("is_recurring", "recurrence_period", "recurring_stream_id")
     drop = [c for c in out_cols if c in frame.columns]
     base = frame.drop(drop) if drop else frame
-    from ledgerlens.enrich._recurring_row import no_stream_columns, no_stream_possible
-    if base.height <= _FEW_ROWS and no_stream_possible(base, stream_key):
-        return base.hstack(no_stream_columns(base.height)), _empty_streams()
+    from ledgerlens.enrich._recurring_row import few_rows_answer, no_stream_columns
+    if base.height <= _FEW_ROWS and (found := few_rows_answer(base, stream_key, as_of)):
+        return found
     has = set(base.columns)
     work = _work_rows(base, stream_key)
     as_of = as_of or base["booking_date"].cast(pl.Date).max()  # type: ignore[assignment]

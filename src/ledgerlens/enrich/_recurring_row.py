@@ -1,4 +1,5 @@
-"""Recurring detection for a few rows: prove, on plain values, that no stream can be found.
+"""Recurring detection for a few rows: prove, on plain values, that no stream can be found,
+or find the only streams such rows can hold (annual charges seen once).
 
 A stream needs two payments of one group (account, stream key, direction), or one known
 annual charge (a debit whose label names a card fee or a property tax, or whose subcategory
@@ -9,6 +10,7 @@ non-finite or non-numeric amounts, dates not typed as dates) goes the table way.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 import re
@@ -18,7 +20,8 @@ import polars as pl
 from ledgerlens.enrich import _recurring as rec
 from ledgerlens.enrich._clean_row import safe_text
 
-__all__ = ["ROW_PATH_MAX_ROWS", "no_stream_columns", "no_stream_possible", "stream_key_values"]
+__all__ = ["ROW_PATH_MAX_ROWS", "annual_streams", "few_rows_answer", "no_stream_columns",
+           "no_stream_possible", "stream_key_values"]
 
 #: Frames up to this many rows are checked on plain values.
 ROW_PATH_MAX_ROWS = 8
@@ -112,3 +115,106 @@ def stream_key_values(frame: pl.DataFrame) -> list[str | None] | None:
                 lab = _normalize(lab)
                 keys[i] = "l:" + lab if lab else None
     return keys
+
+
+def few_rows_answer(frame: pl.DataFrame, key: str, as_of: object
+                    ) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """``detect_recurring``'s answer for a few rows that surely hold no stream, or only
+    annual charges seen once; None when the search must decide."""
+    if no_stream_possible(frame, key):
+        return frame.hstack(no_stream_columns(frame.height)), rec._empty_streams()
+    return annual_streams(frame, key, as_of)
+
+
+@functools.cache
+def _skip_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    return re.compile(rec._NOT_STREAM_LABEL), re.compile(rec._NOT_STREAM_CODES)
+
+
+def _plain_strings(frame: pl.DataFrame, names: tuple[str, ...]) -> bool:
+    """Whether each of ``names`` the frame has is a String column of safe text."""
+    return all(frame.schema[n] == pl.String and safe_text(*frame.get_column(n).to_list())
+               for n in names if n in frame.columns)
+
+
+def _annual_rows(frame: pl.DataFrame, key: str, amounts: list[float | None]) -> list[int]:
+    """Positions of the known annual charges that ``detect_recurring`` keeps (a debit with a
+    key, a date and no reason to skip it), on plain values."""
+    label_col = next((c for c in ("clean_label", "raw_label") if c in frame.columns), None)
+    labels = _strings(frame, label_col) if label_col else [None] * frame.height
+    keys, dates = _strings(frame, key), frame.get_column("booking_date").to_list()
+    types, subs = _strings(frame, "transaction_type"), _strings(frame, "subcategory")
+    codes = _strings(frame, "bank_transaction_code")
+    skip_label, skip_code = _skip_patterns()
+    found = []
+    for i, (a, label, k, day) in enumerate(zip(amounts, labels, keys, dates, strict=True)):
+        if a is None or a >= 0 or not k or day is None:
+            continue
+        upper = (label or "").upper()
+        code = codes[i]
+        if (types[i] in rec._NOT_STREAM_TYPES or (label is not None and skip_label.search(upper))
+                or (code is not None and skip_code.search(code))):
+            continue
+        if subs[i] in rec._ANNUAL_SUBCATEGORIES or (
+                label is not None and _annual_label().search(upper)):
+            found.append(i)
+    return found
+
+
+def annual_streams(frame: pl.DataFrame, key: str, as_of: object
+                   ) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """``detect_recurring`` of a few rows whose only streams are annual charges seen once
+    (a lone ``COTISATION CARTE``): each is a yearly stream of one payment. None when the
+    frame is not such a frame, or holds a value this path does not read exactly."""
+    if frame.height > ROW_PATH_MAX_ROWS or frame.height == 0:
+        return None
+    amount = frame.get_column("amount")
+    if (frame.get_column("booking_date").dtype != pl.Date
+            or not (amount.dtype.is_float() or amount.dtype.is_integer())):
+        return None
+    text = ("account_id", "customer_id", key, "clean_label", "raw_label", "transaction_type",
+            "bank_transaction_code", "subcategory", "category", "merchant_id", "merchant_name",
+            "counterparty_name")
+    if frame.schema[key] != pl.String or not _plain_strings(frame, text):
+        return None
+    amounts = (amount if amount.dtype == pl.Float64 else amount.cast(pl.Float64)).to_list()
+    if any(a is not None and not math.isfinite(a) for a in amounts):
+        return None
+    groups = set(zip(_strings(frame, "account_id"), _strings(frame, key),
+                     [None if a is None else a > 0 for a in amounts], strict=True))
+    if len(groups) < frame.height:
+        return None  # two payments of one group: the search decides
+    as_of = as_of or frame.get_column("booking_date").max()
+    if type(as_of) is not dt.date:
+        return None
+    rows = _annual_rows(frame, key, amounts)
+    streams = [_one_payment_stream(frame.row(i, named=True), key, as_of) for i in rows]
+    table = pl.DataFrame(streams, schema=dict(rec._streams_schema()), orient="row")
+    if table.height > 1:
+        table = table.sort("account_id", "first_date", "recurring_stream_id")
+    ids: list[str | None] = [None] * frame.height
+    for i, stream in zip(rows, streams, strict=True):
+        ids[i] = str(stream[0])
+    flags = pl.Series("recurring_stream_id", ids, dtype=pl.String)
+    periods = pl.Series("recurrence_period", ["yearly" if i else None for i in ids],
+                        dtype=pl.String)
+    return frame.hstack([flags.is_not_null().alias("is_recurring"), periods, flags]), table
+
+
+def _one_payment_stream(row: dict[str, object], key: str, as_of: object) -> tuple[object, ...]:
+    """The streams table's row (``STREAM_COLUMNS``) of an annual charge seen once."""
+    day = row["booking_date"]
+    amount = float(row["amount"])  # type: ignore[arg-type]
+    account = row["account_id"]
+    stream_id = rec._stream_id((account, row[key], "out", "yearly", None))
+    cycle = pl.Series([day], dtype=pl.Date).dt.offset_by("1y")
+    next_day = cycle.item()
+    grace = next(c.grace_days for c in rec._CADENCES if c.name == "yearly")
+    ended = next_day + dt.timedelta(days=grace) < as_of
+    label = row.get("clean_label", row.get("raw_label"))
+    name = next((v for v in (row.get("merchant_name"), row.get("counterparty_name"), label)
+                 if v is not None), None)
+    mean = pl.Series([amount], dtype=pl.Float64).round(2).item()
+    return (stream_id, account, row.get("customer_id"), row[key], name, "out", "yearly", day,
+            day, 1, mean, amount, None, None, None, "ended" if ended else "early", next_day,
+            amount, row.get("merchant_id"), row.get("category"), row.get("subcategory"))

@@ -35,7 +35,7 @@ from ledgerlens.enrich.categories._linear import (
     softmax,
 )
 from ledgerlens.enrich.categories._row import ROW_PATH_MAX_ROWS, predict_rows
-from ledgerlens.enrich.categories._rules import NOT_REFUNDABLE, TYPE_RULES, TYPE_SCOPES
+from ledgerlens.enrich.categories._rules import TYPE_RULES, TYPE_SCOPES, scope_mask
 from ledgerlens.exceptions import ConfigurationError, DataError
 from ledgerlens.taxonomy import SUBCATEGORIES
 
@@ -203,13 +203,7 @@ class CategoryModel:
 
     def _scope_mask(self, types: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
         """Allowed classes per key, from its transaction type."""
-        cats = np.array([SUBCATEGORIES[c].category for c in self.classes_])
-        mask = np.ones((types.size, cats.size), dtype=bool)
-        for type_, allowed in TYPE_SCOPES.items():
-            mask[types == type_] = np.isin(cats, allowed)
-        refund = np.isin(types, ["refund", "reversal"])
-        mask[refund] = ~np.isin(cats, NOT_REFUNDABLE)
-        return mask
+        return scope_mask(self.classes_, types)
 
     def _lines_mask(self, lines: pl.Series) -> npt.NDArray[np.bool_]:
         """Allowed classes per key: a known brand's lines of business (``fuel|supermarket``)

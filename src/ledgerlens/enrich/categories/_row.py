@@ -11,6 +11,7 @@ path's output.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -23,12 +24,13 @@ import polars as pl
 
 from ledgerlens.enrich.categories._features import _PAYMENT_RE, TEXT_COLUMNS, FeatureSpec
 from ledgerlens.enrich.categories._linear import softmax
-from ledgerlens.enrich.categories._rules import TYPE_RULES, TYPE_SCOPES
+from ledgerlens.enrich.categories._rules import TYPE_RULES, TYPE_SCOPES, scope_mask
 from ledgerlens.taxonomy import SUBCATEGORIES
 
 if TYPE_CHECKING:
-    import scipy.sparse as sp
+    import numpy.typing as npt
 
+    from ledgerlens.enrich.categories._linear import LinearScorer
     from ledgerlens.enrich.categories._model import CategoryModel
 
 __all__ = ["ROW_PATH_MAX_ROWS", "predict_rows", "safe_text"]
@@ -142,11 +144,9 @@ def _block(buckets: set[int], weight: float) -> dict[int, np.float32]:
 
 def _hashed_row(text: str, n_bits: int, char_ngrams: tuple[int, int] | None,
                 word_ngrams: tuple[int, int], char_weight: float,
-                word_weight: float) -> sp.csr_matrix:
+                word_weight: float) -> dict[int, np.float32]:
     """``hash_block([text], ...)`` computed on Python integers: the same buckets and the
-    same float32 values, without the batch machinery's fixed cost."""
-    import scipy.sparse as sp
-
+    same float32 values (bucket -> value), without the batch machinery's fixed cost."""
     data = f" {text} ".encode()
     space = [b == 0x20 for b in data]
     chars: set[int] = set()
@@ -167,9 +167,25 @@ def _hashed_row(text: str, n_bits: int, char_ngrams: tuple[int, int] | None,
     values = _block(chars, char_weight)
     for bucket, value in _block(words, word_weight).items():
         values[bucket] = values[bucket] + value if bucket in values else value
-    indices = np.array(sorted(values), dtype=np.int64)
-    row = np.array([values[i] for i in indices.tolist()], dtype=np.float32)
-    return sp.csr_matrix((row, indices, np.array([0, indices.size])), shape=(1, 2**n_bits))
+    return values
+
+
+def _scores(scorer: LinearScorer, values: dict[int, np.float32]) -> npt.NDArray[np.float32]:
+    """``(scorer.compact(row) @ scorer.weights).toarray()`` of one hashed row, bit for bit:
+    the sparse product adds each known bucket's weights times its value, in bucket order,
+    in float32 (here with numpy on the weight rows, without building sparse matrices)."""
+    weights = scorer.weights
+    out = np.zeros(weights.shape[1], dtype=np.float32)
+    if not values:
+        return out
+    buckets = np.array(sorted(values), dtype=np.int64)
+    rows = scorer.rows_of(buckets).tolist()
+    indptr, indices, data = weights.indptr, weights.indices, weights.data
+    for bucket, row in zip(buckets.tolist(), rows, strict=True):
+        if row >= 0:
+            lo, hi = indptr[row], indptr[row + 1]
+            out[indices[lo:hi]] += values[bucket] * data[lo:hi]
+    return out
 
 
 def _top_words(model: CategoryModel, text: str, best: int) -> str:
@@ -187,6 +203,17 @@ def _top_words(model: CategoryModel, text: str, best: int) -> str:
     return " ".join(list(dict.fromkeys(ranked))[:2])
 
 
+def _scope_row(model: CategoryModel, type_: str) -> npt.NDArray[np.bool_]:
+    """``model._scope_mask`` of one type (a copy: the caller narrows it)."""
+    return _scope_of(tuple(model.classes_), type_).copy()
+
+
+@functools.lru_cache(maxsize=256)
+def _scope_of(classes: tuple[str, ...], type_: str) -> npt.NDArray[np.bool_]:
+    """``scope_mask`` of one type, built once per classes and type."""
+    return scope_mask(classes, np.array([type_]))
+
+
 def _conf_text(conf: float) -> str:
     """Polars' ``round(2)`` (half away from zero) then cast to text."""
     return str(math.floor(conf * 100.0 + 0.5) / 100.0)
@@ -196,12 +223,14 @@ def _decide_key(model: CategoryModel, key: _Row) -> tuple[str, float, str]:
     """(subcategory, confidence, evidence) of the model for one key (``predict_keys``)."""
     scorer = model.scorer_
     spec = FeatureSpec(n_bits=model.n_bits)
-    text_m = _hashed_row(key.text, spec.n_bits, spec.char_ngrams, spec.word_ngrams,
-                         spec.char_weight, spec.word_weight)
-    ctx_m = _hashed_row(key.context, spec.n_bits, None, (1, 1), 1.0, spec.context_weight)
-    zero = np.zeros(1, dtype=np.int64)
-    proba = softmax(scorer.logits_parts(text_m, zero, ctx_m, zero), model.temperature_)
-    mask = model._scope_mask(np.array([key.type or ""]))
+    text = _hashed_row(key.text, spec.n_bits, spec.char_ngrams, spec.word_ngrams,
+                       spec.char_weight, spec.word_weight)
+    context = _hashed_row(key.context, spec.n_bits, None, (1, 1), 1.0, spec.context_weight)
+    logits = _scores(scorer, text)  # ``logits_parts``' order: text, + context, + intercept
+    logits += _scores(scorer, context)
+    logits += scorer.intercept
+    proba = softmax(logits[None, :], model.temperature_)
+    mask = _scope_row(model, key.type or "")
     if key.lines is not None:
         mask &= model._lines_mask(pl.Series([key.lines], dtype=pl.String))
     scoped = np.where(mask, proba, 0.0)
@@ -235,7 +264,8 @@ def _decide(model: CategoryModel, row: Mapping[str, Any], key: _Row,
         if (m_sub in SUBCATEGORIES and m_conf is not None
                 and float(m_conf) >= model.merchant_threshold and not excluded):
             name = row.get("merchant_name") if "merchant_name" in row else row.get("merchant_id")
-            return m_sub, float(m_conf), f"merchant {name or '?'} -> {m_sub}"
+            shown = "?" if name is None else name
+            return m_sub, float(m_conf), f"merchant {shown} -> {m_sub}"
     return _decide_key(model, key)
 
 
@@ -247,8 +277,9 @@ def predict_rows(model: CategoryModel, frame: pl.DataFrame,
     source = next((name for name in TEXT_COLUMNS if name in cols), None)
     rows = [{k: (v if v is None or isinstance(v, (str, float, int)) else str(v))
              for k, v in row.items()} for row in frame.to_dicts()]
+    # The merchant's name only goes into the evidence as it is: any text is read alike.
     text_fields = (source, "transaction_type", "mcc", "intermediary", "counterparty_name",
-                   "merchant_subcategory", "merchant_lines", "merchant_name", "merchant_id")
+                   "merchant_subcategory", "merchant_lines")
     for row in rows:
         if not safe_text(*(row.get(f) for f in text_fields if f and f in row)):
             return None

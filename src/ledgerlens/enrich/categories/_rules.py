@@ -7,9 +7,15 @@ make: a cash withdrawal is ``cash`` whatever its label says.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from ledgerlens.enrich.categories._features import model_text_expr
+from ledgerlens.taxonomy import SUBCATEGORIES
 
 __all__ = [
     "KEYWORDS",
@@ -17,6 +23,7 @@ __all__ = [
     "TYPE_RULES",
     "TYPE_SCOPES",
     "rule_subcategories",
+    "scope_mask",
 ]
 
 #: Transaction types whose subcategory follows from the type alone.
@@ -39,6 +46,18 @@ TYPE_SCOPES: dict[str, tuple[str, ...]] = {
 #: Categories a refund or reversal cannot be: it gives back a purchase, so it keeps the
 #: purchase's category (DESIGN.md) rather than reading as income or a transfer.
 NOT_REFUNDABLE: tuple[str, ...] = ("income", "transfers", "savings_investments", "loans", "cash")
+
+
+def scope_mask(classes: Sequence[str], types: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """Allowed classes (columns, in ``classes`` order) per key, from its transaction type."""
+    cats = np.array([SUBCATEGORIES[c].category for c in classes])
+    mask = np.ones((types.size, cats.size), dtype=bool)
+    for type_, allowed in TYPE_SCOPES.items():
+        mask[types == type_] = np.isin(cats, allowed)
+    refund = np.isin(types, ["refund", "reversal"])
+    mask[refund] = ~np.isin(cats, NOT_REFUNDABLE)
+    return mask
+
 
 # (regex on the normalised label, subcategory), first match wins; general French and
 # European trade words with their usual bank-label abbreviations, not any bank's templates.
