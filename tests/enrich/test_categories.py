@@ -267,3 +267,14 @@ def test_a_few_rows_decide_as_in_a_table() -> None:
     assert rows.select(OUTPUT_COLUMNS).equals(table.select(OUTPUT_COLUMNS))
     assert rows["category_evidence"].tail(2).to_list() == [
         "merchant VélO² -> bike_scooter_sharing", "merchant  -> clothing_shoes"]
+
+
+def test_calibration_leaves_out_whole_rare_texts_only() -> None:
+    texts = pl.Series([f"SHOP {i // 3}" for i in range(3000)] + ["CARREFOUR"] * 500)
+    weight = np.ones(texts.len())
+    calib = CategoryModel(calibration_share=0.2)._calibration_keys(texts, weight)
+    picked = pl.DataFrame({"t": texts, "c": calib})
+    per_text = picked.group_by("t").agg(pl.col("c").all(), pl.col("c").any().alias("some"))
+    assert per_text.filter(pl.col("some") != pl.col("c")).height == 0  # a text: all or none
+    assert not picked.filter(pl.col("t") == "CARREFOUR")["c"].any()  # frequent: always fitted
+    assert 0.15 < picked.filter(pl.col("t") != "CARREFOUR")["c"].mean() < 0.25

@@ -46,3 +46,27 @@ def test_holdout_protocol_scores_three_slices() -> None:
     for figures in result.headline().values():
         assert 0.0 <= figures["category_l1_accuracy"] <= 1.0
     assert result.evaluations["whole test bank"].recurring is not None
+
+
+def test_training_customers_are_split_over_banks_of_their_own() -> None:
+    from ledgerlens.enrich._train import _training_frame
+
+    frame, tx = _training_frame(TrainingConfig(customers=21, months=2, banks=3, seed=4,
+                                               bare_share=0.0))
+    assert frame.height == tx.height
+    assert sorted(frame["_bank"].unique().to_list()) == [0, 1, 2]
+    customers = frame.group_by("_bank").agg(pl.col("customer_id").n_unique()).sort("_bank")
+    assert customers["customer_id"].to_list() == [7, 7, 7]
+    # Each bank draws its own local shops: the same id names a different shop.
+    shops = frame.filter(pl.col("true_merchant_id").str.starts_with("loc:")).group_by(
+        "_bank").agg(pl.col("clean_label").unique())
+    first, second = (set(v) for v in shops.sort("_bank")["clean_label"].head(2).to_list())
+    assert first != second
+
+
+@pytest.mark.parametrize("kwargs", [{"banks": 0}, {"customers": 3, "banks": 4},
+                                    {"banks": 2, "scorer_banks": 3},
+                                    {"seed": 1_000, "banks": 2, "test_seed": 1_001}])
+def test_training_config_refuses_impossible_bank_splits(kwargs: dict[str, int]) -> None:
+    with pytest.raises(ValueError, match=r"bank|seed"):
+        TrainingConfig(**kwargs)

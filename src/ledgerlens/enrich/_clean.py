@@ -22,6 +22,17 @@ from collections.abc import Iterable, Sequence
 
 import polars as pl
 
+from ledgerlens.enrich._clean_vocab import (
+    ACCENTS,
+    AMBIGUOUS_CITIES,
+    CARD_PREFIXES,
+    CONNECTORS,
+    COUNTRY_CODES,
+    COUNTRY_CODES_AFTER_TOWN,
+    FOREIGN_CITIES,
+    OPERATION_PREFIXES,
+    REFERENCE,
+)
 from ledgerlens.enrich._distinct import distinct_rows, zero_digits
 
 __all__ = ["AMBIGUOUS_CITIES", "DEFAULT_WRAP_WIDTHS", "FOREIGN_CITIES", "clean_labels",
@@ -34,108 +45,10 @@ DEFAULT_WRAP_WIDTHS: tuple[int, ...] = (32, 40, 50)
 # and regexes over 10,000-character junk would cost time for nothing.
 _MAX_CLEAN_CHARS = 512
 
-_ACCENTS: dict[str, str] = {
-    **dict.fromkeys("ÀÁÂÃÄÅ", "A"), "Æ": "AE", "Ç": "C", **dict.fromkeys("ÈÉÊË", "E"),
-    **dict.fromkeys("ÌÍÎÏ", "I"), "Ð": "D", "Ñ": "N", **dict.fromkeys("ÒÓÔÕÖØ", "O"),
-    "Œ": "OE", **dict.fromkeys("ÙÚÛÜ", "U"), "Ý": "Y", "Ÿ": "Y", "ß": "SS", "Þ": "TH",
-    # Quotes, dashes and replacement characters read as spaces or their ASCII form.
-    "’": " ", "‘": " ", "'": " ", "`": " ", "´": " ", "“": " ", "”": " ", '"': " ",
-    "«": " ", "»": " ", "–": "-", "—": "-", "\ufffd": " ", "\t": " ", "\n": " ",
-    "\r": " ", "\u00a0": " ", "°": " ", "€": " EUR ",
-}
-
-# Payment-method and operation prefixes, written as regex fragments (space = \s+).
-# Longest first so ``PAIEMENT PAR CARTE`` wins over ``PAIEMENT``.
-_CARD_PREFIXES: tuple[str, ...] = (
-    # cards
-    "FACTURE CARTE DU [0-9]{0,8}", "FACTURE CARTE", "FACTURES CARTE", "PAIEMENT PAR CARTE",
-    "PAIEMENT CARTE", "PAIEMENT CB", "PAIEMENT PSC", "PAIEMENT SANS CONTACT",
-    "PAIEMENT MOBILE", "PAIEMENT DU [0-9]{0,8}", "ACHAT CB SANS CONTACT", "ACHAT CB",
-    "ACHAT CARTE", "ACHAT", "CARTE BANCAIRE", "CARTE", "CB SANS CONTACT", "CB", "PSC",
-    "SANS CONTACT", "TPE",
-    # refunds and reversals
-    "REMBOURSEMENT CB", "REMBOURSEMENT CARTE", "REMBOURSEMENT", "REMB CB", "REMB CARTE", "REMB",
-    "AVOIR CARTE DU", "AVOIR CARTE", "AVOIR CB", "AVOIR", "ANNULATION CB", "ANNULATION CARTE",
-    "ANNULATION",
-    "ANNUL\\.?", "EXTOURNE", "RETOUR CB",
-)
-
-# Prefixes of transfers, debits, cash and loans, which a number and a connector may follow
-# (``VIR INST EMIS 1234567 POUR ...``).
-_OPERATION_PREFIXES: tuple[str, ...] = (
-    # direct debits
-    "PRLV SEPA RECURRENT", "PRLV SEPA", "PRLV", "PRELEVEMENT SEPA", "PRELEVEMENT EUROPEEN",
-    "PRELEVEMENT DE", "PRELEVEMENT", "PRELEV", "PRLV EUROPEEN", "PREL SEPA", "PREL",
-    # transfers
-    "VIR SEPA INST RECU", "VIR SEPA INST EMIS", "VIR SEPA RECU", "VIR SEPA EMIS",
-    "VIR SEPA INSTANTANE", "VIR SEPA INST", "VIR SEPA", "VIR INST RECU", "VIR INST RE",
-    "VIR INST EMIS", "VIR INST", "VIR INSTANTANE", "VIR RECU", "VIR EMIS",
-    "VIR EUROPEEN EMIS", "VIR EUROPEEN RECU", "VIR EUROPEEN", "VIR PERMANENT",
-    "VIR\\.PERMANENT", "VIR PERM", "VIR INTERNE", "VIR COMPTE A COMPTE", "VIR",
-    "VIREMENT INSTANTANE EN VOTRE FAVEUR", "VIREMENT INSTANTANE EMIS VERS",
-    "VIREMENT INSTANTANE EMIS", "VIREMENT INSTANTANE RECU", "VIREMENT INSTANTANE",
-    "VIREMENT EN VOTRE FAVEUR", "VIREMENT EMIS VERS", "VIREMENT EMIS", "VIREMENT RECU",
-    "VIREMENT SEPA RECU", "VIREMENT SEPA EMIS", "VIREMENT SEPA", "VIREMENT PERMANENT",
-    "VIREMENT INTERNE", "VIREMENT COMPTE A COMPTE", "VIREMENT",
-    # cash and cheques
-    "RETRAIT DAB", "RETRAIT AU DISTRIBUTEUR", "RETRAIT GAB", "RETRAIT ESPECES", "RET DAB",
-    "RETRAIT", "VERSEMENT ESPECES", "VERSEMENT", "DEPOT ESPECES", "REMISE CHEQUES?",
-    "REMISE CHQ", "REM CHQ", "CHEQUE", "CHQ\\.?",
-    # loans
-    "ECHEANCE PRET", "ECH PRET", "REMBOURSEMENT PRET", "REMBT PRET", "DEBLOCAGE PRET",
-)
-
-# Words that only connect the prefix to the party or the merchant.
-_CONNECTORS = "(?:DE|DU|VERS|POUR|A|N|NO|NUMERO|/DE|/BEN|/MOTIF|DE:|POUR:|MOTIF:|:|-)"
-
-# Reference fields: a marker then one token of code.
-_REFERENCE = (
-    r"(?:^|\s)/?(?:REFDO|REF|RUM|MDT|ID EMETTEUR|ID|ICS|MANDAT|ECH|LIB|NUM|NO|TRN|E2E)"
-    r"\s*[:/.]\s*\S*|(?:^|\s)/(?:REFDO|REF|RUM|MDT|ICS|LIB|ID)\s+\S*"
-)
-
-# Country codes that end a foreign card label (``... MADRID ES``). The first group is never
-# a French word at the end of a shop name; the second only counts after a town.
-_COUNTRY_CODES: tuple[str, ...] = (
-    "ES", "PT", "GR", "GB", "UK", "US", "USA", "CH", "JP", "NL", "IE", "LU", "PL", "CZ", "DK", "FI",
-    "HR", "TN", "DZ", "TR", "TH", "CN", "AE", "MX", "BR", "DEU", "ESP", "ITA", "PRT", "GBR",
-    "CHE", "BEL", "NLD", "IRL", "LUX", "FRA",
-)
-_COUNTRY_CODES_AFTER_TOWN: tuple[str, ...] = ("DE", "BE", "IT", "CA", "MA", "NO", "AT",
-                                              "SE", "FR")
-
-#: Major foreign cities (towns travellers pay in), in their label spelling.
-FOREIGN_CITIES: tuple[str, ...] = (
-    "MADRID", "BARCELONA", "SEVILLA", "SEVILLE", "VALENCIA", "MALAGA", "PALMA", "IBIZA",
-    "BILBAO", "GRANADA", "ALICANTE", "SAN SEBASTIAN", "TENERIFE", "ROMA", "ROME", "MILANO",
-    "MILAN", "FIRENZE", "FLORENCE", "NAPOLI", "NAPLES", "VENEZIA", "VENICE", "TORINO",
-    "BOLOGNA", "VERONA", "PISA", "GENOVA", "PALERMO", "LISBOA", "LISBON", "PORTO", "FARO",
-    "LAGOS", "COIMBRA", "FUNCHAL", "BERLIN", "MUENCHEN", "MUNCHEN", "MUNICH", "HAMBURG",
-    "KOELN", "KOLN", "COLOGNE", "FRANKFURT", "STUTTGART", "DUSSELDORF", "BRUXELLES",
-    "BRUSSEL", "BRUSSELS", "BRUGGE", "BRUGES", "GENT", "GAND", "LIEGE", "ANTWERPEN", "ANVERS",
-    "NAMUR", "ATHINA", "ATHENS", "THESSALONIKI", "HERAKLION", "RHODES", "SANTORINI",
-    "LONDON", "LONDRES", "EDINBURGH", "MANCHESTER", "BRIGHTON", "OXFORD", "CAMBRIDGE",
-    "LIVERPOOL", "GENEVE", "GENEVA", "LAUSANNE", "ZURICH", "BASEL", "BALE", "ZERMATT",
-    "NEW YORK", "SAN FRANCISCO", "LOS ANGELES", "MIAMI", "BOSTON", "CHICAGO", "LAS VEGAS",
-    "WASHINGTON", "MARRAKECH", "CASABLANCA", "AGADIR", "FES", "TANGER", "RABAT", "TUNIS",
-    "ALGER", "MONTREAL", "QUEBEC", "TORONTO", "VANCOUVER", "TOKYO", "KYOTO", "OSAKA", "NARA",
-    "AMSTERDAM", "ROTTERDAM", "DUBLIN", "WIEN", "VIENNA", "PRAHA", "PRAGUE", "BUDAPEST",
-    "WARSZAWA", "KRAKOW", "KOBENHAVN", "COPENHAGEN", "STOCKHOLM", "OSLO", "HELSINKI",
-    "ISTANBUL", "DUBAI", "BANGKOK", "SINGAPORE", "HONG KONG", "REYKJAVIK", "LUXEMBOURG",
-    "MONACO", "MONTE CARLO", "ANDORRA", "SAN MARINO",
-)
-
-#: Town names that are also everyday words, brands or shop names: never taken as a town alone.
-AMBIGUOUS_CITIES: frozenset[str] = frozenset({
-    "ORANGE", "SALON", "COGNAC", "VICHY", "CHANTILLY", "BOURG", "LAGOS", "NARA",
-    "PORTO", "FES", "GENT", "PALMA", "MONACO",
-})
-
-
 def normalize_text(expr: pl.Expr) -> pl.Expr:
     """Upper case, accents and typographic quotes folded to ASCII, spaces collapsed."""
     return (expr.str.to_uppercase()
-            .str.replace_many(list(_ACCENTS), list(_ACCENTS.values()))
+            .str.replace_many(list(ACCENTS), list(ACCENTS.values()))
             .str.replace_all(r"\s+", " ").str.strip_chars())
 
 
@@ -183,8 +96,8 @@ def _town_set(*, ambiguous: bool) -> pl.Series:
 @functools.cache
 def _code_sets() -> tuple[pl.Series, pl.Series]:
     """(codes that end a foreign label on their own, all codes allowed after a town)."""
-    strong = pl.Series("c", _COUNTRY_CODES, dtype=pl.String).implode()
-    after_town = pl.Series("c", _COUNTRY_CODES + _COUNTRY_CODES_AFTER_TOWN,
+    strong = pl.Series("c", COUNTRY_CODES, dtype=pl.String).implode()
+    after_town = pl.Series("c", COUNTRY_CODES + COUNTRY_CODES_AFTER_TOWN,
                            dtype=pl.String).implode()
     return strong, after_town
 
@@ -284,11 +197,11 @@ def _leading_date_town_expr(col: str) -> pl.Expr:
 
 @functools.cache
 def _patterns() -> dict[str, str]:
-    cards = "|".join(sorted(_CARD_PREFIXES, key=len, reverse=True)).replace(" ", r"\s+")
-    operations = ("|".join(sorted(_OPERATION_PREFIXES, key=len, reverse=True))
+    cards = "|".join(sorted(CARD_PREFIXES, key=len, reverse=True)).replace(" ", r"\s+")
+    operations = ("|".join(sorted(OPERATION_PREFIXES, key=len, reverse=True))
                   .replace(" ", r"\s+"))
     return {
-        "prefix": rf"^(?:(?:{cards})|(?:{operations})(?:\s+[0-9]+)?(?:\s+{_CONNECTORS})*)"
+        "prefix": rf"^(?:(?:{cards})|(?:{operations})(?:\s+[0-9]+)?(?:\s+{CONNECTORS})*)"
                   rf"(?:\s+|$)",
     }
 
@@ -326,7 +239,7 @@ _REMOVALS: tuple[tuple[str, str], ...] = (
     # dates anywhere: 12/03, 12/03/25, 12.03.2025, 12-03-25
     (r"\b[0-9]{1,2}[/.-][0-9]{1,2}(?:[/.-][0-9]{0,4})?(?:\b|$)", " "),
     # references and creditor ids
-    (_REFERENCE, " "),
+    (REFERENCE, " "),
     (r"\b[A-Z]{2}[0-9]{2}ZZZ[0-9A-Z]*", " "),
     # field markers that only announce the party or the reason
     (r"(?:^|\s)(?:/DE|/BEN|/MOTIF|/LIB|DE:|POUR:|MOTIF:|MOTIF\s*:|LIB:)(?:\s|$)", " "),

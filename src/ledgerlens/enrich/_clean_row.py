@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ledgerlens.enrich import _clean as c
+from ledgerlens.enrich import _clean_vocab as v
 
 __all__ = ["clean_one", "normalize_one", "row_text", "safe_text", "with_row_values"]
 
@@ -24,9 +25,9 @@ __all__ = ["clean_one", "normalize_one", "row_text", "safe_text", "with_row_valu
 # these characters Rust's and Python's regexes, case mappings and stripping agree.
 _SAFE = frozenset(
     {chr(i) for i in range(0x20, 0x7F)}
-    | {k for k in c._ACCENTS if k.isprintable() and not k.isspace()}
-    | {k.lower() for k in c._ACCENTS if k.isalpha() and k.lower().upper() == k})
-_TRANSLATE = str.maketrans(c._ACCENTS)
+    | {k for k in v.ACCENTS if k.isprintable() and not k.isspace()}
+    | {k.lower() for k in v.ACCENTS if k.isalpha() and k.lower().upper() == k})
+_TRANSLATE = str.maketrans(v.ACCENTS)
 _SPACES = re.compile(r"\s+")
 
 
@@ -102,8 +103,8 @@ def _tables() -> _Tables:
         towns_all=frozenset(c._city_forms(ambiguous=True)),
         towns=frozenset(towns),
         last_words=frozenset(t.split()[-1] for t in towns),
-        strong=frozenset(c._COUNTRY_CODES),
-        after_town=frozenset(c._COUNTRY_CODES + c._COUNTRY_CODES_AFTER_TOWN),
+        strong=frozenset(v.COUNTRY_CODES),
+        after_town=frozenset(v.COUNTRY_CODES + v.COUNTRY_CODES_AFTER_TOWN),
         district=_rx(c._DISTRICT),
     )
 

@@ -63,6 +63,10 @@ def _mcc_map() -> dict[str, str]:
     return dict(load_mcc_codes().select("mcc", "subcategory").iter_rows())
 
 
+_CALIBRATION_SEED = 11
+_RARE_ROWS = 30
+
+
 class CategoryModel:
     """Two-level categorizer with calibrated confidence, evidence and abstention.
 
@@ -145,7 +149,7 @@ class CategoryModel:
         rng = np.random.default_rng(self.seed)
         keys, y, weight = self._without_mcc_copies(keys, y, weight, rng)
         matrix = hash_features(keys["text"], keys["context"], spec)
-        calib = rng.random(keys.height) < self.calibration_share
+        calib = self._calibration_keys(keys["text"], weight)
         if calib.sum() < 50 or (~calib).sum() < 50:
             calib = np.zeros(keys.height, dtype=bool)
         if np.unique(y[~calib]).size < 2:
@@ -170,6 +174,18 @@ class CategoryModel:
         self.classes_ = scorer.classes
         self.n_train_rows_ = frame.height
         return self
+
+    def _calibration_keys(self, texts: pl.Series, weight: npt.NDArray[np.float64]
+                          ) -> npt.NDArray[np.bool_]:
+        """Keys left out of the fit to calibrate the temperature on: every key of a share of
+        the rare label texts (a shop seen in at most ``_RARE_ROWS`` rows). The temperature
+        then reflects shops the model has not seen, as most of a real bank's local shops
+        are, while the frequent texts (chains, common payees) all stay in the fit."""
+        rows = pl.DataFrame({"t": texts, "n": weight ** 2}).with_columns(
+            total=pl.col("n").sum().over("t"))
+        share = round(self.calibration_share * 1000)
+        picked = (rows["t"].hash(_CALIBRATION_SEED) % 1000 < share) & (rows["total"] <= _RARE_ROWS)
+        return picked.to_numpy()
 
     def _without_mcc_copies(
         self,

@@ -1,0 +1,104 @@
+"""The words label cleaning knows: accents, payment-method and operation prefixes, reference
+markers, country codes and the towns that end a label (data for ``_clean``, no logic)."""
+
+from __future__ import annotations
+
+__all__ = ["ACCENTS", "AMBIGUOUS_CITIES", "CARD_PREFIXES", "CONNECTORS", "COUNTRY_CODES",
+           "COUNTRY_CODES_AFTER_TOWN", "FOREIGN_CITIES", "OPERATION_PREFIXES", "REFERENCE"]
+
+ACCENTS: dict[str, str] = {
+    **dict.fromkeys("ÀÁÂÃÄÅ", "A"), "Æ": "AE", "Ç": "C", **dict.fromkeys("ÈÉÊË", "E"),
+    **dict.fromkeys("ÌÍÎÏ", "I"), "Ð": "D", "Ñ": "N", **dict.fromkeys("ÒÓÔÕÖØ", "O"),
+    "Œ": "OE", **dict.fromkeys("ÙÚÛÜ", "U"), "Ý": "Y", "Ÿ": "Y", "ß": "SS", "Þ": "TH",
+    # Quotes, dashes and replacement characters read as spaces or their ASCII form.
+    "’": " ", "‘": " ", "'": " ", "`": " ", "´": " ", "“": " ", "”": " ", '"': " ",
+    "«": " ", "»": " ", "–": "-", "—": "-", "\ufffd": " ", "\t": " ", "\n": " ",
+    "\r": " ", "\u00a0": " ", "°": " ", "€": " EUR ",
+}
+
+# Payment-method and operation prefixes, written as regex fragments (space = \s+).
+# Longest first so ``PAIEMENT PAR CARTE`` wins over ``PAIEMENT``.
+CARD_PREFIXES: tuple[str, ...] = (
+    # cards
+    "FACTURE CARTE DU [0-9]{0,8}", "FACTURE CARTE", "FACTURES CARTE", "PAIEMENT PAR CARTE",
+    "PAIEMENT CARTE", "PAIEMENT CB", "PAIEMENT PSC", "PAIEMENT SANS CONTACT",
+    "PAIEMENT MOBILE", "PAIEMENT DU [0-9]{0,8}", "ACHAT CB SANS CONTACT", "ACHAT CB",
+    "ACHAT CARTE", "ACHAT", "CARTE BANCAIRE", "CARTE", "CB SANS CONTACT", "CB", "PSC",
+    "SANS CONTACT", "TPE",
+    # refunds and reversals
+    "REMBOURSEMENT CB", "REMBOURSEMENT CARTE", "REMBOURSEMENT", "REMB CB", "REMB CARTE", "REMB",
+    "AVOIR CARTE DU", "AVOIR CARTE", "AVOIR CB", "AVOIR", "ANNULATION CB", "ANNULATION CARTE",
+    "ANNULATION",
+    "ANNUL\\.?", "EXTOURNE", "RETOUR CB",
+)
+
+# Prefixes of transfers, debits, cash and loans, which a number and a connector may follow
+# (``VIR INST EMIS 1234567 POUR ...``).
+OPERATION_PREFIXES: tuple[str, ...] = (
+    # direct debits
+    "PRLV SEPA RECURRENT", "PRLV SEPA", "PRLV", "PRELEVEMENT SEPA", "PRELEVEMENT EUROPEEN",
+    "PRELEVEMENT DE", "PRELEVEMENT", "PRELEV", "PRLV EUROPEEN", "PREL SEPA", "PREL",
+    # transfers
+    "VIR SEPA INST RECU", "VIR SEPA INST EMIS", "VIR SEPA RECU", "VIR SEPA EMIS",
+    "VIR SEPA INSTANTANE", "VIR SEPA INST", "VIR SEPA", "VIR INST RECU", "VIR INST RE",
+    "VIR INST EMIS", "VIR INST", "VIR INSTANTANE", "VIR RECU", "VIR EMIS",
+    "VIR EUROPEEN EMIS", "VIR EUROPEEN RECU", "VIR EUROPEEN", "VIR PERMANENT",
+    "VIR\\.PERMANENT", "VIR PERM", "VIR INTERNE", "VIR COMPTE A COMPTE", "VIR",
+    "VIREMENT INSTANTANE EN VOTRE FAVEUR", "VIREMENT INSTANTANE EMIS VERS",
+    "VIREMENT INSTANTANE EMIS", "VIREMENT INSTANTANE RECU", "VIREMENT INSTANTANE",
+    "VIREMENT EN VOTRE FAVEUR", "VIREMENT EMIS VERS", "VIREMENT EMIS", "VIREMENT RECU",
+    "VIREMENT SEPA RECU", "VIREMENT SEPA EMIS", "VIREMENT SEPA", "VIREMENT PERMANENT",
+    "VIREMENT INTERNE", "VIREMENT COMPTE A COMPTE", "VIREMENT",
+    # cash and cheques
+    "RETRAIT DAB", "RETRAIT AU DISTRIBUTEUR", "RETRAIT GAB", "RETRAIT ESPECES", "RET DAB",
+    "RETRAIT", "VERSEMENT ESPECES", "VERSEMENT", "DEPOT ESPECES", "REMISE CHEQUES?",
+    "REMISE CHQ", "REM CHQ", "CHEQUE", "CHQ\\.?",
+    # loans
+    "ECHEANCE PRET", "ECH PRET", "REMBOURSEMENT PRET", "REMBT PRET", "DEBLOCAGE PRET",
+)
+
+# Words that only connect the prefix to the party or the merchant.
+CONNECTORS = "(?:DE|DU|VERS|POUR|A|N|NO|NUMERO|/DE|/BEN|/MOTIF|DE:|POUR:|MOTIF:|:|-)"
+
+# Reference fields: a marker then one token of code.
+REFERENCE = (
+    r"(?:^|\s)/?(?:REFDO|REF|RUM|MDT|ID EMETTEUR|ID|ICS|MANDAT|ECH|LIB|NUM|NO|TRN|E2E)"
+    r"\s*[:/.]\s*\S*|(?:^|\s)/(?:REFDO|REF|RUM|MDT|ICS|LIB|ID)\s+\S*"
+)
+
+# Country codes that end a foreign card label (``... MADRID ES``). The first group is never
+# a French word at the end of a shop name; the second only counts after a town.
+COUNTRY_CODES: tuple[str, ...] = (
+    "ES", "PT", "GR", "GB", "UK", "US", "USA", "CH", "JP", "NL", "IE", "LU", "PL", "CZ", "DK", "FI",
+    "HR", "TN", "DZ", "TR", "TH", "CN", "AE", "MX", "BR", "DEU", "ESP", "ITA", "PRT", "GBR",
+    "CHE", "BEL", "NLD", "IRL", "LUX", "FRA",
+)
+COUNTRY_CODES_AFTER_TOWN: tuple[str, ...] = ("DE", "BE", "IT", "CA", "MA", "NO", "AT",
+                                              "SE", "FR")
+
+#: Major foreign cities (towns travellers pay in), in their label spelling.
+FOREIGN_CITIES: tuple[str, ...] = (
+    "MADRID", "BARCELONA", "SEVILLA", "SEVILLE", "VALENCIA", "MALAGA", "PALMA", "IBIZA",
+    "BILBAO", "GRANADA", "ALICANTE", "SAN SEBASTIAN", "TENERIFE", "ROMA", "ROME", "MILANO",
+    "MILAN", "FIRENZE", "FLORENCE", "NAPOLI", "NAPLES", "VENEZIA", "VENICE", "TORINO",
+    "BOLOGNA", "VERONA", "PISA", "GENOVA", "PALERMO", "LISBOA", "LISBON", "PORTO", "FARO",
+    "LAGOS", "COIMBRA", "FUNCHAL", "BERLIN", "MUENCHEN", "MUNCHEN", "MUNICH", "HAMBURG",
+    "KOELN", "KOLN", "COLOGNE", "FRANKFURT", "STUTTGART", "DUSSELDORF", "BRUXELLES",
+    "BRUSSEL", "BRUSSELS", "BRUGGE", "BRUGES", "GENT", "GAND", "LIEGE", "ANTWERPEN", "ANVERS",
+    "NAMUR", "ATHINA", "ATHENS", "THESSALONIKI", "HERAKLION", "RHODES", "SANTORINI",
+    "LONDON", "LONDRES", "EDINBURGH", "MANCHESTER", "BRIGHTON", "OXFORD", "CAMBRIDGE",
+    "LIVERPOOL", "GENEVE", "GENEVA", "LAUSANNE", "ZURICH", "BASEL", "BALE", "ZERMATT",
+    "NEW YORK", "SAN FRANCISCO", "LOS ANGELES", "MIAMI", "BOSTON", "CHICAGO", "LAS VEGAS",
+    "WASHINGTON", "MARRAKECH", "CASABLANCA", "AGADIR", "FES", "TANGER", "RABAT", "TUNIS",
+    "ALGER", "MONTREAL", "QUEBEC", "TORONTO", "VANCOUVER", "TOKYO", "KYOTO", "OSAKA", "NARA",
+    "AMSTERDAM", "ROTTERDAM", "DUBLIN", "WIEN", "VIENNA", "PRAHA", "PRAGUE", "BUDAPEST",
+    "WARSZAWA", "KRAKOW", "KOBENHAVN", "COPENHAGEN", "STOCKHOLM", "OSLO", "HELSINKI",
+    "ISTANBUL", "DUBAI", "BANGKOK", "SINGAPORE", "HONG KONG", "REYKJAVIK", "LUXEMBOURG",
+    "MONACO", "MONTE CARLO", "ANDORRA", "SAN MARINO",
+)
+
+#: Town names that are also everyday words, brands or shop names: never taken as a town alone.
+AMBIGUOUS_CITIES: frozenset[str] = frozenset({
+    "ORANGE", "SALON", "COGNAC", "VICHY", "CHANTILLY", "BOURG", "LAGOS", "NARA",
+    "PORTO", "FES", "GENT", "PALMA", "MONACO",
+})
