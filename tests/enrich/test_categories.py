@@ -278,3 +278,17 @@ def test_calibration_leaves_out_whole_rare_texts_only() -> None:
     assert per_text.filter(pl.col("some") != pl.col("c")).height == 0  # a text: all or none
     assert not picked.filter(pl.col("t") == "CARREFOUR")["c"].any()  # frequent: always fitted
     assert 0.15 < picked.filter(pl.col("t") != "CARREFOUR")["c"].mean() < 0.25
+
+
+def test_merchant_dropout_copies_keys_without_their_merchant() -> None:
+    keys = pl.DataFrame({"text": ["BOULANGERIE", "LE ZINC"],
+                         "context": ["T_card_in_store M_5462 MS_bakery MER_bakery A_d2",
+                                     "T_card_in_store M_none MS_none MER_none A_d3"]})
+    y, weight = np.array(["bakery", "cafe_bar"]), np.ones(2)
+    model = CategoryModel(mcc_dropout=0.0, merchant_dropout=1.0)
+    out, out_y, out_w = model._dropout_copies(keys, y, weight, np.random.default_rng(0))
+    assert out["context"].to_list()[2:] == ["T_card_in_store M_5462 MS_bakery MER_none A_d2"]
+    assert out_y.tolist() == ["bakery", "cafe_bar", "bakery"]
+    assert out_w.size == 3
+    with pytest.raises(ConfigurationError, match="merchant_dropout"):
+        CategoryModel(merchant_dropout=1.5).fit(pl.DataFrame({"clean_label": ["X"]}), ["bakery"])

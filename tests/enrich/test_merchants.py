@@ -206,6 +206,34 @@ def test_same_brand_candidates_do_not_split_the_probability(
     assert out["merchant_category"][0] == "transport"  # fuel or EV charging, both 5541
 
 
+def test_two_businesses_the_label_cannot_tell_apart_stay_unknown(
+        matcher: MerchantMatcher) -> None:
+    # The same hit twice, under two businesses: whichever is first, it cannot be right more
+    # than half the time, however sure the calibration map is.
+    import dataclasses
+
+    from ledgerlens.enrich.merchants._matcher import _key_exprs
+    from ledgerlens.enrich.merchants._quick import quick_features, quick_hit_records
+
+    directory = matcher._directory()
+    frame = pl.DataFrame({"raw_label": ["PRLV SEPA EDF CLIENTS PARTICULIERS"],
+                          "transaction_type": ["direct_debit"]})
+    rows = matcher._rows(frame, []).with_row_index("row_id")
+    one = quick_features(quick_hit_records(rows, directory, True, *_key_exprs()), directory)
+    one = one.sort("merchant_idx").head(1)
+    # A calibration map sure of any hit, as one fitted where such twins were mostly right.
+    scorer = dataclasses.replace(matcher._scorer(), calib_x=np.array([0.0, 1.0]),
+                                 calib_y=np.array([0.8, 1.0]), bare=None)
+    twin = one.with_columns(merchant_idx=pl.col("merchant_idx") + 1,
+                            brand_key=pl.lit("another brand"))
+    tied = scorer.top(pl.concat([one, twin.with_columns(business_key=pl.lit("another"))]))
+    assert tied["confidence"][0] == 0.5
+    # Two lines of one business (an insurer's car and home contracts): no tie, the
+    # calibrated confidence of the best line stands.
+    lines = scorer.top(pl.concat([one, twin]))
+    assert lines["confidence"][0] == scorer.calibrate(lines["_p"].to_numpy())[0] > 0.8
+
+
 def test_transaction_type_separates_online_and_store_duplicates(
         matcher: MerchantMatcher) -> None:
     out = _match(matcher, ["IKEA", "IKEA"], ["5712", "5712"],

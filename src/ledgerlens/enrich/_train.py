@@ -64,6 +64,9 @@ class TrainingConfig:
     #: 0003-training-banks.md: trained on more rows, its confidence moved between same-name
     #: lines and its coverage without MCC fell).
     scorer_banks: int = 1
+    #: Share of the category model's training keys with a known merchant seen again without
+    #: it (``CategoryModel.merchant_dropout``).
+    merchant_dropout: float = 0.0
 
     def __post_init__(self) -> None:
         if self.banks < 1 or self.banks > self.customers:
@@ -145,7 +148,8 @@ def _fit(frame: pl.DataFrame, config: TrainingConfig,
     matched = matcher.match(frame)
     # The bare copies already show the model labels without MCC: no synthetic dropout on top.
     dropout = 0.0 if config.bare_share > 0 else CategoryModel().mcc_dropout
-    categories = CategoryModel(seed=config.seed, mcc_dropout=dropout).fit(
+    categories = CategoryModel(seed=config.seed, mcc_dropout=dropout,
+                               merchant_dropout=config.merchant_dropout).fit(
         matched, matched["true_subcategory"])
     return EnrichmentModel(matcher, categories)
 

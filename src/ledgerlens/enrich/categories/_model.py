@@ -63,6 +63,22 @@ def _mcc_map() -> dict[str, str]:
     return dict(load_mcc_codes().select("mcc", "subcategory").iter_rows())
 
 
+def _copies(keys: pl.DataFrame, y: npt.NDArray[Any], weight: npt.NDArray[np.float64],
+            has: str, token: str, blank: str, chosen: npt.NDArray[np.bool_]
+            ) -> tuple[pl.DataFrame, npt.NDArray[Any], npt.NDArray[np.float64]]:
+    """``keys`` plus copies of the ``chosen`` ones whose context matches ``has`` (and not
+    ``blank`` already), with ``token`` replaced by ``blank``."""
+    context = keys["context"]
+    pick = (context.str.contains(has) & ~context.str.contains(blank, literal=True)).to_numpy()
+    pick &= chosen
+    if not pick.any():
+        return keys, y, weight
+    copies = keys.filter(pl.Series(pick)).with_columns(
+        context=pl.col("context").str.replace(token, blank))
+    return (pl.concat([keys, copies]), np.concatenate([y, y[pick]]),
+            np.concatenate([weight, weight[pick]]))
+
+
 _CALIBRATION_SEED = 11
 _RARE_ROWS = 30
 
@@ -91,6 +107,7 @@ class CategoryModel:
         prune: float = 0.02,
         n_bits: int = 21,
         mcc_dropout: float = 0.3,
+        merchant_dropout: float = 0.0,
         seed: int = 0,
     ) -> None:
         self.abstain_below = abstain_below
@@ -101,6 +118,7 @@ class CategoryModel:
         self.prune = prune
         self.n_bits = n_bits
         self.mcc_dropout = mcc_dropout
+        self.merchant_dropout = merchant_dropout
         self.seed = seed
 
     # -- fitting ----------------------------------------------------------------------------
@@ -115,6 +133,7 @@ class CategoryModel:
             "prune": 0.0 <= self.prune < 1.0,
             "n_bits": 12 <= self.n_bits <= 26,
             "mcc_dropout": 0.0 <= self.mcc_dropout <= 1.0,
+            "merchant_dropout": 0.0 <= self.merchant_dropout <= 1.0,
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
@@ -147,7 +166,7 @@ class CategoryModel:
         y = per_key["y"].to_numpy()
         weight = np.sqrt(per_key["n"].to_numpy().astype(np.float64))
         rng = np.random.default_rng(self.seed)
-        keys, y, weight = self._without_mcc_copies(keys, y, weight, rng)
+        keys, y, weight = self._dropout_copies(keys, y, weight, rng)
         matrix = hash_features(keys["text"], keys["context"], spec)
         calib = self._calibration_keys(keys["text"], weight)
         if calib.sum() < 50 or (~calib).sum() < 50:
@@ -187,26 +206,22 @@ class CategoryModel:
         picked = (rows["t"].hash(_CALIBRATION_SEED) % 1000 < share) & (rows["total"] <= _RARE_ROWS)
         return picked.to_numpy()
 
-    def _without_mcc_copies(
+    def _dropout_copies(
         self,
         keys: pl.DataFrame,
         y: npt.NDArray[Any],
         weight: npt.NDArray[np.float64],
         rng: np.random.Generator,
     ) -> tuple[pl.DataFrame, npt.NDArray[Any], npt.NDArray[np.float64]]:
-        """Add copies of some keys with the MCC removed (many bank exports carry none)."""
-        has_mcc = keys["context"].str.contains(r"\bM_[0-9]").to_numpy()
-        pick = has_mcc & (rng.random(keys.height) < self.mcc_dropout)
-        if not pick.any():
-            return keys, y, weight
-        copies = keys.filter(pl.Series(pick)).with_columns(
-            context=pl.col("context").str.replace(r"\bM_\S+ MS_\S+", "M_none MS_none")
-        )
-        return (
-            pl.concat([keys, copies]),
-            np.concatenate([y, y[pick]]),
-            np.concatenate([weight, weight[pick]]),
-        )
+        """Add copies of some keys with the MCC removed (many bank exports carry none), and of
+        some keys with a known merchant without it (``merchant_dropout``): the label's words
+        then learn what the merchant's category would otherwise explain away, for the
+        spellings the matcher does not know (``CPAM DU RHONE``)."""
+        keys, y, weight = _copies(keys, y, weight, r"\bM_[0-9]", r"\bM_\S+ MS_\S+",
+                                  "M_none MS_none", rng.random(keys.height) < self.mcc_dropout)
+        keys, y, weight = _copies(keys, y, weight, r"\bMER_", r"\bMER_\S+", "MER_none",
+                                  rng.random(keys.height) < self.merchant_dropout)
+        return keys, y, weight
 
     # -- prediction -------------------------------------------------------------------------
 
@@ -417,6 +432,7 @@ class CategoryModel:
                 "prune": self.prune,
                 "n_bits": self.n_bits,
                 "mcc_dropout": self.mcc_dropout,
+                "merchant_dropout": self.merchant_dropout,
                 "seed": self.seed,
             },
             "features": FeatureSpec(n_bits=self.n_bits).to_metadata(),

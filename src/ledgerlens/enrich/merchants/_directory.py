@@ -52,6 +52,15 @@ DIRECTORY_COLUMNS: dict[str, pl.DataType] = {
     "brand_key": pl.String(), "aliases": pl.List(pl.String()),
 }
 
+def business_key() -> pl.Expr:
+    """One business behind several brands: brands whose curated entries share a web site
+    (an insurer's car and home lines, the tax office's taxes) are one, keyed by the site;
+    any other brand is its own (``brand_key``). Never finer than the brand."""
+    site = pl.when(pl.col("source") == "curated").then(pl.col("website"))
+    return (pl.coalesce(pl.lit("web:") + site.min().over("brand_key"), pl.col("brand_key"))
+            .alias("business_key"))
+
+
 # Origin of an alias: the merchant's display name, a listed spelling, its web site.
 ORIGIN_NAME, ORIGIN_LISTED, ORIGIN_WEBSITE = 0, 1, 2
 _ONLINE_KINDS = frozenset({"online_retail", "food_delivery", "travel", "betting", "charity",

@@ -32,7 +32,7 @@ from ledgerlens.enrich.merchants._candidates import (
     _lookup,
     _tfidf,
 )
-from ledgerlens.enrich.merchants._directory import MerchantDirectory
+from ledgerlens.enrich.merchants._directory import MerchantDirectory, business_key
 
 __all__ = ["HIT_COLUMNS", "QUICK_MAX_TEXTS", "feature_hits", "features_of", "hit_records_of",
            "hits_frame", "quick_candidates", "quick_features", "quick_hit_records", "tfidf_rows"]
@@ -250,7 +250,7 @@ def _alias_attrs(directory: MerchantDirectory) -> dict[tuple[str, int], tuple[An
 def _merchant_attrs(directory: MerchantDirectory) -> dict[int, tuple[Any, ...]]:
     return {i: tuple(rest) for i, *rest in directory.merchants.select(
         "merchant_idx", "source", "is_online", "is_intermediary", "country", "brand_key",
-        "mcc", "subcategory", "category").iter_rows()}
+        "mcc", "subcategory", "category", business_key()).iter_rows()}
 
 
 @functools.cache
@@ -304,7 +304,8 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
          odd_outside, next_link, field) in records:
         origin, derived, n_tokens, n_chars, n_merchants, n_brands, common = alias_attrs[
             (alias, idx)]
-        source, online, intermediary, country, brand, m_mcc, m_sub, m_cat = merchant_attrs[idx]
+        (source, online, intermediary, country, brand, m_mcc, m_sub, m_cat,
+         business) = merchant_attrs[idx]
         l_sub = mcc_table.get(mcc) if mcc is not None else None
         l_cat = _CATEGORY.get(l_sub) if l_sub is not None else None
         exact, sub, cat = mcc == m_mcc and mcc is not None, l_sub == m_sub and l_sub is not None, \
@@ -316,7 +317,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "origin": origin, "derived": derived, "n_tokens": n_tokens, "n_chars": n_chars,
             "n_merchants": n_merchants, "n_brands": n_brands, "common": common,
             "source": source, "is_online": online, "is_intermediary": intermediary,
-            "country": country, "brand_key": brand, "m_sub": m_sub,
+            "country": country, "brand_key": brand, "business_key": business, "m_sub": m_sub,
             "t_kind": None if ttype is None else TYPE_KINDS.get(ttype, "other"),
             "mcc_missing": l_sub is None, "mcc_exact": exact, "mcc_sub": sub, "mcc_cat": cat,
             "mcc_conflict": l_sub is not None and not cat, "_rank": exact + sub + cat,
@@ -365,6 +366,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
 
 _ID_COLUMNS: dict[str, pl.DataType] = {
     "row_id": pl.UInt32(), "merchant_idx": pl.UInt32(), "brand_key": pl.String(),
+    "business_key": pl.String(),
     "m_sub": pl.String(), "alias": pl.String(), "kind": pl.Int8(), "field": pl.Int8(),
     "n_chars": pl.Int32()}
 

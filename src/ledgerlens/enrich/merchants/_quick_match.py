@@ -93,8 +93,18 @@ def quick_answers(rows: list[RowInputs], directory: MerchantDirectory, scorer: M
     order = list(best)
     bare = [bool(hits[best[r][0]]["mcc_missing"]) and hits[best[r][0]]["t_kind"] in _CARD_KINDS
             for r in order]
-    confidence = scorer.calibrate(np.array([p[best[r][0]] for r in order], dtype=np.float64),
-                                  np.array(bare, dtype=np.bool_)).tolist()
+    top_p: dict[int, float] = {}
+    for h, hit_p in zip(hits, p.tolist(), strict=True):
+        top_p[h["row_id"]] = max(top_p.get(h["row_id"], hit_p), hit_p)
+    businesses: dict[int, set[str]] = {}
+    for h, hit_p in zip(hits, p.tolist(), strict=True):
+        if hit_p == top_p[h["row_id"]]:
+            businesses.setdefault(h["row_id"], set()).add(h["business_key"])
+    tied = [len(businesses[r]) for r in order]
+    confidence = np.minimum(
+        scorer.calibrate(np.array([p[best[r][0]] for r in order], dtype=np.float64),
+                         np.array(bare, dtype=np.bool_)),
+        1.0 / np.array(tied, dtype=np.float64)).tolist()
     threshold, bare_threshold = (scorer.threshold_for(precision),
                                  scorer.bare_threshold_for(precision))
     attrs = directory.cached("quick.answer_attrs", _answer_attrs)

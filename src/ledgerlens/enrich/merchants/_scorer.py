@@ -20,6 +20,7 @@ import polars as pl
 
 from ledgerlens.datasets._mcc import mcc_subcategory_expr
 from ledgerlens.enrich.merchants._candidates import KIND_FUZZY, KIND_PREFIX
+from ledgerlens.enrich.merchants._directory import business_key
 from ledgerlens.exceptions import ConfigurationError
 from ledgerlens.taxonomy import SUBCATEGORIES
 
@@ -130,7 +131,7 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
     rows, ``_quick.quick_features`` gives the same in Python)."""
     attrs = merchants.select(
         "merchant_idx", "source", "is_online", "is_intermediary", "country", "brand_key",
-        m_mcc="mcc", m_sub="subcategory", m_cat="category")
+        business_key(), m_mcc="mcc", m_sub="subcategory", m_cat="category")
     if "transaction_type" not in hits.columns:
         hits = hits.with_columns(transaction_type=pl.lit(None, dtype=pl.String))
     alias_attrs = aliases.select("alias", "merchant_idx", "origin", "derived", "n_tokens",
@@ -284,9 +285,10 @@ class MerchantScorer:
     def top(self, features: pl.DataFrame) -> pl.DataFrame:
         """The best hit of each ``row_id`` with ``_p`` (its brand's choice probability: the
         sum over the row's candidates sharing its ``brand_key``, against the others and
-        "none") and ``confidence`` (calibrated ``_p``). Same-brand candidates do not split
-        the probability; within the best brand the hit with the highest utility (MCC and
-        transaction type agreeing) is returned."""
+        "none") and ``confidence`` (calibrated ``_p``, at most 1/k when the brands tied at the
+        top belong to k businesses: a label that cannot tell them apart). Same-brand
+        candidates do not split the probability; within the best brand the hit with the
+        highest utility (MCC and transaction type agreeing) is returned."""
         z, e, pm, p = self.choice(
             self.linear_scores(features), features["row_id"].to_numpy().astype(np.int64),
             features["brand_key"].rank("dense").to_numpy().astype(np.int64))
@@ -300,9 +302,18 @@ class MerchantScorer:
         lines = scored.group_by("row_id", "brand_key").agg(
             brand_lines=pl.col("m_sub").drop_nulls().unique().sort().str.join("|"))
         best = best.join(lines, on=["row_id", "brand_key"], how="left", maintain_order="left")
+        # Businesses tied at the top (the same scores: the label cannot tell them apart):
+        # whichever comes first is right at most once in so many. Lines of one business
+        # (an insurer's car and home contracts) are one answer, not a tie.
+        top_p = pl.col("_p") == pl.col("_p").max().over("row_id")
+        business = "business_key" if "business_key" in features.columns else "brand_key"
+        tied = scored.filter(top_p).group_by("row_id").agg(_tied=pl.col(business).n_unique())
+        best = best.join(tied, on="row_id", how="left", maintain_order="left")
         done = best.with_columns(bare_card=_BARE_CARD).collect()
-        return done.hstack([pl.Series("confidence", self.calibrate(
-            done["_p"].to_numpy(), done["bare_card"].to_numpy()))])
+        confidence = np.minimum(self.calibrate(done["_p"].to_numpy(),
+                                               done["bare_card"].to_numpy()),
+                                1.0 / done["_tied"].to_numpy())
+        return done.drop("_tied").hstack([pl.Series("confidence", confidence)])
 
     @staticmethod
     def choice(linear: FloatArray, rows: npt.NDArray[np.int64], brand: npt.NDArray[np.int64],
