@@ -136,6 +136,26 @@ def test_empty_file_gives_zero_records_without_error() -> None:
     assert read_csv_statement(b"\r\n  \n", "blank.csv").n_found == 0
 
 
+@pytest.mark.parametrize("quoted", [False, True])
+def test_blank_rows_are_skipped_and_the_others_keep_their_line(quoted: bool) -> None:
+    label = '"CB CAFE"' if quoted else "CB CAFE"
+    data = (f"Date;Libellé;Montant\n02/01/2025;{label};-3,20\n\n ; ;\n;;\n"
+            "03/01/2025;;-1,00\n04/01/2025;CB PAIN;-1,10\n").encode()
+    result = read_csv_statement(data, "x.csv", account_ref="FR7630006000011234567890189")
+    assert result.records["source_position"].to_list() == ["line 2", "line 7"]
+    assert reasons(result.rejects) == [("line 6", "missing_field")]
+
+
+def test_repeated_dates_and_amounts_are_each_read_on_their_row() -> None:
+    rows = ["02/01/2025;A;-3,20", "31/02/2025;B;-3,20", "02/01/2025;C;1,00", " 02/01/2025 ;D;x"]
+    data = ("Date;Libellé;Montant\n" + "\n".join(rows * 3) + "\n").encode()
+    result = read_csv_statement(data, "x.csv", account_ref="FR7630006000011234567890189")
+    assert result.records["amount"].to_list() == [D("-3.20"), D("1.00")] * 3
+    assert result.records["booking_date"].to_list() == [dt.date(2025, 1, 2)] * 6
+    assert [r for _, r in reasons(result.rejects)] == ["unparseable_date",
+                                                       "unparseable_amount"] * 3
+
+
 def test_header_only_file_gives_zero_records_without_error() -> None:
     records, rejects = read("header_only.csv")
     assert records.is_empty()

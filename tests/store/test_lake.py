@@ -93,6 +93,21 @@ def test_partitions_by_tenant_and_month_exist_on_disk(tmp_path: Path,
     assert lake.delta_table("transactions").metadata().partition_columns == ["tenant_id", "month"]
 
 
+def test_transaction_ids_are_stored_without_a_dictionary_and_files_compressed(
+        tmp_path: Path, transactions: pl.DataFrame) -> None:
+    import pyarrow.parquet as pq
+
+    lake = Lake(tmp_path)
+    lake.append_transactions(transactions)
+    for uri in lake.delta_table("transactions").file_uris():
+        columns = pq.ParquetFile(uri).metadata.row_group(0)
+        chunks = {columns.column(i).path_in_schema: columns.column(i)
+                  for i in range(columns.num_columns)}
+        assert "RLE_DICTIONARY" not in chunks["transaction_id"].encodings
+        assert "RLE_DICTIONARY" in chunks["account_id"].encodings
+        assert {c.compression for c in chunks.values()} == {"SNAPPY"}
+
+
 def test_round_trip_keeps_every_value_and_exact_decimals(tmp_path: Path,
                                                          transactions: pl.DataFrame) -> None:
     lake = Lake(tmp_path)

@@ -139,22 +139,35 @@ def mask_transactions(frame: pl.DataFrame, *, lexicon: nm.Lexicon | None = None)
     text = frame.select(pl.concat_str(
         [pl.col("raw_label"), pl.col("label_complement") if "label_complement" in frame.columns
          else pl.lit(None, dtype=pl.String)], separator=" ", ignore_nulls=True)).to_series()
-    maybe = label_context(labels).is_in(["transfer", "direct_debit"]) | text.str.contains(
+    context = label_context(labels)
+    maybe = context.is_in(["transfer", "direct_debit"]) | text.str.contains(
         _MAYBE_PII).fill_null(False)
     for column in ("counterparty_name", "counterparty_iban"):
         if column in frame.columns:
             maybe = maybe | frame[column].is_not_null()
     if maybe.all():
-        return _mask_every_row(frame, lexicon)
-    masked = _mask_every_row(frame.filter(maybe), lexicon)
-    # only the masked columns change: put their values back in place
-    rows = maybe.arg_true()
-    return frame.with_columns(frame[c].clone().scatter(rows, masked[c]) for c in _MASKED
-                              if c in frame.columns)
+        return _mask_every_row(frame, lexicon, context)
+    # Only the masked columns are read and change, and a row's masking depends on its own
+    # values alone: each distinct row that may hold personal data is masked once (labels
+    # repeat: the monthly rent, the same direct debit), then put back in place.
+    columns = [c for c in _MASKED if c in frame.columns]
+    rows = frame.select(columns).filter(maybe)
+    distinct = rows.unique(maintain_order=True)
+    masked = _mask_every_row(distinct, lexicon).select(
+        pl.col(c).alias(f"_masked_{c}") for c in columns)
+    found = rows.join(pl.concat([distinct, masked], how="horizontal"), on=columns, how="left",
+                      nulls_equal=True, maintain_order="left")
+    where = maybe.arg_true()
+    return frame.with_columns(frame[c].clone().scatter(where, found[f"_masked_{c}"])
+                              for c in columns)
 
 
-def _mask_every_row(frame: pl.DataFrame, lexicon: nm.Lexicon | None) -> pl.DataFrame:
-    marked = mark_labels(frame, lexicon=lexicon)
+def _mask_every_row(frame: pl.DataFrame, lexicon: nm.Lexicon | None,
+                    context: pl.Series | None = None) -> pl.DataFrame:
+    """``frame`` masked; ``context`` is each row's ``label_context`` when already known."""
+    raw, complement = _label_columns(frame)
+    context = label_context(raw) if context is None else context
+    marked = mark(raw, complement, context, ALL_KINDS, lexicon)
     out = frame.with_columns(masked_of(marked["r"]).alias("raw_label"))
     if "label_complement" in frame.columns:
         out = out.with_columns(masked_of(marked["c"]).alias("label_complement"))
@@ -162,9 +175,8 @@ def _mask_every_row(frame: pl.DataFrame, lexicon: nm.Lexicon | None) -> pl.DataF
         named = marked.select(
             pl.col("r").str.contains(OPEN["name"], literal=True).fill_null(False)
             | pl.col("c").str.contains(OPEN["name"], literal=True).fill_null(False))
-        transfer = label_context(frame["raw_label"].cast(pl.String)) == "transfer"
         out = out.with_columns(_mask_counterparty_name(
-            frame["counterparty_name"], named.to_series(), transfer, lexicon))
+            frame["counterparty_name"], named.to_series(), context == "transfer", lexicon))
     if "counterparty_iban" in frame.columns:
         out = out.with_columns(mask_counterparty_iban(frame["counterparty_iban"]))
     return out

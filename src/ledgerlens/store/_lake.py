@@ -29,7 +29,7 @@ from ledgerlens.store._tables import (
 
 if TYPE_CHECKING:
     import duckdb
-    from deltalake import DeltaTable
+    from deltalake import DeltaTable, WriterProperties
 
 __all__ = ["Lake"]
 
@@ -43,8 +43,14 @@ def _has_repeated_keys(rows: pl.DataFrame, key: list[str]) -> bool:
     if rows.height < 2:
         return False
     if rows[key[0]].n_unique() == 1:
-        return bool(rows[key[1]].n_unique() != rows.height)
+        return not _all_distinct(rows[key[1]])
     return bool(rows.select(pl.struct(key).is_duplicated().any()).item())
+
+
+def _all_distinct(values: pl.Series) -> bool:
+    """Whether no value of ``values`` repeats. Distinct 64-bit hashes settle it (counting
+    them is much cheaper than counting long strings); equal hashes are looked at exactly."""
+    return bool(values.hash().n_unique() == values.len() or values.n_unique() == values.len())
 
 
 class Lake:
@@ -270,6 +276,22 @@ class Lake:
             return
         from deltalake import CommitProperties, write_deltalake
 
-        write_deltalake(self.path(spec.name), to_arrow(rows, spec), mode="append",
-                        commit_properties=CommitProperties(
-                            custom_metadata={"ledgerlens.rows": str(rows.height)}))
+        path, data = self.path(spec.name), to_arrow(rows, spec)
+        commit = CommitProperties(custom_metadata={"ledgerlens.rows": str(rows.height)})
+        properties = _writer_properties(spec)
+        if properties is None:
+            write_deltalake(path, data, mode="append", commit_properties=commit)
+        else:
+            write_deltalake(path, data, mode="append", writer_properties=properties,
+                            commit_properties=commit)
+
+
+def _writer_properties(spec: LakeTable) -> WriterProperties | None:
+    """Parquet settings of a table whose defaults do not fit: no dictionary for columns
+    whose values are all distinct (delta-rs' Snappy compression kept)."""
+    if not spec.distinct_columns:
+        return None
+    from deltalake import ColumnProperties, WriterProperties
+
+    return WriterProperties(compression="SNAPPY", column_properties={
+        name: ColumnProperties(dictionary_enabled=False) for name in spec.distinct_columns})

@@ -32,13 +32,16 @@ class LakeTable:
     """A lake table: its schema, partition columns and the columns with file statistics.
 
     ``month_from`` names the column whose date gives the ``month`` partition ("YYYY-MM");
-    it is derived on write, never taken from the caller.
+    it is derived on write, never taken from the caller. ``distinct_columns`` hold a
+    different value on every row (hashes): they are written without a Parquet dictionary,
+    which could only grow the file and slow the write.
     """
 
     schema: TableSchema
     partition_by: tuple[str, ...]
     stats_columns: tuple[str, ...]
     month_from: str | None = None
+    distinct_columns: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -75,6 +78,7 @@ TRANSACTIONS_TABLE = LakeTable(
     stats_columns=("transaction_id", "booking_date", "value_date", "amount", "currency", "mcc",
                    "source_format", "ingested_at"),
     month_from="booking_date",
+    distinct_columns=("transaction_id",),
 )
 
 QUARANTINE = LakeTable(

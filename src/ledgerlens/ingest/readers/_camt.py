@@ -2,17 +2,9 @@
 and camt.054 debit/credit notifications, versions 001.02 to 001.08 (and later ones that keep
 the same element names: elements are read by local name, in the message's own namespace).
 
-Safety: lxml parses with ``resolve_entities=False``, ``no_network=True``, ``load_dtd=False``
-and ``huge_tree=False``; a document that declares a DTD (the carrier of entity expansion and
-external entity attacks) is refused with ``IngestError`` before it is parsed, and checked
-again after. A file that is not well-formed XML (truncated, wrongly encoded) raises
-``IngestError`` naming the line where parsing failed.
-
-Speed: lxml checks the document and reads statement headers; the entries themselves are read
-column-wise with Polars regexes over each ``Ntry``'s text. That text is cut from the file when
-the entry is plain XML (no prefixes, comments, CDATA, character references or attributes
-other than ``Amt/@Ccy``), else lxml re-serialises the entry in that plain form first, so
-both give the same values. Elements are matched in the order the schema fixes.
+Safety and speed: see ``_camt_document`` (no DTD, no entities, no network; the entries are
+read column-wise with Polars regexes over each ``Ntry``'s plain XML text). Elements are
+matched in the order the schema fixes.
 
 Mapping: one record per ``TxDtls`` of a booked ``Ntry`` that has several (its own ``Amt``,
 right after ``Refs``, or ``AmtDtls/TxAmt/Amt``; its ``CdtDbtInd`` or the entry's; a batched
@@ -47,13 +39,12 @@ movement, so the pipeline decides what to do with it.
 from __future__ import annotations
 
 import decimal
-import re
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
-from ledgerlens.exceptions import IngestError
 from ledgerlens.ingest._records import (
     BALANCE_RECORD,
     MAX_RAW_RECORD,
@@ -61,12 +52,11 @@ from ledgerlens.ingest._records import (
     STATEMENT_RECORD,
     ReadResult,
 )
+from ledgerlens.ingest.readers._camt_document import FORMAT, read_document
 from ledgerlens.schema import AMOUNT_DTYPE, ISO_4217
 
 __all__ = ["read_camt"]
 
-FORMAT = "camt053"
-_MESSAGES = {"BkToCstmrStmt": "Stmt", "BkToCstmrAcctRpt": "Rpt", "BkToCstmrDbtCdtNtfctn": "Ntfctn"}
 #: Entry statuses of movements that are not booked (quarantined as ``pending_not_booked``).
 _NOT_BOOKED_WHY = {"PDNG": "pending, not booked yet", "FUTR": "future entry, not booked yet",
                    "INFO": "for information only, not a booked movement"}
@@ -77,88 +67,21 @@ _DATE_OK = r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\
 _ENTITIES = (["&lt;", "&gt;", "&quot;", "&apos;", "&#13;", "&amp;"],
              ["<", ">", '"', "'", "\r", "&"])
 _AMT = r'<Amt(?: Ccy="([^"]*)")?>([^<]*)</Amt>'
-_PLAIN_TAG = r'<Amt Ccy="[^"]*">'
-_ANY_ATTRIBUTE_OR_PREFIX = r"</?[A-Za-z][\w.-]*[\s:]"
 
 
 def read_camt(data: bytes, source: str) -> ReadResult:
     """Read a camt.053/052/054 file; one record per booked movement, rejects for the rest."""
-    root = _parse(data, source)
-    message = _message(root, source)
-    ns = message.tag[: message.tag.index("}") + 1] if message.tag[0] == "{" else ""
-    kind = _MESSAGES[_local(message.tag)]
-    containers = list(message.iterchildren(ns + kind))
-    statements = [_Statement.read(c, ns, f"{kind}[{i}]") for i, c in enumerate(containers, 1)]
-    counts = [_count(c, ns, "Ntry") for c in containers]
-    texts = _entry_texts(data, containers, ns, counts, root.getroottree().docinfo.encoding)
-    movements, not_booked = _movements(texts, counts, kind)
+    document = read_document(data, source)
+    ns, kind = document.ns, document.kind
+    statements = [_Statement.read(c, ns, f"{kind}[{i}]")
+                  for i, c in enumerate(document.containers, 1)]
+    movements, not_booked = _movements(document.texts, document.counts, kind)
     good, rejects = _validate(movements, statements)
     balances = pl.DataFrame([s.balance_row() for s in statements if s.opening or s.closing],
                             schema=BALANCE_RECORD, orient="row")
     mismatches = _mismatches(good, rejects, balances, statements)
     return ReadResult(FORMAT, good.select(STATEMENT_RECORD.names()),
                       pl.concat([rejects.drop("container"), not_booked, mismatches]), balances)
-
-
-def _local(tag: Any) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _parse(data: bytes, source: str) -> Any:
-    """The root element, parsed without DTDs, entities or network."""
-    from lxml import etree
-
-    at = _doctype_at(data)
-    if at is not None:
-        line = data.count(b"\n", 0, at) + 1
-        raise IngestError(source, FORMAT, f"line {line}",
-                          "the document declares a DTD (possible entity expansion or "
-                          "external entity attack); camt files never need one")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
-                             load_dtd=False, remove_comments=True, remove_pis=True)
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as err:
-        why = str(err.msg or "not well-formed XML").splitlines()[0][:200]
-        raise IngestError(source, FORMAT, f"line {err.lineno or 1}", why) from None
-    docinfo = root.getroottree().docinfo
-    if docinfo.internalDTD is not None or docinfo.doctype:
-        raise IngestError(source, FORMAT, "line 1", "the document declares a DTD")
-    return root
-
-
-def _doctype_at(data: bytes) -> int | None:
-    """Offset of a ``<!DOCTYPE`` in the prolog (before the root element), if any."""
-    i, n = (3 if data.startswith(b"\xef\xbb\xbf") else 0), len(data)
-    while i < n:
-        while i < n and data[i] in b" \t\r\n":
-            i += 1
-        if data.startswith(b"<?", i):
-            end = data.find(b"?>", i)
-        elif data.startswith(b"<!--", i):
-            end = data.find(b"-->", i)
-        else:
-            return i if data.startswith(b"<!DOCTYPE", i) else None
-        if end < 0:
-            return None
-        i = end + 2
-    return None
-
-
-def _message(root: Any, source: str) -> Any:
-    """The ``BkToCstmr...`` message element, under ``Document`` or a business envelope."""
-    for element in root.iter():
-        if _local(element.tag) in _MESSAGES:
-            return element
-    raise IngestError(source, FORMAT, f"<{_local(root.tag)}>",
-                      "no BkToCstmrStmt, BkToCstmrAcctRpt or BkToCstmrDbtCdtNtfctn message: "
-                      "not a camt.053, camt.052 or camt.054 document")
-
-
-def _count(element: Any, ns: str, tag: str) -> int:
-    if not ns:
-        return int(element.xpath(f"count({tag})"))
-    return int(element.xpath(f"count(n:{tag})", namespaces={"n": ns[1:-1]}))
 
 
 def _text(element: Any, ns: str, path: str) -> str | None:
@@ -220,75 +143,6 @@ def _signed(found: tuple[str, str | None, str | None, str | None] | None) -> tup
     return (-value if direction == "DBIT" else value), date
 
 
-def _entry_texts(data: bytes, containers: list[Any], ns: str, counts: list[int],
-                 encoding: str | None) -> pl.Series:
-    """The plain XML text of every entry, in document order (see the module docstring)."""
-    total = sum(counts)
-    spans = _spans(data, total)
-    texts = pl.Series("text", [None] * total, dtype=pl.String)
-    if spans is not None and total:
-        utf8 = (encoding or "UTF-8").upper().replace("-", "") in ("UTF8", "USASCII", "ASCII")
-        texts = _view(data, spans) if utf8 else pl.Series(
-            "text", [data[a:b].decode(encoding or "utf-8", "replace") for a, b in spans])
-    plain = (texts.str.count_matches(_ANY_ATTRIBUTE_OR_PREFIX)
-             == texts.str.count_matches(_PLAIN_TAG))
-    for marker in ("/>", "&#", "\r", "<!", "<?"):
-        plain = plain & ~texts.str.contains(marker, literal=True)
-    redo = (~plain.fill_null(False)).arg_true()
-    if redo.len():
-        entries = [n for c in containers for n in c.iterchildren(ns + "Ntry")]
-        texts = texts.scatter(redo, [_canonical(entries[i]) for i in redo.to_list()])
-    return texts
-
-
-def _spans(data: bytes, expected: int) -> list[tuple[int, int]] | None:
-    """Byte spans of the entries, when every ``Ntry`` element is written ``<Ntry>`` (no
-    prefix, no attribute) and the text holds no other ``<Ntry>``: then the literal tags are
-    exactly the parsed elements, in order. Else None (lxml re-serialises every entry)."""
-    if b":Ntry" in data or re.search(rb"<Ntry[\s/]", data):
-        return None
-    starts = [m.start() for m in re.finditer(rb"<Ntry>", data)]
-    ends = [m.end() for m in re.finditer(rb"</Ntry>", data)]
-    if len(starts) != expected or len(ends) != expected:
-        return None
-    spans = list(zip(starts, ends, strict=True))
-    if any(b <= a for a, b in spans) or any(
-            spans[i][1] > spans[i + 1][0] for i in range(len(spans) - 1)):
-        return None
-    return spans
-
-
-def _view(data: bytes, spans: list[tuple[int, int]]) -> pl.Series:
-    """Entry texts cut from UTF-8 ``data`` in one copy, without a Python string per entry."""
-    import numpy as np
-    import pyarrow as pa
-
-    view = memoryview(data)
-    buffer = b"".join([view[a:b] for a, b in spans])
-    bounds = np.array(spans, dtype=np.int64).reshape(-1, 2)
-    offsets = np.concatenate([[0], np.cumsum(bounds[:, 1] - bounds[:, 0])])
-    array = pa.LargeStringArray.from_buffers(len(spans), pa.py_buffer(offsets),
-                                             pa.py_buffer(buffer))
-    return pl.Series("text", array)
-
-
-def _canonical(ntry: Any) -> str:
-    """The entry re-serialised as plain XML: local names, no attribute but ``Amt/@Ccy``."""
-    from lxml import etree
-
-    for element in ntry.iter():
-        local = _local(element.tag)
-        currency = element.get("Ccy") if local == "Amt" else None
-        element.attrib.clear()
-        element.tag = local
-        if currency is not None:
-            element.set("Ccy", currency)
-        if element.text is None and not len(element):
-            element.text = ""  # written <X></X>, which the extraction reads, not <X/>
-    text: str = etree.tostring(ntry, encoding="unicode", with_tail=False)
-    return "<Ntry>" + text[text.index(">") + 1:]  # drop inherited xmlns declarations
-
-
 _DOMAIN = (r"<BkTxCd>\s*<Domn>\s*<Cd>([^<]*)</Cd>\s*<Fmly>\s*<Cd>([^<]*)</Cd>\s*"
            r"<SubFmlyCd>([^<]*)</SubFmlyCd>")
 _PROPRIETARY = (r"<BkTxCd>\s*(?:<Domn>\s*<Cd>[^<]*</Cd>\s*<Fmly>\s*<Cd>[^<]*</Cd>\s*"
@@ -308,6 +162,8 @@ def _code(groups: str, proprietary: str) -> pl.Expr:
 
 def _not_booked(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
     """One ``pending_not_booked`` reject per entry whose status says it is not booked."""
+    if frame.is_empty():
+        return pl.DataFrame(schema=QUARANTINE_RECORD)
     return frame.select(
         source_position=pl.format("{}[{}]/Ntry[{}]", pl.lit(kind), pl.col("container") + 1,
                                   pl.col("j")),
@@ -322,77 +178,100 @@ def _movements(texts: pl.Series, counts: list[int], kind: str
                ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One row per movement (entry, or detail of a batched entry), fields as text; and
     the rejects of entries that are not booked (one per entry)."""
-    containers = pl.Series("container", [i for i, n in enumerate(counts) for _ in range(n)],
-                           dtype=pl.Int64)
-    entry = pl.col("entry")
-    frame = pl.DataFrame([texts.alias("entry"), containers]).with_columns(
-        j=pl.int_range(1, pl.len() + 1).over("container"), n=pl.int_range(pl.len()),
-        head=entry.str.split_exact("<NtryDtls>", 1).struct.field("field_0"),
-        blocks=entry.str.split("<NtryDtls>").list.slice(1),
-    )
-    head = pl.col("head")
-    frame = frame.with_columns(
-        status=head.str.extract(r"<Sts>\s*(?:<Cd>)?([^<]*)", 1).str.strip_chars(),
-        e_amt=head.str.extract_groups(_AMT),
-        e_direction=head.str.extract(r"<CdtDbtInd>([^<]*)</CdtDbtInd>", 1),
-        booking=head.str.extract(r"<BookgDt>\s*<(?:Dt|DtTm)>([^<]*)<", 1),
-        value=head.str.extract(r"<ValDt>\s*<(?:Dt|DtTm)>([^<]*)<", 1),
-        e_domain=head.str.extract_groups(_DOMAIN),
-        e_prtry=head.str.extract(_PROPRIETARY, 1),
-        info=entry.str.extract(r"<AddtlNtryInf>([^<]*)</AddtlNtryInf>", 1).replace("", None),
-        n_blocks=pl.col("blocks").list.len(),
-    ).drop("head")
+    import numpy as np
+
+    sizes = np.asarray(counts, dtype=np.int64)
+    container = np.repeat(np.arange(len(counts), dtype=np.int64), sizes)
+    row = np.arange(int(sizes.sum()), dtype=np.int64)
+    frame = pl.DataFrame([texts.alias("entry"), pl.Series("container", container),
+                          pl.Series("j", row - np.repeat(np.cumsum(sizes) - sizes, sizes) + 1),
+                          pl.Series("n", row)]).lazy()
+    for stage in _entry_stages():
+        frame = frame.with_columns(**stage)
+    # the in-memory engine: the streaming one costs more per query than a small file takes
+    entries = frame.drop("head").collect(engine="in-memory")
     booked = ~pl.col("status").is_in(_NOT_BOOKED).fill_null(False)
-    not_booked = _not_booked(frame.filter(~booked), kind)
-    frame = frame.filter(booked)
+    not_booked = _not_booked(entries.filter(~booked), kind)
     # entries -> their NtryDtls blocks -> the TxDtls of each block
-    frame = frame.explode("blocks", empty_as_null=True).with_columns(
-        d=pl.int_range(1, pl.len() + 1).over("n"),
-        tx=pl.col("blocks").str.split("<TxDtls>").list.slice(1),
-    ).explode("tx", empty_as_null=True).with_columns(
-        k=pl.int_range(1, pl.len() + 1).over("n", "d"),
-        n_tx=pl.col("tx").is_not_null().sum().over("n"),
-        tx=pl.col("tx").str.split_exact("</TxDtls>", 1).struct.field("field_0"),
+    frame = entries.lazy().filter(booked).explode("blocks", empty_as_null=True)
+    frame = frame.with_columns(d=_rank("n"), tx=pl.col("blocks").str.split("<TxDtls>")
+                               .list.slice(1)).explode("tx", empty_as_null=True)
+    for stage in _detail_stages(kind):
+        frame = frame.with_columns(**stage)
+    return frame.collect(engine="in-memory"), not_booked
+
+
+def _rank(*keys: str) -> pl.Expr:
+    """1, 2, ... along each run of rows with equal ``keys``: what ``int_range().over(keys)``
+    gives where a group's rows are together (as an explode leaves them), without hashing."""
+    row = pl.int_range(pl.len())
+    start = pl.any_horizontal(pl.col(k) != pl.col(k).shift() for k in keys).fill_null(True)
+    return row - pl.when(start).then(row).forward_fill() + 1
+
+
+@functools.cache
+def _entry_stages() -> tuple[dict[str, pl.Expr], ...]:
+    """The entry's own fields (before ``NtryDtls``), read in successive ``with_columns``."""
+    entry, head = pl.col("entry"), pl.col("head")
+    return (
+        {"head": entry.str.split_exact("<NtryDtls>", 1).struct.field("field_0"),
+         "blocks": entry.str.split("<NtryDtls>").list.slice(1)},
+        {"status": head.str.extract(r"<Sts>\s*(?:<Cd>)?([^<]*)", 1).str.strip_chars(),
+         "e_amt": head.str.extract_groups(_AMT),
+         "e_direction": head.str.extract(r"<CdtDbtInd>([^<]*)</CdtDbtInd>", 1),
+         "booking": head.str.extract(r"<BookgDt>\s*<(?:Dt|DtTm)>([^<]*)<", 1),
+         "value": head.str.extract(r"<ValDt>\s*<(?:Dt|DtTm)>([^<]*)<", 1),
+         "e_domain": head.str.extract_groups(_DOMAIN),
+         "e_prtry": head.str.extract(_PROPRIETARY, 1),
+         "info": entry.str.extract(r"<AddtlNtryInf>([^<]*)</AddtlNtryInf>", 1).replace("", None),
+         "n_blocks": pl.col("blocks").list.len()},
     )
+
+
+@functools.cache
+def _detail_stages(kind: str) -> tuple[dict[str, pl.Expr], ...]:
+    """From one row per ``TxDtls`` (or entry without) to the movement's text fields."""
     tx = pl.col("tx")
-    frame = frame.with_columns(
-        own=tx.str.extract_groups(r"^\s*(?:<Refs>(?s:.*?)</Refs>\s*)?" + _AMT
-                                  + r"(?:\s*<CdtDbtInd>([^<]*)</CdtDbtInd>)?"),
-        tx_amt=tx.str.extract_groups(
+    read = {
+        "own": tx.str.extract_groups(r"^\s*(?:<Refs>(?s:.*?)</Refs>\s*)?" + _AMT
+                                     + r"(?:\s*<CdtDbtInd>([^<]*)</CdtDbtInd>)?"),
+        "tx_amt": tx.str.extract_groups(
             r"<AmtDtls>\s*(?:<InstdAmt>(?s:.*?)</InstdAmt>\s*)?<TxAmt>\s*" + _AMT),
-        t_domain=tx.str.extract_groups(_DOMAIN), t_prtry=tx.str.extract(_PROPRIETARY, 1),
-        extra=tx.str.extract(r"<AddtlTxInf>([^<]*)</AddtlTxInf>", 1).replace("", None),
-        end_to_end_id=tx.str.extract(r"<EndToEndId>([^<]*)</EndToEndId>", 1),
-        lines=tx.str.extract_all(r"<Ustrd>[^<]*</Ustrd>"),
+        "t_domain": tx.str.extract_groups(_DOMAIN), "t_prtry": tx.str.extract(_PROPRIETARY, 1),
+        "extra": tx.str.extract(r"<AddtlTxInf>([^<]*)</AddtlTxInf>", 1).replace("", None),
+        "end_to_end_id": tx.str.extract(r"<EndToEndId>([^<]*)</EndToEndId>", 1),
+        "lines": tx.str.extract_all(r"<Ustrd>[^<]*</Ustrd>"),
         **{f"{side}_name": tx.str.extract(rf"<{side}>\s*(?:<Pty>\s*)?<Nm>([^<]*)</Nm>", 1)
            for side in ("Dbtr", "Cdtr")},
         **{f"{side}_account": tx.str.extract_groups(
             rf"<{side}Acct>\s*<Id>\s*(?:<IBAN>([^<]*)</IBAN>|<Othr>\s*<Id>([^<]*)</Id>)")
            for side in ("Dbtr", "Cdtr")},
-    )
+    }
     batched = pl.col("n_tx") >= 2
     own_amount = pl.coalesce(pl.col("own").struct.field("2"), pl.col("tx_amt").struct.field("2"))
     own_currency = pl.coalesce(pl.col("own").struct.field("1"), pl.col("tx_amt").struct.field("1"))
     lines = pl.col("lines").list.eval(pl.element().str.slice(7, pl.element().str.len_chars() - 15)
                                       .filter(pl.element() != "")).list.join(" ")
     detail_code, entry_code = _code("t_domain", "t_prtry"), _code("e_domain", "e_prtry")
-    frame = frame.with_columns(
-        # a batched detail has its own amount (else it is rejected below); a single entry
-        # is booked with the entry's amount, whatever detail it carries
-        amount_text=pl.when(batched).then(own_amount).otherwise(pl.col("e_amt").struct.field("2")),
-        currency=pl.when(batched).then(own_currency).otherwise(pl.col("e_amt").struct.field("1")),
-        direction=pl.when(batched).then(pl.coalesce(pl.col("own").struct.field("3"),
-                                                    "e_direction")).otherwise("e_direction")
-        .str.strip_chars(),
-        bank_transaction_code=pl.when(batched).then(pl.coalesce(detail_code, entry_code))
+    # a batched detail has its own amount (else it is rejected below); a single entry
+    # is booked with the entry's amount, whatever detail it carries
+    fields = {
+        "amount_text": pl.when(batched).then(own_amount).otherwise(
+            pl.col("e_amt").struct.field("2")),
+        "currency": pl.when(batched).then(own_currency).otherwise(
+            pl.col("e_amt").struct.field("1")),
+        "direction": pl.when(batched).then(pl.coalesce(pl.col("own").struct.field("3"),
+                                                       "e_direction"))
+        .otherwise("e_direction").str.strip_chars(),
+        "bank_transaction_code": pl.when(batched).then(pl.coalesce(detail_code, entry_code))
         .otherwise(pl.coalesce(entry_code, detail_code)),
-        remittance=pl.when(lines != "").then(lines),
-        issue=pl.when(batched & own_amount.is_null()).then(pl.lit(
+        "remittance": pl.when(lines != "").then(lines),
+        "issue": pl.when(batched & own_amount.is_null()).then(pl.lit(
             "batched TxDtls without an amount: the entry amount cannot be split")),
-        raw_record=pl.when(batched).then(pl.concat_str([pl.lit("<TxDtls>"), tx,
-                                                        pl.lit("</TxDtls>")])).otherwise(entry)
-        .str.slice(0, MAX_RAW_RECORD),
-    )
+        "raw_record": pl.when(batched).then(pl.concat_str([pl.lit("<TxDtls>"), tx,
+                                                           pl.lit("</TxDtls>")]))
+        .otherwise(pl.col("entry")).str.slice(0, MAX_RAW_RECORD),
+    }
     side = pl.when(pl.col("direction") == "CRDT").then(pl.lit("Dbtr")).when(
         pl.col("direction") == "DBIT").then(pl.lit("Cdtr"))
     account = {s: pl.coalesce(pl.col(f"{s}_account").struct.field("1"),
@@ -400,25 +279,29 @@ def _movements(texts: pl.Series, counts: list[int], kind: str
     where = pl.format("{}[{}]/Ntry[{}]", pl.lit(kind), pl.col("container") + 1, pl.col("j"))
     detail = pl.when(pl.col("n_blocks") > 1).then(pl.format("/NtryDtls[{}]", "d")).otherwise(
         pl.lit("/NtryDtls"))
-    frame = frame.with_columns(
-        raw_label=pl.when(batched).then(pl.coalesce("extra", "info", "remittance")).otherwise(
-            pl.coalesce("info", "extra", "remittance")),
-        label_complement=pl.when(pl.col("extra").is_not_null() | pl.col("info").is_not_null()
-                                 ).then(pl.col("remittance")),
-        counterparty_name=pl.when(side == "Dbtr").then(pl.col("Dbtr_name")).when(
+    parties = {
+        "raw_label": pl.when(batched).then(pl.coalesce("extra", "info", "remittance"))
+        .otherwise(pl.coalesce("info", "extra", "remittance")),
+        "label_complement": pl.when(pl.col("extra").is_not_null()
+                                    | pl.col("info").is_not_null()).then(pl.col("remittance")),
+        "counterparty_name": pl.when(side == "Dbtr").then(pl.col("Dbtr_name")).when(
             side == "Cdtr").then(pl.col("Cdtr_name")),
-        counterparty_iban=pl.when(side == "Dbtr").then(account["Dbtr"]).when(
+        "counterparty_iban": pl.when(side == "Dbtr").then(account["Dbtr"]).when(
             side == "Cdtr").then(account["Cdtr"]),
-        source_position=pl.when(batched).then(pl.format(
+        "source_position": pl.when(batched).then(pl.format(
             "{}{}/TxDtls[{}]", where, detail, "k")).otherwise(where),
-    )
+    }
     # XML text: unescape the five predefined entities (and the &#13; lxml writes for a CR);
     # an empty element is no value; NOTPROVIDED is no end-to-end id.
-    frame = frame.with_columns(
-        pl.col(c).str.replace_many(*_ENTITIES).replace("", None) for c in _TEXT_COLUMNS)
-    return frame.with_columns(
-        end_to_end_id=pl.when(pl.col("end_to_end_id") != "NOTPROVIDED").then("end_to_end_id")
-    ), not_booked
+    unescaped = {c: pl.col(c).str.replace_many(*_ENTITIES).replace("", None)
+                 for c in _TEXT_COLUMNS}
+    return (
+        {"k": _rank("n", "d"), "n_tx": tx.is_not_null().sum().over("n"),
+         "tx": tx.str.split_exact("</TxDtls>", 1).struct.field("field_0")},
+        read, fields, parties, unescaped,
+        {"end_to_end_id": pl.when(pl.col("end_to_end_id") != "NOTPROVIDED")
+         .then("end_to_end_id")},
+    )
 
 
 def _validate(frame: pl.DataFrame, statements: list[_Statement]
@@ -429,15 +312,26 @@ def _validate(frame: pl.DataFrame, statements: list[_Statement]
                          "account_currency": [s.currency for s in statements]},
                         schema={"container": pl.Int64, "account_ref": pl.String,
                                 "account_currency": pl.String})
-    frame = frame.join(info, on="container", how="left", maintain_order="left")
+    typed, verdict = _checks()
+    frame = (frame.lazy().join(info.lazy(), on="container", how="left", maintain_order="left")
+             .with_columns(**typed).with_columns(**verdict).collect(engine="in-memory"))
+    good = frame.filter(pl.col("reason").is_null())
+    rejects = frame.filter(pl.col("reason").is_not_null())
+    return (good.select("container", *STATEMENT_RECORD.names()).cast(STATEMENT_RECORD),
+            rejects.select("container", *QUARANTINE_RECORD.names()).cast(QUARANTINE_RECORD))
+
+
+@functools.cache
+def _checks() -> tuple[dict[str, pl.Expr], dict[str, pl.Expr]]:
+    """The typed fields, then the reason (first failed rule) and its detail."""
     text = pl.col("amount_text").str.strip_chars()
     magnitude = text.cast(AMOUNT_DTYPE, strict=False)
-    frame = frame.with_columns(
-        amount=pl.when(pl.col("direction") == "DBIT").then(-magnitude).otherwise(magnitude),
-        currency=pl.coalesce("currency", "account_currency"),
-        booking_date=pl.col("booking").str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
-        value_date=pl.col("value").str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
-    )
+    typed = {
+        "amount": pl.when(pl.col("direction") == "DBIT").then(-magnitude).otherwise(magnitude),
+        "currency": pl.coalesce("currency", "account_currency"),
+        "booking_date": pl.col("booking").str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
+        "value_date": pl.col("value").str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
+    }
     code = pl.col("currency").str.strip_chars().str.to_uppercase()
     rules: list[tuple[pl.Expr, str, pl.Expr]] = [
         (pl.col("issue").is_not_null(), "missing_field", pl.col("issue")),
@@ -470,11 +364,7 @@ def _validate(frame: pl.DataFrame, statements: list[_Statement]
     for bad, why_code, why in reversed(rules):
         reason = pl.when(bad.fill_null(True)).then(pl.lit(why_code)).otherwise(reason)
         detail = pl.when(bad.fill_null(True)).then(why).otherwise(detail)
-    frame = frame.with_columns(reason=reason, detail=detail, mcc=pl.lit(None, dtype=pl.String))
-    good = frame.filter(pl.col("reason").is_null())
-    rejects = frame.filter(pl.col("reason").is_not_null())
-    return (good.select("container", *STATEMENT_RECORD.names()).cast(STATEMENT_RECORD),
-            rejects.select("container", *QUARANTINE_RECORD.names()).cast(QUARANTINE_RECORD))
+    return typed, {"reason": reason, "detail": detail, "mcc": pl.lit(None, dtype=pl.String)}
 
 
 def _mismatches(good: pl.DataFrame, rejects: pl.DataFrame, balances: pl.DataFrame,

@@ -10,7 +10,7 @@ become single spaces.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import polars as pl
@@ -61,9 +61,13 @@ def split_cells(data: bytes, first_line: int, width: int, layout: CsvLayout) -> 
     names = _names(width)
     frame = _polars_cells(data, names, layout)
     if frame is not None:
-        spans = frame.select(
-            pl.sum_horizontal(pl.col(n).str.count_matches("\n", literal=True) for n in names)
-            .cast(pl.Int64) + 1).to_series()
+        quote = layout.quote_char
+        if quote is None or quote.encode() not in data:  # no quoted cell: one line per row
+            spans = pl.repeat(1, frame.height, dtype=pl.Int64, eager=True)
+        else:
+            spans = frame.select(
+                pl.sum_horizontal(pl.col(n).str.count_matches("\n", literal=True)
+                                  for n in names).cast(pl.Int64) + 1).to_series()
         expected = data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
         # Rows whose line count disagrees with the file's (odd quoting, fields cut off past
         # the overflow cells) go through Python's csv module, which counts lines exactly.
@@ -73,8 +77,12 @@ def split_cells(data: bytes, first_line: int, width: int, layout: CsvLayout) -> 
             frame = None
     if frame is None:
         frame = _python_cells(data.decode("utf-8"), names, layout, first_line)
-    blank = pl.all_horizontal(pl.col(n).str.strip_chars() == "" for n in names)
-    return frame.filter(~blank)
+    # a row is blank when all its cells are: only rows whose first cell is need a look
+    first_blank = frame.select(pl.col(names[0]).str.strip_chars() == "").to_series()
+    if not first_blank.any():
+        return frame
+    blank = pl.all_horizontal(pl.col(n).str.strip_chars() == "" for n in names[1:])
+    return frame.filter(~(pl.lit(first_blank) & blank))
 
 
 def _polars_cells(data: bytes, names: list[str], layout: CsvLayout) -> pl.DataFrame | None:
@@ -166,6 +174,15 @@ def _null_if_blank(cell: pl.Expr) -> pl.Expr:
     return pl.when(cell.str.strip_chars() != "").then(cell)
 
 
+def _each_distinct(cells: pl.Series, parse: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+    """``parse`` (a function of one stripped cell) of every cell of ``cells``, worked out
+    once per distinct cell."""
+    distinct = cells.unique().drop_nulls()
+    parsed = distinct.to_frame("text").select(parse(pl.col("text").str.strip_chars()))
+    return pl.col(cells.name).replace_strict(distinct, parsed.to_series(), default=None,
+                                             return_dtype=parsed.to_series().dtype)
+
+
 def parse_rows(cells: pl.DataFrame, cols: Columns) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``(records, rejects)`` of the rows from :func:`split_cells`, with the schemas of
     ``STATEMENT_RECORD`` and ``QUARANTINE_RECORD``. A row fails on its first problem."""
@@ -180,13 +197,17 @@ def parse_rows(cells: pl.DataFrame, cols: Columns) -> tuple[pl.DataFrame, pl.Dat
         return f"{what} (column {cols.header[cols.index[key]]!r})"
 
     # Strip and parse each cell once; the checks and outputs below read these columns.
+    # Dates and amounts repeat a lot in a statement: each distinct cell is parsed once.
     stripped = {f"_t_{key}": pl.col(c).str.strip_chars() for key, c in mapped.items()}
-    parsed = {"_booking": parse_date(txt("booking_date"), layout)}
+    parsed = {"_booking": _each_distinct(cells[mapped["booking_date"]],
+                                         lambda text: parse_date(text, layout))}
     if "value_date" in mapped:
-        parsed["_value"] = parse_date(txt("value_date"), layout)
+        parsed["_value"] = _each_distinct(cells[mapped["value_date"]],
+                                          lambda text: parse_date(text, layout))
     for key in ("amount", "debit", "credit"):
         if key in mapped:
-            parsed[f"_{key}"] = parse_amount(txt(key), layout)
+            parsed[f"_{key}"] = _each_distinct(cells[mapped[key]],
+                                               lambda text: parse_amount(text, layout))
     frame = cells.lazy().with_columns(**stripped).with_columns(**parsed)
 
     checks: list[tuple[pl.Expr, str, str]] = []
