@@ -46,19 +46,26 @@ def no_stream_columns(n: int) -> list[pl.Series]:
             pl.Series("recurring_stream_id", [None] * n, dtype=pl.String)]
 
 
-def no_stream_possible(frame: pl.DataFrame, key: str) -> bool:
-    """Whether ``frame`` (a few rows) surely holds no stream: no two rows share an account,
-    key and direction, and no debit can be a known annual charge."""
+def _lone_payments(frame: pl.DataFrame, key: str) -> list[float | None] | None:
+    """The amounts of ``frame`` (a few rows) as floats when every row is alone in its group
+    (account, key, direction) and dates and amounts read exactly on plain values; else None."""
     amount = frame.get_column("amount")
     if (frame.height > ROW_PATH_MAX_ROWS or frame.get_column("booking_date").dtype != pl.Date
             or not (amount.dtype.is_float() or amount.dtype.is_integer())):
-        return False
+        return None
     amounts = (amount if amount.dtype == pl.Float64 else amount.cast(pl.Float64)).to_list()
     if any(a is not None and not math.isfinite(a) for a in amounts):
-        return False
+        return None
     groups = set(zip(_strings(frame, "account_id"), _strings(frame, key),
                      [None if a is None else a > 0 for a in amounts], strict=True))
-    if len(groups) < frame.height:
+    return amounts if len(groups) == frame.height else None
+
+
+def no_stream_possible(frame: pl.DataFrame, key: str) -> bool:
+    """Whether ``frame`` (a few rows) surely holds no stream: no two rows share an account,
+    key and direction, and no debit can be a known annual charge."""
+    amounts = _lone_payments(frame, key)
+    if amounts is None:
         return False
     label_col = next((c for c in ("clean_label", "raw_label") if c in frame.columns), None)
     labels = _strings(frame, label_col) if label_col else [None] * frame.height
@@ -166,24 +173,14 @@ def annual_streams(frame: pl.DataFrame, key: str, as_of: object
     """``detect_recurring`` of a few rows whose only streams are annual charges seen once
     (a lone ``COTISATION CARTE``): each is a yearly stream of one payment. None when the
     frame is not such a frame, or holds a value this path does not read exactly."""
-    if frame.height > ROW_PATH_MAX_ROWS or frame.height == 0:
-        return None
-    amount = frame.get_column("amount")
-    if (frame.get_column("booking_date").dtype != pl.Date
-            or not (amount.dtype.is_float() or amount.dtype.is_integer())):
-        return None
     text = ("account_id", "customer_id", key, "clean_label", "raw_label", "transaction_type",
             "bank_transaction_code", "subcategory", "category", "merchant_id", "merchant_name",
             "counterparty_name")
-    if frame.schema[key] != pl.String or not _plain_strings(frame, text):
+    if frame.height == 0 or frame.schema[key] != pl.String or not _plain_strings(frame, text):
         return None
-    amounts = (amount if amount.dtype == pl.Float64 else amount.cast(pl.Float64)).to_list()
-    if any(a is not None and not math.isfinite(a) for a in amounts):
-        return None
-    groups = set(zip(_strings(frame, "account_id"), _strings(frame, key),
-                     [None if a is None else a > 0 for a in amounts], strict=True))
-    if len(groups) < frame.height:
-        return None  # two payments of one group: the search decides
+    amounts = _lone_payments(frame, key)
+    if amounts is None:
+        return None  # two payments of one group, or values read otherwise: the search decides
     as_of = as_of or frame.get_column("booking_date").max()
     if type(as_of) is not dt.date:
         return None
