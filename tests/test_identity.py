@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
+import itertools
 import random
 
 import polars as pl
 import pytest
 
 from ledgerlens.exceptions import DataError
-from ledgerlens.identity import transaction_fingerprints
+from ledgerlens.identity import OccurrenceCounter, transaction_fingerprints
 
 
 def _frame(labels: list[str], amounts: list[str] | None = None) -> pl.DataFrame:
@@ -111,6 +112,17 @@ def test_ids_match_the_frozen_algorithm_on_chunked_and_float_input() -> None:
     chunked = pl.concat([frame.head(400), frame.tail(frame.height - 400)], rechunk=False)
     floats = chunked.with_columns(pl.col("amount").cast(pl.Float64))
     assert transaction_fingerprints(floats).to_list() == _frozen_fingerprints(floats)
+
+
+@pytest.mark.parametrize("cuts", [(1,), (400, 401, 1700), (50, 2500, 3000, 3599)])
+def test_a_frame_in_batches_gets_the_ids_of_one_read(cuts: tuple[int, ...]) -> None:
+    # Identical movements on either side of a batch boundary keep distinct ids.
+    frame = _synthetic(3000, 4)
+    counter = OccurrenceCounter()
+    bounds = [0, *cuts, frame.height]
+    parts = [transaction_fingerprints(frame.slice(a, b - a), counter)
+             for a, b in itertools.pairwise(bounds)]
+    assert pl.concat(parts).to_list() == transaction_fingerprints(frame).to_list()
 
 
 def test_whitespace_variants_of_one_movement_are_numbered_as_copies() -> None:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from ledgerlens.exceptions import DataError
 
-__all__ = ["FINGERPRINT_COLUMNS", "transaction_fingerprints"]
+__all__ = ["FINGERPRINT_COLUMNS", "OccurrenceCounter", "transaction_fingerprints"]
 
 #: Columns the fingerprint depends on, in hashing order.
 FINGERPRINT_COLUMNS: tuple[str, ...] = (
@@ -42,12 +44,49 @@ def _normal_labels(raw_label: pl.Series) -> pl.Series:
     return label
 
 
-def _occurrences(content: pl.Series) -> pl.Series:
-    """For each row, how many rows with the same content come before it ("0", "1", ...)."""
+class OccurrenceCounter:
+    """How many movements of each content earlier batches of one file held, so that a file
+    read in batches numbers identical movements as a whole read does (two identical coffees
+    on either side of a batch boundary keep two ids). Kept as sorted 64-bit content hashes
+    and counts: 16 bytes per distinct movement seen, not the movements themselves."""
+
+    def __init__(self) -> None:
+        self._keys = np.empty(0, dtype=np.uint64)
+        self._counts = np.empty(0, dtype=np.int64)
+
+    def earlier(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+        """For each key, how many rows with it the earlier batches held."""
+        at = np.searchsorted(self._keys, keys)
+        inside = at < self._keys.size
+        found = np.zeros(keys.size, dtype=bool)
+        found[inside] = self._keys[at[inside]] == keys[inside]
+        out = np.zeros(keys.size, dtype=np.int64)
+        out[found] = self._counts[at[found]]
+        return out
+
+    def add(self, keys: npt.NDArray[np.uint64]) -> None:
+        """Count a batch's keys."""
+        merged, inverse = np.unique(np.concatenate([self._keys, keys]), return_inverse=True)
+        counts = np.zeros(merged.size, dtype=np.int64)
+        np.add.at(counts, inverse[:self._keys.size], self._counts)
+        np.add.at(counts, inverse[self._keys.size:], 1)
+        self._keys, self._counts = merged, counts
+
+
+def _occurrences(content: pl.Series, counter: OccurrenceCounter | None = None) -> pl.Series:
+    """For each row, how many rows with the same content come before it ("0", "1", ...),
+    counting those of earlier batches when a ``counter`` is given (and adding these)."""
     # Grouping on a 64-bit hash of the content is much faster than on the text; it only
     # numbers, the id itself is blake2b of the text. Most contents are unique: only the
     # rows whose hash repeats are numbered with a window, the others are "0".
     key = content.hash(seed=0)
+    if counter is not None:
+        hashes = key.to_numpy()
+        before = counter.earlier(hashes)
+        counter.add(hashes)
+        if before.any():
+            within = key.to_frame("h").select(pl.int_range(pl.len()).over("h")).to_series()
+            return (within + pl.Series(before)).cast(pl.String)
     repeated = key.is_duplicated().arg_true()
     occurrence = pl.repeat("0", content.len(), dtype=pl.String, eager=True)
     if repeated.len():
@@ -70,12 +109,13 @@ def _blake2b_128_hex(keys: pl.Series) -> pl.Series:
     return pl.Series(keys.name, digests, dtype=pl.Binary).bin.encode("hex")
 
 
-def transaction_fingerprints(frame: pl.DataFrame) -> pl.Series:
+def transaction_fingerprints(frame: pl.DataFrame,
+                             counter: OccurrenceCounter | None = None) -> pl.Series:
     """The ``transaction_id`` of every row of ``frame`` (32 hex characters), in row order.
 
     ``frame`` needs the ``FINGERPRINT_COLUMNS``, without nulls; the label is upper-cased
     and its whitespace collapsed so that cosmetic differences between formats do not
-    matter.
+    matter. Batches of one file pass the same ``counter``: they get the ids of one read.
 
     >>> import datetime as dt, decimal
     >>> row = {"tenant_id": ["t"], "account_id": ["a"], "booking_date": [dt.date(2024, 1, 2)],
@@ -102,6 +142,6 @@ def transaction_fingerprints(frame: pl.DataFrame) -> pl.Series:
         nulls = [c for c in FINGERPRINT_COLUMNS if frame.get_column(c).null_count()]
         raise DataError(f"cannot fingerprint transactions: {content.null_count()} row(s) with "
                         f"a null in {', '.join(nulls or FINGERPRINT_COLUMNS)}")
-    keys = pl.select(pl.concat_str([pl.lit(content), pl.lit(_occurrences(content))],
+    keys = pl.select(pl.concat_str([pl.lit(content), pl.lit(_occurrences(content, counter))],
                                    separator="\x1e").alias("key")).to_series()
     return _blake2b_128_hex(keys).alias("transaction_id")

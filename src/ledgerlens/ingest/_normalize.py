@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ledgerlens.identity import transaction_fingerprints
+from ledgerlens.identity import OccurrenceCounter, transaction_fingerprints
 from ledgerlens.ingest._records import QUARANTINE_RECORD, STATEMENT_RECORD, ReadResult
 from ledgerlens.privacy import Pseudonymizer
 from ledgerlens.schema import ISO_4217, TRANSACTIONS
@@ -71,6 +71,7 @@ def normalize(
     customer_refs: Mapping[str, str] | None = None,
     today: dt.date | None = None,
     mask: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+    occurrences: OccurrenceCounter | None = None,
 ) -> Normalized:
     """Canonical transactions of ``result`` and every reject, reader's and ours.
 
@@ -79,6 +80,8 @@ def normalize(
     table-out masking of personal data) also gives ``masked``: it runs on a second thread
     while the fingerprints are computed, which hold the interpreter while masking mostly
     runs in Polars, so that the two overlap on a machine with two cores or more.
+    ``occurrences`` carries the numbering of identical movements from one batch of a file
+    to the next (see ``transaction_fingerprints``).
     """
     records = result.records
     if records.schema != STATEMENT_RECORD:
@@ -133,12 +136,12 @@ def normalize(
     )
     masked: pl.DataFrame | None = None
     if mask is None:
-        ids = transaction_fingerprints(tx)
+        ids = transaction_fingerprints(tx, occurrences)
     else:
         with ThreadPoolExecutor(1, thread_name_prefix="ledgerlens-mask") as pool:
             masking = pool.submit(mask, tx.select(c for c in TRANSACTIONS.names
                                                   if c != "transaction_id"))
-            ids = transaction_fingerprints(tx)
+            ids = transaction_fingerprints(tx, occurrences)
             masked = TRANSACTIONS.conform(masking.result().with_columns(transaction_id=ids))
     tx = tx.with_columns(transaction_id=ids)
     rejects = pl.concat([r.select(QUARANTINE_RECORD.names()).cast(QUARANTINE_RECORD)

@@ -20,6 +20,7 @@ from typing import Any
 import polars as pl
 
 from ledgerlens.exceptions import IngestError
+from ledgerlens.identity import OccurrenceCounter
 from ledgerlens.ingest._normalize import normalize
 from ledgerlens.ingest._read import read_transactions
 from ledgerlens.ingest._records import ReadResult
@@ -285,13 +286,15 @@ def _ingest_one(path: Path, *, writer: _Writer, seen: set[str], tenant_id: str,
         state.status = "skipped"
     elif state.error is None:
         try:
+            # A file read in batches numbers identical movements across its batches.
+            occurrences = OccurrenceCounter()
             for result in _results(path, source, fmt, account_ref, options):
                 state.fmt = result.format
                 normalized = normalize(
                     result, tenant_id=tenant_id, source_file=source,
                     pseudonymizer=pseudonymizer, ingested_at=at, customer_refs=customer_refs,
                     mask=(mask_transactions if result.records.height >= MASK_WITH_READ_ROWS
-                          else None))
+                          else None), occurrences=occurrences)
                 rejects = _quarantine_rows(normalized.rejects, tenant_id=tenant_id,
                                            ingestion_id=state.ingestion_id, source_file=source,
                                            fmt=result.format, at=at)
