@@ -234,6 +234,17 @@ def test_two_businesses_the_label_cannot_tell_apart_stay_unknown(
     assert lines["confidence"][0] == scorer.calibrate(lines["_p"].to_numpy())[0] > 0.8
 
 
+def test_a_brand_s_longer_alias_decides_its_line_without_mcc(matcher: MerchantMatcher) -> None:
+    # A bare INTERMARCHE is a shop or a fuel station: the line stays open. LECLERC DRIVE
+    # names one line of the brand: it outscores the brand's other lines and is sure.
+    out = _match(matcher, ["CB INTERMARCHE 12/03", "CB LECLERC DRIVE 12/03"], [None, None],
+                 types=["card_in_store", "card_in_store"])
+    assert out["merchant_subcategory"][0] is None
+    assert "|" in out["merchant_lines"][0]
+    assert out["merchant_subcategory"][1] == "supermarket"
+    assert out["merchant_lines"][1] is None
+
+
 def test_transaction_type_separates_online_and_store_duplicates(
         matcher: MerchantMatcher) -> None:
     out = _match(matcher, ["IKEA", "IKEA"], ["5712", "5712"],

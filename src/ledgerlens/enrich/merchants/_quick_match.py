@@ -52,18 +52,24 @@ def _evidence(hit: dict[str, Any]) -> str | None:
 
 def _best(hits: list[dict[str, Any]], z: list[float],
           p: list[float]) -> dict[int, tuple[int, list[str]]]:
-    """row_id -> (index of its best hit, its brand's lines of business): ``MerchantScorer.
-    top``'s sort by (``_p``, ``_z``, ``n_chars``) descending, then ``merchant_idx``."""
+    """row_id -> (index of its best hit, the lines of business of its brand's best-scored
+    hits): ``MerchantScorer.top``'s sort by (``_p``, ``_z``, ``n_chars``) descending, then
+    ``merchant_idx``."""
     best: dict[int, int] = {}
     for i, h in enumerate(hits):
         j = best.get(h["row_id"])
         if j is None or (p[i], z[i], h["n_chars"], -h["merchant_idx"]) > (
                 p[j], z[j], hits[j]["n_chars"], -hits[j]["merchant_idx"]):
             best[h["row_id"]] = i
+    top_z: dict[tuple[int, str], float] = {}
+    for h, hit_z in zip(hits, z, strict=True):
+        key = (h["row_id"], h["brand_key"])
+        top_z[key] = max(top_z.get(key, hit_z), hit_z)
     lines: dict[tuple[int, str], set[str]] = {}
-    for h in hits:
-        subs = lines.setdefault((h["row_id"], h["brand_key"]), set())
-        if h["m_sub"] is not None:
+    for h, hit_z in zip(hits, z, strict=True):
+        key = (h["row_id"], h["brand_key"])
+        subs = lines.setdefault(key, set())
+        if h["m_sub"] is not None and hit_z == top_z[key]:
             subs.add(h["m_sub"])
     return {r: (i, sorted(lines[(r, hits[i]["brand_key"])])) for r, i in best.items()}
 

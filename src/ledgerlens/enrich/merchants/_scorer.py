@@ -298,8 +298,11 @@ class MerchantScorer:
         best = scored.sort(["_p", "_z", "n_chars", "merchant_idx"],
                            descending=[True, True, True, False]).unique(
             "row_id", keep="first", maintain_order=True)
-        # The lines of business among the best brand's candidates ("fuel|supermarket").
-        lines = scored.group_by("row_id", "brand_key").agg(
+        # The lines of business among the brand's best-scored candidates
+        # ("fuel|supermarket" for a bare INTERMARCHE; a longer alias such as LECLERC DRIVE
+        # outscores the brand's other lines and leaves one).
+        lines = scored.filter(pl.col("_z") == pl.col("_z").max().over("row_id", "brand_key")
+                              ).group_by("row_id", "brand_key").agg(
             brand_lines=pl.col("m_sub").drop_nulls().unique().sort().str.join("|"))
         best = best.join(lines, on=["row_id", "brand_key"], how="left", maintain_order="left")
         # Businesses tied at the top (the same scores: the label cannot tell them apart):
