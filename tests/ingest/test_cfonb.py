@@ -121,6 +121,9 @@ def test_iban_is_rebuilt_from_bank_branch_and_account_with_letters() -> None:
     assert french_iban("30006", "00001", "12345678901") == IBAN
     assert french_iban("20041", "01005", "0500013M026") == "FR1420041010050500013M02606"
     assert french_iban("3000A", "00001", "12345678901") is None
+    # Digits of other scripts pass str.isdigit but are no RIB (found by the property test).
+    assert french_iban("\u00b20006", "00001", "12345678901") is None
+    assert french_iban("30006", "0000\u0661", "12345678901") is None
 
 
 @pytest.mark.parametrize(("cents", "zone"), [

@@ -141,6 +141,8 @@ def test_social_security_numbers_need_a_key_or_the_grouped_form() -> None:
     assert not is_valid_nir(body + "00")
     assert is_valid_nir("2 69 05 99 350 123")
     assert masked(f"ID {body}00 X") == [f"ID {body}00 X"]
+    # Superscripts pass str.isdigit but are no digits: refused, not a crash.
+    assert not is_valid_nir(body[:-1] + "\u00b2" + nir_key(body))
 
 
 def test_second_line_goes_on_with_a_name_cut_at_the_end_of_the_first() -> None:

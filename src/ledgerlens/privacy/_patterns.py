@@ -196,9 +196,13 @@ def is_valid_nir(value: str) -> bool:
                     r"(?:[ .][0-9]{1,2})?", value.upper()):
         return True
     body = compact[:13].replace("2A", "19").replace("2B", "18")
-    if len(compact) != 15 or not body.isdigit() or not compact[13:].isdigit():
+    if (len(compact) != 15 or not compact.isascii() or not body.isdigit()
+            or not compact[13:].isdigit()):
         return False
     return 97 - int(body) % 97 == int(compact[13:])
+
+
+_ASCII_DIGITS = frozenset("0123456789")
 
 
 def _iban_part(candidate: str) -> tuple[int, int] | None:
@@ -215,7 +219,7 @@ def _iban_part(candidate: str) -> tuple[int, int] | None:
 
 
 def _pan_part(candidate: str) -> tuple[int, int] | None:
-    digits = "".join(ch for ch in candidate if ch.isdigit())
+    digits = "".join(ch for ch in candidate if ch in _ASCII_DIGITS)
     if 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_ok(digits):
         return (0, len(candidate))
     return None

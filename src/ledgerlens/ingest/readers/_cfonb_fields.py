@@ -106,7 +106,9 @@ def encode_amount(cents: int) -> str:
 
 def french_iban(bank: str, branch: str, account: str) -> str | None:
     """``FRkk`` + bank + branch + account + RIB key, or None if the zones are not a RIB."""
-    if not (len(bank) == 5 and bank.isdigit() and len(branch) == 5 and branch.isdigit()
+    # ``isdigit`` alone takes superscripts and other scripts' digits, which ``int`` refuses.
+    if not (len(bank) == 5 and bank.isascii() and bank.isdigit() and len(branch) == 5
+            and branch.isascii() and branch.isdigit()
             and len(account) == 11 and account.isascii() and account.isalnum()):
         return None
     numeric = "".join(_RIB_LETTERS.get(c, c) for c in account.upper())
