@@ -54,23 +54,29 @@ class OccurrenceCounter:
         self._keys = np.empty(0, dtype=np.uint64)
         self._counts = np.empty(0, dtype=np.int64)
 
-    def earlier(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
-        """For each key, how many rows with it the earlier batches held."""
+    def _find(self, keys: npt.NDArray[np.uint64]
+              ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+        """Where each key is, or would go, in the sorted keys; whether it is there."""
         at = np.searchsorted(self._keys, keys)
         inside = at < self._keys.size
         found = np.zeros(keys.size, dtype=bool)
         found[inside] = self._keys[at[inside]] == keys[inside]
+        return at, found
+
+    def earlier(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+        """For each key, how many rows with it the earlier batches held."""
+        at, found = self._find(keys)
         out = np.zeros(keys.size, dtype=np.int64)
         out[found] = self._counts[at[found]]
         return out
 
     def add(self, keys: npt.NDArray[np.uint64]) -> None:
-        """Count a batch's keys."""
-        merged, inverse = np.unique(np.concatenate([self._keys, keys]), return_inverse=True)
-        counts = np.zeros(merged.size, dtype=np.int64)
-        np.add.at(counts, inverse[:self._keys.size], self._counts)
-        np.add.at(counts, inverse[self._keys.size:], 1)
-        self._keys, self._counts = merged, counts
+        """Count a batch's keys: merged into the sorted ones, not re-sorted with them."""
+        batch, counts = np.unique(keys, return_counts=True)
+        at, known = self._find(batch)
+        self._counts[at[known]] += counts[known]
+        self._keys = np.insert(self._keys, at[~known], batch[~known])
+        self._counts = np.insert(self._counts, at[~known], counts[~known])
 
 
 def _occurrences(content: pl.Series, counter: OccurrenceCounter | None = None) -> pl.Series:

@@ -109,11 +109,11 @@ def _training_frame(config: TrainingConfig) -> tuple[pl.DataFrame, pl.DataFrame]
     for k in range(config.banks):
         customers = config.customers // config.banks + (k < config.customers % config.banks)
         tx, truth, _ = _bank(customers, config.months, config.seed + k)
-        frames.append(_with_truth(tx, truth, config.bare_share).with_columns(
-            _bank=pl.lit(k, dtype=pl.Int16)))
-        seen.append(tx.select("booking_date").with_columns(
-            tx.select(_KEY).join(truth.select(*_KEY, "merchant_id"), on=_KEY, how="left",
-                                 maintain_order="left")["merchant_id"]))
+        frame = _with_truth(tx, truth, config.bare_share)
+        frames.append(frame.with_columns(_bank=pl.lit(k, dtype=pl.Int16)))
+        # The first rows are the transactions themselves (the bare copies follow them).
+        seen.append(frame.head(tx.height).select(
+            "booking_date", merchant_id="true_merchant_id"))
     return pl.concat(frames, how="vertical_relaxed"), pl.concat(seen)
 
 

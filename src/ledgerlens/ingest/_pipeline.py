@@ -250,10 +250,15 @@ def _file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _streamed(path: Path) -> bool:
+    """Whether ``path`` may be read in batches (a CSV file over ``STREAM_ABOVE_BYTES``)."""
+    return path.stat().st_size > STREAM_ABOVE_BYTES
+
+
 def _results(path: Path, source: str, fmt: str, account_ref: str | None,
              options: dict[str, Any]) -> Iterator[ReadResult]:
     """The file's read results: one, or a batch at a time for a very large CSV file."""
-    if path.stat().st_size > STREAM_ABOVE_BYTES:
+    if _streamed(path):
         with path.open("rb") as handle:
             head = handle.read(1 << 16)
         if (sniff_format(head, path.name) if fmt == "auto" else fmt) == "csv":
@@ -287,7 +292,7 @@ def _ingest_one(path: Path, *, writer: _Writer, seen: set[str], tenant_id: str,
     elif state.error is None:
         try:
             # A file read in batches numbers identical movements across its batches.
-            occurrences = OccurrenceCounter()
+            occurrences = OccurrenceCounter() if _streamed(path) else None
             for result in _results(path, source, fmt, account_ref, options):
                 state.fmt = result.format
                 normalized = normalize(
