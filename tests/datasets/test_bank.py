@@ -103,6 +103,31 @@ def test_local_independents_take_a_large_share_of_card_payments(joined: pl.DataF
     assert local >= 0.35
 
 
+def test_card_payments_reach_local_stations_parkings_canteens_and_hospitals(
+    joined: pl.DataFrame,
+) -> None:
+    local = _card(joined).filter(pl.col("source") == "local")
+    seen = set(local["subcategory"].unique())
+    assert {"fuel", "parking", "canteen", "museums_culture", "general_merchandise",
+            "hospital_clinic"} <= seen
+    hospital = local.filter(pl.col("subcategory") == "hospital_clinic")
+    assert hospital.height / _card(joined).height < 0.01
+
+
+def test_public_bodies_sometimes_name_the_customers_local_office(bank, joined) -> None:  # type: ignore[no-untyped-def]
+    paid = joined.filter(pl.col("merchant_id").is_in(["cur:cpam", "cur:caf", "cur:carsat"]))
+    office = paid.filter(pl.col("raw_label").str.contains(
+        r"\b(CPAM|CAF|CARSAT) (DU|DE LA|DES|DE L|DE|D) [A-Z]"))
+    # The ground truth still names the network: the label is a spelling of it.
+    assert 0.1 <= office.height / paid.height <= 0.8
+    streams = bank.recurring_streams.filter(pl.col("merchant_id").is_null()
+                                            | (pl.col("kind") != "subscription"))
+    bare = streams.filter(pl.col("descriptor").is_in(["CAF", "CARSAT"])).height
+    regional = streams.filter(pl.col("descriptor").str.contains(r"^(CAF|CARSAT) [A-Z]")).height
+    assert bare > 0
+    assert regional > 0
+
+
 def test_income_is_mostly_salaries_and_pensions(joined: pl.DataFrame) -> None:
     income = joined.filter(pl.col("is_income"))
     assert (income["amount"] > 0).all()

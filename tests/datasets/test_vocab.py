@@ -10,6 +10,7 @@ import pytest
 
 from ledgerlens.datasets import _vocab
 from ledgerlens.datasets._calendar import SEASONALITY_PROFILES
+from ledgerlens.datasets._universe import SPEND_PROFILES
 from ledgerlens.datasets._vocab import (
     NAME_STYLES,
     TRADE_WORD_FREE_STYLES,
@@ -84,6 +85,58 @@ def test_trades_cover_the_main_independent_shops_of_a_french_town() -> None:
     trades = set(load_local_trades()["trade"])
     assert {"bakery", "butcher", "pharmacy", "restaurant", "bar", "bar_tabac", "hairdresser",
             "florist", "garage", "dry_cleaner", "creche", "funeral_services"} <= trades
+
+
+#: Trades that give a local-shop vocabulary to card-spending subcategories that once had
+#: brands only, with words their descriptors must show.
+_NEW_TRADES = {
+    "fuel_station": ("fuel", {"STATION SERVICE", "CARBURANT", "CARBURANTS"}),
+    "parking": ("parking", {"PARKING", "PARC DE STATIONNEMENT", "HORODATEUR"}),
+    "company_restaurant": ("canteen", {"RESTAURANT D ENTREPRISE", "RIE", "CANTINE", "SELF"}),
+    "university_restaurant": ("canteen", {"CROUS", "RESTAU U", "RU"}),
+    "notary": ("professional_services", {"NOTAIRE", "OFFICE NOTARIAL", "ETUDE NOTARIALE"}),
+    "lawyer": ("professional_services", {"AVOCAT", "CABINET D AVOCATS"}),
+    "accountant": ("professional_services", {"EXPERT COMPTABLE", "CABINET COMPTABLE"}),
+    "museum": ("museums_culture", {"MUSEE", "MUSEE DES BEAUX ARTS", "EXPOSITION"}),
+    "monument": ("museums_culture", {"CHATEAU", "ABBAYE", "MONUMENT"}),
+    "leisure_park": ("museums_culture", {"ZOO", "AQUARIUM", "PARC DE LOISIRS"}),
+    "travel_agency": ("travel_agencies", {"AGENCE DE VOYAGES", "VOYAGES", "TOURISME"}),
+    "bazaar": ("general_merchandise", {"BAZAR", "SOLDERIE", "DESTOCKAGE", "DISCOUNT"}),
+    "hospital": ("hospital_clinic", {"CENTRE HOSPITALIER", "CH", "CHU", "HOPITAL"}),
+    "clinic": ("hospital_clinic", {"CLINIQUE", "POLYCLINIQUE", "CLINIQUE PRIVEE"}),
+}
+
+
+def test_card_spending_subcategories_visited_locally_have_local_trades() -> None:
+    trades = load_local_trades()
+    by_trade = dict(zip(trades["trade"], trades["subcategory"], strict=True))
+    for trade, (subcategory, words) in _NEW_TRADES.items():
+        assert by_trade[trade] == subcategory, trade
+        spelled = trades.filter(pl.col("trade") == trade)["words"].item().split("|")
+        assert words <= set(spelled), trade
+    # A subcategory whose visits go mostly to independents must have some to go to.
+    local = SPEND_PROFILES.filter(pl.col("local_share") >= 0.25)["subcategory"]
+    assert set(local) <= set(by_trade.values())
+
+
+def test_new_trades_words_belong_to_no_other_subcategory() -> None:
+    trades = load_local_trades().with_columns(word=pl.col("words").str.split("|")).explode("word")
+    new = trades.filter(pl.col("trade").is_in(list(_NEW_TRADES)))
+    clash = new.join(trades, on="word").filter(pl.col("subcategory") != pl.col("subcategory_right"))
+    # CENTRE MEDICAL and CABINET MEDICAL mean a doctor, never a hospital.
+    assert clash.select("trade", "word", "trade_right").rows() == []
+
+
+def test_new_trades_show_their_words_in_generated_descriptors() -> None:
+    shops = generate_local_merchants(12_000, seed=5)
+    for trade in _NEW_TRADES:
+        ours = shops.filter(pl.col("trade") == trade)
+        assert ours.height >= 5, trade
+        spelled = load_local_trades().filter(pl.col("trade") == trade)["words"].item()
+        pattern = "^(" + spelled + ") "
+        assert ours["descriptor"].str.contains(pattern).any(), trade
+    clinics = shops.filter(pl.col("trade") == "clinic", pl.col("name_style") == "trade_place")
+    assert clinics["name"].str.contains(r"^CLINIQUE( [A-Z]+)? (DU|DE LA|DES|DE L) ").all()
 
 
 def test_trade_words_start_with_the_full_word_and_are_upper_case_ascii() -> None:

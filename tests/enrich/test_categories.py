@@ -292,3 +292,19 @@ def test_merchant_dropout_copies_keys_without_their_merchant() -> None:
     assert out_w.size == 3
     with pytest.raises(ConfigurationError, match="merchant_dropout"):
         CategoryModel(merchant_dropout=1.5).fit(pl.DataFrame({"clean_label": ["X"]}), ["bakery"])
+
+
+@pytest.mark.parametrize("copies", [1, 20])
+def test_money_in_from_a_health_insurer_is_a_reimbursement(model: CategoryModel,
+                                                           copies: int) -> None:
+    # A mutuelle debits premiums and pays back care: the same merchant, two categories.
+    insurer = {"merchant_subcategory": "health_insurance", "merchant_confidence": 0.999,
+               "merchant_name": "Harmonie Mutuelle"}
+    paid = _one("VIR HARMONIE MUTUELLE REMBT", amount=23.5, transaction_type="transfer_in",
+                **insurer)
+    premium = _one("PRLV SEPA HARMONIE MUTUELLE", amount=-56.0,
+                   transaction_type="direct_debit", **insurer)
+    assert model.predict(pl.concat([paid] * copies))["subcategory"].unique().to_list() == [
+        "health_reimbursement"]
+    assert model.predict(pl.concat([premium] * copies))["subcategory"].unique().to_list() == [
+        "health_insurance"]

@@ -69,7 +69,7 @@ def test_alias_variants_cover_punctuation_spellings() -> None:
 
 
 def test_directory_ids_are_the_generator_ids(directory: MerchantDirectory) -> None:
-    bank = generate_bank(SynthConfig(customers=60, months=4, seed=7))
+    bank = generate_bank(SynthConfig(customers=80, months=4, seed=7))
     known = bank.merchants.filter(pl.col("source").is_in(["nsi", "curated"]))["merchant_id"]
     missing = set(known.to_list()) - set(directory.merchant_ids())
     assert not missing
@@ -196,14 +196,14 @@ def test_unknown_local_shop_returns_null(matcher: MerchantMatcher) -> None:
 
 def test_same_brand_candidates_do_not_split_the_probability(
         matcher: MerchantMatcher, directory: MerchantDirectory) -> None:
-    # Three TotalEnergies stations share the label; the brand is sure, the id is the most
-    # plausible one for the MCC.
+    # Three TotalEnergies stations share the label; the brand is sure, its line (fuel or
+    # EV charging, both MCC 5541) is left to the category model.
     out = _match(matcher, ["CB TOTALENERGIES 12/03"], ["5541"], types=["card_in_store"])
     merchant = out["merchant_id"][0]
     assert merchant is not None
     assert merchant.startswith("nsi:totalenergies-")
     assert out["merchant_confidence"][0] >= matcher.threshold
-    assert out["merchant_category"][0] == "transport"  # fuel or EV charging, both 5541
+    assert {"ev_charging", "fuel"} <= set(out["merchant_lines"][0].split("|"))
 
 
 def test_two_businesses_the_label_cannot_tell_apart_stay_unknown(
@@ -332,7 +332,7 @@ def test_missing_text_column_is_a_clear_error(matcher: MerchantMatcher) -> None:
 
 @pytest.fixture(scope="module")
 def small_bank() -> pl.DataFrame:
-    bank = generate_bank(SynthConfig(customers=60, months=4, seed=7))
+    bank = generate_bank(SynthConfig(customers=80, months=4, seed=7))
     return bank.transactions.join(
         bank.ground_truth.select("tenant_id", "transaction_id", "merchant_id"),
         on=["tenant_id", "transaction_id"]).rename({"merchant_id": "truth"})
@@ -409,3 +409,59 @@ def test_labels_without_mcc_get_their_own_calibration_and_threshold(
     assert unsure.height > 0
     assert unsure["merchant_subcategory"].null_count() == unsure.height
     assert unsure["merchant_lines"].str.contains("|", literal=True).all()
+
+
+def test_an_unsure_candidate_leaves_its_line_as_a_hint_not_a_merchant(
+        matcher: MerchantMatcher, small_bank: pl.DataFrame) -> None:
+    # Card payments without MCC: many brand labels score below the (strict) threshold for
+    # such labels. They return no merchant, but the best candidate's line of business is
+    # a clue for the category model: exactly what a lenient matcher would return.
+    from ledgerlens.enrich._train import label_steps
+
+    bare = label_steps(small_bank.drop("truth")).with_columns(mcc=pl.lit(None, pl.String))
+    strict = matcher.match(bare)
+    lenient = MerchantMatcher.default(precision=0.5).match(bare)
+    hinted = strict["merchant_hint"].is_not_null()
+    assert hinted.sum() > 0
+    assert strict.filter(hinted)["merchant_id"].null_count() == hinted.sum()
+    assert strict.filter(hinted)["merchant_confidence"].min() >= 0.5  # type: ignore[operator]
+    assert (strict.filter(hinted)["merchant_hint"]
+            == lenient.filter(hinted)["merchant_subcategory"]).all()
+    returned = strict["merchant_id"].is_not_null()
+    assert strict.filter(returned)["merchant_hint"].null_count() == returned.sum()
+
+
+@pytest.mark.parametrize("rows", [1, 40])
+def test_the_category_s_line_settles_which_of_a_brand_s_merchants(
+        matcher: MerchantMatcher, rows: int) -> None:
+    # DIRECT ASSURANCE debits the car and the home contracts alike: the matcher leaves the
+    # line open and the category model's choice names the contract.
+    labels = ["PRLV SEPA DIRECT ASSURANCE"] * 3
+    out = _match(matcher, labels, types=["direct_debit"] * 3)
+    assert set(out["merchant_lines"].to_list()) == {"car_insurance|home_insurance"}
+    chosen = out.with_columns(
+        subcategory=pl.Series(["car_insurance", "home_insurance", "electricity"]))
+    chosen = pl.concat([chosen] * rows)
+    settled = matcher.settle_lines(chosen)
+    assert settled["merchant_id"].head(3).to_list() == [
+        "cur:direct-assurance-auto", "cur:direct-assurance-habitation",
+        out["merchant_id"][2]]
+    assert settled["merchant_name"][0] == "Direct Assurance (auto)"
+    # Rows without open lines are left alone.
+    plain = _match(matcher, ["CB E.LECLERC 12/03"], ["5411"]).with_columns(
+        subcategory=pl.lit("supermarket"))
+    assert matcher.settle_lines(plain).equals(plain)
+
+
+def test_a_card_payment_is_not_paid_to_a_direct_debit_only_entry(
+        matcher: MerchantMatcher, directory: MerchantDirectory) -> None:
+    # TotalEnergies' electricity contract is billed by direct debit only: a card payment
+    # at TOTALENERGIES is the stations' brand, a direct debit the energy supplier.
+    no_card = set(directory.merchants.filter(~pl.col("card_billing"))["merchant_id"])
+    assert "cur:totalenergies-electricite" in no_card
+    out = _match(matcher, ["CB TOTALENERGIES 12/03", "PRLV SEPA TOTALENERGIES EGF"],
+                 types=["card_in_store", "direct_debit"])
+    card, debit = out["merchant_id"].to_list()
+    assert card is not None
+    assert card.startswith("nsi:totalenergies")
+    assert debit in {"cur:totalenergies-electricite", "cur:totalenergies-gaz"}

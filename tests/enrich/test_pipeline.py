@@ -134,4 +134,5 @@ def test_warm_up_builds_the_lazy_tables_first_calls_would_build() -> None:
     assert {"candidates.lookup", "candidates.tfidf", "quick.tfidf_parts"} <= set(fresh._cache)
     table = pl.DataFrame({"date": ["2025-03-12"], "amount": [-9.99],
                           "label": ["PAYPAL *SPOTIFY"]})
-    assert enrich(table, model).equals(enrich(table, EnrichmentModel.default()))
+    cold = dataclasses.replace(EnrichmentModel.default(), merchants=MerchantMatcher.default())
+    assert enrich(table, model).equals(enrich(table, cold))

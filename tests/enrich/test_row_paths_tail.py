@@ -153,6 +153,7 @@ def test_odd_explanation_inputs_read_as_in_the_query(monkeypatch: pytest.MonkeyP
         "recurrence_period": [None, "monthly", None, "", None, "yearly"],
         "income_type": ["salary", None, "pension", "", None, "x"],
         "income_payer": [None, "ACME", "", "P", "Q", None],
+        "merchant_hint": ["bakery", None, "fuel", None, None, ""],
     })
     variants = [rows, rows.drop("merchant_confidence"), rows.select("income_type"),
                 rows.with_columns(explanation=pl.lit("old")), rows.head(0)]

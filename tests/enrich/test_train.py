@@ -70,3 +70,21 @@ def test_training_customers_are_split_over_banks_of_their_own() -> None:
 def test_training_config_refuses_impossible_bank_splits(kwargs: dict[str, int]) -> None:
     with pytest.raises(ValueError, match=r"bank|seed"):
         TrainingConfig(**kwargs)
+
+
+def test_trade_lexicon_rows_teach_every_trade_word_style() -> None:
+    from ledgerlens.datasets._vocab import load_local_trades
+    from ledgerlens.enrich._train import trade_lexicon_rows
+
+    rows = trade_lexicon_rows(20_000, seed=0)
+    assert 10_000 < rows.height < 20_000  # the names without a trade word are left out
+    assert rows["true_subcategory"].null_count() == 0
+    assert (rows["amount"] < 0).all()
+    assert rows["transaction_type"].str.starts_with("card").all()
+    # Half of them come without MCC, as bank CSV exports deliver them.
+    assert 0.4 < rows["mcc"].is_null().mean() < 0.6  # type: ignore[operator]
+    covered = set(rows["true_subcategory"])
+    assert covered == set(load_local_trades()["subcategory"])
+    assert trade_lexicon_rows(0, seed=0).height == 0
+    with pytest.raises(ValueError, match="lexicon_shops"):
+        TrainingConfig(lexicon_shops=-1)

@@ -24,6 +24,7 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("VIR SEPA RECU /DE ACME SAS /MOTIF SALAIRE", 2100.0, "transfer_in"),
     ("VIREMENT EMIS VERS M DUPONT JEAN LOYER", -650.0, "transfer_out"),
     ("VIR INTERNE VERS LIVRET A", -100.0, "own_account_transfer"),
+    ("VIR PERMANENT VERS LIVRET DEVELOPPEMENT DURABLE", -100.0, "own_account_transfer"),
     ("RETRAIT DAB 28/11 PARIS 15 CARTE X1234", -40.0, "cash_withdrawal"),
     ("VERSEMENT ESPECES RENNES", 200.0, "cash_deposit"),
     ("CHEQUE 1234567", -45.0, "cheque"),
@@ -36,6 +37,8 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("REMBOURSEMENT CB SARENZA 22/03", 59.9, "refund"),
     ("ANNULATION CDISCOUNT", 19.9, "reversal"),
     ("CB CARREFOUR 12/03", -85.0, "card_in_store"),
+    # LECLERC is a chain's name, not a cut LECLERCVOYAGES.COM
+    ("CARTE X4821 05/02 LECLERC ST HERBLAIN", -112.4, "card_in_store"),
     ("PAIEMENT SANS CONTACT X1234 BOULANGERIE 12/03", -4.2, "card_contactless"),
     ("CARTE 10/01/25 APPLE PAY DECATHLON CB*1234", -30.0, "card_contactless"),
     ("CB WWW.SARENZA.COM 12/03", -80.0, "card_online"),

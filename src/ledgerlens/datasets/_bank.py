@@ -28,6 +28,7 @@ from ledgerlens.datasets._universe import (
     MerchantUniverse,
     build_universe,
     identify_named_counterparties,
+    regional_office_spellings,
 )
 from ledgerlens.exceptions import ConfigurationError
 from ledgerlens.identity import transaction_fingerprints
@@ -152,6 +153,10 @@ class BankGenerator:
                             reimbursements(spend, cal, rng)])
         events = pl.concat([events, deferred_card_totals(events, cal)])
         events = identify_named_counterparties(events)
+        # After identification, so the ground truth keeps the network's merchant id.
+        events = regional_office_spellings(events, pop.customer_idx, pop.place_idx, cfg.seed)
+        streams = regional_office_spellings(streams, pop.customer_idx, pop.place_idx, cfg.seed,
+                                            customer="cust_global")
         transactions, truth = self._canonical(events, accounts)
         customers = self._customers(pop)
         return SyntheticBank(

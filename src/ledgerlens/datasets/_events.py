@@ -256,6 +256,8 @@ def _tax_refunds(pop: Population, cal: Calendar, rng: np.random.Generator) -> pl
         day=day, op_day=day, amount=np.round(rng.lognormal(np.log(250), 0.9, cust.size), 2),
         transaction_type="transfer_in", label_kind="benefit",
         descriptor="DGFIP REMBOURSEMENT IMPOT", motif="REMBOURSEMENT IMPOT SUR LE REVENU",
+        # The tax office pays it: the income-tax balance line of the directory's DGFIP.
+        merchant_id="cur:dgfip-ir-solde",
         subcategory="income_tax", is_income=False, bank_transaction_code="PMNT-RCDT-ESCT")
 
 

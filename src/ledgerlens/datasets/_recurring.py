@@ -108,6 +108,13 @@ def _curated_streams(rng: np.random.Generator, pop: Population, mask: BoolArray,
         churn=churn, uptake=uptake, code=code)
 
 
+#: The savings account a standing order feeds, as banks name it on the statement.
+_SAVINGS_ACCOUNTS = ("LIVRET A", "LDDS", "LIVRET DEVELOPPEMENT DURABLE", "LEP", "PEL",
+                     "COMPTE EPARGNE", "LIVRET JEUNE", "CEL", "COMPTE SUR LIVRET",
+                     "LIVRET EPARGNE")
+_SAVINGS_WEIGHTS = np.array([0.40, 0.12, 0.06, 0.05, 0.09, 0.08, 0.05, 0.03, 0.06, 0.06])
+
+
 def _named_streams(cust: IntArray, *, kind: str, label_kind: str, transaction_type: str,
                    subcategory: str, amount: npt.ArrayLike, dom: IntArray, descriptor: StrArray,
                    is_income: bool = False, motif: str | None = None, shift: str = "next",
@@ -335,7 +342,8 @@ def _transfer_streams(rng: np.random.Generator, pop: Population) -> list[_Stream
         saver, kind="savings", label_kind="own_account_transfer",
         transaction_type="own_account_transfer", subcategory="savings_transfer",
         amount=-amount, dom=rng.integers(2, 12, saver.size),
-        descriptor=np.full(saver.size, "LIVRET A"), motif="EPARGNE", code="PMNT-ICDT-BOOK"))
+        descriptor=rng.choice(np.asarray(_SAVINGS_ACCOUNTS), saver.size, p=_SAVINGS_WEIGHTS),
+        motif="EPARGNE", code="PMNT-ICDT-BOOK"))
     payer = np.flatnonzero((pop.household == "single") & (pop.age > 30) & (pop.age < 60)
                            & (rng.random(n) < 0.1)).astype(np.int64)
     out.append(_person_streams(

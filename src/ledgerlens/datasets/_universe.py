@@ -2,7 +2,8 @@
 
 Card spending draws from it by subcategory. Brands come from the name-suggestion-index,
 curated merchants from the project's own list, and local independents (most real card
-payments) are generated per town with plausible, often uninformative names.
+payments) are generated per town with plausible, often uninformative names. Regional public
+bodies (CPAM, CAF, CARSAT...) are named, for some customers, by their local office.
 """
 
 from __future__ import annotations
@@ -10,17 +11,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from ledgerlens.datasets._brands import load_brands
 from ledgerlens.datasets._event_frame import masked, strings
 from ledgerlens.datasets._foreign import foreign_merchants
 from ledgerlens.datasets._mcc import typical_mcc
-from ledgerlens.datasets._vocab import generate_local_merchants, load_curated_merchants
+from ledgerlens.datasets._vocab import (
+    generate_local_merchants,
+    load_curated_merchants,
+    load_places,
+)
 from ledgerlens.schema import MERCHANTS
 from ledgerlens.taxonomy import SUBCATEGORIES
 
-__all__ = ["SPEND_PROFILES", "MerchantUniverse", "build_universe", "descriptor_of"]
+__all__ = ["REGIONAL_NETWORKS", "SPEND_PROFILES", "MerchantUniverse", "build_universe",
+           "descriptor_of", "regional_office_spellings"]
 
 # subcategory: (share of customers active, visits per month when active, ticket median EUR,
 #               ticket log-sigma, share of visits to local independents, seasonality,
@@ -72,6 +79,7 @@ _PROFILE_ROWS: tuple[tuple[str, float, float, float, float, float, str, str, int
     ("optician", 0.12, 0.08, 180.0, 0.8, 0.5, "flat", "1111110", 1, "none"),
     ("laboratory", 0.12, 0.1, 25.0, 0.6, 0.7, "flat", "1111110", 1, "none"),
     ("paramedical", 0.15, 0.5, 35.0, 0.3, 1.0, "flat", "1111100", 1, "none"),
+    ("hospital_clinic", 0.1, 0.1, 40.0, 0.8, 0.95, "winter", "1111111", 1, "none"),
     ("hairdresser", 0.6, 0.5, 32.0, 0.5, 0.8, "flat", "0111110", 1, "none"),
     ("beauty_salon", 0.2, 0.4, 45.0, 0.6, 0.9, "flat", "0111110", 1, "none"),
     ("cosmetics_perfume", 0.4, 0.5, 35.0, 0.7, 0.15, "christmas", "1111110", 2, "none"),
@@ -267,6 +275,9 @@ def _foreign_rows(seed: int) -> pl.DataFrame:
 #: shows in the label before the shop's name.
 _TERMINALS = (("sumup", "SUMUP *", 0.45), ("zettle", "ZETTLE_*", 0.25), ("square", "SQ *", 0.15),
               ("lyf_pay", "LYF*", 0.05), ("stripe", "STRIPE *", 0.10))
+#: Local businesses that run their own acquirer's terminal (pumps, car-park machines,
+#: hospital tills, canteen registers), never a payment intermediary's.
+_OWN_TERMINALS = ("fuel", "parking", "canteen", "hospital_clinic")
 
 
 def _with_intermediaries(merchants: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
@@ -275,7 +286,8 @@ def _with_intermediaries(merchants: pl.DataFrame, rng: np.random.Generator) -> p
     prefixes = np.asarray([t[1] for t in _TERMINALS])
     p = np.asarray([t[2] for t in _TERMINALS])
     which = rng.choice(len(_TERMINALS), size=n, p=p / p.sum())
-    wrapped = merchants["is_local"].to_numpy() & (rng.random(n) < 0.15)
+    own = merchants["subcategory"].is_in(_OWN_TERMINALS).to_numpy()
+    wrapped = merchants["is_local"].to_numpy() & (rng.random(n) < 0.15) & ~own
     inter = masked(wrapped, names[which])
     prefix = strings(np.where(wrapped, prefixes[which], ""))
     return merchants.with_columns(
@@ -306,6 +318,122 @@ def identify_named_counterparties(events: pl.DataFrame) -> pl.DataFrame:
         .with_columns(merchant_id=pl.coalesce("merchant_id", "_exact", "_loose"))
         .drop("_exact", "_loose")
     )
+
+
+#: Public bodies with a local office per département or region, and which of the two a
+#: statement names: ``CPAM DU RHONE``, ``CAF DE LA GIRONDE``, ``CARSAT BRETAGNE``.
+REGIONAL_NETWORKS: dict[str, str] = {"CPAM": "department", "CAF": "department",
+                                     "MSA": "department", "URSSAF": "region",
+                                     "CARSAT": "region"}
+#: Share of customers whose labels name their local office rather than the bare network.
+_REGIONAL_SHARE = 0.45
+#: Département names as "of the département" (de l'Ain, du Rhône, des Hauts-de-Seine, de
+#: Paris), upper-case ASCII, by département code (the ``department`` column of places.csv).
+_DEPARTMENTS: dict[str, str] = {
+    "01": "DE L AIN", "02": "DE L AISNE", "03": "DE L ALLIER",
+    "04": "DES ALPES DE HAUTE PROVENCE", "05": "DES HAUTES ALPES", "06": "DES ALPES MARITIMES",
+    "07": "DE L ARDECHE", "08": "DES ARDENNES", "09": "DE L ARIEGE", "10": "DE L AUBE",
+    "11": "DE L AUDE", "12": "DE L AVEYRON", "13": "DES BOUCHES DU RHONE", "14": "DU CALVADOS",
+    "15": "DU CANTAL", "16": "DE LA CHARENTE", "17": "DE LA CHARENTE MARITIME",
+    "18": "DU CHER", "19": "DE LA CORREZE", "21": "DE LA COTE D OR", "22": "DES COTES D ARMOR",
+    "23": "DE LA CREUSE", "24": "DE LA DORDOGNE", "25": "DU DOUBS", "26": "DE LA DROME",
+    "27": "DE L EURE", "28": "D EURE ET LOIR", "29": "DU FINISTERE",
+    "2A": "DE LA CORSE DU SUD", "2B": "DE LA HAUTE CORSE", "30": "DU GARD",
+    "31": "DE LA HAUTE GARONNE", "32": "DU GERS", "33": "DE LA GIRONDE", "34": "DE L HERAULT",
+    "35": "D ILLE ET VILAINE", "36": "DE L INDRE", "37": "D INDRE ET LOIRE",
+    "38": "DE L ISERE", "39": "DU JURA", "40": "DES LANDES", "41": "DE LOIR ET CHER",
+    "42": "DE LA LOIRE", "43": "DE LA HAUTE LOIRE", "44": "DE LA LOIRE ATLANTIQUE",
+    "45": "DU LOIRET", "46": "DU LOT", "47": "DE LOT ET GARONNE", "48": "DE LA LOZERE",
+    "49": "DE MAINE ET LOIRE", "50": "DE LA MANCHE", "51": "DE LA MARNE",
+    "52": "DE LA HAUTE MARNE", "53": "DE LA MAYENNE", "54": "DE MEURTHE ET MOSELLE",
+    "55": "DE LA MEUSE", "56": "DU MORBIHAN", "57": "DE LA MOSELLE", "58": "DE LA NIEVRE",
+    "59": "DU NORD", "60": "DE L OISE", "61": "DE L ORNE", "62": "DU PAS DE CALAIS",
+    "63": "DU PUY DE DOME", "64": "DES PYRENEES ATLANTIQUES", "65": "DES HAUTES PYRENEES",
+    "66": "DES PYRENEES ORIENTALES", "67": "DU BAS RHIN", "68": "DU HAUT RHIN",
+    "69": "DU RHONE", "70": "DE LA HAUTE SAONE", "71": "DE SAONE ET LOIRE",
+    "72": "DE LA SARTHE", "73": "DE LA SAVOIE", "74": "DE LA HAUTE SAVOIE", "75": "DE PARIS",
+    "76": "DE LA SEINE MARITIME", "77": "DE SEINE ET MARNE", "78": "DES YVELINES",
+    "79": "DES DEUX SEVRES", "80": "DE LA SOMME", "81": "DU TARN", "82": "DE TARN ET GARONNE",
+    "83": "DU VAR", "84": "DE VAUCLUSE", "85": "DE LA VENDEE", "86": "DE LA VIENNE",
+    "87": "DE LA HAUTE VIENNE", "88": "DES VOSGES", "89": "DE L YONNE",
+    "90": "DU TERRITOIRE DE BELFORT", "91": "DE L ESSONNE", "92": "DES HAUTS DE SEINE",
+    "93": "DE LA SEINE SAINT DENIS", "94": "DU VAL DE MARNE", "95": "DU VAL D OISE",
+    "971": "DE LA GUADELOUPE", "972": "DE LA MARTINIQUE", "973": "DE LA GUYANE",
+    "974": "DE LA REUNION", "976": "DE MAYOTTE",
+}
+#: Region names as "of the region" (d'Île-de-France, de Bretagne, des Hauts-de-France).
+_REGIONS: dict[str, str] = {
+    "AUVERGNE RHONE ALPES": "D AUVERGNE RHONE ALPES",
+    "BOURGOGNE FRANCHE COMTE": "DE BOURGOGNE FRANCHE COMTE", "BRETAGNE": "DE BRETAGNE",
+    "CENTRE VAL DE LOIRE": "DU CENTRE VAL DE LOIRE", "CORSE": "DE CORSE",
+    "GRAND EST": "DU GRAND EST", "GUADELOUPE": "DE LA GUADELOUPE", "GUYANE": "DE LA GUYANE",
+    "HAUTS DE FRANCE": "DES HAUTS DE FRANCE", "ILE DE FRANCE": "D ILE DE FRANCE",
+    "LA REUNION": "DE LA REUNION", "MARTINIQUE": "DE LA MARTINIQUE", "MAYOTTE": "DE MAYOTTE",
+    "NORMANDIE": "DE NORMANDIE", "NOUVELLE AQUITAINE": "DE NOUVELLE AQUITAINE",
+    "OCCITANIE": "D OCCITANIE", "PAYS DE LA LOIRE": "DES PAYS DE LA LOIRE",
+    "PROVENCE ALPES COTE D AZUR": "DE PROVENCE ALPES COTE D AZUR",
+}
+
+
+def _mix64(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """SplitMix64 finaliser: a well-spread, platform-independent hash of each number."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return np.asarray(x ^ (x >> np.uint64(31)), dtype=np.uint64)
+
+
+def _local_offices() -> pl.DataFrame:
+    """Per row of places.csv: its département and region as a statement names an office."""
+    return load_places().with_row_index("_place").select(
+        pl.col("_place").cast(pl.Int64),
+        _department=pl.col("department").replace_strict(_DEPARTMENTS, return_dtype=pl.String),
+        _region_of=pl.col("region").replace_strict(_REGIONS, return_dtype=pl.String),
+        _region=pl.col("region").str.strip_prefix("LA "),
+    )
+
+
+def regional_office_spellings(
+    frame: pl.DataFrame, customer_idx: npt.ArrayLike, place_idx: npt.ArrayLike, seed: int,
+    *, customer: str = "customer_idx",
+) -> pl.DataFrame:
+    """Name the local office of a regional public body in some customers' labels.
+
+    A payment from or to a bare network name (``CPAM``, ``CAF``, ``URSSAF``, ``CARSAT``,
+    ``MSA``) reads, for about 45 % of customers, as the office of their home département
+    (``CPAM DU RHONE``, ``CAF DES HAUTS DE SEINE``, ``CAF DE PARIS``) or region (``CARSAT
+    BRETAGNE``, ``URSSAF D ILE DE FRANCE``), the same on every label of a customer and
+    network. ``customer_idx`` and ``place_idx`` give each customer's home (a row of
+    places.csv); ``customer`` names the frame's customer column. Only transfers and direct
+    debits change, so that a ground truth joined on the bare name (``merchant_id``) holds.
+    """
+    homes = pl.DataFrame({
+        customer: np.asarray(customer_idx, dtype=np.int64),
+        "_place": np.asarray(place_idx, dtype=np.int64),
+    }).with_columns(pl.col(customer).cast(frame.schema[customer])).join(
+        _local_offices(), on="_place", how="left")
+    out = frame.with_row_index("_row").join(homes, on=customer, how="left").sort("_row")
+    network_no = out["descriptor"].replace_strict(
+        {n: i + 1 for i, n in enumerate(REGIONAL_NETWORKS)}, default=0, return_dtype=pl.UInt64
+    ).fill_null(0).to_numpy()
+    # One hash per (seed, customer, network): a customer's labels keep one spelling.
+    key = out[customer].cast(pl.UInt64).fill_null(0).to_numpy() * np.uint64(16) + network_no
+    h = _mix64(key ^ _mix64(np.full(key.size, seed, dtype=np.uint64)))
+    level = pl.col("descriptor").replace_strict(REGIONAL_NETWORKS, default=None,
+                                                return_dtype=pl.String)
+    office = (pl.when(level == "department").then(pl.col("_department"))
+              .when(pl.col("_article")).then(pl.col("_region_of"))
+              .otherwise(pl.col("_region")))
+    eligible = (level.is_not_null() & office.is_not_null()
+                & pl.col("transaction_type").is_in(["transfer_in", "direct_debit"])
+                & (pl.col("_u") < _REGIONAL_SHARE))
+    return out.with_columns(
+        _u=pl.Series((h % np.uint64(1000)).astype(np.float64) / 1000.0),
+        _article=pl.Series(((h >> np.uint64(20)) % np.uint64(2)).astype(bool)),
+    ).with_columns(
+        descriptor=pl.when(eligible).then(pl.concat_str([pl.col("descriptor"), office],
+                                                        separator=" "))
+        .otherwise(pl.col("descriptor"))
+    ).select(frame.columns)
 
 
 def build_universe(n_customers: int, seed: int) -> MerchantUniverse:

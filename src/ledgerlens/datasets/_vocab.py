@@ -82,8 +82,10 @@ _FIRST_NAME_PATTERNS = ("CHEZ ", "L ATELIER DE ", "LA MAISON DE ", "LE COIN DE "
                         "L UNIVERS DE ", "L ESPACE ")
 _LEGAL_WEIGHTS = {"SARL": 6.0, "SAS": 5.0, "SASU": 3.0, "EURL": 3.0, "ETS": 3.0, "STE": 1.5,
                   "SNC": 1.0, "EI": 1.0, "SCI": 0.2, "SA": 0.5}
-#: Regulated health professions and vets trade through their own company forms.
-_REGULATED = frozenset({"pharmacy", "doctor", "dentist", "paramedical", "laboratory", "pets"})
+#: Regulated health professions, vets and the liberal professions (notaries, lawyers,
+#: accountants) trade through their own company forms.
+_REGULATED = frozenset({"pharmacy", "doctor", "dentist", "paramedical", "laboratory", "pets",
+                        "professional_services"})
 _REGULATED_LEGAL = ("SELARL", "SELARL", "SCM", "SELAS", "SCP")
 _LEGAL_SUFFIXES = ("", "", "", "", " ET FILS", " FRERES", " ET CIE", " ET ASSOCIES")
 #: Card terminals cut the merchant descriptor at these lengths (most at 22).

@@ -53,7 +53,7 @@ def explain(frame: pl.DataFrame) -> pl.DataFrame:
 # The columns the explanation reads.
 _INPUTS = ("correction_id", "merchant_evidence", "merchant_name", "merchant_confidence",
            "category_evidence", "type_evidence", "recurrence_period", "income_type",
-           "income_payer")
+           "income_payer", "merchant_hint")
 
 
 @functools.cache
@@ -74,6 +74,10 @@ def _explanation(cols: frozenset[str]) -> pl.Expr:
                       pl.lit(")")))
     recurring = pl.when(col("recurrence_period").is_not_null()).then(
         pl.lit("recurring ") + col("recurrence_period"))
+    # A merchant candidate too unsure to return, whose line the category model read.
+    clue = pl.when(col("merchant_name").is_null() & col("merchant_hint").is_not_null()).then(
+        pl.concat_str(pl.lit("merchant clue "), col("merchant_hint"), pl.lit(" ("),
+                      num("merchant_confidence").fill_null("?"), pl.lit(", not returned)")))
     income = pl.when(col("income_type").is_not_null()).then(
         pl.concat_str(pl.lit("income "), col("income_type"),
                       pl.lit(" from ") + col("income_payer"), ignore_nulls=True))
@@ -81,6 +85,7 @@ def _explanation(cols: frozenset[str]) -> pl.Expr:
         _part("correction ", col("correction_id").str.slice(0, 8)),
         merchant,
         col("category_evidence"),
+        clue,
         _part("type: ", col("type_evidence")),
         recurring,
         income,
@@ -119,7 +124,8 @@ def _explain_rows(frame: pl.DataFrame, inputs: list[str]) -> list[str] | None:
 
 def _sentence(correction: str | None, evidence: str | None, merchant: str | None,
               confidence: str | None, category: str | None, type_evidence: str | None,
-              period: str | None, income: str | None, payer: str | None) -> str:
+              period: str | None, income: str | None, payer: str | None,
+              hint: str | None = None) -> str:
     """One explanation, as ``_explanation`` builds it."""
     correction = correction[:8] if correction else None
     parts = [
@@ -127,6 +133,8 @@ def _sentence(correction: str | None, evidence: str | None, merchant: str | None
         (f"{'merchant' if evidence is None else evidence} -> {merchant} ({confidence or '?'})"
          if merchant is not None else ""),
         category or "",
+        (f"merchant clue {hint} ({confidence or '?'}, not returned)"
+         if merchant is None and hint is not None else ""),
         f"type: {type_evidence}" if type_evidence else "",
         f"recurring {period}" if period is not None else "",
         ((f"income {income}" + ("" if payer is None else f" from {payer}"))

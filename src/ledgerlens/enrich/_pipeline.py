@@ -119,7 +119,7 @@ def enrich_with_streams(
     model = model or EnrichmentModel.default()
     prepared = prepare(table)
     frame = classify_types(detect_intermediaries(clean_labels(prepared.working)))
-    frame = model.categories.predict(model.merchants.match(frame))
+    frame = model.merchants.settle_lines(model.categories.predict(model.merchants.match(frame)))
     frame = _rounded_and_abstained(frame)
     if corrections is not None and not isinstance(corrections, CorrectionSet):
         raise TypeError(f"corrections must be a CorrectionSet, got {type(corrections).__name__}")

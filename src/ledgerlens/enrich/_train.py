@@ -32,7 +32,7 @@ from ledgerlens.enrich.categories import CategoryModel
 from ledgerlens.enrich.merchants import MerchantDirectory, MerchantMatcher
 
 __all__ = ["HoldoutResult", "TrainingConfig", "holdout_evaluation", "label_steps",
-           "train_enrichment"]
+           "trade_lexicon_rows", "train_enrichment"]
 
 _KEY = ["tenant_id", "transaction_id"]
 _BARE_SEED = 7
@@ -67,6 +67,11 @@ class TrainingConfig:
     #: Share of the category model's training keys with a known merchant seen again without
     #: it (``CategoryModel.merchant_dropout``).
     merchant_dropout: float = 0.0
+    #: Local shops generated apart from the banks, one card payment each, whose names carry
+    #: their trade word (``trade_lexicon_rows``): a bank of a few thousand customers visits
+    #: only a handful of cheese shops or notaries, and what the category model learns of
+    #: FROMAGERIE or NOTAIRE otherwise depends on that draw. 0 turns them off.
+    lexicon_shops: int = 20_000
 
     def __post_init__(self) -> None:
         if self.banks < 1 or self.banks > self.customers:
@@ -80,6 +85,8 @@ class TrainingConfig:
                              f"{self.holdout_merchant_share}")
         if not 0.0 <= self.bare_share <= 1.0:
             raise ValueError(f"bare_share must be in [0, 1], got {self.bare_share}")
+        if self.lexicon_shops < 0:
+            raise ValueError(f"lexicon_shops must be >= 0, got {self.lexicon_shops}")
 
 
 def label_steps(transactions: pl.DataFrame) -> pl.DataFrame:
@@ -138,6 +145,34 @@ def held_out_merchants(merchant_ids: pl.Series, share: float, seed: int) -> set[
     return set(picked.to_list())
 
 
+def trade_lexicon_rows(shops: int, seed: int) -> pl.DataFrame:
+    """One card payment at each of ``shops`` generated local shops whose name carries its
+    trade word (``BOULANGERIE MARTIN``, ``OFF NOTARIAL RENAUD``), through the label steps,
+    with ``true_subcategory``; half of them without MCC. Teaches the category model every
+    trade word and abbreviation of ``local_trades.csv``, not only those a bank's few shops
+    happened to draw."""
+    import numpy as np
+
+    from ledgerlens.datasets._vocab import TRADE_WORD_FREE_STYLES, generate_local_merchants
+
+    if shops <= 0:
+        return pl.DataFrame()
+    # Another seed than the banks': other owners, places and towns, the same trade words.
+    local = generate_local_merchants(shops, seed=seed + 7_919).filter(
+        ~pl.col("name_style").is_in(sorted(TRADE_WORD_FREE_STYLES)))
+    rng = np.random.default_rng(seed + 7_919)
+    n = local.height
+    amount = -np.round(local["ticket_median"].to_numpy()
+                       * rng.lognormal(0.0, local["ticket_sigma"].to_numpy()), 2)
+    rows = local.select(
+        booking_date=pl.lit(dt.date(2025, 1, 15)),
+        amount=pl.Series(amount, dtype=pl.Float64).clip(upper_bound=-0.01),
+        raw_label=pl.lit("CB ") + pl.col("descriptor"),
+        mcc=pl.when(pl.Series(rng.random(n) < 0.5)).then(pl.col("mcc")),
+    )
+    return label_steps(rows).with_columns(true_subcategory=local["subcategory"])
+
+
 def _fit(frame: pl.DataFrame, config: TrainingConfig,
          directory: MerchantDirectory) -> EnrichmentModel:
     if config.fit_merchant_scorer:
@@ -146,6 +181,9 @@ def _fit(frame: pl.DataFrame, config: TrainingConfig,
     else:
         matcher = MerchantMatcher.default(directory=directory)
     matched = matcher.match(frame)
+    if config.lexicon_shops:
+        lexicon = matcher.match(trade_lexicon_rows(config.lexicon_shops, config.seed))
+        matched = pl.concat([matched, lexicon], how="diagonal_relaxed")
     # The bare copies already show the model labels without MCC: no synthetic dropout on top.
     dropout = 0.0 if config.bare_share > 0 else CategoryModel().mcc_dropout
     categories = CategoryModel(seed=config.seed, mcc_dropout=dropout,

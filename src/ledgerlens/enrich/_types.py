@@ -73,8 +73,9 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      r"|\bMISE\s+A\s+DISPOSITION\s+(?:PRET|FONDS|CREDIT)\b", "loan disbursement"),
     ("direct_debit", r"^(?:PRLV|PRELEVEMENT|PRELEV|PREL)\b|\bPRLV\s+SEPA\b", "direct debit"),
     ("own_account_transfer", r"^(?:VIR|VIREMENT)\S*\s+(?:INTERNE|COMPTE\s+A\s+COMPTE"
-     r"|DE\s+COMPTE\s+A\s+COMPTE)\b|^(?:VIR|VIREMENT)\S*(?:\s+(?:VERS|DE|A|SUR))?\s+"
-     r"(?:LIVRET|LDDS?|LEP|PEL|CEL|COMPTE\s+(?:COURANT|EPARGNE|JOINT|TITRES)|CPTE)\b",
+     r"|DE\s+COMPTE\s+A\s+COMPTE)\b|^(?:VIR|VIREMENT)\S*"
+     r"(?:\s+(?:PERMANENT|PERIODIQUE|SEPA|EMIS|INST))*(?:\s+(?:VERS|DE|A|SUR|AU))?\s+"
+     r"(?:LIVRET|LDDS?|LEP|PEL|CEL|COMPTE\s+(?:COURANT|EPARGNE|JOINT|TITRES|SUR\s+LIVRET)|CPTE)\b",
      "own account words"),
     ("transfer", r"^(?:VIR|VIREMENT|VRT|VIRT)\b|^(?:VIR|VIREMENT)\.|\bVIR\s+SEPA\b",
      "transfer word"),
@@ -152,11 +153,14 @@ def _online_names() -> frozenset[str]:
 
 @functools.cache
 def _store_names() -> frozenset[str]:
-    """Names of chains with physical shops (name-suggestion-index brands)."""
+    """Names and listed spellings of chains with physical shops (name-suggestion-index
+    brands): ``LECLERC`` is a shop, not a cut ``LECLERCVOYAGES.COM``."""
     from ledgerlens.datasets import load_brands
 
-    return frozenset(load_brands().select(normalize_text(pl.col("name"))).get_column("name")
-                     .drop_nulls().to_list())
+    brands = load_brands().select(pl.concat_list(
+        pl.col("name"), pl.col("aliases").fill_null("").str.split("|")).alias("n"))
+    return frozenset(brands.explode("n").select(normalize_text(pl.col("n"))).get_column("n")
+                     .drop_nulls().to_list()) - {""}
 
 
 @functools.cache

@@ -140,6 +140,7 @@ def _raw_inputs(frame: pl.DataFrame) -> pl.DataFrame:
         merchant=merchant,
         cp=col("counterparty_name"),
         lines=col("merchant_lines"),
+        hint=col("merchant_hint"),
     )
 
 
@@ -161,6 +162,10 @@ def _context(mcc_subcategory: dict[str, str]) -> pl.Expr:
         .then(pl.lit("A_none"))
         .otherwise(_amount_tokens(pl.col("amount"))),
         pl.concat_str([pl.lit("MER_"), merchant.fill_null("none")]),
+        # The line of a merchant the matcher was not sure enough to return: a clue whose
+        # weight the model learns ("MH_furniture_home_equipment" for a bare MAISONS DU MONDE).
+        pl.concat_str([pl.lit("MH_"), pl.when(pl.col("hint").is_in(list(SUBCATEGORIES)))
+                       .then(pl.col("hint")).otherwise(pl.lit("none"))]),
         model_text_expr(pl.col("cp")).str.replace_all(r"(\w+)", "C_$1"),
     ]
     return pl.concat_str(parts, separator=" ").str.strip_chars()

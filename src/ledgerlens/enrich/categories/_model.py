@@ -35,7 +35,13 @@ from ledgerlens.enrich.categories._linear import (
     softmax,
 )
 from ledgerlens.enrich.categories._row import ROW_PATH_MAX_ROWS, predict_rows
-from ledgerlens.enrich.categories._rules import TYPE_RULES, TYPE_SCOPES, scope_mask
+from ledgerlens.enrich.categories._rules import (
+    MONEY_IN_LINES,
+    MONEY_IN_TYPES,
+    TYPE_RULES,
+    TYPE_SCOPES,
+    scope_mask,
+)
 from ledgerlens.exceptions import ConfigurationError, DataError
 from ledgerlens.taxonomy import SUBCATEGORIES
 
@@ -389,6 +395,14 @@ class CategoryModel:
             & (pl.col("m_conf") >= self.merchant_threshold)
             & ~pl.col("type").is_in([*TYPE_SCOPES, "refund", "reversal"]).fill_null(False)
         ).fill_null(False)
+        # Money in from a merchant reads its line as what it pays back (MONEY_IN_LINES).
+        money_in = pl.col("type").is_in(MONEY_IN_TYPES).fill_null(False)
+        work = work.with_columns(
+            m_sub=pl.when(money_in & pl.col("m_sub").is_in(list(MONEY_IN_LINES)))
+            .then(pl.col("m_sub").replace_strict(MONEY_IN_LINES, default=None,
+                                                 return_dtype=pl.String))
+            .otherwise(pl.col("m_sub"))
+        )
         merchant_ev = pl.format(
             "merchant {} -> {}", pl.col("m_name").fill_null("?"), pl.col("m_sub")
         )

@@ -24,7 +24,13 @@ import polars as pl
 
 from ledgerlens.enrich.categories._features import _PAYMENT_RE, TEXT_COLUMNS, FeatureSpec
 from ledgerlens.enrich.categories._linear import softmax
-from ledgerlens.enrich.categories._rules import TYPE_RULES, TYPE_SCOPES, scope_mask
+from ledgerlens.enrich.categories._rules import (
+    MONEY_IN_LINES,
+    MONEY_IN_TYPES,
+    TYPE_RULES,
+    TYPE_SCOPES,
+    scope_mask,
+)
 from ledgerlens.taxonomy import SUBCATEGORIES
 
 if TYPE_CHECKING:
@@ -113,9 +119,11 @@ def _key(row: Mapping[str, Any], source: str | None, has_amount: bool,
     mcc = row.get("mcc")
     amount = _amount_tokens(row.get("amount")) if has_amount else "A_none"
     cp = _WORD.sub(r"C_\1", _model_text(row.get("counterparty_name")))
+    hint = row.get("merchant_hint")
     parts = [_token("T_", row.get("transaction_type")), _token("M_", mcc),
              "MS_" + (mcc_subcategory.get(mcc, "none") if mcc is not None else "none"),
-             _token("I_", row.get("intermediary")), amount, "MER_" + mer, cp]
+             _token("I_", row.get("intermediary")), amount, "MER_" + mer,
+             "MH_" + (hint if hint in SUBCATEGORIES else "none"), cp]
     return _Row(text, " ".join(parts).strip(), row.get("transaction_type"), lines)
 
 
@@ -261,6 +269,8 @@ def _decide(model: CategoryModel, row: Mapping[str, Any], key: _Row,
         m_sub = row.get("merchant_subcategory")
         m_conf = row.get("merchant_confidence", 1.0)
         excluded = type_ in (*TYPE_SCOPES, "refund", "reversal")
+        if type_ in MONEY_IN_TYPES and m_sub in MONEY_IN_LINES:
+            m_sub = MONEY_IN_LINES[m_sub]
         if (m_sub in SUBCATEGORIES and m_conf is not None
                 and float(m_conf) >= model.merchant_threshold and not excluded):
             name = row.get("merchant_name") if "merchant_name" in row else row.get("merchant_id")
@@ -279,7 +289,7 @@ def predict_rows(model: CategoryModel, frame: pl.DataFrame,
              for k, v in row.items()} for row in frame.to_dicts()]
     # The merchant's name only goes into the evidence as it is: any text is read alike.
     text_fields = (source, "transaction_type", "mcc", "intermediary", "counterparty_name",
-                   "merchant_subcategory", "merchant_lines")
+                   "merchant_subcategory", "merchant_lines", "merchant_hint")
     for row in rows:
         if not safe_text(*(row.get(f) for f in text_fields if f and f in row)):
             return None

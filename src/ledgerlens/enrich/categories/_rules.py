@@ -19,6 +19,8 @@ from ledgerlens.taxonomy import SUBCATEGORIES
 
 __all__ = [
     "KEYWORDS",
+    "MONEY_IN_LINES",
+    "MONEY_IN_TYPES",
     "NOT_REFUNDABLE",
     "TYPE_RULES",
     "TYPE_SCOPES",
@@ -42,6 +44,12 @@ TYPE_SCOPES: dict[str, tuple[str, ...]] = {
     "loan_disbursement": ("loans",),
     "interest": ("income", "bank_fees"),
 }
+
+#: A merchant's line of business read on money it sends: a health insurer (mutuelle) paying
+#: a customer is a health reimbursement, not a premium.
+MONEY_IN_LINES: dict[str, str] = {"health_insurance": "health_reimbursement"}
+#: Transaction types of money a merchant sends (``MONEY_IN_LINES`` applies to them).
+MONEY_IN_TYPES: tuple[str, ...] = ("transfer_in", "instant_transfer_in")
 
 #: Categories a refund or reversal cannot be: it gives back a purchase, so it keeps the
 #: purchase's category (DESIGN.md) rather than reading as income or a transfer.

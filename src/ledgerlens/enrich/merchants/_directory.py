@@ -50,6 +50,9 @@ DIRECTORY_COLUMNS: dict[str, pl.DataType] = {
     "country": pl.String(), "source": pl.String(), "brand": pl.String(), "kind": pl.String(),
     "is_online": pl.Boolean(), "is_intermediary": pl.Boolean(),
     "brand_key": pl.String(), "aliases": pl.List(pl.String()),
+    # whether the merchant takes card payments: False for curated entries billed only by
+    # direct debit or transfer (an energy supplier, a tax office); null when not known
+    "card_billing": pl.Boolean(),
 }
 
 def business_key() -> pl.Expr:
@@ -157,6 +160,7 @@ def _brand_rows() -> pl.DataFrame:
         is_online=pl.lit(False),
         is_intermediary=pl.lit(False),
         listed=pl.col("aliases").str.split("|"),
+        card_billing=pl.lit(None, dtype=pl.Boolean),
     )
 
 
@@ -175,6 +179,7 @@ def _curated_rows() -> pl.DataFrame:
         is_online=pl.col("kind").is_in(sorted(_ONLINE_KINDS)),
         is_intermediary=pl.col("kind") == "intermediary",
         listed=pl.col("descriptors").str.split("|"),
+        card_billing=pl.col("billing").str.split("|").list.contains("card"),
     )
 
 

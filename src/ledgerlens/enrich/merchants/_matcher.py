@@ -42,7 +42,7 @@ from ledgerlens.enrich.merchants._quick import (
     quick_features,
     quick_hit_records,
 )
-from ledgerlens.enrich.merchants._quick_match import quick_answers
+from ledgerlens.enrich.merchants._quick_match import HINT_MIN_CONFIDENCE, quick_answers
 from ledgerlens.enrich.merchants._scorer import MerchantScorer, hit_features
 from ledgerlens.exceptions import ConfigurationError, DataError
 
@@ -53,9 +53,13 @@ MERCHANT_COLUMNS: dict[str, pl.DataType] = {
     "merchant_id": pl.String(), "merchant_name": pl.String(), "merchant_website": pl.String(),
     "merchant_confidence": pl.Float64(), "merchant_category": pl.String(),
     "merchant_subcategory": pl.String(), "merchant_evidence": pl.String(),
-    # the brand's lines of business when the label cannot tell which one (no MCC)
+    # the brand's lines of business when the label cannot tell which one
     "merchant_lines": pl.String(),
+    # the line of business of the best candidate below the threshold (not returned): a
+    # clue for the category model, never a merchant answer
+    "merchant_hint": pl.String(),
 }
+
 _SEED = 20_241_128
 _KEY = ("_t", "mcc", "_c", "transaction_type")
 _optional = optional_expr
@@ -104,6 +108,20 @@ def _evidence() -> pl.Expr:
            .when(pl.col("mcc_conflict") > 0).then(pl.lit("; MCC differs"))
            .otherwise(pl.lit("")))
     return pl.concat_str([kind, pl.lit('"'), pl.col("alias"), pl.lit('"'), where, mcc])
+
+
+def _line_merchants(directory: MerchantDirectory,
+                    ) -> tuple[dict[str, str], dict[str, tuple[str, str, str | None]]]:
+    """(merchant_id -> brand_key, "brand_key\x1fsubcategory" -> the first such merchant's
+    (merchant_id, name, website)), for ``MerchantMatcher.settle_lines``."""
+    rows = directory.merchants.sort("merchant_idx").select(
+        "merchant_id", "brand_key", "subcategory", "name", "website").iter_rows()
+    brand_of: dict[str, str] = {}
+    line_merchant: dict[str, tuple[str, str, str | None]] = {}
+    for merchant_id, brand, sub, name, website in rows:
+        brand_of[merchant_id] = brand
+        line_merchant.setdefault(f"{brand}\x1f{sub}", (merchant_id, name, website))
+    return brand_of, line_merchant
 
 
 class MerchantMatcher:
@@ -236,11 +254,12 @@ class MerchantMatcher:
         scorer = self._scorer()
         keep = pl.col("confidence") >= pl.when(pl.col("bare_card")).then(
             scorer.bare_threshold_for(self.precision)).otherwise(self.threshold)
-        # A card payment without MCC at a brand with several lines of business
-        # (Intermarché's shops and its fuel stations): the brand is known, its line is not;
-        # leave the category to the model.
-        sure_line = (~pl.col("bare_card")
-                     | ~pl.col("brand_lines").fill_null("").str.contains("|", literal=True))
+        # A brand with several lines of business that the label cannot tell apart
+        # (Intermarché's shops and its fuel stations without MCC, an insurer's car and home
+        # contracts): the brand is known, its line is not; the category model chooses among
+        # the lines (amount, words such as AUTO or MOBILE).
+        sure_line = ~pl.col("brand_lines").fill_null("").str.contains("|", literal=True)
+        hint = ~keep & sure_line & (pl.col("confidence") >= HINT_MIN_CONFIDENCE)
         answers = top.lazy().join(directory.merchants.lazy().select(
             "merchant_idx", "merchant_id", "name", "website", "category", "subcategory"),
             on="merchant_idx", how="left").select(
@@ -253,11 +272,50 @@ class MerchantMatcher:
             merchant_subcategory=pl.when(keep & sure_line).then(pl.col("subcategory")),
             merchant_lines=pl.when(keep & ~sure_line).then(pl.col("brand_lines")),
             merchant_evidence=pl.when(keep).then(_evidence()),
+            merchant_hint=pl.when(hint).then(pl.col("subcategory")),
         )
         joined = row_hash.to_frame().lazy().join(
             answers, on="_h", how="left", maintain_order="left").select(
             pl.col(c).cast(t) for c, t in MERCHANT_COLUMNS.items()).collect()
         return base.hstack(joined.get_columns())
+
+    def settle_lines(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Rows whose brand has several lines of business the label could not tell apart
+        (``merchant_lines``, e.g. ``car_insurance|home_insurance``) get the brand's merchant
+        of the line the category model chose (``subcategory``): Direct Assurance's car
+        contract for ``DIRECT ASSURANCE AUTO``. Other rows are left as they are."""
+        cols = frame.columns
+        if ("merchant_lines" not in cols or "subcategory" not in cols
+                or frame["merchant_lines"].null_count() == frame.height):
+            return frame
+        brand_of, line_merchant = self._directory().cached("matcher.lines", _line_merchants)
+        names = ("merchant_id", "merchant_name", "merchant_website")
+        if frame.height <= QUICK_MAX_TEXTS:
+            # A few rows (one transaction): plain lookups, no query.
+            values = {n: frame[n].to_list() for n in names}
+            for i, (lines, sub, mid) in enumerate(zip(
+                    frame["merchant_lines"].to_list(), frame["subcategory"].to_list(),
+                    values["merchant_id"], strict=True)):
+                entry = (line_merchant.get(f"{brand_of.get(mid)}\x1f{sub}")
+                         if lines is not None and sub in lines.split("|") else None)
+                if entry is not None:
+                    for n, v in zip(names, entry, strict=True):
+                        values[n][i] = v
+            return frame.with_columns(pl.Series(n, values[n], dtype=pl.String) for n in names)
+        key = pl.concat_str([pl.col("merchant_id").replace_strict(brand_of, default=None),
+                             pl.col("subcategory")], separator="\x1f")
+        found = key.replace_strict({k: v[0] for k, v in line_merchant.items()}, default=None)
+        swap = (pl.col("merchant_lines").str.split("|").list.contains(pl.col("subcategory"))
+                & found.is_not_null()).fill_null(False)
+        return frame.with_columns(
+            merchant_id=pl.when(swap).then(found).otherwise(pl.col("merchant_id")),
+            merchant_name=pl.when(swap).then(found.replace_strict(
+                {v[0]: v[1] for v in line_merchant.values()}, default=None))
+            .otherwise(pl.col("merchant_name")),
+            merchant_website=pl.when(swap).then(found.replace_strict(
+                {v[0]: v[2] for v in line_merchant.values()}, default=None))
+            .otherwise(pl.col("merchant_website")),
+        )
 
     # -- learning -----------------------------------------------------------------------
     def training_hits(self, frame: pl.DataFrame, truth: pl.Series | str) -> pl.DataFrame:

@@ -34,8 +34,12 @@ from ledgerlens.enrich.merchants._candidates import (
 )
 from ledgerlens.enrich.merchants._directory import MerchantDirectory, business_key
 
-__all__ = ["HIT_COLUMNS", "QUICK_MAX_TEXTS", "feature_hits", "features_of", "hit_records_of",
-           "hits_frame", "quick_candidates", "quick_features", "quick_hit_records", "tfidf_rows"]
+#: Transaction kinds of a card payment (``_scorer.TYPE_KINDS`` values).
+CARD_KINDS = frozenset({"present", "online", "abroad"})
+
+__all__ = ["CARD_KINDS", "HIT_COLUMNS", "QUICK_MAX_TEXTS", "feature_hits", "features_of",
+           "hit_records_of", "hits_frame", "quick_candidates", "quick_features",
+           "quick_hit_records", "tfidf_rows"]
 
 #: Up to this many distinct keys, the matcher takes this path (faster than the batch one).
 QUICK_MAX_TEXTS = 256
@@ -250,7 +254,7 @@ def _alias_attrs(directory: MerchantDirectory) -> dict[tuple[str, int], tuple[An
 def _merchant_attrs(directory: MerchantDirectory) -> dict[int, tuple[Any, ...]]:
     return {i: tuple(rest) for i, *rest in directory.merchants.select(
         "merchant_idx", "source", "is_online", "is_intermediary", "country", "brand_key",
-        "mcc", "subcategory", "category", business_key()).iter_rows()}
+        "mcc", "subcategory", "category", business_key(), "card_billing").iter_rows()}
 
 
 @functools.cache
@@ -305,7 +309,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
         origin, derived, n_tokens, n_chars, n_merchants, n_brands, common = alias_attrs[
             (alias, idx)]
         (source, online, intermediary, country, brand, m_mcc, m_sub, m_cat,
-         business) = merchant_attrs[idx]
+         business, card_billing) = merchant_attrs[idx]
         l_sub = mcc_table.get(mcc) if mcc is not None else None
         l_cat = _CATEGORY.get(l_sub) if l_sub is not None else None
         exact, sub, cat = mcc == m_mcc and mcc is not None, l_sub == m_sub and l_sub is not None, \
@@ -318,6 +322,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "n_merchants": n_merchants, "n_brands": n_brands, "common": common,
             "source": source, "is_online": online, "is_intermediary": intermediary,
             "country": country, "brand_key": brand, "business_key": business, "m_sub": m_sub,
+            "card_billing": card_billing,
             "t_kind": None if ttype is None else TYPE_KINDS.get(ttype, "other"),
             "mcc_missing": l_sub is None, "mcc_exact": exact, "mcc_sub": sub, "mcc_cat": cat,
             "mcc_conflict": l_sub is not None and not cat, "_rank": exact + sub + cat,
@@ -418,6 +423,7 @@ def features_of(h: dict[str, Any]) -> list[float]:
         "abroad_x_home": t_kind == "abroad" and h["country"] == "FR",
         "abroad_x_store": t_kind == "abroad" and h["source"] == "nsi",
         "curated_x_debit": h["source"] == "curated" and t_kind == "debit",
+        "card_at_non_card": t_kind in CARD_KINDS and h["card_billing"] is False,
         "odd_outside_log": _log1p(h["odd_outside"]),
         "no_odd_outside": h["odd_outside"] == 0, "next_link": h["next_link"],
         "common_x_next_link": h["common"] and h["next_link"],

@@ -17,17 +17,24 @@ import numpy as np
 from ledgerlens.enrich.merchants._candidates import KIND_FUZZY, KIND_PREFIX
 from ledgerlens.enrich.merchants._directory import MerchantDirectory
 from ledgerlens.enrich.merchants._inputs import RowInputs
-from ledgerlens.enrich.merchants._quick import feature_hits, features_of, hit_records_of
-from ledgerlens.enrich.merchants._scorer import FEATURE_NAMES, MerchantScorer
+from ledgerlens.enrich.merchants._quick import (
+    CARD_KINDS,
+    feature_hits,
+    features_of,
+    hit_records_of,
+)
+from ledgerlens.enrich.merchants._scorer import FEATURE_NAMES, LINE_MARGIN, MerchantScorer
+
+#: Lowest confidence at which an unreturned candidate still gives its line of business as a
+#: hint to the category model (``merchant_hint``).
+HINT_MIN_CONFIDENCE = 0.5
 
 __all__ = ["ANSWER_COLUMNS", "quick_answers"]
 
 #: The columns of ``quick_answers`` (``_matcher.MERCHANT_COLUMNS``' names).
 ANSWER_COLUMNS = ("merchant_id", "merchant_name", "merchant_website", "merchant_confidence",
                   "merchant_category", "merchant_subcategory", "merchant_evidence",
-                  "merchant_lines")
-#: Transaction kinds of a card payment (``_scorer._BARE_CARD``).
-_CARD_KINDS = frozenset({"present", "online", "abroad"})
+                  "merchant_lines", "merchant_hint")
 
 
 def _answer_attrs(directory: MerchantDirectory) -> dict[int, tuple[Any, ...]]:
@@ -53,8 +60,8 @@ def _evidence(hit: dict[str, Any]) -> str | None:
 def _best(hits: list[dict[str, Any]], z: list[float],
           p: list[float]) -> dict[int, tuple[int, list[str]]]:
     """row_id -> (index of its best hit, the lines of business of its brand's best-scored
-    hits): ``MerchantScorer.top``'s sort by (``_p``, ``_z``, ``n_chars``) descending, then
-    ``merchant_idx``."""
+    hits, within ``LINE_MARGIN``): ``MerchantScorer.top``'s sort by (``_p``, ``_z``,
+    ``n_chars``) descending, then ``merchant_idx``."""
     best: dict[int, int] = {}
     for i, h in enumerate(hits):
         j = best.get(h["row_id"])
@@ -69,7 +76,7 @@ def _best(hits: list[dict[str, Any]], z: list[float],
     for h, hit_z in zip(hits, z, strict=True):
         key = (h["row_id"], h["brand_key"])
         subs = lines.setdefault(key, set())
-        if h["m_sub"] is not None and hit_z == top_z[key]:
+        if h["m_sub"] is not None and hit_z >= top_z[key] - LINE_MARGIN:
             subs.add(h["m_sub"])
     return {r: (i, sorted(lines[(r, hits[i]["brand_key"])])) for r, i in best.items()}
 
@@ -97,7 +104,7 @@ def quick_answers(rows: list[RowInputs], directory: MerchantDirectory, scorer: M
                  dtype=np.int64))
     best = _best(hits, z.tolist(), p.tolist())
     order = list(best)
-    bare = [bool(hits[best[r][0]]["mcc_missing"]) and hits[best[r][0]]["t_kind"] in _CARD_KINDS
+    bare = [bool(hits[best[r][0]]["mcc_missing"]) and hits[best[r][0]]["t_kind"] in CARD_KINDS
             for r in order]
     top_p: dict[int, float] = {}
     for h, hit_p in zip(hits, p.tolist(), strict=True):
@@ -119,15 +126,17 @@ def quick_answers(rows: list[RowInputs], directory: MerchantDirectory, scorer: M
         i, subs = best[r]
         hit = hits[i]
         lines = "|".join(subs)
-        if conf < (bare_threshold if is_bare else threshold):
-            answers[r] = (None, None, None, conf, None, None, None, None)
-            continue
         merchant_id, name, website, category, subcategory = attrs[hit["merchant_idx"]]
-        # A card payment without MCC at a brand with several lines of business: the
+        # A brand with several lines of business that the label cannot tell apart: the
         # brand is known, its line is not (see ``MerchantMatcher.match``).
-        sure = not is_bare or "|" not in lines
+        sure = "|" not in lines
+        if conf < (bare_threshold if is_bare else threshold):
+            hint = subcategory if sure and conf >= HINT_MIN_CONFIDENCE else None
+            answers[r] = (None, None, None, conf, None, None, None, None, hint)
+            continue
         answers[r] = (merchant_id, name, website, conf, category if sure else None,
-                      subcategory if sure else None, _evidence(hit), None if sure else lines)
+                      subcategory if sure else None, _evidence(hit), None if sure else lines,
+                      None)
     for n, (text, mcc, party, ttype, _, _) in enumerate(rows):
         answer = answers.get(distinct[(text, mcc, party, ttype)])
         if answer is not None:

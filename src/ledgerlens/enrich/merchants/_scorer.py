@@ -24,8 +24,8 @@ from ledgerlens.enrich.merchants._directory import business_key
 from ledgerlens.exceptions import ConfigurationError
 from ledgerlens.taxonomy import SUBCATEGORIES
 
-__all__ = ["FEATURE_NAMES", "MIN_CONFIDENCE", "TYPE_KINDS", "MerchantScorer", "best_hits",
-           "hit_features", "smooth_isotonic"]
+__all__ = ["FEATURE_NAMES", "LINE_MARGIN", "MIN_CONFIDENCE", "TYPE_KINDS", "MerchantScorer",
+           "best_hits", "hit_features", "smooth_isotonic"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -93,6 +93,10 @@ _FEATURES: dict[str, pl.Expr] = {
     "abroad_x_home": _f((pl.col("t_kind") == "abroad") & (pl.col("country") == "FR")),
     "abroad_x_store": _f((pl.col("t_kind") == "abroad") & (pl.col("source") == "nsi")),
     "curated_x_debit": _f((pl.col("source") == "curated") & (pl.col("t_kind") == "debit")),
+    # A card payment at a merchant billed only by direct debit or transfer (the energy
+    # line of a brand whose stations take cards): that entry is not the one paid.
+    "card_at_non_card": _f(pl.col("t_kind").is_in(["present", "online", "abroad"])
+                           & ~pl.col("card_billing")),
     "odd_outside_log": _f(pl.col("odd_outside").log1p()),
     "no_odd_outside": _f(pl.col("odd_outside") == 0),
     "next_link": _f(pl.col("next_link")),
@@ -100,6 +104,11 @@ _FEATURES: dict[str, pl.Expr] = {
     "n_brands_cand_log": _f(pl.col("n_brand_cand").log()),
     "brand_share": _f(pl.col("brand_share")),
 }
+#: A brand's candidates within this utility of its best one are lines of business the label
+#: cannot tell apart (TotalEnergies' stations and chargers under MCC 5541: a hundredth apart,
+#: which the scorer's correlated MCC features may order either way); a longer alias such as
+#: LECLERC DRIVE is several units ahead of the brand's other lines.
+LINE_MARGIN = 1.0
 #: Lowest confidence ever returned (see ``MerchantScorer.threshold_for``).
 MIN_CONFIDENCE = 0.6
 
@@ -131,7 +140,7 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
     rows, ``_quick.quick_features`` gives the same in Python)."""
     attrs = merchants.select(
         "merchant_idx", "source", "is_online", "is_intermediary", "country", "brand_key",
-        business_key(), m_mcc="mcc", m_sub="subcategory", m_cat="category")
+        "card_billing", business_key(), m_mcc="mcc", m_sub="subcategory", m_cat="category")
     if "transaction_type" not in hits.columns:
         hits = hits.with_columns(transaction_type=pl.lit(None, dtype=pl.String))
     alias_attrs = aliases.select("alias", "merchant_idx", "origin", "derived", "n_tokens",
@@ -298,11 +307,11 @@ class MerchantScorer:
         best = scored.sort(["_p", "_z", "n_chars", "merchant_idx"],
                            descending=[True, True, True, False]).unique(
             "row_id", keep="first", maintain_order=True)
-        # The lines of business among the brand's best-scored candidates
+        # The lines of business among the brand's best-scored candidates (within LINE_MARGIN)
         # ("fuel|supermarket" for a bare INTERMARCHE; a longer alias such as LECLERC DRIVE
         # outscores the brand's other lines and leaves one).
-        lines = scored.filter(pl.col("_z") == pl.col("_z").max().over("row_id", "brand_key")
-                              ).group_by("row_id", "brand_key").agg(
+        lines = scored.filter(pl.col("_z") >= pl.col("_z").max().over("row_id", "brand_key")
+                              - LINE_MARGIN).group_by("row_id", "brand_key").agg(
             brand_lines=pl.col("m_sub").drop_nulls().unique().sort().str.join("|"))
         best = best.join(lines, on=["row_id", "brand_key"], how="left", maintain_order="left")
         # Businesses tied at the top (the same scores: the label cannot tell them apart):

@@ -1,0 +1,116 @@
+"""Regional public bodies: labels name the customer's local office, consistently."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from ledgerlens.datasets._universe import REGIONAL_NETWORKS, regional_office_spellings
+from ledgerlens.datasets._vocab import load_curated_merchants, load_places
+
+#: (département code, region) of a home town -> office spellings a label may show.
+_HOMES = {
+    "69": ("CPAM DU RHONE", "CAF DU RHONE", ("CARSAT AUVERGNE RHONE ALPES",
+                                             "CARSAT D AUVERGNE RHONE ALPES")),
+    "92": ("CPAM DES HAUTS DE SEINE", "CAF DES HAUTS DE SEINE", ("CARSAT ILE DE FRANCE",
+                                                                 "CARSAT D ILE DE FRANCE")),
+    "33": ("CPAM DE LA GIRONDE", "CAF DE LA GIRONDE", ("CARSAT NOUVELLE AQUITAINE",
+                                                       "CARSAT DE NOUVELLE AQUITAINE")),
+    "75": ("CPAM DE PARIS", "CAF DE PARIS", ("CARSAT ILE DE FRANCE", "CARSAT D ILE DE FRANCE")),
+    "34": ("CPAM DE L HERAULT", "CAF DE L HERAULT", ("CARSAT OCCITANIE", "CARSAT D OCCITANIE")),
+    "35": ("CPAM D ILLE ET VILAINE", "CAF D ILLE ET VILAINE", ("CARSAT BRETAGNE",
+                                                               "CARSAT DE BRETAGNE")),
+}
+_PER_HOME = 200
+
+
+@pytest.fixture(scope="module")
+def homes() -> tuple[np.ndarray, np.ndarray, list[str]]:
+    places = load_places().with_row_index("place_idx")
+    rows = [places.filter(pl.col("department") == code)["place_idx"][0] for code in _HOMES]
+    place_idx = np.repeat(np.asarray(rows, dtype=np.int64), _PER_HOME)
+    department = list(np.repeat(list(_HOMES), _PER_HOME))
+    return np.arange(place_idx.size, dtype=np.int64) + 5_000, place_idx, department
+
+
+def _events(customers: np.ndarray) -> pl.DataFrame:
+    """Each customer: CPAM twice, CAF and CARSAT transfers, a card payment, a bill."""
+    parts = [("CPAM", "transfer_in"), ("CPAM", "transfer_in"), ("CAF", "transfer_in"),
+             ("CARSAT", "transfer_in"), ("CAF", "card_in_store"), ("EDF", "direct_debit")]
+    return pl.DataFrame({
+        "customer_idx": np.repeat(customers, len(parts)),
+        "descriptor": [d for _ in customers for d, _ in parts],
+        "transaction_type": [t for _ in customers for _, t in parts],
+    })
+
+
+def test_regional_offices_use_the_home_department_or_region_with_its_article(homes) -> None:  # type: ignore[no-untyped-def]
+    customers, place_idx, department = homes
+    events = _events(customers)
+    out = regional_office_spellings(events, customers, place_idx, seed=7)
+    assert out.columns == events.columns
+    assert out.height == events.height
+    home = dict(zip(customers.tolist(), department, strict=True))
+    for cust, descriptor, ttype in out.iter_rows():
+        cpam, caf, carsat = _HOMES[home[cust]]
+        if ttype != "transfer_in":
+            assert descriptor in ("CAF", "EDF")  # card payments and other payees untouched
+        elif descriptor.startswith("CPAM"):
+            assert descriptor in ("CPAM", cpam)
+        elif descriptor.startswith("CAF"):
+            assert descriptor in ("CAF", caf)
+        else:
+            assert descriptor in ("CARSAT", *carsat)
+
+
+def test_about_half_of_customers_see_their_office_and_always_the_same(homes) -> None:  # type: ignore[no-untyped-def]
+    customers, place_idx, _ = homes
+    out = regional_office_spellings(_events(customers), customers, place_idx, seed=7)
+    cpam = out.filter(pl.col("descriptor").str.starts_with("CPAM"))
+    per_customer = cpam.group_by("customer_idx").agg(pl.col("descriptor").n_unique())
+    assert (per_customer["descriptor"] == 1).all()
+    for network in ("CPAM", "CAF", "CARSAT"):
+        rows = out.filter(pl.col("descriptor").str.starts_with(network),
+                          pl.col("transaction_type") == "transfer_in")
+        regional = (rows["descriptor"] != network).mean()
+        assert 0.35 <= regional <= 0.55, network  # type: ignore[operator]
+    carsat = out.filter(pl.col("descriptor").str.starts_with("CARSAT "))["descriptor"]
+    # Regions read with and without their article: CARSAT BRETAGNE, CARSAT DE BRETAGNE.
+    assert carsat.str.contains(r"^CARSAT (D|DE|DU|DES) ").any()
+    assert carsat.str.contains(r"^CARSAT (ILE|BRETAGNE|OCCITANIE|NOUVELLE|AUVERGNE)").any()
+
+
+def test_regional_spellings_are_deterministic_for_a_seed(homes) -> None:  # type: ignore[no-untyped-def]
+    customers, place_idx, _ = homes
+    events = _events(customers)
+    first = regional_office_spellings(events, customers, place_idx, seed=7)
+    assert first.equals(regional_office_spellings(events, customers, place_idx, seed=7))
+    assert not first.equals(regional_office_spellings(events, customers, place_idx, seed=8))
+
+
+def test_every_place_has_a_department_and_region_spelling() -> None:
+    places = load_places()
+    customers = np.arange(places.height, dtype=np.int64)
+    events = pl.DataFrame({"customer_idx": np.repeat(customers, 2),
+                           "descriptor": ["CAF", "URSSAF"] * places.height,
+                           "transaction_type": ["transfer_in", "direct_debit"] * places.height})
+    # Many seeds so that every place gets its office at least once.
+    spelled = pl.concat([regional_office_spellings(events, customers, customers, seed=s)
+                         for s in range(12)])["descriptor"].unique()
+    caf = spelled.filter(spelled.str.starts_with("CAF "))
+    assert caf.str.contains(r"^CAF (DU|DE LA|DES|DE L|DE|D) [A-Z]").all()
+    assert caf.n_unique() == places["department"].n_unique()
+    regions = "|".join(places["region"].str.strip_prefix("LA ").unique().to_list())
+    urssaf = spelled.filter(spelled.str.starts_with("URSSAF "))
+    assert urssaf.str.contains(rf"^URSSAF ((DU|DE LA|DES|DE|D) )?({regions})$").all()
+    assert {"CAF DES BOUCHES DU RHONE", "CAF DE PARIS", "URSSAF D ILE DE FRANCE",
+            "URSSAF BRETAGNE"} <= set(spelled)
+
+
+def test_regional_networks_are_bare_descriptors_of_curated_public_bodies() -> None:
+    curated = load_curated_merchants().filter(pl.col("kind") == "public_body")
+    spellings = set(curated["descriptors"].str.split("|").explode())
+    assert set(REGIONAL_NETWORKS) <= spellings
+    # The regional forms stay out of the curated file: a matcher must generalise to them.
+    assert "CPAM DU RHONE" not in spellings
