@@ -63,6 +63,7 @@ def _steps(tx: pl.DataFrame) -> dict[str, float]:
     frame = timed("transaction type", classify_types, frame)
     frame = timed("merchants", model.merchants.match, frame)
     frame = timed("categories", model.categories.predict, frame)
+    frame = timed("merchant lines", model.merchants.settle_lines, frame)
     frame = timed("stream keys", stream_keys, frame)
     frame, _ = timed("recurring", detect_recurring, frame)
     frame = timed("income", detect_income, frame)

@@ -227,6 +227,14 @@ def _conf_text(conf: float) -> str:
     return str(math.floor(conf * 100.0 + 0.5) / 100.0)
 
 
+def _lines_row(model: CategoryModel, lines: str) -> npt.NDArray[np.bool_]:
+    """``CategoryModel._lines_mask`` of one key's lines, on Python values: only the brand's
+    lines when one of them is a class, every class otherwise."""
+    allowed = set(lines.split("|"))
+    row = np.array([c in allowed for c in model.classes_], dtype=bool)
+    return row[None, :] if row.any() else np.ones((1, row.size), dtype=bool)
+
+
 def _decide_key(model: CategoryModel, key: _Row) -> tuple[str, float, str]:
     """(subcategory, confidence, evidence) of the model for one key (``predict_keys``)."""
     scorer = model.scorer_
@@ -240,7 +248,7 @@ def _decide_key(model: CategoryModel, key: _Row) -> tuple[str, float, str]:
     proba = softmax(logits[None, :], model.temperature_)
     mask = _scope_row(model, key.type or "")
     if key.lines is not None:
-        mask &= model._lines_mask(pl.Series([key.lines], dtype=pl.String))
+        mask &= _lines_row(model, key.lines)
     scoped = np.where(mask, proba, 0.0)
     total = scoped.sum(axis=1, keepdims=True)
     proba = np.where(total > 0, scoped / np.maximum(total, 1e-12), proba)

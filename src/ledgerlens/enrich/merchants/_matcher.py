@@ -290,32 +290,44 @@ class MerchantMatcher:
             return frame
         brand_of, line_merchant = self._directory().cached("matcher.lines", _line_merchants)
         names = ("merchant_id", "merchant_name", "merchant_website")
+
+        def entry(mid: str | None, sub: str | None,
+                  lines: str) -> tuple[str, str, str | None] | None:
+            brand = brand_of.get(mid) if mid is not None else None
+            return (line_merchant.get(f"{brand}\x1f{sub}")
+                    if brand is not None and sub in lines.split("|") else None)
+
         if frame.height <= QUICK_MAX_TEXTS:
-            # A few rows (one transaction): plain lookups, no query.
+            # A few rows (one transaction): plain values, no query.
             values = {n: frame[n].to_list() for n in names}
-            for i, (lines, sub, mid) in enumerate(zip(
-                    frame["merchant_lines"].to_list(), frame["subcategory"].to_list(),
-                    values["merchant_id"], strict=True)):
-                entry = (line_merchant.get(f"{brand_of.get(mid)}\x1f{sub}")
-                         if lines is not None and sub in lines.split("|") else None)
-                if entry is not None:
-                    for n, v in zip(names, entry, strict=True):
-                        values[n][i] = v
-            return frame.with_columns(pl.Series(n, values[n], dtype=pl.String) for n in names)
-        key = pl.concat_str([pl.col("merchant_id").replace_strict(brand_of, default=None),
-                             pl.col("subcategory")], separator="\x1f")
-        found = key.replace_strict({k: v[0] for k, v in line_merchant.items()}, default=None)
-        swap = (pl.col("merchant_lines").str.split("|").list.contains(pl.col("subcategory"))
-                & found.is_not_null()).fill_null(False)
+            changed = False
+            for i, (lines, sub) in enumerate(zip(frame["merchant_lines"].to_list(),
+                                                 frame["subcategory"].to_list(), strict=True)):
+                found = None if lines is None else entry(values["merchant_id"][i], sub, lines)
+                for n, v in zip(names, found or (), strict=False):
+                    values[n][i], changed = v, True
+            if not changed:
+                return frame
+            out = frame.clone()
+            for n in names:
+                out.replace_column(out.get_column_index(n), pl.Series(n, values[n], pl.String))
+            return out
+        # The distinct (merchant, chosen line, open lines) of the rows with open lines: a
+        # few hundred in a million rows; each looked up once, the answers scattered back.
+        open_rows = frame.select(*names, "subcategory", "merchant_lines").with_row_index(
+            "_i").filter(pl.col("merchant_lines").is_not_null())
+        answers = [(*key, *found) for key in open_rows.select(
+            "merchant_id", "subcategory", "merchant_lines").unique().iter_rows()
+            if (found := entry(*key)) is not None]
+        if not answers:
+            return frame
+        hits = open_rows.join(pl.DataFrame(answers, orient="row", schema={
+            "merchant_id": pl.String, "subcategory": pl.String, "merchant_lines": pl.String,
+            "_id": pl.String, "_name": pl.String, "_site": pl.String}),
+            on=["merchant_id", "subcategory", "merchant_lines"])
         return frame.with_columns(
-            merchant_id=pl.when(swap).then(found).otherwise(pl.col("merchant_id")),
-            merchant_name=pl.when(swap).then(found.replace_strict(
-                {v[0]: v[1] for v in line_merchant.values()}, default=None))
-            .otherwise(pl.col("merchant_name")),
-            merchant_website=pl.when(swap).then(found.replace_strict(
-                {v[0]: v[2] for v in line_merchant.values()}, default=None))
-            .otherwise(pl.col("merchant_website")),
-        )
+            frame[n].clone().scatter(hits["_i"], hits[c]) for n, c in zip(
+                names, ("_id", "_name", "_site"), strict=True))
 
     # -- learning -----------------------------------------------------------------------
     def training_hits(self, frame: pl.DataFrame, truth: pl.Series | str) -> pl.DataFrame:
