@@ -308,3 +308,13 @@ def test_money_in_from_a_health_insurer_is_a_reimbursement(model: CategoryModel,
         "health_reimbursement"]
     assert model.predict(pl.concat([premium] * copies))["subcategory"].unique().to_list() == [
         "health_insurance"]
+
+
+def test_money_in_from_a_bank_is_not_a_fee(model: CategoryModel) -> None:
+    # A bank's directory line is its fees; the interest it pays is for the label to say.
+    bank = {"merchant_subcategory": "card_fees", "merchant_confidence": 0.999,
+            "merchant_name": "Caisse d'Epargne"}
+    paid = model.predict(_one("VIR CAISSE D EPARGNE INTERETS", amount=12.4,
+                              transaction_type="transfer_in", **bank))
+    assert paid["subcategory"].item() != "card_fees"
+    assert paid["category_evidence"].item().startswith("model")

@@ -46,8 +46,10 @@ TYPE_SCOPES: dict[str, tuple[str, ...]] = {
 }
 
 #: A merchant's line of business read on money it sends: a health insurer (mutuelle) paying
-#: a customer is a health reimbursement, not a premium.
-MONEY_IN_LINES: dict[str, str] = {"health_insurance": "health_reimbursement"}
+#: a customer is a health reimbursement, not a premium; a bank paying one is not charging
+#: fees (interest, a loan, a refund: the label says which), so its line does not decide.
+MONEY_IN_LINES: dict[str, str | None] = {"health_insurance": "health_reimbursement",
+                                         "account_fees": None, "card_fees": None}
 #: Transaction types of money a merchant sends (``MONEY_IN_LINES`` applies to them).
 MONEY_IN_TYPES: tuple[str, ...] = ("transfer_in", "instant_transfer_in")
 
