@@ -69,9 +69,8 @@ def _rounded_and_abstained(frame: pl.DataFrame) -> pl.DataFrame:
     if frame.height <= _FEW_ROWS and not _any_blind(frame):
         # A few rows, none without text: only the rounding, on the columns (no query).
         out = frame.clone()
-        for column in frame.select(pl.col("merchant_confidence", "category_confidence")
-                                   .round(6)).get_columns():
-            out.replace_column(out.get_column_index(column.name), column)
+        for name in ("merchant_confidence", "category_confidence"):
+            out.replace_column(out.get_column_index(name), frame.get_column(name).round(6))
         return out
     return (frame.lazy()
             .with_columns(pl.col("merchant_confidence", "category_confidence").round(6))
