@@ -19,8 +19,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import polars as pl
 
+from ledgerlens.datasets._vocab import TRADE_WORD_FREE_STYLES, generate_local_merchants
 from ledgerlens.enrich._clean import clean_labels
 from ledgerlens.enrich._evaluate import EnrichmentEvaluation, evaluate_enrichment
 from ledgerlens.enrich._frame import prepare
@@ -36,6 +38,7 @@ __all__ = ["HoldoutResult", "TrainingConfig", "holdout_evaluation", "label_steps
 
 _KEY = ["tenant_id", "transaction_id"]
 _BARE_SEED = 7
+_LEXICON_SEED = 7_919  # added to the training seed: the lexicon shops are not a bank's
 _TRUTH = ("merchant_id", "category", "subcategory", "transaction_type", "intermediary",
           "recurring_stream_id", "is_income", "dialect")
 
@@ -151,16 +154,12 @@ def trade_lexicon_rows(shops: int, seed: int) -> pl.DataFrame:
     with ``true_subcategory``; half of them without MCC. Teaches the category model every
     trade word and abbreviation of ``local_trades.csv``, not only those a bank's few shops
     happened to draw."""
-    import numpy as np
-
-    from ledgerlens.datasets._vocab import TRADE_WORD_FREE_STYLES, generate_local_merchants
-
     if shops <= 0:
         return pl.DataFrame()
     # Another seed than the banks': other owners, places and towns, the same trade words.
-    local = generate_local_merchants(shops, seed=seed + 7_919).filter(
+    local = generate_local_merchants(shops, seed=seed + _LEXICON_SEED).filter(
         ~pl.col("name_style").is_in(sorted(TRADE_WORD_FREE_STYLES)))
-    rng = np.random.default_rng(seed + 7_919)
+    rng = np.random.default_rng(seed + _LEXICON_SEED)
     n = local.height
     amount = -np.round(local["ticket_median"].to_numpy()
                        * rng.lognormal(0.0, local["ticket_sigma"].to_numpy()), 2)
