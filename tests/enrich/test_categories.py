@@ -85,7 +85,10 @@ def test_local_trade_words_generalise_to_unseen_names(model: CategoryModel) -> N
 def test_abbreviated_trade_word_is_understood(model: CategoryModel) -> None:
     out = model.predict(_one("BOUL DU MARCHE"))
     assert out["subcategory"].item() == "bakery"
-    assert out["category_evidence"].item().startswith("model: words BOUL")
+    # The model read it (from the word, or its character n-grams when this small bank's
+    # few BOUL labels leave the word's own weight pruned), and is not unsure.
+    evidence = out["category_evidence"].item()
+    assert evidence.startswith(("model: words BOUL", "model: context"))
 
 
 def test_gibberish_card_payment_abstains_with_low_confidence(model: CategoryModel) -> None:
@@ -318,3 +321,43 @@ def test_money_in_from_a_bank_is_not_a_fee(model: CategoryModel) -> None:
                               transaction_type="transfer_in", **bank))
     assert paid["subcategory"].item() != "card_fees"
     assert paid["category_evidence"].item().startswith("model")
+
+
+def test_money_sent_by_transfer_to_a_bank_is_not_a_fee(model: CategoryModel) -> None:
+    bank = {"merchant_subcategory": "card_fees", "merchant_confidence": 0.999,
+            "merchant_name": "BoursoBank"}
+    sent = model.predict(_one("VIR SEPA BOURSORAMA PEA", amount=-500.0,
+                              transaction_type="transfer_out", **bank))
+    assert sent["subcategory"].item() != "card_fees"
+    assert sent["category_evidence"].item().startswith("model")
+
+
+@pytest.mark.parametrize("copies", [1, 20])
+def test_a_merchant_surer_than_the_model_decides(model: CategoryModel, copies: int) -> None:
+    # Under the merchant threshold, the merchant's line still beats a less sure model...
+    unsure_model = _one("CB ZORGLUB 28/11", merchant_subcategory="supermarket",
+                        merchant_confidence=0.85, merchant_name="Zorglub")
+    model_alone = model.predict(unsure_model.drop("merchant_subcategory"))
+    assert model_alone["category_confidence"].item() < 0.85
+    out = model.predict(pl.concat([unsure_model] * copies))
+    assert out["category_evidence"].unique().to_list() == ["merchant Zorglub -> supermarket"]
+    assert out["category_confidence"].unique().to_list() == [0.85]
+    # ... and a sure model beats a merchant found with less confidence.
+    sure_model = _one("CB BOULANGERIE PATISSERIE", merchant_subcategory="supermarket",
+                      merchant_confidence=0.55, merchant_name="Zorglub")
+    out = model.predict(pl.concat([sure_model] * copies))
+    assert out["subcategory"].unique().to_list() == ["bakery"]
+    assert out["category_confidence"].min() > 0.55
+
+
+def test_the_model_never_answers_what_only_a_type_decides() -> None:
+    from ledgerlens.enrich.categories._rules import TYPE_ONLY, scope_mask
+
+    classes = list(SUBCATEGORIES)
+    types = np.array(["direct_debit", "card_in_store", "transfer_in", "fee", "cash_deposit"])
+    mask = scope_mask(classes, types)
+    only = np.isin(classes, TYPE_ONLY)
+    assert set(TYPE_ONLY) == {"cash_withdrawal", "cash_deposit", "cheque", "deferred_card_total"}
+    assert not mask[:3][:, only].any()  # a direct debit is never a cash deposit
+    assert mask[3].sum() > 0
+    assert mask[4][only].all()  # types of their own: the type rules answer before the model

@@ -50,3 +50,43 @@ def test_huge_labels_are_cut_for_enrichment_only() -> None:
 def test_rejects_what_is_not_a_table() -> None:
     with pytest.raises(DataError, match="got list"):
         prepare([1, 2])  # type: ignore[arg-type]
+
+
+def test_a_few_rows_are_read_as_the_table_query_reads_them() -> None:
+    from decimal import Decimal
+
+    from ledgerlens.enrich._frame import _working_exprs, _working_few
+
+    table = pl.DataFrame({
+        "booking_date": [dt.date(2025, 1, 2)] * 5,
+        "amount": [Decimal("-12.34"), None, Decimal("1000000.01"), Decimal("0"),
+                   Decimal("-0.10")],
+        "raw_label": ["CB CARREFOUR", None, "x" * (MAX_LABEL_CHARS + 10), "é à", ""],
+        "label_complement": [None, "y" * (MAX_LABEL_CHARS + 1), "SUITE", None, " "],
+        "currency": [" eur ", None, "usd", "EUR", ""],
+        "customer_id": ["c1", None, "c3", None, "c5"],
+        "mcc": [" 5411 ", "54111", None, "54a1", "0000"],
+        "counterparty_name": [None, "SNCF", None, None, None],
+    }, schema_overrides={"amount": pl.Decimal(18, 2)})
+    schema = tuple(zip(table.columns, table.dtypes, strict=True))
+    few = _working_few(table, schema, "raw_label", "booking_date", "amount")
+    query = table.select(*_working_exprs(schema, "raw_label", "booking_date", "amount")
+                         ).drop("_unreadable")
+    assert few is not None
+    assert few.equals(query)  # same values and dtypes, nulls included
+    assert few["account_id"].to_list() == ["c1", "unknown", "c3", "unknown", "c5"]
+
+
+def test_a_few_rows_the_plain_reading_cannot_vouch_for_go_to_the_query() -> None:
+    from ledgerlens.enrich._frame import _working_few
+
+    def few(**columns: list[object]) -> pl.DataFrame | None:
+        table = pl.DataFrame({"date": [dt.date(2025, 1, 2)], "amount": [1.0],
+                              "label": ["x"], **columns})
+        schema = tuple(zip(table.columns, table.dtypes, strict=True))
+        return _working_few(table, schema, "label", "date", "amount")
+
+    assert few() is not None
+    assert few(mcc=[5411]) is None  # not text
+    assert few(currency=["\u00a0EUR"]) is None  # whitespace the two engines may strip apart
+    assert few(mcc=["\u0665\u0664\u0661\u0661"]) is None  # digits of another script

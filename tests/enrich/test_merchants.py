@@ -291,6 +291,15 @@ def test_confidence_is_monotone_in_the_model_score(matcher: MerchantMatcher) -> 
     assert scorer.threshold_for(0.9) <= scorer.threshold_for(0.99)
 
 
+def test_a_hit_scores_the_same_alone_and_in_a_large_batch(matcher: MerchantMatcher) -> None:
+    scorer = matcher.scorer_
+    assert scorer is not None
+    hits = np.random.default_rng(3).normal(size=(600, scorer.coef.size)) * 2.0
+    batch = scorer.linear_array(hits)  # the per-feature loop
+    alone = np.concatenate([scorer.linear_array(hits[i:i + 3]) for i in range(0, 600, 3)])
+    assert np.array_equal(alone, batch)  # bit for bit: the few-hits cumulative sum
+
+
 def test_mcc_agreement_raises_confidence(matcher: MerchantMatcher) -> None:
     out = _match(matcher, ["CB DECATHLON 12/03", "CB DECATHLON 12/03"], ["5941", "5812"])
     agree, disagree = out["merchant_confidence"].to_list()

@@ -376,7 +376,8 @@ def clean_labels(frame: pl.DataFrame,
         raise DataError("clean_labels needs a raw_label column; got columns "
                         f"{', '.join(frame.columns) or '(none)'}")
     if frame.height == 1:  # one transaction: the same rules on plain strings
-        from ledgerlens.enrich._clean_row import clean_one, row_text, with_row_values
+        from ledgerlens.enrich._clean_row import clean_one
+        from ledgerlens.enrich._few_rows import row_text, with_row_values
 
         row = clean_one(row_text(frame, "raw_label"), row_text(frame, "label_complement"),
                         wrap_widths)

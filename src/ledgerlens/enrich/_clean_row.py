@@ -14,12 +14,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import polars as pl
-
 from ledgerlens.enrich import _clean as c
 from ledgerlens.enrich import _clean_vocab as v
 
-__all__ = ["clean_one", "normalize_one", "row_text", "safe_text", "with_row_values"]
+__all__ = ["clean_one", "normalize_one", "safe_text"]
 
 # Printable ASCII and the accented letters and marks the normaliser folds to ASCII: on
 # these characters Rust's and Python's regexes, case mappings and stripping agree.
@@ -34,25 +32,6 @@ _SPACES = re.compile(r"\s+")
 def safe_text(*texts: str | None) -> bool:
     """Whether every character of ``texts`` is one the fast path handles exactly."""
     return all(t is None or _SAFE.issuperset(t) for t in texts)
-
-
-def with_row_values(frame: pl.DataFrame, **values: str | None) -> pl.DataFrame:
-    """``frame`` (one row) with a String column per keyword: appended when new (a tenth of
-    the cost of ``with_columns``), replaced when it exists."""
-    columns = [pl.Series(name, [value], pl.String) for name, value in values.items()]
-    if any(name in frame.columns for name in values):
-        return frame.with_columns(columns)
-    return frame.hstack(columns)
-
-
-def row_text(frame: pl.DataFrame, name: str) -> str | None:
-    """The first value of column ``name`` as text (None when null or no such column),
-    read without a query (a ``select`` costs about 0.1 ms)."""
-    if name not in frame.columns:
-        return None
-    column = frame.get_column(name)
-    value = (column if column.dtype == pl.String else column.cast(pl.String)).item(0)
-    return value if value is None else str(value)
 
 
 def normalize_one(text: str) -> str:

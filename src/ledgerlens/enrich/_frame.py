@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
@@ -142,6 +143,10 @@ def prepare(table: pl.DataFrame | pl.LazyFrame | pa.Table) -> PreparedInput:
     assert date_col is not None
     assert amount_col is not None
     schema = tuple(zip(frame.columns, frame.dtypes, strict=True))
+    if frame.height <= _FEW_ROWS:
+        few = _working_few(frame, schema, label_col, date_col, amount_col)
+        if few is not None:
+            return PreparedInput(working=few, original=frame)
     working = frame.select(*_working_exprs(schema, label_col, date_col, amount_col))
     if working.drop_in_place("_unreadable").any():  # a fresh frame: dropped in place
         _refuse_unreadable(frame, amount_col, date_col)
@@ -185,6 +190,60 @@ def _working_exprs(schema: tuple[tuple[str, pl.DataType], ...], label_col: str,
             unreadable.alias("_unreadable"))
 
 
+_FEW_ROWS = 8  # up to this many rows, ``prepare`` reads plain values first
+_ASCII_TEXT = frozenset(chr(i) for i in range(0x20, 0x7F))
+
+
+def _working_few(frame: pl.DataFrame, schema: tuple[tuple[str, pl.DataType], ...],
+                 label_col: str, date_col: str, amount_col: str) -> pl.DataFrame | None:
+    """``_working_exprs`` of a few rows on plain values, without a query; None (the query
+    decides, and refuses) unless the label and the optional columns are String, the date a
+    Date, the amount a Float64 or a Decimal with every row readable, and the stripped
+    columns printable ASCII (where Python's and Rust's whitespace and digits agree)."""
+    dtypes = dict(schema)
+    lowered = {c.lower(): c for c in dtypes}
+    optional = {name: next((lowered[a] for a in _ALIASES.get(name, (name,)) if a in lowered),
+                           None) for name in _OPTIONAL}
+    texts = [label_col, *(c for c in optional.values() if c is not None)]
+    amount_type = dtypes[amount_col]
+    if (dtypes[date_col] != pl.Date or any(dtypes[c] != pl.String for c in texts)
+            or not (amount_type == pl.Float64 or isinstance(amount_type, pl.Decimal))):
+        return None
+
+    def values(column: str | None) -> list[Any]:
+        return [None] * frame.height if column is None else frame.get_column(column).to_list()
+
+    read = {name: values(column) for name, column in optional.items()}
+    dates = values(date_col)
+    stripped = [v for name in ("currency", "mcc") for v in read[name] if v is not None]
+    if any(d is None for d in dates) or not all(_ASCII_TEXT.issuperset(v) for v in stripped):
+        return None
+    mccs = [None if v is None else v.strip() for v in read["mcc"]]
+    out = {
+        "raw_label": [(v or "")[:MAX_LABEL_CHARS] for v in values(label_col)],
+        "label_complement": [None if v is None else v[:MAX_LABEL_CHARS]
+                             for v in read["label_complement"]],
+        "amount": [0.0 if v is None else float(v) for v in values(amount_col)],
+        "booking_date": dates,
+        "currency": [("EUR" if v is None else v.strip().upper())
+                     for v in read["currency"]],
+        "account_id": [a if a is not None else c if c is not None else "unknown"
+                       for a, c in zip(read["account_id"], read["customer_id"], strict=True)],
+        "customer_id": [c if c is not None else a if a is not None else "unknown"
+                        for a, c in zip(read["account_id"], read["customer_id"], strict=True)],
+        "mcc": [m if m is not None and len(m) == 4 and m.isdigit() else None for m in mccs],
+        **{name: read[name] for name in _OPTIONAL[5:]},
+    }
+    return pl.from_dicts([dict(zip(out, row, strict=True)) for row in zip(*out.values(),
+                                                                       strict=True)],
+                         schema=WORKING_SCHEMA)
+
+
+# The optional working columns read from the caller's table (``_working_exprs``' order).
+_OPTIONAL = ("label_complement", "currency", "account_id", "customer_id", "mcc",
+             "counterparty_name", "bank_transaction_code", "transaction_id", "tenant_id")
+
+
 def _refuse_unreadable(frame: pl.DataFrame, amount_col: str, date_col: str) -> None:
     """Raise a ``DataError`` naming the first rows whose amount or date cannot be read."""
     amount = frame.select(_amount_expr(amount_col, frame.schema[amount_col])).to_series()
@@ -197,8 +256,9 @@ def _refuse_unreadable(frame: pl.DataFrame, amount_col: str, date_col: str) -> N
 
 def attach(prepared: PreparedInput, enriched: pl.DataFrame) -> pl.DataFrame:
     """The caller's columns, then the enrichment columns (replacing same-named old ones)."""
-    added = [c for c in ENRICHMENT_COLUMNS if c in enriched.columns]
-    replaced = [c for c in added if c in prepared.original.columns]
+    have, original = set(enriched.columns), set(prepared.original.columns)
+    added = [c for c in ENRICHMENT_COLUMNS if c in have]
+    replaced = [c for c in added if c in original]
     kept = prepared.original.drop(replaced) if replaced else prepared.original
     return kept.hstack([enriched.get_column(c) for c in added])
 

@@ -15,6 +15,7 @@ import functools
 
 import polars as pl
 
+from ledgerlens.enrich._few_rows import with_values
 from ledgerlens.enrich._recurring import fold_accents
 
 __all__ = ["INCOME_CATEGORY_CONFIDENCE", "INCOME_TYPES", "detect_income", "income_category"]
@@ -26,6 +27,10 @@ INCOME_TYPES: tuple[str, ...] = ("salary", "pension", "unemployment_benefits", "
 #: Confidence given to a category that the income rules set (keyword and payer rules are
 #: right on 100 % of the synthetic bank's credits; real payers will miss some).
 INCOME_CATEGORY_CONFIDENCE = 0.95
+_INCOME_SCHEMA = {"is_income": pl.Boolean(), "income_type": pl.String(),
+                  "income_payer": pl.String()}
+_CATEGORY_SCHEMA = {"category": pl.String(), "subcategory": pl.String(),
+                    "category_confidence": pl.Float64(), "category_evidence": pl.String()}
 
 # Checked in order: payers first (a public body says what it pays), then the motif words.
 _RULES: tuple[tuple[str, str], ...] = (
@@ -115,10 +120,10 @@ def detect_income(frame: pl.DataFrame) -> pl.DataFrame:
     if base.height <= ROW_PATH_MAX_ROWS:
         found_rows = income_rows(base, text_cols)
         if found_rows is not None:  # a few rows: the rules on plain strings
-            types = pl.Series("income_type", [r and r[0] for r in found_rows], pl.String)
-            payers = pl.Series("income_payer", [r and r[1] for r in found_rows], pl.String)
-            is_income = pl.Series("is_income", [r is not None for r in found_rows], pl.Boolean)
-            return base.hstack([is_income, types, payers])
+            return with_values(base, {
+                "is_income": [r is not None for r in found_rows],
+                "income_type": [r and r[0] for r in found_rows],
+                "income_payer": [r and r[1] for r in found_rows]}, _INCOME_SCHEMA)
     credits = base.lazy().select(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
         pl.col("amount").cast(pl.Float64).alias("__amount"), *text_cols, *extra,
@@ -267,14 +272,11 @@ def _income_category_rows(frame: pl.DataFrame) -> pl.DataFrame:
         return frame
     conf = frame.get_column("category_confidence").to_list()
     evidence = frame.get_column("category_evidence").to_list()
-    return frame.with_columns(
-        pl.Series("category", ["income" if s else c for s, c in zip(switch, cats, strict=True)],
-                  pl.String),
-        pl.Series("subcategory", [i if s else c for s, i, c in zip(switch, incomes, subs,
-                                                                  strict=True)], pl.String),
-        pl.Series("category_confidence", [INCOME_CATEGORY_CONFIDENCE if s else c
-                                          for s, c in zip(switch, conf, strict=True)],
-                  pl.Float64),
-        pl.Series("category_evidence", [f"income rule: {i}" if s else c
-                                        for s, i, c in zip(switch, incomes, evidence,
-                                                           strict=True)], pl.String))
+    return with_values(frame, {
+        "category": ["income" if s else c for s, c in zip(switch, cats, strict=True)],
+        "subcategory": [i if s else c for s, i, c in zip(switch, incomes, subs, strict=True)],
+        "category_confidence": [INCOME_CATEGORY_CONFIDENCE if s else c
+                                for s, c in zip(switch, conf, strict=True)],
+        "category_evidence": [f"income rule: {i}" if s else c
+                              for s, i, c in zip(switch, incomes, evidence, strict=True)]},
+        _CATEGORY_SCHEMA)

@@ -130,7 +130,7 @@ def detect_intermediaries(frame: pl.DataFrame) -> pl.DataFrame:
                         f"first); got columns {', '.join(frame.columns)}")
     full = (pl.col("full_label") if "full_label" in frame.columns else pl.col("clean_label"))
     if frame.height == 1:  # one transaction: the same rules on plain strings
-        from ledgerlens.enrich._clean_row import row_text, with_row_values
+        from ledgerlens.enrich._few_rows import row_text, with_row_values
 
         one = _resolve_one(row_text(frame, "clean_label"), row_text(
             frame, "full_label" if "full_label" in frame.columns else "clean_label"))

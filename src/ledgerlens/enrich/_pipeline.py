@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from ledgerlens.enrich._clean import clean_labels
 from ledgerlens.enrich._explain import explain
+from ledgerlens.enrich._few_rows import with_values
 from ledgerlens.enrich._frame import attach, prepare
 from ledgerlens.enrich._income import detect_income, income_category
 from ledgerlens.enrich._intermediary import detect_intermediaries
@@ -67,31 +68,39 @@ def _rounded_and_abstained(frame: pl.DataFrame) -> pl.DataFrame:
     # Sparse products sum in thread order: round away the last bits so that the same input
     # always gives the same output, byte for byte.
     if frame.height <= _FEW_ROWS and not _any_blind(frame):
-        # A few rows, none without text: only the rounding, on the columns (no query).
-        out = frame.clone()
-        for name in ("merchant_confidence", "category_confidence"):
-            out.replace_column(out.get_column_index(name), frame.get_column(name).round(6))
-        return out
+        # A few rows, none without text: only the rounding, on plain values (no query).
+        values = {n: frame.get_column(n).to_list() for n in _CONFIDENCES}
+        if all(v is None or 0.0 <= v <= 1.0 for vs in values.values() for v in vs):
+            return with_values(frame, {n: [None if v is None else _round6(v) for v in vs]
+                                       for n, vs in values.items()},
+                               dict.fromkeys(_CONFIDENCES, pl.Float64()))
     return (frame.lazy()
             .with_columns(pl.col("merchant_confidence", "category_confidence").round(6))
             .with_columns(*_abstain_exprs()).collect())
 
 
 _FEW_ROWS = 8  # up to this many rows, ``_rounded_and_abstained`` reads plain values first
+_CONFIDENCES = ("merchant_confidence", "category_confidence")
+
+
 _WORDY = re.compile(r"[A-Za-z]{2}")
 _COUNTED = ("cash_withdrawal", "cash_deposit", "cheque", "cheque_deposit")
+
+
+def _round6(value: float) -> float:
+    """Polars' ``round(6)`` of a value in [0, 1]: the scaled value rounded half to even."""
+    return value if value == 0.0 else round(value * 1e6) / 1e6
 
 
 def _any_blind(frame: pl.DataFrame) -> bool:
     """Whether some row may be one ``_abstain_exprs`` answers for (True, the query, when
     unsure: a missing column, a label or type that is not a String, a row without text)."""
-    schema = frame.schema
+    schema = dict(zip(frame.columns, frame.dtypes, strict=True))  # a fifth of ``.schema``
     strings = ("raw_label", "transaction_type", "category", "subcategory", "category_evidence")
     names = (*strings, "mcc", "counterparty_name", "merchant_confidence", "category_confidence")
     # Other types may come out of the query retyped (a Categorical category as a String).
     if (not all(n in schema for n in names) or any(schema[c] != pl.String for c in strings)
-            or schema["category_confidence"] != pl.Float64
-            or not schema["merchant_confidence"].is_float()):
+            or any(schema[c] != pl.Float64 for c in _CONFIDENCES)):
         return True
     rows = zip(frame.get_column("raw_label").to_list(), frame.get_column("mcc").to_list(),
                frame.get_column("counterparty_name").to_list(),

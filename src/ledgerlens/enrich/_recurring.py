@@ -452,12 +452,13 @@ def detect_recurring(
     ``category`` and ``subcategory`` are used when present.
     """
     required = ("account_id", "booking_date", "amount", stream_key)
-    missing = [c for c in required if c not in frame.columns]
+    present = set(frame.columns)
+    missing = [c for c in required if c not in present]
     if missing:
         raise DataError(f"detect_recurring needs columns {', '.join(missing)}; "
                         f"the frame has: {', '.join(frame.columns)}")
     out_cols = ("is_recurring", "recurrence_period", "recurring_stream_id")
-    drop = [c for c in out_cols if c in frame.columns]
+    drop = [c for c in out_cols if c in present]
     base = frame.drop(drop) if drop else frame
     from ledgerlens.enrich._recurring_row import few_rows_answer, no_stream_columns
     if base.height <= _FEW_ROWS and (found := few_rows_answer(base, stream_key, as_of)):

@@ -332,7 +332,7 @@ def classify_types(frame: pl.DataFrame) -> pl.DataFrame:
 
         one = classify_row(frame)
         if one is not None:
-            from ledgerlens.enrich._clean_row import with_row_values
+            from ledgerlens.enrich._few_rows import with_row_values
 
             return with_row_values(frame, transaction_type=one[0], type_evidence=one[1])
     amount = (pl.col("amount").cast(pl.Float64).fill_null(0.0) if "amount" in frame.columns

@@ -18,7 +18,8 @@ import polars as pl
 
 from ledgerlens.enrich import _types as ty
 from ledgerlens.enrich._clean import FOREIGN_CITIES, french_city_forms
-from ledgerlens.enrich._clean_row import normalize_one, row_text, safe_text
+from ledgerlens.enrich._clean_row import normalize_one, safe_text
+from ledgerlens.enrich._few_rows import row_text
 from ledgerlens.schema import TRANSACTION_TYPES
 
 __all__ = ["classify_one", "classify_row"]

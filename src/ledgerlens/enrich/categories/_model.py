@@ -36,8 +36,7 @@ from ledgerlens.enrich.categories._linear import (
 )
 from ledgerlens.enrich.categories._row import ROW_PATH_MAX_ROWS, predict_rows
 from ledgerlens.enrich.categories._rules import (
-    MONEY_IN_LINES,
-    MONEY_IN_TYPES,
+    TRANSFER_LINES,
     TYPE_RULES,
     TYPE_SCOPES,
     scope_mask,
@@ -390,19 +389,23 @@ class CategoryModel:
         type_sub = {k: v[0] for k, v in TYPE_RULES.items()}
         type_ev = {k: v[1] for k, v in TYPE_RULES.items()}
         rule_sub = pl.col("type").replace_strict(type_sub, default=None, return_dtype=pl.String)
+
+        # A transfer from or to a merchant reads its line as what moved (TRANSFER_LINES).
+        m_sub = pl.col("m_sub")
+        for type_, lines in TRANSFER_LINES.items():
+            m_sub = pl.when((pl.col("type") == type_).fill_null(False)
+                            & pl.col("m_sub").is_in(list(lines)).fill_null(False)).then(
+                pl.col("m_sub").replace_strict(lines, default=None, return_dtype=pl.String)
+            ).otherwise(m_sub)
+        work = work.with_columns(m_sub=m_sub)
+        # The merchant's line decides when the merchant is sure (``merchant_threshold``) or
+        # surer than the model's own answer (both confidences are calibrated).
         use_merchant = (
             pl.col("m_sub").is_in(list(SUBCATEGORIES))
-            & (pl.col("m_conf") >= self.merchant_threshold)
+            & ((pl.col("m_conf") >= self.merchant_threshold)
+               | (pl.col("m_conf") > pl.col("category_confidence")))
             & ~pl.col("type").is_in([*TYPE_SCOPES, "refund", "reversal"]).fill_null(False)
         ).fill_null(False)
-        # Money in from a merchant reads its line as what it pays back (MONEY_IN_LINES).
-        money_in = pl.col("type").is_in(MONEY_IN_TYPES).fill_null(False)
-        work = work.with_columns(
-            m_sub=pl.when(money_in & pl.col("m_sub").is_in(list(MONEY_IN_LINES)))
-            .then(pl.col("m_sub").replace_strict(MONEY_IN_LINES, default=None,
-                                                 return_dtype=pl.String))
-            .otherwise(pl.col("m_sub"))
-        )
         merchant_ev = pl.format(
             "merchant {} -> {}", pl.col("m_name").fill_null("?"), pl.col("m_sub")
         )

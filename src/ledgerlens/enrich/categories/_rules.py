@@ -19,9 +19,9 @@ from ledgerlens.taxonomy import SUBCATEGORIES
 
 __all__ = [
     "KEYWORDS",
-    "MONEY_IN_LINES",
-    "MONEY_IN_TYPES",
     "NOT_REFUNDABLE",
+    "TRANSFER_LINES",
+    "TYPE_ONLY",
     "TYPE_RULES",
     "TYPE_SCOPES",
     "rule_subcategories",
@@ -45,13 +45,25 @@ TYPE_SCOPES: dict[str, tuple[str, ...]] = {
     "interest": ("income", "bank_fees"),
 }
 
-#: A merchant's line of business read on money it sends: a health insurer (mutuelle) paying
-#: a customer is a health reimbursement, not a premium; a bank paying one is not charging
-#: fees (interest, a loan, a refund: the label says which), so its line does not decide.
-MONEY_IN_LINES: dict[str, str | None] = {"health_insurance": "health_reimbursement",
-                                         "account_fees": None, "card_fees": None}
-#: Transaction types of money a merchant sends (``MONEY_IN_LINES`` applies to them).
-MONEY_IN_TYPES: tuple[str, ...] = ("transfer_in", "instant_transfer_in")
+#: A merchant's line of business read on money moved by transfer: a health insurer
+#: (mutuelle) paying a customer is a health reimbursement, not a premium; a bank paying one,
+#: or paid by one by transfer, is not charging fees (interest, a loan, savings, a refund:
+#: the label says which), so its fee lines do not decide. Per transaction type.
+_BANK_FEE_LINES: dict[str, str | None] = {"account_fees": None, "card_fees": None}
+_MONEY_IN_LINES: dict[str, str | None] = {"health_insurance": "health_reimbursement",
+                                           **_BANK_FEE_LINES}
+TRANSFER_LINES: dict[str, dict[str, str | None]] = {
+    "transfer_in": _MONEY_IN_LINES, "instant_transfer_in": _MONEY_IN_LINES,
+    "transfer_out": _BANK_FEE_LINES, "instant_transfer_out": _BANK_FEE_LINES,
+    "own_account_transfer": _BANK_FEE_LINES,
+}
+
+#: Subcategories only a transaction type decides (``TYPE_RULES``): never the model's answer
+#: for a card payment, a direct debit or a transfer (a direct debit is not a cash deposit).
+TYPE_ONLY: tuple[str, ...] = tuple(dict.fromkeys(sub for sub, _ in TYPE_RULES.values()))
+_NOT_TYPE_ONLY = ("card_in_store", "card_online", "card_contactless", "card_abroad",
+                  "direct_debit", "transfer_in", "transfer_out", "instant_transfer_in",
+                  "instant_transfer_out", "own_account_transfer")
 
 #: Categories a refund or reversal cannot be: it gives back a purchase, so it keeps the
 #: purchase's category (DESIGN.md) rather than reading as income or a transfer.
@@ -66,6 +78,7 @@ def scope_mask(classes: Sequence[str], types: npt.NDArray[Any]) -> npt.NDArray[n
         mask[types == type_] = np.isin(cats, allowed)
     refund = np.isin(types, ["refund", "reversal"])
     mask[refund] = ~np.isin(cats, NOT_REFUNDABLE)
+    mask[np.isin(types, _NOT_TYPE_ONLY)] &= ~np.isin(np.asarray(classes), TYPE_ONLY)
     return mask
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from ledgerlens.enrich._few_rows import with_values
 from ledgerlens.enrich.merchants._candidates import (
     KIND_FUZZY,
     KIND_PREFIX,
@@ -235,7 +236,8 @@ class MerchantMatcher:
         """
         if not isinstance(frame, pl.DataFrame):
             raise DataError(f"match expects a polars DataFrame; got {type(frame).__name__}")
-        clash = [c for c in MERCHANT_COLUMNS if c in frame.columns]
+        present = set(frame.columns)
+        clash = [c for c in MERCHANT_COLUMNS if c in present]
         base = frame.drop(clash) if clash else frame
         if base.height == 0:
             return base.with_columns(pl.lit(None, dtype=t).alias(c)
@@ -244,8 +246,7 @@ class MerchantMatcher:
             # A few rows: the same answers in plain Python and numpy (no Polars query).
             few = quick_answers(quick_inputs(base), self._directory(), self._scorer(),
                                 fuzzy=self.fuzzy, precision=self.precision)
-            return base.hstack([pl.Series(c, few[c], dtype=t)
-                                for c, t in MERCHANT_COLUMNS.items()])
+            return with_values(base, {c: few[c] for c in MERCHANT_COLUMNS}, MERCHANT_COLUMNS)
         row_hash, top = self._score(base)
         if top.height == 0:
             return base.with_columns(pl.lit(None, dtype=t).alias(c)

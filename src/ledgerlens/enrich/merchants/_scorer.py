@@ -240,6 +240,8 @@ def _threshold(curve_conf: FloatArray, curve_precision: FloatArray, precision: f
     return max(float(curve_conf[ok].min()), min(MIN_CONFIDENCE, precision))
 
 
+#: Up to this many hits, ``MerchantScorer.linear_array`` sums each row's terms in one call.
+_FEW_HITS = 256
 #: Fewest calibration labels without MCC (with right and wrong answers) for a map of their own.
 _MIN_BARE_ROWS = 200
 #: A card payment without MCC: what bank CSV, camt.053, MT940 and CFONB exports deliver.
@@ -281,11 +283,20 @@ class MerchantScorer:
 
     def linear_array(self, x: FloatArray) -> FloatArray:
         """``linear_scores`` of a (hits, features) array in ``feature_names`` order."""
-        xs = np.asfortranarray((x - self.mean) / self.scale)  # contiguous columns
-        # Column by column, not a matrix product: BLAS sums a row's terms in an order that
-        # depends on the row's place in the batch, so one label would score differently
-        # (last bits, which the steep parts of the calibration can lift into the rounded
-        # confidence) alone and among others.
+        # Each row's terms summed one after the other from the intercept, not a matrix
+        # product: BLAS sums a row's terms in an order that depends on the row's place in
+        # the batch, so one label would score differently (last bits, which the steep parts
+        # of the calibration can lift into the rounded confidence) alone and among others.
+        xs = (x - self.mean) / self.scale
+        if x.shape[0] <= _FEW_HITS:
+            # A few hits (one transaction): the same sums as a cumulative sum along each
+            # row, one numpy call instead of one per feature.
+            terms = np.empty((x.shape[0], self.coef.size + 1))
+            terms[:, 0] = self.intercept
+            np.multiply(xs, self.coef, out=terms[:, 1:])
+            few: FloatArray = np.cumsum(terms, axis=1)[:, -1]
+            return few
+        xs = np.asfortranarray(xs)  # contiguous columns
         out: FloatArray = np.full(x.shape[0], self.intercept)
         for j, c in enumerate(self.coef.tolist()):
             out += xs[:, j] * c

@@ -1,0 +1,30 @@
+"""Columns written into a frame of a few rows without a query."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from ledgerlens.enrich._few_rows import row_text, with_row_values, with_values
+
+
+def test_new_columns_are_appended_and_existing_ones_replaced_in_place() -> None:
+    frame = pl.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    out = with_values(frame, {"b": ["z", None], "c": [0.5, 1.0]},
+                      {"b": pl.String(), "c": pl.Float64()})
+    assert out.columns == ["a", "b", "c"]
+    assert out.rows() == [(1, "z", 0.5), (2, None, 1.0)]
+    assert frame["b"].to_list() == ["x", "y"]  # the input is left as it was
+    assert with_values(frame, {}, {}) is frame
+
+
+def test_a_wrong_number_of_values_is_refused() -> None:
+    with pytest.raises(ValueError, match="1 value row"):
+        with_values(pl.DataFrame({"a": [1, 2]}), {"b": ["x"]}, {"b": pl.String()})
+
+
+def test_one_row_text_values() -> None:
+    frame = with_row_values(pl.DataFrame({"n": [7]}), label="CB X", note=None)
+    assert frame.schema["label"] == pl.String
+    assert (row_text(frame, "label"), row_text(frame, "note")) == ("CB X", None)
+    assert (row_text(frame, "n"), row_text(frame, "missing")) == ("7", None)
