@@ -213,6 +213,17 @@ def test_refunds_are_credits_that_keep_the_category(joined: pl.DataFrame) -> Non
     assert set(refunds["category"].unique()) <= {"shopping", "leisure", "housing"}
 
 
+def test_mutuelles_top_up_health_refunds_each_customer_from_one_insurer(
+        joined: pl.DataFrame) -> None:
+    refunds = joined.filter(pl.col("subcategory") == "health_reimbursement")
+    top_ups = refunds.filter(pl.col("merchant_id").str.ends_with("-remb"))
+    assert 0 < top_ups.height < refunds.height  # the CPAM pays first, the mutuelle the rest
+    assert (top_ups["amount"] > 0).all()
+    assert set(top_ups["transaction_type"].unique()) <= {"transfer_in", "instant_transfer_in"}
+    insurers = top_ups.group_by("customer_id").agg(pl.col("merchant_id").n_unique())
+    assert (insurers["merchant_id"] == 1).all()
+
+
 def test_real_duplicates_keep_distinct_ids(bank) -> None:  # type: ignore[no-untyped-def]
     tx = bank.transactions
     dup = tx.filter(pl.struct("account_id", "booking_date", "amount", "raw_label")

@@ -91,7 +91,11 @@ def test_abbreviated_trade_word_is_understood(model: CategoryModel) -> None:
     assert evidence.startswith(("model: words BOUL", "model: context"))
 
 
-def test_gibberish_card_payment_abstains_with_low_confidence(model: CategoryModel) -> None:
+def test_gibberish_card_payment_abstains_with_low_confidence() -> None:
+    # The shipped model (this module's 60-customer model is too small to vouch for it).
+    from ledgerlens.enrich import EnrichmentModel
+
+    model = EnrichmentModel.default().categories
     out = model.predict(_one("QXZJW PLKRT VVBNQ"))
     assert out["category"].item() == "other"
     assert out["subcategory"].item() == "uncategorised"

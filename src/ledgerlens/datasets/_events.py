@@ -281,7 +281,44 @@ def reimbursements(card: pl.DataFrame, cal: Calendar, rng: np.random.Generator) 
         account_idx=(pl.col("customer_idx") * 4).cast(pl.Int64),
         bank_transaction_code=pl.lit("PMNT-RCDT-ESCT"),
     )
-    return cpam.filter(pl.Series(day < cal.n_days))
+    cpam = cpam.filter(pl.Series(day < cal.n_days))
+    return pl.concat([cpam, _mutuelle_top_ups(cpam, cal, rng)])
+
+
+#: Share of Assurance Maladie refunds that the customer's mutuelle tops up (the rest of the
+#: bill: most French households hold a complementary health insurance).
+_TOP_UP_SHARE = 0.6
+_TOP_UP_MOTIFS = ("REMBOURSEMENT", "PRESTATIONS SANTE", "REMBT SOINS", "DECOMPTE",
+                  "REMBOURSEMENT COMPLEMENTAIRE")
+
+
+def _mutuelle_top_ups(cpam: pl.DataFrame, cal: Calendar,
+                      rng: np.random.Generator) -> pl.DataFrame:
+    """The mutuelle's part of a care bill, a few days after the CPAM's: a transfer from the
+    customer's own health insurer (the same one for all their refunds), named as the
+    curated list spells its refunds."""
+    from ledgerlens.datasets._vocab import load_curated_merchants
+
+    insurers = load_curated_merchants().filter(
+        (pl.col("subcategory") == "health_reimbursement") & (pl.col("kind") == "insurer"))
+    if insurers.height == 0 or cpam.height == 0:
+        return cpam.clear()
+    top_up = cpam.filter(pl.Series(rng.random(cpam.height) < _TOP_UP_SHARE))
+    n = top_up.height
+    # The customer's insurer: a fixed choice from their number.
+    which = ((top_up["customer_idx"].to_numpy() * 2_654_435_761) % 1_000_003) % insurers.height
+    spellings = insurers["descriptors"].str.split("|").to_list()
+    pick = rng.random(n)
+    descriptor = [spellings[w][int(k * len(spellings[w]))]
+                  for w, k in zip(which.tolist(), pick.tolist(), strict=True)]
+    day = np.minimum(top_up["day"].to_numpy() + rng.integers(1, 6, n), cal.n_days - 1)
+    return top_up.with_columns(
+        day=pl.Series(day).cast(pl.Int32), op_day=pl.Series(day).cast(pl.Int32),
+        amount=(pl.col("amount") * 0.4).round(2),  # 0.7 of the bill -> its last 0.3
+        descriptor=pl.Series(descriptor, dtype=pl.String),
+        motif=pl.Series(rng.choice(_TOP_UP_MOTIFS, n), dtype=pl.String),
+        merchant_id=pl.Series(insurers["merchant_id"].to_numpy()[which], dtype=pl.String),
+    )
 
 
 def deferred_card_totals(events: pl.DataFrame, cal: Calendar) -> pl.DataFrame:
