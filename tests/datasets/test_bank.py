@@ -224,6 +224,12 @@ def test_mutuelles_top_up_health_refunds_each_customer_from_one_insurer(
     assert (insurers["merchant_id"] == 1).all()
 
 
+def test_some_fuel_stations_of_chains_name_the_station(joined: pl.DataFrame) -> None:
+    fuel = _card(joined).filter((pl.col("subcategory") == "fuel") & (pl.col("source") == "nsi"))
+    named = fuel["raw_label"].str.to_uppercase().str.contains(r"\b(STATION|CARBU)")
+    assert 0.2 < named.mean() < 0.8  # type: ignore[operator]
+
+
 def test_real_duplicates_keep_distinct_ids(bank) -> None:  # type: ignore[no-untyped-def]
     tx = bank.transactions
     dup = tx.filter(pl.struct("account_id", "booking_date", "amount", "raw_label")

@@ -338,20 +338,22 @@ def test_money_sent_by_transfer_to_a_bank_is_not_a_fee(model: CategoryModel) -> 
 
 @pytest.mark.parametrize("copies", [1, 20])
 def test_a_merchant_surer_than_the_model_decides(model: CategoryModel, copies: int) -> None:
-    # Under the merchant threshold, the merchant's line still beats a less sure model...
-    unsure_model = _one("CB ZORGLUB 28/11", merchant_subcategory="supermarket",
-                        merchant_confidence=0.85, merchant_name="Zorglub")
-    model_alone = model.predict(unsure_model.drop("merchant_subcategory"))
-    assert model_alone["category_confidence"].item() < 0.85
-    out = model.predict(pl.concat([unsure_model] * copies))
-    assert out["category_evidence"].unique().to_list() == ["merchant Zorglub -> supermarket"]
-    assert out["category_confidence"].unique().to_list() == [0.85]
-    # ... and a sure model beats a merchant found with less confidence.
-    sure_model = _one("CB BOULANGERIE PATISSERIE", merchant_subcategory="supermarket",
-                      merchant_confidence=0.55, merchant_name="Zorglub")
-    out = model.predict(pl.concat([sure_model] * copies))
-    assert out["subcategory"].unique().to_list() == ["bakery"]
-    assert out["category_confidence"].min() > 0.55
+    # Under the merchant threshold, the merchant's line decides when it is surer than the
+    # model's own answer (read with the merchant's context), and only then.
+    for label, m_conf, by_merchant in (("CB ZORGLUB 28/11", 0.6, True),
+                                       ("CB BOULANGERIE PATISSERIE", 0.85, False)):
+        frame = _one(label, merchant_subcategory="pets", merchant_confidence=m_conf,
+                     merchant_name="Zorglub")
+        keys, row_key = model.predict_keys(frame)
+        own = float(keys["category_confidence"][int(row_key[0])])
+        assert (m_conf > own) == by_merchant  # the model's own answer, without the rule
+        out = model.predict(pl.concat([frame] * copies))
+        if by_merchant:
+            assert out["category_evidence"].unique().to_list() == ["merchant Zorglub -> pets"]
+            assert out["category_confidence"].unique().to_list() == [m_conf]
+        else:
+            assert out["subcategory"].unique().to_list() == ["bakery"]
+            assert out["category_confidence"].unique().to_list() == [own]
 
 
 def test_the_model_never_answers_what_only_a_type_decides() -> None:

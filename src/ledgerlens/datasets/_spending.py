@@ -306,6 +306,7 @@ def _card_events(
 #: Dialects of digital banks, which show the phone wallet in the label.
 _WALLET_DIALECTS = ("neobank", "online_bank", "mobile_40", "aggregator")
 _GOOGLE_SUBCATS = ("streaming_digital", "video_games")
+_STATION_WORDS = ("STATION", "CARBU", "CARBURANT", "STATION SERVICE", "CARBURANTS")
 
 
 def _descriptors(
@@ -326,11 +327,18 @@ def _descriptors(
     wallet_user = (knuth % 100) < (60 * pop.digital[cust])
     shows_wallet = np.isin(pop.dialect[cust], _WALLET_DIALECTS)
     store_brand = (merchant * 2_654_435_761) % 100 < 40
+    city_code = _city_codes(shop_city)
+    # A chain's fuel station often has its own acquirer name: STATION, CARBU... (fixed per
+    # station, a merchant in a town, for half of them).
+    station_pick = (merchant * 7_919 + city_code * 104_723) % 10
+    station_word = np.where(station_pick < len(_STATION_WORDS),
+                            np.asarray(_STATION_WORDS)[station_pick % len(_STATION_WORDS)], "")
     frame = pl.DataFrame({
         "descriptor": m["descriptor"], "intermediary": m["intermediary"], "city": m["city"],
         "subcategory": m["subcategory"], "source": m["source"],
-        "store_no": (merchant * 7_919 + _city_codes(shop_city) * 104_729) % 9_000 + 1_000,
+        "store_no": (merchant * 7_919 + city_code * 104_729) % 9_000 + 1_000,
         "store_brand": store_brand, "shop_city": shop_city, "online": online,
+        "station_word": station_word,
         "paypal": online & (rng.random(n) < 0.12),
         "google": online & android & (rng.random(n) < 0.3),
         "wallet": contactless & wallet_user & shows_wallet,
@@ -341,11 +349,15 @@ def _descriptors(
     google = pl.col("google") & no_inter & pl.col("subcategory").is_in(_GOOGLE_SUBCATS)
     wallet = pl.col("wallet") & no_inter
     store = (pl.col("source") == "nsi") & pl.col("store_brand") & ~pl.col("online")
+    station = ((pl.col("source") == "nsi") & (pl.col("subcategory") == "fuel")
+               & (pl.col("station_word") != ""))
     wallet_name = pl.when(pl.col("android")).then(pl.lit("GOOGLE PAY ")).otherwise(
         pl.lit("APPLE PAY "))
     descriptor = (
         pl.when(paypal).then(pl.lit("PAYPAL *") + pl.col("descriptor"))
         .when(google).then(pl.lit("GOOGLE *") + pl.col("descriptor"))
+        .when(station).then(pl.col("descriptor").str.slice(0, 17).str.strip_chars()
+                            + pl.lit(" ") + pl.col("station_word"))
         .when(store).then(pl.col("descriptor").str.slice(0, 17).str.strip_chars()
                           + pl.lit(" ") + pl.col("store_no").cast(pl.String))
         .otherwise(pl.col("descriptor"))

@@ -132,8 +132,8 @@ class MerchantMatcher:
     of returned merchants that must be right on held-out labels (the confidence threshold
     follows from the scorer's precision curve); ``fuzzy`` enables the character n-gram
     search for labels without an alias hit. ``fit`` learns the scorer (``scorer_``);
-    ``default()`` gives a matcher with the built-in scorer, learned offline on a synthetic
-    bank by ``benchmarks/eval_merchants.py --write-default`` (no training at run time).
+    ``default()`` gives a matcher with the scorer of the shipped enrichment model
+    (``ledgerlens train enrichment --default``; no training at run time).
     """
 
     def __init__(self, directory: MerchantDirectory | None = None, *, precision: float = 0.99,
@@ -147,10 +147,12 @@ class MerchantMatcher:
     @classmethod
     def default(cls, *, precision: float = 0.99,
                 directory: MerchantDirectory | None = None) -> MerchantMatcher:
-        """The matcher with the built-in scorer over the bundled directory."""
-        from ledgerlens.enrich.merchants._default_scorer import DEFAULT_SCORER_ARRAYS
+        """The matcher with the shipped enrichment model's scorer over ``directory`` (the
+        bundled directory by default): one scorer, whichever way it is reached."""
+        from ledgerlens.enrich._model import EnrichmentModel
 
-        return cls.from_arrays(DEFAULT_SCORER_ARRAYS, directory=directory, precision=precision)
+        return cls.from_arrays(EnrichmentModel.default().merchants.to_arrays(),
+                               directory=directory, precision=precision)
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, npt.ArrayLike], *,
