@@ -99,6 +99,10 @@ MUST_KEEP = [
     "CHEQUE 1234567",
     "REF: 0612345678",
     "VIR INST M JEAN DUPONT FR76****1234",
+    # insurers and public bodies paying refunds (their names from the curated list)
+    "VIR SEPA RECU /DE MGEN /MOTIF REMBT SOINS",
+    "VIREMENT EN VOTRE FAVEUR MALAKOFF HUMANIS",
+    "Vir Sepa Recu De Harmonie Mut Prestations Sante",
 ]
 
 

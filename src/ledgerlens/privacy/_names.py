@@ -83,25 +83,51 @@ _PIECE = r"[^\s/:;,(]+|[\s/:;,(]+"
 
 @dataclass(frozen=True)
 class Lexicon:
-    """First and last names (upper-case ASCII words) the rules may use as evidence."""
+    """First and last names (upper-case ASCII words) the rules may use as evidence, and
+    words of known organisations' names (``MGEN``, ``MALAKOFF``) that are nobody's name."""
 
     first_names: frozenset[str]
     last_names: frozenset[str]
+    organisations: frozenset[str] = frozenset()
 
     @classmethod
     def bundled(cls) -> Lexicon:
-        """The lexicons shipped in ``ledgerlens.datasets`` (French first and last names)."""
+        """The lexicons shipped in ``ledgerlens.datasets``: French first and last names, and
+        the first words of the curated label spellings of insurers, banks, public bodies,
+        lenders and utilities that are neither a name nor a word the rules read otherwise."""
         return _bundled()
+
+
+#: Curated merchant kinds that send money to customers (refunds, benefits, interest).
+_PAYING_KINDS = ("insurer", "bank", "public_body", "lender", "investment", "utility", "telecom")
+#: Ordinary words that head some of their spellings (``DIRECT ENERGIE``, ``ESPACE
+#: CITOYENS``): after a person's name they are a transfer's reason, not an organisation.
+_PLAIN_WORDS = frozenset((
+    "ACCUEIL", "AGENT", "AMENDES", "DIRECT", "DIRECTION", "ESPACE", "EURO", "FORFAIT", "HELLO",
+    "LASER", "MINT", "PLACEMENT", "PLANETE", "PORTAIL", "RED", "TIMBRE", "TIMBRES", "TRADE",
+    "SWISS", "INTERACTIVE"))
 
 
 @functools.cache
 def _bundled() -> Lexicon:
-    from ledgerlens.datasets import load_first_names, load_last_names
+    from ledgerlens.datasets import load_curated_merchants, load_first_names, load_last_names
 
     def words(names: pl.Series) -> frozenset[str]:
         return frozenset(t for name in names.to_list() for t in re.split(r"[ \-]", name) if t)
 
-    return Lexicon(words(load_first_names()["first_name"]), words(load_last_names()["last_name"]))
+    firsts = words(load_first_names()["first_name"])
+    lasts = words(load_last_names()["last_name"])
+    # The first word of each spelling of the organisations that pay customers by transfer
+    # (a brand, not a trade word: only these head a transfer's counterparty).
+    curated = load_curated_merchants().filter(pl.col("kind").is_in(_PAYING_KINDS))
+    spelt = frozenset(re.split(r"[^A-Z0-9]+", spelling)[0]
+                      for spelling in curated["descriptors"].str.split("|").explode().to_list()
+                      if spelling)
+    read = (w.KEYWORDS | w.COMMON_WORDS | w.FUNCTION_WORDS | w.CALENDAR_WORDS | w.P2P_WORDS
+            | w.TITLES | w.PARTICLES | w.TRANSFER_WORDS | w.ANCHORS | w.REFERENCE_WORDS
+            | w.TRANSFER_HEADING_WORDS)
+    organisations = frozenset(t for t in spelt if len(t) >= 3 and t.isalpha()) - firsts - lasts
+    return Lexicon(firsts, lasts, organisations - read - _PLAIN_WORDS)
 
 
 def _alternation(words: frozenset[str]) -> str:
@@ -146,7 +172,8 @@ def name_rules(lexicon: Lexicon) -> NameRules:
     prefixes -= {name[:n] for name in names for n in range(3, len(name) + 1)}
     # one tag per word, the first class that holds it winning
     word_tags: dict[str, str] = {}
-    for words, tag in ((w.ORG_WORDS, ORG), (keywords, KEYWORD), (w.FUNCTION_WORDS, FUNCTION),
+    for words, tag in ((w.ORG_WORDS | lexicon.organisations, ORG), (keywords, KEYWORD),
+                       (w.FUNCTION_WORDS, FUNCTION),
                        (w.TITLES, TITLE), (firsts, FIRST), (lasts, LAST)):
         for word in words:
             word_tags.setdefault(word, tag)
