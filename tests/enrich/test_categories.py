@@ -367,3 +367,23 @@ def test_the_model_never_answers_what_only_a_type_decides() -> None:
     assert not mask[:3][:, only].any()  # a direct debit is never a cash deposit
     assert mask[3].sum() > 0
     assert mask[4][only].all()  # types of their own: the type rules answer before the model
+
+
+def test_one_busy_local_shop_s_name_cannot_outweigh_many_shops() -> None:
+    from ledgerlens.enrich.categories._model import _capped_shop_texts
+
+    texts = pl.Series(["AU ZINC DORE"] * 3 + ["BOULANGERIE MARTIN", "", "CARREFOUR MARKET"])
+    weight = np.array([6.0, 4.0, 2.0, 3.0, 9.0, 30.0])
+    shop = np.array([True, True, True, True, True, False])
+    out = _capped_shop_texts(texts, weight, shop, 8.0)
+    assert out[:3].sum() == pytest.approx(8.0)  # the busy shop's keys, scaled together
+    assert out[0] / out[2] == pytest.approx(3.0)  # ... keeping their proportions
+    assert out[3] == 3.0  # under the cap: left alone
+    assert out[4] == 9.0  # a key without text teaches its context
+    assert out[5] == 30.0  # a chain's text is the signal itself: not capped
+
+
+def test_local_shop_flags_must_match_the_rows(train_frame: pl.DataFrame) -> None:
+    with pytest.raises(DataError, match="local_shop has 1 values"):
+        CategoryModel(max_iter=5).fit(train_frame, train_frame["true_subcategory"],
+                                      local_shop=pl.Series([True]))

@@ -185,9 +185,12 @@ def _fit(frame: pl.DataFrame, config: TrainingConfig,
         matched = pl.concat([matched, lexicon], how="diagonal_relaxed")
     # The bare copies already show the model labels without MCC: no synthetic dropout on top.
     dropout = 0.0 if config.bare_share > 0 else CategoryModel().mcc_dropout
+    # Independent shops, at home and abroad (the generator's ``loc:`` and ``abr:`` ids).
+    local = (matched["true_merchant_id"].str.contains(r"^(?:loc|abr):")
+             if "true_merchant_id" in matched.columns else None)
     categories = CategoryModel(seed=config.seed, mcc_dropout=dropout,
                                merchant_dropout=config.merchant_dropout).fit(
-        matched, matched["true_subcategory"])
+        matched, matched["true_subcategory"], local_shop=local)
     return EnrichmentModel(matcher, categories)
 
 

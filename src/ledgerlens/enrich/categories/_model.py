@@ -68,6 +68,19 @@ def _mcc_map() -> dict[str, str]:
     return dict(load_mcc_codes().select("mcc", "subcategory").iter_rows())
 
 
+def _capped_shop_texts(texts: pl.Series, weight: npt.NDArray[np.float64],
+                       shop: npt.NDArray[np.bool_], cap: float) -> npt.NDArray[np.float64]:
+    """``weight`` with the keys of local shops (``shop``) scaled down so that those sharing
+    a label text weigh ``cap`` at most together; other keys (chains, public bodies, bank
+    wording: texts that are the signal themselves) and keys without text are left alone."""
+    total = pl.DataFrame({"t": texts, "w": np.where(shop, weight, 0.0)}).select(
+        pl.col("w").sum().over("t")).to_series().to_numpy()
+    capped = shop & (texts != "").to_numpy() & (total > cap)
+    out: npt.NDArray[np.float64] = np.where(capped, weight * cap / np.maximum(total, 1e-12),
+                                            weight)
+    return out
+
+
 def _copies(keys: pl.DataFrame, y: npt.NDArray[Any], weight: npt.NDArray[np.float64],
             has: str, token: str, blank: str, chosen: npt.NDArray[np.bool_]
             ) -> tuple[pl.DataFrame, npt.NDArray[Any], npt.NDArray[np.float64]]:
@@ -113,6 +126,7 @@ class CategoryModel:
         n_bits: int = 21,
         mcc_dropout: float = 0.3,
         merchant_dropout: float = 0.0,
+        shop_text_cap: float = 8.0,
         seed: int = 0,
     ) -> None:
         self.abstain_below = abstain_below
@@ -124,6 +138,7 @@ class CategoryModel:
         self.n_bits = n_bits
         self.mcc_dropout = mcc_dropout
         self.merchant_dropout = merchant_dropout
+        self.shop_text_cap = shop_text_cap
         self.seed = seed
 
     # -- fitting ----------------------------------------------------------------------------
@@ -139,14 +154,21 @@ class CategoryModel:
             "n_bits": 12 <= self.n_bits <= 26,
             "mcc_dropout": 0.0 <= self.mcc_dropout <= 1.0,
             "merchant_dropout": 0.0 <= self.merchant_dropout <= 1.0,
+            "shop_text_cap": self.shop_text_cap > 0,
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
             values = ", ".join(f"{name}={getattr(self, name)!r}" for name in bad)
             raise ConfigurationError(f"CategoryModel: invalid parameter(s): {values}")
 
-    def fit(self, frame: pl.DataFrame, subcategory_labels: pl.Series | list[str]) -> CategoryModel:
-        """Learn from a working frame and its true level-2 ids; returns ``self``."""
+    def fit(self, frame: pl.DataFrame, subcategory_labels: pl.Series | list[str], *,
+            local_shop: pl.Series | None = None) -> CategoryModel:
+        """Learn from a working frame and its true level-2 ids; returns ``self``.
+
+        ``local_shop`` (Boolean, one per row) marks payments at independent local shops:
+        the label texts of those weigh ``shop_text_cap`` at most together, so that one busy
+        shop's name words (a bakery named ``AU ZINC DORE``) are not learnt as trade words.
+        """
         self._check_params()
         labels = pl.Series("y", subcategory_labels, dtype=pl.String)
         if labels.len() != frame.height:
@@ -170,6 +192,14 @@ class CategoryModel:
         )
         y = per_key["y"].to_numpy()
         weight = np.sqrt(per_key["n"].to_numpy().astype(np.float64))
+        if local_shop is not None:
+            if local_shop.len() != frame.height:
+                raise DataError(f"local_shop has {local_shop.len()} values for {frame.height} "
+                                "rows")
+            shop_key = (pl.DataFrame({"k": row_key, "s": local_shop.cast(pl.Boolean)
+                                      .fill_null(False)})
+                        .group_by("k").agg(pl.col("s").all()).sort("k")["s"].to_numpy())
+            weight = _capped_shop_texts(keys["text"], weight, shop_key, self.shop_text_cap)
         rng = np.random.default_rng(self.seed)
         keys, y, weight = self._dropout_copies(keys, y, weight, rng)
         matrix = hash_features(keys["text"], keys["context"], spec)
@@ -450,6 +480,7 @@ class CategoryModel:
                 "n_bits": self.n_bits,
                 "mcc_dropout": self.mcc_dropout,
                 "merchant_dropout": self.merchant_dropout,
+                "shop_text_cap": self.shop_text_cap,
                 "seed": self.seed,
             },
             "features": FeatureSpec(n_bits=self.n_bits).to_metadata(),
