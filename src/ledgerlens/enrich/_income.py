@@ -17,6 +17,7 @@ import polars as pl
 
 from ledgerlens.enrich._few_rows import with_values
 from ledgerlens.enrich._recurring import fold_accents
+from ledgerlens.enrich.categories._rules import CATEGORY_SCHEMA
 
 __all__ = ["INCOME_CATEGORY_CONFIDENCE", "INCOME_TYPES", "detect_income", "income_category"]
 
@@ -29,8 +30,6 @@ INCOME_TYPES: tuple[str, ...] = ("salary", "pension", "unemployment_benefits", "
 INCOME_CATEGORY_CONFIDENCE = 0.95
 _INCOME_SCHEMA = {"is_income": pl.Boolean(), "income_type": pl.String(),
                   "income_payer": pl.String()}
-_CATEGORY_SCHEMA = {"category": pl.String(), "subcategory": pl.String(),
-                    "category_confidence": pl.Float64(), "category_evidence": pl.String()}
 
 # Checked in order: payers first (a public body says what it pays), then the motif words.
 _RULES: tuple[tuple[str, str], ...] = (
@@ -279,4 +278,4 @@ def _income_category_rows(frame: pl.DataFrame) -> pl.DataFrame:
                                 for s, c in zip(switch, conf, strict=True)],
         "category_evidence": [f"income rule: {i}" if s else c
                               for s, i, c in zip(switch, incomes, evidence, strict=True)]},
-        _CATEGORY_SCHEMA)
+        CATEGORY_SCHEMA)

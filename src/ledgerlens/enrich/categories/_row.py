@@ -26,6 +26,7 @@ from ledgerlens.enrich._few_rows import with_values
 from ledgerlens.enrich.categories._features import _PAYMENT_RE, TEXT_COLUMNS, FeatureSpec
 from ledgerlens.enrich.categories._linear import softmax
 from ledgerlens.enrich.categories._rules import (
+    CATEGORY_SCHEMA,
     TRANSFER_LINES,
     TYPE_RULES,
     TYPE_SCOPES,
@@ -56,8 +57,6 @@ _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"(\w+)")
 _MCC_NONE = re.compile(r"\bM_none\b")
 _LN2 = math.log(2.0)
-_OUTPUT_SCHEMA = {"category": pl.String(), "subcategory": pl.String(),
-                  "category_confidence": pl.Float64(), "category_evidence": pl.String()}
 
 
 def safe_text(*texts: object) -> bool:
@@ -332,4 +331,4 @@ def predict_rows(model: CategoryModel, frame: pl.DataFrame,
     return with_values(frame, {
         "category": [SUBCATEGORIES[s].category for s in subs], "subcategory": subs,
         "category_confidence": [d[1] for d in decided],
-        "category_evidence": [d[2] for d in decided]}, _OUTPUT_SCHEMA)
+        "category_evidence": [d[2] for d in decided]}, CATEGORY_SCHEMA)

@@ -18,6 +18,7 @@ from ledgerlens.enrich.categories._features import model_text_expr
 from ledgerlens.taxonomy import SUBCATEGORIES
 
 __all__ = [
+    "CATEGORY_SCHEMA",
     "KEYWORDS",
     "NOT_REFUNDABLE",
     "TRANSFER_LINES",
@@ -27,6 +28,11 @@ __all__ = [
     "rule_subcategories",
     "scope_mask",
 ]
+
+#: The columns a category decision writes, with their dtypes (every path writes these).
+CATEGORY_SCHEMA: dict[str, pl.DataType] = {
+    "category": pl.String(), "subcategory": pl.String(),
+    "category_confidence": pl.Float64(), "category_evidence": pl.String()}
 
 #: Transaction types whose subcategory follows from the type alone.
 TYPE_RULES: dict[str, tuple[str, str]] = {
