@@ -159,6 +159,15 @@ def test_punctuation_variants_find_the_same_merchant(matcher: MerchantMatcher) -
     assert out["merchant_name"][0] == "E.Leclerc"
 
 
+def test_a_one_word_name_split_in_the_label_is_found(matcher: MerchantMatcher) -> None:
+    out = _match(matcher, ["CB JOUE CLUB 12/03", "CB MC DONALDS", "CB INTER MARCHE"],
+                 types=["card_in_store"] * 3)
+    assert out["merchant_name"].to_list() == ["JouéClub", "McDonald's", "Intermarché"]
+    assert (out["merchant_confidence"] > 0.9).all()
+    # Glued words that spell no alias add nothing: a local shop stays unknown.
+    assert _match(matcher, ["CB AU PETIT FOUR"])["merchant_id"][0] is None
+
+
 def test_truncated_label_still_matches() -> None:
     # SFR sells both internet and mobile under this name: the right brand, low confidence.
     out = _match(MerchantMatcher.default(precision=0.5), ["PRLV SOCIETE FRANCAISE DU RADIOT"],

@@ -3,8 +3,9 @@
 Works on *unique* texts. Every contiguous run of 1 to ``MAX_GRAM`` words of a text is
 joined against a table holding each alias and each truncated form of an alias (the last
 word cut short, as a bank cutting a line at 32 or 50 characters leaves it): one hash
-join does the work of an Aho-Corasick automaton over the whole directory. Texts with no
-hit get their best character 3-gram TF-IDF neighbours among all aliases.
+join does the work of an Aho-Corasick automaton over the whole directory; two or three
+words glued together are joined against the one-word aliases (``JOUE CLUB`` -> ``JOUECLUB``).
+Texts with no hit get their best character 3-gram TF-IDF neighbours among all aliases.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ KIND_EXACT, KIND_PREFIX, KIND_FUZZY = 0, 1, 2
 _MIN_FIRST_PREFIX = 4  # a lone cut word must keep 4 letters (MONOP -> MONOPRIX)
 _FUZZY_MIN_SIM = 0.55
 _FUZZY_TOP = 3
+_GLUED_MIN_CHARS = 6  # a one-word alias a label splits: JOUE CLUB -> JOUECLUB
+_GLUED_MAX_WORDS = 3
 
 #: Columns of ``candidates``: one row per (text, merchant, alias occurrence).
 CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
@@ -121,6 +124,17 @@ def _lookup(directory: MerchantDirectory) -> tuple[pl.DataFrame, pl.DataFrame]:
     return table, firsts
 
 
+def _glued_lookup(directory: MerchantDirectory) -> pl.DataFrame:
+    """One-word aliases of ``_GLUED_MIN_CHARS`` letters or more (``JOUECLUB``,
+    ``MCDONALDS``), which a label may split in two or three words (``JOUE CLUB``,
+    ``MC DONALDS``): rows ``gram``, ``alias``, ``merchant_idx``."""
+    return directory.aliases.filter(
+        (pl.col("n_tokens") == 1) & (pl.col("n_chars") >= _GLUED_MIN_CHARS)
+        & pl.col("alias").str.contains(r"[A-Z]")
+    ).select(gram="alias", alias="alias", merchant_idx="merchant_idx").unique(
+        maintain_order=True)
+
+
 def _tokens(keys: pl.DataFrame, common: pl.Series) -> pl.DataFrame:
     """One row per (text, word) with ``odd`` (a distinctive word: 3+ characters, not a
     number, not a common word or cut common word) and its running count ``cum_odd``."""
@@ -178,6 +192,29 @@ def _gram_hits(tokens: pl.DataFrame, table: pl.DataFrame,
     return grams.join(table, on=["gram", "n_gram"], how="inner").select(
         "text_id", "merchant_idx", "alias", "kind", "sim", "start", "n_gram",
         "key_tokens", "key_chars")
+
+
+def _glued_hits(tokens: pl.DataFrame, glued: pl.DataFrame,
+                hits: pl.DataFrame) -> pl.DataFrame:
+    """Exact hits of a one-word alias on two or three consecutive words glued together,
+    unless the same merchant already has a hit on the same words (``LEROY MERLIN`` is its
+    own alias; ``LEROYMERLIN`` adds nothing there)."""
+    shifted = tokens.with_columns(
+        *(pl.col("tok").shift(-k).alias(f"_t{k}") for k in range(1, _GLUED_MAX_WORDS)),
+        *(pl.col("text_id").shift(-k).alias(f"_i{k}") for k in range(1, _GLUED_MAX_WORDS)))
+    frames = []
+    for n in range(2, _GLUED_MAX_WORDS + 1):
+        parts = [pl.col("tok"), *(pl.col(f"_t{k}") for k in range(1, n))]
+        ok = pl.all_horizontal([pl.col(f"_i{k}") == pl.col("text_id")
+                                for k in range(1, n)]).fill_null(False)
+        frames.append(shifted.filter(ok).select(
+            "text_id", "key_tokens", "key_chars", start="pos",
+            gram=pl.concat_str(parts, separator=""), n_gram=pl.lit(n, pl.Int32)))
+    found = pl.concat(frames).join(glued, on="gram", how="inner").select(
+        "text_id", "merchant_idx", "alias", kind=pl.lit(KIND_EXACT, pl.Int8),
+        sim=pl.lit(1.0), start="start", n_gram="n_gram", key_tokens="key_tokens",
+        key_chars="key_chars")
+    return found.join(hits, on=["text_id", "merchant_idx", "start", "n_gram"], how="anti")
 
 
 def _common_words(directory: MerchantDirectory) -> pl.Series:
@@ -249,7 +286,8 @@ def candidates(keys: pl.DataFrame, directory: MerchantDirectory, *,
                fuzzy: bool = True) -> pl.DataFrame:
     """Candidate merchants of unique match keys (``text_id`` UInt32, ``key`` String).
 
-    Exact and truncated-prefix alias hits for every text; character n-gram neighbours
+    Exact and truncated-prefix alias hits for every text (a one-word alias also on two or
+    three words glued together); character n-gram neighbours
     for texts without any (when ``fuzzy``). Returns ``CANDIDATE_SCHEMA`` rows.
     """
     table, firsts = directory.cached("candidates.lookup", _lookup)
@@ -258,6 +296,8 @@ def candidates(keys: pl.DataFrame, directory: MerchantDirectory, *,
     if tokens.height == 0:
         return pl.DataFrame(schema=CANDIDATE_SCHEMA)
     hits = _gram_hits(tokens, table, firsts)
+    glued = _glued_hits(tokens, directory.cached("candidates.glued", _glued_lookup), hits)
+    hits = pl.concat([hits, glued], how="vertical_relaxed")
     out = [hits]
     if fuzzy:
         rest = tokens.join(hits.select("text_id").unique(), on="text_id", how="anti")

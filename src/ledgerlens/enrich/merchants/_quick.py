@@ -22,13 +22,16 @@ import polars as pl
 from ledgerlens.enrich.merchants._candidates import (
     _FUZZY_MIN_SIM,
     _FUZZY_TOP,
+    _GLUED_MAX_WORDS,
     _LINKS,
     CANDIDATE_SCHEMA,
+    KIND_EXACT,
     KIND_FUZZY,
     KIND_PREFIX,
     MAX_GRAM,
     MAX_TOKENS,
     _common_words,
+    _glued_lookup,
     _lookup,
     _tfidf,
 )
@@ -68,6 +71,14 @@ def _alias_merchants(directory: MerchantDirectory) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for alias, idx in directory.aliases.select("alias", "merchant_idx").iter_rows():
         out.setdefault(alias, []).append(idx)
+    return out
+
+
+def _glued_dict(directory: MerchantDirectory) -> dict[str, list[tuple[int, str]]]:
+    """glued words -> [(merchant_idx, alias)] of ``_candidates._glued_lookup``."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    for gram, alias, idx in directory.cached("candidates.glued", _glued_lookup).iter_rows():
+        out.setdefault(gram, []).append((idx, alias))
     return out
 
 
@@ -165,6 +176,7 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
     """The candidates of each match key (a list per key, in ``CANDIDATE_SCHEMA`` order
     without ``text_id``): the rows ``candidates`` gives for the same keys."""
     grams = directory.cached("quick.grams", _gram_dict)
+    glued = directory.cached("quick.glued", _glued_dict)
     common = directory.cached("quick.common", _common_set)
     texts: list[tuple[list[str], list[int], int, int]] = []
     for key in keys:
@@ -180,6 +192,12 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
                         " ".join(tokens[start:start + n]), ()):
                     if n_gram == n:
                         found.append((idx, alias, kind, sim, start, n))
+        spans = {(h[0], h[4], h[5]) for h in found}
+        for start in range(len(tokens)):
+            for n in range(2, min(_GLUED_MAX_WORDS, len(tokens) - start) + 1):
+                for idx, alias in glued.get("".join(tokens[start:start + n]), ()):
+                    if (idx, start, n) not in spans:
+                        found.append((idx, alias, KIND_EXACT, 1.0, start, n))
         hits.append(found)
     if fuzzy:
         todo = [i for i, (t, h) in enumerate(zip(texts, hits, strict=True)) if t[0] and not h]
