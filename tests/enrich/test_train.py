@@ -9,7 +9,8 @@ import pytest
 
 from ledgerlens.datasets import SynthConfig, generate_bank
 from ledgerlens.enrich import EnrichmentModel, TrainingConfig, enrich, holdout_evaluation
-from ledgerlens.enrich._train import held_out_merchants, train_enrichment
+from ledgerlens.enrich._train import brand_groups, held_out_merchants, train_enrichment
+from ledgerlens.enrich.merchants import MerchantDirectory
 from ledgerlens.exceptions import ArtifactError
 
 SMALL = TrainingConfig(customers=80, months=3, test_customers=40, seed=2)
@@ -20,6 +21,22 @@ def test_held_out_merchants_are_a_stable_share() -> None:
     first = held_out_merchants(ids, 0.3, seed=0)
     assert first == held_out_merchants(ids.reverse(), 0.3, seed=0)
     assert 0.25 < len(first) / 2000 < 0.35
+
+
+def test_a_brand_s_entries_are_held_out_together() -> None:
+    directory = MerchantDirectory.default()
+    groups = brand_groups(directory)
+    ids = directory.merchants["merchant_id"]
+    held = held_out_merchants(ids, 0.3, seed=0, groups=groups)
+    assert 0.2 < len(held) / ids.len() < 0.4
+    netto = directory.merchants.filter(pl.col("name") == "Netto")["merchant_id"].to_list()
+    assert len(netto) == 2  # the supermarket and the fuel station: one name, two NSI brands
+    for seed in range(20):
+        chosen = held_out_merchants(ids, 0.3, seed=seed, groups=groups)
+        assert set(netto) <= chosen or not set(netto) & chosen
+    # Ids outside the directory (the generator's local shops) are their own group.
+    local = held_out_merchants(pl.Series(["loc:000001", "loc:000002"]), 0.99, 0, groups)
+    assert local == {"loc:000001", "loc:000002"}
 
 
 @pytest.mark.slow

@@ -141,11 +141,36 @@ def _with_truth(transactions: pl.DataFrame, truth: pl.DataFrame,
     return pl.concat([frame, bare.with_columns(labelled.filter(pick))], how="vertical_relaxed")
 
 
-def held_out_merchants(merchant_ids: pl.Series, share: float, seed: int) -> set[str]:
-    """A deterministic ``share`` of merchant ids (by hash), whatever their source."""
-    unique = merchant_ids.drop_nulls().unique().sort()
-    picked = unique.filter((unique.hash(seed) % 1000) < round(share * 1000))
-    return set(picked.to_list())
+def held_out_merchants(merchant_ids: pl.Series, share: float, seed: int,
+                       groups: pl.DataFrame | None = None) -> set[str]:
+    """A deterministic ``share`` of merchants (by hash), whatever their source; with
+    ``groups`` (``merchant_id`` -> ``group``, see ``brand_groups``) whole groups are held out
+    together: a brand's supermarket is not held out while its fuel station teaches the
+    model what its name means."""
+    unique = merchant_ids.drop_nulls().unique().sort().to_frame("merchant_id")
+    keyed = unique.with_columns(group=pl.col("merchant_id"))
+    if groups is not None:
+        keyed = unique.join(groups, on="merchant_id", how="left").with_columns(
+            group=pl.coalesce("group", "merchant_id"))
+    picked = keyed.filter((pl.col("group").hash(seed) % 1000) < round(share * 1000))
+    return set(picked["merchant_id"].to_list())
+
+
+def brand_groups(directory: MerchantDirectory) -> pl.DataFrame:
+    """``merchant_id`` -> ``group``: directory entries of one brand (wikidata id) or one
+    display name (``Netto`` the supermarket and ``Netto`` the fuel station, which NSI lists
+    under two brands) fall in one group, keyed by a member's id."""
+    frame = directory.merchants.select(
+        "merchant_id", "brand",
+        name=pl.col("name").str.replace(r"\s*\([^()]*\)$", "").str.to_uppercase())
+    # Two rounds of smallest-id propagation join brand and name: enough for a directory
+    # whose names and brands chain at most twice.
+    group = pl.col("merchant_id").min()
+    for _ in range(2):
+        frame = frame.with_columns(merchant_group=group.over("brand")).with_columns(
+            merchant_group=pl.col("merchant_group").min().over("name"))
+        group = pl.col("merchant_group").min()
+    return frame.select("merchant_id", group="merchant_group")
 
 
 def trade_lexicon_rows(shops: int, seed: int) -> pl.DataFrame:
@@ -238,7 +263,8 @@ def holdout_evaluation(config: TrainingConfig = TrainingConfig(),
     started = time.perf_counter()
     say("generating the training bank(s) for the held-out protocol")
     frame, tx = _training_frame(config)
-    held = held_out_merchants(tx["merchant_id"], config.holdout_merchant_share, config.seed)
+    held = held_out_merchants(tx["merchant_id"], config.holdout_merchant_share, config.seed,
+                              brand_groups(MerchantDirectory.default()))
     seen = (~pl.col("true_dialect").is_in(config.holdout_dialects)
             & ~pl.col("true_merchant_id").is_in(sorted(held)).fill_null(False))
     train = frame.filter(seen)
