@@ -46,6 +46,13 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("CARTE X1234 27/11 AMAZON US 12,99 USD 1 EURO = 1,0712 USD", -12.1, "card_abroad"),
     ("FACTURE CARTE DU 300325 TABERNA BAY SEVILLA ES CARTE 4970XXXXXXXX6620", -22.0,
      "card_abroad"),
+    # French shops named after a foreign town; a code after an article is a cut word
+    ("CB LE NEW YORK 12/03", -65.0, "card_in_store"),
+    ("CB HOTEL DE LONDRES", -95.0, "card_in_store"),
+    ("CB PIZZERIA DA VINCI", -61.0, "card_in_store"),
+    ("CB L ESPACE BEAUTE DU CHE 27/12", -68.0, "card_in_store"),
+    ("CB RISTORANTE LA PERGOLA", -40.0, "card_abroad"),
+    ("CB HOTEL ZURICH CHE", -140.0, "card_abroad"),
     # forms of french-bank-labels.md that the synthetic banks do not write
     ("RETRAIT DAB SG 28/11/24 12H34", -60.0, "cash_withdrawal"),
     ("CB X1234 TOT DIF", -640.0, "deferred_card_total"),

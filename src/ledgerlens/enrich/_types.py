@@ -97,7 +97,7 @@ _WALLETS = ("apple_pay", "google_pay", "samsung_pay")
 _FOREIGN_WORDS: tuple[str, ...] = (
     "RESTAURANTE", "TABERNA", "CERVECERIA", "MARISQUERIA", "TAPERIA", "SUPERMERCADO",
     "ZAPATERIA", "FARMACIA", "HOSTAL", "MUSEO", "MUSEU", "RISTORANTE", "TRATTORIA", "OSTERIA",
-    "PIZZERIA DA", "GELATERIA", "PASTICCERIA", "SUPERMERCATO", "CALZATURE", "ALBERGO",
+    "GELATERIA", "PASTICCERIA", "SUPERMERCATO", "CALZATURE", "ALBERGO",
     "GALLERIA", "TABACCHERIA", "CAFFE", "TASCA", "PASTELARIA", "SAPATARIA", "POUSADA",
     "CAFETERIA", "GASTHAUS", "BIERGARTEN", "APOTHEKE", "BACKEREI", "BAECKEREI", "METZGEREI",
     "SCHUHE", "KONDITOREI", "IZAKAYA", "RYOKAN", "KISSATEN", "MERCADONA", "PINGO DOCE",
@@ -203,11 +203,35 @@ def _abroad_pattern() -> str:
             rf"|\s+CB\*.*)?$")
 
 
+# A foreign town or word right after a French article or preposition is a French shop's
+# name (``LE NEW YORK``, ``HOTEL DE LONDRES``, ``BAR LE BRUXELLES``), not where it is.
+_NAMING_WORDS: tuple[str, ...] = ("LE", "LA", "LES", "L", "DE", "DU", "DES", "D", "AU", "AUX",
+                                  "CHEZ")
+# A country code right after an article is a word cut by the line width
+# (``L ESPACE BEAUTE DU CHE``: CHENE, not Switzerland): joined to it, it is no code.
+CUT_CODE = re.compile(rf"\b({'|'.join(_NAMING_WORDS)})\s+({'|'.join(_FOREIGN_CODES)})\b")
+CUT_CODE_JOINED = r"\1_\2"
+
+
+def _join_cut_codes(text: pl.Expr) -> pl.Expr:
+    """``CUT_CODE`` matches joined (``DU_CHE``) before the abroad signs are read."""
+    return text.str.replace_all(CUT_CODE.pattern, "${1}_${2}")
+
+
 @functools.cache
 def _foreign_words_pattern() -> str:
     """Weak signs: foreign trade words and towns, which French shop names also borrow
-    (``PIZZERIA NAPOLI``, ``RESTAURANT HONG KONG``)."""
-    return rf"\b(?:{_words(_FOREIGN_WORDS + FOREIGN_CITIES)})\b"
+    (``PIZZERIA NAPOLI``, ``RESTAURANT HONG KONG``); each match keeps the French article
+    before it, if any (see ``_NAMING_WORDS``)."""
+    return (rf"\b(?:(?:{'|'.join(_NAMING_WORDS)})\s+)?"
+            rf"(?:{_words(_FOREIGN_WORDS + FOREIGN_CITIES)})\b")
+
+
+def _has_foreign_words(text: pl.Expr) -> pl.Expr:
+    """A weak sign of abroad in ``text`` that no French article names."""
+    named = rf"^(?:{'|'.join(_NAMING_WORDS)})\s"
+    return (text.str.extract_all(_foreign_words_pattern())
+            .list.eval(~pl.element().str.contains(named)).list.any())
 
 
 @functools.cache
@@ -229,14 +253,22 @@ def _pieces(text: pl.Expr) -> pl.Expr:
     return text.str.extract_all(r"\w+|\W+").alias("_pieces")
 
 
-def _has_phrase_in(pieces: pl.Expr, words: tuple[str, ...]) -> pl.Expr:
+def _has_phrase_in(pieces: pl.Expr, words: tuple[str, ...],
+                   not_after: tuple[str, ...] = ()) -> pl.Expr:
     """Whether the text cut into ``pieces`` holds one of ``words`` as whole words: a run of
-    1..n words with the separators between them, starting and ending on word characters."""
+    1..n words with the separators between them, starting and ending on word characters;
+    not counted right after a word of ``not_after`` (and a blank)."""
     phrases, most = _phrases(words)
     piece = pl.element()
     windows = [pl.concat_str([piece.shift(-d) for d in range(2 * n - 1)]).is_in(phrases)
                for n in range(1, most + 1)]
-    return pieces.list.eval(pl.any_horizontal(windows)).list.any()
+    found = pl.any_horizontal(windows)
+    if not_after:
+        before = pl.Series("before", list(not_after), dtype=pl.String).implode()
+        named = (piece.shift(2).is_in(before).fill_null(False)
+                 & piece.shift(1).str.contains(r"^\s+$").fill_null(False))
+        found = found & ~named
+    return pieces.list.eval(found).list.any()
 
 
 def _has_phrase(text: pl.Expr, words: tuple[str, ...]) -> pl.Expr:
@@ -257,7 +289,7 @@ def _label_features(unique: pl.DataFrame) -> pl.DataFrame:
         unique = unique.with_columns(_pieces(pl.col("_u")))
     else:
         words = (pl.col("_u").str.contains(_french_city_pattern()).alias("_french_town"),
-                 pl.col("_u").str.contains(_foreign_words_pattern()).alias("_foreign_words"))
+                 _has_foreign_words(pl.col("_u")).alias("_foreign_words"))
     # Each rule's match is made a column once: the type and its evidence both read it.
     return (unique.with_columns(*matches).with_columns(*features, *words)
             .drop([m.meta.output_name() for m in matches] + ["_pieces"], strict=False))
@@ -271,8 +303,8 @@ _FEW_LABELS = 64
 def _word_lookups() -> tuple[pl.Expr, pl.Expr]:
     """``_french_town`` and ``_foreign_words`` as set lookups over ``_pieces``."""
     return (_has_phrase_in(pl.col("_pieces"), french_city_forms()).alias("_french_town"),
-            _has_phrase_in(pl.col("_pieces"), _FOREIGN_WORDS + FOREIGN_CITIES)
-            .alias("_foreign_words"))
+            _has_phrase_in(pl.col("_pieces"), _FOREIGN_WORDS + FOREIGN_CITIES,
+                           not_after=_NAMING_WORDS).alias("_foreign_words"))
 
 
 @functools.cache
@@ -301,7 +333,7 @@ def _label_feature_exprs() -> tuple[tuple[pl.Expr, ...], tuple[pl.Expr, ...]]:
         text.str.contains(_INSTANT).alias("_instant"),
         text.str.contains(_CONTACTLESS).alias("_contactless"),
         (merchant.str.contains(_ONLINE_MARK) | online_name.fill_null(False)).alias("_online"),
-        text.str.contains(_abroad_pattern()).alias("_abroad"),
+        _join_cut_codes(text).str.contains(_abroad_pattern()).alias("_abroad"),
     )
 
 

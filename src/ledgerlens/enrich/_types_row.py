@@ -69,15 +69,20 @@ _ONLINE_SHAPE = re.compile(r"^([A-Z0-9.&' -]{6,})$")
 _DIGIT = re.compile("[0-9]")
 
 
-def _has_phrase(pieces: list[str], words: tuple[frozenset[str], int]) -> bool:
+def _has_phrase(pieces: list[str], words: tuple[frozenset[str], int],
+                not_after: frozenset[str] = frozenset()) -> bool:
     """:func:`_types._has_phrase_in` on one text cut into pieces."""
     phrases, most = words
     for n in range(1, most + 1):
         span = 2 * n - 1
         for i in range(len(pieces) - span + 1):
-            if "".join(pieces[i:i + span]) in phrases:
+            if "".join(pieces[i:i + span]) in phrases and not (
+                    i >= 2 and pieces[i - 2] in not_after and pieces[i - 1].isspace()):
                 return True
     return False
+
+
+_NAMING = frozenset(ty._NAMING_WORDS)
 
 
 @dataclass(frozen=True)
@@ -112,7 +117,7 @@ def _label(full: str, merchant: str) -> _Label:
     return _Label(kind, evidence, t.instant.search(u) is not None,
                   t.contactless.search(u) is not None,
                   t.online_mark.search(merchant) is not None or online_name,
-                  t.abroad.search(u) is not None, _has_phrase(pieces, t.foreign),
+                  t.abroad.search(ty.CUT_CODE.sub(ty.CUT_CODE_JOINED, u)) is not None, _has_phrase(pieces, t.foreign, _NAMING),
                   _has_phrase(pieces, t.towns))
 
 
