@@ -90,6 +90,17 @@ def test_ambiguous_aliases_count_their_merchants(directory: MerchantDirectory) -
     assert (shared["n_merchants"] == shared.height).all()
 
 
+def test_a_shared_web_site_is_spelt_by_the_merchant_it_names(
+        directory: MerchantDirectory) -> None:
+    aliases = directory.aliases.join(directory.merchants.select("merchant_idx", "name"),
+                                     on="merchant_idx")
+    # amazon.fr is Amazon's, Amazon Prime's and Kindle Unlimited's site: "AMAZON FR" on a
+    # label is Amazon, not a three-way tie.
+    assert aliases.filter(pl.col("alias") == "AMAZON FR")["name"].to_list() == ["Amazon"]
+    kindle = aliases.filter(pl.col("name") == "Kindle Unlimited")["alias"].to_list()
+    assert "AMAZON KINDLE UNLTD" in kindle
+
+
 def test_with_extra_adds_a_merchant_and_its_aliases(directory: MerchantDirectory) -> None:
     extra = pl.DataFrame({"merchant_id": ["disc:fournil-du-parc"], "name": ["Le Fournil du Parc"],
                           "subcategory": ["bakery"], "category": ["groceries"],

@@ -230,17 +230,37 @@ def _brand_keys(merchants: pl.DataFrame) -> pl.Series:
     return pl.Series("brand_key", [groups[find(i)] for i in range(len(ids))], dtype=pl.String)
 
 
+def _site_owners(rows: list[tuple[Any, ...]]) -> dict[str, tuple[int, ...]]:
+    """Web sites several merchants share -> the merchants that spell it: those whose display
+    name is the site's name (``Amazon`` for amazon.fr, not ``Kindle Unlimited``, whose labels
+    read ``AMAZON KINDLE``); all of them when none is."""
+    by_site: dict[str, list[tuple[int, str]]] = {}
+    for idx, name, website, _ in rows:
+        if website:
+            by_site.setdefault(website, []).append((idx, canonical_text(_display(name or ""))))
+    owners: dict[str, tuple[int, ...]] = {}
+    for website, members in by_site.items():
+        if len(members) < 2:
+            continue
+        spellings = {canonical_text(s) for s in _website_spellings(website)}
+        named = tuple(idx for idx, name in members if name in spellings)
+        owners[website] = named or tuple(idx for idx, _ in members)
+    return owners
+
+
 def _alias_rows(merchants: pl.DataFrame) -> pl.DataFrame:
     """One row per (alias, merchant): loops over the few thousand merchants, not labels."""
     alias_col: list[str] = []
     idx_col: list[int] = []
     origin_col: list[int] = []
     derived_col: list[bool] = []
-    rows = merchants.select("merchant_idx", "name", "website", "listed").iter_rows()
+    rows = list(merchants.select("merchant_idx", "name", "website", "listed").iter_rows())
+    site_owners = _site_owners(rows)
     for idx, name, website, listed in rows:
         sources = [(_display(name or ""), ORIGIN_NAME)]
         sources += [(s, ORIGIN_LISTED) for s in (listed or []) if s and s.strip()]
-        sources += [(s, ORIGIN_WEBSITE) for s in _website_spellings(website)]
+        if idx in site_owners.get(website, (idx,)):
+            sources += [(s, ORIGIN_WEBSITE) for s in _website_spellings(website)]
         seen: dict[str, tuple[int, bool]] = {}
         for text, origin in sources:
             for form, derived in alias_variants(text):
