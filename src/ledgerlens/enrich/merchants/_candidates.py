@@ -217,6 +217,29 @@ def _glued_hits(tokens: pl.DataFrame, glued: pl.DataFrame,
     return found.join(hits, on=["text_id", "merchant_idx", "start", "n_gram"], how="anti")
 
 
+def _distinct_aliases(directory: MerchantDirectory) -> pl.DataFrame:
+    """Aliases with a word that is not a common word (``common`` false): rows ``alias``."""
+    return directory.aliases.filter(~pl.col("common")).select("alias").unique()
+
+
+def _without_stray_cuts(hits: pl.DataFrame, distinct: pl.DataFrame) -> pl.DataFrame:
+    """Drop a merchant's truncated-alias hits when it has no exact hit in the text and
+    another merchant's distinctive exact hit lies outside them: ``AUTOROUTE APRR`` is APRR,
+    ``AUTOROUTE`` no cut ``AUTOROUTES DU SUD DE LA FRANCE``."""
+    exact = hits.filter(pl.col("kind") == KIND_EXACT)
+    anchors = exact.join(distinct, on="alias", how="semi").select(
+        "text_id", _m="merchant_idx", _s="start", _e=pl.col("start") + pl.col("n_gram"))
+    cuts = hits.filter(pl.col("kind") == KIND_PREFIX).join(
+        exact.select("text_id", "merchant_idx").unique(), on=["text_id", "merchant_idx"],
+        how="anti")
+    keys = ["text_id", "merchant_idx", "alias", "start", "n_gram"]
+    stray = cuts.join(anchors, on="text_id").filter(
+        (pl.col("_m") != pl.col("merchant_idx"))
+        & ((pl.col("_e") <= pl.col("start"))
+           | (pl.col("_s") >= pl.col("start") + pl.col("n_gram")))).select(keys).unique()
+    return hits.join(stray, on=keys, how="anti", maintain_order="left")
+
+
 def _common_words(directory: MerchantDirectory) -> pl.Series:
     """Lexicon words and their cut forms (4+ letters of a 5+ letter word: ``AUBERVIL``)."""
     words = set(directory.lexicon)
@@ -287,7 +310,7 @@ def candidates(keys: pl.DataFrame, directory: MerchantDirectory, *,
     """Candidate merchants of unique match keys (``text_id`` UInt32, ``key`` String).
 
     Exact and truncated-prefix alias hits for every text (a one-word alias also on two or
-    three words glued together); character n-gram neighbours
+    three words glued together; no stray cut beside another merchant's exact hit); character n-gram neighbours
     for texts without any (when ``fuzzy``). Returns ``CANDIDATE_SCHEMA`` rows.
     """
     table, firsts = directory.cached("candidates.lookup", _lookup)
@@ -297,7 +320,8 @@ def candidates(keys: pl.DataFrame, directory: MerchantDirectory, *,
         return pl.DataFrame(schema=CANDIDATE_SCHEMA)
     hits = _gram_hits(tokens, table, firsts)
     glued = _glued_hits(tokens, directory.cached("candidates.glued", _glued_lookup), hits)
-    hits = pl.concat([hits, glued], how="vertical_relaxed")
+    hits = _without_stray_cuts(pl.concat([hits, glued], how="vertical_relaxed"),
+                               directory.cached("candidates.distinct", _distinct_aliases))
     out = [hits]
     if fuzzy:
         rest = tokens.join(hits.select("text_id").unique(), on="text_id", how="anti")

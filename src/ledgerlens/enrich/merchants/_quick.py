@@ -31,6 +31,7 @@ from ledgerlens.enrich.merchants._candidates import (
     MAX_GRAM,
     MAX_TOKENS,
     _common_words,
+    _distinct_aliases,
     _glued_lookup,
     _lookup,
     _tfidf,
@@ -80,6 +81,21 @@ def _glued_dict(directory: MerchantDirectory) -> dict[str, list[tuple[int, str]]
     for gram, alias, idx in directory.cached("candidates.glued", _glued_lookup).iter_rows():
         out.setdefault(gram, []).append((idx, alias))
     return out
+
+
+def _distinct_set(directory: MerchantDirectory) -> frozenset[str]:
+    return frozenset(directory.cached("candidates.distinct", _distinct_aliases)["alias"])
+
+
+def _without_stray_cuts(found: list[_Hit], distinct: frozenset[str]) -> list[_Hit]:
+    """``_candidates._without_stray_cuts`` of one text's hits."""
+    exact = {h[0] for h in found if h[2] == KIND_EXACT}
+    anchors = [(h[0], h[4], h[4] + h[5]) for h in found
+               if h[2] == KIND_EXACT and h[1] in distinct]
+    return [h for h in found
+            if not (h[2] == KIND_PREFIX and h[0] not in exact
+                    and any(m != h[0] and (e <= h[4] or s >= h[4] + h[5])
+                            for m, s, e in anchors))]
 
 
 def _common_set(directory: MerchantDirectory) -> frozenset[str]:
@@ -177,6 +193,7 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
     without ``text_id``): the rows ``candidates`` gives for the same keys."""
     grams = directory.cached("quick.grams", _gram_dict)
     glued = directory.cached("quick.glued", _glued_dict)
+    distinct = directory.cached("quick.distinct", _distinct_set)
     common = directory.cached("quick.common", _common_set)
     texts: list[tuple[list[str], list[int], int, int]] = []
     for key in keys:
@@ -198,7 +215,7 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
                 for idx, alias in glued.get("".join(tokens[start:start + n]), ()):
                     if (idx, start, n) not in spans:
                         found.append((idx, alias, KIND_EXACT, 1.0, start, n))
-        hits.append(found)
+        hits.append(_without_stray_cuts(found, distinct))
     if fuzzy:
         todo = [i for i, (t, h) in enumerate(zip(texts, hits, strict=True)) if t[0] and not h]
         for i, extra in zip(todo, _fuzzy([texts[i] for i in todo], directory), strict=True):
