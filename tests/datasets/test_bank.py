@@ -230,6 +230,18 @@ def test_some_fuel_stations_of_chains_name_the_station(joined: pl.DataFrame) -> 
     assert 0.2 < named.mean() < 0.8  # type: ignore[operator]
 
 
+def test_a_few_chain_shops_put_a_shop_word_before_their_name(joined: pl.DataFrame) -> None:
+    chains = _card(joined).filter(pl.col("source") == "nsi")
+    led = chains.filter(pl.col("raw_label").str.to_uppercase().str.contains(
+        r"\b(?:SUPERMARCHE|HYPERMARCHE|DRIVE|PEAGE|OPTIQUE|LIBRAIRIE|PHARMACIE|RESTO|MAGASIN)"
+        r" [A-Z]"))
+    assert 0.01 < led.height / chains.height < 0.2
+    # The shop word agrees with the shop: a supermarket word on a grocer's line only.
+    words = led["raw_label"].str.to_uppercase().str.extract(r"\b(SUPERMARCHE|HYPERMARCHE)\b")
+    grocers = led.filter(words.is_not_null())["subcategory"].unique().to_list()
+    assert set(grocers) <= {"supermarket"}
+
+
 def test_real_duplicates_keep_distinct_ids(bank) -> None:  # type: ignore[no-untyped-def]
     tx = bank.transactions
     dup = tx.filter(pl.struct("account_id", "booking_date", "amount", "raw_label")

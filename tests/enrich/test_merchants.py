@@ -179,6 +179,16 @@ def test_a_one_word_name_split_in_the_label_is_found(matcher: MerchantMatcher) -
     assert _match(matcher, ["CB AU PETIT FOUR"])["merchant_id"][0] is None
 
 
+def test_a_shop_word_before_a_chain_s_name_keeps_the_chain(matcher: MerchantMatcher) -> None:
+    labels = ["CB SUPERMARCHE MONOPRIX", "CB CINEMA PATHE", "CB MAGASIN DECATHLON",
+              "CB FROMAGERIE MARCEL", "CB CAFE BAR DE LA PLACE"]
+    out = _match(matcher, labels, types=["card_in_store"] * len(labels))
+    assert out["merchant_name"].to_list()[:3] == ["Monoprix", "Pathé", "Decathlon"]
+    # A trade word of another kind names another shop (a cheese shop, not the Marcel cab
+    # company); a name after an article is a place (not the chain La Place).
+    assert out["merchant_id"].to_list()[3:] == [None, None]
+
+
 def test_truncated_label_still_matches() -> None:
     # SFR sells both internet and mobile under this name: the right brand, low confidence.
     out = _match(MerchantMatcher.default(precision=0.5), ["PRLV SOCIETE FRANCAISE DU RADIOT"],

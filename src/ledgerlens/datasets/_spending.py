@@ -307,6 +307,24 @@ def _card_events(
 _WALLET_DIALECTS = ("neobank", "online_bank", "mobile_40", "aggregator")
 _GOOGLE_SUBCATS = ("streaming_digital", "video_games")
 _STATION_WORDS = ("STATION", "CARBU", "CARBURANT", "STATION SERVICE", "CARBURANTS")
+#: Shop words some acquirers put before a chain's name (``SUPERMARCHE CASINO``,
+#: ``PEAGE APRR``), by subcategory; fixed per shop, for one in ten.
+_LEAD_WORDS: dict[str, tuple[str, ...]] = {
+    "supermarket": ("SUPERMARCHE", "DRIVE", "MAGASIN", "HYPERMARCHE"),
+    "convenience_store": ("SUPERETTE", "MAGASIN"),
+    "restaurant": ("RESTAURANT", "RESTO"), "fast_food": ("RESTAURANT", "RESTO"),
+    "cafe_bar": ("CAFE", "BAR"), "bakery": ("BOULANGERIE",), "hotels": ("HOTEL",),
+    "cinema": ("CINEMA",), "pharmacy": ("PHARMACIE",), "optician": ("OPTIQUE", "OPTICIEN"),
+    "hairdresser": ("SALON", "COIFFURE"), "beauty_salon": ("INSTITUT",),
+    "clothing_shoes": ("BOUTIQUE", "MAGASIN"), "sport_equipment": ("MAGASIN",),
+    "books_media": ("LIBRAIRIE",), "vehicle_maintenance": ("GARAGE", "CENTRE AUTO"),
+    "parking": ("PARKING",), "diy_home_improvement": ("MAGASIN",),
+    "furniture_home_equipment": ("MAGASIN",), "electronics": ("MAGASIN", "BOUTIQUE"),
+    "tolls": ("PEAGE", "AUTOROUTE"), "sport_clubs_gyms": ("SALLE", "CLUB"),
+    "cosmetics_perfume": ("PARFUMERIE", "BOUTIQUE"), "toys": ("MAGASIN",),
+    "pets": ("ANIMALERIE",), "garden": ("JARDINERIE",),
+}
+_LEAD_SHARE = 10  # per cent of a chain's shops
 
 
 def _descriptors(
@@ -335,6 +353,7 @@ def _descriptors(
                             np.asarray(_STATION_WORDS)[station_pick % len(_STATION_WORDS)], "")
     frame = pl.DataFrame({
         "descriptor": m["descriptor"], "intermediary": m["intermediary"], "city": m["city"],
+        "lead_pick": (merchant * 6_271 + city_code * 31_337) % 100,
         "subcategory": m["subcategory"], "source": m["source"],
         "store_no": (merchant * 7_919 + city_code * 104_729) % 9_000 + 1_000,
         "store_brand": store_brand, "shop_city": shop_city, "online": online,
@@ -362,6 +381,15 @@ def _descriptors(
                           + pl.lit(" ") + pl.col("store_no").cast(pl.String))
         .otherwise(pl.col("descriptor"))
     )
+    # A shop word before a chain's name, unless the name already says it.
+    words = pl.col("subcategory").replace_strict(
+        {k: list(v) for k, v in _LEAD_WORDS.items()}, default=None,
+        return_dtype=pl.List(pl.String))
+    lead_word = words.list.get(pl.col("lead_pick") % words.list.len(), null_on_oob=True)
+    lead = (pl.col("source").is_in(["nsi", "curated"]) & ~pl.col("online")
+            & (pl.col("lead_pick") < _LEAD_SHARE) & lead_word.is_not_null()
+            & ~pl.col("descriptor").str.starts_with(lead_word.fill_null("")))
+    descriptor = pl.when(lead).then(lead_word + pl.lit(" ") + descriptor).otherwise(descriptor)
     descriptor = pl.when(wallet).then(wallet_name + descriptor).otherwise(descriptor)
     intermediary = (
         pl.when(paypal).then(pl.lit("paypal"))

@@ -117,7 +117,8 @@ def _label(full: str, merchant: str) -> _Label:
     return _Label(kind, evidence, t.instant.search(u) is not None,
                   t.contactless.search(u) is not None,
                   t.online_mark.search(merchant) is not None or online_name,
-                  t.abroad.search(ty.CUT_CODE.sub(ty.CUT_CODE_JOINED, u)) is not None, _has_phrase(pieces, t.foreign, _NAMING),
+                  t.abroad.search(ty.CUT_CODE.sub(ty.CUT_CODE_JOINED, u)) is not None,
+                  _has_phrase(pieces, t.foreign, _NAMING),
                   _has_phrase(pieces, t.towns))
 
 

@@ -46,11 +46,11 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "text_id": pl.UInt32(), "merchant_idx": pl.UInt32(), "alias": pl.String(),
     "kind": pl.Int8(), "sim": pl.Float64(), "start": pl.Int32(), "n_gram": pl.Int32(),
     "key_tokens": pl.Int32(), "key_chars": pl.Int32(), "odd_outside": pl.Int32(),
-    "next_link": pl.Boolean(),
+    "next_link": pl.Boolean(), "lead_tok": pl.String(),
 }
 _LINKS = ["DE", "DU", "D", "DES"]
 _HIT_SCHEMA = {k: v for k, v in CANDIDATE_SCHEMA.items() if k not in ("odd_outside",
-                                                                       "next_link")}
+                                                                       "next_link", "lead_tok")}
 
 # Bank noise that splits or hides names: dates, times, card references, long numbers.
 _DATE = r"\b\d{1,2}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?\b"
@@ -155,17 +155,20 @@ def _tokens(keys: pl.DataFrame, common: pl.Series) -> pl.DataFrame:
 
 
 def _context(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
-    """Add ``odd_outside`` (distinctive words of the text outside the hit) and
-    ``next_link`` (the hit is followed by DE/DU/D/DES: a longer name goes on)."""
+    """Add ``odd_outside`` (distinctive words of the text outside the hit),
+    ``next_link`` (the hit is followed by DE/DU/D/DES: a longer name goes on) and
+    ``lead_tok`` (the word right before the hit: ``FROMAGERIE`` of ``FROMAGERIE MARCEL``)."""
     at_start = tokens.select("text_id", start="pos", _o0="odd", _c0="cum_odd",
                              odd_total="odd_total")
     at_end = tokens.select("text_id", _end=pl.col("pos") + 1, _c1="cum_odd")
     after = tokens.select("text_id", _end="pos", next_link=pl.col("tok").is_in(_LINKS))
+    before = tokens.select("text_id", start=pl.col("pos") + 1, lead_tok="tok")
     return (
         hits.with_columns(_end=pl.col("start") + pl.col("n_gram"))
         .join(at_start, on=["text_id", "start"], how="left")
         .join(at_end, on=["text_id", "_end"], how="left")
         .join(after, on=["text_id", "_end"], how="left")
+        .join(before, on=["text_id", "start"], how="left")
         .with_columns(
             odd_outside=(pl.col("odd_total") - (pl.col("_c1") - pl.col("_c0") + pl.col("_o0")))
             .clip(0, None).fill_null(0).cast(pl.Int32),
@@ -310,8 +313,9 @@ def candidates(keys: pl.DataFrame, directory: MerchantDirectory, *,
     """Candidate merchants of unique match keys (``text_id`` UInt32, ``key`` String).
 
     Exact and truncated-prefix alias hits for every text (a one-word alias also on two or
-    three words glued together; no stray cut beside another merchant's exact hit); character n-gram neighbours
-    for texts without any (when ``fuzzy``). Returns ``CANDIDATE_SCHEMA`` rows.
+    three words glued together; no stray cut beside another merchant's exact hit);
+    character n-gram neighbours for texts without any (when ``fuzzy``). Returns
+    ``CANDIDATE_SCHEMA`` rows.
     """
     table, firsts = directory.cached("candidates.lookup", _lookup)
     common = directory.cached("candidates.common_words", _common_words)

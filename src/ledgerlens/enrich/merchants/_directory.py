@@ -37,10 +37,12 @@ _T = TypeVar("_T")
 
 __all__ = [
     "DIRECTORY_COLUMNS",
+    "NAME_PARTICLES",
     "MerchantDirectory",
     "alias_variants",
     "canonical_text",
     "canonical_text_expr",
+    "lead_word_categories",
 ]
 
 #: Columns of ``MerchantDirectory.to_frame()``.
@@ -81,7 +83,9 @@ _BANK_WORDS = (
     "ECHEANCE PRET INTERETS AGIOS DE DU DES LA LE LES L D A AU AUX ET EN POUR VERS SUR "
     "MOTIF REF MDT MANDAT ID EMETTEUR NUMERO NO N LE DATE SA SAS SARL SASU EURL SCI "
     "SOCIETE STE ETS CIE FRANCE PARIS EURO EUR HORS ZONE MOBILE PAY WWW COM FR NET "
-    "CLIENT CLIENTS PARTICULIERS SERVICE SERVICES MAGASIN CENTRE"
+    "CLIENT CLIENTS PARTICULIERS SERVICE SERVICES MAGASIN CENTRE "
+    # shop words a label may put before a chain's name (SUPERMARCHE CASINO, PEAGE APRR)
+    "SUPERMARCHE HYPERMARCHE DRIVE PEAGE AUTOROUTE"
 )
 
 
@@ -307,6 +311,33 @@ def _lexicon() -> frozenset[str]:
         for form in _split(spelled):
             words.update(canonical_text(form).split())
     return frozenset(w for w in (canonical_text(x) for x in words) if w and " " not in w)
+
+
+#: Articles and prepositions of French shop names: a name after one is a place or a
+#: person in the shop's name (``BAR DE LA PLACE``), not a chain after a shop word.
+NAME_PARTICLES = frozenset({"DE", "DU", "DES", "D", "LA", "LE", "LES", "L", "A", "AU", "AUX",
+                            "ET", "CHEZ", "EN", "SUR", "SOUS"})
+
+# Shop words of chains that no local trade uses alone.
+_CHAIN_SHOP_WORDS = {"SUPERMARCHE": "groceries", "HYPERMARCHE": "groceries",
+                     "DRIVE": "groceries", "PEAGE": "transport", "AUTOROUTE": "transport"}
+
+
+@functools.cache
+def lead_word_categories() -> dict[str, str]:
+    """One-word trade and shop words -> the level-1 category they name (``FROMAGERIE`` ->
+    groceries, ``CINEMA`` -> leisure): the local trades' words that name one category, and
+    the chains' shop words. A word naming several categories is left out."""
+    seen: dict[str, set[str]] = {}
+    trades = load_local_trades().select("words", "subcategory").iter_rows()
+    for spelled, sub in trades:
+        for form in _split(spelled):
+            word = canonical_text(form)
+            if word and " " not in word and not word.isdigit():
+                seen.setdefault(word, set()).add(SUBCATEGORIES[sub].category)
+    out = {w: next(iter(c)) for w, c in seen.items() if len(c) == 1}
+    out.update(_CHAIN_SHOP_WORDS)
+    return out
 
 
 def _conform(frame: pl.DataFrame) -> pl.DataFrame:

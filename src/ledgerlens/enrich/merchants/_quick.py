@@ -36,7 +36,12 @@ from ledgerlens.enrich.merchants._candidates import (
     _lookup,
     _tfidf,
 )
-from ledgerlens.enrich.merchants._directory import MerchantDirectory, business_key
+from ledgerlens.enrich.merchants._directory import (
+    NAME_PARTICLES,
+    MerchantDirectory,
+    business_key,
+    lead_word_categories,
+)
 
 #: Transaction kinds of a card payment (``_scorer.TYPE_KINDS`` values).
 CARD_KINDS = frozenset({"present", "online", "abroad"})
@@ -49,12 +54,12 @@ __all__ = ["CARD_KINDS", "HIT_COLUMNS", "QUICK_MAX_TEXTS", "feature_hits", "feat
 QUICK_MAX_TEXTS = 256
 
 # One candidate: (merchant_idx, alias, kind, sim, start, n_gram, key_tokens, key_chars,
-# odd_outside, next_link), in ``CANDIDATE_SCHEMA`` order without ``text_id``.
-Candidate = tuple[int, str, int, float, int, int, int, int, int, bool]
+# odd_outside, next_link, lead_tok), in ``CANDIDATE_SCHEMA`` order without ``text_id``.
+Candidate = tuple[int, str, int, float, int, int, int, int, int, bool, str | None]
 _Hit = tuple[int, str, int, float, int, int]  # merchant_idx, alias, kind, sim, start, n_gram
 # Row of ``quick_hit_records``: row_id, mcc, transaction_type, candidate columns, field.
 HitRecord = tuple[int, str | None, str | None, int, str, int, float, int, int, int, int, int,
-                  bool, int]
+                  bool, str | None, int]
 _LINK_SET = frozenset(_LINKS)
 
 
@@ -229,7 +234,8 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
             end = start + n
             inside = cum[end - 1] - cum[start] + odd[start]
             rows.append((idx, alias, kind, sim, start, n, n_tokens, n_chars,
-                         max(total - inside, 0), end < n_tokens and tokens[end] in _LINK_SET))
+                         max(total - inside, 0), end < n_tokens and tokens[end] in _LINK_SET,
+                         tokens[start - 1] if start > 0 else None))
         out.append(rows)
     return out
 
@@ -336,11 +342,12 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
     from ledgerlens.enrich.merchants._scorer import _CATEGORY, TYPE_KINDS
 
     alias_attrs = directory.cached("quick.alias_attrs", _alias_attrs)
+    lead_categories = lead_word_categories()
     merchant_attrs = directory.cached("quick.merchant_attrs", _merchant_attrs)
     mcc_table = _code_table()
     hits: list[dict[str, Any]] = []
     for (row_id, mcc, ttype, idx, alias, kind, sim, start, n_gram, key_tokens, key_chars,
-         odd_outside, next_link, field) in records:
+         odd_outside, next_link, lead_tok, field) in records:
         origin, derived, n_tokens, n_chars, n_merchants, n_brands, common = alias_attrs[
             (alias, idx)]
         (source, online, intermediary, country, brand, m_mcc, m_sub, m_cat,
@@ -353,6 +360,9 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "row_id": row_id, "merchant_idx": idx, "alias": alias, "kind": kind, "sim": sim,
             "start": start, "n_gram": n_gram, "key_tokens": key_tokens, "key_chars": key_chars,
             "odd_outside": odd_outside, "next_link": next_link, "field": field,
+            "lead_tok": lead_tok,
+            "lead_cat": lead_categories.get(lead_tok) if lead_tok is not None else None,
+            "m_cat": m_cat,
             "origin": origin, "derived": derived, "n_tokens": n_tokens, "n_chars": n_chars,
             "n_merchants": n_merchants, "n_brands": n_brands, "common": common,
             "source": source, "is_online": online, "is_intermediary": intermediary,
@@ -419,6 +429,8 @@ def features_of(h: dict[str, Any]) -> list[float]:
     agree = h["mcc_exact"] or h["mcc_sub"]
     at_end = h["start"] + h["n_gram"] >= h["key_tokens"]
     short = n_chars <= 3
+    plain = (h["start"] > 0 and h["odd_outside"] == 0
+             and h["lead_tok"] not in NAME_PARTICLES)
     values: dict[str, Any] = {
         "kind_prefix": kind == KIND_PREFIX, "kind_fuzzy": kind == KIND_FUZZY,
         "from_counterparty": h["field"] == 1, "sim": h["sim"],
@@ -461,6 +473,9 @@ def features_of(h: dict[str, Any]) -> list[float]:
         "card_at_non_card": t_kind in CARD_KINDS and h["card_billing"] is False,
         "odd_outside_log": _log1p(h["odd_outside"]),
         "no_odd_outside": h["odd_outside"] == 0, "next_link": h["next_link"],
+        "plain_lead": plain and h["lead_cat"] is None,
+        "lead_agrees": plain and h["lead_cat"] == h["m_cat"],
+        "lead_disagrees": h["lead_cat"] is not None and h["lead_cat"] != h["m_cat"],
         "common_x_next_link": h["common"] and h["next_link"],
         "n_brands_cand_log": _log(h["n_brand_cand"]), "brand_share": h["brand_share"],
     }

@@ -20,7 +20,11 @@ import polars as pl
 
 from ledgerlens.datasets._mcc import mcc_subcategory_expr
 from ledgerlens.enrich.merchants._candidates import KIND_FUZZY, KIND_PREFIX
-from ledgerlens.enrich.merchants._directory import business_key
+from ledgerlens.enrich.merchants._directory import (
+    NAME_PARTICLES,
+    business_key,
+    lead_word_categories,
+)
 from ledgerlens.exceptions import ConfigurationError
 from ledgerlens.taxonomy import SUBCATEGORIES
 
@@ -35,6 +39,11 @@ _CATEGORY = {k: v.category for k, v in SUBCATEGORIES.items()}
 def _f(expr: pl.Expr) -> pl.Expr:
     return expr.cast(pl.Float64).fill_null(0.0)
 
+
+# A hit after common words only, the last of them no article or preposition (the name of
+# ``CAFE BAR DE LA PLACE`` is not the chain La Place).
+_PLAIN = ((pl.col("start") > 0) & (pl.col("odd_outside") == 0)
+          & ~pl.col("lead_tok").is_in(list(NAME_PARTICLES)).fill_null(False))
 
 #: Feature expressions over the joined hit table, in model order.
 _FEATURES: dict[str, pl.Expr] = {
@@ -99,6 +108,12 @@ _FEATURES: dict[str, pl.Expr] = {
                            & ~pl.col("card_billing")),
     "odd_outside_log": _f(pl.col("odd_outside").log1p()),
     "no_odd_outside": _f(pl.col("odd_outside") == 0),
+    # Only common words around a hit that is not first: a shop word before the chain's name
+    # (MAGASIN ZARA, SUPERMARCHE CASINO, CINEMA PATHE) when it names the merchant's category
+    # or none; a trade word of another category names another shop (FROMAGERIE MARCEL).
+    "plain_lead": _f(_PLAIN & pl.col("lead_cat").is_null()),
+    "lead_agrees": _f(_PLAIN & (pl.col("lead_cat") == pl.col("m_cat"))),
+    "lead_disagrees": _f(pl.col("lead_cat") != pl.col("m_cat")),
     "next_link": _f(pl.col("next_link")),
     "common_x_next_link": _f(pl.col("common") & pl.col("next_link")),
     "n_brands_cand_log": _f(pl.col("n_brand_cand").log()),
@@ -143,6 +158,8 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
         "card_billing", business_key(), m_mcc="mcc", m_sub="subcategory", m_cat="category")
     if "transaction_type" not in hits.columns:
         hits = hits.with_columns(transaction_type=pl.lit(None, dtype=pl.String))
+    if "lead_tok" not in hits.columns:
+        hits = hits.with_columns(lead_tok=pl.lit(None, dtype=pl.String))
     alias_attrs = aliases.select("alias", "merchant_idx", "origin", "derived", "n_tokens",
                                  "n_chars", "n_merchants", "n_brands", "common")
     l_sub, t_kind, l_cat = _context_exprs()
@@ -150,7 +167,9 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
     joined = (
         hits.join(alias_attrs, on=["alias", "merchant_idx"], how="left")
         .join(attrs, on="merchant_idx", how="left")
-        .with_columns(l_sub=l_sub, t_kind=t_kind)
+        .with_columns(l_sub=l_sub, t_kind=t_kind,
+                      lead_cat=pl.col("lead_tok").replace_strict(
+                          lead_word_categories(), default=None, return_dtype=pl.String))
         .with_columns(l_cat=l_cat)
         .with_columns(
             mcc_missing=pl.col("l_sub").is_null(),
