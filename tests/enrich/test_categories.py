@@ -68,6 +68,21 @@ def test_unseen_bank_is_mostly_right(model: CategoryModel) -> None:
     assert (out["subcategory"] == frame["true_subcategory"]).mean() > 0.9
 
 
+def test_a_label_seen_under_two_categories_is_learnt_in_proportion(
+        train_frame: pl.DataFrame) -> None:
+    # The same bare label, amount and context: 70 payments at the supermarket, 30 at its
+    # fuel station. The model's confidence is about 0.7, not the certainty that learning
+    # the majority only would give.
+    mixed = pl.concat([_one("CB QWERTZMARKT 02/03", amount=-47.0)] * 100).with_columns(
+        true_subcategory=pl.Series(["supermarket"] * 70 + ["fuel"] * 30))
+    frame = pl.concat([train_frame, mixed], how="diagonal_relaxed")
+    fitted = CategoryModel(max_iter=60, n_bits=20, calibration_share=0.0).fit(
+        frame, frame["true_subcategory"])
+    out = fitted.predict(_one("CB QWERTZMARKT 09/03", amount=-47.0))
+    assert out["subcategory"].item() == "supermarket"
+    assert 0.55 < out["category_confidence"].item() < 0.85
+
+
 def test_local_trade_words_generalise_to_unseen_names(model: CategoryModel) -> None:
     frame = pl.concat(
         [
@@ -241,6 +256,21 @@ def test_brand_lines_limit_the_choice_to_the_brand_s_lines(model: CategoryModel)
     free = model.predict(_one("CB INTERMARCHE 28/11", amount=-42.0))
     assert free["subcategory"].item() in SUBCATEGORIES
 
+
+
+def test_an_amount_among_a_brand_s_lines_is_a_feature_of_its_own() -> None:
+    # What 60 EUR says between a brand's fuel station and its supermarket is learnt among
+    # such labels, not from the amounts of every other class.
+    from ledgerlens.enrich.categories._features import unique_keys
+
+    frame = pl.DataFrame({"clean_label": ["AUCHAN", "AUCHAN"], "amount": [-60.0, -60.0],
+                          "merchant_lines": ["fuel|supermarket", None]})
+    keys, _ = unique_keys(frame, {})
+    multi, single = keys.sort("lines", nulls_last=True)["context"].to_list()
+    assert "ML_fuel+supermarket" in multi.split()
+    assert "MA_fuel+supermarket_d5" in multi.split()
+    assert "MER_multi" in multi.split()
+    assert not any(tok.startswith(("ML_", "MA_")) for tok in single.split())
 
 
 def test_a_few_rows_decide_as_in_a_table() -> None:

@@ -127,6 +127,14 @@ def test_brand_keys_group_merchants_a_label_cannot_separate(
     leroy = [m for m in key if "leroymerlin" in m]
     assert len(leroy) >= 2
     assert len({key[m] for m in leroy}) == 1
+    # A chain's fuel stations under its name are the chain, whatever brand NSI gives them
+    # (none for Netto's, another wikidata id for Casino's); fuel Puma is not Puma the shoes.
+    for chain in ("Netto", "Casino"):
+        entries = directory.merchants.filter(pl.col("name") == chain)
+        assert "fuel" in entries["subcategory"].to_list()
+        assert len({key[m] for m in entries["merchant_id"].to_list()}) == 1
+    puma = directory.merchants.filter(pl.col("name") == "Puma")["merchant_id"].to_list()
+    assert len({key[m] for m in puma}) == 2
     # Unrelated merchants stay apart.
     assert key[_id_of(directory, "Decathlon")] != key[_id_of(directory, "Lidl")]
 
@@ -385,6 +393,22 @@ def test_fit_learns_a_scorer_that_finds_known_merchants(small_bank: pl.DataFrame
     precision = (returned["merchant_id"] == returned["truth"]).fill_null(False).mean()
     assert precision is not None
     assert precision >= 0.9
+
+
+def test_fit_rows_limit_what_the_weights_learn_not_what_calibrates(
+        small_bank: pl.DataFrame) -> None:
+    half = small_bank["customer_id"].hash(3) % 2 == 0
+    hits = MerchantMatcher(fuzzy=False).training_hits(small_bank, "truth", half)
+    sides = dict(hits.unique("row_id").group_by("_fit").agg(pl.col("weight").sum()).iter_rows())
+    assert 0 < sides[True] <= half.sum()
+    assert 0 < sides[False] <= (~half).sum()
+    fitted = MerchantMatcher(fuzzy=False).fit(small_bank, "truth", fit_rows=half).to_arrays()
+    alone = MerchantMatcher(fuzzy=False).fit(small_bank.filter(half), "truth").to_arrays()
+    # The same weights as from the half alone; a calibration map from both halves.
+    assert np.allclose(fitted["coef"], alone["coef"])
+    assert not np.array_equal(fitted["calib_y"], alone["calib_y"])
+    with pytest.raises(DataError, match="fit_rows"):
+        MerchantMatcher(fuzzy=False).training_hits(small_bank, "truth", half.head(10))
 
 
 def test_arrays_round_trip_gives_identical_matches(matcher: MerchantMatcher) -> None:

@@ -110,6 +110,14 @@ def test_annual_card_fee_seen_once_is_a_yearly_stream() -> None:
     assert streams["period"].to_list() == ["yearly"]
 
 
+def test_annual_fee_whose_card_word_was_cleaned_away_is_a_yearly_stream() -> None:
+    # Cleaning drops a trailing CARTE: COTISATION ANNUELLE CARTE reads COTISATION ANNUELLE.
+    frame = _frame([(dt.date(2025, 2, 3), -39.0, "COTISATION ANNUELLE CARTE")])
+    out, streams = _detect(frame.with_columns(clean_label=pl.lit("COTISATION ANNUELLE")))
+    assert out["is_recurring"].to_list() == [True]
+    assert streams["period"].to_list() == ["yearly"]
+
+
 def test_irregular_grocery_visits_are_not_flagged() -> None:
     rng = np.random.default_rng(3)
     days = np.sort(rng.choice(365, size=110, replace=False))

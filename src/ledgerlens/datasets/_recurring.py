@@ -310,24 +310,40 @@ def _subscription_streams(rng: np.random.Generator, pop: Population) -> list[_St
     return streams
 
 
+#: Monthly account package fees: a "cotisation" is an account fee as often as a card fee,
+#: the words after it (offer, package, account, services) tell which.
+_ACCOUNT_FEE_LABELS = (
+    "FRAIS TENUE DE COMPTE", "COTIS. OFFRE ESSENTIEL", "COTISATION PACKAGE",
+    "FORFAIT SERVICES BANCAIRES", "COTISATION FORMULE DE COMPTE",
+    "COTIS OFFRE GROUPEE DE SERVICES", "COTIS. CONVENTION DE COMPTE", "FRAIS GESTION DE COMPTE",
+    "COTISATION OFFRE SERENITE", "ABONNEMENT SERVICES BANCAIRES", "COTIS PACK FAMILLE",
+)
+#: Yearly card fees and their amounts.
+_CARD_FEE_LABELS = (
+    ("COTISATION CARTE VISA CLASSIC", 45.0), ("COTISATION CARTE VISA PREMIER", 134.0),
+    ("COTIS CARTE MASTERCARD", 48.0), ("COTISATION CARTE GOLD MC", 140.0),
+    ("COTIS CARTE BLEUE", 42.0), ("COTISATION CB VISA", 46.0),
+    ("COTISATION CARTE VISA INFINITE", 330.0), ("COTISATION ANNUELLE CARTE", 39.0),
+)
+
+
 def _bank_fee_streams(rng: np.random.Generator, pop: Population) -> list[_Streams]:
     cust = np.arange(pop.size, dtype=np.int64)
     neobank = rng.random(pop.size) < 0.15
     monthly = cust[~neobank]
-    fees = np.asarray(["FRAIS TENUE DE COMPTE", "COTIS. OFFRE ESSENTIEL", "COTISATION PACKAGE",
-                       "FORFAIT SERVICES BANCAIRES"])
+    fees = np.asarray(_ACCOUNT_FEE_LABELS)
     out = [_named_streams(
         monthly, kind="account_fee", label_kind="bank_fee", transaction_type="fee",
         subcategory="account_fees", amount=-rng.choice([2.0, 3.5, 5.9, 8.2, 11.5], monthly.size),
         dom=np.full(monthly.size, 3), descriptor=fees[rng.integers(0, fees.size, monthly.size)],
         code="ACMT-MDOP-CHRG")]
-    cards = np.asarray(["COTISATION CARTE VISA CLASSIC", "COTISATION CARTE VISA PREMIER",
-                        "COTIS CARTE MASTERCARD", "COTISATION CARTE GOLD MC"])
+    cards = np.asarray([label for label, _ in _CARD_FEE_LABELS])
     which = rng.integers(0, cards.size, pop.size)
     out.append(_Streams(
         cust=cust, slot=np.zeros(cust.size, np.int64), kind="card_fee", label_kind="bank_fee",
         transaction_type="fee", subcategory="card_fees",
-        amount=-np.asarray([45.0, 134.0, 48.0, 140.0])[which], dom=rng.integers(1, 29, cust.size),
+        amount=-np.asarray([fee for _, fee in _CARD_FEE_LABELS])[which],
+        dom=rng.integers(1, 29, cust.size),
         cadence="yearly", descriptor=cards[which], code="ACMT-MDOP-CHRG"))
     return out
 

@@ -74,7 +74,9 @@ _COVERAGE = 0.8  # share of gaps that must be on the cadence (or a missed paymen
 
 # Yearly charges seen once in a year of history are still streams: a card's annual fee and
 # property or housing tax come back every year on the same account.
+# (Cleaning drops a trailing CARTE: ``COTISATION ANNUELLE CARTE`` reads ``COTISATION ANNUELLE``.)
 _ANNUAL_LABEL = (r"\bCOTI[A-Z]*\.?\s+(?:ANNUELLE\s+)?(?:CARTE|CB|VISA|MASTERCARD)\b"
+                 r"|\bCOTI[A-Z]*\.?\s+ANNUELLE\b"
                  r"|\bTAXE\s+(?:FONCIERE|D\s?HABITATION)\b")
 _ANNUAL_SUBCATEGORIES = ("property_housing_tax",)
 

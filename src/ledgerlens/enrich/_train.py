@@ -63,9 +63,10 @@ class TrainingConfig:
     #: ``seed + 1``, ...), each with its own local shops, brand popularity and ticket sizes:
     #: the models learn what a label says rather than one bank's habits.
     banks: int = 4
-    #: The merchant scorer learns from the first this many banks only (docs/experiments/
-    #: 0003-training-banks.md: trained on more rows, its confidence moved between same-name
-    #: lines and its coverage without MCC fell).
+    #: The merchant scorer's weights learn from the first this many banks only (docs/
+    #: experiments/0003-training-banks.md: trained on more rows, its confidence moved between
+    #: same-name lines and its coverage without MCC fell); its calibration maps read the
+    #: held-out texts of every bank.
     scorer_banks: int = 1
     #: Share of the category model's training keys with a known merchant seen again without
     #: it (``CategoryModel.merchant_dropout``).
@@ -200,8 +201,9 @@ def trade_lexicon_rows(shops: int, seed: int) -> pl.DataFrame:
 def _fit(frame: pl.DataFrame, config: TrainingConfig,
          directory: MerchantDirectory) -> EnrichmentModel:
     if config.fit_merchant_scorer:
-        rows = frame.filter(pl.col("_bank") < config.scorer_banks)
-        matcher = MerchantMatcher(directory).fit(rows, rows["true_merchant_id"])
+        # The scorer's weights learn from the first banks, its calibration from every one.
+        matcher = MerchantMatcher(directory).fit(
+            frame, frame["true_merchant_id"], fit_rows=frame["_bank"] < config.scorer_banks)
     else:
         matcher = MerchantMatcher.default(directory=directory)
     matched = matcher.match(frame)

@@ -144,6 +144,17 @@ def _raw_inputs(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _lines_tokens() -> pl.Expr:
+    """A known brand's lines of business the label does not tell apart (``fuel|supermarket``)
+    and the same crossed with the amount bin: what an amount says among those lines (a bare
+    ``AUCHAN`` for 60 EUR) is learnt there, not from every class's amounts."""
+    lines = pl.col("lines").str.replace_all(r"\|", "+")
+    amount = (pl.when(pl.col("amount").is_null()).then(pl.lit("none"))
+              .otherwise(pl.col("amount").pipe(_amount_tokens).str.extract(r"^A_(\S+)", 1)))
+    return pl.concat_str([pl.lit("ML_"), lines, pl.lit(" MA_"), lines, pl.lit("_"), amount]
+                         ).fill_null("")
+
+
 def _context(mcc_subcategory: dict[str, str]) -> pl.Expr:
     def tok(name: str, prefix: str) -> pl.Expr:
         value = pl.col(name).str.replace_all(r"\s+", "_").fill_null("none")
@@ -167,6 +178,7 @@ def _context(mcc_subcategory: dict[str, str]) -> pl.Expr:
         pl.concat_str([pl.lit("MH_"), pl.when(pl.col("hint").is_in(list(SUBCATEGORIES)))
                        .then(pl.col("hint")).otherwise(pl.lit("none"))]),
         model_text_expr(pl.col("cp")).str.replace_all(r"(\w+)", "C_$1"),
+        _lines_tokens(),
     ]
     return pl.concat_str(parts, separator=" ").str.strip_chars()
 

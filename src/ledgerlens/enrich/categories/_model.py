@@ -85,7 +85,8 @@ def _copies(keys: pl.DataFrame, y: npt.NDArray[Any], weight: npt.NDArray[np.floa
             has: str, token: str, blank: str, chosen: npt.NDArray[np.bool_]
             ) -> tuple[pl.DataFrame, npt.NDArray[Any], npt.NDArray[np.float64]]:
     """``keys`` plus copies of the ``chosen`` ones whose context matches ``has`` (and not
-    ``blank`` already), with ``token`` replaced by ``blank``."""
+    ``blank`` already), with ``token`` replaced by ``blank``; ``weight`` (one row, of one
+    or more columns, per key) is copied along."""
     context = keys["context"]
     pick = (context.str.contains(has) & ~context.str.contains(blank, literal=True)).to_numpy()
     pick &= chosen
@@ -184,14 +185,21 @@ class CategoryModel:
         spec = FeatureSpec(n_bits=self.n_bits)
         mcc_map = _mcc_map()
         keys, row_key = unique_keys(frame, mcc_map)
-        per_key = (
+        # One training row per (key, subcategory): a key seen 70 times at a supermarket and
+        # 30 at its fuel station teaches both, in that proportion (a key weighs the square
+        # root of its rows in all), so that the model's confidence on such a key is 0.7,
+        # not the certainty that learning only its majority would give.
+        pairs = (
             pl.DataFrame({"k": row_key, "y": labels})
-            .group_by("k")
-            .agg(pl.col("y").mode().sort().first(), n=pl.len())
-            .sort("k")
+            .group_by("k", "y")
+            .agg(n=pl.len())
+            .with_columns(n_key=pl.col("n").sum().over("k"))
+            .sort("k", "y")
         )
-        y = per_key["y"].to_numpy()
-        weight = np.sqrt(per_key["n"].to_numpy().astype(np.float64))
+        key_of = pairs["k"].to_numpy()
+        y = pairs["y"].to_numpy()
+        rows = pairs["n"].to_numpy().astype(np.float64)
+        weight = np.sqrt(pairs["n_key"].to_numpy()) * rows / pairs["n_key"].to_numpy()
         if local_shop is not None:
             if local_shop.len() != frame.height:
                 raise DataError(f"local_shop has {local_shop.len()} values for {frame.height} "
@@ -199,11 +207,15 @@ class CategoryModel:
             shop_key = (pl.DataFrame({"k": row_key, "s": local_shop.cast(pl.Boolean)
                                       .fill_null(False)})
                         .group_by("k").agg(pl.col("s").all()).sort("k")["s"].to_numpy())
-            weight = _capped_shop_texts(keys["text"], weight, shop_key, self.shop_text_cap)
+            weight = _capped_shop_texts(keys["text"].gather(key_of), weight, shop_key[key_of],
+                                        self.shop_text_cap)
+        keys = keys[key_of]
         rng = np.random.default_rng(self.seed)
-        keys, y, weight = self._dropout_copies(keys, y, weight, rng)
+        # The dropout copies carry their rows' count along with their weight.
+        keys, y, both = self._dropout_copies(keys, y, np.column_stack([weight, rows]), rng)
+        weight, rows = both[:, 0], both[:, 1]
         matrix = hash_features(keys["text"], keys["context"], spec)
-        calib = self._calibration_keys(keys["text"], weight)
+        calib = self._calibration_keys(keys["text"], rows)
         if calib.sum() < 50 or (~calib).sum() < 50:
             calib = np.zeros(keys.height, dtype=bool)
         if np.unique(y[~calib]).size < 2:
@@ -229,16 +241,17 @@ class CategoryModel:
         self.n_train_rows_ = frame.height
         return self
 
-    def _calibration_keys(self, texts: pl.Series, weight: npt.NDArray[np.float64]
+    def _calibration_keys(self, texts: pl.Series, rows: npt.NDArray[np.float64]
                           ) -> npt.NDArray[np.bool_]:
         """Keys left out of the fit to calibrate the temperature on: every key of a share of
         the rare label texts (a shop seen in at most ``_RARE_ROWS`` rows). The temperature
         then reflects shops the model has not seen, as most of a real bank's local shops
         are, while the frequent texts (chains, common payees) all stay in the fit."""
-        rows = pl.DataFrame({"t": texts, "n": weight ** 2}).with_columns(
+        rows_of = pl.DataFrame({"t": texts, "n": rows}).with_columns(
             total=pl.col("n").sum().over("t"))
         share = round(self.calibration_share * 1000)
-        picked = (rows["t"].hash(_CALIBRATION_SEED) % 1000 < share) & (rows["total"] <= _RARE_ROWS)
+        picked = ((rows_of["t"].hash(_CALIBRATION_SEED) % 1000 < share)
+                  & (rows_of["total"] <= _RARE_ROWS))
         return picked.to_numpy()
 
     def _dropout_copies(

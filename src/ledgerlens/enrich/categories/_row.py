@@ -125,6 +125,9 @@ def _key(row: Mapping[str, Any], source: str | None, has_amount: bool,
              "MS_" + (mcc_subcategory.get(mcc, "none") if mcc is not None else "none"),
              _token("I_", row.get("intermediary")), amount, "MER_" + mer,
              "MH_" + (hint if hint in SUBCATEGORIES else "none"), cp]
+    if lines is not None:
+        joined = lines.replace("|", "+")
+        parts.append(f"ML_{joined} MA_{joined}_{amount.split(' ')[0][2:]}")
     return _Row(text, " ".join(parts).strip(), row.get("transaction_type"), lines)
 
 

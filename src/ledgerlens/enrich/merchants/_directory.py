@@ -202,8 +202,9 @@ def _website_spellings(website: str | None) -> list[str]:
 
 def _brand_keys(merchants: pl.DataFrame) -> pl.Series:
     """Group merchants a label cannot tell apart: same brand (wikidata id), or same display
-    name and category, or a shared listed spelling and category. Union-find over the few
-    thousand merchants; each group is keyed by its smallest ``merchant_id``."""
+    name and category (a fuel station counting as a grocer), or a shared listed spelling
+    and category. Union-find over the few thousand merchants; each group is keyed by its
+    smallest ``merchant_id``."""
     ids = merchants["merchant_id"].to_list()
     parent = list(range(len(ids)))
 
@@ -214,10 +215,14 @@ def _brand_keys(merchants: pl.DataFrame) -> pl.Series:
         return i
 
     first: dict[tuple[str, str, str], int] = {}
-    rows = merchants.select("brand", "merchant_id", "name", "category", "listed").iter_rows()
-    for i, (brand, merchant_id, name, category, listed) in enumerate(rows):
+    rows = merchants.select("brand", "merchant_id", "name", "category", "subcategory",
+                            "listed").iter_rows()
+    for i, (brand, merchant_id, name, category, subcategory, listed) in enumerate(rows):
         keys = [("brand", brand or merchant_id, "")]
-        keys.append(("name", canonical_text(_display(name or "")), category or ""))
+        # A chain's fuel stations under its name are the chain (Casino, Netto: NSI gives
+        # their stations another wikidata brand, or none), as for every other grocer.
+        family = "groceries" if subcategory == "fuel" else category
+        keys.append(("name", canonical_text(_display(name or "")), family or ""))
         keys += [("listed", canonical_text(x), category or "") for x in (listed or []) if x]
         for key in keys:
             if not key[1]:

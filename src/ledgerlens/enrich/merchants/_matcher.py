@@ -333,24 +333,30 @@ class MerchantMatcher:
                 names, ("_id", "_name", "_site"), strict=True))
 
     # -- learning -----------------------------------------------------------------------
-    def training_hits(self, frame: pl.DataFrame, truth: pl.Series | str) -> pl.DataFrame:
+    def training_hits(self, frame: pl.DataFrame, truth: pl.Series | str,
+                      fit_rows: pl.Series | None = None) -> pl.DataFrame:
         """Feature rows of every hit with ``y`` (hit is the true merchant) and ``weight``
         (transactions sharing text, MCC, counterparty and truth); ``_split`` in [0, 100)
-        from the text, so one text never lands on both sides of a split."""
+        from the text, so one text never lands on both sides of a split; ``_fit`` whether
+        the transactions are among ``fit_rows`` (all when None)."""
         directory = self._directory()
         truth_col = frame[truth] if isinstance(truth, str) else truth
-        if truth_col.len() != frame.height:
-            raise DataError(f"truth has {truth_col.len()} values for {frame.height} rows")
-        work = self._rows(frame, [pl.lit(truth_col.cast(pl.String)).alias("_y")])
-        rows = (work.group_by(*_KEY, "_y").agg(weight=pl.len().cast(pl.Float64))
-                .sort(*_KEY, "_y", nulls_last=True).with_row_index("row_id"))
+        for name, column in (("truth", truth_col), ("fit_rows", fit_rows)):
+            if column is not None and column.len() != frame.height:
+                raise DataError(f"{name} has {column.len()} values for {frame.height} rows")
+        fit = (pl.lit(True) if fit_rows is None
+               else pl.lit(fit_rows.cast(pl.Boolean).fill_null(False)))
+        work = self._rows(frame, [pl.lit(truth_col.cast(pl.String)).alias("_y"),
+                                  fit.alias("_fit")])
+        rows = (work.group_by(*_KEY, "_y", "_fit").agg(weight=pl.len().cast(pl.Float64))
+                .sort(*_KEY, "_y", "_fit", nulls_last=True).with_row_index("row_id"))
         hits = _hits(rows, directory, self.fuzzy)
         if hits.height == 0:
             raise DataError("no label of the training frame has any merchant candidate")
         feats = hit_features(hits, directory.merchants, directory.aliases)
         ids = directory.merchants.select("merchant_idx", _hit_id="merchant_id")
         brands = directory.merchants.select(_y="merchant_id", _y_brand="brand_key")
-        info = rows.select("row_id", "_y", "weight",
+        info = rows.select("row_id", "_y", "weight", "_fit",
                            _split=(pl.col("_t").hash(_SEED) % 100).cast(pl.Int32)).join(
             brands, on="_y", how="left")
         return (feats.join(ids, on="merchant_idx").join(info, on="row_id")
@@ -361,15 +367,19 @@ class MerchantMatcher:
                 .sort("row_id", "merchant_idx"))
 
     def fit(self, frame: pl.DataFrame, truth: pl.Series | str, *,
-            calibration_share: float = 0.3) -> MerchantMatcher:
+            calibration_share: float = 0.3, fit_rows: pl.Series | None = None
+            ) -> MerchantMatcher:
         """Learn the scorer from labelled transactions (``truth``: true merchant ids, null
         or unknown ids for transactions at no directory merchant). A ``calibration_share``
-        of the distinct texts is held out to fit the calibration and precision curve."""
+        of the distinct texts is held out to fit the calibration and precision curve.
+        ``fit_rows`` (Boolean per row) limits the rows the scorer's weights learn from; the
+        calibration reads the held-out texts of every row: more labels for the map of rare
+        answers (a bare brand name without MCC), whose few rows otherwise set it."""
         if not 0.05 <= calibration_share <= 0.8:
             raise ConfigurationError(
                 f"calibration_share must be in [0.05, 0.8]; got {calibration_share!r}")
-        hits = self.training_hits(frame, truth)
+        hits = self.training_hits(frame, truth, fit_rows)
         cut = round(100 * (1 - calibration_share))
-        self.scorer_ = MerchantScorer.fit(hits.filter(pl.col("_split") < cut),
+        self.scorer_ = MerchantScorer.fit(hits.filter((pl.col("_split") < cut) & pl.col("_fit")),
                                           hits.filter(pl.col("_split") >= cut))
         return self
