@@ -16,6 +16,7 @@ import numpy.typing as npt
 import polars as pl
 
 from ledgerlens.enrich.categories._hashing import hash_block
+from ledgerlens.enrich.categories._names import name_words_re
 from ledgerlens.taxonomy import SUBCATEGORIES
 
 if TYPE_CHECKING:
@@ -44,7 +45,8 @@ _PAYMENT_RE = rf"\b(?:{_PAYMENT_WORDS})\b"
 
 
 def model_text_expr(column: str | pl.Expr) -> pl.Expr:
-    """Normalise a label for the model: upper case ASCII words, no digits, no payment words.
+    """Normalise a label for the model: upper case ASCII words, no digits, no payment words,
+    no person names (``categories/_names.py``).
 
     Idempotent and safe on any text, so it runs on top of ``clean_label`` as well as on a
     raw label when the cleaner has not run. Long labels are cut at 200 characters first.
@@ -62,6 +64,7 @@ def model_text_expr(column: str | pl.Expr) -> pl.Expr:
         .str.replace_all(r"\S*[0-9]\S*", " ")
         .str.replace_all(r"[^A-Z]+", " ")
         .str.replace_all(_PAYMENT_RE, " ")
+        .str.replace_all(name_words_re(), " ")
         .str.replace_all(r"\s+", " ")
         .str.strip_chars()
     )

@@ -25,6 +25,7 @@ import polars as pl
 from ledgerlens.enrich._few_rows import with_values
 from ledgerlens.enrich.categories._features import _PAYMENT_RE, TEXT_COLUMNS, FeatureSpec
 from ledgerlens.enrich.categories._linear import softmax
+from ledgerlens.enrich.categories._names import name_words_re
 from ledgerlens.enrich.categories._rules import (
     CATEGORY_SCHEMA,
     TRANSFER_LINES,
@@ -64,12 +65,17 @@ def safe_text(*texts: object) -> bool:
     return all(t is None or (isinstance(t, str) and _SAFE.issuperset(t)) for t in texts)
 
 
+@functools.cache
+def _names() -> re.Pattern[str]:
+    return re.compile(name_words_re())
+
+
 def _model_text(value: str | None) -> str:
     """``model_text_expr`` of one string."""
     text = unicodedata.normalize("NFKD", (value or "")[:200]).upper()
     text = _DIGIT_TOKEN.sub(" ", _NON_ASCII.sub("", text))
     text = _PAYMENT.sub(" ", _NON_LETTERS.sub(" ", text))
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES.sub(" ", _names().sub(" ", text)).strip()
 
 
 def _amount_tokens(amount: object) -> str:

@@ -1,0 +1,38 @@
+"""Person names the category model does not read: an owner's name says nothing of a trade.
+
+A local shop is often named after its owner (``SAS LE ROUX``, ``SARL TESSIER``); learnt as
+words, such names tie a surname to whichever trade the training banks' few shops of that
+name happened to have (a bakery read as a tobacconist for ``ROUX``). The lexicon is the
+bundled list of common French first and last names, less the words that mean something
+here: trade words (``BOULANGER``, ``BOUCHER``) and names that are a known merchant's
+one-word spelling (``LECLERC``, ``PAUL``, ``PICARD``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+__all__ = ["name_words_re"]
+
+
+@functools.cache
+def _name_words() -> tuple[str, ...]:
+    from ledgerlens.datasets._vocab import load_first_names, load_last_names, load_local_trades
+    from ledgerlens.enrich.merchants import MerchantDirectory
+
+    names = {str(n).upper() for n in load_last_names()["last_name"].to_list()}
+    names |= {str(n).upper() for n in load_first_names()["first_name"].to_list()}
+    trade = {token for words in load_local_trades()["words"].to_list()
+             for spelling in str(words).split("|") for token in spelling.split()}
+    aliases = MerchantDirectory.default().aliases
+    one_word = set(aliases.filter(aliases["n_tokens"] == 1)["alias"].to_list())
+    return tuple(sorted(n for n in names
+                        if re.fullmatch(r"[A-Z]{2,}", n) and n not in trade | one_word))
+
+
+@functools.cache
+def name_words_re() -> str:
+    """A regex of the name words, whole words only (for upper-case ASCII text)."""
+    return rf"\b(?:{'|'.join(_name_words())})\b"
+
