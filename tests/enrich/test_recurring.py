@@ -206,6 +206,19 @@ def test_stream_keys_prefer_merchant_then_counterparty_then_label() -> None:
     assert keys == ["m:nsi:netflix", "c:JEANNE DURAND", "l:PRLV ORANGE REF", None]
 
 
+def test_a_label_cleaned_to_nothing_is_keyed_by_its_raw_label() -> None:
+    # A loan's instalment is all bank wording and a reference: cleaning leaves nothing,
+    # and the raw label without its numbers still keys it, from month to month.
+    months = range(1, 13)
+    frame = _frame([(dt.date(2025, m, 10), -1846.59, f"ECHEANCE PRET 568156454 DU 10/{m:02d}/25")
+                    for m in months]).with_columns(clean_label=pl.lit(""))
+    assert stream_keys(frame.head(2))["stream_key"].to_list() == ["l:ECHEANCE PRET DU"] * 2
+    assert stream_keys(frame)["stream_key"].unique().to_list() == ["l:ECHEANCE PRET DU"]
+    out, streams = detect_recurring(stream_keys(frame))
+    assert out["is_recurring"].all()
+    assert streams["period"].to_list() == ["monthly"]
+
+
 def test_normalize_key_drops_numbers_months_and_accents() -> None:
     text = pl.DataFrame({"t": ["Prélèvement EDF échéance 05/2025 ++R123", "SALAIRE DÉCEMBRE 2024"]})
     assert text.select(normalize_key(pl.col("t")))["t"].to_list() == [

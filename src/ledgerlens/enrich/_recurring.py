@@ -144,7 +144,8 @@ def _normalized(values: pl.Series, title: bool = False) -> pl.Series:
 
 
 def stream_keys(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add ``stream_key``: merchant id, else counterparty name, else the label without numbers.
+    """Add ``stream_key``: merchant id, else counterparty name, else the label without numbers
+    (the clean label, else the raw one).
 
     Uses whichever of ``merchant_id``, ``counterparty_name``, ``clean_label`` and
     ``raw_label`` the frame has; null when none of them says anything. Labels are only
@@ -162,14 +163,16 @@ def stream_keys(frame: pl.DataFrame) -> pl.DataFrame:
     if "counterparty_name" in frame.columns and frame["counterparty_name"].null_count() < n:
         name = _normalized(frame["counterparty_name"].cast(pl.String), title=True)
         key = pl.select(pl.coalesce(pl.lit(key), pl.lit("c:") + pl.lit(name))).to_series()
-    label_col = next((c for c in ("clean_label", "raw_label") if c in frame.columns), None)
-    if label_col is not None and n:
+    # The clean label, else the raw one: cleaning may leave nothing of a label that is all
+    # bank wording and a reference (``ECHEANCE PRET 568156454``, a loan's instalment).
+    for label_col in (c for c in ("clean_label", "raw_label") if c in frame.columns):
         todo = key.is_null()
+        if not n or not todo.any():
+            break
         labels = frame[label_col].cast(pl.String).filter(todo)
         filled = labels.to_frame("__l").lazy().select(normalize_key(pl.col("__l"))).select(
             pl.when(pl.col("__l") != "").then(pl.lit("l:") + pl.col("__l"))).collect().to_series()
-        if filled.len():
-            key = key.scatter(todo.arg_true(), filled)
+        key = key.scatter(todo.arg_true(), filled)
     return frame.with_columns(key.alias("stream_key"))
 
 

@@ -116,8 +116,7 @@ def stream_key_values(frame: pl.DataFrame) -> list[str | None] | None:
             if keys[i] is None and name is not None:
                 name = _TITLE_WORDS.sub("", _normalize(name), count=1)
                 keys[i] = "c:" + name if name else None
-    label_col = next((c for c in ("clean_label", "raw_label") if c in frame.columns), None)
-    if label_col is not None:
+    for label_col in (c for c in ("clean_label", "raw_label") if c in frame.columns):
         labels = _strings(frame, label_col)
         if not safe_text(*(lab for key, lab in zip(keys, labels, strict=True) if key is None)):
             return None
