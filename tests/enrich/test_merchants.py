@@ -411,6 +411,14 @@ def test_fit_rows_limit_what_the_weights_learn_not_what_calibrates(
         MerchantMatcher(fuzzy=False).training_hits(small_bank, "truth", half.head(10))
 
 
+def test_fit_gives_the_same_arrays_whatever_the_row_order(small_bank: pl.DataFrame) -> None:
+    first = MerchantMatcher(fuzzy=False).fit(small_bank, "truth").to_arrays()
+    shuffled = small_bank.sample(fraction=1.0, shuffle=True, seed=3)
+    again = MerchantMatcher(fuzzy=False).fit(shuffled, "truth").to_arrays()
+    assert first.keys() == again.keys()
+    assert all(np.array_equal(first[k], again[k]) for k in first)
+
+
 def test_arrays_round_trip_gives_identical_matches(matcher: MerchantMatcher) -> None:
     arrays = matcher.to_arrays()
     assert all(isinstance(v, np.ndarray) and v.dtype == np.float64 for v in arrays.values())

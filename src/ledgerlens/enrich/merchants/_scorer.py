@@ -493,7 +493,9 @@ class MerchantScorer:
         draft = cls(coef=theta[:-1].copy(), intercept=float(theta[-1]), mean=mean,
                     scale=scale, calib_x=np.array([0.0, 1.0]), calib_y=np.array([0.0, 1.0]),
                     curve_conf=np.array([0.0]), curve_precision=np.array([0.0]))
-        top = draft.top(calib)
+        # In row order: ``top`` comes sorted by score, ties in any order, and the maps' sums
+        # must not depend on it (the same artifact bit for bit from the same data).
+        top = draft.top(calib).sort("row_id")
         raw = top["_p"].to_numpy()
         right = top["y_brand" if "y_brand" in top.columns else "y"].to_numpy().astype(
             np.float64)
