@@ -17,22 +17,16 @@ __all__ = ["name_words_re"]
 
 
 @functools.cache
-def _name_words() -> tuple[str, ...]:
+def name_words_re() -> str:
+    """A regex of the name words, whole words only (for upper-case ASCII text)."""
     from ledgerlens.datasets._vocab import load_first_names, load_last_names, load_local_trades
     from ledgerlens.enrich.merchants import MerchantDirectory
 
     names = {str(n).upper() for n in load_last_names()["last_name"].to_list()}
     names |= {str(n).upper() for n in load_first_names()["first_name"].to_list()}
-    trade = {token for words in load_local_trades()["words"].to_list()
-             for spelling in str(words).split("|") for token in spelling.split()}
+    meaningful = {token for words in load_local_trades()["words"].to_list()
+                  for spelling in str(words).split("|") for token in spelling.split()}
     aliases = MerchantDirectory.default().aliases
-    one_word = set(aliases.filter(aliases["n_tokens"] == 1)["alias"].to_list())
-    return tuple(sorted(n for n in names
-                        if re.fullmatch(r"[A-Z]{2,}", n) and n not in trade | one_word))
-
-
-@functools.cache
-def name_words_re() -> str:
-    """A regex of the name words, whole words only (for upper-case ASCII text)."""
-    return rf"\b(?:{'|'.join(_name_words())})\b"
-
+    meaningful |= set(aliases.filter(aliases["n_tokens"] == 1)["alias"].to_list())
+    words = sorted(n for n in names - meaningful if re.fullmatch(r"[A-Z]{2,}", n))
+    return rf"\b(?:{'|'.join(words)})\b"
