@@ -133,10 +133,30 @@ def test_brand_keys_group_merchants_a_label_cannot_separate(
         entries = directory.merchants.filter(pl.col("name") == chain)
         assert "fuel" in entries["subcategory"].to_list()
         assert len({key[m] for m in entries["merchant_id"].to_list()}) == 1
+    # A station listing a format of the chain (Intermarché's lists INTERMARCHE SUPER) joins
+    # that format: a label reading INTERMARCHE SUPER is one business, whichever line.
+    assert key[_id_of(directory, "Intermarché Super")] == key["nsi:intermarche-16b3c2"]
     puma = directory.merchants.filter(pl.col("name") == "Puma")["merchant_id"].to_list()
     assert len({key[m] for m in puma}) == 2
     # Unrelated merchants stay apart.
     assert key[_id_of(directory, "Decathlon")] != key[_id_of(directory, "Lidl")]
+
+
+def test_a_generic_spelling_from_the_index_is_no_alias(directory: MerchantDirectory) -> None:
+    # NSI lists STATION-SERVICE for E.Leclerc's stations and PRET for Pret A Manger: what
+    # the shop is, not its name; a local STATION SERVICE DU PARC is not E.Leclerc.
+    aliases = directory.aliases.join(directory.merchants.select("merchant_idx", "name"),
+                                     on="merchant_idx")
+    station = set(aliases.filter(pl.col("name") == "Station Service E.Leclerc")["alias"])
+    assert "STATION SERVICE" not in station
+    assert "STATION SERVICE E LECLERC" in station
+    assert "PRET" not in set(aliases.filter(pl.col("name") == "Pret A Manger")["alias"])
+    # A name after its founder's initial is spelt without it, as labels do: E.Leclerc's own
+    # LECLERC, not a derived spelling that its fuel station (which lists LECLERC) outranks.
+    leclerc = aliases.filter((pl.col("name") == "E.Leclerc") & (pl.col("alias") == "LECLERC"))
+    assert leclerc["derived"].to_list() == [False]
+    velo = aliases.filter((pl.col("name") == "C.vélo") & (pl.col("alias") == "VELO"))
+    assert velo["derived"].to_list() in ([True], [])  # too short a word to stand alone
 
 
 def test_directory_pickles_without_its_caches(directory: MerchantDirectory,
@@ -518,10 +538,40 @@ def test_the_category_s_line_settles_which_of_a_brand_s_merchants(
         "cur:direct-assurance-auto", "cur:direct-assurance-habitation",
         out["merchant_id"][2]]
     assert settled["merchant_name"][0] == "Direct Assurance (auto)"
+    # The line keeps the display name the label read when the brand has such an entry:
+    # SUPER U settled as a supermarket is Super U, not the brand's first one (Hyper U).
+    fuel = _entry_id(matcher, "Super U", "fuel")
+    super_u = pl.DataFrame({"merchant_id": [fuel], "merchant_name": ["Super U"],
+                            "merchant_website": [None], "subcategory": ["supermarket"],
+                            "merchant_lines": ["fuel|supermarket"]},
+                           schema_overrides={"merchant_website": pl.String})
+    settled = matcher.settle_lines(pl.concat([super_u] * rows))
+    assert set(settled["merchant_name"].to_list()) == {"Super U"}
+    assert fuel not in set(settled["merchant_id"].to_list())
     # Rows without open lines are left alone.
     plain = _match(matcher, ["CB E.LECLERC 12/03"], ["5411"]).with_columns(
         subcategory=pl.lit("supermarket"))
     assert matcher.settle_lines(plain).equals(plain)
+
+
+def _entry_id(matcher: MerchantMatcher, name: str, subcategory: str) -> str:
+    """The merchant id of ``name``'s entry in ``subcategory``."""
+    rows = matcher._directory().merchants.filter(
+        (pl.col("name") == name) & (pl.col("subcategory") == subcategory))
+    return str(rows["merchant_id"][0])
+
+
+def test_money_goes_the_way_of_the_line(matcher: MerchantMatcher) -> None:
+    # MGEN's contributions are debited and its refunds received, under the same name: the
+    # direction of the money picks the entry (shipped scorer).
+    from ledgerlens.enrich import EnrichmentModel
+
+    out = _match(EnrichmentModel.default().merchants,
+                 ["PRLV SEPA MGEN", "VIR SEPA RECU MGEN", "PRLV SEPA MALAKOFF HUMANIS",
+                  "VIR SEPA RECU MALAKOFF HUMANIS"],
+                 types=["direct_debit", "transfer_in", "direct_debit", "transfer_in"])
+    assert out["merchant_id"].to_list() == [
+        "cur:mgen", "cur:mgen-remb", "cur:malakoff-humanis", "cur:malakoff-humanis-remb"]
 
 
 def test_a_card_payment_is_not_paid_to_a_direct_debit_only_entry(

@@ -73,7 +73,7 @@ TRADE_WORD_FREE_STYLES: frozenset[str] = frozenset(NAME_STYLES[3:])
 #: Relative use of each style when a trade allows it; tuned so that 30-40 % of the
 #: generated names hold no trade word once each trade's own restrictions apply.
 _STYLE_WEIGHTS = np.array([0.30, 0.17, 0.12, 0.10, 0.14, 0.06, 0.07])
-#: Adjectives that go before the noun (``LE PETIT ZINC``); any other goes after it
+#: Adjectives that go before the noun (``LE PETIT PONT``); any other goes after it
 #: (``AU PAIN DORE``). Three of them change form before a vowel.
 _PRE_ADJECTIVES = ("PETIT", "GRAND", "VIEUX", "BON", "BEAU", "JOLI", "NOUVEAU", "GROS",
                    "VRAI", "JEUNE", "HAUT", "FAMEUX")
@@ -227,7 +227,7 @@ def _name_forms(trades: pl.DataFrame) -> pl.Series:
 
 
 def _article_noun(nouns: pl.Expr, adjectives: pl.Expr, u: pl.Expr) -> pl.Expr:
-    """``LE PETIT ZINC``, ``AU BEL ATELIER``, ``L OLIVIER DORE``, ``AU MOULIN``."""
+    """``LE PETIT PONT``, ``AU BEL ATELIER``, ``L OLIVIER DORE``, ``AU MOULIN``."""
     vowel = nouns.str.contains(_VOWEL)
     pre = adjectives.is_in(_PRE_ADJECTIVES)
     adjective = pl.when(vowel).then(adjectives.replace(_ELIDED)).otherwise(adjectives)

@@ -123,7 +123,7 @@ class CategoryModel:
         calibration_share: float = 0.1,
         c: float = 20.0,
         max_iter: int = 100,
-        prune: float = 0.02,
+        prune: float = 0.005,
         n_bits: int = 21,
         mcc_dropout: float = 0.3,
         merchant_dropout: float = 0.0,

@@ -37,6 +37,7 @@ _T = TypeVar("_T")
 
 __all__ = [
     "DIRECTORY_COLUMNS",
+    "MONEY_IN_LINES",
     "NAME_PARTICLES",
     "MerchantDirectory",
     "alias_variants",
@@ -56,6 +57,12 @@ DIRECTORY_COLUMNS: dict[str, pl.DataType] = {
     # direct debit or transfer (an energy supplier, a tax office); null when not known
     "card_billing": pl.Boolean(),
 }
+
+#: Lines of business that pay the customer (a benefits office, a health insurer's refunds):
+#: a direct debit or card payment is never theirs (MGEN's contributions, not its refunds).
+MONEY_IN_LINES: frozenset[str] = frozenset(
+    [k for k, v in SUBCATEGORIES.items() if v.category == "income"] + ["health_reimbursement"])
+
 
 def business_key() -> pl.Expr:
     """One business behind several brands: brands whose curated entries share a web site
@@ -201,10 +208,11 @@ def _website_spellings(website: str | None) -> list[str]:
 
 
 def _brand_keys(merchants: pl.DataFrame) -> pl.Series:
-    """Group merchants a label cannot tell apart: same brand (wikidata id), or same display
-    name and category (a fuel station counting as a grocer), or a shared listed spelling
-    and category. Union-find over the few thousand merchants; each group is keyed by its
-    smallest ``merchant_id``."""
+    """Group merchants a label cannot tell apart: same brand (wikidata id), or the same
+    spelling (display name or listed) in the same category, a fuel station counting as a
+    grocer (Intermarché's stations list ``INTERMARCHE SUPER``, the name of its supermarkets).
+    Union-find over the few thousand merchants; each group is keyed by its smallest
+    ``merchant_id``."""
     ids = merchants["merchant_id"].to_list()
     parent = list(range(len(ids)))
 
@@ -222,8 +230,8 @@ def _brand_keys(merchants: pl.DataFrame) -> pl.Series:
         # A chain's fuel stations under its name are the chain (Casino, Netto: NSI gives
         # their stations another wikidata brand, or none), as for every other grocer.
         family = "groceries" if subcategory == "fuel" else category
-        keys.append(("name", canonical_text(_display(name or "")), family or ""))
-        keys += [("listed", canonical_text(x), category or "") for x in (listed or []) if x]
+        keys.append(("text", canonical_text(_display(name or "")), family or ""))
+        keys += [("text", canonical_text(x), family or "") for x in (listed or []) if x]
         for key in keys:
             if not key[1]:
                 continue
@@ -257,6 +265,9 @@ def _site_owners(rows: list[tuple[Any, ...]]) -> dict[str, tuple[int, ...]]:
     return owners
 
 
+_AFTER_INITIAL = re.compile(r"^[A-Za-z]\.\s*([A-Za-z]{5,}(?:\s.*)?)$")
+
+
 def _alias_rows(merchants: pl.DataFrame) -> pl.DataFrame:
     """One row per (alias, merchant): loops over the few thousand merchants, not labels."""
     alias_col: list[str] = []
@@ -265,9 +276,14 @@ def _alias_rows(merchants: pl.DataFrame) -> pl.DataFrame:
     derived_col: list[bool] = []
     rows = list(merchants.select("merchant_idx", "name", "website", "listed").iter_rows())
     site_owners = _site_owners(rows)
+    nsi = set(merchants.filter(pl.col("source") == "nsi")["merchant_idx"].to_list())
+    trade = _trade_words()
     for idx, name, website, listed in rows:
         sources = [(_display(name or ""), ORIGIN_NAME)]
-        sources += [(s, ORIGIN_LISTED) for s in (listed or []) if s and s.strip()]
+        # The index's other spellings may be what the shop is, not its name (E.Leclerc's
+        # stations list STATION-SERVICE, Pret A Manger PRET): not spellings of the brand.
+        sources += [(s, ORIGIN_LISTED) for s in (listed or []) if s and s.strip()
+                    and not (idx in nsi and set(canonical_text(s).split()) <= trade)]
         if idx in site_owners.get(website, (idx,)):
             sources += [(s, ORIGIN_WEBSITE) for s in _website_spellings(website)]
         seen: dict[str, tuple[int, bool]] = {}
@@ -278,6 +294,13 @@ def _alias_rows(merchants: pl.DataFrame) -> pl.DataFrame:
                 best = seen.get(form)
                 if best is None or (origin, derived) < best:
                     seen[form] = (origin, derived)
+        # A name after its founder's initial is what labels write (E.Leclerc -> LECLERC):
+        # the name's own spelling, not a derived one.
+        initial = _AFTER_INITIAL.match(_display(name or ""))
+        if initial is not None:
+            bare = canonical_text(initial.group(1))
+            if seen.get(bare) == (ORIGIN_NAME, True):
+                seen[bare] = (ORIGIN_NAME, False)
         for form, (origin, derived) in seen.items():
             alias_col.append(form)
             idx_col.append(idx)
@@ -303,6 +326,13 @@ def _alias_rows(merchants: pl.DataFrame) -> pl.DataFrame:
 
 
 @functools.cache
+def _trade_words() -> frozenset[str]:
+    """The words of the local trades' label spellings (BOULANGERIE, STATION, SERVICE)."""
+    return frozenset(word for spelled in load_local_trades()["words"].to_list()
+                     for form in _split(spelled) for word in canonical_text(form).split())
+
+
+@functools.cache
 def _lexicon() -> frozenset[str]:
     """Common words of French labels: first and last names, places, trade and shop words."""
     words: set[str] = set(_BANK_WORDS.split())
@@ -312,9 +342,7 @@ def _lexicon() -> frozenset[str]:
     for forms in load_places()["label_forms"].to_list():
         for form in _split(forms):
             words.update(canonical_text(form).split())
-    for spelled in load_local_trades()["words"].to_list():
-        for form in _split(spelled):
-            words.update(canonical_text(form).split())
+    words.update(_trade_words())
     return frozenset(w for w in (canonical_text(x) for x in words) if w and " " not in w)
 
 

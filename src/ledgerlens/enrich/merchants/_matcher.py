@@ -113,15 +113,19 @@ def _evidence() -> pl.Expr:
 
 def _line_merchants(directory: MerchantDirectory,
                     ) -> tuple[dict[str, str], dict[str, tuple[str, str, str | None]]]:
-    """(merchant_id -> brand_key, "brand_key\x1fsubcategory" -> the first such merchant's
-    (merchant_id, name, website)), for ``MerchantMatcher.settle_lines``."""
+    """(merchant_id -> its brand line key, line key -> the first such merchant's
+    (merchant_id, name, website)), for ``MerchantMatcher.settle_lines``. A line is keyed
+    by brand and subcategory, and also by brand, subcategory and display name, so that
+    a Super U fuel station settled as a supermarket stays Super U, not the brand's first
+    supermarket (Hyper U)."""
     rows = directory.merchants.sort("merchant_idx").select(
         "merchant_id", "brand_key", "subcategory", "name", "website").iter_rows()
     brand_of: dict[str, str] = {}
     line_merchant: dict[str, tuple[str, str, str | None]] = {}
     for merchant_id, brand, sub, name, website in rows:
-        brand_of[merchant_id] = brand
+        brand_of[merchant_id] = f"{brand}\x1f{name}"
         line_merchant.setdefault(f"{brand}\x1f{sub}", (merchant_id, name, website))
+        line_merchant.setdefault(f"{brand}\x1f{name}\x1f{sub}", (merchant_id, name, website))
     return brand_of, line_merchant
 
 
@@ -296,9 +300,12 @@ class MerchantMatcher:
 
         def entry(mid: str | None, sub: str | None,
                   lines: str) -> tuple[str, str, str | None] | None:
-            brand = brand_of.get(mid) if mid is not None else None
-            return (line_merchant.get(f"{brand}\x1f{sub}")
-                    if brand is not None and sub in lines.split("|") else None)
+            named = brand_of.get(mid) if mid is not None else None
+            if named is None or sub not in lines.split("|"):
+                return None
+            brand = named.split("\x1f", 1)[0]
+            return (line_merchant.get(f"{named}\x1f{sub}")
+                    or line_merchant.get(f"{brand}\x1f{sub}"))
 
         if frame.height <= QUICK_MAX_TEXTS:
             # A few rows (one transaction): plain values, no query.

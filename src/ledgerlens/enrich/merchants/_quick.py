@@ -37,6 +37,7 @@ from ledgerlens.enrich.merchants._candidates import (
     _tfidf,
 )
 from ledgerlens.enrich.merchants._directory import (
+    MONEY_IN_LINES,
     NAME_PARTICLES,
     MerchantDirectory,
     business_key,
@@ -339,7 +340,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
     """The hits ``quick_features`` keeps (one per row and merchant, sorted by ``row_id``,
     ``merchant_idx``) as dicts of the attributes its features read (``features_of``)."""
     from ledgerlens.datasets._mcc import _code_table
-    from ledgerlens.enrich.merchants._scorer import _CATEGORY, TYPE_KINDS
+    from ledgerlens.enrich.merchants._scorer import _CATEGORY, RECEIVED_TYPES, TYPE_KINDS
 
     alias_attrs = directory.cached("quick.alias_attrs", _alias_attrs)
     lead_categories = lead_word_categories()
@@ -369,6 +370,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "country": country, "brand_key": brand, "business_key": business, "m_sub": m_sub,
             "card_billing": card_billing,
             "t_kind": None if ttype is None else TYPE_KINDS.get(ttype, "other"),
+            "t_received": ttype in RECEIVED_TYPES,
             "mcc_missing": l_sub is None, "mcc_exact": exact, "mcc_sub": sub, "mcc_cat": cat,
             "mcc_conflict": l_sub is not None and not cat, "_rank": exact + sub + cat,
             "_end": start + n_gram,
@@ -471,6 +473,10 @@ def features_of(h: dict[str, Any]) -> list[float]:
         "abroad_x_store": t_kind == "abroad" and h["source"] == "nsi",
         "curated_x_debit": h["source"] == "curated" and t_kind == "debit",
         "card_at_non_card": t_kind in CARD_KINDS and h["card_billing"] is False,
+        "paid_to_money_in": (t_kind in CARD_KINDS or t_kind == "debit")
+        and h["m_sub"] in MONEY_IN_LINES,
+        "received_at_money_out": h["t_received"] and h["m_sub"] is not None
+        and h["m_sub"] not in MONEY_IN_LINES,
         "odd_outside_log": _log1p(h["odd_outside"]),
         "no_odd_outside": h["odd_outside"] == 0, "next_link": h["next_link"],
         "plain_lead": plain and h["lead_cat"] is None,

@@ -21,6 +21,7 @@ import polars as pl
 from ledgerlens.datasets._mcc import mcc_subcategory_expr
 from ledgerlens.enrich.merchants._candidates import KIND_FUZZY, KIND_PREFIX
 from ledgerlens.enrich.merchants._directory import (
+    MONEY_IN_LINES,
     NAME_PARTICLES,
     business_key,
     lead_word_categories,
@@ -28,8 +29,8 @@ from ledgerlens.enrich.merchants._directory import (
 from ledgerlens.exceptions import ConfigurationError
 from ledgerlens.taxonomy import SUBCATEGORIES
 
-__all__ = ["FEATURE_NAMES", "LINE_MARGIN", "MIN_CONFIDENCE", "TYPE_KINDS", "MerchantScorer",
-           "best_hits", "hit_features", "smooth_isotonic"]
+__all__ = ["FEATURE_NAMES", "LINE_MARGIN", "MIN_CONFIDENCE", "RECEIVED_TYPES", "TYPE_KINDS",
+           "MerchantScorer", "best_hits", "hit_features", "smooth_isotonic"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -45,6 +46,8 @@ def _f(expr: pl.Expr) -> pl.Expr:
 _PLAIN = ((pl.col("start") > 0) & (pl.col("odd_outside") == 0)
           & ~pl.col("lead_tok").is_in(list(NAME_PARTICLES)).fill_null(False))
 
+#: Transfers the customer receives.
+RECEIVED_TYPES = frozenset({"transfer_in", "instant_transfer_in"})
 #: Feature expressions over the joined hit table, in model order.
 _FEATURES: dict[str, pl.Expr] = {
     "kind_prefix": _f(pl.col("kind") == KIND_PREFIX),
@@ -106,6 +109,12 @@ _FEATURES: dict[str, pl.Expr] = {
     # line of a brand whose stations take cards): that entry is not the one paid.
     "card_at_non_card": _f(pl.col("t_kind").is_in(["present", "online", "abroad"])
                            & ~pl.col("card_billing")),
+    # The direction of the money against the line's: MGEN's contributions are debited, its
+    # refunds received (same names, same web site).
+    "paid_to_money_in": _f(pl.col("t_kind").is_in(["present", "online", "abroad", "debit"])
+                           & pl.col("m_sub").is_in(sorted(MONEY_IN_LINES))),
+    "received_at_money_out": _f(pl.col("transaction_type").is_in(sorted(RECEIVED_TYPES))
+                                & ~pl.col("m_sub").is_in(sorted(MONEY_IN_LINES))),
     "odd_outside_log": _f(pl.col("odd_outside").log1p()),
     "no_odd_outside": _f(pl.col("odd_outside") == 0),
     # Only common words around a hit that is not first: a shop word before the chain's name
