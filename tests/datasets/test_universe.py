@@ -6,7 +6,12 @@ import numpy as np
 import polars as pl
 import pytest
 
-from ledgerlens.datasets._universe import REGIONAL_NETWORKS, regional_office_spellings
+from ledgerlens.datasets._universe import (
+    GROCER_FUEL_SHARE,
+    REGIONAL_NETWORKS,
+    _brand_rows,
+    regional_office_spellings,
+)
 from ledgerlens.datasets._vocab import load_curated_merchants, load_places
 
 #: (département code, region) of a home town -> office spellings a label may show.
@@ -114,3 +119,29 @@ def test_regional_networks_are_bare_descriptors_of_curated_public_bodies() -> No
     assert set(REGIONAL_NETWORKS) <= spellings
     # The regional forms stay out of the curated file: a matcher must generalise to them.
     assert "CPAM DU RHONE" not in spellings
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_a_grocer_s_stations_weigh_what_its_shops_weigh(seed: int) -> None:
+    # Customers fill up where they shop: a grocer's stations take their share of fuel from
+    # its shops' share of groceries (not from an independent draw, which had made 81 % of
+    # one bank's bare INTERMARCHE payments fuel), and grocers take GROCER_FUEL_SHARE of it.
+    brands = _brand_rows(np.random.default_rng(seed))
+    fuel = brands.filter(pl.col("subcategory") == "fuel").with_columns(
+        share=pl.col("weight") / pl.col("weight").sum())
+    shops = brands.filter(pl.col("subcategory").is_in(["supermarket", "convenience_store"])
+                          ).with_columns(share=pl.col("weight") / pl.col("weight").sum()
+                                         .over("subcategory") / 2.0)
+    grocers = ["Intermarché", "Auchan", "Super U", "Carrefour Market", "Netto"]
+    station = dict(fuel.filter(pl.col("name").is_in(grocers)).group_by("name").agg(
+        pl.col("share").max()).iter_rows())
+    shop = dict(shops.filter(pl.col("name").is_in(grocers)).group_by("name").agg(
+        pl.col("share").sum()).iter_rows())
+    ratios = [station[g] / shop[g] for g in grocers]
+    assert max(ratios) == pytest.approx(min(ratios))
+    oil = fuel.filter(pl.col("name").is_in(["TotalEnergies", "Esso", "Shell", "BP", "Avia"]))
+    assert oil["weight"].sum() > 0
+    markets = shops.filter(pl.col("subcategory") == "supermarket")["name"].unique().to_list()
+    is_grocer = pl.col("name").is_in(shops["name"].unique().implode()) & pl.any_horizontal(
+        pl.col("name").str.starts_with(m) for m in markets)
+    assert fuel.filter(is_grocer)["share"].sum() == pytest.approx(GROCER_FUEL_SHARE)

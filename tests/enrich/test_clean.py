@@ -43,6 +43,13 @@ def test_strips_bank_noise_and_keeps_the_merchant(label: str, expected: str) -> 
     assert _clean(label) == [expected]
 
 
+def test_keeps_the_number_of_a_numbered_chain_name() -> None:
+    # Four digits are a store or reference number, except in OPTIC 2000 or SPORT 2000.
+    assert _clean("CB OPTIC 2000 07/05", "CARTE X1234 12/03 Optic 2000 PARIS",
+                  "CB SPORT 2000 ANNECY", "CB GO SPORT 1234", "CB SPORT 1234 12/03") == [
+        "OPTIC 2000", "OPTIC 2000", "SPORT 2000", "GO SPORT", "SPORT"]
+
+
 def test_keeps_a_town_that_is_the_whole_name() -> None:
     assert _clean("PRLV SEPA ORANGE", "CB NANTES") == ["ORANGE", "NANTES"]
     assert _clean("RETRAIT DAB 05/05/25 LE HAVRE") == ["LE HAVRE"]
@@ -104,8 +111,9 @@ def test_refuses_a_frame_without_raw_label() -> None:
 
 def test_one_row_call_cleans_like_the_batch() -> None:
     labels = ["CB CARREFOUR CITY 11/03 PARIS", "PRLV SEPA FREE MOBILE", "2811 PARIS 15 CARREFOUR",
-              "CB TASCA LISBOA LISBOA PT", "PAIEMENT PAR CARTE X1234 FNAC", "", "VIR INST RECU"]
-    complements = [None, "REF 123", None, None, "LYON", None, "SALAIRE MARS"]
+              "CB TASCA LISBOA LISBOA PT", "PAIEMENT PAR CARTE X1234 FNAC", "", "VIR INST RECU",
+              "CB Optic 2000 12/03"]
+    complements = [None, "REF 123", None, None, "LYON", None, "SALAIRE MARS", None]
     frame = pl.DataFrame({"raw_label": labels, "label_complement": complements},
                          schema_overrides={"label_complement": pl.String})
     batch = clean_labels(frame)

@@ -561,6 +561,12 @@ def _entry_id(matcher: MerchantMatcher, name: str, subcategory: str) -> str:
     return str(rows["merchant_id"][0])
 
 
+def test_a_numbered_chain_name_is_found_with_its_number(matcher: MerchantMatcher) -> None:
+    out = _match(matcher, ["CB OPTIC 2000 07/05", "CB SPORT 2000 12/03 ANNECY",
+                           "CB MCDONALDS 2041 12/03"], ["8043", "5941", "5814"])
+    assert out["merchant_name"].to_list() == ["Optic 2000", "Sport 2000", "McDonald's"]
+
+
 def test_money_goes_the_way_of_the_line(matcher: MerchantMatcher) -> None:
     # MGEN's contributions are debited and its refunds received, under the same name: the
     # direction of the money picks the entry (shipped scorer).

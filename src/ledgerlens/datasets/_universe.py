@@ -8,6 +8,7 @@ bodies (CPAM, CAF, CARSAT...) are named, for some customers, by their local offi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -161,6 +162,40 @@ MAJOR_BRANDS = frozenset({
 })
 
 
+#: Share of fuel payments made at grocers' stations (French supermarkets sell about 60 % of
+#: road fuel; market knowledge, not data).
+GROCER_FUEL_SHARE = 0.5
+
+
+def _grocer_stations_follow_their_shops(brands: pl.DataFrame) -> pl.DataFrame:
+    """A grocer's fuel stations weigh among stations what its shops weigh among shops.
+
+    Customers fill up where they shop: drawn apart, one bank could make Intermarché's
+    stations a top fuel brand and its shops a minor grocer, so that most payments labelled
+    with the bare name were fuel (81 % in one bank), where in a real bank they are mostly
+    the shop. A grocer is a brand with a supermarket, or whose name starts with one's
+    (``Carrefour Contact``); oil companies with shops (Esso, Shell) keep their own rank.
+    """
+    # A brand's share of the supermarkets' and convenience stores' draws, summed.
+    grocery = brands.filter(pl.col("subcategory").is_in(["supermarket", "convenience_store"])
+                            ).with_columns(
+        share=pl.col("weight") / pl.col("weight").sum().over("subcategory") / 2.0)
+    markets = grocery.filter(pl.col("subcategory") == "supermarket")["name"].unique()
+    pattern = "^(?:" + "|".join(re.escape(m) for m in markets.sort().to_list()) + r")\b"
+    shops = grocery.filter(pl.col("name").str.contains(pattern)).group_by("name").agg(
+        shop_share=pl.col("share").sum())
+    fuel = pl.col("subcategory") == "fuel"
+    out = brands.join(shops, on="name", how="left", maintain_order="left")
+    grocer = fuel & pl.col("shop_share").is_not_null()
+    others = float(out.filter(fuel & ~grocer)["weight"].sum())
+    shares = float(out.filter(grocer)["shop_share"].sum())
+    # Their shops' shares, scaled so that grocers' stations take GROCER_FUEL_SHARE of fuel.
+    scale = GROCER_FUEL_SHARE / (1.0 - GROCER_FUEL_SHARE) * others / max(shares, 1e-12)
+    return out.with_columns(
+        weight=pl.when(grocer).then(pl.col("shop_share") * scale).otherwise(pl.col("weight"))
+    ).drop("shop_share")
+
+
 def _brand_rows(rng: np.random.Generator) -> pl.DataFrame:
     brands = load_brands().join(
         SPEND_PROFILES.select("subcategory", "ticket_median", "ticket_sigma", "seasonality",
@@ -179,6 +214,7 @@ def _brand_rows(rng: np.random.Generator) -> pl.DataFrame:
         / (pl.col("_rank_key").rank("ordinal").over("subcategory") ** 1.1),
         ticket_median=pl.col("ticket_median") * pl.Series(rng.lognormal(0.0, 0.25, n)),
     ).drop("_rank_key", "_tier")
+    brands = _grocer_stations_follow_their_shops(brands)
     return brands.select(
         *MERCHANTS.names,
         descriptor=descriptor_of(pl.col("name")),

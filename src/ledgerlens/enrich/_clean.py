@@ -30,6 +30,7 @@ from ledgerlens.enrich._clean_vocab import (
     COUNTRY_CODES,
     COUNTRY_CODES_AFTER_TOWN,
     FOREIGN_CITIES,
+    NUMBERED_NAMES,
     OPERATION_PREFIXES,
     REFERENCE,
 )
@@ -395,7 +396,8 @@ def clean_labels(frame: pl.DataFrame,
         one = keys.with_columns(full.alias("full_label"))
         one = one.with_columns(_canonical_digits(pl.col("full_label")).alias("_canon"))
         one = _clean_column(one, "_canon", "clean_label")
-        return frame.with_columns(one.get_column("full_label"), one.get_column("clean_label"))
+        return frame.with_columns(one.get_column("full_label"), _with_numbered_names(
+            one.get_column("clean_label"), one.get_column("full_label")))
     pairs, at = distinct_rows(keys)
     # The full label is the main line, or both lines with a space; only a main line cut
     # at a wrap width needs the join rule.
@@ -419,5 +421,18 @@ def clean_labels(frame: pl.DataFrame,
     canon = zero_digits(full_labels.str.slice(0, _MAX_CLEAN_CHARS), per_token=4).alias("_canon")
     cleaned = _clean_column(canon.unique().to_frame(), "_canon", "clean_label")
     clean = canon.to_frame().join(cleaned, on="_canon", how="left", maintain_order="left")
+    clean_labels_ = _with_numbered_names(clean.get_column("clean_label"), full_labels)
     return frame.with_columns(full_labels.gather(at).alias("full_label"),
-                              clean.get_column("clean_label").gather(at))
+                              clean_labels_.gather(at))
+
+
+def _with_numbered_names(clean: pl.Series, full: pl.Series) -> pl.Series:
+    """``clean`` with the number of a numbered chain name put back (``OPTIC 2000``: cleaning
+    drops every number of four digits) where the full label spells it."""
+    for name in NUMBERED_NAMES:
+        head, number = name.split(" ")
+        has = full.str.contains(rf"(?i)\b{head}\s+{number}\b").fill_null(False)
+        if has.any():
+            rows = has.arg_true()
+            clean = clean.scatter(rows, clean.gather(rows).str.replace(rf"\b{head}\b", name))
+    return clean

@@ -211,4 +211,23 @@ def clean_one(raw: str | None, complement: str | None,
     raw = raw or ""
     full = (_join_lines(raw, complement, wrap_widths)
             if complement is not None and complement.strip() else raw)
-    return full, _clean_text(_canonical_digits(full))
+    return full, _with_numbered_names(_clean_text(_canonical_digits(full)), full)
+
+
+def _with_numbered_names(clean: str, full: str) -> str:
+    """:func:`_clean._with_numbered_names` of one label."""
+    for name, (spelled, head) in _numbered().items():
+        if spelled.search(full):
+            clean = head.sub(name, clean, count=1)
+    return clean
+
+
+@functools.cache
+def _numbered() -> dict[str, tuple[re.Pattern[str], re.Pattern[str]]]:
+    """name -> (its spelling in a full label, its first word in a clean one)."""
+    out = {}
+    for name in v.NUMBERED_NAMES:
+        head, number = name.split(" ")
+        out[name] = (re.compile(rf"\b{head}\s+{number}\b", re.IGNORECASE),
+                     re.compile(rf"\b{head}\b"))
+    return out

@@ -4,7 +4,8 @@ markers, country codes and the towns that end a label (data for ``_clean``, no l
 from __future__ import annotations
 
 __all__ = ["ACCENTS", "AMBIGUOUS_CITIES", "CARD_PREFIXES", "CONNECTORS", "COUNTRY_CODES",
-           "COUNTRY_CODES_AFTER_TOWN", "FOREIGN_CITIES", "OPERATION_PREFIXES", "REFERENCE"]
+           "COUNTRY_CODES_AFTER_TOWN", "FOREIGN_CITIES", "NUMBERED_NAMES", "OPERATION_PREFIXES",
+           "REFERENCE", "numbered_name_regex"]
 
 ACCENTS: dict[str, str] = {
     **dict.fromkeys("ÀÁÂÃÄÅ", "A"), "Æ": "AE", "Ç": "C", **dict.fromkeys("ÈÉÊË", "E"),
@@ -102,3 +103,14 @@ AMBIGUOUS_CITIES: frozenset[str] = frozenset({
     "ORANGE", "SALON", "COGNAC", "VICHY", "CHANTILLY", "BOURG", "LAGOS", "NARA",
     "PORTO", "FES", "GENT", "PALMA", "MONACO",
 })
+
+#: Chains whose name holds a number that cleaning would take for a store or reference
+#: number (``OPTIC 2000``, ``SPORT 2000``, ``ASSU 2000``): the number is kept after them.
+NUMBERED_NAMES: tuple[str, ...] = ("OPTIC 2000", "SPORT 2000", "ASSU 2000")
+
+
+def numbered_name_regex(*, spaced: str = r"\s+") -> str:
+    """A regex of ``NUMBERED_NAMES`` (groups: the word, the number), words ``spaced``."""
+    heads = "|".join(sorted({n.split(" ")[0] for n in NUMBERED_NAMES}))
+    numbers = "|".join(sorted({n.split(" ")[1] for n in NUMBERED_NAMES}))
+    return rf"\b({heads}){spaced}({numbers})\b"

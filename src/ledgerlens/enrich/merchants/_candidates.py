@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
+from ledgerlens.enrich._clean_vocab import numbered_name_regex
 from ledgerlens.enrich.merchants._directory import MerchantDirectory
 
 if TYPE_CHECKING:
@@ -58,6 +59,11 @@ _TIME = r"\b\d{1,2}H\d{2}\b"
 _CARD = r"\b\d{4}X{2,}\d{2,4}\b|\bX+\d{4}\b|\bCB\*\d{4}\b"
 
 
+#: Numbers of 3 digits or more (store and reference numbers), unless one of a numbered
+#: chain name (``OPTIC 2000``, kept as is).
+NUMBER_OR_NAME = numbered_name_regex(spaced=" ") + r"|\b\d{3,}\b"
+
+
 def match_key_expr(expr: pl.Expr) -> pl.Expr:
     """The text a label is matched on: canonical words without dates, times, card
     references and numbers of 3 digits or more (store and reference numbers)."""
@@ -72,7 +78,8 @@ def match_key_expr(expr: pl.Expr) -> pl.Expr:
         .str.replace_all(_CARD, " ")
         .str.replace_all("&", " & ", literal=True)
         .str.replace_all(r"[^A-Z0-9&]+", " ")
-        .str.replace_all(r"\b\d{3,}\b", " ")
+        # a numbered chain name keeps its number (groups 1 and 2 are empty otherwise)
+        .str.replace_all(NUMBER_OR_NAME, "${1} ${2}")
         .str.replace_all(r" {2,}", " ")
         .str.strip_chars()
     )

@@ -16,7 +16,14 @@ import re
 
 import polars as pl
 
-from ledgerlens.enrich.merchants._candidates import _CARD, _DATE, _MAX_CHARS, _TIME, match_key_expr
+from ledgerlens.enrich.merchants._candidates import (
+    _CARD,
+    _DATE,
+    _MAX_CHARS,
+    _TIME,
+    NUMBER_OR_NAME,
+    match_key_expr,
+)
 from ledgerlens.exceptions import DataError
 
 __all__ = ["RowInputs", "input_text_expr", "key_exprs", "optional_expr", "quick_inputs"]
@@ -68,7 +75,7 @@ def key_exprs() -> tuple[pl.Expr, pl.Expr]:
 _LEADING = re.compile(_LEADING_PAYMENT_WORDS, re.ASCII)
 _NOISE = tuple(re.compile(p, re.ASCII) for p in (_DATE, _TIME, _CARD))
 _NON_WORD = re.compile(r"[^A-Z0-9&]+", re.ASCII)
-_NUMBER = re.compile(r"\b\d{3,}\b", re.ASCII)
+_NUMBER = re.compile(NUMBER_OR_NAME, re.ASCII)
 _SPACES = re.compile(r" {2,}", re.ASCII)
 #: ``str.strip_chars()`` strips Unicode White_Space: in ASCII, these (not Python's
 #: ``str.strip()`` set, which adds the separators \x1c-\x1f).
@@ -81,7 +88,7 @@ def ascii_match_key(text: str) -> str:
     for pattern in _NOISE:
         key = pattern.sub(" ", key)
     key = _NON_WORD.sub(" ", key.replace("&", " & "))
-    return _SPACES.sub(" ", _NUMBER.sub(" ", key)).strip(" ")
+    return _SPACES.sub(" ", _NUMBER.sub(r"\1 \2", key)).strip(" ")
 
 
 def _ascii_raw_text(parts: list[str]) -> str:
