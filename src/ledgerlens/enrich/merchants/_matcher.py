@@ -113,10 +113,10 @@ def _evidence() -> pl.Expr:
 
 def _line_merchants(directory: MerchantDirectory,
                     ) -> tuple[dict[str, str], dict[str, tuple[str, str, str | None]]]:
-    """(merchant_id -> its brand line key, line key -> the first such merchant's
+    """(merchant_id -> "brand_key\x1fdisplay name", line key -> the line's first merchant
     (merchant_id, name, website)), for ``MerchantMatcher.settle_lines``. A line is keyed
-    by brand and subcategory, and also by brand, subcategory and display name, so that
-    a Super U fuel station settled as a supermarket stays Super U, not the brand's first
+    by brand and subcategory, and also by brand, display name and subcategory, so that a
+    Super U fuel station settled as a supermarket stays Super U, not the brand's first
     supermarket (Hyper U)."""
     rows = directory.merchants.sort("merchant_idx").select(
         "merchant_id", "brand_key", "subcategory", "name", "website").iter_rows()
