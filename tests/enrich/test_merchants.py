@@ -567,6 +567,17 @@ def test_a_numbered_chain_name_is_found_with_its_number(matcher: MerchantMatcher
     assert out["merchant_name"].to_list() == ["Optic 2000", "Sport 2000", "McDonald's"]
 
 
+def test_a_trade_word_of_another_category_before_a_name_is_no_chain() -> None:
+    # BOULANGER is the electronics chain and a baker's trade word: BOULANGER DURAND is a
+    # bakery (its owner's name follows), a bare BOULANGER the chain (shipped scorer).
+    from ledgerlens.enrich import EnrichmentModel
+
+    out = _match(EnrichmentModel.default().merchants,
+                 ["CB BOULANGER DURAND 12/03", "CB BOULANGER IRIGOYEN", "CB BOULANGER 12/03"],
+                 types=["card_in_store"] * 3)
+    assert out["merchant_name"].to_list() == [None, None, "Boulanger"]
+
+
 def test_money_goes_the_way_of_the_line(matcher: MerchantMatcher) -> None:
     # MGEN's contributions are debited and its refunds received, under the same name: the
     # direction of the money picks the entry (shipped scorer).

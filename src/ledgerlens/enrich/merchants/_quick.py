@@ -363,6 +363,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "odd_outside": odd_outside, "next_link": next_link, "field": field,
             "lead_tok": lead_tok,
             "lead_cat": lead_categories.get(lead_tok) if lead_tok is not None else None,
+            "alias_cat": lead_categories.get(alias),
             "m_cat": m_cat,
             "origin": origin, "derived": derived, "n_tokens": n_tokens, "n_chars": n_chars,
             "n_merchants": n_merchants, "n_brands": n_brands, "common": common,
@@ -482,6 +483,8 @@ def features_of(h: dict[str, Any]) -> list[float]:
         "plain_lead": plain and h["lead_cat"] is None,
         "lead_agrees": plain and h["lead_cat"] == h["m_cat"],
         "lead_disagrees": h["lead_cat"] is not None and h["lead_cat"] != h["m_cat"],
+        "trade_alias_then_more": t_kind in CARD_KINDS and h["alias_cat"] is not None
+        and h["m_cat"] is not None and h["alias_cat"] != h["m_cat"] and not at_end,
         "common_x_next_link": h["common"] and h["next_link"],
         "n_brands_cand_log": _log(h["n_brand_cand"]), "brand_share": h["brand_share"],
     }

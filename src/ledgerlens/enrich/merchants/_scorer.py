@@ -123,6 +123,12 @@ _FEATURES: dict[str, pl.Expr] = {
     "plain_lead": _f(_PLAIN & pl.col("lead_cat").is_null()),
     "lead_agrees": _f(_PLAIN & (pl.col("lead_cat") == pl.col("m_cat"))),
     "lead_disagrees": _f(pl.col("lead_cat") != pl.col("m_cat")),
+    # A card payment whose alias is another category's trade word with more words after
+    # it (BOULANGER DURAND: a baker, not the Boulanger chain, whose labels end with its name
+    # once the town goes; a transfer from the CAF is not a cafe, card payments only).
+    "trade_alias_then_more": _f(pl.col("t_kind").is_in(["present", "online", "abroad"])
+                                & (pl.col("alias_cat") != pl.col("m_cat"))
+                                & (pl.col("start") + pl.col("n_gram") < pl.col("key_tokens"))),
     "next_link": _f(pl.col("next_link")),
     "common_x_next_link": _f(pl.col("common") & pl.col("next_link")),
     "n_brands_cand_log": _f(pl.col("n_brand_cand").log()),
@@ -178,6 +184,8 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
         .join(attrs, on="merchant_idx", how="left")
         .with_columns(l_sub=l_sub, t_kind=t_kind,
                       lead_cat=pl.col("lead_tok").replace_strict(
+                          lead_word_categories(), default=None, return_dtype=pl.String),
+                      alias_cat=pl.col("alias").replace_strict(
                           lead_word_categories(), default=None, return_dtype=pl.String))
         .with_columns(l_cat=l_cat)
         .with_columns(
