@@ -51,6 +51,10 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("CB HOTEL DE LONDRES", -95.0, "card_in_store"),
     ("CB PIZZERIA DA VINCI", -61.0, "card_in_store"),
     ("CB L ESPACE BEAUTE DU CHE 27/12", -68.0, "card_in_store"),
+    # ... or a French shop's trade word names it too
+    ("CB KEBAB ISTANBUL 31/03", -68.0, "card_in_store"),
+    ("CB PIZZERIA TRATTORIA DU", -61.0, "card_in_store"),
+    ("CB SUSHI TOKYO", -60.0, "card_in_store"),
     ("CB RISTORANTE LA PERGOLA", -40.0, "card_abroad"),
     ("CB HOTEL ZURICH CHE", -140.0, "card_abroad"),
     # forms of french-bank-labels.md that the synthetic banks do not write
@@ -117,7 +121,8 @@ def test_town_word_lookup_agrees_with_the_town_regex() -> None:
 
     bank = generate_bank(SynthConfig(customers=60, months=4, seed=7))
     edge = ["SAINT-DENIS", "X SAINT DENIS Y", "SAINT_DENIS", "CB*PARIS", "PARISX", "Ü PARIS",
-            "PARISÜ", "", "PARIS", "NEW YORK", "NEW-YORK", "0-ELEVEN", "TABERNA_X", "ROMA ES"]
+            "PARISÜ", "", "PARIS", "NEW YORK", "NEW-YORK", "0-ELEVEN", "TABERNA_X", "ROMA ES",
+            "KEBAB ISTANBUL", "SUSHI TOKYO X"]
     texts = pl.concat([
         bank.transactions.select(normalize_text(pl.col("raw_label").fill_null(""))
                                  .str.replace_all("[0-9]", "0").alias("_u")).unique(),
@@ -139,3 +144,16 @@ def test_few_labels_type_like_many(monkeypatch: pytest.MonkeyPatch) -> None:
     few = classify_types(frame)  # under the threshold: word lookups
     monkeypatch.setattr(_types, "_FEW_LABELS", 0)
     assert classify_types(frame).equals(few)  # the town regex
+
+
+def test_foreign_town_after_a_trade_word_reads_alike_on_both_paths(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledgerlens.enrich import _types
+
+    labels = ["CB KEBAB ISTANBUL 31/03", "CB PIZZERIA TRATTORIA DU", "CB SUSHI TOKYO",
+              "CB TRATTORIA ROMA", "CB ISTANBUL KEBAB", "CB BAR LE BRUXELLES"]
+    frame = pl.DataFrame({"raw_label": labels, "amount": [-30.0] * len(labels)})
+    few = classify_types(frame)["transaction_type"].to_list()  # word lookups
+    monkeypatch.setattr(_types, "_FEW_LABELS", 0)
+    assert classify_types(frame)["transaction_type"].to_list() == few  # the regexes
+    assert [t == "card_abroad" for t in few] == [False, False, False, True, True, False]

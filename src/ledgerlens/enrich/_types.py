@@ -207,6 +207,15 @@ def _abroad_pattern() -> str:
 # name (``LE NEW YORK``, ``HOTEL DE LONDRES``, ``BAR LE BRUXELLES``), not where it is.
 _NAMING_WORDS: tuple[str, ...] = ("LE", "LA", "LES", "L", "DE", "DU", "DES", "D", "AU", "AUX",
                                   "CHEZ")
+# Nor right after a French shop's trade word: ``KEBAB ISTANBUL``, ``PIZZERIA TRATTORIA``,
+# ``SUSHI TOKYO`` are names of shops in France (a payment abroad shows its currency or
+# country: those strong signs still count).
+_NAMING_TRADES: tuple[str, ...] = (
+    "KEBAB", "PIZZERIA", "PIZZA", "PIZZAS", "SUSHI", "RESTAURANT", "REST", "RESTO", "SNACK",
+    "TACOS", "GRILL", "BURGER", "TRAITEUR", "CAFE", "BAR", "BRASSERIE", "HOTEL", "EPICERIE",
+    "BOULANGERIE", "WOK", "CREPERIE", "GLACIER", "SALON", "COIFFURE", "BOUTIQUE")
+#: The words after which a foreign town or word names the shop (see above).
+FOREIGN_NAMERS: tuple[str, ...] = _NAMING_WORDS + _NAMING_TRADES
 # A country code right after an article is a word cut by the line width
 # (``L ESPACE BEAUTE DU CHE``: CHENE, not Switzerland): joined to it, it is no code.
 CUT_CODE = re.compile(rf"\b({'|'.join(_NAMING_WORDS)})\s+({'|'.join(_FOREIGN_CODES)})\b")
@@ -222,14 +231,14 @@ def _join_cut_codes(text: pl.Expr) -> pl.Expr:
 def _foreign_words_pattern() -> str:
     """Weak signs: foreign trade words and towns, which French shop names also borrow
     (``PIZZERIA NAPOLI``, ``RESTAURANT HONG KONG``); each match keeps the French article
-    before it, if any (see ``_NAMING_WORDS``)."""
-    return (rf"\b(?:(?:{'|'.join(_NAMING_WORDS)})\s+)?"
+    before it, if any (see ``FOREIGN_NAMERS``)."""
+    return (rf"\b(?:(?:{'|'.join(FOREIGN_NAMERS)})\s+)?"
             rf"(?:{_words(_FOREIGN_WORDS + FOREIGN_CITIES)})\b")
 
 
 def _has_foreign_words(text: pl.Expr) -> pl.Expr:
     """A weak sign of abroad in ``text`` that no French article names."""
-    named = rf"^(?:{'|'.join(_NAMING_WORDS)})\s"
+    named = rf"^(?:{'|'.join(FOREIGN_NAMERS)})\s"
     return (text.str.extract_all(_foreign_words_pattern())
             .list.eval(~pl.element().str.contains(named)).list.any())
 
@@ -304,7 +313,7 @@ def _word_lookups() -> tuple[pl.Expr, pl.Expr]:
     """``_french_town`` and ``_foreign_words`` as set lookups over ``_pieces``."""
     return (_has_phrase_in(pl.col("_pieces"), french_city_forms()).alias("_french_town"),
             _has_phrase_in(pl.col("_pieces"), _FOREIGN_WORDS + FOREIGN_CITIES,
-                           not_after=_NAMING_WORDS).alias("_foreign_words"))
+                           not_after=FOREIGN_NAMERS).alias("_foreign_words"))
 
 
 @functools.cache

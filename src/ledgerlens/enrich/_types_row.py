@@ -82,7 +82,7 @@ def _has_phrase(pieces: list[str], words: tuple[frozenset[str], int],
     return False
 
 
-_NAMING = frozenset(ty._NAMING_WORDS)
+_NAMING = frozenset(ty.FOREIGN_NAMERS)
 
 
 @dataclass(frozen=True)
