@@ -245,17 +245,25 @@ def _interest(pop: Population, cal: Calendar, rng: np.random.Generator) -> pl.Da
         subcategory="interest_dividends", is_income=True, bank_transaction_code="ACMT-MDOP-INTR")
 
 
+_TAX_REFUND_PAYERS = np.array(["DGFIP REMBOURSEMENT IMPOT", "DGFIP", "DRFIP",
+                               "DRFIP REMBOURSEMENT IR", "TRESOR PUBLIC",
+                               "DIRECTION GENERALE DES FINANCES PUBLIQUES"])
+
+
 def _tax_refunds(pop: Population, cal: Calendar, rng: np.random.Generator) -> pl.DataFrame:
     july = np.flatnonzero((cal.month == 6) & (cal.day_of_month == 24))
     if july.size == 0:
         return event_frame(0)
     cust = np.flatnonzero(rng.random(pop.size) < 0.2).astype(np.int64)
     day = int(cal.next_business_day[july[0]])
+    # The regional office's name or the national one, as the customer's bank prints it.
+    spelled = _TAX_REFUND_PAYERS[(pop.customer_idx[cust] * 2_654_435_761) % 1_000
+                                 % len(_TAX_REFUND_PAYERS)]
     return event_frame(
         cust.size, customer_idx=pop.customer_idx[cust], account_idx=pop.customer_idx[cust] * 4,
         day=day, op_day=day, amount=np.round(rng.lognormal(np.log(250), 0.9, cust.size), 2),
         transaction_type="transfer_in", label_kind="benefit",
-        descriptor="DGFIP REMBOURSEMENT IMPOT", motif="REMBOURSEMENT IMPOT SUR LE REVENU",
+        descriptor=spelled, motif="REMBOURSEMENT IMPOT SUR LE REVENU",
         # The tax office pays it: the income-tax balance line of the directory's DGFIP.
         merchant_id="cur:dgfip-ir-solde",
         subcategory="income_tax", is_income=False, bank_transaction_code="PMNT-RCDT-ESCT")
