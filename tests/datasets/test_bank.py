@@ -303,3 +303,14 @@ def test_intermediaries_show_in_the_label_they_wrap(joined: pl.DataFrame) -> Non
     assert shown > 0.9
     wrapped = rows.filter(pl.col("merchant_id").is_not_null())
     assert wrapped.height / rows.height > 0.5
+
+
+def test_income_tax_refunds_name_the_tax_office_as_banks_print_it(
+        joined: pl.DataFrame) -> None:
+    refunds = joined.filter((pl.col("merchant_id") == "cur:dgfip-ir-solde")
+                            & (pl.col("amount") > 0))
+    assert refunds.height > 0
+    assert (refunds["subcategory"] == "income_tax").all()
+    labels = refunds["raw_label"].str.to_uppercase()
+    assert labels.str.contains("DGFIP").any()
+    assert labels.str.contains("DRFIP|TRESOR PUBLIC|FINANCES PUBLIQUES").any()

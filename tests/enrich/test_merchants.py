@@ -503,14 +503,15 @@ def test_labels_without_mcc_get_their_own_calibration_and_threshold(
 
 
 def test_an_unsure_candidate_leaves_its_line_as_a_hint_not_a_merchant(
-        matcher: MerchantMatcher, small_bank: pl.DataFrame) -> None:
-    # Card payments without MCC: many brand labels score below the (strict) threshold for
-    # such labels. They return no merchant, but the best candidate's line of business is
-    # a clue for the category model: exactly what a lenient matcher would return.
+        small_bank: pl.DataFrame) -> None:
+    # Card payments without MCC: brand labels scoring below a strict threshold return no
+    # merchant, but the best candidate's line of business is a clue for the category
+    # model: exactly what a lenient matcher would return. (At the default precision the
+    # shipped scorer's thresholds sit at their 0.6 floor, where such labels may be none.)
     from ledgerlens.enrich._train import label_steps
 
     bare = label_steps(small_bank.drop("truth")).with_columns(mcc=pl.lit(None, pl.String))
-    strict = matcher.match(bare)
+    strict = MerchantMatcher.default(precision=0.9995).match(bare)
     lenient = MerchantMatcher.default(precision=0.5).match(bare)
     hinted = strict["merchant_hint"].is_not_null()
     assert hinted.sum() > 0
