@@ -112,20 +112,21 @@ def _evidence() -> pl.Expr:
 
 
 def _line_merchants(directory: MerchantDirectory,
-                    ) -> tuple[dict[str, str], dict[str, tuple[str, str, str | None]]]:
-    """(merchant_id -> "brand_key\x1fdisplay name", line key -> the line's first merchant
+                    ) -> tuple[dict[str, tuple[str, str]],
+                               dict[tuple[str, ...], tuple[str, str, str | None]]]:
+    """(merchant_id -> (brand_key, display name), line -> the line's first merchant
     (merchant_id, name, website)), for ``MerchantMatcher.settle_lines``. A line is keyed
-    by brand and subcategory, and also by brand, display name and subcategory, so that a
+    by (brand, subcategory), and also by (brand, display name, subcategory), so that a
     Super U fuel station settled as a supermarket stays Super U, not the brand's first
     supermarket (Hyper U)."""
     rows = directory.merchants.sort("merchant_idx").select(
         "merchant_id", "brand_key", "subcategory", "name", "website").iter_rows()
-    brand_of: dict[str, str] = {}
-    line_merchant: dict[str, tuple[str, str, str | None]] = {}
+    brand_of: dict[str, tuple[str, str]] = {}
+    line_merchant: dict[tuple[str, ...], tuple[str, str, str | None]] = {}
     for merchant_id, brand, sub, name, website in rows:
-        brand_of[merchant_id] = f"{brand}\x1f{name}"
-        line_merchant.setdefault(f"{brand}\x1f{sub}", (merchant_id, name, website))
-        line_merchant.setdefault(f"{brand}\x1f{name}\x1f{sub}", (merchant_id, name, website))
+        brand_of[merchant_id] = (brand, name)
+        line_merchant.setdefault((brand, sub), (merchant_id, name, website))
+        line_merchant.setdefault((brand, name, sub), (merchant_id, name, website))
     return brand_of, line_merchant
 
 
@@ -301,11 +302,10 @@ class MerchantMatcher:
         def entry(mid: str | None, sub: str | None,
                   lines: str) -> tuple[str, str, str | None] | None:
             named = brand_of.get(mid) if mid is not None else None
-            if named is None or sub not in lines.split("|"):
+            if named is None or sub is None or sub not in lines.split("|"):
                 return None
-            brand = named.split("\x1f", 1)[0]
-            return (line_merchant.get(f"{named}\x1f{sub}")
-                    or line_merchant.get(f"{brand}\x1f{sub}"))
+            brand, name = named
+            return line_merchant.get((brand, name, sub)) or line_merchant.get((brand, sub))
 
         if frame.height <= QUICK_MAX_TEXTS:
             # A few rows (one transaction): plain values, no query.

@@ -26,6 +26,7 @@ from ledgerlens.enrich.merchants._directory import (
     business_key,
     lead_word_categories,
 )
+from ledgerlens.enrich.merchants._quick import CARD_KINDS
 from ledgerlens.exceptions import ConfigurationError
 from ledgerlens.taxonomy import SUBCATEGORIES
 
@@ -46,6 +47,8 @@ def _f(expr: pl.Expr) -> pl.Expr:
 _PLAIN = ((pl.col("start") > 0) & (pl.col("odd_outside") == 0)
           & ~pl.col("lead_tok").is_in(list(NAME_PARTICLES)).fill_null(False))
 
+# Transaction kinds of a card payment, in a fixed order.
+_CARD = sorted(CARD_KINDS)
 #: Transfers the customer receives.
 RECEIVED_TYPES = frozenset({"transfer_in", "instant_transfer_in"})
 #: Feature expressions over the joined hit table, in model order.
@@ -107,11 +110,11 @@ _FEATURES: dict[str, pl.Expr] = {
     "curated_x_debit": _f((pl.col("source") == "curated") & (pl.col("t_kind") == "debit")),
     # A card payment at a merchant billed only by direct debit or transfer (the energy
     # line of a brand whose stations take cards): that entry is not the one paid.
-    "card_at_non_card": _f(pl.col("t_kind").is_in(["present", "online", "abroad"])
+    "card_at_non_card": _f(pl.col("t_kind").is_in(_CARD)
                            & ~pl.col("card_billing")),
     # The direction of the money against the line's: MGEN's contributions are debited, its
     # refunds received (same names, same web site).
-    "paid_to_money_in": _f(pl.col("t_kind").is_in(["present", "online", "abroad", "debit"])
+    "paid_to_money_in": _f(pl.col("t_kind").is_in([*_CARD, "debit"])
                            & pl.col("m_sub").is_in(sorted(MONEY_IN_LINES))),
     "received_at_money_out": _f(pl.col("transaction_type").is_in(sorted(RECEIVED_TYPES))
                                 & ~pl.col("m_sub").is_in(sorted(MONEY_IN_LINES))),
@@ -126,7 +129,7 @@ _FEATURES: dict[str, pl.Expr] = {
     # A card payment whose alias is another category's trade word with more words after
     # it (BOULANGER DURAND: a baker, not the Boulanger chain, whose labels end with its name
     # once the town goes; a transfer from the CAF is not a cafe, card payments only).
-    "trade_alias_then_more": _f(pl.col("t_kind").is_in(["present", "online", "abroad"])
+    "trade_alias_then_more": _f(pl.col("t_kind").is_in(_CARD)
                                 & (pl.col("alias_cat") != pl.col("m_cat"))
                                 & (pl.col("start") + pl.col("n_gram") < pl.col("key_tokens"))),
     "next_link": _f(pl.col("next_link")),
