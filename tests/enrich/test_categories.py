@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 
 import numpy as np
@@ -320,7 +321,11 @@ def test_a_few_rows_decide_as_in_a_table() -> None:
                                     "card_in_store"]),
     )
     frame = pl.concat([frame.sample(1500, seed=1), edges], how="vertical_relaxed")
-    table = model.categories.predict(frame)
+    # One row alone has no shop profile (a label needs 6 payments in the batch): compare
+    # with the table path of a batch read without profiles.
+    categories = copy.copy(model.categories)
+    categories.profile_min_rows = 0
+    table = categories.predict(frame)
     assert frame.height > ROW_PATH_MAX_ROWS
     rows = pl.concat([model.categories.predict(frame.slice(i, 1))
                       for i in range(frame.height)])
@@ -343,7 +348,8 @@ def test_calibration_leaves_out_whole_rare_texts_only() -> None:
 def test_merchant_dropout_copies_keys_without_their_merchant() -> None:
     keys = pl.DataFrame({"text": ["BOULANGERIE", "LE ZINC"],
                          "context": ["T_card_in_store M_5462 MS_bakery MER_bakery A_d2",
-                                     "T_card_in_store M_none MS_none MER_none A_d3"]})
+                                     "T_card_in_store M_none MS_none MER_none A_d3"],
+                         "profile": ["", ""]})
     y, weight = np.array(["bakery", "cafe_bar"]), np.ones(2)
     model = CategoryModel(mcc_dropout=0.0, merchant_dropout=1.0)
     out, out_y, out_w = model._dropout_copies(keys, y, weight, np.random.default_rng(0))

@@ -43,7 +43,14 @@ def test_batches_hold_whole_accounts_and_match_one_pass(tx: pl.DataFrame) -> Non
     assert batched.filter(moved).select(channel).equals(one_pass.filter(moved).select(channel))
     decisions = [c for c in batched.columns
                  if c not in ("merchant_confidence", "explanation", "transaction_type")]
-    assert batched.select(decisions).equals(one_pass.select(decisions))
+    # A shop's profile is its payments in the batch: where a batch holds only some of them,
+    # the category read with the profile may move (and with it a brand's settled line).
+    # Every other decision is the same.
+    profiled = (batched["explanation"].str.contains("shop profile")
+                | one_pass["explanation"].str.contains("shop profile"))
+    assert profiled.any()
+    assert batched.filter(~profiled).select(decisions).equals(
+        one_pass.filter(~profiled).select(decisions))
     assert sum(p.streams.height for p in parts) == whole.streams.height
 
 

@@ -1,4 +1,5 @@
-"""Features of the category model: label text plus context tokens, hashed, one row per unique key.
+"""Features of the category model: label text, context tokens and the shop's profile in the
+batch (``_profiles.py``), hashed, one row per unique key.
 
 A million transactions hold far fewer distinct (label, type, MCC, amount bin, ...) keys, so
 the model works on unique keys and the caller joins the result back. The text keeps trade
@@ -27,6 +28,7 @@ __all__ = [
     "hash_features",
     "hashed_parts",
     "model_text_expr",
+    "profile_part",
     "unique_keys",
 ]
 
@@ -144,6 +146,7 @@ def _raw_inputs(frame: pl.DataFrame) -> pl.DataFrame:
         cp=col("counterparty_name"),
         lines=col("merchant_lines"),
         hint=col("merchant_hint"),
+        profile=col("shop_profile").fill_null(""),
     )
 
 
@@ -189,8 +192,8 @@ def _context(mcc_subcategory: dict[str, str]) -> pl.Expr:
 def unique_keys(
     frame: pl.DataFrame, mcc_subcategory: dict[str, str]
 ) -> tuple[pl.DataFrame, npt.NDArray[np.int64]]:
-    """Unique (text, context) keys (+ their type, brand lines and row count), and each row's
-    key index.
+    """Unique (text, context, profile) keys (+ their type, brand lines and row count), and each
+    row's key index.
 
     Rows are first grouped on a 64-bit hash of their raw inputs (two different inputs
     sharing a hash is about 1e-7 likely for a million distinct keys), so the string work
@@ -199,8 +202,8 @@ def unique_keys(
     raw = _raw_inputs(frame)
     if raw.height == 0:
         empty = pl.DataFrame(
-            schema={"text": pl.String, "context": pl.String, "type": pl.String,
-                    "lines": pl.String, "count": pl.UInt32}
+            schema={"text": pl.String, "context": pl.String, "profile": pl.String,
+                    "type": pl.String, "lines": pl.String, "count": pl.UInt32}
         )
         return empty, np.zeros(0, dtype=np.int64)
     first = (pl.struct(raw.columns).hash(seed=7).rank("dense").cast(pl.Int64) - 1).alias("k1")
@@ -212,16 +215,19 @@ def unique_keys(
         .select(
             text=model_text_expr(pl.col("src")),
             context=_context(mcc_subcategory),
+            profile=pl.col("profile"),
             type=pl.col("type"),
             lines=pl.col("lines"),
             count=pl.col("count"),
         )
     )
-    second = pl.concat_str(["text", "context"], separator="\x1f").rank("dense").cast(pl.Int64) - 1
+    second = (pl.concat_str(["text", "context", "profile"], separator="\x1f")
+              .rank("dense").cast(pl.Int64) - 1)
     distinct = distinct.with_columns(k2=second)
     keys = (
         distinct.group_by("k2")
-        .agg(pl.col("text", "context", "type", "lines").first(), pl.col("count").sum())
+        .agg(pl.col("text", "context", "profile", "type", "lines").first(),
+             pl.col("count").sum())
         .sort("k2")
         .drop("k2")
     )
@@ -239,6 +245,7 @@ class FeatureSpec:
     char_weight: float = 1.0
     word_weight: float = 1.0
     context_weight: float = 1.0
+    profile_weight: float = 1.0
 
     def to_metadata(self) -> dict[str, object]:
         """JSON-able form, stored with the model."""
@@ -249,6 +256,7 @@ class FeatureSpec:
             "char_weight": self.char_weight,
             "word_weight": self.word_weight,
             "context_weight": self.context_weight,
+            "profile_weight": self.profile_weight,
         }
 
 
@@ -280,9 +288,25 @@ def hashed_parts(
     return text_m, t_codes, ctx_m, c_codes
 
 
-def hash_features(text: pl.Series, context: pl.Series, spec: FeatureSpec) -> sp.csr_matrix:
-    """One sparse row per key: char and word n-grams of the text plus the context tokens."""
+def profile_part(profile: pl.Series, spec: FeatureSpec
+                 ) -> tuple[sp.csr_matrix, npt.NDArray[np.int64]]:
+    """Hashed rows of each distinct shop profile (a block of its own, normalised apart from
+    the context: an empty profile is an empty row and leaves a key's features as they were
+    without profiles) and every key's code."""
+    p_codes, p_uniq = _codes(profile)
+    return hash_block(p_uniq.to_list(), spec.n_bits, None, (1, 1), 1.0,
+                      spec.profile_weight), p_codes
+
+
+def hash_features(text: pl.Series, context: pl.Series, spec: FeatureSpec,
+                  profile: pl.Series | None = None) -> sp.csr_matrix:
+    """One sparse row per key: char and word n-grams of the text plus the context tokens
+    (plus the shop profile's tokens)."""
     text_m, t_codes, ctx_m, c_codes = hashed_parts(text, context, spec)
-    out = (text_m[t_codes] + ctx_m[c_codes]).tocsr()
+    out = text_m[t_codes] + ctx_m[c_codes]
+    if profile is not None:
+        prof_m, p_codes = profile_part(profile, spec)
+        out = out + prof_m[p_codes]
+    out = out.tocsr()
     out.data = out.data.astype(np.float32, copy=False)
     return out

@@ -79,8 +79,10 @@ class LinearScorer:
         text_codes: npt.NDArray[np.int64],
         context_rows: sp.csr_matrix,
         context_codes: npt.NDArray[np.int64],
+        profile: tuple[sp.csr_matrix, npt.NDArray[np.int64]] | None = None,
     ) -> F32:
-        """Logits of keys whose rows are ``text_rows[text_codes] + context_rows[context_codes]``."""
+        """Logits of keys whose rows are ``text_rows[text_codes] + context_rows[context_codes]``
+        (``+ profile_rows[profile_codes]`` with ``profile``)."""
         text_scores = np.asarray(
             (self.compact(text_rows) @ self.weights).toarray(), dtype=np.float32
         )
@@ -89,6 +91,10 @@ class LinearScorer:
         )
         out: F32 = text_scores[text_codes]
         out += ctx_scores[context_codes]
+        if profile is not None:
+            prof_scores = np.asarray(
+                (self.compact(profile[0]) @ self.weights).toarray(), dtype=np.float32)
+            out += prof_scores[profile[1]]
         out += self.intercept
         return out
 

@@ -4,7 +4,9 @@ Decision order for one transaction, each with its evidence:
 
 1. a type rule (``cash_withdrawal`` -> cash, ``deferred_card_total`` -> transfers, cheques);
 2. the merchant directory's subcategory when the matcher is confident enough;
-3. the linear model over label n-grams and context (type, MCC, amount, intermediary),
+3. the linear model over label n-grams, context (type, MCC, amount, intermediary) and the
+   shop's profile in the batch (``_profiles.py``: ticket size, spread and visits of all the
+   card payments at that label),
    restricted by the type where the type fixes the level 1 (a fee is a bank fee, a refund
    keeps a purchase category) and to a known brand's lines of business when the matcher
    could not tell which one (``merchant_lines``), with temperature-scaled probabilities;
@@ -25,6 +27,7 @@ from ledgerlens.enrich.categories._features import (
     FeatureSpec,
     hash_features,
     hashed_parts,
+    profile_part,
     unique_keys,
 )
 from ledgerlens.enrich.categories._hashing import word_buckets
@@ -34,6 +37,7 @@ from ledgerlens.enrich.categories._linear import (
     fit_temperature,
     softmax,
 )
+from ledgerlens.enrich.categories._profiles import shop_profiles
 from ledgerlens.enrich.categories._row import ROW_PATH_MAX_ROWS, predict_rows
 from ledgerlens.enrich.categories._rules import (
     TRANSFER_LINES,
@@ -99,6 +103,7 @@ def _copies(keys: pl.DataFrame, y: npt.NDArray[Any], weight: npt.NDArray[np.floa
 
 
 _CALIBRATION_SEED = 11
+_MIN_PROFILED_ROWS = 100  # fewer training rows with a shop profile: no profile scorer
 _RARE_ROWS = 30
 
 
@@ -128,6 +133,7 @@ class CategoryModel:
         mcc_dropout: float = 0.3,
         merchant_dropout: float = 0.0,
         shop_text_cap: float = 8.0,
+        profile_min_rows: int = 6,
         seed: int = 0,
     ) -> None:
         self.abstain_below = abstain_below
@@ -140,6 +146,7 @@ class CategoryModel:
         self.mcc_dropout = mcc_dropout
         self.merchant_dropout = merchant_dropout
         self.shop_text_cap = shop_text_cap
+        self.profile_min_rows = profile_min_rows
         self.seed = seed
 
     # -- fitting ----------------------------------------------------------------------------
@@ -156,6 +163,7 @@ class CategoryModel:
             "mcc_dropout": 0.0 <= self.mcc_dropout <= 1.0,
             "merchant_dropout": 0.0 <= self.merchant_dropout <= 1.0,
             "shop_text_cap": self.shop_text_cap > 0,
+            "profile_min_rows": self.profile_min_rows >= 0,
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
@@ -169,6 +177,12 @@ class CategoryModel:
         ``local_shop`` (Boolean, one per row) marks payments at independent local shops:
         the label texts of those weigh ``shop_text_cap`` at most together, so that one busy
         shop's name words (a bakery named ``AU ZINC DORE``) are not learnt as trade words.
+
+        Two scorers are learnt: one without shop profiles, for the transactions that have
+        none (one alone, a small batch), and one with them (``profile_min_rows``, read from
+        ``frame`` itself as ``predict`` reads them from its batch) for the card payments whose
+        shop has one. One scorer for both shifts its weights towards the profiles and costs
+        the transactions without (docs/experiments/0009).
         """
         self._check_params()
         labels = pl.Series("y", subcategory_labels, dtype=pl.String)
@@ -182,9 +196,27 @@ class CategoryModel:
             )
         if frame.height == 0:
             raise DataError("cannot fit a CategoryModel on an empty frame")
+        if local_shop is not None and local_shop.len() != frame.height:
+            raise DataError(f"local_shop has {local_shop.len()} values for {frame.height} rows")
+        self.scorer_, self.temperature_ = self._fit_keys(frame, labels, local_shop)
+        self.classes_ = self.scorer_.classes
+        self.profile_scorer_: LinearScorer | None = None
+        self.profile_temperature_ = 1.0
+        profiles = shop_profiles(frame, self.profile_min_rows)
+        has = profiles != ""
+        if has.sum() >= _MIN_PROFILED_ROWS:
+            # Learnt on every row, those without a profile too: the label words it knows are
+            # those the first scorer knows (a trade word seen once in a lexicon shop).
+            self.profile_scorer_, self.profile_temperature_ = self._fit_keys(
+                frame.with_columns(profiles), labels, local_shop)
+        self.n_train_rows_ = frame.height
+        return self
+
+    def _fit_keys(self, frame: pl.DataFrame, labels: pl.Series,
+                  local_shop: pl.Series | None) -> tuple[LinearScorer, float]:
+        """A linear scorer and its temperature, learnt from ``frame``'s unique keys."""
         spec = FeatureSpec(n_bits=self.n_bits)
-        mcc_map = _mcc_map()
-        keys, row_key = unique_keys(frame, mcc_map)
+        keys, row_key = unique_keys(frame, _mcc_map())
         # One training row per (key, subcategory): a key seen 70 times at a supermarket and
         # 30 at its fuel station teaches both, in that proportion (a key weighs the square
         # root of its rows in all), so that the model's confidence on such a key is 0.7,
@@ -201,9 +233,6 @@ class CategoryModel:
         rows = pairs["n"].to_numpy().astype(np.float64)
         weight = np.sqrt(pairs["n_key"].to_numpy()) * rows / pairs["n_key"].to_numpy()
         if local_shop is not None:
-            if local_shop.len() != frame.height:
-                raise DataError(f"local_shop has {local_shop.len()} values for {frame.height} "
-                                "rows")
             shop_key = (pl.DataFrame({"k": row_key, "s": local_shop.cast(pl.Boolean)
                                       .fill_null(False)})
                         .group_by("k").agg(pl.col("s").all()).sort("k")["s"].to_numpy())
@@ -214,7 +243,9 @@ class CategoryModel:
         # The dropout copies carry their rows' count along with their weight.
         keys, y, both = self._dropout_copies(keys, y, np.column_stack([weight, rows]), rng)
         weight, rows = both[:, 0], both[:, 1]
-        matrix = hash_features(keys["text"], keys["context"], spec)
+        profiled = (keys["profile"] != "").any()
+        matrix = hash_features(keys["text"], keys["context"], spec,
+                               keys["profile"] if profiled else None)
         calib = self._calibration_keys(keys["text"], rows)
         if calib.sum() < 50 or (~calib).sum() < 50:
             calib = np.zeros(keys.height, dtype=bool)
@@ -235,11 +266,7 @@ class CategoryModel:
             known = np.array([v in index for v in y[calib]])
             truth = np.array([index.get(v, 0) for v in y[calib]], dtype=np.int64)
             temperature = fit_temperature(logits[known], truth[known])
-        self.scorer_ = scorer
-        self.temperature_ = temperature
-        self.classes_ = scorer.classes
-        self.n_train_rows_ = frame.height
-        return self
+        return scorer, temperature
 
     def _calibration_keys(self, texts: pl.Series, rows: npt.NDArray[np.float64]
                           ) -> npt.NDArray[np.bool_]:
@@ -261,7 +288,7 @@ class CategoryModel:
         weight: npt.NDArray[np.float64],
         rng: np.random.Generator,
     ) -> tuple[pl.DataFrame, npt.NDArray[Any], npt.NDArray[np.float64]]:
-        """Add copies of some keys with the MCC removed (many bank exports carry none), and of
+        """Add copies of some keys with the MCC removed (many bank exports carry none), of
         some keys with a known merchant without it (``merchant_dropout``): the label's words
         then learn what the merchant's category would otherwise explain away, for the
         spellings the matcher does not know (``CPAM DU RHONE``)."""
@@ -270,6 +297,9 @@ class CategoryModel:
         keys, y, weight = _copies(keys, y, weight, r"\bMER_", r"\bMER_\S+", "MER_none",
                                   rng.random(keys.height) < self.merchant_dropout)
         return keys, y, weight
+
+    def _profiles_on(self) -> bool:
+        return self.profile_min_rows > 0 and getattr(self, "profile_scorer_", None) is not None
 
     # -- prediction -------------------------------------------------------------------------
 
@@ -308,10 +338,15 @@ class CategoryModel:
     def predict_keys(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, npt.NDArray[np.int64]]:
         """Model decision per unique feature key, and each row's key index (no row rules)."""
         scorer = self._check_fitted()
+        if self._profiles_on():
+            frame = frame.with_columns(shop_profiles(frame, self.profile_min_rows))
         keys, row_key = unique_keys(frame, _mcc_map())
         spec = FeatureSpec(n_bits=self.n_bits)
         parts = hashed_parts(keys["text"], keys["context"], spec)
         proba = softmax(scorer.logits_parts(*parts), self.temperature_)
+        profiled = (keys["profile"] != "").to_numpy()
+        if profiled.any():
+            proba[profiled] = self._profile_proba(keys, parts, profiled, spec)
         mask = self._scope_mask(keys["type"].fill_null("").to_numpy())
         mask &= self._lines_mask(keys["lines"])
         scoped = np.where(mask, proba, 0.0)
@@ -320,7 +355,14 @@ class CategoryModel:
         best = proba.argmax(axis=1)
         conf = proba[np.arange(best.size), best]
         classes = np.array(self.classes_)
-        words = self._top_words(keys["text"], best)
+        words = self._top_words(keys["text"], best, scorer)
+        if profiled.any():
+            assert self.profile_scorer_ is not None
+            sub_words = self._top_words(keys["text"].filter(pl.Series(profiled)),
+                                        best[profiled], self.profile_scorer_)
+            words = [*words]
+            for k, word in zip(np.flatnonzero(profiled), sub_words, strict=True):
+                words[k] = word
         # nothing to read: no label text, no MCC, no type -> abstain outright
         empty = (
             (keys["text"] == "")
@@ -333,15 +375,20 @@ class CategoryModel:
         conf_txt = pl.Series(conf).round(2).cast(pl.String)
         evidence = (
             pl.DataFrame(
-                {"w": words, "c": conf_txt, "best": classes[best], "a": abstain, "e": empty}
+                {"w": words, "c": conf_txt, "best": classes[best], "a": abstain, "e": empty,
+                 "p": profiled}
             )
             .select(
                 pl.when(pl.col("e"))
                 .then(pl.lit("rule: empty label"))
                 .when(pl.col("a"))
                 .then(pl.format("model: unsure, best {} ({})", "best", "c"))
+                .when((pl.col("w") != "") & pl.col("p"))
+                .then(pl.format("model: words {} and shop profile ({})", "w", "c"))
                 .when(pl.col("w") != "")
                 .then(pl.format("model: words {} ({})", "w", "c"))
+                .when(pl.col("p"))
+                .then(pl.format("model: context and shop profile ({})", "c"))
                 .otherwise(pl.format("model: context ({})", "c"))
             )
             .to_series()
@@ -355,9 +402,32 @@ class CategoryModel:
         )
         return out, row_key
 
-    def _top_words(self, texts: pl.Series, best: npt.NDArray[np.int64]) -> list[str]:
-        """Up to two label words that pushed most towards each key's chosen class."""
-        scorer = self._check_fitted()
+    def _profile_proba(self, keys: pl.DataFrame, parts: tuple[Any, ...],
+                       profiled: npt.NDArray[np.bool_], spec: FeatureSpec) -> npt.NDArray[Any]:
+        """Probabilities of the keys with a shop profile, from the profile scorer, over the
+        model's classes (a class the profile scorer never saw gets 0)."""
+        scorer = self.profile_scorer_
+        assert scorer is not None
+        text_m, t_codes, ctx_m, c_codes = parts
+        rows = np.flatnonzero(profiled)
+        used_t, t_inv = np.unique(t_codes[rows], return_inverse=True)
+        used_c, c_inv = np.unique(c_codes[rows], return_inverse=True)
+        prof_m, p_codes = profile_part(keys["profile"].gather(rows), spec)
+        logits = scorer.logits_parts(text_m[used_t], t_inv, ctx_m[used_c], c_inv,
+                                     (prof_m, p_codes))
+        sub = softmax(logits, self.profile_temperature_)
+        index = {name: i for i, name in enumerate(self.classes_)}
+        out = np.zeros((rows.size, len(self.classes_)), dtype=sub.dtype)
+        for j, name in enumerate(scorer.classes):
+            if name in index:
+                out[:, index[name]] = sub[:, j]
+        normalised: npt.NDArray[Any] = out / np.maximum(out.sum(axis=1, keepdims=True), 1e-12)
+        return normalised
+
+    def _top_words(self, texts: pl.Series, best: npt.NDArray[np.int64],
+                   scorer: LinearScorer) -> list[str]:
+        """Up to two label words that pushed most towards each key's chosen class (an index
+        into ``classes_``) in ``scorer``."""
         exploded = (
             pl.DataFrame({"text": texts, "best": best})
             .with_row_index("k")
@@ -372,7 +442,10 @@ class CategoryModel:
         code = exploded["word"].replace_strict(vocab, pl.int_range(vocab.len(), eager=True))
         pos = scorer.rows_of(word_buckets(vocab.to_list(), self.n_bits))[code.to_numpy()]
         known = pos >= 0
-        cls = exploded["best"].to_numpy()
+        column = {name: j for j, name in enumerate(scorer.classes)}
+        cls = np.array([column.get(name, -1) for name in self.classes_])[
+            exploded["best"].to_numpy()]
+        known &= cls >= 0
         weight = np.zeros(pos.size, dtype=np.float64)
         if known.any():
             weight[known] = np.asarray(scorer.weights[pos[known], cls[known]]).ravel()
@@ -392,7 +465,9 @@ class CategoryModel:
 
         A frame of a few rows of plain text takes the same decisions on Python values
         (``_row.py``: no per-query cost of Polars on one transaction)."""
-        if 0 < frame.height <= ROW_PATH_MAX_ROWS:
+        # Fewer rows than a profile needs: no profile can change the features.
+        if 0 < frame.height <= ROW_PATH_MAX_ROWS and (
+                not self._profiles_on() or frame.height < self.profile_min_rows):
             self._check_fitted()
             out = predict_rows(self, frame, _mcc_map())
             if out is not None:
@@ -494,6 +569,7 @@ class CategoryModel:
                 "mcc_dropout": self.mcc_dropout,
                 "merchant_dropout": self.merchant_dropout,
                 "shop_text_cap": self.shop_text_cap,
+                "profile_min_rows": self.profile_min_rows,
                 "seed": self.seed,
             },
             "features": FeatureSpec(n_bits=self.n_bits).to_metadata(),
@@ -502,7 +578,13 @@ class CategoryModel:
             "n_classes": len(self.classes_),
             "n_weights": int(scorer.weights.nnz),
         }
-        return scorer.to_arrays("linear_"), metadata
+        arrays = scorer.to_arrays("linear_")
+        profile = getattr(self, "profile_scorer_", None)
+        if profile is not None:
+            arrays.update(profile.to_arrays("profile_"))
+            metadata["profile_temperature"] = self.profile_temperature_
+            metadata["n_profile_weights"] = int(profile.weights.nnz)
+        return arrays, metadata
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], metadata: dict[str, Any]) -> CategoryModel:
@@ -514,14 +596,20 @@ class CategoryModel:
                 f"version {_FORMAT_VERSION}"
             )
         model = cls(**metadata["params"])
+        # A model saved before shop profiles has no profile scorer and reads none.
+        has_profile = "profile_temperature" in metadata
         try:
             scorer = LinearScorer.from_arrays(arrays, "linear_")
+            profile = LinearScorer.from_arrays(arrays, "profile_") if has_profile else None
         except KeyError as exc:
             raise DataError(f"category model arrays lack {exc.args[0]!r}") from None
-        unknown = [c for c in scorer.classes if c not in SUBCATEGORIES]
+        unknown = [c for c in (*scorer.classes, *(profile.classes if profile else ()))
+                   if c not in SUBCATEGORIES]
         if unknown:
             raise DataError(f"category model names unknown subcategories {unknown[:5]}")
         model.scorer_ = scorer
+        model.profile_scorer_ = profile
+        model.profile_temperature_ = float(metadata.get("profile_temperature", 1.0))
         model.temperature_ = float(metadata["temperature"])
         model.classes_ = scorer.classes
         model.n_train_rows_ = int(metadata.get("n_train_rows", 0))
