@@ -172,7 +172,8 @@ def test_transactions_without_a_profile_read_as_without_profiles() -> None:
 ])
 def test_purchase_weekday_reads_the_date_the_bank_printed(label: str, booked: dt.date,
                                                           weekday: int | None) -> None:
-    out = pl.select(purchase_weekday(pl.lit(label), pl.lit(booked))).item()
+    frame = pl.LazyFrame({"label": [label], "booked": [booked]})
+    out = purchase_weekday(frame, "label", "booked").collect()["weekday"].item()
     assert out == weekday
 
 

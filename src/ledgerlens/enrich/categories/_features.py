@@ -146,7 +146,8 @@ def _raw_inputs(frame: pl.DataFrame) -> pl.DataFrame:
         cp=col("counterparty_name"),
         lines=col("merchant_lines"),
         hint=col("merchant_hint"),
-        profile=col("shop_profile").fill_null(""),
+        # Kept Categorical (when it is) until the rows are grouped: far cheaper to hash.
+        profile=pl.col("shop_profile") if "shop_profile" in cols else pl.lit(""),
     )
 
 
@@ -215,7 +216,7 @@ def unique_keys(
         .select(
             text=model_text_expr(pl.col("src")),
             context=_context(mcc_subcategory),
-            profile=pl.col("profile"),
+            profile=pl.col("profile").cast(pl.String).fill_null(""),
             type=pl.col("type"),
             lines=pl.col("lines"),
             count=pl.col("count"),

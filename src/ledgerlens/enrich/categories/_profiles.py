@@ -25,15 +25,18 @@ PROFILE_TYPES: tuple[str, ...] = ("card_in_store", "card_contactless", "card_onl
                                   "card_abroad")
 
 _MONTH_DAYS = 30.44
+_NO_ID = pl.lit("").hash()  # the hash of a missing transaction id
 _MAX_LAG_DAYS = 7  # a printed purchase date this long before the booking at most
 _MIN_DATED = 5  # purchase dates needed to read a shop's days of the week
 # Purchase dates as banks print them in card labels: 28/11, 28/11/24, 28.11.2024,
 # FACT 281124, DU 281124, PAIEMENT CB 2811.
-_DATE_PATTERNS = (
+_DATE_PATTERN = "|".join((
     r"(?:^|[^0-9])([0-3][0-9])[/.]([01][0-9])(?:[/.][0-9]{2}(?:[0-9]{2})?)?(?:[^0-9]|$)",
     r"\b(?:FACT|FACTURE|DU)\s?([0-3][0-9])([01][0-9])[0-9]{2}\b",
     r"\b(?:CB|PSC|CARTE)\s([0-3][0-9])([01][0-9])\b",
-)
+))
+_DAYS_BEFORE = dict(enumerate((0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334), 1))
+_MONTH_DAYS_OF = dict(enumerate((31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), 1))
 _MIN_SPAN_DAYS = 30  # an account seen for a few days has still had a month to come back
 
 
@@ -41,24 +44,44 @@ def _text_column(columns: set[str]) -> str | None:
     return next((c for c in ("merchant_text", "clean_label", "raw_label") if c in columns), None)
 
 
-def purchase_weekday(label: pl.Expr, booking: pl.Expr) -> pl.Expr:
-    """Weekday (1 = Monday) of the purchase date printed in a card label, when it reads as a
-    date at most ``_MAX_LAG_DAYS`` before the booking (year from the booking); else null."""
-    day, month = pl.lit(None, pl.String), pl.lit(None, pl.String)
-    for pattern in reversed(_DATE_PATTERNS):
-        found = label.str.extract_groups(pattern)
-        first = found.struct.field("1")
-        day = pl.when(first.is_not_null()).then(first).otherwise(day)
-        month = pl.when(first.is_not_null()).then(found.struct.field("2")).otherwise(month)
+def purchase_weekday(frame: pl.LazyFrame, label: str, booking: str) -> pl.LazyFrame:
+    """``frame`` with ``weekday`` (1 = Monday): the weekday of the purchase date printed in
+    the card label ``label``, when it reads as a date at most ``_MAX_LAG_DAYS`` before the
+    booking date ``booking`` (year from the booking); else null.
 
-    def on(year: pl.Expr) -> pl.Expr:
-        return pl.concat_str([year.cast(pl.String), month, day], separator="-").str.to_date(
-            "%Y-%m-%d", strict=False)
+    The first date-like piece of the label counts. Dates are counted in days of the year, in
+    steps of columns (integers, no string parsing: this runs on every card payment of a
+    batch)."""
+    found = pl.col(label).str.extract_groups(_DATE_PATTERN)
+    day, month = pl.col("_day"), pl.col("_month")
+    year = pl.col(booking).dt.year()
 
-    this_year = on(booking.dt.year())
-    date = pl.when(this_year <= booking).then(this_year).otherwise(on(booking.dt.year() - 1))
-    lag = (booking - date).dt.total_days()
-    return pl.when(lag.is_between(0, _MAX_LAG_DAYS)).then(date.dt.weekday())
+    def ordinal(leap: pl.Expr) -> pl.Expr:
+        """Day of the year of (day, month) in a year that is ``leap`` or not; null if no such
+        day (31/04, 29/02 of a common year)."""
+        extra = (leap & (month > 2)).cast(pl.Int32)
+        length = (month.replace_strict(_MONTH_DAYS_OF, default=0, return_dtype=pl.Int32)
+                  + (leap & (month == 2)).cast(pl.Int32))
+        before = month.replace_strict(_DAYS_BEFORE, default=0, return_dtype=pl.Int32)
+        return pl.when(day.is_between(1, length)).then(before + day + extra)
+
+    def is_leap(y: pl.Expr) -> pl.Expr:
+        return ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+
+    booked = pl.col(booking).dt.ordinal_day().cast(pl.Int32)
+    this_year = booked - ordinal(is_leap(year))
+    last_year = booked + 365 + is_leap(year - 1).cast(pl.Int32) - ordinal(is_leap(year - 1))
+    lag = pl.col("_lag")
+    weekday = (pl.col(booking).dt.weekday().cast(pl.Int32) - 1 - lag) % 7 + 1
+    return (frame.with_columns(_found=found)
+            .with_columns(_day=pl.coalesce(pl.col("_found").struct.field(k)
+                                           for k in ("1", "3", "5")).cast(pl.Int32),
+                          _month=pl.coalesce(pl.col("_found").struct.field(k)
+                                             for k in ("2", "4", "6")).cast(pl.Int32))
+            .with_columns(_lag=pl.when(this_year >= 0).then(this_year).otherwise(last_year))
+            .with_columns(weekday=pl.when(lag.is_between(0, _MAX_LAG_DAYS))
+                          .then(weekday.cast(pl.Int8)))
+            .drop("_found", "_day", "_month", "_lag"))
 
 
 def _share_bin(share: pl.Expr) -> pl.Expr:
@@ -80,8 +103,9 @@ def _tokens(m: pl.Expr, s: pl.Expr, v: pl.Expr, a: pl.Expr) -> pl.Expr:
 
 
 def shop_profiles(frame: pl.DataFrame, min_rows: int) -> pl.Series:
-    """``shop_profile`` of every row: the profile tokens of its label text's card payments in
-    ``frame``, or ``""`` (not a card payment, no text, fewer than ``min_rows`` payments).
+    """``shop_profile`` of every row (Categorical): the profile tokens of its label text's card
+    payments in ``frame``, or ``""`` (not a card payment, no text, fewer than ``min_rows``
+    payments).
 
     Reads ``merchant_text`` (else ``clean_label``, else ``raw_label``), ``transaction_type``,
     ``amount`` and ``booking_date``; ``account_id`` (else ``customer_id``) tells accounts
@@ -92,7 +116,7 @@ def shop_profiles(frame: pl.DataFrame, min_rows: int) -> pl.Series:
     text = _text_column(cols)
     needed = {"transaction_type", "amount", "booking_date"}
     if min_rows <= 0 or text is None or not needed <= cols or frame.height < min_rows:
-        return pl.Series("shop_profile", [""] * frame.height, dtype=pl.String)
+        return pl.Series("shop_profile", [""] * frame.height, dtype=pl.Categorical)
 
     def optional(name: str, *fallbacks: str) -> pl.Expr:
         found = next((c for c in (name, *fallbacks) if c in cols), None)
@@ -102,45 +126,50 @@ def shop_profiles(frame: pl.DataFrame, min_rows: int) -> pl.Series:
         key=pl.col(text).cast(pl.String).fill_null("").str.strip_chars(),
         tenant=optional("tenant_id"),
         account=optional("account_id", "customer_id"),
-        tx=optional("transaction_id"),
+        tx=optional("transaction_id").hash(),
         day=pl.col("booking_date").cast(pl.Date, strict=False),
         ticket=-pl.col("amount").cast(pl.Float64),
         label=optional("raw_label"),
         card=pl.col("transaction_type").cast(pl.String).is_in(PROFILE_TYPES).fill_null(False),
-    ).with_row_index("row")
+    )
+    paying = (pl.col("card") & (pl.col("key") != "") & (pl.col("ticket") > 0)
+              & pl.col("ticket").is_finite() & pl.col("day").is_not_null())
     # How long each account is seen in the batch: its visits are counted per month of that.
     span = base.group_by("tenant", "account").agg(
         months=((pl.col("day").max() - pl.col("day").min()).dt.total_days() + 1)
         .clip(_MIN_SPAN_DAYS) / _MONTH_DAYS)
-    paid = base.filter(pl.col("card") & (pl.col("key") != "") & (pl.col("ticket") > 0)
-                       & pl.col("ticket").is_finite() & pl.col("day").is_not_null())
-    once = pl.concat([paid.filter(pl.col("tx") == ""),
-                      paid.filter(pl.col("tx") != "").unique(["tenant", "tx"], keep="first")])
+    # Rows repeating a transaction id (a training frame's copies without MCC) count once.
+    once = (base.filter(paying)
+            .filter(pl.col("tx").is_first_distinct() | (pl.col("tx") == _NO_ID))
+            # String work per row, before grouping: inside a group-by aggregation it runs
+            # once per group, a hundred times slower on a bank's thousands of shops.
+            .pipe(purchase_weekday, "label", "day"))
     per_account = (once.group_by("tenant", "key", "account")
                    .agg(n=pl.len())
                    .join(span, on=["tenant", "account"], how="left")
                    .group_by("tenant", "key")
                    .agg(visits=(pl.col("n") / pl.col("months")).median(),
                         accounts=pl.len()))
-    weekday = purchase_weekday(pl.col("label"), pl.col("day"))
-    dated = weekday.is_not_null().sum()
-
-    def share(days: tuple[int, ...]) -> pl.Expr:
-        return _share_bin(weekday.is_in(days).sum() / dated)
-
-    days = pl.when(dated >= _MIN_DATED).then(pl.format(
-        " P_dm{} P_ds{} P_dz{} P_dw{}{}{}", share((1,)), share((6,)), share((7,)),
-        share((1,)), share((6,)), share((7,)))).otherwise(pl.lit(""))
+    weekday = pl.col("weekday")
     groups = (once.group_by("tenant", "key")
               .agg(n=pl.len(), median=pl.col("ticket").median(),
-                   spread=pl.col("ticket").log().std(), days=days)
+                   spread=pl.col("ticket").log().std(), dated=weekday.is_not_null().sum(),
+                   monday=(weekday == 1).sum(), saturday=(weekday == 6).sum(),
+                   sunday=(weekday == 7).sum())
               .filter(pl.col("n") >= min_rows)
-              .join(per_account, on=["tenant", "key"], how="left")
-              .select("tenant", "key", shop_profile=pl.concat_str([_tokens(
-                  pl.col("median"), pl.col("spread"), pl.col("visits"), pl.col("accounts")),
-                  pl.col("days")])))
-    out = (paid.select("row", "tenant", "key")
-           .join(groups, on=["tenant", "key"], how="inner")
-           .select("row", "shop_profile"))
-    rows = base.select("row").join(out, on="row", how="left").sort("row")
-    return rows.select(pl.col("shop_profile").fill_null("")).collect().to_series()
+              .join(per_account, on=["tenant", "key"], how="left"))
+
+    def share(name: str) -> pl.Expr:
+        return _share_bin(pl.col(name) / pl.col("dated"))
+
+    days = pl.when(pl.col("dated") >= _MIN_DATED).then(pl.format(
+        " P_dm{} P_ds{} P_dz{} P_dw{}{}{}", share("monday"), share("saturday"),
+        share("sunday"), share("monday"), share("saturday"), share("sunday")))
+    # Categorical: a few thousand profiles over a million rows, grouped on cheaply after.
+    profiles = groups.select("tenant", "key", profile=pl.concat_str([_tokens(
+        pl.col("median"), pl.col("spread"), pl.col("visits"), pl.col("accounts")),
+        days.fill_null("")]).cast(pl.Categorical))
+    rows = (base.select("tenant", "key", paying=paying)
+            .join(profiles, on=["tenant", "key"], how="left", maintain_order="left")
+            .select(shop_profile=pl.when(pl.col("paying")).then("profile").fill_null("")))
+    return rows.collect().to_series()
