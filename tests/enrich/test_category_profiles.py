@@ -81,6 +81,16 @@ def test_tenants_do_not_share_a_profile() -> None:
                .to_list()) != {""}
 
 
+def test_a_payment_without_an_account_gets_no_profile() -> None:
+    # A table of labels from many customers without their ids: visits cannot be counted.
+    frame = _payments("AU PAIN DORE", [5.0] * 8)
+    assert set(shop_profiles(frame.drop("account_id"), min_rows=6).to_list()) == {""}
+    nulls = frame.with_columns(account_id=pl.lit(None, pl.String))
+    assert set(shop_profiles(nulls, min_rows=6).to_list()) == {""}
+    by_customer = frame.rename({"account_id": "customer_id"})
+    assert shop_profiles(by_customer, min_rows=6)[0] == shop_profiles(frame, min_rows=6)[0]
+
+
 @pytest.mark.parametrize("drop", ["booking_date", "amount", "transaction_type"])
 def test_without_the_columns_it_reads_there_is_no_profile(drop: str) -> None:
     frame = _payments("AU PAIN DORE", [5.0] * 8).drop(drop)

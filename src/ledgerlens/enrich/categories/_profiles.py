@@ -108,9 +108,11 @@ def shop_profiles(frame: pl.DataFrame, min_rows: int) -> pl.Series:
     payments).
 
     Reads ``merchant_text`` (else ``clean_label``, else ``raw_label``), ``transaction_type``,
-    ``amount`` and ``booking_date``; ``account_id`` (else ``customer_id``) tells accounts
-    apart and ``tenant_id`` tenants when present; rows repeating a ``transaction_id`` count
-    once.
+    ``amount``, ``booking_date`` and ``account_id`` (else ``customer_id``): a payment without
+    either gets no profile, as how often its payer comes back cannot be told (a table of
+    labels from many customers without their ids would read as one customer paying every
+    day). ``tenant_id`` tells tenants apart when present; rows repeating a
+    ``transaction_id`` count once.
     """
     cols = set(frame.columns)
     text = _text_column(cols)
@@ -125,14 +127,16 @@ def shop_profiles(frame: pl.DataFrame, min_rows: int) -> pl.Series:
     base = frame.lazy().select(
         key=pl.col(text).cast(pl.String).fill_null("").str.strip_chars(),
         tenant=optional("tenant_id"),
-        account=optional("account_id", "customer_id"),
+        account=pl.coalesce([*(pl.col(c).cast(pl.String) for c in ("account_id", "customer_id")
+                               if c in cols), pl.lit(None, pl.String)]).fill_null(""),
         tx=optional("transaction_id").hash(),
         day=pl.col("booking_date").cast(pl.Date, strict=False),
         ticket=-pl.col("amount").cast(pl.Float64),
         label=optional("raw_label"),
         card=pl.col("transaction_type").cast(pl.String).is_in(PROFILE_TYPES).fill_null(False),
     )
-    paying = (pl.col("card") & (pl.col("key") != "") & (pl.col("ticket") > 0)
+    paying = (pl.col("card") & (pl.col("key") != "") & (pl.col("account") != "")
+              & (pl.col("ticket") > 0)
               & pl.col("ticket").is_finite() & pl.col("day").is_not_null())
     # How long each account is seen in the batch: its visits are counted per month of that.
     span = base.group_by("tenant", "account").agg(
