@@ -126,7 +126,8 @@ def test_the_model_learns_what_a_shops_profile_says() -> None:
     out = model.predict(pl.concat([new_bakery, new_restaurant]))
     assert out.head(16)["subcategory"].unique().to_list() == ["bakery"]
     assert out.tail(8)["subcategory"].unique().to_list() == ["restaurant"]
-    assert out["category_evidence"][0].startswith("model: context and shop profile")
+    # The evidence says what the profile was: ticket, visits (every 3 days: ~10 a month).
+    assert out["category_evidence"][0].startswith("model: shop profile 5-7 EUR, 8-11 a month")
     # Alone, a payment has no profile: the same input reads the same either way.
     alone = model.predict(new_bakery.head(1))["category_evidence"][0]
     assert "shop profile" not in alone

@@ -37,7 +37,7 @@ from ledgerlens.enrich.categories._linear import (
     fit_temperature,
     softmax,
 )
-from ledgerlens.enrich.categories._profiles import shop_profiles
+from ledgerlens.enrich.categories._profiles import describe_profile, shop_profiles
 from ledgerlens.enrich.categories._row import ROW_PATH_MAX_ROWS, predict_rows
 from ledgerlens.enrich.categories._rules import (
     TRANSFER_LINES,
@@ -373,10 +373,12 @@ class CategoryModel:
         abstain = conf < self.abstain_below
         sub = np.where(abstain, "uncategorised", classes[best])
         conf_txt = pl.Series(conf).round(2).cast(pl.String)
+        described = {p: describe_profile(p) for p in keys["profile"].unique().to_list()}
+        profile_txt = keys["profile"].replace_strict(described, return_dtype=pl.String)
         evidence = (
             pl.DataFrame(
                 {"w": words, "c": conf_txt, "best": classes[best], "a": abstain, "e": empty,
-                 "p": profiled}
+                 "p": profiled, "pd": profile_txt}
             )
             .select(
                 pl.when(pl.col("e"))
@@ -384,11 +386,11 @@ class CategoryModel:
                 .when(pl.col("a"))
                 .then(pl.format("model: unsure, best {} ({})", "best", "c"))
                 .when((pl.col("w") != "") & pl.col("p"))
-                .then(pl.format("model: words {} and shop profile ({})", "w", "c"))
+                .then(pl.format("model: words {} and shop profile {} ({})", "w", "pd", "c"))
                 .when(pl.col("w") != "")
                 .then(pl.format("model: words {} ({})", "w", "c"))
                 .when(pl.col("p"))
-                .then(pl.format("model: context and shop profile ({})", "c"))
+                .then(pl.format("model: shop profile {} ({})", "pd", "c"))
                 .otherwise(pl.format("model: context ({})", "c"))
             )
             .to_series()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["PROFILE_TYPES", "purchase_weekday", "shop_profiles"]
+__all__ = ["PROFILE_TYPES", "describe_profile", "purchase_weekday", "shop_profiles"]
 
 #: Payments whose label names the shop itself: the profile reads these only.
 PROFILE_TYPES: tuple[str, ...] = ("card_in_store", "card_contactless", "card_online",
@@ -177,3 +177,39 @@ def shop_profiles(frame: pl.DataFrame, min_rows: int) -> pl.Series:
             .join(profiles, on=["tenant", "key"], how="left", maintain_order="left")
             .select(shop_profile=pl.when(pl.col("paying")).then("profile").fill_null("")))
     return rows.collect().to_series()
+
+
+_DAY_NAMES = {"P_dm0": "Mondays", "P_ds0": "Saturdays", "P_dz0": "Sundays"}
+
+
+def _bounds(bin_: int, offset: int) -> tuple[float, float]:
+    """The range a half-octave bin stands for: ``[2**((b - o) / 2), 2**((b - o + 1) / 2))``."""
+    return 2.0 ** ((bin_ - offset) / 2), 2.0 ** ((bin_ - offset + 1) / 2)
+
+
+def _number(value: float) -> str:
+    return f"{value:.2f}" if value < 1 else f"{value:.1f}" if value < 3 else f"{value:.0f}"
+
+
+def describe_profile(profile: str) -> str:
+    """A profile's tokens in words, for explanations: ``5-6 EUR, 6-8 a month per account,
+    never on Mondays``; ``""`` for no profile.
+
+    >>> describe_profile("P_m5 P_s4 P_v13 P_a2 P_mv2_6 P_ms2_4 P_dm0 P_ds3 P_dz2 P_dw032")
+    '5-7 EUR, 6-8 a month per account, never on Mondays'
+    """
+    tokens = profile.split()
+    ticket = next((int(t[3:]) for t in tokens if t.startswith("P_m") and t[3:].isdigit()), None)
+    visits = next((int(t[3:]) for t in tokens if t.startswith("P_v") and t[3:].isdigit()), None)
+    parts = []
+    if ticket is not None:
+        low, high = _bounds(ticket, 0)
+        parts.append(f"{_number(low - 1)}-{_number(high - 1)} EUR")
+    if visits is not None:
+        low, high = _bounds(visits, 8)
+        parts.append(f"{_number(low)}-{_number(high)} a month per account")
+    closed = [name for token, name in _DAY_NAMES.items() if token in tokens]
+    if closed:
+        listed = ", ".join(closed[:-1]) + " or " + closed[-1] if len(closed) > 1 else closed[0]
+        parts.append("never on " + listed)
+    return ", ".join(parts)
