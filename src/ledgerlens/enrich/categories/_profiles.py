@@ -120,9 +120,8 @@ def shop_profiles(frame: pl.DataFrame, min_rows: int) -> pl.Series:
     if min_rows <= 0 or text is None or not needed <= cols or frame.height < min_rows:
         return pl.Series("shop_profile", [""] * frame.height, dtype=pl.Categorical)
 
-    def optional(name: str, *fallbacks: str) -> pl.Expr:
-        found = next((c for c in (name, *fallbacks) if c in cols), None)
-        return pl.col(found).cast(pl.String).fill_null("") if found else pl.lit("")
+    def optional(name: str) -> pl.Expr:
+        return pl.col(name).cast(pl.String).fill_null("") if name in cols else pl.lit("")
 
     base = frame.lazy().select(
         key=pl.col(text).cast(pl.String).fill_null("").str.strip_chars(),
@@ -192,7 +191,7 @@ def _number(value: float) -> str:
 
 
 def describe_profile(profile: str) -> str:
-    """A profile's tokens in words, for explanations: ``5-6 EUR, 6-8 a month per account,
+    """A profile's tokens in words, for explanations: ``5-7 EUR, 6-8 a month per account,
     never on Mondays``; ``""`` for no profile.
 
     >>> describe_profile("P_m5 P_s4 P_v13 P_a2 P_mv2_6 P_ms2_4 P_dm0 P_ds3 P_dz2 P_dw032")
