@@ -67,10 +67,13 @@ class LinearScorer:
             shape=(matrix.shape[0], self.feature_ids.size),
         )
 
+    def _scores(self, matrix: sp.csr_matrix) -> F32:
+        """Weighted sums of hashed rows, one column per class, without the intercept."""
+        return np.asarray((self.compact(matrix) @ self.weights).toarray(), dtype=np.float32)
+
     def logits(self, matrix: sp.csr_matrix) -> F32:
         """Raw scores, one column per class."""
-        scores = np.asarray((self.compact(matrix) @ self.weights).toarray(), dtype=np.float32)
-        out: F32 = scores + self.intercept
+        out: F32 = self._scores(matrix) + self.intercept
         return out
 
     def logits_parts(
@@ -83,18 +86,10 @@ class LinearScorer:
     ) -> F32:
         """Logits of keys whose rows are ``text_rows[text_codes] + context_rows[context_codes]``
         (``+ profile_rows[profile_codes]`` with ``profile``)."""
-        text_scores = np.asarray(
-            (self.compact(text_rows) @ self.weights).toarray(), dtype=np.float32
-        )
-        ctx_scores = np.asarray(
-            (self.compact(context_rows) @ self.weights).toarray(), dtype=np.float32
-        )
-        out: F32 = text_scores[text_codes]
-        out += ctx_scores[context_codes]
+        out: F32 = self._scores(text_rows)[text_codes]
+        out += self._scores(context_rows)[context_codes]
         if profile is not None:
-            prof_scores = np.asarray(
-                (self.compact(profile[0]) @ self.weights).toarray(), dtype=np.float32)
-            out += prof_scores[profile[1]]
+            out += self._scores(profile[0])[profile[1]]
         out += self.intercept
         return out
 

@@ -355,14 +355,12 @@ class CategoryModel:
         best = proba.argmax(axis=1)
         conf = proba[np.arange(best.size), best]
         classes = np.array(self.classes_)
-        words = self._top_words(keys["text"], best, scorer)
-        if profiled.any():
-            assert self.profile_scorer_ is not None
-            sub_words = self._top_words(keys["text"].filter(pl.Series(profiled)),
-                                        best[profiled], self.profile_scorer_)
-            words = [*words]
-            for k, word in zip(np.flatnonzero(profiled), sub_words, strict=True):
-                words[k] = word
+        # The words that decided, read in the scorer that decided.
+        words = np.full(keys.height, "", dtype=object)
+        for subset, by in ((~profiled, scorer), (profiled, self.profile_scorer_)):
+            if subset.any() and by is not None:
+                words[subset] = self._top_words(keys["text"].filter(pl.Series(subset)),
+                                                best[subset], by)
         # nothing to read: no label text, no MCC, no type -> abstain outright
         empty = (
             (keys["text"] == "")
@@ -377,8 +375,8 @@ class CategoryModel:
         profile_txt = keys["profile"].replace_strict(described, return_dtype=pl.String)
         evidence = (
             pl.DataFrame(
-                {"w": words, "c": conf_txt, "best": classes[best], "a": abstain, "e": empty,
-                 "p": profiled, "pd": profile_txt}
+                {"w": words.tolist(), "c": conf_txt, "best": classes[best], "a": abstain,
+                 "e": empty, "p": profiled, "pd": profile_txt}
             )
             .select(
                 pl.when(pl.col("e"))
@@ -419,10 +417,9 @@ class CategoryModel:
                                      (prof_m, p_codes))
         sub = softmax(logits, self.profile_temperature_)
         index = {name: i for i, name in enumerate(self.classes_)}
+        known = [j for j, name in enumerate(scorer.classes) if name in index]
         out = np.zeros((rows.size, len(self.classes_)), dtype=sub.dtype)
-        for j, name in enumerate(scorer.classes):
-            if name in index:
-                out[:, index[name]] = sub[:, j]
+        out[:, [index[scorer.classes[j]] for j in known]] = sub[:, known]
         normalised: npt.NDArray[Any] = out / np.maximum(out.sum(axis=1, keepdims=True), 1e-12)
         return normalised
 
