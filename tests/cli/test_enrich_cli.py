@@ -44,6 +44,18 @@ def test_enrich_refuses_bad_input_with_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
 
 
+def test_enrich_names_the_csv_line_with_too_many_fields(tmp_path: Path) -> None:
+    src = tmp_path / "ragged.csv"
+    src.write_text("date,amount,label\n2025-05-27,-4.20,CB BOULANGERIE 26/05\n"
+                   "2025-05-28,-12.13,CARTE X1234 AMAZON US 12,99 USD\n", encoding="utf-8")
+    out = tmp_path / "o.csv"
+    result = runner.invoke(app, ["enrich", str(src), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "line 3: 4 fields where the header has 3" in result.output
+    assert not out.exists()
+    assert list(tmp_path.glob(".o.csv*")) == []  # no half-written file left behind
+
+
 def test_evaluate_a_synthetic_bank(bank: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["evaluate", "enrichment", "--truth", str(bank),
                                  "--out", str(tmp_path / "report")])

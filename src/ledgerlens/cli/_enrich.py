@@ -51,7 +51,9 @@ def enrich_cmd(
         "--batch-rows", min=1_000, help="Rows per batch (whole accounts per batch).")] = 500_000,
 ) -> None:
     """Add clean label, type, merchant, category, recurring and income columns to a table."""
-    from ledgerlens.enrich import enrich_file, enrich_lake, scan_table
+    import polars as pl
+
+    from ledgerlens.enrich import enrich_file, enrich_lake, scan_table, unreadable_input
 
     if (input_path is None) == (lake is None):
         raise typer.BadParameter("give either INPUT (with --out) or --lake DIR")
@@ -71,9 +73,12 @@ def enrich_cmd(
             assert input_path is not None
             if out is None:
                 raise typer.BadParameter("--out is required with INPUT", param_hint="--out")
-            summary = enrich_file(scan_table(input_path), out, model, streams_out=streams,
-                                  corrections=corrections, batch_rows=batch_rows,
-                                  progress=progress)
+            try:
+                summary = enrich_file(scan_table(input_path), out, model, streams_out=streams,
+                                      corrections=corrections, batch_rows=batch_rows,
+                                      progress=progress)
+            except pl.exceptions.PolarsError as exc:
+                raise unreadable_input(input_path, exc) from exc
     console.print(summary.text(), markup=False, highlight=False)
 
 

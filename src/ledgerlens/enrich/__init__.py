@@ -30,7 +30,13 @@ from ledgerlens.enrich._evaluate import (
     load_truth_csv,
 )
 from ledgerlens.enrich._frame import ENRICHMENT_COLUMNS, prepare
-from ledgerlens.enrich._io import EnrichmentSummary, enrich_file, enrich_lake, scan_table
+from ledgerlens.enrich._io import (
+    EnrichmentSummary,
+    enrich_file,
+    enrich_lake,
+    scan_table,
+    unreadable_input,
+)
 from ledgerlens.enrich._model import DEFAULT_MODEL_DIR, EnrichmentModel
 from ledgerlens.enrich._pipeline import EnrichmentResult, enrich, enrich_with_streams
 from ledgerlens.enrich._report import write_comparison_report, write_evaluation_report
@@ -75,6 +81,7 @@ __all__ = [
     "load_truth_csv",
     "prepare",
     "scan_table",
+    "unreadable_input",
     "train_enrichment",
     "write_comparison_report",
     "write_evaluation_report",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import os
 import time
@@ -14,11 +15,12 @@ import polars as pl
 
 from ledgerlens.enrich._batch import DEFAULT_BATCH_ROWS, enrich_in_batches
 from ledgerlens.enrich._model import EnrichmentModel
+from ledgerlens.exceptions import DataError
 
 if TYPE_CHECKING:
     from ledgerlens.store import Lake
 
-__all__ = ["EnrichmentSummary", "enrich_file", "enrich_lake", "scan_table"]
+__all__ = ["EnrichmentSummary", "enrich_file", "enrich_lake", "scan_table", "unreadable_input"]
 
 _FORMATS = (".csv", ".parquet")
 
@@ -84,12 +86,33 @@ def scan_table(path: Path) -> pl.LazyFrame:
     if suffix == ".parquet":
         return pl.scan_parquet(path)
     if suffix in (".csv", ".txt"):
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            header = handle.readline()
-        separator = ";" if header.count(";") > header.count(",") else ","
-        return pl.scan_csv(path, separator=separator, infer_schema=False,
+        return pl.scan_csv(path, separator=_separator(path), infer_schema=False,
                            encoding="utf8-lossy", truncate_ragged_lines=False)
     raise ValueError(f"input {path} must be .csv or .parquet (got {suffix or 'no extension'})")
+
+
+def _separator(path: Path) -> str:
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        header = handle.readline()
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def unreadable_input(path: Path, exc: Exception) -> DataError:
+    """The error to raise when reading ``path`` failed with ``exc``: for a CSV, the first line
+    whose number of fields differs from the header's, found by reading the file again with the
+    standard csv module (only on this error path, so the fast scan stays as it is)."""
+    if path.is_file() and path.suffix.lower() in (".csv", ".txt"):
+        separator = _separator(path)
+        with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+            rows = csv.reader(handle, delimiter=separator)
+            width = len(next(rows, []))
+            for row in rows:
+                if row and len(row) != width:
+                    return DataError(
+                        f"input {path}, line {rows.line_num}: {len(row)} fields where the "
+                        f"header has {width} (separator {separator!r}); quote fields that "
+                        f"hold the separator, e.g. \"12,99 USD\"")
+    return DataError(f"input {path}: cannot be read: {exc}")
 
 
 def _check_output(path: Path) -> None:
@@ -132,6 +155,15 @@ class _Sink:
             return
         os.replace(self.tmp, self.path)
 
+    def discard(self) -> None:
+        """Drop what was written (the run failed): the output path is left as it was."""
+        if self._writer is not None:
+            import pyarrow.parquet as pq
+
+            assert isinstance(self._writer, pq.ParquetWriter)
+            self._writer.close()
+        self.tmp.unlink(missing_ok=True)
+
 
 def enrich_file(
     scan: pl.LazyFrame,
@@ -149,12 +181,18 @@ def enrich_file(
     summary = EnrichmentSummary()
     sink = _Sink(out)
     stream_sink = _Sink(streams_out) if streams_out is not None else None
-    for result in enrich_in_batches(scan, model, corrections=corrections, as_of=as_of,
-                                    batch_rows=batch_rows, progress=progress):
-        sink.write(result.transactions)
-        if stream_sink is not None and result.streams.height:
-            stream_sink.write(result.streams)
-        summary.add(result.transactions, result.streams)
+    try:
+        for result in enrich_in_batches(scan, model, corrections=corrections, as_of=as_of,
+                                        batch_rows=batch_rows, progress=progress):
+            sink.write(result.transactions)
+            if stream_sink is not None and result.streams.height:
+                stream_sink.write(result.streams)
+            summary.add(result.transactions, result.streams)
+    except BaseException:
+        for open_sink in (sink, stream_sink):
+            if open_sink is not None:
+                open_sink.discard()
+        raise
     if summary.rows == 0:
         raise ValueError(f"the input table is empty: nothing to enrich into {out}")
     sink.close()
