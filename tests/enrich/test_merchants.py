@@ -579,6 +579,25 @@ def test_a_trade_word_of_another_category_before_a_name_is_no_chain() -> None:
     assert out["merchant_name"].to_list() == [None, None, "Boulanger"]
 
 
+_OTHER_SHOP_LABELS = ["CB SMART COIFFURE 12/03", "CB STAR KEBAB 12/03", "CB SUGAR BAR 12/03",
+                      "CB AUCHAN CARBURANTS 12/03", "CB BOUTIQUE ORANGE 12/03",
+                      "CB SHELL STATION 12/03", "CB ZARA HOME 12/03"]
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_a_trade_word_of_another_category_after_a_one_word_alias_is_no_chain(
+        matcher: MerchantMatcher, batch: bool) -> None:
+    # SMART, STAR and SUGAR are chains' one-word names; COIFFURE, KEBAB and BAR say the shop
+    # is a hairdresser, a kebab and a bar. Auchan keeps its fuel line (CARBURANTS), Orange
+    # its shop (BOUTIQUE is what chains write), Shell its station; a two-word alias is no
+    # concern of the rule. The batch path (more than QUICK_MAX_TEXTS keys) answers the same.
+    filler = [f"CB NUMERO {i} 12/03" for i in range(300)] if batch else []
+    out = _match(matcher, _OTHER_SHOP_LABELS + filler).head(len(_OTHER_SHOP_LABELS))
+    assert out["merchant_name"].to_list() == [None, None, None, "Auchan", "Orange", "Shell",
+                                              "Zara Home"]
+    assert out["merchant_subcategory"][3] == "fuel"
+
+
 def test_money_goes_the_way_of_the_line(matcher: MerchantMatcher) -> None:
     # MGEN's contributions are debited and its refunds received, under the same name: the
     # direction of the money picks the entry (shipped scorer).

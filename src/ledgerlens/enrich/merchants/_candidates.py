@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from ledgerlens.enrich._clean_vocab import numbered_name_regex
-from ledgerlens.enrich.merchants._directory import MerchantDirectory
+from ledgerlens.enrich.merchants._directory import MerchantDirectory, trail_word_categories
 
 if TYPE_CHECKING:
     from scipy import sparse
@@ -47,11 +47,11 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "text_id": pl.UInt32(), "merchant_idx": pl.UInt32(), "alias": pl.String(),
     "kind": pl.Int8(), "sim": pl.Float64(), "start": pl.Int32(), "n_gram": pl.Int32(),
     "key_tokens": pl.Int32(), "key_chars": pl.Int32(), "odd_outside": pl.Int32(),
-    "next_link": pl.Boolean(), "lead_tok": pl.String(),
+    "next_link": pl.Boolean(), "lead_tok": pl.String(), "trail_cat": pl.String(),
 }
 _LINKS = ["DE", "DU", "D", "DES"]
-_HIT_SCHEMA = {k: v for k, v in CANDIDATE_SCHEMA.items() if k not in ("odd_outside",
-                                                                       "next_link", "lead_tok")}
+_HIT_SCHEMA = {k: v for k, v in CANDIDATE_SCHEMA.items()
+               if k not in ("odd_outside", "next_link", "lead_tok", "trail_cat")}
 
 # Bank noise that splits or hides names: dates, times, card references, long numbers.
 _DATE = r"\b\d{1,2}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?\b"
@@ -164,9 +164,15 @@ def _tokens(keys: pl.DataFrame, common: pl.Series) -> pl.DataFrame:
 def _context(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
     """Add ``odd_outside`` (distinctive words of the text outside the hit),
     ``next_link`` (the hit is followed by DE/DU/D/DES: a longer name goes on) and
-    ``lead_tok`` (the word right before the hit: ``FROMAGERIE`` of ``FROMAGERIE MARCEL``)."""
+    ``lead_tok`` (the word right before the hit: ``FROMAGERIE`` of ``FROMAGERIE MARCEL``)
+    and ``trail_cat`` (the category of the text's last trade word when it comes after the
+    hit: ``KEBAB`` of ``STAR KEBAB``, see ``trail_word_categories``)."""
     at_start = tokens.select("text_id", start="pos", _o0="odd", _c0="cum_odd",
                              odd_total="odd_total")
+    trade = tokens.select(
+        "text_id", "pos", _tc=pl.col("tok").replace_strict(
+            trail_word_categories(), default=None, return_dtype=pl.String),
+    ).drop_nulls("_tc").group_by("text_id").agg(pl.all().sort_by("pos").last())
     at_end = tokens.select("text_id", _end=pl.col("pos") + 1, _c1="cum_odd")
     after = tokens.select("text_id", _end="pos", next_link=pl.col("tok").is_in(_LINKS))
     before = tokens.select("text_id", start=pl.col("pos") + 1, lead_tok="tok")
@@ -176,11 +182,13 @@ def _context(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
         .join(at_end, on=["text_id", "_end"], how="left")
         .join(after, on=["text_id", "_end"], how="left")
         .join(before, on=["text_id", "start"], how="left")
+        .join(trade, on="text_id", how="left")
         .with_columns(
             odd_outside=(pl.col("odd_total") - (pl.col("_c1") - pl.col("_c0") + pl.col("_o0")))
             .clip(0, None).fill_null(0).cast(pl.Int32),
-            next_link=pl.col("next_link").fill_null(False))
-        .drop("_end", "_o0", "_c0", "_c1", "odd_total")
+            next_link=pl.col("next_link").fill_null(False),
+            trail_cat=pl.when(pl.col("pos") >= pl.col("_end")).then(pl.col("_tc")))
+        .drop("_end", "_o0", "_c0", "_c1", "odd_total", "pos", "_tc")
     )
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "canonical_text",
     "canonical_text_expr",
     "lead_word_categories",
+    "trail_word_categories",
 ]
 
 #: Columns of ``MerchantDirectory.to_frame()``.
@@ -354,6 +355,29 @@ NAME_PARTICLES = frozenset({"DE", "DU", "DES", "D", "LA", "LE", "LES", "L", "A",
 # Shop words of chains that no local trade uses alone.
 _CHAIN_SHOP_WORDS = {"SUPERMARCHE": "groceries", "HYPERMARCHE": "groceries",
                      "DRIVE": "groceries", "PEAGE": "transport", "AUTOROUTE": "transport"}
+
+
+# Trade words that follow a chain's own name in its labels (AUCHAN STATION, RELAY PRESSE is
+# one category anyway; BOUTIQUE ORANGE, NIKE SPORT, AMAZON MUSIC, STAR VELO are the chain):
+# they say nothing against the chain.
+_CHAIN_SUFFIX_WORDS = frozenset({"BOUTIQUE", "DEPOT", "MODE", "RELAIS", "STATION", "SPORT",
+                                 "SPORTS", "VELO", "VELOS", "CYCLE", "CYCLES", "MUSIC",
+                                 "MUSIQUE"})
+
+
+_SHORT_TRADE_WORDS = frozenset({"BAR", "PUB", "SPA", "GYM", "ZOO", "WOK"})
+
+
+@functools.cache
+def trail_word_categories() -> dict[str, str]:
+    """Trade words that, after a one-word alias, name another shop (``SMART COIFFURE`` is a
+    hairdresser, not the car maker; ``STAR KEBAB`` no bus network): ``lead_word_categories``
+    less the chains' shop words, the words chains put after their own name and the
+    abbreviations of three letters or fewer (``PAT``, ``DR``, ``SUP``; ``BAR`` and the
+    other whole short words stay)."""
+    return {w: c for w, c in lead_word_categories().items()
+            if (len(w) >= 4 or w in _SHORT_TRADE_WORDS)
+            and w not in _CHAIN_SHOP_WORDS and w not in _CHAIN_SUFFIX_WORDS}
 
 
 @functools.cache

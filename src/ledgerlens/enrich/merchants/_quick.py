@@ -42,6 +42,7 @@ from ledgerlens.enrich.merchants._directory import (
     MerchantDirectory,
     business_key,
     lead_word_categories,
+    trail_word_categories,
 )
 
 #: Transaction kinds of a card payment (``_scorer.TYPE_KINDS`` values).
@@ -55,12 +56,13 @@ __all__ = ["CARD_KINDS", "HIT_COLUMNS", "QUICK_MAX_TEXTS", "feature_hits", "feat
 QUICK_MAX_TEXTS = 256
 
 # One candidate: (merchant_idx, alias, kind, sim, start, n_gram, key_tokens, key_chars,
-# odd_outside, next_link, lead_tok), in ``CANDIDATE_SCHEMA`` order without ``text_id``.
-Candidate = tuple[int, str, int, float, int, int, int, int, int, bool, str | None]
+# odd_outside, next_link, lead_tok, trail_cat), in ``CANDIDATE_SCHEMA`` order without
+# ``text_id``.
+Candidate = tuple[int, str, int, float, int, int, int, int, int, bool, str | None, str | None]
 _Hit = tuple[int, str, int, float, int, int]  # merchant_idx, alias, kind, sim, start, n_gram
 # Row of ``quick_hit_records``: row_id, mcc, transaction_type, candidate columns, field.
 HitRecord = tuple[int, str | None, str | None, int, str, int, float, int, int, int, int, int,
-                  bool, str | None, int]
+                  bool, str | None, str | None, int]
 _LINK_SET = frozenset(_LINKS)
 
 
@@ -201,6 +203,7 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
     glued = directory.cached("quick.glued", _glued_dict)
     distinct = directory.cached("quick.distinct", _distinct_set)
     common = directory.cached("quick.common", _common_set)
+    trail_words = trail_word_categories()
     texts: list[tuple[list[str], list[int], int, int]] = []
     for key in keys:
         tokens = key.split(" ")[:MAX_TOKENS] if key else []
@@ -230,13 +233,17 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
     for (tokens, odd, n_tokens, n_chars), found in zip(texts, hits, strict=True):
         cum = np.cumsum(odd).tolist() if odd else []
         total = cum[-1] if cum else 0
+        # The text's last trade word (``_candidates._context``'s trail_cat).
+        trade = next(((k, trail_words[t]) for k, t in reversed(list(enumerate(tokens)))
+                      if t in trail_words), None)
         rows: list[Candidate] = []
         for idx, alias, kind, sim, start, n in found:
             end = start + n
             inside = cum[end - 1] - cum[start] + odd[start]
             rows.append((idx, alias, kind, sim, start, n, n_tokens, n_chars,
                          max(total - inside, 0), end < n_tokens and tokens[end] in _LINK_SET,
-                         tokens[start - 1] if start > 0 else None))
+                         tokens[start - 1] if start > 0 else None,
+                         trade[1] if trade is not None and trade[0] >= end else None))
         out.append(rows)
     return out
 
@@ -336,11 +343,22 @@ def quick_features(records: list[HitRecord], directory: MerchantDirectory) -> pl
     return pl.DataFrame(ids).hstack(features.get_columns())
 
 
+def _other_shop_after(h: dict[str, Any]) -> bool:
+    """``_scorer.OTHER_SHOP_AFTER`` of one hit."""
+    return (h["n_tokens"] == 1 and h["trail_cat"] is not None and h["trail_cat"] != h["m_cat"]
+            and not h["is_intermediary"] and (h["t_kind"] is None or h["t_kind"] in CARD_KINDS))
+
+
 def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list[dict[str, Any]]:
     """The hits ``quick_features`` keeps (one per row and merchant, sorted by ``row_id``,
     ``merchant_idx``) as dicts of the attributes its features read (``features_of``)."""
     from ledgerlens.datasets._mcc import _code_table
-    from ledgerlens.enrich.merchants._scorer import _CATEGORY, RECEIVED_TYPES, TYPE_KINDS
+    from ledgerlens.enrich.merchants._scorer import (
+        _CATEGORY,
+        EXACT_BONUS,
+        RECEIVED_TYPES,
+        TYPE_KINDS,
+    )
 
     alias_attrs = directory.cached("quick.alias_attrs", _alias_attrs)
     lead_categories = lead_word_categories()
@@ -348,7 +366,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
     mcc_table = _code_table()
     hits: list[dict[str, Any]] = []
     for (row_id, mcc, ttype, idx, alias, kind, sim, start, n_gram, key_tokens, key_chars,
-         odd_outside, next_link, lead_tok, field) in records:
+         odd_outside, next_link, lead_tok, trail_cat, field) in records:
         origin, derived, n_tokens, n_chars, n_merchants, n_brands, common = alias_attrs[
             (alias, idx)]
         (source, online, intermediary, country, brand, m_mcc, m_sub, m_cat,
@@ -361,7 +379,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "row_id": row_id, "merchant_idx": idx, "alias": alias, "kind": kind, "sim": sim,
             "start": start, "n_gram": n_gram, "key_tokens": key_tokens, "key_chars": key_chars,
             "odd_outside": odd_outside, "next_link": next_link, "field": field,
-            "lead_tok": lead_tok,
+            "lead_tok": lead_tok, "trail_cat": trail_cat,
             "lead_cat": lead_categories.get(lead_tok) if lead_tok is not None else None,
             "alias_cat": lead_categories.get(alias),
             "m_cat": m_cat,
@@ -376,6 +394,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "mcc_conflict": l_sub is not None and not cat, "_rank": exact + sub + cat,
             "_end": start + n_gram,
         })
+    hits = [h for h in hits if not _other_shop_after(h)]
     by_row: dict[int, list[dict[str, Any]]] = {}
     for h in hits:
         by_row.setdefault(h["row_id"], []).append(h)
@@ -399,7 +418,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
                      name_among_alias=h["origin"] == 0 and names[h["alias"]] == 1)
     # One hit per (row, merchant): its strongest evidence (same order as ``hit_features``).
     for h in hits:
-        h["_strength"] = (h["sim"] * h["n_chars"] + float(h["kind"] == 0)
+        h["_strength"] = (h["sim"] * h["n_chars"] + EXACT_BONUS * float(h["kind"] == 0)
                           + 0.5 * float(h["field"] == 0))
     hits.sort(key=lambda h: (h["row_id"], h["merchant_idx"], -h["_strength"], h["field"],
                              h["kind"], h["start"], h["alias"]))

@@ -137,6 +137,19 @@ _FEATURES: dict[str, pl.Expr] = {
     "n_brands_cand_log": _f(pl.col("n_brand_cand").log()),
     "brand_share": _f(pl.col("brand_share")),
 }
+#: A one-word alias followed, in a card payment, by a trade word of another category names
+#: a local shop, not the chain (``SMART COIFFURE``, ``STAR KEBAB``, ``SUGAR BAR``): such
+#: hits are dropped before scoring. The generator never writes these names, so a learned
+#: feature would get no weight; the rule is explicit instead. The same brand's line of the
+#: trade's category keeps its hit (``AUCHAN`` + ``CARBURANTS``: its fuel station).
+OTHER_SHOP_AFTER = ((pl.col("n_tokens") == 1) & (pl.col("trail_cat") != pl.col("m_cat"))
+                    & ~pl.col("is_intermediary")
+                    & (pl.col("t_kind").is_null() | pl.col("t_kind").is_in(_CARD))).fill_null(False)
+#: What an exact hit counts above a cut one in a merchant's strongest evidence, in matched
+#: characters: a cut alias must match 3 more characters of the label than the exact one
+#: (``STARBUCKS CO``, cut at 32 characters, is the exact ``STARBUCKS``, not two letters of
+#: ``STARBUCKS COFFEE``; ``CARREFOUR MARK`` is Carrefour Market).
+EXACT_BONUS = 3.0
 #: A brand's candidates within this utility of its best one are lines of business the label
 #: cannot tell apart (TotalEnergies' stations and chargers under MCC 5541: a hundredth apart,
 #: which the scorer's correlated MCC features may order either way); a longer alias such as
@@ -178,6 +191,8 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
         hits = hits.with_columns(transaction_type=pl.lit(None, dtype=pl.String))
     if "lead_tok" not in hits.columns:
         hits = hits.with_columns(lead_tok=pl.lit(None, dtype=pl.String))
+    if "trail_cat" not in hits.columns:
+        hits = hits.with_columns(trail_cat=pl.lit(None, dtype=pl.String))
     alias_attrs = aliases.select("alias", "merchant_idx", "origin", "derived", "n_tokens",
                                  "n_chars", "n_merchants", "n_brands", "common")
     l_sub, t_kind, l_cat = _context_exprs()
@@ -191,6 +206,7 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
                       alias_cat=pl.col("alias").replace_strict(
                           lead_word_categories(), default=None, return_dtype=pl.String))
         .with_columns(l_cat=l_cat)
+        .filter(~OTHER_SHOP_AFTER)
         .with_columns(
             mcc_missing=pl.col("l_sub").is_null(),
             mcc_exact=(pl.col("mcc") == pl.col("m_mcc")).fill_null(False),
@@ -215,8 +231,10 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
             & ((pl.col("origin") == 0).sum().over(row, "alias") == 1),
         )
     )
-    # One hit per (row, merchant): its strongest evidence (longest, exact, in the label).
-    strength = (pl.col("sim") * pl.col("n_chars") + (pl.col("kind") == 0).cast(pl.Float64)
+    # One hit per (row, merchant): its strongest evidence (most label characters matched,
+    # exact, in the label).
+    strength = (pl.col("sim") * pl.col("n_chars")
+                + EXACT_BONUS * (pl.col("kind") == 0).cast(pl.Float64)
                 + 0.5 * (pl.col("field") == 0).cast(pl.Float64))
     # Full sort key: the chosen hit must not depend on the (parallel) order of the hits.
     joined = joined.with_columns(_strength=strength).sort(
