@@ -15,6 +15,7 @@ from ledgerlens.datasets._brands import (
     BRAND_COLUMNS,
     DROPPED_OSM_TAGS,
     NSI_ID_OVERRIDES,
+    NSI_LABEL_SPELLINGS,
     OSM_TAG_MCC,
     OSM_TAG_SUBCATEGORY,
     build_brand_table,
@@ -231,6 +232,26 @@ def test_build_keeps_french_brands_maps_tags_and_cleans_names(tmp_path: Path) ->
     assert (rent["subcategory"], rent["mcc"], rent["scope"]) == (
         "vehicle_purchase_rental", "7512", "europe")
     assert rent["country"] is None
+
+
+def test_an_organic_only_brand_is_a_specialised_food_shop_in_all_its_entries(
+        tmp_path: Path) -> None:
+    organic = _item("bio-1", "Bio Panier", ["fr"])
+    organic["tags"] |= {"organic": "only", "brand:wikidata": "Q7"}
+    plain = _item("bio-2", "Bio Panier", ["fr"])  # the same brand, listed without the tag
+    plain["tags"] |= {"brand:wikidata": "Q7"}
+    nsi = _write_nsi(tmp_path, {"shop=supermarket": [organic, _item("sup-1", "Super", ["fr"])],
+                                "shop=convenience": [plain]})
+    out = build_brand_table(nsi)
+    assert dict(zip(out["merchant_id"], out["subcategory"], strict=True)) == {
+        "nsi:bio-1": "specialty_food", "nsi:bio-2": "specialty_food", "nsi:sup-1": "supermarket"}
+
+
+def test_former_names_and_label_spellings_are_aliases(brands: pl.DataFrame) -> None:
+    aliases = dict(zip(brands["merchant_id"], brands["aliases"], strict=True))
+    assert "NICOLAS" in aliases["nsi:maisonnicolas-44f3b7"].split("|")  # NSI's old_name
+    assert "CRF MARKET" in aliases["nsi:carrefourmarket-9ebf62"].split("|")
+    assert set(NSI_LABEL_SPELLINGS) <= set(s.removeprefix("nsi:") for s in aliases)
 
 
 def test_build_refuses_a_tag_that_is_neither_mapped_nor_dropped(tmp_path: Path) -> None:

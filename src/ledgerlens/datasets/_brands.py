@@ -30,6 +30,8 @@ from ledgerlens.datasets._mcc import TYPICAL_MCC
 from ledgerlens.datasets._nsi_tags import (
     DROPPED_OSM_TAGS,
     NSI_ID_OVERRIDES,
+    NSI_LABEL_SPELLINGS,
+    ORGANIC_FROM,
     OSM_TAG_MCC,
     OSM_TAG_SUBCATEGORY,
 )
@@ -41,6 +43,7 @@ __all__ = [
     "BRAND_COLUMNS",
     "DROPPED_OSM_TAGS",
     "NSI_ID_OVERRIDES",
+    "NSI_LABEL_SPELLINGS",
     "OSM_TAG_MCC",
     "OSM_TAG_SUBCATEGORY",
     "build_brand_table",
@@ -87,6 +90,7 @@ _CORSICA = ((8.5, 41.35), (9.6, 41.35), (9.6, 43.05), (8.5, 43.05))
 _NAME_TAGS = (
     "brand", "brand:fr", "brand:en", "brand:short", "name", "name:fr", "name:en",
     "short_name", "alt_name", "official_name", "official_name:fr",
+    "old_name",  # shop fronts and card terminals keep a former name for years (NICOLAS)
 )
 _DISAMBIGUATOR = re.compile(r"^(?P<base>.+?)\s*\([^()]*\)$")
 
@@ -151,7 +155,7 @@ def _is_latin(text: str) -> bool:
 def _aliases(item: dict[str, Any], name: str, generic: Sequence[re.Pattern[str]]) -> str:
     """Other spellings a bank label may carry, upper-cased, sorted, joined by "|"."""
     tags = item.get("tags", {})
-    raw: list[str] = list(item.get("matchNames", []))
+    raw: list[str] = [*item.get("matchNames", []), *NSI_LABEL_SPELLINGS.get(item["id"], ())]
     for key in _NAME_TAGS:
         raw.extend(str(tags.get(key, "")).split(";"))
     seen = {name.upper()}
@@ -193,6 +197,7 @@ def build_brand_table(nsi_dir: Path) -> pl.DataFrame:
     generic_words = _read_json(nsi_dir / "config" / "genericWords.json")["genericWords"]
     word_patterns = _compile(generic_words)
     rows: list[dict[str, str | None]] = []
+    organic: set[str] = set()  # brands (wikidata, else NSI id) that sell organic food only
     for path in paths:
         tag = f"{path.parent.name}={path.stem}"
         if tag in DROPPED_OSM_TAGS:
@@ -214,6 +219,8 @@ def build_brand_table(nsi_dir: Path) -> pl.DataFrame:
                 continue
             include = item["locationSet"].get("include", [])
             wikidata = item.get("tags", {}).get("brand:wikidata")
+            if item.get("tags", {}).get("organic") == "only":
+                organic.add(wikidata or f"nsi:{item['id']}")
             rows.append({
                 "merchant_id": f"nsi:{item['id']}",
                 "name": name,
@@ -230,6 +237,7 @@ def build_brand_table(nsi_dir: Path) -> pl.DataFrame:
             })
     frame = (
         pl.DataFrame(rows, schema=BRAND_COLUMNS)
+        .with_columns(_organic_shops(organic))
         .with_columns(
             mcc=pl.coalesce(
                 "mcc",
@@ -241,6 +249,16 @@ def build_brand_table(nsi_dir: Path) -> pl.DataFrame:
     )
     validate(frame, MERCHANTS).raise_for_errors()
     return frame
+
+
+def _organic_shops(organic: set[str]) -> pl.Expr:
+    """The taxonomy files organic shops under ``specialty_food``: a brand tagged
+    ``organic=only`` in any of its entries (Biocoop is listed as a supermarket with the tag
+    and as a convenience store without it) leaves supermarkets and convenience stores."""
+    brand = pl.coalesce("brand_wikidata", "merchant_id")
+    return pl.when(brand.is_in(sorted(organic))
+                   & pl.col("subcategory").is_in(sorted(ORGANIC_FROM))).then(
+        pl.lit("specialty_food")).otherwise(pl.col("subcategory")).alias("subcategory")
 
 
 def _reference_dir() -> Path:

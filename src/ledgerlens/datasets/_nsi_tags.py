@@ -11,6 +11,8 @@ from __future__ import annotations
 __all__ = [
     "DROPPED_OSM_TAGS",
     "NSI_ID_OVERRIDES",
+    "NSI_LABEL_SPELLINGS",
+    "ORGANIC_FROM",
     "OSM_TAG_MCC",
     "OSM_TAG_SUBCATEGORY",
     "TAGS_BY_SUBCATEGORY",
@@ -216,6 +218,20 @@ NSI_ID_OVERRIDES: dict[str, str | None] = {
     "ministeriopublico-0bc456": None,
     "totalenergies-5fe041": "fuel",  # the shop of a fuel station, filed as shop=kiosk
 }
+
+#: NSI item id -> spellings bank labels write that the index does not list: the acquirer's
+#: short descriptor (``CRF MARKET``) or the name without its generic head (``DEL ARTE``).
+NSI_LABEL_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "carrefourmarket-9ebf62": ("CRF MARKET", "CARREF MARKET"),
+    "carrefourcity-744e9a": ("CRF CITY", "CARREF CITY"),
+    "carrefourexpress-bd0db4": ("CRF EXPRESS", "CARREF EXPRESS"),
+    "carrefourcontact-3219ea": ("CRF CONTACT",),
+    "ristorantedelarte-47e37e": ("DEL ARTE",),
+}
+
+#: Grocery subcategories that an organic-only brand (``organic=only``) leaves for the
+#: taxonomy's "specialised food, wine and organic shops".
+ORGANIC_FROM = frozenset({"supermarket", "convenience_store"})
 
 #: MCC -> tags whose brands have a more specific code than their subcategory's typical one.
 _MCC_BY_TAGS: dict[str, tuple[str, ...]] = {
