@@ -173,3 +173,26 @@ def test_income_found_by_the_rules_sets_a_generic_category() -> None:
     assert out["category_confidence"].to_list()[:2] == [INCOME_CATEGORY_CONFIDENCE] * 2
     assert out["category_evidence"][0] == "income rule: family_benefits"
     assert income_category(frame.drop("income_type")).equals(frame.drop("income_type"))
+
+
+@pytest.mark.parametrize("copies", [1, 4], ids=["few rows", "frame"])
+def test_earnings_received_by_transfer_override_the_payer_s_line(copies: int) -> None:
+    # SNCF and La Poste are merchants too: a salary they pay is a salary. A card payment
+    # and a debit keep their category; rent received is no earning.
+    from ledgerlens.enrich._income import income_category
+
+    frame = pl.DataFrame({
+        "income_type": ["salary", "pension", "salary", None, "rental_income"],
+        "transaction_type": ["transfer_in", "instant_transfer_in", "card_in_store",
+                             "transfer_in", "transfer_in"],
+        "category": ["travel", "services", "travel", "travel", "housing"],
+        "subcategory": ["trains_coaches", "post_courier", "trains_coaches", "trains_coaches",
+                        "building_charges"],
+        "category_confidence": [0.94, 0.9, 0.9, 0.9, 0.9],
+        "category_evidence": ["merchant SNCF Connect -> trains_coaches"] * 5,
+    })
+    frame = pl.concat([frame] * copies)  # 5 rows take the plain-values path, 20 the frame one
+    out = income_category(frame).head(5)
+    assert out["subcategory"].to_list() == ["salary", "pension", "trains_coaches",
+                                            "trains_coaches", "building_charges"]
+    assert out["category_evidence"][0] == "income rule: salary"

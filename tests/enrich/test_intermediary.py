@@ -30,6 +30,8 @@ def _detect(*labels: str) -> list[tuple[str | None, str]]:
     ("VIR INST LYDIA VERS MARIE MARTIN", "lydia", "MARIE MARTIN"),
     ("VIR INST PAYLIB VERS M JEAN DUPONT", "paylib", "M JEAN DUPONT"),
     ("VIR INST WERO VERS MME ANNE NOEL", "wero", "MME ANNE NOEL"),
+    ("CB LYDIA 26/11", "lydia", "LYDIA"),  # a card top-up: nothing behind the app
+    ("PAIEMENT CB LYDIA SOLUTIONS", "lydia", "LYDIA SOLUTIONS"),
 ])
 def test_names_the_intermediary_and_unwraps_the_merchant(label: str, intermediary: str,
                                                           merchant: str) -> None:
@@ -39,6 +41,7 @@ def test_names_the_intermediary_and_unwraps_the_merchant(label: str, intermediar
 @pytest.mark.parametrize("label", [
     "CB CARREFOUR 12/03",
     "VIR SEPA DE LYDIA MARTIN",  # a person called Lydia, not the app
+    "CB LYDIA COIFFURE 26/11",  # a hairdresser called Lydia
     "CB GOOGLE *YOUTUBEPREMIUM",  # Google billing its own service
     "AMAZON PAYMENTS",
     "",

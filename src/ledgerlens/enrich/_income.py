@@ -219,10 +219,17 @@ def _with_income(base: pl.DataFrame, credits: pl.DataFrame | None) -> pl.DataFra
     return base.hstack([income_type.is_not_null().alias("is_income"), income_type, payer_col])
 
 
+#: Incomes that name what a received transfer is whatever its payer sells: a salary paid by
+#: SNCF or La Poste (both merchants too) is a salary, not a train ticket or a parcel.
+_EARNINGS = ("salary", "pension", "unemployment_benefits", "family_benefits")
+
+
 def income_category(frame: pl.DataFrame) -> pl.DataFrame:
     """Where the income rules found an income the categorizer left in a generic bucket
     (``transfers``, ``other``, or rent on a credit), the category follows the income:
-    ``VIR CAF DES BOUCHES DU RHONE`` is family benefits, not a transfer from a person.
+    ``VIR CAF DES BOUCHES DU RHONE`` is family benefits, not a transfer from a person. So
+    does any category of a received transfer that the rules found to be earnings
+    (``VIR SEPA RECU /DE SNCF VOYAGEURS /MOTIF SALAIRE``: salary, not trains).
 
     Needs ``detect_income``'s columns and the category columns; the evidence names the
     income type only (never the payer, which may be a person).
@@ -234,8 +241,11 @@ def income_category(frame: pl.DataFrame) -> pl.DataFrame:
     if frame.height <= _FEW_ROWS and _plain_category_columns(frame):
         return _income_category_rows(frame)
     income = pl.col("income_type")
+    received = (pl.col("transaction_type").is_in(_TRANSFER_TYPES)
+                if "transaction_type" in frame.columns else pl.lit(False))
     generic = (pl.col("category").is_in(["transfers", "other"])
-               | ((pl.col("subcategory") == "rent") & (income == "rental_income")))
+               | ((pl.col("subcategory") == "rent") & (income == "rental_income"))
+               | (income.is_in(_EARNINGS) & received))
     switch = (income.is_not_null() & income.is_in(INCOME_TYPES) & generic).fill_null(False)
     return frame.with_columns(
         category=pl.when(switch).then(pl.lit("income")).otherwise("category"),
@@ -264,9 +274,12 @@ def _income_category_rows(frame: pl.DataFrame) -> pl.DataFrame:
     incomes = frame.get_column("income_type").to_list()
     cats = frame.get_column("category").to_list()
     subs = frame.get_column("subcategory").to_list()
+    types = (frame.get_column("transaction_type").to_list()
+             if "transaction_type" in frame.columns else [None] * frame.height)
     switch = [inc is not None and inc in INCOME_TYPES
-              and (cat in ("transfers", "other") or (sub == "rent" and inc == "rental_income"))
-              for inc, cat, sub in zip(incomes, cats, subs, strict=True)]
+              and (cat in ("transfers", "other") or (sub == "rent" and inc == "rental_income")
+                   or (inc in _EARNINGS and ttype in _TRANSFER_TYPES))
+              for inc, cat, sub, ttype in zip(incomes, cats, subs, types, strict=True)]
     if not any(switch):
         return frame
     conf = frame.get_column("category_confidence").to_list()

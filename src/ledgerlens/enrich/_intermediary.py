@@ -41,6 +41,10 @@ _P2P_TAIL = r"(?:\s+(?:VERS|POUR|A|DE|ENTRE AMIS)\b)?\s*[*:]?\s*(.*)$"
 # A bank writing the app name first, or as the transfer's reason, means the app carried it.
 _P2P_CONTEXT = (r"(?:^|MOTIF\s*:?\s*|^(?:VIR|VIREMENT)(?:\s+(?:SEPA|INST|INSTANTANE|RECU|EMIS"
                 r"|[0-9]+))*\s+)")
+# A card payment to the app alone (``CB LYDIA 26/11``, ``PAIEMENT CB LYDIA SOLUTIONS``): money
+# sent to a friend or a pot, topped up by card. ``CB LYDIA COIFFURE`` is a shop, not the app.
+_P2P_CARD = (r"^(?:CB|CARTE|PAIEMENT|ACHAT|FACTURE)\b.*\b(?:LYDIA|SUMERIA)"
+             r"(?:\s+(?:APP|SOLUTIONS|SAS))?(?:\s+[0-9][0-9/.]*)*\s*$")
 
 #: Rules in priority order: the first that matches a label decides.
 INTERMEDIARY_RULES: tuple[IntermediaryRule, ...] = (
@@ -69,6 +73,8 @@ INTERMEDIARY_RULES: tuple[IntermediaryRule, ...] = (
     # person-to-person apps, usually inside a transfer
     IntermediaryRule("paylib", rf"^PAYLIB(?:\s+ENTRE\s+AMIS)?{_P2P_TAIL}"),
     IntermediaryRule("wero", rf"^(?:WERO|EPI\s+WERO){_P2P_TAIL}"),
+    IntermediaryRule("lydia", r"^(?:LYDIA|SUMERIA)(?:\s+(?:APP|SOLUTIONS|SAS))?()$",
+                     context=_P2P_CARD),
     IntermediaryRule("lydia", rf"^(?:LYDIA|SUMERIA){_P2P_TAIL}",
                      context=rf"{_P2P_CONTEXT}(?:LYDIA|SUMERIA)\b"),
     IntermediaryRule("lydia", r"^(?:LYDIA|SUMERIA)\s+(?:VERS|POUR|A|DE)\s+(.*)$"),
