@@ -79,6 +79,9 @@ def test_training_customers_are_split_over_banks_of_their_own() -> None:
         "_bank").agg(pl.col("clean_label").unique())
     first, second = (set(v) for v in shops.sort("_bank")["clean_label"].head(2).to_list())
     assert first != second
+    # Each bank is a tenant: a shop's profile sums up one bank's accounts, not three pooled.
+    tenants = frame.group_by("_bank").agg(pl.col("tenant_id").unique()).sort("_bank")
+    assert tenants["tenant_id"].to_list() == [["synthetic-0"], ["synthetic-1"], ["synthetic-2"]]
 
 
 @pytest.mark.parametrize("kwargs", [{"banks": 0}, {"customers": 3, "banks": 4},
@@ -105,3 +108,17 @@ def test_trade_lexicon_rows_teach_every_trade_word_style() -> None:
     assert trade_lexicon_rows(0, seed=0).height == 0
     with pytest.raises(ValueError, match="lexicon_shops"):
         TrainingConfig(lexicon_shops=-1)
+    with pytest.raises(ValueError, match="even_lexicon_shops"):
+        TrainingConfig(even_lexicon_shops=-1)
+
+
+def test_even_lexicon_rows_give_rare_trades_as_many_shops_as_common_ones() -> None:
+    # By share, an ice rink gets a handful of the 12,000 shops and a bakery hundreds; drawn
+    # evenly, every trade gets about 12,000 / 122 (less the names without a trade word).
+    from ledgerlens.datasets._vocab import generate_local_merchants
+
+    by_share = generate_local_merchants(12_000, seed=1)["trade"].value_counts()
+    even = generate_local_merchants(12_000, seed=1, even_trades=True)["trade"].value_counts()
+    counts = dict(even.iter_rows())
+    assert min(counts.values()) > 50 and max(counts.values()) < 160
+    assert dict(by_share.iter_rows())["climbing_ice"] < 15 < counts["climbing_ice"]

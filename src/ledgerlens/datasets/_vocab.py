@@ -239,11 +239,12 @@ def _article_noun(nouns: pl.Expr, adjectives: pl.Expr, u: pl.Expr) -> pl.Expr:
             .otherwise(pl.concat_str([elided, nouns, adjectives], separator=" ")))
 
 
-def _components(n: int, seed: int) -> pl.DataFrame:
+def _components(n: int, seed: int, even_trades: bool = False) -> pl.DataFrame:
     """One row per shop: its trade, town, style and the parts its name is built from."""
     rng = np.random.default_rng([seed, 18_245])
     trades, places = _load("local_trades.csv"), _load("places.csv")
-    t = _draw(rng, trades["share"].to_numpy(), n)
+    share = trades["share"].to_numpy()
+    t = _draw(rng, np.ones_like(share) if even_trades else share, n)
     p = _draw(rng, places["population"].cast(pl.Float64).to_numpy(), n)
     style = _styles(trades, t, rng)
     last, first = _load("last_names.csv"), _load("first_names.csv")
@@ -369,16 +370,17 @@ def _descriptor() -> pl.Expr:
     return text.str.slice(0, pl.col("cut")).str.strip_chars_end()
 
 
-def generate_local_merchants(n: int, seed: int) -> pl.DataFrame:
+def generate_local_merchants(n: int, seed: int, *, even_trades: bool = False) -> pl.DataFrame:
     """``n`` local independent shops, deterministic for ``seed``, vectorized.
 
-    Trades are drawn by ``share`` and towns by population; ``city`` is the town's first
+    Trades are drawn by ``share`` (each trade equally often with ``even_trades``: teaching
+    rows for the rare trades' words, not a bank) and towns by population; ``city`` is the town's first
     label form (``PARIS 15``), the key the generator joins customers to shops on. Names are
     unique; 30-40 % of them hold no trade word (``name_style`` says how each was built).
     """
     if not 0 <= n <= 999_999:
         raise ConfigurationError(f"n must be between 0 and 999999; got {n}")
-    frame = _with_name_parts(_components(n, seed))
+    frame = _with_name_parts(_components(n, seed, even_trades))
     frame = _make_unique(frame, _words("place"))
     category = {key: sub.category for key, sub in SUBCATEGORIES.items()}
     return frame.select(

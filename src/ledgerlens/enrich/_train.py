@@ -76,6 +76,10 @@ class TrainingConfig:
     #: only a handful of cheese shops or notaries, and what the category model learns of
     #: FROMAGERIE or NOTAIRE otherwise depends on that draw. 0 turns them off.
     lexicon_shops: int = 20_000
+    #: As many again drawn evenly over the trades (``trade_lexicon_rows(even_trades=True)``):
+    #: by share, a rare trade (ice rink, riding club, bailiff) gets a handful of lexicon
+    #: shops and its words stay unknown to the model. 0 turns them off.
+    even_lexicon_shops: int = 12_000
 
     def __post_init__(self) -> None:
         if self.banks < 1 or self.banks > self.customers:
@@ -89,8 +93,9 @@ class TrainingConfig:
                              f"{self.holdout_merchant_share}")
         if not 0.0 <= self.bare_share <= 1.0:
             raise ValueError(f"bare_share must be in [0, 1], got {self.bare_share}")
-        if self.lexicon_shops < 0:
-            raise ValueError(f"lexicon_shops must be >= 0, got {self.lexicon_shops}")
+        if self.lexicon_shops < 0 or self.even_lexicon_shops < 0:
+            raise ValueError(f"lexicon_shops and even_lexicon_shops must be >= 0, got "
+                             f"{self.lexicon_shops} and {self.even_lexicon_shops}")
 
 
 def label_steps(transactions: pl.DataFrame) -> pl.DataFrame:
@@ -120,6 +125,11 @@ def _training_frame(config: TrainingConfig) -> tuple[pl.DataFrame, pl.DataFrame]
     for k in range(config.banks):
         customers = config.customers // config.banks + (k < config.customers % config.banks)
         tx, truth, _ = _bank(customers, config.months, config.seed + k)
+        # Each bank is a tenant of its own, as banks are in production: what is summed up
+        # per tenant (a shop's profile: how many of the bank's accounts pay there, how
+        # often) is one bank's, not four banks' pooled.
+        tenant = pl.col("tenant_id") + f"-{k}"
+        tx, truth = tx.with_columns(tenant_id=tenant), truth.with_columns(tenant_id=tenant)
         frame = _with_truth(tx, truth, config.bare_share)
         frames.append(frame.with_columns(_bank=pl.lit(k, dtype=pl.Int16)))
         # The first rows are the transactions themselves (the bare copies follow them).
@@ -174,7 +184,7 @@ def brand_groups(directory: MerchantDirectory) -> pl.DataFrame:
     return frame.select("merchant_id", group="merchant_group")
 
 
-def trade_lexicon_rows(shops: int, seed: int) -> pl.DataFrame:
+def trade_lexicon_rows(shops: int, seed: int, *, even_trades: bool = False) -> pl.DataFrame:
     """One card payment at each of ``shops`` generated local shops whose name carries its
     trade word (``BOULANGERIE MARTIN``, ``OFF NOTARIAL RENAUD``), through the label steps,
     with ``true_subcategory``; half of them without MCC. Teaches the category model every
@@ -183,9 +193,10 @@ def trade_lexicon_rows(shops: int, seed: int) -> pl.DataFrame:
     if shops <= 0:
         return pl.DataFrame()
     # Another seed than the banks': other owners, places and towns, the same trade words.
-    local = generate_local_merchants(shops, seed=seed + _LEXICON_SEED).filter(
+    seed += _LEXICON_SEED + (1 if even_trades else 0)
+    local = generate_local_merchants(shops, seed=seed, even_trades=even_trades).filter(
         ~pl.col("name_style").is_in(sorted(TRADE_WORD_FREE_STYLES)))
-    rng = np.random.default_rng(seed + _LEXICON_SEED)
+    rng = np.random.default_rng(seed)
     n = local.height
     amount = -np.round(local["ticket_median"].to_numpy()
                        * rng.lognormal(0.0, local["ticket_sigma"].to_numpy()), 2)
@@ -207,9 +218,10 @@ def _fit(frame: pl.DataFrame, config: TrainingConfig,
     else:
         matcher = MerchantMatcher.default(directory=directory)
     matched = matcher.match(frame)
-    if config.lexicon_shops:
-        lexicon = matcher.match(trade_lexicon_rows(config.lexicon_shops, config.seed))
-        matched = pl.concat([matched, lexicon], how="diagonal_relaxed")
+    for shops, even in ((config.lexicon_shops, False), (config.even_lexicon_shops, True)):
+        if shops:
+            lexicon = matcher.match(trade_lexicon_rows(shops, config.seed, even_trades=even))
+            matched = pl.concat([matched, lexicon], how="diagonal_relaxed")
     # The bare copies already show the model labels without MCC: no synthetic dropout on top.
     dropout = 0.0 if config.bare_share > 0 else CategoryModel().mcc_dropout
     # Independent shops, at home and abroad (the generator's ``loc:`` and ``abr:`` ids).
