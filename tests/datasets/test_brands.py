@@ -251,7 +251,7 @@ def test_former_names_and_label_spellings_are_aliases(brands: pl.DataFrame) -> N
     aliases = dict(zip(brands["merchant_id"], brands["aliases"], strict=True))
     assert "NICOLAS" in aliases["nsi:maisonnicolas-44f3b7"].split("|")  # NSI's old_name
     assert "CRF MARKET" in aliases["nsi:carrefourmarket-9ebf62"].split("|")
-    assert set(NSI_LABEL_SPELLINGS) <= set(s.removeprefix("nsi:") for s in aliases)
+    assert set(NSI_LABEL_SPELLINGS) <= {s.removeprefix("nsi:") for s in aliases}
 
 
 def test_build_refuses_a_tag_that_is_neither_mapped_nor_dropped(tmp_path: Path) -> None:

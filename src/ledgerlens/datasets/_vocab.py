@@ -374,9 +374,10 @@ def generate_local_merchants(n: int, seed: int, *, even_trades: bool = False) ->
     """``n`` local independent shops, deterministic for ``seed``, vectorized.
 
     Trades are drawn by ``share`` (each trade equally often with ``even_trades``: teaching
-    rows for the rare trades' words, not a bank) and towns by population; ``city`` is the town's first
-    label form (``PARIS 15``), the key the generator joins customers to shops on. Names are
-    unique; 30-40 % of them hold no trade word (``name_style`` says how each was built).
+    rows for the rare trades' words, not a bank) and towns by population; ``city`` is the
+    town's first label form (``PARIS 15``), the key the generator joins customers to shops
+    on. Names are unique; 30-40 % of them hold no trade word (``name_style`` says how each
+    was built).
     """
     if not 0 <= n <= 999_999:
         raise ConfigurationError(f"n must be between 0 and 999999; got {n}")

@@ -81,8 +81,8 @@ __all__ = [
     "load_truth_csv",
     "prepare",
     "scan_table",
-    "unreadable_input",
     "train_enrichment",
+    "unreadable_input",
     "write_comparison_report",
     "write_evaluation_report",
 ]
