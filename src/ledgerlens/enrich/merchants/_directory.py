@@ -363,8 +363,7 @@ _CHAIN_SHOP_WORDS = {"SUPERMARCHE": "groceries", "HYPERMARCHE": "groceries",
 _CHAIN_SUFFIX_WORDS = frozenset({"BOUTIQUE", "DEPOT", "MODE", "RELAIS", "STATION", "SPORT",
                                  "SPORTS", "VELO", "VELOS", "CYCLE", "CYCLES", "MUSIC",
                                  "MUSIQUE"})
-
-
+# Whole trade words of three letters, unlike the abbreviations (PAT, DR, SUP).
 _SHORT_TRADE_WORDS = frozenset({"BAR", "PUB", "SPA", "GYM", "ZOO", "WOK"})
 
 
