@@ -155,11 +155,14 @@ def test_type_rules_decide_before_the_model(model: CategoryModel) -> None:
             _one("RETRAIT DAB 28/11 PARIS", transaction_type="cash_withdrawal", amount=-50.0),
             _one("RELEVE CARTE X1234 DIFF", transaction_type="deferred_card_total"),
             _one("FRAIS TENUE DE COMPTE", transaction_type="fee", amount=-2.0),
+            _one("DEBLOCAGE PRET PERSONNEL", transaction_type="loan_disbursement",
+                 amount=5000.0),
         ]
     )
     out = model.predict(frame)
-    assert out["category"].to_list() == ["cash", "transfers", "bank_fees"]
+    assert out["category"].to_list() == ["cash", "transfers", "bank_fees", "loans"]
     assert out["category_evidence"][0] == "rule: cash withdrawal"
+    assert out["subcategory"][3] == "loan_disbursement"
 
 
 def test_confident_merchant_gives_its_category(model: CategoryModel) -> None:
@@ -422,7 +425,8 @@ def test_the_model_never_answers_what_only_a_type_decides() -> None:
     types = np.array(["direct_debit", "card_in_store", "transfer_in", "fee", "cash_deposit"])
     mask = scope_mask(classes, types)
     only = np.isin(classes, TYPE_ONLY)
-    assert set(TYPE_ONLY) == {"cash_withdrawal", "cash_deposit", "cheque", "deferred_card_total"}
+    assert set(TYPE_ONLY) == {"cash_withdrawal", "cash_deposit", "cheque", "deferred_card_total",
+                              "loan_disbursement"}
     assert not mask[:3][:, only].any()  # a direct debit is never a cash deposit
     assert mask[3].sum() > 0
     assert mask[4][only].all()  # types of their own: the type rules answer before the model

@@ -69,6 +69,7 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("ECH PRET CAP 123,45 INT 12,34 ASS 5,67", -141.46, "loan_repayment"),
     ("VIREMENT EN VOTRE FAVEUR CAF PRESTATIONS", 320.0, "transfer_in"),
     ("INTERETS CREDITEURS", 4.1, "interest"),
+    ("INT CREDITEURS LIVRET A 2025", 52.3, "interest"),
 ])
 def test_reads_the_type_from_the_label(label: str, amount: float, expected: str) -> None:
     assert _types([(label, amount)]) == [expected]

@@ -58,7 +58,7 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
     ("deferred_card_total", r"^(?:RELEVE|FACTURES|FACTURETTES?|TOTAL|TOT)\b.*\b(?:CARTE|CB)\b"
      r".*\b(?:DIFF?|DIFFERES?|DEBIT DIFFERE)\b|\bTOT\.?\s+DIF|^FACTURETTES?\s+CB\b"
      r"|^RELEVE\s+CARTE\s+DIFF|\bCARTE\s+A\s+DEBIT\s+DIFFERE\b", "deferred card statement"),
-    ("interest", r"^(?:INTERETS?|INT\.)\s+(?:DEBITEURS|CREDITEURS|ACQUIS|ANNUELS|CREDIT|DEB)"
+    ("interest", r"^(?:INTERETS?|INT\.?)\s+(?:DEBITEURS|CREDITEURS|ACQUIS|ANNUELS|CREDIT|DEB)"
      r"|^AGIOS\b|^INTERETS?\b|\bREMUNERATION\s+(?:LIVRET|COMPTE)", "interest word"),
     ("fee", r"^(?:FRAIS|COTISATION|COTIS\.?|COMMISSION|COMM\.?|FORFAIT|TENUE DE COMPTE"
      r"|ABONNEMENT\s+(?:OFFRE|SERVICES?|BANQUE)|OFFRE\s+GROUPEE|CONVENTION\s+DE\s+COMPTE"

@@ -41,6 +41,9 @@ TYPE_RULES: dict[str, tuple[str, str]] = {
     "cheque": ("cheque", "rule: cheque"),
     "cheque_deposit": ("cheque", "rule: cheque deposit"),
     "deferred_card_total": ("deferred_card_total", "rule: deferred card statement"),
+    # The money of a new loan: the taxonomy's own subcategory (the synthetic banks pay out no
+    # loans, so the model never learnt it and read DEBLOCAGE PRET PERSONNEL as a mortgage).
+    "loan_disbursement": ("loan_disbursement", "rule: loan disbursement"),
 }
 
 #: Transaction types that restrict the level-1 categories a model may choose from.
