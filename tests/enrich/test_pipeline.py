@@ -70,6 +70,20 @@ def test_one_plain_transaction() -> None:
     assert row["is_recurring"] is False
 
 
+@pytest.mark.parametrize("rows", [1, 4])
+def test_a_p2p_app_paid_with_nothing_behind_it_is_a_transfer_to_a_person(rows: int) -> None:
+    # A card top-up of Lydia: no shop behind the app, whatever the card context suggests; a
+    # hairdresser called Lydia stays a hairdresser.
+    labels = ["CB LYDIA 26/11", "PAIEMENT CB LYDIA SOLUTIONS", "CB LYDIA COIFFURE 26/11",
+              "CB CARREFOUR 12/03"][:rows]
+    out = enrich(pl.DataFrame({"date": ["2025-11-28"] * rows, "amount": [-15.0] * rows,
+                               "label": labels}))
+    assert out["subcategory"][0] == "p2p_transfer"
+    assert out["explanation"][0].startswith("rule: P2P app lydia")
+    if rows > 1:
+        assert out["subcategory"].to_list()[1:3] == ["p2p_transfer", "hairdresser"]
+
+
 def test_bad_rows_get_a_low_confidence_answer_not_a_crash() -> None:
     table = pl.DataFrame({
         "date": [dt.date(2025, 1, 2)] * 4,

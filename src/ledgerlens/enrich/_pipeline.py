@@ -25,6 +25,7 @@ from ledgerlens.enrich._intermediary import detect_intermediaries
 from ledgerlens.enrich._model import EnrichmentModel
 from ledgerlens.enrich._recurring import detect_recurring, stream_keys
 from ledgerlens.enrich._types import classify_types
+from ledgerlens.enrich.categories._rules import p2p_app_rule
 
 __all__ = ["EnrichmentResult", "enrich", "enrich_with_streams"]
 
@@ -127,7 +128,8 @@ def enrich_with_streams(
     model = model or EnrichmentModel.default()
     prepared = prepare(table)
     frame = classify_types(detect_intermediaries(clean_labels(prepared.working)))
-    frame = model.merchants.settle_lines(model.categories.predict(model.merchants.match(frame)))
+    frame = p2p_app_rule(model.merchants.settle_lines(
+        model.categories.predict(model.merchants.match(frame))))
     frame = _rounded_and_abstained(frame)
     if corrections is not None and not isinstance(corrections, CorrectionSet):
         raise TypeError(f"corrections must be a CorrectionSet, got {type(corrections).__name__}")

@@ -21,10 +21,12 @@ __all__ = [
     "CATEGORY_SCHEMA",
     "KEYWORDS",
     "NOT_REFUNDABLE",
+    "P2P_APPS",
     "TRANSFER_LINES",
     "TYPE_ONLY",
     "TYPE_RULES",
     "TYPE_SCOPES",
+    "p2p_app_rule",
     "rule_subcategories",
     "scope_mask",
 ]
@@ -266,4 +268,34 @@ def rule_subcategories(frame: pl.DataFrame, mcc_subcategory: dict[str, str]) -> 
                 pl.when(pl.col("kw").is_not_null()).then(pl.lit("rule: keyword")),
             ),
         )
+    )
+
+
+#: Person-to-person apps (``_intermediary`` ids): paid with nothing behind them, the money
+#: goes to a person or a pot through the app (``CB LYDIA 26/11``: a card top-up).
+P2P_APPS: tuple[str, ...] = ("lydia", "paylib", "wero")
+P2P_APP_CONFIDENCE = 0.9
+_P2P_COLUMNS = ("intermediary", "merchant_text", "clean_label", "merchant_id")
+
+
+def p2p_app_rule(frame: pl.DataFrame) -> pl.DataFrame:
+    """A P2P app with nothing behind it (the wrapper unwrapped no text and no merchant was
+    found) is a transfer to a person, whatever the model guessed from the card payment's
+    context (the synthetic banks top up no app by card). Rows of other kinds are left as
+    they are; frames without the columns too."""
+    if not {*_P2P_COLUMNS, *CATEGORY_SCHEMA} <= set(frame.columns):
+        return frame
+    inter = frame.get_column("intermediary")
+    if inter.null_count() == frame.height or not inter.is_in(P2P_APPS).any():
+        return frame
+    switch = (pl.col("intermediary").is_in(P2P_APPS) & pl.col("merchant_id").is_null()
+              & (pl.col("merchant_text") == pl.col("clean_label"))
+              & (pl.col("subcategory") != "p2p_transfer")).fill_null(False)
+    return frame.with_columns(
+        category=pl.when(switch).then(pl.lit("transfers")).otherwise("category"),
+        subcategory=pl.when(switch).then(pl.lit("p2p_transfer")).otherwise("subcategory"),
+        category_confidence=pl.when(switch).then(pl.lit(P2P_APP_CONFIDENCE))
+        .otherwise("category_confidence"),
+        category_evidence=pl.when(switch).then(pl.format("rule: P2P app {}", "intermediary"))
+        .otherwise("category_evidence"),
     )
