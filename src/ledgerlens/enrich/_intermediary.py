@@ -43,8 +43,9 @@ _P2P_CONTEXT = (r"(?:^|MOTIF\s*:?\s*|^(?:VIR|VIREMENT)(?:\s+(?:SEPA|INST|INSTANT
                 r"|[0-9]+))*\s+)")
 # A card payment to the app alone (``CB LYDIA 26/11``, ``PAIEMENT CB LYDIA SOLUTIONS``): money
 # sent to a friend or a pot, topped up by card. ``CB LYDIA COIFFURE`` is a shop, not the app.
-_P2P_CARD = (r"^(?:CB|CARTE|PAIEMENT|ACHAT|FACTURE)\b.*\b(?:LYDIA|SUMERIA)"
-             r"(?:\s+(?:APP|SOLUTIONS|SAS))?(?:\s+[0-9][0-9/.]*)*\s*$")
+_APP_SUFFIX = r"(?:\s+(?:APP|SOLUTIONS|SAS))?"  # LYDIA APP, LYDIA SOLUTIONS: still the app
+_P2P_CARD = (rf"^(?:CB|CARTE|PAIEMENT|ACHAT|FACTURE)\b.*\b(?:LYDIA|SUMERIA){_APP_SUFFIX}"
+             r"(?:\s+[0-9][0-9/.]*)*\s*$")
 
 #: Rules in priority order: the first that matches a label decides.
 INTERMEDIARY_RULES: tuple[IntermediaryRule, ...] = (
@@ -73,7 +74,7 @@ INTERMEDIARY_RULES: tuple[IntermediaryRule, ...] = (
     # person-to-person apps, usually inside a transfer
     IntermediaryRule("paylib", rf"^PAYLIB(?:\s+ENTRE\s+AMIS)?{_P2P_TAIL}"),
     IntermediaryRule("wero", rf"^(?:WERO|EPI\s+WERO){_P2P_TAIL}"),
-    IntermediaryRule("lydia", r"^(?:LYDIA|SUMERIA)(?:\s+(?:APP|SOLUTIONS|SAS))?()$",
+    IntermediaryRule("lydia", rf"^(?:LYDIA|SUMERIA){_APP_SUFFIX}()$",
                      context=_P2P_CARD),
     IntermediaryRule("lydia", rf"^(?:LYDIA|SUMERIA){_P2P_TAIL}",
                      context=rf"{_P2P_CONTEXT}(?:LYDIA|SUMERIA)\b"),

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["EnrichmentSummary", "enrich_file", "enrich_lake", "scan_table", "unreadable_input"]
 
 _FORMATS = (".csv", ".parquet")
+_CSV_SUFFIXES = (".csv", ".txt")  # read as CSV by ``scan_table``
 
 # File statistics in the Delta log outlive deleted files (see ledgerlens.store): keep them to
 # columns that hold no personal data.
@@ -85,7 +86,7 @@ def scan_table(path: Path) -> pl.LazyFrame:
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return pl.scan_parquet(path)
-    if suffix in (".csv", ".txt"):
+    if suffix in _CSV_SUFFIXES:
         return pl.scan_csv(path, separator=_separator(path), infer_schema=False,
                            encoding="utf8-lossy", truncate_ragged_lines=False)
     raise ValueError(f"input {path} must be .csv or .parquet (got {suffix or 'no extension'})")
@@ -101,7 +102,7 @@ def unreadable_input(path: Path, exc: Exception) -> DataError:
     """The error to raise when reading ``path`` failed with ``exc``: for a CSV, the first line
     whose number of fields differs from the header's, found by reading the file again with the
     standard csv module (only on this error path, so the fast scan stays as it is)."""
-    if path.is_file() and path.suffix.lower() in (".csv", ".txt"):
+    if path.is_file() and path.suffix.lower() in _CSV_SUFFIXES:
         separator = _separator(path)
         with path.open(encoding="utf-8", errors="replace", newline="") as handle:
             rows = csv.reader(handle, delimiter=separator)
@@ -145,23 +146,22 @@ class _Sink:
             self._writer.write_table(table.cast(self._writer.schema))
         self._first = False
 
-    def close(self) -> None:
+    def _close_writer(self) -> None:
         if self._writer is not None:
             import pyarrow.parquet as pq
 
             assert isinstance(self._writer, pq.ParquetWriter)
             self._writer.close()
+
+    def close(self) -> None:
+        self._close_writer()
         if self._first:  # nothing written: still leave a valid empty file
             return
         os.replace(self.tmp, self.path)
 
     def discard(self) -> None:
         """Drop what was written (the run failed): the output path is left as it was."""
-        if self._writer is not None:
-            import pyarrow.parquet as pq
-
-            assert isinstance(self._writer, pq.ParquetWriter)
-            self._writer.close()
+        self._close_writer()
         self.tmp.unlink(missing_ok=True)
 
 
