@@ -88,6 +88,17 @@ def test_every_level_one_category_occurs(joined: pl.DataFrame) -> None:
                     "cash", "other"}
 
 
+def test_some_savers_feed_a_life_insurance_or_share_account_the_money_does_not_reach(
+        joined: pl.DataFrame) -> None:
+    own = joined.filter(pl.col("transaction_type") == "own_account_transfer")
+    invested = own.filter(pl.col("subcategory").is_in(["life_insurance", "securities"]))
+    assert invested.height > 0
+    assert (invested["amount"] < 0).all()
+    # Named on the statement, unless the bank cut the label before the account's name.
+    named = invested["raw_label"].str.contains("(?i)ASSUR|PEA|TITRES")
+    assert named.mean() >= 0.8  # type: ignore[operator]
+
+
 def test_card_spending_shares_are_plausible(joined: pl.DataFrame) -> None:
     card = _card(joined)
     share = card.group_by("category").len().with_columns(p=pl.col("len") / pl.col("len").sum())

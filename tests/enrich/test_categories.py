@@ -17,6 +17,7 @@ from ledgerlens.enrich.categories import (
     rule_subcategories,
     synthetic_training_frame,
 )
+from ledgerlens.enrich.categories._rules import line_word_rule
 from ledgerlens.exceptions import ConfigurationError, DataError
 from ledgerlens.taxonomy import CATEGORIES, SUBCATEGORIES
 
@@ -263,6 +264,27 @@ def test_rules_use_type_then_mcc_then_keywords() -> None:
     out = rule_subcategories(frame, {"5541": "fuel"})
     assert out["rule_subcategory"].to_list() == ["cash_withdrawal", "fuel", "electricity", None]
     assert out["rule_evidence"].to_list()[:2] == ["rule: cash withdrawal", "rule: MCC 5541"]
+
+
+def test_line_words_choose_a_line_only_when_they_name_exactly_one() -> None:
+    frame = pl.DataFrame({
+        "clean_label": ["SYNDIC CITYA", "CITYA", "CITYA LOYER ET SYNDIC", "EDF GAZ"],
+        "merchant_id": ["m1", "m1", "m1", "m2"],
+        "merchant_lines": ["building_charges|rent"] * 3 + ["electricity|gas_heating"],
+        "category": ["housing"] * 3 + ["utilities"],
+        "subcategory": ["rent"] * 3 + ["electricity"],
+        "category_confidence": [0.9] * 4,
+        "category_evidence": ["model"] * 4,
+    })
+    # EDF is the brand's own name (both lines spell it): it names no line; GAZ does.
+    names = {"m1": frozenset({"CITYA"}), "m2": frozenset({"EDF"})}
+    out = line_word_rule(frame, lambda mid, lines: names[mid])
+    assert out["subcategory"].to_list() == ["building_charges", "rent", "rent", "gas_heating"]
+    assert out["category_evidence"].to_list() == [
+        'rule: line word "SYNDIC"', "model", "model", 'rule: line word "GAZ"']
+    assert out["category_confidence"].to_list() == [0.95, 0.9, 0.9, 0.95]
+    assert line_word_rule(frame.drop("merchant_lines"), lambda m, l: frozenset()).equals(
+        frame.drop("merchant_lines"))
 
 
 def test_fitted_model_pickles_for_spark_workers(

@@ -84,6 +84,26 @@ def test_a_p2p_app_paid_with_nothing_behind_it_is_a_transfer_to_a_person(rows: i
         assert out["subcategory"].to_list()[1:3] == ["p2p_transfer", "hairdresser"]
 
 
+@pytest.mark.parametrize("rows", [1, 4])
+def test_a_word_of_the_label_chooses_among_a_brand_s_lines(rows: int) -> None:
+    # Citya manages rentals and buildings: SYNDIC before its name says which, and the line's
+    # merchant follows; the brand's own name (CITYA) or no line word leaves the model's choice.
+    labels = ["PRLV SEPA SYNDIC CITYA", "PRLV SEPA FONCIA CHARGES COPROPRIETE",
+              "PRLV SEPA DIRECTION GENERALE DES FINANCES PUBLIQUES TAXE FONCIERE",
+              "PRLV SEPA CITYA"][:rows]
+    out = enrich(pl.DataFrame({"date": ["2024-11-28"] * rows, "amount": [-310.0] * rows,
+                               "label": labels}))
+    first = out.row(0, named=True)
+    assert (first["merchant_name"], first["subcategory"]) == ("Citya (syndic)",
+                                                             "building_charges")
+    assert 'rule: line word "SYNDIC"' in first["explanation"]
+    if rows > 1:
+        assert out["subcategory"].to_list()[1:3] == ["building_charges",
+                                                     "property_housing_tax"]
+        assert out["merchant_name"][2] == "DGFIP (taxe foncière)"
+        assert "line word" not in out["explanation"][3]
+
+
 def test_bad_rows_get_a_low_confidence_answer_not_a_crash() -> None:
     table = pl.DataFrame({
         "date": [dt.date(2025, 1, 2)] * 4,

@@ -25,6 +25,8 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("VIREMENT EMIS VERS M DUPONT JEAN LOYER", -650.0, "transfer_out"),
     ("VIR INTERNE VERS LIVRET A", -100.0, "own_account_transfer"),
     ("VIR PERMANENT VERS LIVRET DEVELOPPEMENT DURABLE", -100.0, "own_account_transfer"),
+    ("VIR INTERNE VERS PEA", -300.0, "own_account_transfer"),
+    ("VIR PERMANENT CONTRAT ASSURANCE VIE", -100.0, "own_account_transfer"),
     ("RETRAIT DAB 28/11 PARIS 15 CARTE X1234", -40.0, "cash_withdrawal"),
     ("VERSEMENT ESPECES RENNES", 200.0, "cash_deposit"),
     ("CHEQUE 1234567", -45.0, "cheque"),

@@ -97,9 +97,11 @@ def expand_streams(streams: pl.DataFrame, cal: Calendar, rng: np.random.Generato
         recurring_stream_id=g["stream_id"], is_income=g["is_income"], mcc=g["mcc"],
         counterparty_iban=g["counterparty_iban"], bank_transaction_code=g["code"],
     )
-    # Money moved to the savings account arrives there the same day.
-    mirror = events.filter(pl.Series(own) & (g["savings_idx"] >= 0)).with_columns(
-        account_idx=pl.Series(g["savings_idx"].to_numpy()[own & (g["savings_idx"].to_numpy()
-                                                                    >= 0)]),
+    # Money moved to the savings account arrives there the same day (a life-insurance
+    # contract or a share account is not among the bank's accounts in the data).
+    saved = own & (g["savings_idx"].to_numpy() >= 0) & (
+        g["subcategory"].to_numpy() == "savings_transfer")
+    mirror = events.filter(pl.Series(saved)).with_columns(
+        account_idx=pl.Series(g["savings_idx"].to_numpy()[saved]),
         amount=-pl.col("amount"), descriptor=pl.lit("COMPTE COURANT"))
     return pl.concat([events, mirror])

@@ -113,6 +113,13 @@ _SAVINGS_ACCOUNTS = ("LIVRET A", "LDDS", "LIVRET DEVELOPPEMENT DURABLE", "LEP", 
                      "COMPTE EPARGNE", "LIVRET JEUNE", "CEL", "COMPTE SUR LIVRET",
                      "LIVRET EPARGNE")
 _SAVINGS_WEIGHTS = np.array([0.40, 0.12, 0.06, 0.05, 0.09, 0.08, 0.05, 0.03, 0.06, 0.06])
+#: One saver in five feeds an investment held at the bank instead: (as the statement names
+#: it, subcategory). Chosen by customer number, so the savers' other draws are unchanged.
+_INVESTMENT_ACCOUNTS = (("ASSURANCE VIE", "life_insurance"), ("PEA", "securities"),
+                        ("CONTRAT ASSURANCE VIE", "life_insurance"),
+                        ("COMPTE TITRES", "securities"), ("VERSEMENT ASSURANCE VIE",
+                                                          "life_insurance"))
+_INVESTOR_EVERY = 5
 
 
 def _named_streams(cust: IntArray, *, kind: str, label_kind: str, transaction_type: str,
@@ -354,12 +361,25 @@ def _transfer_streams(rng: np.random.Generator, pop: Population) -> list[_Stream
     saver = np.flatnonzero(pop.has_savings & (rng.random(n) < 0.6)).astype(np.int64)
     amount = np.round(np.clip(pop.income[saver] * rng.uniform(0.03, 0.15, saver.size), 20, 1500),
                       -1)
+    dom = rng.integers(2, 12, saver.size)
+    account = rng.choice(np.asarray(_SAVINGS_ACCOUNTS), saver.size, p=_SAVINGS_WEIGHTS)
+    investor = saver % _INVESTOR_EVERY == 0
     out.append(_named_streams(
-        saver, kind="savings", label_kind="own_account_transfer",
+        saver[~investor], kind="savings", label_kind="own_account_transfer",
         transaction_type="own_account_transfer", subcategory="savings_transfer",
-        amount=-amount, dom=rng.integers(2, 12, saver.size),
-        descriptor=rng.choice(np.asarray(_SAVINGS_ACCOUNTS), saver.size, p=_SAVINGS_WEIGHTS),
+        amount=-amount[~investor], dom=dom[~investor], descriptor=account[~investor],
         motif="EPARGNE", code="PMNT-ICDT-BOOK"))
+    which = (saver[investor] // _INVESTOR_EVERY) % len(_INVESTMENT_ACCOUNTS)
+    for k, (name, sub) in enumerate(_INVESTMENT_ACCOUNTS):
+        chosen = which == k
+        if not chosen.any():
+            continue
+        out.append(_named_streams(
+            saver[investor][chosen], kind="savings", label_kind="own_account_transfer",
+            transaction_type="own_account_transfer", subcategory=sub,
+            amount=-amount[investor][chosen], dom=dom[investor][chosen],
+            descriptor=np.full(int(chosen.sum()), name, dtype=object),
+            motif="EPARGNE", code="PMNT-ICDT-BOOK"))
     payer = np.flatnonzero((pop.household == "single") & (pop.age > 30) & (pop.age < 60)
                            & (rng.random(n) < 0.1)).astype(np.int64)
     out.append(_person_streams(

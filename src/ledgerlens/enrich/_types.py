@@ -75,7 +75,8 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
     ("own_account_transfer", r"^(?:VIR|VIREMENT)\S*\s+(?:INTERNE|COMPTE\s+A\s+COMPTE"
      r"|DE\s+COMPTE\s+A\s+COMPTE)\b|^(?:VIR|VIREMENT)\S*"
      r"(?:\s+(?:PERMANENT|PERIODIQUE|SEPA|EMIS|INST))*(?:\s+(?:VERS|DE|A|SUR|AU))?\s+"
-     r"(?:LIVRET|LDDS?|LEP|PEL|CEL|COMPTE\s+(?:COURANT|EPARGNE|JOINT|TITRES|SUR\s+LIVRET)|CPTE)\b",
+     r"(?:LIVRET|LDDS?|LEP|PEL|CEL|PEA|COMPTE\s+(?:COURANT|EPARGNE|JOINT|TITRES|SUR\s+LIVRET)|CPTE"
+     r"|(?:VERSEMENT\s+|CONTRAT\s+)?ASSURANCE\s+VIE)\b",
      "own account words"),
     ("transfer", r"^(?:VIR|VIREMENT|VRT|VIRT)\b|^(?:VIR|VIREMENT)\.|\bVIR\s+SEPA\b",
      "transfer word"),

@@ -7,7 +7,9 @@ make: a cash withdrawal is ``cash`` whatever its label says.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import re
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,6 +28,7 @@ __all__ = [
     "TYPE_ONLY",
     "TYPE_RULES",
     "TYPE_SCOPES",
+    "line_word_rule",
     "p2p_app_rule",
     "rule_subcategories",
     "scope_mask",
@@ -101,14 +104,18 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     (r"\b(POLE EMPLOI|FRANCE TRAVAIL|ARE|CHOMAGE)\b", "unemployment_benefits"),
     (r"\b(CAF|ALLOCATIONS? FAMILIALES|PRESTATIONS?|APL)\b", "family_benefits"),
     (r"\b(CPAM|AMELI|ASSURANCE MALADIE)\b", "health_reimbursement"),
-    (r"\b(DGFIP|IMPOTS?|TRESOR PUBLIC|FINANCES PUBLIQUES|PRELEVEMENT A LA SOURCE)\b", "income_tax"),
     (r"\b(TAXE FONCIERE|TAXE HABITATION)\b", "property_housing_tax"),
+    (r"\b(DGFIP|IMPOTS?|TRESOR PUBLIC|FINANCES PUBLIQUES|PRELEVEMENT A LA SOURCE)\b", "income_tax"),
     (r"\b(URSSAF)\b", "social_contributions"),
     (r"\b(AMENDE|ANTAI|PV)\b", "fines"),
     (r"\b(LOYER|LOYERS)\b", "rent"),
-    (r"\b(SYNDIC|COPROPRIETE|CHARGES COPRO)\b", "building_charges"),
+    (r"\b(SYNDIC|COPROPRIETE|COPRO)\b", "building_charges"),
+    (r"\b(PEA|BOURSE|COMPTE TITRES|ORDRE DE BOURSE)\b", "securities"),
     (r"\b(LIVRET|EPARGNE|PEL|LDDS)\b", "savings_transfer"),
     (r"\b(ASSURANCE VIE)\b", "life_insurance"),
+    (r"\b(CREDIT CONSO\w*|PRET CONSO\w*|PRET PERSO\w*|CONSUMER FINANCE|PERSONAL FINANCE|"
+     r"CREDIT RENOUVELABLE|REVOLVING)\b", "consumer_loan"),
+    (r"\b(PRET AUTO|CREDIT AUTO|PRET VEHICULE|LOA|LLD)\b", "car_loan"),
     (r"\b(PRET|CREDIT IMMO|IMMOBILIER)\b", "mortgage"),
     (r"\b(AGIOS|INTERETS DEBITEURS)\b", "overdraft_interest"),
     (r"\b(INTERETS CREDITEURS|DIVIDENDES?|COUPONS?)\b", "interest_dividends"),
@@ -218,6 +225,11 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
 )
 
 
+@functools.cache
+def _keyword_res() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(pattern), sub) for pattern, sub in KEYWORDS)
+
+
 def _keyword_expr(text: pl.Expr) -> pl.Expr:
     expr: pl.Expr = pl.lit(None, dtype=pl.String)
     for pattern, sub in reversed(KEYWORDS):
@@ -298,4 +310,67 @@ def p2p_app_rule(frame: pl.DataFrame) -> pl.DataFrame:
         .otherwise("category_confidence"),
         category_evidence=pl.when(switch).then(pl.format("rule: P2P app {}", "intermediary"))
         .otherwise("category_evidence"),
+    )
+
+
+#: Confidence of a brand's line of business chosen by a word of the label.
+LINE_WORD_CONFIDENCE = 0.95
+_LINE_COLUMNS = ("merchant_lines", "merchant_id")
+
+
+def _named_line(text: str, lines: str, brand_words: frozenset[str]) -> tuple[str, str] | None:
+    """(line, word) when the words of ``text`` outside the brand's own name name exactly one
+    of ``lines`` by a keyword; None otherwise."""
+    rest = " ".join(w for w in text.split() if w not in brand_words)
+    found: dict[str, str] = {}
+    for pattern, sub in _keyword_res():
+        if sub in lines.split("|") and (hit := pattern.search(rest)) is not None:
+            found.setdefault(sub, hit.group(0))
+    return next(iter(found.items())) if len(found) == 1 else None
+
+
+def line_word_rule(frame: pl.DataFrame,
+                   brand_words: Callable[[str, Iterable[str]], frozenset[str]]) -> pl.DataFrame:
+    """A known brand with several lines of business that the matcher could not tell apart
+    (``merchant_lines``) takes the line a keyword among the label's other words names, when
+    it names exactly one of them: ``PRLV SEPA SYNDIC CITYA`` is Citya's building charges,
+    ``DGFIP ... TAXE FONCIERE`` the property tax, whatever the model read in the brand's
+    name. ``brand_words(merchant_id, lines)`` gives the words all those lines share (the
+    name: ``CITYA``, ``DGFIP IMPOT``), which do not count. Rows without open lines, or whose
+    words name none or several lines, keep the model's choice; ``settle_lines`` then gives
+    the chosen line's merchant."""
+    if (not {*_LINE_COLUMNS, *CATEGORY_SCHEMA} <= set(frame.columns)
+            or frame.get_column("merchant_lines").null_count() == frame.height):
+        return frame
+    cols = set(frame.columns)
+    source = next((c for c in ("merchant_text", "clean_label", "raw_label") if c in cols), None)
+    if source is None:
+        return frame
+    open_rows = frame.lazy().with_row_index("_i").filter(
+        pl.col("merchant_lines").is_not_null() & pl.col("merchant_id").is_not_null()).select(
+        "_i", "merchant_id", "merchant_lines", "subcategory",
+        _text=model_text_expr(pl.col(source).cast(pl.String))).collect()
+    answers: dict[tuple[str, str, str], tuple[str, str] | None] = {}
+    rows, subs, words = [], [], []
+    for i, mid, lines, sub, text in open_rows.iter_rows():
+        key = (mid, lines, text)
+        if key not in answers:
+            answers[key] = _named_line(text, lines, brand_words(mid, lines.split("|")))
+        named = answers[key]
+        if named is not None and named[0] != sub:
+            rows.append(i)
+            subs.append(named[0])
+            words.append(named[1])
+    if not rows:
+        return frame
+    idx = pl.Series("_i", rows, dtype=pl.UInt32)
+    new_sub = pl.Series(subs, dtype=pl.String)
+    return frame.with_columns(
+        subcategory=frame["subcategory"].scatter(idx, new_sub),
+        category=frame["category"].scatter(
+            idx, pl.Series([SUBCATEGORIES[s].category for s in subs], dtype=pl.String)),
+        category_confidence=frame["category_confidence"].scatter(
+            idx, pl.Series([LINE_WORD_CONFIDENCE] * len(rows), dtype=pl.Float64)),
+        category_evidence=frame["category_evidence"].scatter(
+            idx, pl.Series([f'rule: line word "{w}"' for w in words], dtype=pl.String)),
     )

@@ -17,7 +17,7 @@ precision, the merchant is "unknown" (null).
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import numpy.typing as npt
@@ -128,6 +128,20 @@ def _line_merchants(directory: MerchantDirectory,
         line_merchant.setdefault((brand, sub), (merchant_id, name, website))
         line_merchant.setdefault((brand, name, sub), (merchant_id, name, website))
     return brand_of, line_merchant
+
+
+def _line_words(directory: MerchantDirectory,
+                ) -> tuple[dict[str, str], dict[tuple[str, str], frozenset[str]]]:
+    """(merchant_id -> brand_key, (brand_key, line) -> the words of the line's aliases),
+    for the merchants of brands with several lines of business."""
+    lines = directory.merchants.select("merchant_idx", "merchant_id", "brand_key",
+                                       "subcategory").filter(
+        pl.col("subcategory").n_unique().over("brand_key") > 1)
+    words = (lines.join(directory.aliases.select("merchant_idx", "alias"), on="merchant_idx")
+             .with_columns(word=pl.col("alias").str.split(" ")).explode("word")
+             .group_by("brand_key", "subcategory").agg(pl.col("word").unique()))
+    return (dict(lines.select("merchant_id", "brand_key").iter_rows()),
+            {(brand, sub): frozenset(ws) for brand, sub, ws in words.iter_rows()})
 
 
 class MerchantMatcher:
@@ -286,6 +300,16 @@ class MerchantMatcher:
             answers, on="_h", how="left", maintain_order="left").select(
             pl.col(c).cast(t) for c, t in MERCHANT_COLUMNS.items()).collect()
         return base.hstack(joined.get_columns())
+
+    def brand_words(self, merchant_id: str, lines: Iterable[str]) -> frozenset[str]:
+        """The words that every one of ``lines`` of ``merchant_id``'s brand spells in its
+        aliases (``CITYA`` for the rent and building-charges lines; ``DGFIP``, ``IMPOT``
+        for the tax office's income and property tax lines): the brand's name, which
+        cannot tell those lines apart; empty for a brand of one line."""
+        brand_of, words = self._directory().cached("matcher.line_words", _line_words)
+        brand = brand_of.get(merchant_id)
+        sets = [words.get((brand, line), frozenset()) for line in lines] if brand else []
+        return frozenset.intersection(*sets) if sets else frozenset()
 
     def settle_lines(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Rows whose brand has several lines of business the label could not tell apart
