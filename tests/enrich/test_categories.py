@@ -283,7 +283,7 @@ def test_line_words_choose_a_line_only_when_they_name_exactly_one() -> None:
     assert out["category_evidence"].to_list() == [
         'rule: line word "SYNDIC"', "model", "model", 'rule: line word "GAZ"']
     assert out["category_confidence"].to_list() == [0.95, 0.9, 0.9, 0.95]
-    assert line_word_rule(frame.drop("merchant_lines"), lambda m, l: frozenset()).equals(
+    assert line_word_rule(frame.drop("merchant_lines"), lambda mid, lines: frozenset()).equals(
         frame.drop("merchant_lines"))
 
 

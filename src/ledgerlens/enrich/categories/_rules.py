@@ -350,27 +350,27 @@ def line_word_rule(frame: pl.DataFrame,
         pl.col("merchant_lines").is_not_null() & pl.col("merchant_id").is_not_null()).select(
         "_i", "merchant_id", "merchant_lines", "subcategory",
         _text=model_text_expr(pl.col(source).cast(pl.String))).collect()
-    answers: dict[tuple[str, str, str], tuple[str, str] | None] = {}
-    rows, subs, words = [], [], []
-    for i, mid, lines, sub, text in open_rows.iter_rows():
-        key = (mid, lines, text)
-        if key not in answers:
-            answers[key] = _named_line(text, lines, brand_words(mid, lines.split("|")))
-        named = answers[key]
-        if named is not None and named[0] != sub:
-            rows.append(i)
-            subs.append(named[0])
-            words.append(named[1])
-    if not rows:
+    # Each distinct (merchant, lines, text) read once: a bare brand repeats in many rows.
+    keys = ("merchant_id", "merchant_lines", "_text")
+    named = [(*key, *found) for key in open_rows.select(keys).unique().iter_rows()
+             if (found := _named_line(key[2], key[1], brand_words(key[0], key[1].split("|"))))
+             is not None]
+    if not named:
         return frame
-    idx = pl.Series("_i", rows, dtype=pl.UInt32)
-    new_sub = pl.Series(subs, dtype=pl.String)
+    changed = open_rows.join(pl.DataFrame(named, orient="row", schema={
+        "merchant_id": pl.String, "merchant_lines": pl.String, "_text": pl.String,
+        "_line": pl.String, "_word": pl.String}), on=list(keys)).filter(
+        pl.col("_line") != pl.col("subcategory").fill_null(""))
+    if changed.height == 0:
+        return frame
+    idx, subs = changed["_i"], changed["_line"]
+    category = subs.replace_strict({s: v.category for s, v in SUBCATEGORIES.items()},
+                                   return_dtype=pl.String)
     return frame.with_columns(
-        subcategory=frame["subcategory"].scatter(idx, new_sub),
-        category=frame["category"].scatter(
-            idx, pl.Series([SUBCATEGORIES[s].category for s in subs], dtype=pl.String)),
+        subcategory=frame["subcategory"].scatter(idx, subs),
+        category=frame["category"].scatter(idx, category),
         category_confidence=frame["category_confidence"].scatter(
-            idx, pl.Series([LINE_WORD_CONFIDENCE] * len(rows), dtype=pl.Float64)),
+            idx, pl.repeat(LINE_WORD_CONFIDENCE, changed.height, dtype=pl.Float64, eager=True)),
         category_evidence=frame["category_evidence"].scatter(
-            idx, pl.Series([f'rule: line word "{w}"' for w in words], dtype=pl.String)),
+            idx, changed.select(pl.format('rule: line word "{}"', "_word")).to_series()),
     )
