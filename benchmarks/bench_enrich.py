@@ -43,10 +43,12 @@ def _steps(tx: pl.DataFrame) -> dict[str, float]:
     from ledgerlens.enrich._clean import clean_labels
     from ledgerlens.enrich._explain import explain
     from ledgerlens.enrich._frame import attach, prepare
-    from ledgerlens.enrich._income import detect_income
+    from ledgerlens.enrich._income import detect_income, income_category
     from ledgerlens.enrich._intermediary import detect_intermediaries
+    from ledgerlens.enrich._pipeline import _rounded_and_abstained
     from ledgerlens.enrich._recurring import detect_recurring, stream_keys
     from ledgerlens.enrich._types import classify_types
+    from ledgerlens.enrich.categories._rules import line_word_rule, p2p_app_rule
 
     model = EnrichmentModel.default()
     times: dict[str, float] = {}
@@ -63,10 +65,13 @@ def _steps(tx: pl.DataFrame) -> dict[str, float]:
     frame = timed("transaction type", classify_types, frame)
     frame = timed("merchants", model.merchants.match, frame)
     frame = timed("categories", model.categories.predict, frame)
+    frame = timed("line words", line_word_rule, frame, model.merchants.brand_words)
     frame = timed("merchant lines", model.merchants.settle_lines, frame)
+    frame = timed("P2P apps, rounding", lambda f: _rounded_and_abstained(p2p_app_rule(f)),
+                  frame)
     frame = timed("stream keys", stream_keys, frame)
     frame, _ = timed("recurring", detect_recurring, frame)
-    frame = timed("income", detect_income, frame)
+    frame = timed("income", lambda f: income_category(detect_income(f)), frame)
     frame = timed("explanation", explain, frame)
     timed("attach", attach, prepared, frame)
     return times
