@@ -16,6 +16,7 @@ from ledgerlens.datasets._vocab import (
     TRADE_WORD_FREE_STYLES,
     generate_local_merchants,
     load_curated_merchants,
+    load_english_words,
     load_first_names,
     load_last_names,
     load_local_trades,
@@ -43,6 +44,7 @@ def shops() -> pl.DataFrame:
                              "ticket_sigma": F, "visits_per_month": F, "opening_days": S,
                              "seasonality": S, "share": F}),
         (load_name_words, {"kind": S, "word": S}),
+        (load_english_words, {"word": S}),
         (load_first_names, {"first_name": S, "sex": S, "weight": F}),
         (load_last_names, {"last_name": S, "weight": F}),
         (load_places, {"city": S, "label_forms": S, "postcode": S, "department": S,
@@ -170,6 +172,13 @@ def test_name_words_have_every_kind_in_quantity() -> None:
     legal = set(words.filter(pl.col("kind") == "legal")["word"])
     assert {"SARL", "SAS", "SASU", "EURL", "ETS", "STE", "SNC", "SCI", "EI"} <= legal
     assert words["word"].str.contains(UPPER_ASCII).all()
+
+
+def test_english_words_are_single_upper_case_words_once_each() -> None:
+    words = load_english_words()["word"]
+    assert words.str.contains(r"^[A-Z]+$").all()
+    assert words.n_unique() == words.len()
+    assert {"HOME", "SMART", "FRESH"} <= set(words)
 
 
 def test_person_names_are_upper_case_ascii_with_weights() -> None:

@@ -17,7 +17,7 @@ from ledgerlens.enrich.categories import (
     rule_subcategories,
     synthetic_training_frame,
 )
-from ledgerlens.enrich.categories._rules import line_word_rule
+from ledgerlens.enrich.categories._rules import line_word_rule, scope_mask
 from ledgerlens.exceptions import ConfigurationError, DataError
 from ledgerlens.taxonomy import CATEGORIES, SUBCATEGORIES
 
@@ -264,6 +264,14 @@ def test_rules_use_type_then_mcc_then_keywords() -> None:
     out = rule_subcategories(frame, {"5541": "fuel"})
     assert out["rule_subcategory"].to_list() == ["cash_withdrawal", "fuel", "electricity", None]
     assert out["rule_evidence"].to_list()[:2] == ["rule: cash withdrawal", "rule: MCC 5541"]
+
+
+def test_money_moved_by_transfer_is_never_a_bank_fee() -> None:
+    # A bank takes its fees itself: COTISATION in a transfer to a music school is no card fee.
+    classes = ["card_fees", "account_fees", "children_activities", "p2p_transfer"]
+    mask = scope_mask(classes, np.array(["transfer_out", "direct_debit", "fee"]))
+    assert mask.tolist() == [[False, False, True, True], [True] * 4,
+                             [True, True, False, False]]
 
 
 def test_line_words_choose_a_line_only_when_they_name_exactly_one() -> None:

@@ -598,6 +598,23 @@ def test_a_trade_word_of_another_category_after_a_one_word_alias_is_no_chain(
     assert out["merchant_subcategory"][3] == "fuel"
 
 
+_ENGLISH_NAME_LABELS = ["CB HOME DECO 12/03", "CB SMART PHONE REPAIR", "CB PINK BEAUTY 12/03",
+                        "CB DISCOVERY KIDS 12/03", "CB BURGER KING 12/03", "CB NEW LOOK 12/03",
+                        "CB U EXPRESS 12/03"]
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_an_everyday_english_word_in_a_local_shop_s_name_is_no_brand(
+        matcher: MerchantMatcher, batch: bool) -> None:
+    # HOME, SMART, PINK and DISCOVERY are one-word brand names (a hotel, a car maker, a
+    # clothes shop, a car dealer) and words French shops take for their names: such a shop
+    # is not the brand. A brand's phrase (BURGER KING, NEW LOOK, U EXPRESS) is still found.
+    filler = [f"CB NUMERO {i} 12/03" for i in range(300)] if batch else []
+    out = _match(matcher, _ENGLISH_NAME_LABELS + filler).head(len(_ENGLISH_NAME_LABELS))
+    assert out["merchant_name"].to_list() == [None, None, None, None, "Burger King",
+                                              "New Look", "U Express"]
+
+
 def test_money_goes_the_way_of_the_line(matcher: MerchantMatcher) -> None:
     # MGEN's contributions are debited and its refunds received, under the same name: the
     # direction of the money picks the entry (shipped scorer).

@@ -32,6 +32,7 @@ __all__ = [
     "TRADE_WORD_FREE_STYLES",
     "generate_local_merchants",
     "load_curated_merchants",
+    "load_english_words",
     "load_first_names",
     "load_last_names",
     "load_local_trades",
@@ -56,6 +57,7 @@ _SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
         "opening_days": _S, "seasonality": _S, "share": _F,
     },
     "name_words.csv": {"kind": _S, "word": _S},
+    "english_words.csv": {"word": _S},
     "first_names.csv": {"first_name": _S, "sex": _S, "weight": _F},
     "last_names.csv": {"last_name": _S, "weight": _F},
     "places.csv": {
@@ -140,6 +142,8 @@ _CHECKS: dict[str, tuple[tuple[pl.Expr, str], ...]] = {
     ),
     "name_words.csv": ((~pl.col("kind").is_in(["adjective", "noun", "place", "legal"]),
                         "kind must be adjective, noun, place or legal"),),
+    "english_words.csv": ((~pl.col("word").str.contains(r"^[A-Z]+$"),
+                           "word must be one upper-case ASCII word"),),
     "first_names.csv": ((~pl.col("sex").is_in(["M", "F"]), "sex must be M or F"),),
     "places.csv": ((pl.col("postcode").str.len_chars() != 5, "postcode must have 5 characters"),
                    (pl.col("city").is_duplicated(), "city must be unique")),
@@ -174,6 +178,12 @@ def load_local_trades() -> pl.DataFrame:
 def load_name_words() -> pl.DataFrame:
     """Words that make shop names: ``kind`` is adjective, noun, place or legal."""
     return _load("name_words.csv").clone()
+
+
+def load_english_words() -> pl.DataFrame:
+    """Everyday English words that French shops take for their names (``HOME``, ``SMART``,
+    ``FRESH``): one of them alone is no brand's own word (``HOME DECO`` is not @HOME)."""
+    return _load("english_words.csv").clone()
 
 
 def load_first_names() -> pl.DataFrame:

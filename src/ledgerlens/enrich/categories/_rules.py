@@ -22,6 +22,7 @@ from ledgerlens.taxonomy import SUBCATEGORIES
 __all__ = [
     "CATEGORY_SCHEMA",
     "KEYWORDS",
+    "NOT_BY_TRANSFER",
     "NOT_REFUNDABLE",
     "P2P_APPS",
     "TRANSFER_LINES",
@@ -84,12 +85,21 @@ _NOT_TYPE_ONLY = ("card_in_store", "card_online", "card_contactless", "card_abro
 NOT_REFUNDABLE: tuple[str, ...] = ("income", "transfers", "savings_investments", "loans", "cash")
 
 
+#: Categories money moved by transfer is never in: a bank takes its fees itself (a fee line
+#: of the statement), not by a transfer (``VIR ... ECOLE DE MUSIQUE /MOTIF COTISATION`` had
+#: read as a card fee from the word COTISATION).
+NOT_BY_TRANSFER: tuple[str, ...] = ("bank_fees",)
+_TRANSFER_TYPES = ("transfer_in", "transfer_out", "instant_transfer_in", "instant_transfer_out",
+                   "own_account_transfer")
+
+
 def scope_mask(classes: Sequence[str], types: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
     """Allowed classes (columns, in ``classes`` order) per key, from its transaction type."""
     cats = np.array([SUBCATEGORIES[c].category for c in classes])
     mask = np.ones((types.size, cats.size), dtype=bool)
     for type_, allowed in TYPE_SCOPES.items():
         mask[types == type_] = np.isin(cats, allowed)
+    mask[np.isin(types, _TRANSFER_TYPES)] &= ~np.isin(cats, NOT_BY_TRANSFER)
     refund = np.isin(types, ["refund", "reversal"])
     mask[refund] = ~np.isin(cats, NOT_REFUNDABLE)
     mask[np.isin(types, _NOT_TYPE_ONLY)] &= ~np.isin(np.asarray(classes), TYPE_ONLY)

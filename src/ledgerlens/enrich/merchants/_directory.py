@@ -24,6 +24,7 @@ import polars as pl
 from ledgerlens.datasets._brands import load_brands
 from ledgerlens.datasets._vocab import (
     load_curated_merchants,
+    load_english_words,
     load_first_names,
     load_last_names,
     load_local_trades,
@@ -412,7 +413,7 @@ class MerchantDirectory:
     and ``listed`` (the spellings given by the source); ``aliases`` has one row per
     (alias, merchant) with ``origin``, ``derived``, ``n_tokens``, ``n_chars``,
     ``n_merchants`` (how many merchants share the alias), ``n_brands`` and ``common``
-    (every word of the alias is a common word).
+    (every word of the alias is a common word, or it is one everyday English word).
     ``lexicon`` holds common words (names, places, trade words) used to judge how
     generic an alias is. Immutable and picklable.
     """
@@ -467,8 +468,12 @@ class MerchantDirectory:
         merchants = merchants.with_columns(_brand_keys(merchants))
         lexicon = _lexicon()
         aliases = _alias_rows(merchants)
-        common = aliases["alias"].str.split(" ").list.eval(
+        # A one-word alias that is an everyday English word is as generic as a French one
+        # (@HOME's HOME, Smart's SMART); longer aliases keep their phrase (BURGER KING).
+        english = pl.col("alias").is_in(load_english_words()["word"].implode())
+        common = (pl.col("alias").str.split(" ").list.eval(
             pl.element().is_in(sorted(lexicon))).list.all()
+            | ((pl.col("n_tokens") == 1) & english))
         return cls(merchants, aliases.with_columns(common=common), lexicon)
 
     @classmethod
