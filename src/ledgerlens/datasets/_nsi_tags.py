@@ -227,6 +227,7 @@ NSI_LABEL_SPELLINGS: dict[str, tuple[str, ...]] = {
     "carrefourexpress-bd0db4": ("CRF EXPRESS", "CARREF EXPRESS"),
     "carrefourcontact-3219ea": ("CRF CONTACT",),
     "ristorantedelarte-47e37e": ("DEL ARTE",),
+    "mcdonalds-e4dee6": ("MCDO",),
 }
 
 #: Grocery subcategories that an organic-only brand (``organic=only``) leaves for the
