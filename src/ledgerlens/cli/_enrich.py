@@ -89,12 +89,12 @@ def train_enrichment_cmd(
         "--out", "-o", help="Folder to save the model to.")] = None,
     default: Annotated[bool, typer.Option(
         "--default", help="Rebuild the model shipped inside the package instead.")] = False,
-    customers: Annotated[int, typer.Option("--customers", min=50)] = 4_000,
+    customers: Annotated[int, typer.Option("--customers", min=50)] = 8_000,
     months: Annotated[int, typer.Option("--months", min=2, max=60)] = 12,
     seed: Annotated[int, typer.Option("--seed", min=0)] = 0,
     banks: Annotated[int, typer.Option(
         "--banks", min=1, max=64, help="Split the customers over this many synthetic banks "
-        "(seeds SEED, SEED+1, ...): more shops, brands and ticket sizes to learn from.")] = 4,
+        "(seeds SEED, SEED+1, ...): more shops, brands and ticket sizes to learn from.")] = 8,
     holdout: Annotated[bool, typer.Option(
         "--holdout/--no-holdout", help="Also train without 3 dialects and 30 % of merchants "
         "and score a fresh bank (in distribution, held-out dialects, held-out merchants).")]

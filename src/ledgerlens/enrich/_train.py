@@ -47,7 +47,7 @@ _TRUTH = ("merchant_id", "category", "subcategory", "transaction_type", "interme
 class TrainingConfig:
     """Which synthetic banks to train and test on, and what to hold out."""
 
-    customers: int = 4_000
+    customers: int = 8_000
     months: int = 12
     seed: int = 0
     test_customers: int = 400
@@ -62,7 +62,7 @@ class TrainingConfig:
     #: The training customers are split over this many synthetic banks (seeds ``seed``,
     #: ``seed + 1``, ...), each with its own local shops, brand popularity and ticket sizes:
     #: the models learn what a label says rather than one bank's habits.
-    banks: int = 4
+    banks: int = 8
     #: The merchant scorer's weights learn from the first this many banks only (docs/
     #: experiments/0003-training-banks.md: trained on more rows, its confidence moved between
     #: same-name lines and its coverage without MCC fell); its calibration maps read the
