@@ -99,6 +99,19 @@ def test_some_savers_feed_a_life_insurance_or_share_account_the_money_does_not_r
     assert named.mean() >= 0.8  # type: ignore[operator]
 
 
+def test_billers_pay_some_customers_back_by_transfer_under_their_own_line(
+        joined: pl.DataFrame) -> None:
+    # A utility's true-up, an insurer's claim, a marketplace's refund: money in, not income,
+    # in the biller's category, from a merchant of the curated list.
+    back = joined.filter((pl.col("transaction_type") == "transfer_in")
+                         & pl.col("merchant_id").str.starts_with("cur:")
+                         & pl.col("subcategory").is_in(["electricity", "gas_heating", "water",
+                                                        "home_insurance", "marketplace"]))
+    assert back.height > 0
+    assert (back["amount"] > 0).all()
+    assert not back["is_income"].any()
+
+
 def test_card_spending_shares_are_plausible(joined: pl.DataFrame) -> None:
     card = _card(joined)
     share = card.group_by("category").len().with_columns(p=pl.col("len") / pl.col("len").sum())

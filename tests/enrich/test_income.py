@@ -63,6 +63,8 @@ def test_income_keywords_give_the_income_type(label: str, income_type: str) -> N
     ("ANNULATION PAIEMENT SNCF", {}),
     ("VIR CPAM REMBOURSEMENT SOINS", {}),
     ("DGFIP REMBOURSEMENT IMPOT SUR LE REVENU", {}),
+    ("VIR DE MAIF INDEMNISATION SINISTRE", {}),
+    ("VIR SEPA RECU /DE ENGIE /MOTIF TROP PERCU", {}),
     ("VIR INTERNE DE LIVRET A", {}),
     ("VERSEMENT ESPECES AGENCE", {}),
     ("REMISE CHEQUE 1234567", {}),

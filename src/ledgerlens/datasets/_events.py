@@ -99,6 +99,7 @@ def other_events(pop: Population, cal: Calendar, rng: np.random.Generator,
     return pl.concat([
         _cash(pop, cal, rng), _cheques(pop, cal, rng), _p2p(pop, cal, rng, people),
         _incidents(pop, cal, rng), _interest(pop, cal, rng), _tax_refunds(pop, cal, rng),
+        _biller_refunds(pop, cal, rng),
     ])
 
 
@@ -267,6 +268,56 @@ def _tax_refunds(pop: Population, cal: Calendar, rng: np.random.Generator) -> pl
         # The tax office pays it: the income-tax balance line of the directory's DGFIP.
         merchant_id="cur:dgfip-ir-solde",
         subcategory="income_tax", is_income=False, bank_transaction_code="PMNT-RCDT-ESCT")
+
+
+#: Billers that pay money back by transfer (a yearly true-up, an overpayment, a claim, a
+#: returned order), with what they print as the motif. A refund keeps the category of what
+#: it refunds (DESIGN.md): the biller's line, not a transfer from a person.
+_BILLER_REFUNDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("electricity", ("REMBOURSEMENT TROP PERCU", "REGULARISATION", "AVOIR FACTURE")),
+    ("gas_heating", ("REMBOURSEMENT TROP PERCU", "REGULARISATION ANNUELLE")),
+    ("water", ("REMBOURSEMENT TROP PERCU", "AVOIR")),
+    ("mobile_phone", ("REMBOURSEMENT", "AVOIR")),
+    ("internet_tv", ("REMBOURSEMENT", "AVOIR RESILIATION")),
+    ("home_insurance", ("INDEMNISATION SINISTRE", "REMBOURSEMENT COTISATION")),
+    ("car_insurance", ("INDEMNISATION SINISTRE", "REMBOURSEMENT")),
+    ("marketplace", ("REMBOURSEMENT", "REMBOURSEMENT COMMANDE")),
+)
+_BILLER_REFUND_SHARE = 0.15  # of customers, once a year
+
+
+def _biller_refunds(pop: Population, cal: Calendar, rng: np.random.Generator) -> pl.DataFrame:
+    """A utility, telecom, insurer or marketplace paying a customer back by transfer, under
+    one of the curated list's spellings of its name."""
+    from ledgerlens.datasets._vocab import load_curated_merchants
+
+    cust = np.flatnonzero(rng.random(pop.size) < _BILLER_REFUND_SHARE).astype(np.int64)
+    if cust.size == 0:
+        return event_frame(0)
+    which = rng.integers(0, len(_BILLER_REFUNDS), cust.size)
+    curated = load_curated_merchants()
+    parts = []
+    for k, (sub, motifs) in enumerate(_BILLER_REFUNDS):
+        mine = cust[which == k]
+        billers = curated.filter(pl.col("subcategory") == sub)
+        if mine.size == 0 or billers.height == 0:
+            continue
+        w = billers["popularity"].cast(pl.Float64).to_numpy() + 0.01
+        pick = billers[rng.choice(billers.height, size=mine.size, p=w / w.sum())]
+        spellings = pick["descriptors"].str.split("|").to_list()
+        descriptor = [names[int(u * len(names))]
+                      for names, u in zip(spellings, rng.random(mine.size), strict=True)]
+        day = _uniform_days(rng, mine.size, cal)
+        parts.append(event_frame(
+            mine.size, customer_idx=pop.customer_idx[mine], account_idx=pop.customer_idx[mine] * 4,
+            day=day, op_day=day, amount=np.round(rng.lognormal(np.log(60), 0.9, mine.size), 2),
+            transaction_type="transfer_in", label_kind="benefit",
+            descriptor=strings(descriptor),
+            motif=strings(np.asarray(motifs, dtype=object)[rng.integers(0, len(motifs),
+                                                                       mine.size)]),
+            merchant_id=pick["merchant_id"], subcategory=sub, is_income=False,
+            bank_transaction_code="PMNT-RCDT-ESCT"))
+    return pl.concat(parts) if parts else event_frame(0)
 
 
 def reimbursements(card: pl.DataFrame, cal: Calendar, rng: np.random.Generator) -> pl.DataFrame:

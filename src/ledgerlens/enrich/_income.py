@@ -49,7 +49,8 @@ _RULES: tuple[tuple[str, str], ...] = (
 
 # Credits that give money back or move it, never earnings.
 _NOT_INCOME = (r"\bREMB\w*|\bANNUL\w*|\bAVOIR\b|\bRETOUR\b|\bREGUL\w*|\bRESTITUTION\b"
-               r"|\bRETROCESSION\b|\bCPAM\b|\bAMELI\b|\bMUTUELLE\b|\bVERSEMENT\s+ESPECES\b"
+               r"|\bRETROCESSION\b|\bINDEMNISATION\b|\bTROP\s+PERCU\b"
+               r"|\bCPAM\b|\bAMELI\b|\bMUTUELLE\b|\bVERSEMENT\s+ESPECES\b"
                r"|\bDEPOT\s+ESP|\bREMISE\s+(?:DE\s+)?CHEQ|\bVIR\w*\s+INTERNE\b"
                r"|\bCOMPTE\s+A\s+COMPTE\b|\bDEBLOCAGE\b|\bDECAISSEMENT\b|\bPRET\b")
 _NOT_INCOME_TYPES = ("refund", "reversal", "own_account_transfer", "cash_deposit",
