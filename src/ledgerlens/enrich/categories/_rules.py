@@ -332,9 +332,10 @@ def _named_line(text: str, lines: str, brand_words: frozenset[str]) -> tuple[str
     """(line, word) when the words of ``text`` outside the brand's own name name exactly one
     of ``lines`` by a keyword; None otherwise."""
     rest = " ".join(w for w in text.split() if w not in brand_words)
+    open_lines = set(lines.split("|"))
     found: dict[str, str] = {}
     for pattern, sub in _keyword_res():
-        if sub in lines.split("|") and (hit := pattern.search(rest)) is not None:
+        if sub in open_lines and (hit := pattern.search(rest)) is not None:
             found.setdefault(sub, hit.group(0))
     return next(iter(found.items())) if len(found) == 1 else None
 
