@@ -127,7 +127,7 @@ def _training_frame(config: TrainingConfig) -> tuple[pl.DataFrame, pl.DataFrame]
         tx, truth, _ = _bank(customers, config.months, config.seed + k)
         # Each bank is a tenant of its own, as banks are in production: what is summed up
         # per tenant (a shop's profile: how many of the bank's accounts pay there, how
-        # often) is one bank's, not four banks' pooled.
+        # often) is one bank's, not all the training banks' pooled.
         tenant = pl.col("tenant_id") + f"-{k}"
         tx, truth = tx.with_columns(tenant_id=tenant), truth.with_columns(tenant_id=tenant)
         frame = _with_truth(tx, truth, config.bare_share)
