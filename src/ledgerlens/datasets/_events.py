@@ -289,24 +289,22 @@ _BILLER_REFUND_SHARE = 0.15  # of customers, once a year
 def _biller_refunds(pop: Population, cal: Calendar, rng: np.random.Generator) -> pl.DataFrame:
     """A utility, telecom, insurer or marketplace paying a customer back by transfer, under
     one of the curated list's spellings of its name."""
-    from ledgerlens.datasets._vocab import load_curated_merchants
+    from ledgerlens.datasets._recurring import pick_curated, pick_spellings
 
     cust = np.flatnonzero(rng.random(pop.size) < _BILLER_REFUND_SHARE).astype(np.int64)
     if cust.size == 0:
         return event_frame(0)
     which = rng.integers(0, len(_BILLER_REFUNDS), cust.size)
-    curated = load_curated_merchants()
     parts = []
     for k, (sub, motifs) in enumerate(_BILLER_REFUNDS):
         mine = cust[which == k]
-        billers = curated.filter(pl.col("subcategory") == sub)
-        if mine.size == 0 or billers.height == 0:
+        if mine.size == 0:
             continue
-        w = billers["popularity"].cast(pl.Float64).to_numpy() + 0.01
-        pick = billers[rng.choice(billers.height, size=mine.size, p=w / w.sum())]
-        spellings = pick["descriptors"].str.split("|").to_list()
-        descriptor = [names[int(u * len(names))]
-                      for names, u in zip(spellings, rng.random(mine.size), strict=True)]
+        try:
+            pick = pick_curated(rng, sub, mine.size, billing="", regular_only=False)
+        except LookupError:
+            continue
+        descriptor = pick_spellings(rng, pick)
         day = _uniform_days(rng, mine.size, cal)
         parts.append(event_frame(
             mine.size, customer_idx=pop.customer_idx[mine], account_idx=pop.customer_idx[mine] * 4,

@@ -23,7 +23,7 @@ from ledgerlens.datasets._people import People
 from ledgerlens.datasets._personas import ACCOUNT_SLOTS, Population
 from ledgerlens.datasets._vocab import load_curated_merchants
 
-__all__ = ["recurring_streams"]
+__all__ = ["pick_curated", "pick_spellings", "recurring_streams"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -67,19 +67,28 @@ class _Streams:
     code: str = "PMNT-RDDT-ESDD"
 
 
-def _pick_curated(rng: np.random.Generator, subcategory: str, n: int,
-                  kinds: tuple[str, ...] | None = None, billing: str = "direct_debit"
-                  ) -> pl.DataFrame:
-    """``n`` merchants of a subcategory billed the given way, drawn by popularity."""
+def pick_curated(rng: np.random.Generator, subcategory: str, n: int,
+                 kinds: tuple[str, ...] | None = None, billing: str = "direct_debit",
+                 *, regular_only: bool = True) -> pl.DataFrame:
+    """``n`` merchants of a subcategory billed the given way (``""``: any way), drawn by
+    popularity; ``regular_only`` leaves out those billed irregularly (a marketplace)."""
     cur = load_curated_merchants().filter(
         (pl.col("subcategory") == subcategory) & pl.col("billing").str.contains(billing)
-        & (pl.col("cadence") != "irregular"))
+        & ((pl.col("cadence") != "irregular") | (not regular_only)))
     if kinds is not None:
         cur = cur.filter(pl.col("kind").is_in(kinds))
     if cur.height == 0:
         raise LookupError(f"no curated merchant for subcategory {subcategory!r}")
     w = cur["popularity"].cast(pl.Float64).to_numpy() + 0.01
     return cur[rng.choice(cur.height, size=n, p=w / w.sum())]
+
+
+def pick_spellings(rng: np.random.Generator, merchants: pl.DataFrame) -> StrArray:
+    """One of each curated merchant's label spellings (``descriptors``), drawn uniformly."""
+    descriptors = merchants["descriptors"].str.split("|")
+    pick = (rng.random(merchants.height) * descriptors.list.len().to_numpy()).astype(np.int64)
+    return np.asarray([d[k] for d, k in zip(descriptors.to_list(), pick.tolist(), strict=True)],
+                      dtype=object)
 
 
 def _curated_streams(rng: np.random.Generator, pop: Population, mask: BoolArray,
@@ -89,14 +98,11 @@ def _curated_streams(rng: np.random.Generator, pop: Population, mask: BoolArray,
                      uptake: float = 0.05, kinds: tuple[str, ...] | None = None,
                      code: str = "PMNT-RDDT-ESDD") -> _Streams:
     cust = np.flatnonzero(mask).astype(np.int64)
-    m = _pick_curated(rng, subcategory, cust.size, kinds)
+    m = pick_curated(rng, subcategory, cust.size, kinds)
     factor = np.broadcast_to(np.asarray(scale, dtype=np.float64), (pop.size,))[cust]
     base = m["amount_median"].cast(pl.Float64).to_numpy() * rng.lognormal(
         0.0, 0.25, cust.size) * factor
-    descriptors = m["descriptors"].str.split("|")
-    pick = (rng.random(cust.size) * descriptors.list.len().to_numpy()).astype(np.int64)
-    descriptor = np.asarray([d[k] for d, k in zip(descriptors.to_list(), pick.tolist(),
-                                                  strict=True)], dtype=object)
+    descriptor = pick_spellings(rng, m)
     creditor = m["creditor_id"].replace("", None)
     return _Streams(
         cust=cust, slot=np.zeros(cust.size, np.int64), kind=kind, label_kind=label_kind,
@@ -304,7 +310,7 @@ def _subscription_streams(rng: np.random.Generator, pop: Population) -> list[_St
     streams = []
     # Subscriptions are paid by card online, taken up and cancelled over the year.
     idx = cust
-    m = _pick_curated(rng, "streaming_digital", idx.size, billing="card")
+    m = pick_curated(rng, "streaming_digital", idx.size, billing="card")
     descriptors = m["descriptors"].str.split("|").list.first().to_numpy().astype(object)
     streams.append(_Streams(
         cust=idx, slot=np.zeros(idx.size, np.int64), kind="subscription",

@@ -89,8 +89,6 @@ NOT_REFUNDABLE: tuple[str, ...] = ("income", "transfers", "savings_investments",
 #: of the statement), not by a transfer (``VIR ... ECOLE DE MUSIQUE /MOTIF COTISATION`` had
 #: read as a card fee from the word COTISATION).
 NOT_BY_TRANSFER: tuple[str, ...] = ("bank_fees",)
-_TRANSFER_TYPES = ("transfer_in", "transfer_out", "instant_transfer_in", "instant_transfer_out",
-                   "own_account_transfer")
 
 
 def scope_mask(classes: Sequence[str], types: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
@@ -99,7 +97,8 @@ def scope_mask(classes: Sequence[str], types: npt.NDArray[Any]) -> npt.NDArray[n
     mask = np.ones((types.size, cats.size), dtype=bool)
     for type_, allowed in TYPE_SCOPES.items():
         mask[types == type_] = np.isin(cats, allowed)
-    mask[np.isin(types, _TRANSFER_TYPES)] &= ~np.isin(cats, NOT_BY_TRANSFER)
+    # TRANSFER_LINES is keyed by every transfer type.
+    mask[np.isin(types, list(TRANSFER_LINES))] &= ~np.isin(cats, NOT_BY_TRANSFER)
     refund = np.isin(types, ["refund", "reversal"])
     mask[refund] = ~np.isin(cats, NOT_REFUNDABLE)
     mask[np.isin(types, _NOT_TYPE_ONLY)] &= ~np.isin(np.asarray(classes), TYPE_ONLY)
