@@ -40,7 +40,7 @@ def _bank(customers: int, seed: int = 11) -> pl.DataFrame:
 def _steps(tx: pl.DataFrame) -> dict[str, float]:
     """Seconds per step of the pipeline on ``tx`` (same order as ``enrich``)."""
     from ledgerlens.enrich import EnrichmentModel
-    from ledgerlens.enrich._clean import clean_labels
+    from ledgerlens.enrich._clean import clean_labels, finish_clean_labels
     from ledgerlens.enrich._explain import explain
     from ledgerlens.enrich._frame import attach, prepare
     from ledgerlens.enrich._income import detect_income, income_category
@@ -72,6 +72,7 @@ def _steps(tx: pl.DataFrame) -> dict[str, float]:
     frame = timed("stream keys", stream_keys, frame)
     frame, _ = timed("recurring", detect_recurring, frame)
     frame = timed("income", lambda f: income_category(detect_income(f)), frame)
+    frame = timed("clean labels shown", finish_clean_labels, frame)
     frame = timed("explanation", explain, frame)
     timed("attach", attach, prepared, frame)
     return times

@@ -112,6 +112,44 @@ def test_billers_pay_some_customers_back_by_transfer_under_their_own_line(
     assert not back["is_income"].any()
 
 
+def test_side_income_is_paid_by_transfer_from_platforms_and_clients(
+        joined: pl.DataFrame) -> None:
+    # Sales paid out by a marketplace, a host's payouts, platform work, freelance invoices:
+    # income received by transfer, the platforms as their money-in line.
+    side = joined.filter(pl.col("subcategory") == "other_income")
+    assert side.height > 0
+    assert (side["amount"] > 0).all()
+    assert side["is_income"].all()
+    assert set(side["transaction_type"].unique()) <= {"transfer_in", "instant_transfer_in"}
+    lines = set(side["merchant_id"].drop_nulls().unique())
+    assert lines
+    assert all(m.startswith("cur:") and m.endswith(("-ventes", "-chauffeurs", "-livreurs"))
+               for m in lines)
+    assert side["merchant_id"].null_count() > 0  # clients and unlisted platforms
+    invoices = side.filter(pl.col("merchant_id").is_null()
+                           & pl.col("raw_label").str.contains("FACT|HONORAIRES"))
+    assert invoices.height > 0
+
+
+def test_some_parents_pay_a_childminder_by_transfer(joined: pl.DataFrame) -> None:
+    minder = joined.filter((pl.col("subcategory") == "childcare")
+                           & (pl.col("transaction_type") == "transfer_out"))
+    assert minder.height > 0
+    assert minder["merchant_id"].is_null().all()  # a person, not a business
+    words = (pl.col("raw_label") + " " + pl.col("label_complement").fill_null(""))
+    said = minder.select(words.str.contains("(?i)GARDE|ASSMAT|NOUNOU|MATERNELLE"))
+    assert said.to_series().mean() >= 0.7  # type: ignore[operator]  # some labels are cut
+
+
+def test_some_mortgages_are_taken_by_another_bank_s_direct_debit(
+        joined: pl.DataFrame) -> None:
+    elsewhere = joined.filter((pl.col("subcategory") == "mortgage")
+                              & (pl.col("transaction_type") == "direct_debit"))
+    assert elsewhere.height > 0
+    assert elsewhere["merchant_id"].str.ends_with("-pret-immo").all()
+    assert (elsewhere["amount"] < 0).all()
+
+
 def test_card_spending_shares_are_plausible(joined: pl.DataFrame) -> None:
     card = _card(joined)
     share = card.group_by("category").len().with_columns(p=pl.col("len") / pl.col("len").sum())

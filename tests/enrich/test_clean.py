@@ -7,7 +7,7 @@ import time
 import polars as pl
 import pytest
 
-from ledgerlens.enrich._clean import clean_labels
+from ledgerlens.enrich._clean import clean_labels, finish_clean_labels
 from ledgerlens.exceptions import DataError
 
 
@@ -34,6 +34,7 @@ def _clean(*labels: str | None, complements: list[str | None] | None = None) -> 
      "REF/3927849", "EDF CLIENTS PARTICULIERS"),
     ("VIR SEPA RECU /DE ACME SAS /MOTIF SALAIRE NOVEMBRE /REF 8226336938",
      "ACME SAS SALAIRE NOVEMBRE"),
+    ("VIR SEPA EMIS /A MME NOUNOU MARTINE /MOTIF GARDE ENFANT", "MME NOUNOU MARTINE GARDE ENFANT"),
     ("CARTE X1234 27/11 AMAZON US 12,99 USD 1 EURO = 1,0712 USD", "AMAZON"),
     ("Paiement Par Carte Boulangerie Du Marché Lyon 3", "BOULANGERIE DU MARCHE"),
     ("PAYPAL *SPOTIFY", "PAYPAL *SPOTIFY"),
@@ -119,3 +120,46 @@ def test_one_row_call_cleans_like_the_batch() -> None:
     batch = clean_labels(frame)
     for i in range(frame.height):
         assert clean_labels(frame[i]).row(0) == batch.row(i)
+
+
+# -- the clean label as shown, once the type is known --------------------------------------
+
+_FINISH_CASES = [
+    # (raw label, clean label left by the cleaning, type, intermediary, merchant text, shown)
+    ("RETRAIT DAB 11/03 PARIS 15 CARTE X4521", "", "cash_withdrawal", None, "", "RETRAIT ESPECES"),
+    ("RETRAIT DAB 11/03 PARIS", "PARIS", "cash_withdrawal", None, "PARIS",
+     "RETRAIT ESPECES PARIS"),
+    ("CHQ. 1234568", "", "cheque", None, "", "CHEQUE 1234568"),
+    ("REMISE CHEQUE N 7654321", "", "cheque_deposit", None, "", "REMISE DE CHEQUE 7654321"),
+    ("REMBOURSEMENT PRET IMMOBILIER", "PRET IMMOBILIER", "loan_repayment", None, "",
+     "ECHEANCE PRET IMMOBILIER"),
+    ("CB X1234 TOT DIF", "TOT DIF", "deferred_card_total", None, "", "RELEVE CARTE DIFFERE"),
+    ("CB APPLE PAY CARREFOUR", "APPLE PAY CARREFOUR", "card_contactless", "apple_pay",
+     "CARREFOUR", "CARREFOUR"),
+    ("PAYPAL *SPOTIFY", "PAYPAL *SPOTIFY", "card_online", "paypal", "SPOTIFY",
+     "PAYPAL *SPOTIFY"),
+    ("PRLV SEPA", "", "direct_debit", None, "", "PRELEVEMENT"),
+    ("CB CARREFOUR", "CARREFOUR", "card_in_store", None, "CARREFOUR", "CARREFOUR"),
+    ("", "", None, None, "", ""),
+]
+
+
+@pytest.mark.parametrize("one_row", [True, False])
+def test_bank_operations_read_as_their_type_and_wallets_as_the_shop(one_row: bool) -> None:
+    frame = pl.DataFrame(
+        [case[:5] for case in _FINISH_CASES], orient="row",
+        schema={"raw_label": pl.String, "clean_label": pl.String,
+                "transaction_type": pl.String, "intermediary": pl.String,
+                "merchant_text": pl.String})
+    want = [case[5] for case in _FINISH_CASES]
+    if one_row:
+        got = [finish_clean_labels(frame.slice(i, 1))["clean_label"][0]
+               for i in range(frame.height)]
+    else:
+        got = finish_clean_labels(frame)["clean_label"].to_list()
+    assert got == want
+
+
+def test_finishing_needs_the_type_and_leaves_other_frames_alone() -> None:
+    frame = pl.DataFrame({"clean_label": [""]})
+    assert finish_clean_labels(frame).equals(frame)

@@ -50,6 +50,9 @@ def test_counterparty_name_is_the_payer_when_given() -> None:
     ("VIR SEPA RECU /DE MME ANAIS ROSSI /MOTIF LOYER MARS /REF 42", "rental_income"),
     ("INTERETS CREDITEURS 2025", "interest_dividends"),
     ("VIR DRFIP PAYE AGENTS 2025", "salary"),
+    ("VIR SEPA RECU /DE DUPONT CONSEIL /MOTIF FACTURE F0412", "other_income"),
+    ("VIR SEPA RECU /DE EDITIONS DU SEUIL /MOTIF DROITS D AUTEUR", "other_income"),
+    ("VIREMENT DE MARTIN ET ASSOCIES HONORAIRES MARS", "other_income"),
 ])
 def test_income_keywords_give_the_income_type(label: str, income_type: str) -> None:
     row = _one(label, 812.3)
@@ -93,14 +96,28 @@ def test_categorised_income_is_kept() -> None:
     assert _one("VIR XYZ", 400.0, subcategory="other_income")["income_type"] == "other_income"
 
 
-def _monthly(label: str, counterparty: str, amount: float) -> pl.DataFrame:
-    days = [dt.date(2025, m, 27) for m in range(1, 7)]
+def _monthly(label: str, counterparty: str, amount: float,
+             subcategory: str | None = None, months: int = 6) -> pl.DataFrame:
+    days = [dt.date(2025, m, 27) for m in range(1, months + 1)]
     frame = pl.DataFrame({
         "account_id": "a", "customer_id": "c", "booking_date": days, "amount": amount,
         "raw_label": label, "counterparty_name": counterparty,
-        "transaction_type": "transfer_in"})
+        "transaction_type": "transfer_in", "subcategory": subcategory},
+        schema_overrides={"subcategory": pl.String})
     out, _ = detect_recurring(stream_keys(frame))
     return detect_income(out)
+
+
+@pytest.mark.parametrize("months", [6, 3], ids=["frame", "few rows"])
+def test_a_company_paying_monthly_without_a_motif_is_an_employer(months: int) -> None:
+    # The model may read other earnings in a company's name (a freelancer's client); paid
+    # every month with no word of what for, it is a salary. An invoice stays other earnings.
+    plain = _monthly("VIR SEPA DE GUICHARD LOGISTIQUE", "GUICHARD LOGISTIQUE", 1950.0,
+                     "other_income", months)
+    assert set(plain["income_type"]) == {"salary"}
+    billed = _monthly("VIR SEPA DE GUICHARD LOGISTIQUE FACTURE", "GUICHARD LOGISTIQUE",
+                      1950.0, "other_income", months)
+    assert set(billed["income_type"]) == {"other_income"}
 
 
 def test_monthly_transfer_from_a_company_without_motif_is_salary() -> None:
@@ -184,17 +201,20 @@ def test_earnings_received_by_transfer_override_the_payer_s_line(copies: int) ->
     from ledgerlens.enrich._income import income_category
 
     frame = pl.DataFrame({
-        "income_type": ["salary", "pension", "salary", None, "rental_income"],
+        "income_type": ["salary", "pension", "salary", None, "rental_income",
+                        "interest_dividends"],
         "transaction_type": ["transfer_in", "instant_transfer_in", "card_in_store",
-                             "transfer_in", "transfer_in"],
-        "category": ["travel", "services", "travel", "travel", "housing"],
+                             "transfer_in", "transfer_in", "transfer_in"],
+        "category": ["travel", "services", "travel", "travel", "housing", "utilities"],
         "subcategory": ["trains_coaches", "post_courier", "trains_coaches", "trains_coaches",
-                        "building_charges"],
-        "category_confidence": [0.94, 0.9, 0.9, 0.9, 0.9],
-        "category_evidence": ["merchant SNCF Connect -> trains_coaches"] * 5,
+                        "building_charges", "gas_heating"],
+        "category_confidence": [0.94, 0.9, 0.9, 0.9, 0.9, 0.9],
+        "category_evidence": ["merchant SNCF Connect -> trains_coaches"] * 6,
     })
-    frame = pl.concat([frame] * copies)  # 5 rows take the plain-values path, 20 the frame one
-    out = income_category(frame).head(5)
+    frame = pl.concat([frame] * copies)  # 6 rows take the plain-values path, 24 the frame one
+    out = income_category(frame).head(6)
+    # Dividends TotalEnergies pays are no gas bill.
     assert out["subcategory"].to_list() == ["salary", "pension", "trains_coaches",
-                                            "trains_coaches", "building_charges"]
+                                            "trains_coaches", "building_charges",
+                                            "interest_dividends"]
     assert out["category_evidence"][0] == "income rule: salary"

@@ -32,6 +32,9 @@ def _detect(*labels: str) -> list[tuple[str | None, str]]:
     ("VIR INST WERO VERS MME ANNE NOEL", "wero", "MME ANNE NOEL"),
     ("CB LYDIA 26/11", "lydia", "LYDIA"),  # a card top-up: nothing behind the app
     ("PAIEMENT CB LYDIA SOLUTIONS", "lydia", "LYDIA SOLUTIONS"),
+    # the shop's name cut off at 50 characters: the terminal is still there
+    ("PAIEMENT PSC 1709 SAINT ETIENNE DU ROUVRAY STRIPE", "stripe", "STRIPE"),
+    ("CB SUMUP 12/03", "sumup", "SUMUP"),
 ])
 def test_names_the_intermediary_and_unwraps_the_merchant(label: str, intermediary: str,
                                                           merchant: str) -> None:

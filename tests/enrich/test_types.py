@@ -26,6 +26,7 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("VIR INTERNE VERS LIVRET A", -100.0, "own_account_transfer"),
     ("VIR PERMANENT VERS LIVRET DEVELOPPEMENT DURABLE", -100.0, "own_account_transfer"),
     ("VIR INTERNE VERS PEA", -300.0, "own_account_transfer"),
+    ("VIR SEPA EMIS /A LDDS", -50.0, "own_account_transfer"),
     ("VIR PERMANENT CONTRAT ASSURANCE VIE", -100.0, "own_account_transfer"),
     ("RETRAIT DAB 28/11 PARIS 15 CARTE X1234", -40.0, "cash_withdrawal"),
     ("VERSEMENT ESPECES RENNES", 200.0, "cash_deposit"),

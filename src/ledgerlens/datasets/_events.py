@@ -1,5 +1,6 @@
 """Everything else on a current account: cash, cheques, transfers between people, bank
-fees and interest, health reimbursements, tax refunds, and deferred card statements."""
+fees and interest, health reimbursements, tax refunds, side income (sales on a marketplace,
+platform and freelance work, holiday lets) and deferred card statements."""
 
 from __future__ import annotations
 
@@ -99,7 +100,7 @@ def other_events(pop: Population, cal: Calendar, rng: np.random.Generator,
     return pl.concat([
         _cash(pop, cal, rng), _cheques(pop, cal, rng), _p2p(pop, cal, rng, people),
         _incidents(pop, cal, rng), _interest(pop, cal, rng), _tax_refunds(pop, cal, rng),
-        _biller_refunds(pop, cal, rng),
+        _biller_refunds(pop, cal, rng), _side_income(pop, cal, rng, people),
     ])
 
 
@@ -315,6 +316,84 @@ def _biller_refunds(pop: Population, cal: Calendar, rng: np.random.Generator) ->
                                                                        mine.size)]),
             merchant_id=pick["merchant_id"], subcategory=sub, is_income=False,
             bank_transaction_code="PMNT-RCDT-ESCT"))
+    return pl.concat(parts) if parts else event_frame(0)
+
+
+#: Money earned outside a payslip, paid by transfer at irregular dates: (kind, subcategory,
+#: curated payers or None for ``_GIG_PAYERS`` / a company, motifs, share of customers,
+#: payments per month, median amount). A marketplace paying out a sale, a holiday-let
+#: platform paying its host or a ride or delivery app paying its driver is the payer: the
+#: curated list's money-in line of the brand (``cur:vinted-ventes``, spelt like its shop);
+#: a client paying a freelancer's invoice is a company of its own.
+_SIDE_INCOME: tuple[tuple[str, str, tuple[str, ...] | None, tuple[str, ...], float, float,
+                          float], ...] = (
+    ("sales", "other_income", ("cur:vinted-ventes", "cur:leboncoin-ventes", "cur:ebay-ventes",
+                               "cur:rakuten-ventes"),
+     ("VENTE", "PAIEMENT VENTE", "TRANSFERT PORTE MONNAIE", "VIREMENT SOLDE", "PAYOUT",
+      "VERSEMENT VENDEUR", ""), 0.08, 0.5, 25.0),
+    ("host", "rental_income", ("cur:airbnb-hotes", "cur:abritel-hotes"),
+     ("PAYOUT", "VERSEMENT HOTE", "REVERSEMENT RESERVATION", ""), 0.015, 1.0, 420.0),
+    ("gig", "other_income", ("cur:uber-chauffeurs", "cur:deliveroo-livreurs"),
+     ("PAYOUT", "PAIEMENT PARTENAIRE", "VERSEMENT HEBDO", "PAIEMENT COURSES", ""), 0.015, 2.0,
+     160.0),
+    ("gig", "other_income", None,
+     ("PAYOUT", "PAIEMENT MISSION", "VERSEMENT", "PAIEMENT PRESTATAIRE"), 0.015, 1.5, 180.0),
+    ("freelance", "other_income", None,
+     ("FACTURE {N}", "FACT {N}", "REGLEMENT FACTURE {N}", "HONORAIRES", "FACTURE N {N}"),
+     0.03, 1.0, 650.0),
+)
+#: Platforms paying self-employed workers that no merchant list names.
+_GIG_PAYERS = ("STUART", "MALT COMMUNITY", "FIVERR", "UPWORK", "FREENOW DRIVER", "BOLT DRIVER",
+               "COMPTOIR DES FREELANCES", "CREME DE LA CREME", "STAFFME", "STUDENTPOP")
+
+
+def _side_income(pop: Population, cal: Calendar, rng: np.random.Generator,
+                 people: People) -> pl.DataFrame:
+    """Earnings by transfer besides the salary: sales paid out by a marketplace, holiday-let
+    payouts, platform work and freelance invoices (income, not transfers from people)."""
+    from ledgerlens.datasets._recurring import EMPLOYER_SUFFIXES, pick_spellings
+    from ledgerlens.datasets._vocab import load_curated_merchants
+
+    curated = load_curated_merchants()
+    parts = []
+    for kind, sub, payers, motifs, share, per_month, median in _SIDE_INCOME:
+        who = np.flatnonzero(rng.random(pop.size) < share * (0.5 + pop.digital)).astype(np.int64)
+        counts = _per_customer_counts(rng, np.full(who.size, per_month), cal)
+        cust = np.repeat(who, counts).astype(np.int64)
+        if cust.size == 0:
+            continue
+        n = cust.size
+        if payers is not None:
+            rows = curated.filter(pl.col("merchant_id").is_in(payers))
+            # Each customer sells on (or drives for) one platform.
+            pick = rows[((pop.customer_idx[cust] * 2_654_435_761) % 1_000_003) % rows.height]
+            descriptor = pick_spellings(rng, pick)
+            merchant = pick["merchant_id"]
+        elif kind == "gig":
+            descriptor = np.asarray(_GIG_PAYERS, dtype=object)[
+                (pop.customer_idx[cust] * 40_503) % len(_GIG_PAYERS)]
+            merchant = None
+        else:  # a few clients per freelancer, named like employers
+            names = np.asarray(people.draw(rng, n)[2], dtype=object)
+            suffix = np.asarray(EMPLOYER_SUFFIXES, dtype=object)[
+                rng.integers(0, len(EMPLOYER_SUFFIXES), n)]
+            descriptor = names + " " + suffix
+            merchant = None
+        # An invoice number as a freelancer writes it: F0412, 2024-031, 118.
+        number = np.char.add(rng.choice(["F", "", "FA", "2024-", "2025-"], n),
+                             rng.integers(1, 999, n).astype(str))
+        motif = np.asarray([m.replace("{N}", k) for m, k in zip(
+            np.asarray(motifs)[rng.integers(0, len(motifs), n)].tolist(), number.tolist(),
+            strict=True)], dtype=object)
+        day = cal.next_business_day[_uniform_days(rng, n, cal)]
+        parts.append(event_frame(
+            n, customer_idx=pop.customer_idx[cust], account_idx=pop.customer_idx[cust] * 4,
+            day=day, op_day=day,
+            amount=np.round(rng.lognormal(np.log(median), 0.7, n), 2),
+            transaction_type="transfer_in", label_kind="benefit",
+            descriptor=strings(descriptor), motif=strings(motif),
+            merchant_id=merchant, subcategory=sub,
+            is_income=True, bank_transaction_code="PMNT-RCDT-ESCT"))
     return pl.concat(parts) if parts else event_frame(0)
 
 

@@ -23,15 +23,16 @@ from ledgerlens.datasets._people import People
 from ledgerlens.datasets._personas import ACCOUNT_SLOTS, Population
 from ledgerlens.datasets._vocab import load_curated_merchants
 
-__all__ = ["pick_curated", "pick_spellings", "recurring_streams"]
+__all__ = ["EMPLOYER_SUFFIXES", "pick_curated", "pick_spellings", "recurring_streams"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 StrArray = npt.NDArray[np.str_]
 
-_EMPLOYER_SUFFIXES = ("SAS", "SARL", "SA", "ET ASSOCIES", "CONSEIL", "INDUSTRIES", "TRANSPORTS",
-                      "BTP", "LOGISTIQUE", "INFORMATIQUE", "DISTRIBUTION", "SERVICES")
+#: What follows a company's name (an employer's, a freelancer's client's).
+EMPLOYER_SUFFIXES = ("SAS", "SARL", "SA", "ET ASSOCIES", "CONSEIL", "INDUSTRIES", "TRANSPORTS",
+                     "BTP", "LOGISTIQUE", "INFORMATIQUE", "DISTRIBUTION", "SERVICES")
 _PUBLIC_EMPLOYERS = ("DRFIP PAYE", "DDFIP PAIE AGENTS", "CENTRE HOSPITALIER", "MAIRIE DE",
                      "CONSEIL DEPARTEMENTAL", "EDUCATION NATIONALE PAIE")
 _SOCIAL_LANDLORDS = ("PARIS HABITAT", "ICF HABITAT", "IMMOBILIERE 3F", "LOGIREP", "VILOGIA",
@@ -157,7 +158,7 @@ def _income_streams(rng: np.random.Generator, pop: Population) -> list[_Streams]
     emp = np.flatnonzero(pop.status == "employed").astype(np.int64)
     people = People()
     _, _, last = people.draw(rng, emp.size)
-    suffix = np.asarray(_EMPLOYER_SUFFIXES)[rng.integers(0, len(_EMPLOYER_SUFFIXES), emp.size)]
+    suffix = np.asarray(EMPLOYER_SUFFIXES)[rng.integers(0, len(EMPLOYER_SUFFIXES), emp.size)]
     public = np.asarray(_PUBLIC_EMPLOYERS)[rng.integers(0, len(_PUBLIC_EMPLOYERS), emp.size)]
     employer = np.where(rng.random(emp.size) < 0.2, public,
                         np.char.add(np.char.add(last.astype(str), " "), suffix))
@@ -231,13 +232,27 @@ def _housing_streams(rng: np.random.Generator, pop: Population) -> list[_Streams
         descriptor=np.asarray(_SOCIAL_LANDLORDS)[rng.integers(0, len(_SOCIAL_LANDLORDS),
                                                                social.size)],
         motif="LOYER {MONTH}", code="PMNT-RDDT-ESDD"))
-    mort = np.flatnonzero(pop.housing == "owner_mortgage").astype(np.int64)
+    owner = pop.housing == "owner_mortgage"
+    instalment = np.clip(pop.income * rng.uniform(0.2, 0.35, n), 350, 3000)
+    # One mortgage in four is held at another bank, which takes it by direct debit under its
+    # name (PRLV SEPA CREDIT AGRICOLE PRET IMMO); the others are the account bank's own loan.
+    elsewhere = owner & (rng.random(n) < 0.25)
+    mort = np.flatnonzero(owner & ~elsewhere).astype(np.int64)
     out.append(_named_streams(
         mort, kind="mortgage", label_kind="loan_repayment", transaction_type="loan_repayment",
-        subcategory="mortgage", amount=-np.round(np.clip(pop.income[mort] * rng.uniform(
-            0.2, 0.35, mort.size), 350, 3000), 2), dom=rng.choice([5, 10, 15], mort.size),
+        subcategory="mortgage", amount=-np.round(instalment[mort], 2),
+        dom=rng.choice([5, 10, 15], mort.size),
         descriptor=np.full(mort.size, "PRET IMMOBILIER"), code="LDAS-CSLN-RPMT"))
+    if elsewhere.any():
+        out.append(_curated_streams(
+            rng, pop, elsewhere, "mortgage", kind="mortgage", kinds=("lender",),
+            scale=instalment / _MORTGAGE_MEDIAN, churn=0.0, uptake=0.0))
     return out
+
+
+#: The curated mortgage lines' ``amount_median``: ``_curated_streams`` scales it to each
+#: household's instalment.
+_MORTGAGE_MEDIAN = 900.0
 
 
 def _bill_streams(rng: np.random.Generator, pop: Population) -> list[_Streams]:
@@ -398,7 +413,23 @@ def _transfer_streams(rng: np.random.Generator, pop: Population) -> list[_Stream
         parent, kind="pocket_money", label_kind="transfer_out", transaction_type="transfer_out",
         subcategory="pocket_money", amount=-np.round(rng.uniform(15, 80, parent.size)),
         dom=rng.integers(1, 28, parent.size), motif="ARGENT DE POCHE"))
+    # A childminder (assistante maternelle) paid by transfer each month, as her employer:
+    # the motif names the care, the beneficiary is a person.
+    minder = np.flatnonzero((pop.status == "employed") & (pop.n_children > 0) & (pop.age < 42)
+                            & (rng.random(n) < 0.2)).astype(np.int64)
+    wording = rng.integers(0, len(_CHILDMINDER_MOTIFS), minder.size)
+    for k, motif in enumerate(_CHILDMINDER_MOTIFS):
+        mine = minder[wording == k]
+        out.append(_person_streams(
+            mine, kind="childcare", label_kind="transfer_out", transaction_type="transfer_out",
+            subcategory="childcare", amount=-np.round(rng.uniform(350, 900, mine.size)),
+            dom=rng.integers(1, 8, mine.size), motif=motif))
     return out
+
+
+#: How parents word the monthly transfer to their childminder.
+_CHILDMINDER_MOTIFS = ("GARDE ENFANT {MONTH}", "ASSMAT {MONTH}", "NOUNOU {MONTH}",
+                       "SALAIRE ASSISTANTE MATERNELLE", "GARDE {MONTH} {YEAR}")
 
 
 _BUILDERS: tuple[Callable[[np.random.Generator, Population], list[_Streams]], ...] = (

@@ -18,6 +18,7 @@ dates and codes are zeroed, and is joined back, so repeated labels cost nothing.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Sequence
 
 import polars as pl
@@ -36,8 +37,8 @@ from ledgerlens.enrich._clean_vocab import (
 )
 from ledgerlens.enrich._distinct import distinct_rows, zero_digits
 
-__all__ = ["AMBIGUOUS_CITIES", "DEFAULT_WRAP_WIDTHS", "FOREIGN_CITIES", "clean_labels",
-           "french_city_forms", "normalize_text"]
+__all__ = ["AMBIGUOUS_CITIES", "BARE_TYPE_LABELS", "DEFAULT_WRAP_WIDTHS", "FOREIGN_CITIES",
+           "clean_labels", "finish_clean_labels", "french_city_forms", "normalize_text"]
 
 #: Line widths at which French banks cut a label mid-word and carry on in the complement.
 DEFAULT_WRAP_WIDTHS: tuple[int, ...] = (32, 40, 50)
@@ -243,7 +244,8 @@ _REMOVALS: tuple[tuple[str, str], ...] = (
     (REFERENCE, " "),
     (r"\b[A-Z]{2}[0-9]{2}ZZZ[0-9A-Z]*", " "),
     # field markers that only announce the party or the reason
-    (r"(?:^|\s)(?:/DE|/BEN|/MOTIF|/LIB|DE:|POUR:|MOTIF:|MOTIF\s*:|LIB:)(?:\s|$)", " "),
+    (r"(?:^|\s)(?:/DE|/A|/VERS|/POUR|/BEN|/MOTIF|/LIB|DE:|POUR:|MOTIF:|MOTIF\s*:|LIB:)"
+     r"(?:\s|$)", " "),
     # a postcode and the (often cut) town after it end an address, not a name
     (r"\s[0-9]{5}(?:\s+[A-Z][A-Z'-]*){0,3}\s*$", " "),
 )
@@ -436,3 +438,93 @@ def _with_numbered_names(clean: pl.Series, full: pl.Series) -> pl.Series:
             rows = has.arg_true()
             clean = clean.scatter(rows, clean.gather(rows).str.replace(rf"\b{head}\b", name))
     return clean
+
+
+#: What a label reads as, by transaction type, when its cleaning leaves nothing: the bank's
+#: own words only (``RETRAIT DAB 11/03 PARIS``, ``ECHEANCE PRET 12345678``). A deferred card
+#: total always reads so: what its cleaning leaves (``TOT DIF``, ``RELEVE DIFF``) is the
+#: bank's abbreviations.
+BARE_TYPE_LABELS: dict[str, str] = {
+    "cash_withdrawal": "RETRAIT ESPECES", "cash_deposit": "VERSEMENT ESPECES",
+    "cheque": "CHEQUE", "cheque_deposit": "REMISE DE CHEQUE", "loan_repayment": "ECHEANCE PRET",
+    "loan_disbursement": "DEBLOCAGE PRET", "deferred_card_total": "RELEVE CARTE DIFFERE",
+    "fee": "FRAIS BANCAIRES", "interest": "INTERETS", "direct_debit": "PRELEVEMENT",
+    "transfer_in": "VIREMENT RECU", "instant_transfer_in": "VIREMENT INSTANTANE RECU",
+    "transfer_out": "VIREMENT EMIS", "instant_transfer_out": "VIREMENT INSTANTANE EMIS",
+    "own_account_transfer": "VIREMENT INTERNE", "refund": "REMBOURSEMENT",
+    "reversal": "ANNULATION", "card_in_store": "PAIEMENT CARTE", "card_online": "PAIEMENT CARTE",
+    "card_contactless": "PAIEMENT CARTE", "card_abroad": "PAIEMENT CARTE",
+}
+#: Operations of the bank's own whose label is the bank's words: their name leads the clean
+#: label, before what the cleaning left (a town, a lender: ``RETRAIT ESPECES PARIS``).
+_NAMED_TYPES = ("cash_withdrawal", "cash_deposit", "cheque", "cheque_deposit",
+                "loan_repayment", "loan_disbursement")
+#: Words of those names, not repeated from what the cleaning left (``PRET IMMOBILIER``).
+_NAME_WORDS = r"\b(?:RETRAIT|ESPECES|VERSEMENT|CHEQUES?|REMISE|ECHEANCE|PRET|DEBLOCAGE)\b"
+#: A cheque's number (what its owner reconciles it by), kept in its clean label.
+_CHEQUE_NUMBER = r"\b([0-9]{5,8})\b"
+_CHEQUE_TYPES = ("cheque", "cheque_deposit")
+
+
+#: Phone wallets: a way to pay with the card, like ``PAIEMENT MOBILE`` (which the cleaning
+#: drops), not a business; the shop they carry is the clean label.
+_WALLETS = ("apple_pay", "google_pay", "samsung_pay")
+
+
+def _finished_label(clean: str | None, ttype: str | None, raw: str | None,
+                    wallet: str | None, shop: str | None) -> str | None:
+    """``finish_clean_labels`` of one row."""
+    if wallet in _WALLETS and (shop or "").strip():
+        return shop
+    name = BARE_TYPE_LABELS.get(ttype or "")
+    rest = (clean or "").strip()
+    if name is None or ttype == "deferred_card_total":
+        return name or clean
+    if ttype not in _NAMED_TYPES:
+        return clean if rest else name
+    found = re.search(_CHEQUE_NUMBER, raw or "") if ttype in _CHEQUE_TYPES else None
+    rest = re.sub(r"\s+", " ", re.sub(_NAME_WORDS, " ", rest)).strip()
+    return " ".join(p for p in (name, found and found.group(1), rest) if p)
+
+
+def _without_name_words(rest: pl.Expr) -> pl.Expr:
+    left = rest.str.replace_all(_NAME_WORDS, " ").str.replace_all(r"\s+", " ").str.strip_chars()
+    return pl.when(left != "").then(left)
+
+
+def finish_clean_labels(frame: pl.DataFrame) -> pl.DataFrame:
+    """The clean label as shown, once the transaction type and intermediary are known:
+    cash, cheques and loan instalments read as their type's name then what the cleaning
+    left (``RETRAIT ESPECES PARIS``, ``ECHEANCE PRET``; a cheque with its number:
+    ``CHEQUE 1234567``), a deferred card total as ``RELEVE CARTE DIFFERE``, a phone
+    wallet's payment as the shop it carried (``APPLE PAY CARREFOUR``: ``CARREFOUR``), and
+    any other label its cleaning left empty as its type's name. Needs ``clean_label`` and
+    ``transaction_type`` (frames without them are returned as they are); reads
+    ``raw_label``, ``intermediary`` and ``merchant_text`` when there."""
+    if not {"clean_label", "transaction_type"} <= set(frame.columns):
+        return frame
+    if frame.height == 1:  # one transaction: no query
+        from ledgerlens.enrich._few_rows import row_text, with_row_values
+
+        return with_row_values(frame, clean_label=_finished_label(*(
+            row_text(frame, c) for c in ("clean_label", "transaction_type", "raw_label",
+                                         "intermediary", "merchant_text"))))
+
+    def text(name: str) -> pl.Expr:
+        return (pl.col(name).cast(pl.String) if name in frame.columns
+                else pl.lit(None, pl.String))
+
+    ttype, shop = text("transaction_type"), text("merchant_text")
+    name = ttype.replace_strict(BARE_TYPE_LABELS, default=None, return_dtype=pl.String)
+    number = pl.when(ttype.is_in(_CHEQUE_TYPES)).then(
+        text("raw_label").str.extract(_CHEQUE_NUMBER, 1))
+    rest = pl.col("clean_label").cast(pl.String).str.strip_chars()
+    rest = pl.when(rest != "").then(rest)
+    wallet = text("intermediary").is_in(_WALLETS) & (shop.fill_null("").str.strip_chars() != "")
+    return frame.with_columns(clean_label=pl.when(wallet).then(shop)
+                              .when(ttype == "deferred_card_total").then(name)
+                              .when(ttype.is_in(_NAMED_TYPES)).then(pl.concat_str(
+                                  [name, number, _without_name_words(rest)], separator=" ",
+                                  ignore_nulls=True))
+                              .when(rest.is_null() & name.is_not_null()).then(name)
+                              .otherwise(pl.col("clean_label")))

@@ -44,7 +44,8 @@ _RULES: tuple[tuple[str, str], ...] = (
                r"|\bWAGES?\b|\bPAYROLL\b|\bINDEMNITES?\s+(?:JOURNALIERES|STAGE)\b"),
     ("rental_income", r"\bLOYERS?\b"),
     ("interest_dividends", r"\bINTERETS?\b|\bDIVIDENDES?\b|\bCOUPONS?\b|\bREMUNERATION\s+LIVRET"),
-    ("other_income", r"\bALLOC\w*\b|\bBOURSE\s+(?:SCOLAIRE|CROUS|ETUDES?)\b|\bCROUS\b"),
+    ("other_income", r"\bALLOC\w*\b|\bBOURSE\s+(?:SCOLAIRE|CROUS|ETUDES?)\b|\bCROUS\b"
+                     r"|\bFACTURE\b|\bFACT\b|\bHONORAIRES\b|\bDROITS\s+D\s?AUTEUR\b"),
 )
 
 # Credits that give money back or move it, never earnings.
@@ -189,7 +190,8 @@ _MONTHLY = pl.col("__recurring") & (pl.col("__recurrence_period") == "monthly")
 @functools.cache
 def _payer_exprs() -> tuple[pl.Expr, pl.Expr, tuple[pl.Expr, ...]]:
     """The payer, the income type (a salary paid without a motif: a monthly recurring
-    transfer from an organisation, not a person) and the answer columns (built once)."""
+    transfer from an organisation, not a person, that no keyword names, even where the
+    model read other earnings) and the answer columns (built once)."""
     label = pl.col("__label")
     payer_expr = pl.coalesce(pl.when(pl.col("__cp") != "").then("__cp"),
                              _payer_from_label(label)).alias("__payer")
@@ -200,8 +202,11 @@ def _payer_exprs() -> tuple[pl.Expr, pl.Expr, tuple[pl.Expr, ...]]:
     person = person.fill_null(False) & ~payer.str.contains(_ORG_WORDS).fill_null(False)
     steady = (_MONTHLY & pl.col("__transfer") & ~person
               & (pl.col("__subcategory") != "p2p_transfer").fill_null(True))
-    income_type = pl.coalesce("__sure", pl.when(steady).then(pl.lit("salary"))).alias(
-        "income_type")
+    # A company paying the same account every month with no word of what for is an
+    # employer, whatever the model made of the name (other earnings: a freelancer's client).
+    unsaid = (pl.col("__sure") == "other_income") & pl.col("__keyword").is_null()
+    income_type = pl.coalesce(pl.when(steady & unsaid).then(pl.lit("salary")), "__sure",
+                              pl.when(steady).then(pl.lit("salary"))).alias("income_type")
     answer = (pl.col("__row"), pl.col("income_type"),
               pl.when(pl.col("income_type") != "interest_dividends").then(pl.col("__payer"))
               .alias("income_payer"))
@@ -221,8 +226,10 @@ def _with_income(base: pl.DataFrame, credits: pl.DataFrame | None) -> pl.DataFra
 
 
 #: Incomes that name what a received transfer is whatever its payer sells: a salary paid by
-#: SNCF or La Poste (both merchants too) is a salary, not a train ticket or a parcel.
-_EARNINGS = ("salary", "pension", "unemployment_benefits", "family_benefits")
+#: SNCF or La Poste (both merchants too) is a salary, not a train ticket or a parcel; the
+#: dividends TotalEnergies pays are no gas bill.
+_EARNINGS = ("salary", "pension", "unemployment_benefits", "family_benefits",
+             "interest_dividends")
 
 
 def income_category(frame: pl.DataFrame) -> pl.DataFrame:

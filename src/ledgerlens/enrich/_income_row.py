@@ -96,7 +96,8 @@ def _one(label: str, cp: str | None, ttype: str | None, sub: str | None,
         rx["title"].search(payer) is not None or rx["first_name"].search(payer) is not None)))
     person = person and not (payer is not None and rx["org"].search(payer) is not None)
     income_type = sure
-    if income_type is None and monthly and transfer and not person and sub != "p2p_transfer":
+    steady = monthly and transfer and not person and sub != "p2p_transfer"
+    if steady and (income_type is None or (income_type == "other_income" and kw is None)):
         income_type = "salary"
     if income_type is None:
         return None

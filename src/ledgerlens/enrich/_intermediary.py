@@ -62,6 +62,11 @@ INTERMEDIARY_RULES: tuple[IntermediaryRule, ...] = (
     IntermediaryRule("square", rf"^(?:SQ|SQU|SQUARE){_STAR}(.*)$"),
     IntermediaryRule("zettle", rf"^(?:ZETTLE|IZETTLE|IZ|ZTL){_STAR}(.*)$"),
     IntermediaryRule("stripe", rf"^STRIPE{_STAR}(.*)$"),
+    # a terminal's name alone: the shop's name was cut off (``PAIEMENT PSC 1709 SAINT
+    # ETIENNE DU ROUVRAY STRIPE``, at 50 characters)
+    IntermediaryRule("sumup", r"^SUM\s*UP()$"),
+    IntermediaryRule("zettle", r"^(?:ZETTLE|IZETTLE)()$"),
+    IntermediaryRule("stripe", r"^STRIPE()$"),
     IntermediaryRule("lyf_pay", rf"^(?:LYF|LYFPAY|LYF\s+PAY)(?:{_STAR}|\s+)(.*)$"),
     IntermediaryRule("amazon_pay", rf"^(?:AMAZON\s+PAY|AMZN\s+PAY|PAY\.AMAZON){_STAR}(.+)$"),
     IntermediaryRule("google", rf"^GOOGLE{_STAR}(.*)$"),

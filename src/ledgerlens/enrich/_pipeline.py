@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import polars as pl
 import pyarrow as pa
 
-from ledgerlens.enrich._clean import clean_labels
+from ledgerlens.enrich._clean import clean_labels, finish_clean_labels
 from ledgerlens.enrich._explain import explain
 from ledgerlens.enrich._few_rows import with_values
 from ledgerlens.enrich._frame import attach, prepare
@@ -148,7 +148,7 @@ def enrich_with_streams(
     else:
         frame = frame.hstack([pl.Series("correction_id", [None] * frame.height,
                                         dtype=pl.String)])
-    frame = explain(frame)
+    frame = explain(finish_clean_labels(frame))
     return EnrichmentResult(attach(prepared, frame), streams, frame)
 
 

@@ -74,7 +74,7 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
     ("direct_debit", r"^(?:PRLV|PRELEVEMENT|PRELEV|PREL)\b|\bPRLV\s+SEPA\b", "direct debit"),
     ("own_account_transfer", r"^(?:VIR|VIREMENT)\S*\s+(?:INTERNE|COMPTE\s+A\s+COMPTE"
      r"|DE\s+COMPTE\s+A\s+COMPTE)\b|^(?:VIR|VIREMENT)\S*"
-     r"(?:\s+(?:PERMANENT|PERIODIQUE|SEPA|EMIS|INST))*(?:\s+(?:VERS|DE|A|SUR|AU))?\s+"
+     r"(?:\s+(?:PERMANENT|PERIODIQUE|SEPA|EMIS|INST))*(?:\s+/?(?:VERS|DE|A|SUR|AU))?\s+"
      r"(?:LIVRET|LDDS?|LEP|PEL|CEL|PEA|COMPTE\s+(?:COURANT|EPARGNE|JOINT|TITRES|SUR\s+LIVRET)|CPTE"
      r"|(?:VERSEMENT\s+|CONTRAT\s+)?ASSURANCE\s+VIE)\b",
      "own account words"),

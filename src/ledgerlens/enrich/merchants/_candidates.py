@@ -28,6 +28,7 @@ __all__ = [
     "KIND_PREFIX",
     "MAX_GRAM",
     "MAX_TOKENS",
+    "REFUND_WORDS",
     "candidates",
     "match_key_expr",
 ]
@@ -48,10 +49,17 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "kind": pl.Int8(), "sim": pl.Float64(), "start": pl.Int32(), "n_gram": pl.Int32(),
     "key_tokens": pl.Int32(), "key_chars": pl.Int32(), "odd_outside": pl.Int32(),
     "next_link": pl.Boolean(), "lead_tok": pl.String(), "trail_cat": pl.String(),
+    "refund_word": pl.Boolean(),
 }
 _LINKS = ["DE", "DU", "D", "DES"]
+#: Words by which a business says it pays money back (a true-up, a claim, a returned
+#: order): ``refund_word`` of a text that holds one.
+REFUND_WORDS: frozenset[str] = frozenset({
+    "REMBOURSEMENT", "REMBOURSEMENTS", "REMB", "REMBT", "AVOIR", "TROP", "PERCU",
+    "REGULARISATION", "REGUL", "INDEMNISATION", "INDEMNITE", "RESTITUTION", "RETOUR",
+    "ANNULATION", "SINISTRE"})
 _HIT_SCHEMA = {k: v for k, v in CANDIDATE_SCHEMA.items()
-               if k not in ("odd_outside", "next_link", "lead_tok", "trail_cat")}
+               if k not in ("odd_outside", "next_link", "lead_tok", "trail_cat", "refund_word")}
 
 # Bank noise that splits or hides names: dates, times, card references, long numbers.
 _DATE = r"\b\d{1,2}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?\b"
@@ -164,9 +172,10 @@ def _tokens(keys: pl.DataFrame, common: pl.Series) -> pl.DataFrame:
 def _context(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
     """Add ``odd_outside`` (distinctive words of the text outside the hit),
     ``next_link`` (the hit is followed by DE/DU/D/DES: a longer name goes on) and
-    ``lead_tok`` (the word right before the hit: ``FROMAGERIE`` of ``FROMAGERIE MARCEL``)
-    and ``trail_cat`` (the category of the text's last trade word when it comes after the
-    hit: ``KEBAB`` of ``STAR KEBAB``, see ``trail_word_categories``)."""
+    ``lead_tok`` (the word right before the hit: ``FROMAGERIE`` of ``FROMAGERIE MARCEL``),
+    ``trail_cat`` (the category of the text's last trade word when it comes after the
+    hit: ``KEBAB`` of ``STAR KEBAB``, see ``trail_word_categories``) and ``refund_word``
+    (the text holds one of ``REFUND_WORDS``)."""
     at_start = tokens.select("text_id", start="pos", _o0="odd", _c0="cum_odd",
                              odd_total="odd_total")
     trade = tokens.select(
@@ -175,6 +184,8 @@ def _context(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
     ).drop_nulls("_tc").group_by("text_id").agg(pl.all().sort_by("pos").last())
     at_end = tokens.select("text_id", _end=pl.col("pos") + 1, _c1="cum_odd")
     after = tokens.select("text_id", _end="pos", next_link=pl.col("tok").is_in(_LINKS))
+    refund = tokens.group_by("text_id").agg(
+        refund_word=pl.col("tok").is_in(sorted(REFUND_WORDS)).any())
     before = tokens.select("text_id", start=pl.col("pos") + 1, lead_tok="tok")
     return (
         hits.with_columns(_end=pl.col("start") + pl.col("n_gram"))
@@ -183,7 +194,9 @@ def _context(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
         .join(after, on=["text_id", "_end"], how="left")
         .join(before, on=["text_id", "start"], how="left")
         .join(trade, on="text_id", how="left")
+        .join(refund, on="text_id", how="left")
         .with_columns(
+            refund_word=pl.col("refund_word").fill_null(False),
             odd_outside=(pl.col("odd_total") - (pl.col("_c1") - pl.col("_c0") + pl.col("_o0")))
             .clip(0, None).fill_null(0).cast(pl.Int32),
             next_link=pl.col("next_link").fill_null(False),
@@ -215,8 +228,8 @@ def _gram_hits(tokens: pl.DataFrame, table: pl.DataFrame,
 def _glued_hits(tokens: pl.DataFrame, glued: pl.DataFrame,
                 hits: pl.DataFrame) -> pl.DataFrame:
     """Exact hits of a one-word alias on two or three consecutive words glued together,
-    unless the same merchant already has a hit on the same words (``LEROY MERLIN`` is its
-    own alias; ``LEROYMERLIN`` adds nothing there)."""
+    the last of them two letters or more, unless the same merchant already has a hit on the
+    same words (``LEROY MERLIN`` is its own alias; ``LEROYMERLIN`` adds nothing there)."""
     shifted = tokens.with_columns(
         *(pl.col("tok").shift(-k).alias(f"_t{k}") for k in range(1, _GLUED_MAX_WORDS)),
         *(pl.col("text_id").shift(-k).alias(f"_i{k}") for k in range(1, _GLUED_MAX_WORDS)))
@@ -225,6 +238,9 @@ def _glued_hits(tokens: pl.DataFrame, glued: pl.DataFrame,
         parts = [pl.col("tok"), *(pl.col(f"_t{k}") for k in range(1, n))]
         ok = pl.all_horizontal([pl.col(f"_i{k}") == pl.col("text_id")
                                 for k in range(1, n)]).fill_null(False)
+        # A name is not split before its last letter: LE BAR A is no LEBARA (a lone first
+        # letter is: C DISCOUNT, E LECLERC).
+        ok = ok & (pl.col(f"_t{n - 1}").str.len_chars() >= 2)
         frames.append(shifted.filter(ok).select(
             "text_id", "key_tokens", "key_chars", start="pos",
             gram=pl.concat_str(parts, separator=""), n_gram=pl.lit(n, pl.Int32)))

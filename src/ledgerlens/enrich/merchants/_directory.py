@@ -312,17 +312,21 @@ def _alias_rows(merchants: pl.DataFrame) -> pl.DataFrame:
                           "origin": origin_col, "derived": derived_col},
                          schema={"alias": pl.String, "merchant_idx": pl.UInt32,
                                  "origin": pl.Int8, "derived": pl.Boolean})
-    brand = merchants.select("merchant_idx", brand="brand_key")
+    # A line that pays the customer (MGEN's refunds, Vinted's payouts) does not make its
+    # brand's name ambiguous: the money's direction tells them apart, so sharing is counted
+    # among lines of the same direction.
+    brand = merchants.select("merchant_idx", brand="brand_key",
+                             _in=pl.col("subcategory").is_in(sorted(MONEY_IN_LINES)))
     return (
         table.join(brand, on="merchant_idx", how="left")
         .with_columns(
             n_tokens=pl.col("alias").str.count_matches(" ").cast(pl.Int32) + 1,
             n_chars=pl.col("alias").str.replace_all(" ", "", literal=True).str.len_chars()
             .cast(pl.Int32),
-            n_merchants=pl.col("merchant_idx").n_unique().over("alias").cast(pl.Int32),
-            n_brands=pl.col("brand").n_unique().over("alias").cast(pl.Int32),
+            n_merchants=pl.col("merchant_idx").n_unique().over("alias", "_in").cast(pl.Int32),
+            n_brands=pl.col("brand").n_unique().over("alias", "_in").cast(pl.Int32),
         )
-        .drop("brand")
+        .drop("brand", "_in")
         .sort("alias", "merchant_idx")
     )
 
@@ -412,7 +416,8 @@ class MerchantDirectory:
     ``merchants`` has ``DIRECTORY_COLUMNS`` (without ``aliases``) plus ``merchant_idx``
     and ``listed`` (the spellings given by the source); ``aliases`` has one row per
     (alias, merchant) with ``origin``, ``derived``, ``n_tokens``, ``n_chars``,
-    ``n_merchants`` (how many merchants share the alias), ``n_brands`` and ``common``
+    ``n_merchants`` (how many merchants of the same money direction share the alias),
+    ``n_brands`` and ``common``
     (every word of the alias is a common word, or it is one everyday English word).
     ``lexicon`` holds common words (names, places, trade words) used to judge how
     generic an alias is. Immutable and picklable.

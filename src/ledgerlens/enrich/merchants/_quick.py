@@ -30,6 +30,7 @@ from ledgerlens.enrich.merchants._candidates import (
     KIND_PREFIX,
     MAX_GRAM,
     MAX_TOKENS,
+    REFUND_WORDS,
     _common_words,
     _distinct_aliases,
     _glued_lookup,
@@ -56,13 +57,14 @@ __all__ = ["CARD_KINDS", "HIT_COLUMNS", "QUICK_MAX_TEXTS", "feature_hits", "feat
 QUICK_MAX_TEXTS = 256
 
 # One candidate: (merchant_idx, alias, kind, sim, start, n_gram, key_tokens, key_chars,
-# odd_outside, next_link, lead_tok, trail_cat), in ``CANDIDATE_SCHEMA`` order without
-# ``text_id``.
-Candidate = tuple[int, str, int, float, int, int, int, int, int, bool, str | None, str | None]
+# odd_outside, next_link, lead_tok, trail_cat, refund_word), in ``CANDIDATE_SCHEMA`` order
+# without ``text_id``.
+Candidate = tuple[int, str, int, float, int, int, int, int, int, bool, str | None, str | None,
+                  bool]
 _Hit = tuple[int, str, int, float, int, int]  # merchant_idx, alias, kind, sim, start, n_gram
 # Row of ``quick_hit_records``: row_id, mcc, transaction_type, candidate columns, field.
 HitRecord = tuple[int, str | None, str | None, int, str, int, float, int, int, int, int, int,
-                  bool, str | None, str | None, int]
+                  bool, str | None, str | None, bool, int]
 _LINK_SET = frozenset(_LINKS)
 
 
@@ -221,6 +223,8 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
         spans = {(h[0], h[4], h[5]) for h in found}
         for start in range(len(tokens)):
             for n in range(2, min(_GLUED_MAX_WORDS, len(tokens) - start) + 1):
+                if len(tokens[start + n - 1]) < 2:  # _candidates._glued_hits: no lone end
+                    continue
                 for idx, alias in glued.get("".join(tokens[start:start + n]), ()):
                     if (idx, start, n) not in spans:
                         found.append((idx, alias, KIND_EXACT, 1.0, start, n))
@@ -236,6 +240,7 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
         # The text's last trade word (``_candidates._context``'s trail_cat).
         trade = next(((k, trail_words[t]) for k, t in reversed(list(enumerate(tokens)))
                       if t in trail_words), None)
+        refund = any(t in REFUND_WORDS for t in tokens)
         rows: list[Candidate] = []
         for idx, alias, kind, sim, start, n in found:
             end = start + n
@@ -243,7 +248,8 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
             rows.append((idx, alias, kind, sim, start, n, n_tokens, n_chars,
                          max(total - inside, 0), end < n_tokens and tokens[end] in _LINK_SET,
                          tokens[start - 1] if start > 0 else None,
-                         trade[1] if trade is not None and trade[0] >= end else None))
+                         trade[1] if trade is not None and trade[0] >= end else None,
+                         refund))
         out.append(rows)
     return out
 
@@ -358,6 +364,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
         EXACT_BONUS,
         RECEIVED_TYPES,
         TYPE_KINDS,
+        WEAK_CUT,
     )
 
     alias_attrs = directory.cached("quick.alias_attrs", _alias_attrs)
@@ -366,7 +373,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
     mcc_table = _code_table()
     hits: list[dict[str, Any]] = []
     for (row_id, mcc, ttype, idx, alias, kind, sim, start, n_gram, key_tokens, key_chars,
-         odd_outside, next_link, lead_tok, trail_cat, field) in records:
+         odd_outside, next_link, lead_tok, trail_cat, refund_word, field) in records:
         origin, derived, n_tokens, n_chars, n_merchants, n_brands, common = alias_attrs[
             (alias, idx)]
         (source, online, intermediary, country, brand, m_mcc, m_sub, m_cat,
@@ -379,7 +386,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "row_id": row_id, "merchant_idx": idx, "alias": alias, "kind": kind, "sim": sim,
             "start": start, "n_gram": n_gram, "key_tokens": key_tokens, "key_chars": key_chars,
             "odd_outside": odd_outside, "next_link": next_link, "field": field,
-            "lead_tok": lead_tok, "trail_cat": trail_cat,
+            "lead_tok": lead_tok, "trail_cat": trail_cat, "refund_word": refund_word,
             "lead_cat": lead_categories.get(lead_tok) if lead_tok is not None else None,
             "alias_cat": lead_categories.get(alias),
             "m_cat": m_cat,
@@ -408,10 +415,15 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             longest[h["field"]] = max(longest.get(h["field"], h["n_chars"]), h["n_chars"])
             rank[h["alias"]] = max(rank.get(h["alias"], h["_rank"]), h["_rank"])
             names[h["alias"]] = names.get(h["alias"], 0) + (h["origin"] == 0)
-        n_cand = len({h["merchant_idx"] for h in group})
+        # Candidates and brands counted among lines of the same direction (hit_features).
+        flow = {h["merchant_idx"]: h["m_sub"] in MONEY_IN_LINES for h in group}
+        n_cand = {f: sum(1 for v in flow.values() if v == f) for f in (False, True)}
+        n_brands_of = {f: len({h["brand_key"] for h in group if flow[h["merchant_idx"]] == f})
+                       for f in (False, True)}
         other = any(not h["is_intermediary"] for h in group)
         for h in group:
-            h.update(n_cand=n_cand, n_brand_cand=len(merchants_of),
+            mine = flow[h["merchant_idx"]]
+            h.update(n_cand=n_cand[mine], n_brand_cand=n_brands_of[mine],
                      brand_share=1.0 / len(merchants_of[h["brand_key"]]),
                      has_other_merchant=other, longest=h["n_chars"] >= longest[h["field"]],
                      best_mcc_in_alias=h["_rank"] >= rank[h["alias"]],
@@ -420,8 +432,9 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
     for h in hits:
         h["_strength"] = (h["sim"] * h["n_chars"] + EXACT_BONUS * float(h["kind"] == 0)
                           + 0.5 * float(h["field"] == 0))
-    hits.sort(key=lambda h: (h["row_id"], h["merchant_idx"], -h["_strength"], h["field"],
-                             h["kind"], h["start"], h["alias"]))
+    hits.sort(key=lambda h: (h["row_id"], h["merchant_idx"],
+                             h["kind"] == KIND_PREFIX and h["sim"] < WEAK_CUT, -h["_strength"],
+                             h["field"], h["kind"], h["start"], h["alias"]))
     kept: list[dict[str, Any]] = []
     for h in hits:
         if not kept or (kept[-1]["row_id"], kept[-1]["merchant_idx"]) != (h["row_id"],
@@ -497,6 +510,8 @@ def features_of(h: dict[str, Any]) -> list[float]:
         and h["m_sub"] in MONEY_IN_LINES,
         "received_at_money_out": h["t_received"] and h["m_sub"] is not None
         and h["m_sub"] not in MONEY_IN_LINES,
+        "refund_at_money_out": h["t_received"] and h["m_sub"] is not None
+        and h["m_sub"] not in MONEY_IN_LINES and h["refund_word"],
         "odd_outside_log": _log1p(h["odd_outside"]),
         "no_odd_outside": h["odd_outside"] == 0, "next_link": h["next_link"],
         "plain_lead": plain and h["lead_cat"] is None,

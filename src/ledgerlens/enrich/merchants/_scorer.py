@@ -118,6 +118,11 @@ _FEATURES: dict[str, pl.Expr] = {
                            & pl.col("m_sub").is_in(sorted(MONEY_IN_LINES))),
     "received_at_money_out": _f(pl.col("transaction_type").is_in(sorted(RECEIVED_TYPES))
                                 & ~pl.col("m_sub").is_in(sorted(MONEY_IN_LINES))),
+    # ... unless the label says it pays back: EDF's true-up (TROP PERCU), an insurer's
+    # claim (INDEMNISATION), a marketplace's refund are the biller's own line.
+    "refund_at_money_out": _f(pl.col("transaction_type").is_in(sorted(RECEIVED_TYPES))
+                              & ~pl.col("m_sub").is_in(sorted(MONEY_IN_LINES))
+                              & pl.col("refund_word")),
     "odd_outside_log": _f(pl.col("odd_outside").log1p()),
     "no_odd_outside": _f(pl.col("odd_outside") == 0),
     # Only common words around a hit that is not first: a shop word before the chain's name
@@ -150,6 +155,10 @@ OTHER_SHOP_AFTER = ((pl.col("n_tokens") == 1) & (pl.col("trail_cat") != pl.col("
 #: (``STARBUCKS CO``, cut at 32 characters, is the exact ``STARBUCKS``, not two letters of
 #: ``STARBUCKS COFFEE``; ``CARREFOUR MARK`` is Carrefour Market).
 EXACT_BONUS = 3.0
+#: A cut alias that keeps less than this share of its letters is weaker evidence than any
+#: exact alias of the same merchant: ``MGEN REMB`` is the exact ``MGEN`` of MGEN's refunds
+#: line, not 8 letters of ``MGEN REMBOURSEMENT`` (a cut the scorer rightly distrusts).
+WEAK_CUT = 0.6
 #: A brand's candidates within this utility of its best one are lines of business the label
 #: cannot tell apart (TotalEnergies' stations and chargers under MCC 5541: a hundredth apart,
 #: which the scorer's correlated MCC features may order either way); a longer alias such as
@@ -193,6 +202,8 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
         hits = hits.with_columns(lead_tok=pl.lit(None, dtype=pl.String))
     if "trail_cat" not in hits.columns:
         hits = hits.with_columns(trail_cat=pl.lit(None, dtype=pl.String))
+    if "refund_word" not in hits.columns:
+        hits = hits.with_columns(refund_word=pl.lit(False))
     alias_attrs = aliases.select("alias", "merchant_idx", "origin", "derived", "n_tokens",
                                  "n_chars", "n_merchants", "n_brands", "common")
     l_sub, t_kind, l_cat = _context_exprs()
@@ -219,9 +230,12 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
             + pl.col("mcc_cat").cast(pl.Int8),
             _end=pl.col("start") + pl.col("n_gram"),
         )
+        .with_columns(_in=pl.col("m_sub").is_in(sorted(MONEY_IN_LINES)).fill_null(False))
         .with_columns(
-            n_cand=pl.col("merchant_idx").n_unique().over(row),
-            n_brand_cand=pl.col("brand_key").n_unique().over(row),
+            # Counted among lines of the same direction: a brand's payout or refund line
+            # (Vinted's, MGEN's) is no rival of its shop or contract.
+            n_cand=pl.col("merchant_idx").n_unique().over(row, "_in"),
+            n_brand_cand=pl.col("brand_key").n_unique().over(row, "_in"),
             brand_share=1.0 / pl.col("merchant_idx").n_unique().over(row, "brand_key"),
             has_other_merchant=(~pl.col("is_intermediary")).any().over(row),
             longest=pl.col("n_chars") >= pl.col("n_chars").max().over(row, "field"),
@@ -232,14 +246,15 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
         )
     )
     # One hit per (row, merchant): its strongest evidence (most label characters matched,
-    # exact, in the label).
+    # exact, in the label; a weak cut last).
     strength = (pl.col("sim") * pl.col("n_chars")
                 + EXACT_BONUS * (pl.col("kind") == 0).cast(pl.Float64)
                 + 0.5 * (pl.col("field") == 0).cast(pl.Float64))
     # Full sort key: the chosen hit must not depend on the (parallel) order of the hits.
-    joined = joined.with_columns(_strength=strength).sort(
-        ["row_id", "merchant_idx", "_strength", "field", "kind", "start", "alias"],
-        descending=[False, False, True, False, False, False, False],
+    weak = (pl.col("kind") == KIND_PREFIX) & (pl.col("sim") < WEAK_CUT)
+    joined = joined.with_columns(_strength=strength, _weak=weak).sort(
+        ["row_id", "merchant_idx", "_weak", "_strength", "field", "kind", "start", "alias"],
+        descending=[False, False, False, True, False, False, False, False],
         maintain_order=True).unique(["row_id", "merchant_idx"], keep="first",
                                     maintain_order=True)
     # A hit inside a longer hit of another merchant ("CARREFOUR" in "CARREFOUR CITY").
