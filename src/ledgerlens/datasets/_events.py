@@ -373,14 +373,15 @@ def _side_income(pop: Population, cal: Calendar, rng: np.random.Generator,
             descriptor = np.asarray(_GIG_PAYERS, dtype=object)[
                 (pop.customer_idx[cust] * 40_503) % len(_GIG_PAYERS)]
             merchant = None
-        else:  # a few clients per freelancer, named like employers
+        else:  # a client company per invoice, named like employers
             names = np.asarray(people.draw(rng, n)[2], dtype=object)
             suffix = np.asarray(EMPLOYER_SUFFIXES, dtype=object)[
                 rng.integers(0, len(EMPLOYER_SUFFIXES), n)]
             descriptor = names + " " + suffix
             merchant = None
-        # An invoice number as a freelancer writes it: F0412, 2024-031, 118.
-        number = np.char.add(rng.choice(["F", "", "FA", "2024-", "2025-"], n),
+        # An invoice number as a freelancer writes it: F412, 118, FA31, 2024-118.
+        year = cal.start.year
+        number = np.char.add(rng.choice(["F", "", "FA", f"{year - 1}-", f"{year}-"], n),
                              rng.integers(1, 999, n).astype(str))
         motif = np.asarray([m.replace("{N}", k) for m, k in zip(
             np.asarray(motifs)[rng.integers(0, len(motifs), n)].tolist(), number.tolist(),

@@ -515,16 +515,27 @@ def finish_clean_labels(frame: pl.DataFrame) -> pl.DataFrame:
                 else pl.lit(None, pl.String))
 
     ttype, shop = text("transaction_type"), text("merchant_text")
+    clean = pl.col("clean_label").cast(pl.String)
+    # Most rows (card payments, direct debits, transfers with a name) keep their label: the
+    # rewriting runs on the others only.
+    todo = (ttype.is_in([*_NAMED_TYPES, "deferred_card_total"])
+            | text("intermediary").is_in(_WALLETS) | clean.is_null()
+            | (clean.str.len_bytes() <= 1) | clean.str.starts_with(" "))
+    rows = frame.select(todo.fill_null(False)).to_series().arg_true()
+    if rows.len() == 0:
+        return frame
     name = ttype.replace_strict(BARE_TYPE_LABELS, default=None, return_dtype=pl.String)
     number = pl.when(ttype.is_in(_CHEQUE_TYPES)).then(
         text("raw_label").str.extract(_CHEQUE_NUMBER, 1))
-    rest = pl.col("clean_label").cast(pl.String).str.strip_chars()
+    rest = clean.str.strip_chars()
     rest = pl.when(rest != "").then(rest)
     wallet = text("intermediary").is_in(_WALLETS) & (shop.fill_null("").str.strip_chars() != "")
-    return frame.with_columns(clean_label=pl.when(wallet).then(shop)
-                              .when(ttype == "deferred_card_total").then(name)
-                              .when(ttype.is_in(_NAMED_TYPES)).then(pl.concat_str(
-                                  [name, number, _without_name_words(rest)], separator=" ",
-                                  ignore_nulls=True))
-                              .when(rest.is_null() & name.is_not_null()).then(name)
-                              .otherwise(pl.col("clean_label")))
+    shown = frame[rows].select(pl.when(wallet).then(shop)
+                               .when(ttype == "deferred_card_total").then(name)
+                               .when(ttype.is_in(_NAMED_TYPES)).then(pl.concat_str(
+                                   [name, number, _without_name_words(rest)], separator=" ",
+                                   ignore_nulls=True))
+                               .when(rest.is_null() & name.is_not_null()).then(name)
+                               .otherwise(clean)).to_series()
+    return frame.with_columns(frame.get_column("clean_label").cast(pl.String)
+                              .scatter(rows, shown).alias("clean_label"))
