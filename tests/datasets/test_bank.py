@@ -141,6 +141,24 @@ def test_some_parents_pay_a_childminder_by_transfer(joined: pl.DataFrame) -> Non
     assert said.to_series().mean() >= 0.7  # type: ignore[operator]  # some labels are cut
 
 
+def test_some_direct_debits_come_from_billers_no_list_names(bank, joined: pl.DataFrame
+                                                             ) -> None:  # type: ignore[no-untyped-def]
+    # Insurers, schools, clubs, services... named by a last name or an acronym, with their
+    # trade word half the time: no merchant, several subcategories.
+    streams = bank.recurring_streams.filter(pl.col("kind") == "unlisted_biller")
+    assert streams.height > 0
+    assert streams["subcategory"].n_unique() >= 5
+    rows = joined.filter(pl.col("recurring_stream_id").is_in(streams["stream_id"].implode()))
+    assert rows.height > 0
+    assert (rows["transaction_type"] == "direct_debit").all()
+    assert rows["merchant_id"].is_null().all()
+    from ledgerlens.datasets._recurring import _UNLISTED_BILLERS
+
+    words = "|".join(w for _, spelled, _ in _UNLISTED_BILLERS for w in spelled)
+    worded = streams["descriptor"].str.contains(rf"\b(?:{words})\b")
+    assert 0.3 < worded.mean() < 0.7  # type: ignore[operator]
+
+
 def test_some_mortgages_are_taken_by_another_bank_s_direct_debit(
         joined: pl.DataFrame) -> None:
     elsewhere = joined.filter((pl.col("subcategory") == "mortgage")

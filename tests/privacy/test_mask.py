@@ -103,6 +103,10 @@ MUST_KEEP = [
     "VIR SEPA RECU /DE MGEN /MOTIF REMBT SOINS",
     "VIREMENT EN VOTRE FAVEUR MALAKOFF HUMANIS",
     "Vir Sepa Recu De Harmonie Mut Prestations Sante",
+    # platforms paying out sales, holiday lets and rides (curated money-in lines)
+    "VIR SEPA RECU /DE AIRBNB PAYMENTS /MOTIF PAYOUT",
+    "VIR DE UBER",
+    "VIR DE EBAY MARKETPLACES PAIEMENT VENTE",
 ]
 
 

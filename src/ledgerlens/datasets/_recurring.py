@@ -432,9 +432,60 @@ _CHILDMINDER_MOTIFS = ("GARDE ENFANT {MONTH}", "ASSMAT {MONTH}", "NOUNOU {MONTH}
                        "SALAIRE ASSISTANTE MATERNELLE", "GARDE {MONTH} {YEAR}")
 
 
+#: Billers no merchant list names, taking a monthly direct debit: (subcategory, trade words
+#: their names may carry, median amount). Half of them say their trade (``HORIZON
+#: ASSURANCES``), the others a bare name (``DUBOIS SAS``, ``CPMS``): an unknown creditor
+#: can be any of these, and the model must not read every one as a gym.
+_UNLISTED_BILLERS: tuple[tuple[str, tuple[str, ...], float], ...] = (
+    ("other_insurance", ("ASSURANCES", "ASSURANCE", "COURTAGE", "PROTECTION JURIDIQUE"), 12.0),
+    ("health_insurance", ("MUTUELLE", "MUTUELLE SANTE", "PREVOYANCE SANTE"), 45.0),
+    ("home_services", ("SERVICES", "ENTRETIEN", "MAINTENANCE", "TELESURVEILLANCE"), 30.0),
+    ("sport_clubs_gyms", ("CLUB", "SPORT", "FITNESS", "ASSOCIATION SPORTIVE"), 30.0),
+    ("school_fees", ("ECOLE", "INSTITUT", "COURS", "FORMATION"), 90.0),
+    ("charity_donations", ("ASSOCIATION", "FONDATION", "SOLIDARITE"), 15.0),
+    ("streaming_digital", ("ABONNEMENT", "DIGITAL", "APP", "PREMIUM"), 9.0),
+    ("internet_tv", ("TELECOM", "FIBRE", "NET"), 30.0),
+    ("home_help", ("AIDE A DOMICILE", "SERVICES A LA PERSONNE", "MENAGE"), 150.0),
+    ("professional_services", ("CONSEIL", "CABINET", "EXPERTISE"), 40.0),
+)
+_UNLISTED_SHARE = 0.3  # of customers, one such biller each
+_LEGAL_SUFFIXES = ("SAS", "SARL", "SA", "EURL", "SASU")
+
+
+def _unlisted_biller_streams(rng: np.random.Generator, pop: Population) -> list[_Streams]:
+    """A monthly direct debit from a biller of no merchant list for some customers: a
+    last name or an acronym, with its trade word half the time and a legal suffix a third
+    of the time (shop-name nouns are left out: ``JARDIN`` says garden)."""
+    cust = np.flatnonzero(rng.random(pop.size) < _UNLISTED_SHARE).astype(np.int64)
+    which = rng.integers(0, len(_UNLISTED_BILLERS), cust.size)
+    people, letters = People(), np.asarray(list("ABCDEFGHIJKLMNOPRSTV"))
+    out: list[_Streams] = []
+    for k, (sub, words, median) in enumerate(_UNLISTED_BILLERS):
+        mine = cust[which == k]
+        n = mine.size
+        if n == 0:
+            continue
+        last = people.draw(rng, n)[2].astype(object)
+        acronym = np.asarray(["".join(rng.choice(letters, int(rng.integers(3, 5))))
+                              for _ in range(n)], dtype=object)
+        base = np.where(rng.random(n) < 0.55, last, acronym)
+        trade = np.asarray(words, dtype=object)[rng.integers(0, len(words), n)]
+        named = np.where(rng.random(n) < 0.5, base + " " + trade, base)
+        suffix = np.asarray(_LEGAL_SUFFIXES, dtype=object)[
+            rng.integers(0, len(_LEGAL_SUFFIXES), n)]
+        descriptor = np.where(rng.random(n) < 0.33, named + " " + suffix, named)
+        out.append(_named_streams(
+            mine, kind="unlisted_biller", label_kind="direct_debit",
+            transaction_type="direct_debit", subcategory=sub,
+            amount=-np.round(rng.lognormal(np.log(median), 0.5, n), 2),
+            dom=rng.integers(1, 29, n), descriptor=descriptor, code="PMNT-RDDT-ESDD",
+            churn=0.1))
+    return out
+
+
 _BUILDERS: tuple[Callable[[np.random.Generator, Population], list[_Streams]], ...] = (
     _income_streams, _housing_streams, _bill_streams, _subscription_streams, _bank_fee_streams,
-    _transfer_streams)
+    _transfer_streams, _unlisted_biller_streams)
 
 
 def recurring_streams(pop: Population, calendar: Calendar, rng: np.random.Generator,

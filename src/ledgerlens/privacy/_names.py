@@ -94,7 +94,8 @@ class Lexicon:
     def bundled(cls) -> Lexicon:
         """The lexicons shipped in ``ledgerlens.datasets``: French first and last names, and
         the first words of the curated label spellings of insurers, banks, public bodies,
-        lenders and utilities that are neither a name nor a word the rules read otherwise."""
+        lenders, utilities and the platforms that pay their users that are neither a name
+        nor a word the rules read otherwise."""
         return _bundled()
 
 
@@ -118,8 +119,10 @@ def _bundled() -> Lexicon:
     firsts = words(load_first_names()["first_name"])
     lasts = words(load_last_names()["last_name"])
     # The first word of each spelling of the organisations that pay customers by transfer
-    # (a brand, not a trade word: only these head a transfer's counterparty).
-    curated = load_curated_merchants().filter(pl.col("kind").is_in(_PAYING_KINDS))
+    # (a brand, not a trade word: only these head a transfer's counterparty), platforms
+    # paying out sales, rents and fares included (``VIR DE VINTED``, ``AIRBNB PAYMENTS``).
+    curated = load_curated_merchants().filter(
+        pl.col("kind").is_in(_PAYING_KINDS) | pl.col("billing").str.contains("transfer_in"))
     spelt = frozenset(re.split(r"[^A-Z0-9]+", spelling)[0]
                       for spelling in curated["descriptors"].str.split("|").explode().to_list()
                       if spelling)
