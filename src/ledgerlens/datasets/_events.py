@@ -33,6 +33,13 @@ def _per_customer_counts(rng: np.random.Generator, rate_per_month: npt.NDArray[n
     return rng.poisson(rate_per_month * cal.n_days / 30.44).astype(np.int64)
 
 
+def _fixed_choice(customer_idx: npt.ArrayLike, n: int) -> IntArray:
+    """One of ``n`` options per customer, always the same for a customer (a hash of the
+    customer number, no draw): their mutuelle, the platform they sell on."""
+    out: IntArray = ((np.asarray(customer_idx, dtype=np.int64) * 2_654_435_761) % 1_000_003) % n
+    return out
+
+
 def _uniform_days(rng: np.random.Generator, n: int, cal: Calendar) -> IntArray:
     return rng.integers(0, cal.n_days, n).astype(np.int64)
 
@@ -366,7 +373,7 @@ def _side_income(pop: Population, cal: Calendar, rng: np.random.Generator,
         if payers is not None:
             rows = curated.filter(pl.col("merchant_id").is_in(payers))
             # Each customer sells on (or drives for) one platform.
-            pick = rows[((pop.customer_idx[cust] * 2_654_435_761) % 1_000_003) % rows.height]
+            pick = rows[_fixed_choice(pop.customer_idx[cust], rows.height)]
             descriptor = pick_spellings(rng, pick)
             merchant = pick["merchant_id"]
         elif kind == "gig":
@@ -443,7 +450,7 @@ def _mutuelle_top_ups(cpam: pl.DataFrame, cal: Calendar,
     top_up = cpam.filter(pl.Series(rng.random(cpam.height) < _TOP_UP_SHARE))
     n = top_up.height
     # The customer's insurer: a fixed choice from their number.
-    which = ((top_up["customer_idx"].to_numpy() * 2_654_435_761) % 1_000_003) % insurers.height
+    which = _fixed_choice(top_up["customer_idx"].to_numpy(), insurers.height)
     spellings = insurers["descriptors"].str.split("|").to_list()
     pick = rng.random(n)
     descriptor = [spellings[w][int(k * len(spellings[w]))]

@@ -464,8 +464,6 @@ _NAME_WORDS = r"\b(?:RETRAIT|ESPECES|VERSEMENT|CHEQUES?|REMISE|ECHEANCE|PRET|DEB
 #: A cheque's number (what its owner reconciles it by), kept in its clean label.
 _CHEQUE_NUMBER = r"\b([0-9]{5,8})\b"
 _CHEQUE_TYPES = ("cheque", "cheque_deposit")
-
-
 #: Phone wallets: a way to pay with the card, like ``PAIEMENT MOBILE`` (which the cleaning
 #: drops), not a business; the shop they carry is the clean label.
 _WALLETS = ("apple_pay", "google_pay", "samsung_pay")
@@ -517,7 +515,8 @@ def finish_clean_labels(frame: pl.DataFrame) -> pl.DataFrame:
     ttype, shop = text("transaction_type"), text("merchant_text")
     clean = pl.col("clean_label").cast(pl.String)
     # Most rows (card payments, direct debits, transfers with a name) keep their label: the
-    # rewriting runs on the others only.
+    # rewriting runs on the others only. A blank label is empty or starts with a space
+    # (cheaper than stripping every label; a few non-blank ones come along and stay).
     todo = (ttype.is_in([*_NAMED_TYPES, "deferred_card_total"])
             | text("intermediary").is_in(_WALLETS) | clean.is_null()
             | (clean.str.len_bytes() <= 1) | clean.str.starts_with(" "))
