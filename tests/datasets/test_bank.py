@@ -156,7 +156,8 @@ def test_some_direct_debits_come_from_billers_no_list_names(bank, joined: pl.Dat
 
     words = "|".join(w for _, spelled, _ in _UNLISTED_BILLERS for w in spelled)
     worded = streams["descriptor"].str.contains(rf"\b(?:{words})\b")
-    assert 0.3 < worded.mean() < 0.7  # type: ignore[operator]
+    # Half of them by draw: about 50 streams here, so +-0.07 per standard deviation.
+    assert 0.2 < worded.mean() < 0.8  # type: ignore[operator]
 
 
 def test_some_mortgages_are_taken_by_another_bank_s_direct_debit(

@@ -39,6 +39,9 @@ def _clean(*labels: str | None, complements: list[str | None] | None = None) -> 
     ("Paiement Par Carte Boulangerie Du Marché Lyon 3", "BOULANGERIE DU MARCHE"),
     ("PAYPAL *SPOTIFY", "PAYPAL *SPOTIFY"),
     ("CB SPOTIFY P2A8B9C1D2", "SPOTIFY"),
+    # a name that opens a code keeps its name
+    ("CB BOLT.EU/O/2503 12/03", "BOLT.EU"),
+    ("SNCF-12345678 PARIS", "SNCF"),
 ])
 def test_strips_bank_noise_and_keeps_the_merchant(label: str, expected: str) -> None:
     assert _clean(label) == [expected]
@@ -113,8 +116,8 @@ def test_refuses_a_frame_without_raw_label() -> None:
 def test_one_row_call_cleans_like_the_batch() -> None:
     labels = ["CB CARREFOUR CITY 11/03 PARIS", "PRLV SEPA FREE MOBILE", "2811 PARIS 15 CARREFOUR",
               "CB TASCA LISBOA LISBOA PT", "PAIEMENT PAR CARTE X1234 FNAC", "", "VIR INST RECU",
-              "CB Optic 2000 12/03"]
-    complements = [None, "REF 123", None, None, "LYON", None, "SALAIRE MARS", None]
+              "CB Optic 2000 12/03", "CB BOLT.EU/O/2503 12/03"]
+    complements = [None, "REF 123", None, None, "LYON", None, "SALAIRE MARS", None, None]
     frame = pl.DataFrame({"raw_label": labels, "label_complement": complements},
                          schema_overrides={"label_complement": pl.String})
     batch = clean_labels(frame)

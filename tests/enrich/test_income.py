@@ -96,6 +96,24 @@ def test_categorised_income_is_kept() -> None:
     assert _one("VIR XYZ", 400.0, subcategory="other_income")["income_type"] == "other_income"
 
 
+def test_a_word_naming_earnings_outranks_the_model() -> None:
+    # The model read a company's transfer as other earnings; PAIE says it is a salary.
+    row = _one("VIREMENT EN VOTRE FAVEUR DE DUPONT ET FILS SARL PAIE 11/2024", 1980.0,
+               subcategory="other_income")
+    assert row["income_type"] == "salary"
+    assert row["income_payer"] == "DUPONT ET FILS SARL"
+
+
+@pytest.mark.parametrize("label", ["VIR SEPA RECU /DE AMELI /MOTIF INDEMNITES JOURNALIERES",
+                                   "VIR CPAM DU RHONE IJSS"])
+def test_sick_pay_from_the_health_insurer_is_income(label: str) -> None:
+    # The health insurer's transfers are refunds of care, except the daily allowances it
+    # pays in place of a salary.
+    row = _one(label, 450.0)
+    assert row["income_type"] == "salary"
+    assert _one("VIR CPAM DU RHONE REMBOURSEMENT SOINS", 18.4)["is_income"] is False
+
+
 def _monthly(label: str, counterparty: str, amount: float,
              subcategory: str | None = None, months: int = 6) -> pl.DataFrame:
     days = [dt.date(2025, m, 27) for m in range(1, months + 1)]

@@ -246,6 +246,20 @@ def test_truncated_label_still_matches() -> None:
     assert out["merchant_id"][0].startswith("cur:sfr")
 
 
+def test_a_lone_word_of_the_language_is_no_cut_name(directory: MerchantDirectory) -> None:
+    # AUTO ends LAVAGE AUTO (a car wash); it is not AUTOROUTES DU SUD DE LA FRANCE cut
+    # after four letters (it had scored 0.98). A cut past the first word still counts.
+    from ledgerlens.enrich.merchants._candidates import KIND_PREFIX, candidates
+
+    asf = directory.merchants.filter(
+        pl.col("name") == "ASF (Autoroutes du Sud de la France)")["merchant_idx"][0]
+    keys = pl.DataFrame({"text_id": [0, 1], "key": ["LAVAGE AUTO", "AUTOROUTES DU SU"]},
+                        schema={"text_id": pl.UInt32, "key": pl.String})
+    cuts = candidates(keys, directory).filter(
+        (pl.col("merchant_idx") == asf) & (pl.col("kind") == KIND_PREFIX))
+    assert cuts["text_id"].unique().to_list() == [1]
+
+
 def test_intermediary_stripped_text_is_used(matcher: MerchantMatcher) -> None:
     frame = pl.DataFrame({"raw_label": ["CB PAYPAL *DELIVEROO 12/03"],
                           "merchant_text": ["DELIVEROO"], "mcc": ["5814"]})

@@ -133,6 +133,18 @@ def test_bad_rows_get_a_low_confidence_answer_not_a_crash() -> None:
     assert (unknown["category_confidence"] < 0.5).all()
 
 
+@pytest.mark.parametrize("rows", [1, 3])
+def test_a_merchant_named_without_two_letters_in_a_row_is_not_a_blind_label(rows: int) -> None:
+    # H&M has no word of two letters, but it names a shop: the shop's category, not "no text".
+    labels = ["H&M 123", "1234 5678", "CB CARREFOUR 12/03"][:rows]
+    out = enrich(pl.DataFrame({"date": ["2025-03-12"] * rows, "amount": [-29.0] * rows,
+                               "label": labels}))
+    assert (out["merchant_name"][0], out["subcategory"][0]) == ("H&M", "clothing_shoes")
+    if rows > 1:
+        assert out["subcategory"][1] == "uncategorised"
+        assert "no usable label text" in out["explanation"][1]
+
+
 def test_empty_table_gives_empty_columns() -> None:
     empty = pl.DataFrame(schema={"date": pl.Date, "amount": pl.Float64, "label": pl.String})
     out = enrich(empty)

@@ -73,6 +73,9 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("VIREMENT EN VOTRE FAVEUR CAF PRESTATIONS", 320.0, "transfer_in"),
     ("INTERETS CREDITEURS", 4.1, "interest"),
     ("INT CREDITEURS LIVRET A 2025", 52.3, "interest"),
+    # VERSEMENT paid out is a contribution, not a cash deposit
+    ("VERSEMENT ASSURANCE VIE", -100.0, "transfer_out"),
+    ("VERSEMENT PEA", -50.0, "transfer_out"),
 ])
 def test_reads_the_type_from_the_label(label: str, amount: float, expected: str) -> None:
     assert _types([(label, amount)]) == [expected]

@@ -447,6 +447,9 @@ _UNLISTED_BILLERS: tuple[tuple[str, tuple[str, ...], float], ...] = (
     ("internet_tv", ("TELECOM", "FIBRE", "NET"), 30.0),
     ("home_help", ("AIDE A DOMICILE", "SERVICES A LA PERSONNE", "MENAGE"), 150.0),
     ("professional_services", ("CONSEIL", "CABINET", "EXPERTISE"), 40.0),
+    ("building_charges", ("SYNDIC", "SYNDIC DE COPROPRIETE", "COPROPRIETE",
+                          "GESTION IMMOBILIERE"), 120.0),
+    ("consumer_loan", ("FINANCE", "CREDIT", "FINANCEMENT"), 120.0),
 )
 _UNLISTED_SHARE = 0.3  # of customers, one such biller each
 _LEGAL_SUFFIXES = ("SAS", "SARL", "SA", "EURL", "SASU")

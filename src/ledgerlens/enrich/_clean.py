@@ -264,13 +264,21 @@ _TRAILING_CUT = r"(?:\s+(?:[0-9]{1,2}[/.][0-9]{0,2}|[0-9]{1,2}/|LE|LE\s+[0-9]{1,
 def _drop_numeric_tokens(expr: pl.Expr) -> pl.Expr:
     """Drop tokens that are codes rather than words: mostly digits, with 4+ of them (dates,
     store, card and reference numbers) or 3+ in 6+ characters (``P2A8B9C1D2``). A word
-    glued to a postcode (``MARKET06000NICE``) has more letters and stays."""
+    glued to a postcode (``MARKET06000NICE``) has more letters and stays; a name that opens
+    a code, cut from it by punctuation, stays alone (``BOLT.EU/O/2503`` -> ``BOLT.EU``)."""
     token = pl.element()
     digits = token.str.count_matches("[0-9]")
     letters = token.str.count_matches("[A-Z]")
     coded = ((digits >= 4) | ((digits >= 3) & (token.str.len_chars() >= 6))) & (
         digits * 2 >= letters)
-    return expr.str.split(" ").list.filter(~coded).list.join(" ")
+    head = token.str.extract(_CODE_HEAD, 1)
+    return (expr.str.split(" ")
+            .list.eval(pl.when(coded).then(head).otherwise(token).drop_nulls())
+            .list.join(" "))
+
+
+# A name of 3+ letters (and its web domain) before the punctuation that opens a code.
+_CODE_HEAD = r"^([A-Z]{3,}(?:\.[A-Z]{2,4})?)[/*.\-_]"
 
 
 def _join_lines(raw: pl.Expr, complement: pl.Expr, wrap_widths: Sequence[int],

@@ -97,6 +97,7 @@ def _leading_town_regexes(k: int) -> tuple[Regex, Regex]:
 
 _DIGITS = "0123456789"
 _LETTER = re.compile("[A-Z]")
+_CODE_HEAD = re.compile(c._CODE_HEAD)
 _FIRST_WORD = re.compile(r"^([A-Z0-9]+)")
 _LAST_WORD = re.compile(r"([A-Z0-9]+)$")
 _ENDS_IN_LETTER = re.compile(r"[A-Za-z]$")
@@ -160,6 +161,8 @@ def _drop_numeric_tokens(text: str) -> str:
         coded = (digits >= 4 or (digits >= 3 and len(token) >= 6)) and digits * 2 >= letters
         if not coded:
             kept.append(token)
+        elif (head := _CODE_HEAD.match(token)) is not None:
+            kept.append(head.group(1))
     return " ".join(kept)
 
 

@@ -41,7 +41,7 @@ _RULES: tuple[tuple[str, str], ...] = (
     ("pension", r"\bRETRAITES?\b|\bCARSAT\b|\bCNAV\b|\bAGIRC\b|\bARRCO\b|\bCNRACL\b"
                 r"|\bIRCANTEC\b|\bPENSIONS?\b|\bCIPAV\b|\bMSA\s+RETRAITE"),
     ("salary", r"\bSALAIRES?\b|\bPAIE\b|\bPAYE\b|\bREMUNERATION\b|\bTRAITEMENT\b|\bSALARY\b"
-               r"|\bWAGES?\b|\bPAYROLL\b|\bINDEMNITES?\s+(?:JOURNALIERES|STAGE)\b"),
+               r"|\bWAGES?\b|\bPAYROLL\b|\bINDEMNITES?\s+(?:JOURNALIERES|STAGE)\b|\bIJSS\b"),
     ("rental_income", r"\bLOYERS?\b"),
     ("interest_dividends", r"\bINTERETS?\b|\bDIVIDENDES?\b|\bCOUPONS?\b|\bREMUNERATION\s+LIVRET"),
     ("other_income", r"\bALLOC\w*\b|\bBOURSE\s+(?:SCOLAIRE|CROUS|ETUDES?)\b|\bCROUS\b"
@@ -54,6 +54,8 @@ _NOT_INCOME = (r"\bREMB\w*|\bANNUL\w*|\bAVOIR\b|\bRETOUR\b|\bREGUL\w*|\bRESTITUT
                r"|\bCPAM\b|\bAMELI\b|\bMUTUELLE\b|\bVERSEMENT\s+ESPECES\b"
                r"|\bDEPOT\s+ESP|\bREMISE\s+(?:DE\s+)?CHEQ|\bVIR\w*\s+INTERNE\b"
                r"|\bCOMPTE\s+A\s+COMPTE\b|\bDEBLOCAGE\b|\bDECAISSEMENT\b|\bPRET\b")
+# ... except the daily allowances the health insurer pays in place of a salary.
+_SICK_PAY = r"\bINDEMNITES?\s+JOURNALIERES\b|\bIJSS\b"
 _NOT_INCOME_TYPES = ("refund", "reversal", "own_account_transfer", "cash_deposit",
                      "cheque_deposit", "loan_disbursement", "card_in_store", "card_online",
                      "card_contactless", "card_abroad")
@@ -71,7 +73,7 @@ _TITLE = r"^(?:M|MR|MME|MLLE|MM|MONSIEUR|MADAME|MADEMOISELLE)\b"
 _LEAD = (r"^(?:(?:VIR(?:EMENT)?S?|VRT|SEPA|RECU|INST(?:ANTANE)?|RE|EN|VOTRE|FAVEUR|DE|DU|D"
          r"|FROM|PERMANENT|EUROPEEN|\d+)\s+)+")
 _TAIL = (r"\s(?:SALAIRES?|PAIE|PAYE|RETRAITES?|PENSIONS?|ALLOC\w*|PRESTATIONS?|LOYERS?|MOTIF"
-         r"|REF|REFDO|ECH|VIREMENT|MENSUEL\w*|INDEMNIT\w*|REMUNERATION)\b.*$")
+         r"|REF|REFDO|ECH|VIREMENT|MENSUEL\w*|INDEMNIT\w*|IJSS|REMUNERATION)\b.*$")
 
 
 @functools.cache
@@ -169,12 +171,15 @@ def _rule_exprs() -> tuple[pl.Expr, tuple[pl.Expr, ...], pl.Expr, pl.Expr]:
     for kind, pattern in reversed(_RULES):
         keyword = pl.when(pl.col("__words").str.contains(pattern)).then(pl.lit(kind)).otherwise(
             keyword)
-    excluded = (label.str.contains(_NOT_INCOME) | ttype.is_in(_NOT_INCOME_TYPES).fill_null(False))
+    excluded = ((label.str.contains(_NOT_INCOME) & ~label.str.contains(_SICK_PAY))
+                | ttype.is_in(_NOT_INCOME_TYPES).fill_null(False))
     transfer = (ttype.is_in(_TRANSFER_TYPES).fill_null(True)
                 & ~label.str.contains(r"^(?:CB|CARTE|PAIEMENT|ACHAT)\b"))
     kw = pl.col("__keyword")
+    # A word naming earnings (PAIE, RETRAITE) outranks the model's reading of the payer.
     sure = pl.coalesce(
         pl.when(ttype == "interest").then(pl.lit("interest_dividends")),
+        pl.when(kw.is_in(_EARNINGS)).then(kw),
         pl.when(pl.col("__subcategory").is_in(INCOME_TYPES)).then("__subcategory"),
         pl.when(kw != "rental_income").then(kw),
         pl.when((kw == "rental_income") & pl.col("__transfer")).then(kw)).alias("__sure")

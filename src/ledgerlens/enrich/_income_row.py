@@ -43,7 +43,7 @@ def _rx() -> dict[str, re.Pattern[str]]:
     """The income rules' regexes, compiled once (ASCII: the text they read is ASCII)."""
     rx = {name: re.compile(p, re.ASCII) for name, p in (
         ("not_income", inc._NOT_INCOME), ("org", inc._ORG_WORDS), ("title", inc._TITLE),
-        ("lead", inc._LEAD), ("tail", inc._TAIL))}
+        ("lead", inc._LEAD), ("tail", inc._TAIL), ("sick_pay", inc._SICK_PAY))}
     rx["first_name"] = re.compile(inc._first_name_pattern())
     return rx
 
@@ -77,13 +77,16 @@ def _one(label: str, cp: str | None, ttype: str | None, sub: str | None,
     rx = _rx()
     words = f"{cp or ''} {label}"
     kw = next((kind for kind, p in _rules() if p.search(words)), None)
-    if rx["not_income"].search(label) or (ttype is not None and ttype in inc._NOT_INCOME_TYPES):
+    if ((rx["not_income"].search(label) and not rx["sick_pay"].search(label))
+            or (ttype is not None and ttype in inc._NOT_INCOME_TYPES)):
         return None
     transfer = ((ttype is None or ttype in inc._TRANSFER_TYPES)
                 and _CARD.search(label) is None)
     sure: str | None = None
     if ttype == "interest":
         sure = "interest_dividends"
+    elif kw is not None and kw in inc._EARNINGS:
+        sure = kw
     elif sub is not None and sub in inc.INCOME_TYPES:
         sure = sub
     elif kw is not None and (kw != "rental_income" or transfer):

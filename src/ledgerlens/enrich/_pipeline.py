@@ -42,9 +42,10 @@ class EnrichmentResult:
 @functools.cache
 def _abstain_exprs() -> tuple[pl.Expr, ...]:
     """A label with no word, no MCC and no counterparty says nothing: answer ``other`` with a
-    low confidence rather than trust what the amount alone suggests (built once)."""
+    low confidence rather than trust what the amount alone suggests (built once). A merchant
+    found in it did say something (``H&M``, ``C&A``)."""
     blind = (~pl.col("raw_label").str.contains(r"[A-Za-z]{2}") & pl.col("mcc").is_null()
-             & pl.col("counterparty_name").is_null()
+             & pl.col("counterparty_name").is_null() & pl.col("merchant_id").is_null()
              & ~pl.col("transaction_type").is_in(["cash_withdrawal", "cash_deposit", "cheque",
                                                    "cheque_deposit"]))
     return (

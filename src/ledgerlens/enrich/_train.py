@@ -63,11 +63,12 @@ class TrainingConfig:
     #: ``seed + 1``, ...), each with its own local shops, brand popularity and ticket sizes:
     #: the models learn what a label says rather than one bank's habits.
     banks: int = 8
-    #: The merchant scorer's weights learn from the first this many banks only (docs/
-    #: experiments/0003-training-banks.md: trained on more rows, its confidence moved between
-    #: same-name lines and its coverage without MCC fell); its calibration maps read the
-    #: held-out texts of every bank.
-    scorer_banks: int = 1
+    #: The merchant scorer's weights learn from the first this many banks (None: all); its
+    #: calibration maps read the held-out texts of every bank. Learnt from one bank of 1,000
+    #: customers, its weights moved with that bank's draw and the coverage of labels without
+    #: MCC went from 0.97 to 0.998 with the bank (docs/experiments/0012-scorer-stability.md);
+    #: all banks, with ``SCORER_L2``, average the draws out.
+    scorer_banks: int | None = None
     #: Share of the category model's training keys with a known merchant seen again without
     #: it (``CategoryModel.merchant_dropout``).
     merchant_dropout: float = 0.0
@@ -84,7 +85,7 @@ class TrainingConfig:
     def __post_init__(self) -> None:
         if self.banks < 1 or self.banks > self.customers:
             raise ValueError(f"banks must be in [1, customers], got {self.banks}")
-        if not 1 <= self.scorer_banks <= self.banks:
+        if self.scorer_banks is not None and not 1 <= self.scorer_banks <= self.banks:
             raise ValueError(f"scorer_banks must be in [1, banks], got {self.scorer_banks}")
         if self.test_seed in range(self.seed, self.seed + self.banks):
             raise ValueError(f"test_seed {self.test_seed} is one of the training banks' seeds")
@@ -214,7 +215,8 @@ def _fit(frame: pl.DataFrame, config: TrainingConfig,
     if config.fit_merchant_scorer:
         # The scorer's weights learn from the first banks, its calibration from every one.
         matcher = MerchantMatcher(directory).fit(
-            frame, frame["true_merchant_id"], fit_rows=frame["_bank"] < config.scorer_banks)
+            frame, frame["true_merchant_id"],
+            fit_rows=frame["_bank"] < (config.scorer_banks or config.banks))
     else:
         matcher = MerchantMatcher.default(directory=directory)
     matched = matcher.match(frame)

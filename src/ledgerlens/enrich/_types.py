@@ -449,6 +449,8 @@ def _decide_stages() -> tuple[tuple[pl.Expr, ...], ...]:
     base_final = (pl.when(wrong_way & (base0 == "card")).then(pl.lit("refund"))
                   .when(wrong_way & code_type.is_not_null() & (code_type != base0))
                   .then(code_type)
+                  # VERSEMENT paid out is a contribution (to a life insurance, a PEA).
+                  .when(wrong_way & (base0 == "cash_deposit")).then(pl.lit("transfer"))
                   .otherwise(base0))
     b = pl.col("_base")
     # SEPA standing orders (STDO) are never instant, whatever the label says.

@@ -197,6 +197,8 @@ def classify_one(full: str | None, merchant: str | None, amount: float | None,
         base = "refund"
     elif wrong_way and code_type is not None and code_type != base0:
         base = code_type
+    elif wrong_way and base0 == "cash_deposit":
+        base = "transfer"
     if base == "transfer":
         instant = (lab.instant or inter in _P2P) and not (code or "").endswith("STDO")
         ttype = (("instant_transfer_out" if debit else "instant_transfer_in") if instant

@@ -131,6 +131,10 @@ def _lookup(directory: MerchantDirectory) -> tuple[pl.DataFrame, pl.DataFrame]:
     cuttable = directory.aliases.with_row_index("_a").filter(
         ~pl.col("derived") | (pl.col("n_tokens") > 1))
     prefix = _prefix_rows(cuttable).with_columns(kind=pl.lit(KIND_PREFIX, pl.Int8))
+    # A lone word of the language is that word, not a name cut after it: LAVAGE AUTO is a
+    # car wash, not 4 letters of AUTOROUTES DU SUD DE LA FRANCE (MONOP is Monoprix cut).
+    prefix = prefix.filter((pl.col("n_gram") > 1)
+                           | ~pl.col("gram").is_in(sorted(directory.lexicon)))
     # A truncated form that is itself an alias of the same merchant adds nothing.
     table = pl.concat([exact, prefix.select(exact.columns)]).unique(["gram", "_a"],
                                                                     keep="first")

@@ -352,7 +352,7 @@ def quick_features(records: list[HitRecord], directory: MerchantDirectory) -> pl
 def _other_shop_after(h: dict[str, Any]) -> bool:
     """``_scorer.OTHER_SHOP_AFTER`` of one hit."""
     return (h["n_tokens"] == 1 and h["trail_cat"] is not None and h["trail_cat"] != h["m_cat"]
-            and not h["is_intermediary"] and (h["t_kind"] is None or h["t_kind"] in CARD_KINDS))
+            and (h["t_kind"] is None or h["t_kind"] in CARD_KINDS))
 
 
 def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list[dict[str, Any]]:

@@ -146,9 +146,10 @@ _FEATURES: dict[str, pl.Expr] = {
 #: a local shop, not the chain (``SMART COIFFURE``, ``STAR KEBAB``, ``SUGAR BAR``): such
 #: hits are dropped before scoring. The generator never writes these names, so a learned
 #: feature would get no weight; the rule is explicit instead. The same brand's line of the
-#: trade's category keeps its hit (``AUCHAN`` + ``CARBURANTS``: its fuel station).
+#: trade's category keeps its hit (``AUCHAN`` + ``CARBURANTS``: its fuel station). So with
+#: a payment app's name: ``LYDIA COIFFURE`` is a hairdresser (a wrapped shop, ``SUMUP
+#: *COIFFURE``, has lost the wrapper's name before matching).
 OTHER_SHOP_AFTER = ((pl.col("n_tokens") == 1) & (pl.col("trail_cat") != pl.col("m_cat"))
-                    & ~pl.col("is_intermediary")
                     & (pl.col("t_kind").is_null() | pl.col("t_kind").is_in(_CARD))).fill_null(False)
 #: What an exact hit counts above a cut one in a merchant's strongest evidence, in matched
 #: characters: a cut alias must match 3 more characters of the label than the exact one
@@ -164,6 +165,10 @@ WEAK_CUT = 0.6
 #: which the scorer's correlated MCC features may order either way); a longer alias such as
 #: LECLERC DRIVE is several units ahead of the brand's other lines.
 LINE_MARGIN = 1.0
+#: Strength of the scorer's L2 penalty (per distinct training text, on standardised
+#: features). Nearly unpenalised (1.0), its correlated features took weights that moved by
+#: half from one training bank to the next (docs/experiments/0012-scorer-stability.md).
+SCORER_L2 = 30.0
 #: Lowest confidence ever returned (see ``MerchantScorer.threshold_for``).
 MIN_CONFIDENCE = 0.6
 
@@ -498,7 +503,8 @@ class MerchantScorer:
         )
 
     @classmethod
-    def fit(cls, train: pl.DataFrame, calib: pl.DataFrame, *, l2: float = 1.0) -> MerchantScorer:
+    def fit(cls, train: pl.DataFrame, calib: pl.DataFrame, *,
+            l2: float = SCORER_L2) -> MerchantScorer:
         """Fit on hit tables with features, ``row_id``, ``y`` (0/1) and ``weight``.
 
         A row is one (text, MCC, counterparty, true merchant) with its transaction count
