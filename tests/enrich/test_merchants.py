@@ -260,6 +260,19 @@ def test_a_lone_word_of_the_language_is_no_cut_name(directory: MerchantDirectory
     assert cuts["text_id"].unique().to_list() == [1]
 
 
+@pytest.mark.parametrize("rows", [1, 3])
+def test_a_trade_word_of_another_health_line_names_another_shop(rows: int) -> None:
+    # OPTIQUE before the name of a pharmacy chain is an optician of that name; the chain's
+    # own line word (PHARMACIE) or another optician's name keeps its merchant.
+    from ledgerlens.enrich import EnrichmentModel
+
+    labels = ["CB OPTIQUE LAFAYETTE", "CB PHARMACIE LAFAYETTE", "CB OPTIQUE KRYS"][:rows]
+    out = _match(EnrichmentModel.default().merchants, labels, types=["card_in_store"] * rows)
+    assert out["merchant_id"][0] is None
+    if rows > 1:
+        assert out["merchant_name"].to_list()[1:] == ["Lafayette", "Krys"]
+
+
 def test_intermediary_stripped_text_is_used(matcher: MerchantMatcher) -> None:
     frame = pl.DataFrame({"raw_label": ["CB PAYPAL *DELIVEROO 12/03"],
                           "merchant_text": ["DELIVEROO"], "mcc": ["5814"]})

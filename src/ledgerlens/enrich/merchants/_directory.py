@@ -44,6 +44,7 @@ __all__ = [
     "alias_variants",
     "canonical_text",
     "canonical_text_expr",
+    "health_lead_subcategories",
     "lead_word_categories",
     "trail_word_categories",
 ]
@@ -399,6 +400,24 @@ def lead_word_categories() -> dict[str, str]:
     out = {w: next(iter(c)) for w, c in seen.items() if len(c) == 1}
     out.update(_CHAIN_SHOP_WORDS)
     return out
+
+
+@functools.cache
+def health_lead_subcategories() -> dict[str, str]:
+    """One-word trade words of a health line -> that line (``OPTIQUE`` -> optician,
+    ``PHARMACIE`` -> pharmacy): the local trades' words that name one subcategory, a health
+    one. Health professions are distinct businesses: such a word before a name names that
+    line's shop (``OPTIQUE LAFAYETTE`` is an optician, not the Lafayette pharmacies)."""
+    seen: dict[str, set[str]] = {}
+    for spelled, sub in load_local_trades().select("words", "subcategory").iter_rows():
+        for form in _split(spelled):
+            word = canonical_text(form)
+            if word and " " not in word and not word.isdigit():
+                seen.setdefault(word, set()).add(sub)
+    # Abbreviations of three letters or fewer (CH, INF, OPT) are left out: too many codes.
+    return {w: next(iter(subs)) for w, subs in seen.items()
+            if len(w) >= 4 and len(subs) == 1
+            and SUBCATEGORIES[next(iter(subs))].category == "health"}
 
 
 def _conform(frame: pl.DataFrame) -> pl.DataFrame:

@@ -42,6 +42,7 @@ from ledgerlens.enrich.merchants._directory import (
     NAME_PARTICLES,
     MerchantDirectory,
     business_key,
+    health_lead_subcategories,
     lead_word_categories,
     trail_word_categories,
 )
@@ -350,9 +351,13 @@ def quick_features(records: list[HitRecord], directory: MerchantDirectory) -> pl
 
 
 def _other_shop_after(h: dict[str, Any]) -> bool:
-    """``_scorer.OTHER_SHOP_AFTER`` of one hit."""
-    return (h["n_tokens"] == 1 and h["trail_cat"] is not None and h["trail_cat"] != h["m_cat"]
-            and (h["t_kind"] is None or h["t_kind"] in CARD_KINDS))
+    """``_scorer.OTHER_SHOP_AFTER`` or ``_scorer.OTHER_HEALTH_LINE`` of one hit."""
+    card = h["t_kind"] is None or h["t_kind"] in CARD_KINDS
+    other_shop = (h["n_tokens"] == 1 and h["trail_cat"] is not None
+                  and h["trail_cat"] != h["m_cat"])
+    other_line = (h["lead_sub"] is not None and h["m_cat"] == "health"
+                  and h["lead_sub"] != h["m_sub"])
+    return card and (other_shop or other_line)
 
 
 def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list[dict[str, Any]]:
@@ -369,6 +374,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
 
     alias_attrs = directory.cached("quick.alias_attrs", _alias_attrs)
     lead_categories = lead_word_categories()
+    health_lines = health_lead_subcategories()
     merchant_attrs = directory.cached("quick.merchant_attrs", _merchant_attrs)
     mcc_table = _code_table()
     hits: list[dict[str, Any]] = []
@@ -389,6 +395,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "lead_tok": lead_tok, "trail_cat": trail_cat, "refund_word": refund_word,
             "lead_cat": lead_categories.get(lead_tok) if lead_tok is not None else None,
             "alias_cat": lead_categories.get(alias),
+            "lead_sub": health_lines.get(lead_tok) if lead_tok is not None else None,
             "m_cat": m_cat,
             "origin": origin, "derived": derived, "n_tokens": n_tokens, "n_chars": n_chars,
             "n_merchants": n_merchants, "n_brands": n_brands, "common": common,

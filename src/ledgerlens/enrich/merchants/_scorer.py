@@ -24,6 +24,7 @@ from ledgerlens.enrich.merchants._directory import (
     MONEY_IN_LINES,
     NAME_PARTICLES,
     business_key,
+    health_lead_subcategories,
     lead_word_categories,
 )
 from ledgerlens.enrich.merchants._quick import CARD_KINDS
@@ -151,6 +152,13 @@ _FEATURES: dict[str, pl.Expr] = {
 #: *COIFFURE``, has lost the wrapper's name before matching).
 OTHER_SHOP_AFTER = ((pl.col("n_tokens") == 1) & (pl.col("trail_cat") != pl.col("m_cat"))
                     & (pl.col("t_kind").is_null() | pl.col("t_kind").is_in(_CARD))).fill_null(False)
+#: A card payment whose hit follows the trade word of another health line names that
+#: line's shop: ``OPTIQUE LAFAYETTE`` is no Lafayette pharmacy (the lead-word features compare
+#: level-1 categories, and optician and pharmacy are both health): dropped before scoring.
+OTHER_HEALTH_LINE = (pl.col("lead_sub").is_not_null() & (pl.col("m_cat") == "health")
+                     & (pl.col("lead_sub") != pl.col("m_sub"))
+                     & (pl.col("t_kind").is_null() | pl.col("t_kind").is_in(_CARD))
+                     ).fill_null(False)
 #: What an exact hit counts above a cut one in a merchant's strongest evidence, in matched
 #: characters: a cut alias must match 3 more characters of the label than the exact one
 #: (``STARBUCKS CO``, cut at 32 characters, is the exact ``STARBUCKS``, not two letters of
@@ -220,9 +228,11 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
                       lead_cat=pl.col("lead_tok").replace_strict(
                           lead_word_categories(), default=None, return_dtype=pl.String),
                       alias_cat=pl.col("alias").replace_strict(
-                          lead_word_categories(), default=None, return_dtype=pl.String))
+                          lead_word_categories(), default=None, return_dtype=pl.String),
+                      lead_sub=pl.col("lead_tok").replace_strict(
+                          health_lead_subcategories(), default=None, return_dtype=pl.String))
         .with_columns(l_cat=l_cat)
-        .filter(~OTHER_SHOP_AFTER)
+        .filter(~OTHER_SHOP_AFTER & ~OTHER_HEALTH_LINE)
         .with_columns(
             mcc_missing=pl.col("l_sub").is_null(),
             mcc_exact=(pl.col("mcc") == pl.col("m_mcc")).fill_null(False),
