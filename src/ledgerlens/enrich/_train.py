@@ -213,7 +213,8 @@ def trade_lexicon_rows(shops: int, seed: int, *, even_trades: bool = False) -> p
 def _fit(frame: pl.DataFrame, config: TrainingConfig,
          directory: MerchantDirectory) -> EnrichmentModel:
     if config.fit_merchant_scorer:
-        # The scorer's weights learn from the first banks, its calibration from every one.
+        # The scorer's weights learn from the first ``scorer_banks`` banks (all by default),
+        # its calibration from every one.
         matcher = MerchantMatcher(directory).fit(
             frame, frame["true_merchant_id"],
             fit_rows=frame["_bank"] < (config.scorer_banks or config.banks))
