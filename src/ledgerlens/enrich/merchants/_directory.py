@@ -386,18 +386,27 @@ def trail_word_categories() -> dict[str, str]:
 
 
 @functools.cache
+def _trade_word_subcategories() -> dict[str, frozenset[str]]:
+    """One-word spellings of the local trades' words -> the subcategories they name."""
+    seen: dict[str, set[str]] = {}
+    for spelled, sub in load_local_trades().select("words", "subcategory").iter_rows():
+        for form in _split(spelled):
+            word = canonical_text(form)
+            if word and " " not in word and not word.isdigit():
+                seen.setdefault(word, set()).add(sub)
+    return {w: frozenset(subs) for w, subs in seen.items()}
+
+
+@functools.cache
 def lead_word_categories() -> dict[str, str]:
     """One-word trade and shop words -> the level-1 category they name (``FROMAGERIE`` ->
     groceries, ``CINEMA`` -> leisure): the local trades' words that name one category, and
     the chains' shop words. A word naming several categories is left out."""
-    seen: dict[str, set[str]] = {}
-    trades = load_local_trades().select("words", "subcategory").iter_rows()
-    for spelled, sub in trades:
-        for form in _split(spelled):
-            word = canonical_text(form)
-            if word and " " not in word and not word.isdigit():
-                seen.setdefault(word, set()).add(SUBCATEGORIES[sub].category)
-    out = {w: next(iter(c)) for w, c in seen.items() if len(c) == 1}
+    out: dict[str, str] = {}
+    for word, subs in _trade_word_subcategories().items():
+        categories = {SUBCATEGORIES[sub].category for sub in subs}
+        if len(categories) == 1:
+            out[word] = next(iter(categories))
     out.update(_CHAIN_SHOP_WORDS)
     return out
 
@@ -408,14 +417,8 @@ def health_lead_subcategories() -> dict[str, str]:
     ``PHARMACIE`` -> pharmacy): the local trades' words that name one subcategory, a health
     one. Health professions are distinct businesses: such a word before a name names that
     line's shop (``OPTIQUE LAFAYETTE`` is an optician, not the Lafayette pharmacies)."""
-    seen: dict[str, set[str]] = {}
-    for spelled, sub in load_local_trades().select("words", "subcategory").iter_rows():
-        for form in _split(spelled):
-            word = canonical_text(form)
-            if word and " " not in word and not word.isdigit():
-                seen.setdefault(word, set()).add(sub)
     # Abbreviations of three letters or fewer (CH, INF, OPT) are left out: too many codes.
-    return {w: next(iter(subs)) for w, subs in seen.items()
+    return {w: next(iter(subs)) for w, subs in _trade_word_subcategories().items()
             if len(w) >= 4 and len(subs) == 1
             and SUBCATEGORIES[next(iter(subs))].category == "health"}
 
