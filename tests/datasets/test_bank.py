@@ -99,6 +99,21 @@ def test_some_savers_feed_a_life_insurance_or_share_account_the_money_does_not_r
     assert named.mean() >= 0.8  # type: ignore[operator]
 
 
+def test_some_own_account_transfers_move_money_between_current_accounts(
+        joined: pl.DataFrame) -> None:
+    # A joint account fed each month (or paying back) is no saving: the model must not read
+    # every own-account transfer as one.
+    own = joined.filter(pl.col("transaction_type") == "own_account_transfer")
+    current = own.filter(pl.col("subcategory") == "own_account_transfer")
+    saved = own.filter(pl.col("subcategory") == "savings_transfer")
+    assert current.height > 0
+    assert saved.height > current.height
+    assert (current["amount"] > 0).any()
+    assert (current["amount"] < 0).mean() >= 0.7  # type: ignore[operator]
+    named = current["raw_label"].str.contains("(?i)JOINT|COURANT|CHEQUES|PRINCIPAL|COMMUN")
+    assert named.mean() >= 0.8  # type: ignore[operator]
+
+
 def test_billers_pay_some_customers_back_by_transfer_under_their_own_line(
         joined: pl.DataFrame) -> None:
     # A utility's true-up, an insurer's claim, a marketplace's refund: money in, not income,

@@ -179,3 +179,19 @@ def test_tfidf_rows_are_the_vectorizer_s_bit_for_bit(matcher: MerchantMatcher,
     for part in ("data", "indices", "indptr"):
         assert (getattr(ours, part) == getattr(theirs, part)).all(), part
     assert ours.data.dtype == theirs.data.dtype
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_words_saying_why_a_biller_pays_back_are_no_distinctive_words(
+        matcher: MerchantMatcher, quick: bool) -> None:
+    # REMBT TROP PERCU before EDF says why EDF pays: no rival name outside the hit.
+    rows = pl.DataFrame({"_t": ["REMBT TROP PERCU EDF", "CHEZ MARCEL EDF"],
+                         "mcc": [None, None], "_c": [None, None],
+                         "transaction_type": ["transfer_in", "transfer_in"]},
+                        schema={"_t": pl.String, "mcc": pl.String, "_c": pl.String,
+                                "transaction_type": pl.String}).with_row_index("row_id")
+    hits = _hits(rows, matcher._directory(), True, quick=quick)
+    edf = hits.filter(pl.col("alias") == "EDF").sort("row_id")
+    assert edf["odd_outside"].to_list()[0] == 0
+    assert edf["refund_word"].to_list()[0]
+    assert edf["odd_outside"].to_list()[-1] > 0  # MARCEL is one

@@ -161,6 +161,17 @@ def test_two_subscriptions_to_the_same_service_are_two_streams() -> None:
     assert set(streams["period"]) == {"monthly"}
 
 
+def test_two_subscriptions_half_a_month_apart_are_not_one_biweekly_stream() -> None:
+    # The 3rd and the 19th alternate gaps of 12 to 16 days, like a fortnight's payments,
+    # but average half a month: two monthly streams.
+    rows = [(_business_day(dt.date(2025, m, d)), -2.99, "APPLE.COM/BILL")
+            for m in range(1, 13) for d in (3, 19)]
+    out, streams = _detect(_frame(rows))
+    assert out["is_recurring"].all()
+    assert streams.height == 2
+    assert set(streams["period"]) == {"monthly"}
+
+
 def test_stream_that_stopped_long_before_the_end_of_data_has_ended() -> None:
     rows = [(_business_day(dt.date(2025, m, 8)), -29.99, "PRLV SEPA BASIC FIT") for m in
             range(1, 7)]

@@ -76,6 +76,18 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     # VERSEMENT paid out is a contribution, not a cash deposit
     ("VERSEMENT ASSURANCE VIE", -100.0, "transfer_out"),
     ("VERSEMENT PEA", -50.0, "transfer_out"),
+    # a monthly card statement in other words; a statement naming a shop is no total
+    ("DEBIT MENSUEL CARTE X1234", -455.0, "deferred_card_total"),
+    ("RELEVE CARTE 02/25", -455.0, "deferred_card_total"),
+    ("RELEVE CB X1234", -455.0, "deferred_card_total"),
+    ("RELEVE CARTE CARREFOUR", -85.0, "card_in_store"),
+    # a neobank's English statement
+    ("Payment to John Smith", -50.0, "transfer_out"),
+    ("Transfer from Jane Doe", 50.0, "transfer_in"),
+    ("Top-up by *1234", 100.0, "own_account_transfer"),
+    ("To EUR Savings", -100.0, "own_account_transfer"),
+    ("Exchanged to USD", -100.0, "own_account_transfer"),
+    ("Metal plan fee", -13.99, "fee"),
 ])
 def test_reads_the_type_from_the_label(label: str, amount: float, expected: str) -> None:
     assert _types([(label, amount)]) == [expected]

@@ -292,6 +292,10 @@ _BILLER_REFUNDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("marketplace", ("REMBOURSEMENT", "REMBOURSEMENT COMMANDE")),
 )
 _BILLER_REFUND_SHARE = 0.15  # of customers, once a year
+#: Share of those refunds whose label puts a short motif before the biller's name
+#: (``REMBT TROP PERCU EDF``), and those short motifs.
+_MOTIF_FIRST_SHARE = 0.3
+_SHORT_REFUND_MOTIFS = ("REMBT TROP PERCU", "REMB", "REGUL", "AVOIR", "REMBOURSEMENT")
 
 
 def _biller_refunds(pop: Population, cal: Calendar, rng: np.random.Generator) -> pl.DataFrame:
@@ -314,13 +318,18 @@ def _biller_refunds(pop: Population, cal: Calendar, rng: np.random.Generator) ->
             continue
         descriptor = pick_spellings(rng, pick)
         day = _uniform_days(rng, mine.size, cal)
+        motif = np.asarray(motifs, dtype=object)[rng.integers(0, len(motifs), mine.size)]
+        # Some banks print the motif's short form before the payer's name.
+        first = rng.random(mine.size) < _MOTIF_FIRST_SHARE
+        short = np.asarray(_SHORT_REFUND_MOTIFS, dtype=object)[
+            rng.integers(0, len(_SHORT_REFUND_MOTIFS), mine.size)]
+        descriptor = np.where(first, short + " " + descriptor, descriptor)
+        motif = np.where(first, "", motif)
         parts.append(event_frame(
             mine.size, customer_idx=pop.customer_idx[mine], account_idx=pop.customer_idx[mine] * 4,
             day=day, op_day=day, amount=np.round(rng.lognormal(np.log(60), 0.9, mine.size), 2),
             transaction_type="transfer_in", label_kind="benefit",
-            descriptor=strings(descriptor),
-            motif=strings(np.asarray(motifs, dtype=object)[rng.integers(0, len(motifs),
-                                                                       mine.size)]),
+            descriptor=strings(descriptor), motif=strings(motif),
             merchant_id=pick["merchant_id"], subcategory=sub, is_income=False,
             bank_transaction_code="PMNT-RCDT-ESCT"))
     return pl.concat(parts) if parts else event_frame(0)

@@ -424,7 +424,40 @@ def _transfer_streams(rng: np.random.Generator, pop: Population) -> list[_Stream
             mine, kind="childcare", label_kind="transfer_out", transaction_type="transfer_out",
             subcategory="childcare", amount=-np.round(rng.uniform(350, 900, mine.size)),
             dom=rng.integers(1, 8, mine.size), motif=motif))
+    out.extend(_current_account_streams(rng, pop))
     return out
+
+
+#: How statements name a customer's other current account (a couple's joint account, a
+#: second everyday account): money moved there is no saving (``transfers``), unlike the
+#: ``_SAVINGS_ACCOUNTS`` it must be told from.
+_CURRENT_ACCOUNTS = ("COMPTE JOINT", "CPT JOINT", "CPTE JOINT", "COMPTE COURANT",
+                     "CPTE COURANT", "COMPTE CHEQUES", "COMPTE PRINCIPAL", "CPT COMMUN")
+_JOINT_SHARE = 0.3  # of couples, feeding their joint account each month
+_SECOND_ACCOUNT_SHARE = 0.06  # of customers, moving money to another account of theirs
+
+
+def _current_account_streams(rng: np.random.Generator, pop: Population) -> list[_Streams]:
+    """Monthly own-account transfers between current accounts: a couple's partner feeds
+    the joint account (the first three wordings) or, one in five, is paid from it; others
+    top up a second account."""
+    couple = np.isin(pop.household, ["couple", "couple_children"])
+    joint = couple & (rng.random(pop.size) < _JOINT_SHARE)
+    second = ~joint & (rng.random(pop.size) < _SECOND_ACCOUNT_SHARE)
+    cust = np.flatnonzero(joint | second).astype(np.int64)
+    names = np.asarray(_CURRENT_ACCOUNTS)
+    descriptor = np.where(joint[cust], names[rng.integers(0, 3, cust.size)],
+                          names[rng.integers(0, names.size, cust.size)])
+    amount = np.round(np.clip(pop.income[cust] * rng.uniform(0.1, 0.4, cust.size), 50, 2500),
+                      -1)
+    # One joint account in five is the one paid into: money comes back from it.
+    back = joint[cust] & (rng.random(cust.size) < 0.2)
+    return [_named_streams(
+        cust, kind="own_transfer", label_kind="own_account_transfer",
+        transaction_type="own_account_transfer", subcategory="own_account_transfer",
+        amount=np.where(back, amount, -amount), dom=rng.integers(1, 6, cust.size),
+        descriptor=descriptor,
+        code="PMNT-ICDT-BOOK")]
 
 
 #: How parents word the monthly transfer to their childminder.

@@ -71,6 +71,8 @@ _SPLIT_CV = 0.05  # a stream found inside a larger group must have a steady amou
 _SPLIT_PER_MONTH = 3.0  # only groups this sparse are split by day of month
 _DUPLICATE_GAP = 3  # payments this close are one occurrence booked twice
 _COVERAGE = 0.8  # share of gaps that must be on the cadence (or a missed payment)
+_FORTNIGHT_MAX = 14.5  # days: the most a biweekly stream's mean gap may be...
+_TWICE_MONTHLY_GAPS = 6  # ... once it has this many gaps
 
 # Yearly charges seen once in a year of history are still streams: a card's annual fee and
 # property or housing tax come back every year on the same account.
@@ -226,7 +228,13 @@ def _gap_stats(rows: pl.DataFrame, *, split: bool = False) -> pl.DataFrame:
     steady_day = (pl.col("__sin") ** 2 + pl.col("__cos") ** 2).sqrt() >= _DAY_RESULTANT
     steady = (~pl.col("__period").is_in(["monthly", "quarterly"]) | steady_day
               | ((n_gaps >= 2) & (gap_var <= _GAP_STD**2)))
-    ok = ((eff >= pl.col("__min_occ")) & (pl.col("__hit") + 1 >= pl.col("__min_occ"))
+    # Two monthly payments of one amount half a month apart (two subscriptions on the 3rd
+    # and the 19th) alternate gaps of 12 to 16 days like a payment every two weeks; their
+    # mean gap is half a month (15.2 days), a fortnight's 14.
+    twice_monthly = ((pl.col("__period") == "biweekly") & (n_gaps >= _TWICE_MONTHLY_GAPS)
+                     & (pl.col("__gap_sum") / n_gaps.clip(lower_bound=1) > _FORTNIGHT_MAX))
+    ok = (~twice_monthly & (eff >= pl.col("__min_occ"))
+          & (pl.col("__hit") + 1 >= pl.col("__min_occ"))
           & (pl.col("__hit") + pl.col("__skip") >= _COVERAGE * pl.col("__gaps"))
           & (pl.col("__dup") <= pl.max_horizontal(pl.lit(1), eff // 4))
           & (cv <= cv_max.otherwise("__cv_max")) & steady)

@@ -57,12 +57,17 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
     ("refund", r"^(?:REMBOURSEMENT|REMB|AVOIR|RETOUR|REMBT)\b", "refund word"),
     ("deferred_card_total", r"^(?:RELEVE|FACTURES|FACTURETTES?|TOTAL|TOT)\b.*\b(?:CARTE|CB)\b"
      r".*\b(?:DIFF?|DIFFERES?|DEBIT DIFFERE)\b|\bTOT\.?\s+DIF|^FACTURETTES?\s+CB\b"
-     r"|^RELEVE\s+CARTE\s+DIFF|\bCARTE\s+A\s+DEBIT\s+DIFFERE\b", "deferred card statement"),
+     r"|^RELEVE\s+CARTE\s+DIFF|\bCARTE\s+A\s+DEBIT\s+DIFFERE\b"
+     # DEBIT MENSUEL CARTE; a statement of the card with only its number or date after it
+     # (RELEVE CARTE 02/25; RELEVE CARTE CARREFOUR is no total).
+     r"|^DEBIT\s+MENSUEL\s+(?:CARTES?|CB)\b|^(?:CARTES?|CB)\b.*\bDEBIT\s+MENSUEL\b"
+     r"|^RELEVE\s+(?:CARTES?|CB)(?:\s+[0-9X*/.\-]+)*$", "deferred card statement"),
     ("interest", r"^(?:INTERETS?|INT\.?)\s+(?:DEBITEURS|CREDITEURS|ACQUIS|ANNUELS|CREDIT|DEB)"
      r"|^AGIOS\b|^INTERETS?\b|\bREMUNERATION\s+(?:LIVRET|COMPTE)", "interest word"),
     ("fee", r"^(?:FRAIS|COTISATION|COTIS\.?|COMMISSION|COMM\.?|FORFAIT|TENUE DE COMPTE"
      r"|ABONNEMENT\s+(?:OFFRE|SERVICES?|BANQUE)|OFFRE\s+GROUPEE|CONVENTION\s+DE\s+COMPTE"
-     r"|MINIMUM\s+FORFAITAIRE|PENALITE|DROITS\s+DE\s+GARDE)\b", "bank fee word"),
+     r"|MINIMUM\s+FORFAITAIRE|PENALITE|DROITS\s+DE\s+GARDE)\b"
+     r"|\b(?:PLAN|METAL|PREMIUM|ACCOUNT|CARD)\s+FEE\b", "bank fee word"),
     ("cash_withdrawal", r"^(?:RETRAIT|RET\.?\s+DAB|RET\.?\s+GAB)\b|\bDAB\b|\bGAB\b"
      r"|\bDISTRIBUTEUR\b|\bATM\b|\bWITHDRAWAL\b", "cash machine"),
     ("cash_deposit", r"^(?:VERSEMENT|DEPOT|VERST)\s+(?:ESPECES|ESP)\b|^VERSEMENT\b",
@@ -76,10 +81,12 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      r"|DE\s+COMPTE\s+A\s+COMPTE)\b|^(?:VIR|VIREMENT)\S*"
      r"(?:\s+(?:PERMANENT|PERIODIQUE|SEPA|EMIS|INST))*(?:\s+/?(?:VERS|DE|A|SUR|AU))?\s+"
      r"(?:LIVRET|LDDS?|LEP|PEL|CEL|PEA|COMPTE\s+(?:COURANT|EPARGNE|JOINT|TITRES|SUR\s+LIVRET)|CPTE"
-     r"|(?:VERSEMENT\s+|CONTRAT\s+)?ASSURANCE\s+VIE)\b",
+     r"|(?:VERSEMENT\s+|CONTRAT\s+)?ASSURANCE\s+VIE)\b"
+     # A neobank's English statement: a top-up, a currency exchange, a savings pocket.
+     r"|^TOP[- ]?UP\b|^EXCHANGED\s+TO\b|^(?:TO|FROM)\s+(?:[A-Z]{3}\s+)?(?:SAVINGS|POCKET|VAULT)\b",
      "own account words"),
-    ("transfer", r"^(?:VIR|VIREMENT|VRT|VIRT)\b|^(?:VIR|VIREMENT)\.|\bVIR\s+SEPA\b",
-     "transfer word"),
+    ("transfer", r"^(?:VIR|VIREMENT|VRT|VIRT)\b|^(?:VIR|VIREMENT)\.|\bVIR\s+SEPA\b"
+     r"|^(?:PAYMENT|TRANSFER|TRANSFERT)\s+(?:TO|FROM)\b", "transfer word"),
     ("card", r"^(?:CB|CARTE|PAIEMENT|ACHAT|FACTURE\s+CARTE|PSC|TPE)\b|\bCB\*|\bCARTE\s+X"
      r"|\bSANS\s+CONTACT\b", "card payment word"),
 )

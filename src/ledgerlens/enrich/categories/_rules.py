@@ -120,7 +120,7 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     (r"\b(LOYER|LOYERS)\b", "rent"),
     (r"\b(SYNDIC|COPROPRIETE|COPRO)\b", "building_charges"),
     (r"\b(PEA|BOURSE|COMPTE TITRES|ORDRE DE BOURSE)\b", "securities"),
-    (r"\b(LIVRET|EPARGNE|PEL|LDDS)\b", "savings_transfer"),
+    (r"\b(LIVRET|EPARGNE|PEL|LDDS|SAVINGS)\b", "savings_transfer"),
     (r"\b(ASSURANCE VIE)\b", "life_insurance"),
     (r"\b(CREDIT CONSO\w*|PRET CONSO\w*|PRET PERSO\w*|CONSUMER FINANCE|PERSONAL FINANCE|"
      r"CREDIT RENOUVELABLE|REVOLVING)\b", "consumer_loan"),

@@ -156,7 +156,9 @@ def _glued_lookup(directory: MerchantDirectory) -> pl.DataFrame:
 
 def _tokens(keys: pl.DataFrame, common: pl.Series) -> pl.DataFrame:
     """One row per (text, word) with ``odd`` (a distinctive word: 3+ characters, not a
-    number, not a common word or cut common word) and its running count ``cum_odd``."""
+    number, not a common word or cut common word, not one of ``REFUND_WORDS``: the
+    ``REMBT TROP PERCU`` before ``EDF`` says why the biller pays, it names no rival) and
+    its running count ``cum_odd``."""
     words = pl.col("key").str.split(" ").list.head(MAX_TOKENS)
     tokens = (
         keys.filter(pl.col("key") != "")
@@ -167,7 +169,8 @@ def _tokens(keys: pl.DataFrame, common: pl.Series) -> pl.DataFrame:
         .explode("tok", "pos")
     )
     odd = ((pl.col("tok").str.len_chars() >= 3) & ~pl.col("tok").str.contains(r"^\d+$")
-           & ~pl.col("tok").is_in(common.implode())).cast(pl.Int32)
+           & ~pl.col("tok").is_in(common.implode())
+           & ~pl.col("tok").is_in(sorted(REFUND_WORDS))).cast(pl.Int32)
     return tokens.with_columns(odd=odd).with_columns(
         cum_odd=pl.col("odd").cum_sum().over("text_id"),
         odd_total=pl.col("odd").sum().over("text_id").cast(pl.Int32))

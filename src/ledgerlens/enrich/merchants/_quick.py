@@ -210,7 +210,8 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
     texts: list[tuple[list[str], list[int], int, int]] = []
     for key in keys:
         tokens = key.split(" ")[:MAX_TOKENS] if key else []
-        odd = [int(len(t) >= 3 and not _is_number(t) and t not in common) for t in tokens]
+        odd = [int(len(t) >= 3 and not _is_number(t) and t not in common
+                   and t not in REFUND_WORDS) for t in tokens]
         texts.append((tokens, odd, len(tokens), len(key.replace(" ", ""))))
     hits: list[list[_Hit]] = []
     for tokens, _, _, _ in texts:
