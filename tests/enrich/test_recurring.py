@@ -251,6 +251,33 @@ def test_single_row_is_not_recurring() -> None:
     assert streams.height == 0
 
 
+@pytest.mark.parametrize(("ttype", "amounts", "recurring"), [
+    ("direct_debit", (-31.9, -34.5), True),  # a bill a month apart: a young stream
+    ("card_online", (-9.99, -9.99), True),  # a subscription's price
+    ("card_online", (-23.99, -25.5), False),  # two online purchases
+    ("card_in_store", (-12.0, -12.0), False),  # shopping in person
+    ("direct_debit", (-31.9, -64.0), False),  # not the same bill
+])
+def test_two_payments_a_month_apart_are_a_stream_only_as_bills_are_paid(
+        ttype: str, amounts: tuple[float, float], recurring: bool) -> None:
+    rows = [(dt.date(2025, 10, 6), amounts[0], "FREE MOBILE"),
+            (dt.date(2025, 11, 6), amounts[1], "FREE MOBILE"),
+            (dt.date(2025, 12, 20), -50.0, "BOULANGERIE")]
+    frame = _frame(rows).with_columns(transaction_type=pl.lit(ttype))
+    out, streams = _detect(frame)
+    assert out["is_recurring"].to_list() == [recurring, recurring, False]
+    if recurring:
+        assert streams["period"].to_list() == ["monthly"]
+        assert streams["status"].to_list() == ["early"]
+
+
+def test_two_payments_two_months_apart_are_no_stream() -> None:
+    rows = [(dt.date(2025, 9, 6), -31.9, "FREE MOBILE"), (dt.date(2025, 11, 6), -31.9,
+                                                           "FREE MOBILE")]
+    out, _ = _detect(_frame(rows).with_columns(transaction_type=pl.lit("direct_debit")))
+    assert not out["is_recurring"].any()
+
+
 def test_bad_rows_never_crash() -> None:
     frame = pl.DataFrame({
         "account_id": [None, "a", "a"], "customer_id": [None, None, "c"],
