@@ -322,7 +322,7 @@ def _assign(work: pl.DataFrame) -> pl.DataFrame:
 def _pairs(rows: pl.DataFrame, whole: pl.DataFrame, offset: int) -> pl.DataFrame:
     """The groups of exactly two payments (``rows`` sorted by group, day; ``whole``: their
     stats) that make a monthly stream by ``_PAIR_TOLERANCE``, numbered from ``offset`` up."""
-    pairs = whole.filter(pl.col("__n") == 2).select("__gid")
+    pairs = whole.filter((pl.col("__n") == 2) & ~pl.col("__ok")).select("__gid")
     two = rows.join(pairs, on="__gid", how="semi", maintain_order="left").with_columns(
         __gap=pl.col("__day").diff().over("__gid"),
         __tol=pl.col("__pair").min().over("__gid"),
