@@ -274,7 +274,8 @@ def test_money_moved_by_transfer_is_never_a_bank_fee() -> None:
                              [True, True, False, False]]
 
 
-def test_line_words_choose_a_line_only_when_they_name_exactly_one() -> None:
+@pytest.mark.parametrize("copies", [1, 3])  # a few rows on plain values; more by query
+def test_line_words_choose_a_line_only_when_they_name_exactly_one(copies: int) -> None:
     frame = pl.DataFrame({
         "clean_label": ["SYNDIC CITYA", "CITYA", "CITYA LOYER ET SYNDIC", "EDF GAZ"],
         "merchant_id": ["m1", "m1", "m1", "m2"],
@@ -284,13 +285,17 @@ def test_line_words_choose_a_line_only_when_they_name_exactly_one() -> None:
         "category_confidence": [0.9] * 4,
         "category_evidence": ["model"] * 4,
     })
+    frame = pl.concat([frame] * copies)
     # EDF is the brand's own name (both lines spell it): it names no line; GAZ does.
     names = {"m1": frozenset({"CITYA"}), "m2": frozenset({"EDF"})}
     out = line_word_rule(frame, lambda mid, lines: names[mid])
-    assert out["subcategory"].to_list() == ["building_charges", "rent", "rent", "gas_heating"]
+    assert out.schema == frame.schema
+    assert out["subcategory"].to_list() == [
+        "building_charges", "rent", "rent", "gas_heating"] * copies
+    assert out["category"].to_list() == ["housing", "housing", "housing", "utilities"] * copies
     assert out["category_evidence"].to_list() == [
-        'rule: line word "SYNDIC"', "model", "model", 'rule: line word "GAZ"']
-    assert out["category_confidence"].to_list() == [0.95, 0.9, 0.9, 0.95]
+        'rule: line word "SYNDIC"', "model", "model", 'rule: line word "GAZ"'] * copies
+    assert out["category_confidence"].to_list() == [0.95, 0.9, 0.9, 0.95] * copies
     assert line_word_rule(frame.drop("merchant_lines"), lambda mid, lines: frozenset()).equals(
         frame.drop("merchant_lines"))
 

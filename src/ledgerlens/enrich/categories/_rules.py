@@ -325,6 +325,42 @@ def p2p_app_rule(frame: pl.DataFrame) -> pl.DataFrame:
 #: Confidence of a brand's line of business chosen by a word of the label.
 LINE_WORD_CONFIDENCE = 0.95
 _LINE_COLUMNS = ("merchant_lines", "merchant_id")
+#: Up to this many rows (one transaction), ``line_word_rule`` reads plain values instead of
+#: running its queries (about 2.5 ms of a 7 ms call for a brand of several lines).
+_FEW_LINE_ROWS = 8
+
+
+def _line_word_rows(frame: pl.DataFrame, source: str,
+                    brand_words: Callable[[str, Iterable[str]], frozenset[str]]
+                    ) -> pl.DataFrame | None:
+    """``line_word_rule`` of a few rows on plain values; None when a text is one the plain
+    path does not normalise exactly (the query decides then)."""
+    from ledgerlens.enrich._few_rows import with_values
+    from ledgerlens.enrich.categories._row import _model_text, safe_text
+
+    column = frame.get_column(source)
+    texts = (column if column.dtype == pl.String else column.cast(pl.String)).to_list()
+    if not safe_text(*texts):
+        return None
+    names = ("category", "subcategory", "category_confidence", "category_evidence")
+    values = {n: frame.get_column(n).to_list() for n in names}
+    changed = False
+    for i, (mid, lines, text) in enumerate(zip(
+            frame.get_column("merchant_id").to_list(),
+            frame.get_column("merchant_lines").to_list(), texts, strict=True)):
+        if mid is None or lines is None:
+            continue
+        found = _named_line(_model_text(text), lines, brand_words(mid, lines.split("|")))
+        if found is None or found[0] == (values["subcategory"][i] or ""):
+            continue
+        line, word = found
+        values["subcategory"][i], values["category"][i] = line, SUBCATEGORIES[line].category
+        values["category_confidence"][i] = LINE_WORD_CONFIDENCE
+        values["category_evidence"][i] = f'rule: line word "{word}"'
+        changed = True
+    if not changed:
+        return frame
+    return with_values(frame, values, {n: frame.get_column(n).dtype for n in names})
 
 
 def _named_line(text: str, lines: str, brand_words: frozenset[str]) -> tuple[str, str] | None:
@@ -356,6 +392,10 @@ def line_word_rule(frame: pl.DataFrame,
     source = next((c for c in ("merchant_text", "clean_label", "raw_label") if c in cols), None)
     if source is None:
         return frame
+    if frame.height <= _FEW_LINE_ROWS:
+        few = _line_word_rows(frame, source, brand_words)
+        if few is not None:
+            return few
     open_rows = frame.lazy().with_row_index("_i").filter(
         pl.col("merchant_lines").is_not_null() & pl.col("merchant_id").is_not_null()).select(
         "_i", "merchant_id", "merchant_lines", "subcategory",
