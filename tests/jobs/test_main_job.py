@@ -30,6 +30,11 @@ def test_main_job_writes_a_valid_bank_a_report_and_a_summary(tmp_path: Path) -> 
     assert step.masking.recall >= 0.99
     assert "Ingestion and privacy" in html
     assert (tmp_path / "lake" / "transactions").is_dir()
+    # Run again into the same folder with another bank: the earlier run's statements and
+    # lake are replaced, not mixed in (the round trip would count the old transactions).
+    again = run_main_job(tmp_path, SynthConfig(customers=30, months=2, seed=3))
+    assert again.ok
+    assert again.ingestion.n_in_lake == again.rows["transactions"]
 
 
 @pytest.mark.slow
@@ -74,3 +79,28 @@ def test_cli_exports_ingests_shows_and_forgets(tmp_path: Path,
     left = pl.scan_delta(str(lake / "transactions")).filter(
         pl.col("customer_id") == customer).select(pl.len()).collect().item()
     assert left == 0
+
+
+def test_job_folders_are_replaced_only_when_the_job_wrote_them(tmp_path: Path) -> None:
+    from ledgerlens.exceptions import ConfigurationError
+    from ledgerlens.jobs._folders import JOB_MARK, fresh_job_folder
+
+    ours = tmp_path / "lake"
+    fresh_job_folder(ours)
+    assert (ours / JOB_MARK).is_file()
+    (ours / "old.parquet").write_text("x")
+    fresh_job_folder(ours)
+    assert sorted(p.name for p in ours.iterdir()) == [JOB_MARK]
+    theirs = tmp_path / "exports"
+    theirs.mkdir()
+    (theirs / "statement.csv").write_text("x")
+    with pytest.raises(ConfigurationError, match="exports"):
+        fresh_job_folder(theirs)
+    assert (theirs / "statement.csv").is_file()
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(ConfigurationError, match="afile"):
+        fresh_job_folder(tmp_path / "afile")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    fresh_job_folder(empty)
+    assert (empty / JOB_MARK).is_file()

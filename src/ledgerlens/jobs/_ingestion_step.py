@@ -14,6 +14,7 @@ import polars as pl
 from ledgerlens.datasets import load_bank
 from ledgerlens.datasets.exports import export_bank_folder
 from ledgerlens.ingest import IngestionSummary, ingest_paths, load_manifest
+from ledgerlens.jobs._folders import JOB_MARK
 from ledgerlens.jobs._html import html_table
 from ledgerlens.privacy import DEV_KEY, MaskingReport, Pseudonymizer, evaluate_masking
 from ledgerlens.store import Lake
@@ -74,7 +75,8 @@ def run_ingestion_step(bank_dir: Path, out_dir: Path, *, tenant_id: str, start: 
     exported = export_bank_folder(bank_dir, exports, ["native"],
                                   opening_date=start - dt.timedelta(days=1))
     customer_refs, account_refs = load_manifest(exported.manifest)
-    files = sorted(p for p in exports.rglob("*") if p.is_file() and p.name != "accounts.csv")
+    files = sorted(p for p in exports.rglob("*")
+                   if p.is_file() and p.name not in ("accounts.csv", JOB_MARK))
     lake = Lake(out_dir / "lake")
     # The synthetic bank's ids come from the public development key; so do these.
     summaries = ingest_paths(files, tenant_id=tenant_id, lake=lake,

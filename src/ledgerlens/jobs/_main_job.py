@@ -12,11 +12,14 @@ from pathlib import Path
 
 from ledgerlens.datasets import SynthConfig, load_bank, write_bank
 from ledgerlens.jobs._enrichment_step import EnrichmentStep, run_enrichment_step
+from ledgerlens.jobs._folders import fresh_job_folder
 from ledgerlens.jobs._ingestion_step import IngestionStep, run_ingestion_step
 from ledgerlens.monitor import profile_bank, render_html, summary_text, write_report
 from ledgerlens.schema import TABLES, ValidationReport, validate
 
 __all__ = ["MainJobResult", "run_main_job"]
+
+_JOB_FOLDERS = ("exports", "lake")  # rewritten whole on each run (``fresh_job_folder``)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ def run_main_job(out_dir: Path, config: SynthConfig,
     """Generate the bank under ``out_dir/bank``, validate every canonical table, export
     its statements to ``out_dir/exports`` and ingest them into ``out_dir/lake``, and write
     ``out_dir/report.html`` and ``out_dir/summary.txt``."""
+    for name in _JOB_FOLDERS:
+        fresh_job_folder(out_dir / name)
     bank_dir = out_dir / "bank"
     written = write_bank(config, bank_dir, progress)
     scans = load_bank(bank_dir)
