@@ -89,13 +89,13 @@ def test_an_owner_s_name_is_not_read_as_a_trade_word() -> None:
     # Common first and last names are dropped from the model's text; trade words that are
     # also surnames and names that are a merchant's own spelling stay.
     from ledgerlens.enrich.categories._features import model_text_expr
-    from ledgerlens.enrich.categories._row import _model_text
+    from ledgerlens.enrich.categories._row import model_text
 
     labels = ["CB SAS LE ROUX 12/03", "CB BOULANGERIE MARTIN", "CB BOUCHERIE BOUCHER",
               "CB LECLERC 12/03", "VIR JEAN DUPONT LOYER"]
     table = pl.select(model_text_expr(pl.Series(labels))).to_series().to_list()
     assert table == ["SAS", "BOULANGERIE", "BOUCHERIE BOUCHER", "LECLERC", "LOYER"]
-    assert [_model_text(label) for label in labels] == table
+    assert [model_text(label) for label in labels] == table
 
 
 def test_local_trade_words_generalise_to_unseen_names(model: CategoryModel) -> None:

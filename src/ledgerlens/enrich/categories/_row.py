@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from ledgerlens.enrich.categories._linear import LinearScorer
     from ledgerlens.enrich.categories._model import CategoryModel
 
-__all__ = ["ROW_PATH_MAX_ROWS", "predict_rows", "safe_text"]
+__all__ = ["ROW_PATH_MAX_ROWS", "model_text", "predict_rows", "safe_text"]
 
 #: Frames up to this many rows take the plain-value path.
 ROW_PATH_MAX_ROWS = 4
@@ -70,7 +70,7 @@ def _names() -> re.Pattern[str]:
     return re.compile(name_words_re())
 
 
-def _model_text(value: str | None) -> str:
+def model_text(value: str | None) -> str:
     """``model_text_expr`` of one string."""
     text = unicodedata.normalize("NFKD", (value or "")[:200]).upper()
     text = _DIGIT_TOKEN.sub(" ", _NON_ASCII.sub("", text))
@@ -114,7 +114,7 @@ def _key(row: Mapping[str, Any], source: str | None, has_amount: bool,
          mcc_subcategory: Mapping[str, str]) -> _Row:
     """The feature key of one row, as ``unique_keys`` builds it."""
     src = row.get(source) if source else None
-    text = _model_text(_DIGIT_TOKEN.sub(" ", str(src)[:200]) if src is not None else "")
+    text = model_text(_DIGIT_TOKEN.sub(" ", str(src)[:200]) if src is not None else "")
     merchant = None
     if "merchant_subcategory" in row:
         conf = row.get("merchant_confidence", 1.0)
@@ -125,7 +125,7 @@ def _key(row: Mapping[str, Any], source: str | None, has_amount: bool,
            else "multi" if lines is not None else "none")
     mcc = row.get("mcc")
     amount = _amount_tokens(row.get("amount")) if has_amount else "A_none"
-    cp = _WORD.sub(r"C_\1", _model_text(row.get("counterparty_name")))
+    cp = _WORD.sub(r"C_\1", model_text(row.get("counterparty_name")))
     hint = row.get("merchant_hint")
     parts = [_token("T_", row.get("transaction_type")), _token("M_", mcc),
              "MS_" + (mcc_subcategory.get(mcc, "none") if mcc is not None else "none"),

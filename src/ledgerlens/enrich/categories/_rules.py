@@ -336,7 +336,7 @@ def _line_word_rows(frame: pl.DataFrame, source: str,
     """``line_word_rule`` of a few rows on plain values; None when a text is one the plain
     path does not normalise exactly (the query decides then)."""
     from ledgerlens.enrich._few_rows import with_values
-    from ledgerlens.enrich.categories._row import _model_text, safe_text
+    from ledgerlens.enrich.categories._row import model_text, safe_text
 
     column = frame.get_column(source)
     texts = (column if column.dtype == pl.String else column.cast(pl.String)).to_list()
@@ -350,7 +350,7 @@ def _line_word_rows(frame: pl.DataFrame, source: str,
             frame.get_column("merchant_lines").to_list(), texts, strict=True)):
         if mid is None or lines is None:
             continue
-        found = _named_line(_model_text(text), lines, brand_words(mid, lines.split("|")))
+        found = _named_line(model_text(text), lines, brand_words(mid, lines.split("|")))
         if found is None or found[0] == (values["subcategory"][i] or ""):
             continue
         line, word = found
