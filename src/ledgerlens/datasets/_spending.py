@@ -19,6 +19,7 @@ from ledgerlens.datasets._calendar import Calendar
 from ledgerlens.datasets._event_frame import event_frame, masked, strings
 from ledgerlens.datasets._foreign import COUNTRIES
 from ledgerlens.datasets._personas import ACCOUNT_SLOTS, Population
+from ledgerlens.datasets._towns import shown_towns
 from ledgerlens.datasets._universe import SPEND_PROFILES, MerchantUniverse
 from ledgerlens.datasets._vocab import load_places
 
@@ -399,8 +400,12 @@ def _descriptors(
         .otherwise(pl.col("intermediary"))
     )
     city = pl.coalesce("city", pl.when(~pl.col("online")).then(pl.col("shop_city")))
-    return frame.select(descriptor=descriptor.str.slice(0, 30), intermediary=intermediary,
-                        city=city)
+    out = frame.select(descriptor=descriptor.str.slice(0, 30), intermediary=intermediary,
+                       city=city)
+    # Some shops stand in a commune the places list does not hold (``_towns.py``).
+    shop_key = merchant * 31 + _city_codes(out["city"].fill_null("").to_numpy())
+    return out.with_columns(city=pl.Series(
+        shown_towns(out["city"].to_numpy().astype(object), shop_key), dtype=pl.String))
 
 
 def _city_codes(cities: npt.NDArray[np.str_]) -> IntArray:

@@ -83,7 +83,8 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      r"(?:LIVRET|LDDS?|LEP|PEL|CEL|PEA|COMPTE\s+(?:COURANT|EPARGNE|JOINT|TITRES|SUR\s+LIVRET)|CPTE"
      r"|(?:VERSEMENT\s+|CONTRAT\s+)?ASSURANCE\s+VIE)\b"
      # A neobank's English statement: a top-up, a currency exchange, a savings pocket.
-     r"|^TOP[- ]?UP\b|^EXCHANGED\s+TO\b|^(?:TO|FROM)\s+(?:[A-Z]{3}\s+)?(?:SAVINGS|POCKET|VAULT)\b",
+     r"|^TOP[- ]?UP\b|\bTOP[- ]?UP\s+BY\b"
+     r"|^EXCHANGED\s+TO\b|^(?:TO|FROM)\s+(?:[A-Z]{3}\s+)?(?:SAVINGS|POCKET|VAULT)\b",
      "own account words"),
     ("transfer", r"^(?:VIR|VIREMENT|VRT|VIRT)\b|^(?:VIR|VIREMENT)\.|\bVIR\s+SEPA\b"
      r"|^(?:PAYMENT|TRANSFER|TRANSFERT)\s+(?:TO|FROM)\b", "transfer word"),

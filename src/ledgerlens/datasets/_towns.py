@@ -1,0 +1,83 @@
+"""Towns the bundled places list does not hold, as labels show them.
+
+France has some 35,000 communes and the places list (``reference/places.csv``) a few hundred:
+real labels end with towns the cleaner has never seen (``CB AUCHAN ST PRIEST``, ``CARTE
+X1234 BOULANGERIE FOUGERES``), and their words stay in the text the model reads. The
+synthetic banks show such a town for a share of the shops (a chain's store in a suburb, a
+local shop of a small commune), so that the models learn town words as noise rather than
+meet them for the first time on real data. The names are made from the parts French place
+names are made of (saints, ``-VILLE`` and ``-COURT`` endings, ``SUR`` / ``SOUS`` / ``EN``
+qualifiers) and none is a spelling of the places list: the cleaner does not strip them.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["UNLISTED_SHARE", "shown_towns", "unlisted_towns"]
+
+#: Per cent of (shop, town) pairs that show a town the places list does not hold.
+UNLISTED_SHARE = 30
+_COUNT = 600
+_SEED = 20261202
+
+_SAINTS = ("MARTIN", "JEAN", "PIERRE", "GERMAIN", "DENIS", "ANDRE", "GEORGES", "LAURENT",
+           "MAUR", "PRIEST", "QUENTIN", "HILAIRE", "CYR", "GENIS", "AVOLD", "AUBIN", "BENOIT",
+           "CLAUDE", "FLOUR", "GILLES", "JULIEN", "LEU", "MEDARD", "OUEN", "PRIX", "REMY",
+           "SEBASTIEN", "VALLIER", "VICTOR", "AMAND", "LOUBES", "JORY", "EGREVE", "ISMIER",
+           "BRICE", "ALBAN", "VIT", "JUST", "ROMAIN", "LOUP", "MICHEL", "PAUL", "SAVIN")
+_SAINTES = ("GENEVIEVE", "MARIE", "FOY", "LUCE", "CATHERINE", "MAXIME", "HELENE", "ANNE",
+            "SAVINE", "CROIX")
+_ROOTS = ("BEAU", "MONT", "FONT", "ROCHE", "CHAMP", "VAL", "BELLE", "NEUF", "PONT", "CLER",
+          "LAN", "PLOU", "KER", "VERN", "SAV", "BRET", "COR", "MAL", "SEN", "BOUR", "CHAN",
+          "GRAND", "AUB", "BRI", "CAST", "COL", "DAM", "ETR", "FER", "GOU", "HER", "JOU",
+          "LOR", "MAR", "NOY", "ORG", "PER", "RAM", "SAL", "TAL", "VER", "VIL", "ARG", "BAR")
+_ENDINGS = ("VILLE", "COURT", "AC", "IGNY", "EUIL", "ERES", "ON", "OIS", "AIN", "ANS", "ERS",
+            "ELLES", "EC", "AT", "IEU", "ENNE", "AY", "INES", "OUX", "ANGES", "ERNE", "ILLY",
+            "ESSE", "ARD", "ERAY", "OLE")
+_ARTICLES = ("LE ", "LA ", "LES ", "")
+_QUALIFIERS = ("SUR MER", "SUR LOIRE", "SUR SEINE", "SUR SAONE", "SOUS BOIS", "EN BRIE",
+               "LES BAINS", "LE ROI", "LA FORET", "DU LAC", "DES BOIS", "DE BRAYE", "EN LAYE",
+               "LE VIEUX", "SUR ORGE", "LES PINS", "DU VAR", "D HERES", "LE CHATEL", "SUR YVETTE")
+
+
+@functools.cache
+def unlisted_towns() -> tuple[str, ...]:
+    """Made-up town names in label spelling (``ST PRIEST DU LAC``, ``MONTIGNY SUR ORGE``),
+    none of them a spelling of the places list; the same list on every call."""
+    from ledgerlens.datasets._vocab import load_places
+
+    forms = load_places()["label_forms"].str.split("|").explode().drop_nulls().to_list()
+    known = {f.upper().replace("-", " ").strip() for f in forms}
+    rng = np.random.default_rng(_SEED)
+    names: dict[str, None] = {}
+    while len(names) < _COUNT:
+        kind = rng.integers(0, 3)
+        if kind == 0:
+            saint = rng.random() < 0.8
+            prefix = ("ST " if rng.random() < 0.75 else "SAINT ") if saint else (
+                "STE " if rng.random() < 0.75 else "SAINTE ")
+            name = prefix + str(rng.choice(_SAINTS if saint else _SAINTES))
+        else:
+            name = str(rng.choice(_ARTICLES, p=[0.1, 0.1, 0.05, 0.75])) + str(
+                rng.choice(_ROOTS)) + str(rng.choice(_ENDINGS))
+        if rng.random() < 0.3:
+            name += " " + str(rng.choice(_QUALIFIERS))
+        if name not in known:
+            names[name] = None
+    return tuple(names)
+
+
+def shown_towns(towns: npt.NDArray[np.object_], shop_key: npt.NDArray[np.int64]
+                ) -> npt.NDArray[np.object_]:
+    """The town each payment's label shows: for ``UNLISTED_SHARE`` per cent of the shops (a
+    stable number per shop and town, ``shop_key``) a town of :func:`unlisted_towns`, fixed
+    per shop; the given town otherwise. Missing towns stay missing."""
+    names = np.asarray(unlisted_towns(), dtype=object)
+    key = shop_key.astype(np.int64) % 1_000_003
+    unlisted = ((key * 7_561) % 100 < UNLISTED_SHARE) & np.asarray(
+        [t is not None for t in towns.tolist()], dtype=bool)
+    return np.where(unlisted, names[(key * 104_729) % names.size], towns)
