@@ -114,6 +114,21 @@ def test_some_own_account_transfers_move_money_between_current_accounts(
     assert named.mean() >= 0.8  # type: ignore[operator]
 
 
+def test_some_customers_top_up_their_neobank_account_by_card_or_transfer(
+        joined: pl.DataFrame) -> None:
+    # CB REVOLUT**1234* or VIR SEPA EMIS VERS REVOLUT BANK UAB: the customer's own money,
+    # at the neobank of the curated list, whatever the payment says.
+    neo = joined.filter(pl.col("merchant_id").is_in(["cur:revolut", "cur:n26"]))
+    assert neo.height > 0
+    assert (neo["subcategory"] == "own_account_transfer").all()
+    assert (neo["amount"] < 0).all()
+    assert set(neo["transaction_type"].to_list()) == {"card_online", "transfer_out"}
+    # Named on the statement (on its second line for two-line banks).
+    text = neo["raw_label"] + " " + neo["label_complement"].fill_null("")
+    assert text.str.contains("(?i)REVOLUT|N26").all()
+    assert neo["recurring_stream_id"].null_count() == 0
+
+
 def test_billers_pay_some_customers_back_by_transfer_under_their_own_line(
         joined: pl.DataFrame) -> None:
     # A utility's true-up, an insurer's claim, a marketplace's refund: money in, not income,

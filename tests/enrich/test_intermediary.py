@@ -35,6 +35,9 @@ def _detect(*labels: str) -> list[tuple[str | None, str]]:
     # the shop's name cut off at 50 characters: the terminal is still there
     ("PAIEMENT PSC 1709 SAINT ETIENNE DU ROUVRAY STRIPE", "stripe", "STRIPE"),
     ("CB SUMUP 12/03", "sumup", "SUMUP"),
+    # after a town no list holds, printed first by the bank: the star marks the wrapper
+    ("PAIEMENT CB 1904 BARON SUMUP *CITY MARKET", "sumup", "CITY MARKET"),
+    ("PAIEMENT PSC 1204 ST PRIEST DU LAC ZETTLE_*CAFE DU MARCHE", "zettle", "CAFE DU MARCHE"),
 ])
 def test_names_the_intermediary_and_unwraps_the_merchant(label: str, intermediary: str,
                                                           merchant: str) -> None:
@@ -43,6 +46,7 @@ def test_names_the_intermediary_and_unwraps_the_merchant(label: str, intermediar
 
 @pytest.mark.parametrize("label", [
     "CB CARREFOUR 12/03",
+    "CB CAFE SUMUP 12/03",  # no star: a word of the shop's name
     "VIR SEPA DE LYDIA MARTIN",  # a person called Lydia, not the app
     "CB LYDIA COIFFURE 26/11",  # a hairdresser called Lydia
     "CB GOOGLE *YOUTUBEPREMIUM",  # Google billing its own service

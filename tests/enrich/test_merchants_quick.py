@@ -195,3 +195,31 @@ def test_words_saying_why_a_biller_pays_back_are_no_distinctive_words(
     assert edf["odd_outside"].to_list()[0] == 0
     assert edf["refund_word"].to_list()[0]
     assert edf["odd_outside"].to_list()[-1] > 0  # MARCEL is one
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_refund_words_opening_a_label_are_counted_before_the_name(
+        matcher: MerchantMatcher, quick: bool) -> None:
+    # REMBT TROP PERCU EDF names EDF first all the same: the scorer counts its position
+    # after the three refund words (a word inside the text does not count).
+    rows = pl.DataFrame({"_t": ["REMBT TROP PERCU EDF", "EDF REMBT", "TROP"],
+                         "mcc": [None] * 3, "_c": [None] * 3,
+                         "transaction_type": ["transfer_in"] * 3},
+                        schema={"_t": pl.String, "mcc": pl.String, "_c": pl.String,
+                                "transaction_type": pl.String}).with_row_index("row_id")
+    hits = _hits(rows, matcher._directory(), True, quick=quick)
+    edf = hits.filter(pl.col("alias") == "EDF").sort("row_id")
+    assert edf["refund_lead"].to_list() == [3, 0]
+    assert edf["start"].to_list() == [3, 0]
+
+
+def test_a_biller_refund_worded_motif_first_finds_the_biller() -> None:
+    from ledgerlens.enrich import EnrichmentModel, enrich
+
+    out = enrich(pl.DataFrame({"date": ["2025-03-12"] * 2, "amount": [45.0, 30.0],
+                               "label": ["VIR REMBT TROP PERCU EDF",
+                                         "VIR SEPA RECU REMBOURSEMENT TROP PERCU ENGIE"]}),
+                 EnrichmentModel.default())
+    assert out["merchant_name"].to_list()[0] == "EDF"
+    assert out["merchant_name"].to_list()[1].startswith("Engie")
+    assert (out["category"] == "utilities").all()

@@ -85,6 +85,18 @@ def test_a_p2p_app_paid_with_nothing_behind_it_is_a_transfer_to_a_person(rows: i
         assert out["subcategory"].to_list()[1:3] == ["p2p_transfer", "hairdresser"]
 
 
+def test_a_neobank_top_up_is_money_between_own_accounts_not_a_saving() -> None:
+    # The banks' own-account moves mostly feed savings: a top-up has no word the model
+    # knows, and must not read as one. A standing order to a savings book still does.
+    out = enrich(pl.DataFrame({
+        "date": ["2025-11-28"] * 3, "amount": [100.0, 50.0, -100.0],
+        "label": ["Top-up by *1234", "Apple Pay Top-Up by *4411", "VIR PERMANENT LIVRET A"]}))
+    assert out["transaction_type"].to_list() == ["own_account_transfer"] * 3
+    assert out["subcategory"].to_list() == ["own_account_transfer", "own_account_transfer",
+                                            "savings_transfer"]
+    assert out["explanation"][0].startswith("rule: top-up")
+
+
 @pytest.mark.parametrize("rows", [1, 4])
 def test_a_word_of_the_label_chooses_among_a_brand_s_lines(rows: int) -> None:
     # Citya manages rentals and buildings: SYNDIC before its name says which, and the line's

@@ -425,6 +425,7 @@ def _transfer_streams(rng: np.random.Generator, pop: Population) -> list[_Stream
             subcategory="childcare", amount=-np.round(rng.uniform(350, 900, mine.size)),
             dom=rng.integers(1, 8, mine.size), motif=motif))
     out.extend(_current_account_streams(rng, pop))
+    out.extend(_neobank_streams(rng, pop))
     return out
 
 
@@ -458,6 +459,51 @@ def _current_account_streams(rng: np.random.Generator, pop: Population) -> list[
         amount=np.where(back, amount, -amount), dom=rng.integers(1, 6, cust.size),
         descriptor=descriptor,
         code="PMNT-ICDT-BOOK")]
+
+
+#: Neobanks whose account customers feed from their main bank: (curated merchant, share of
+#: such customers, spellings of a SEPA transfer to the bank, card spelling of an app top-up
+#: with ``{n}`` the card's last digits).
+_NEOBANKS: tuple[tuple[str, float, tuple[str, ...], str], ...] = (
+    ("cur:revolut", 0.8, ("REVOLUT BANK UAB", "REVOLUT", "REVOLUT LTD"), "REVOLUT**{n}*"),
+    ("cur:n26", 0.2, ("N26 BANK AG", "N26 BANK", "N26"), "N26 BANK"),
+)
+_NEOBANK_SHARE = 0.05  # of customers (more of the digital ones), a monthly top-up each
+_NEOBANK_BY_CARD = 0.5  # of top-ups, made by card from the neobank's app
+
+
+def _neobank_streams(rng: np.random.Generator, pop: Population) -> list[_Streams]:
+    """A monthly top-up of the customer's own neobank account (Revolut, N26): by card from
+    the app (``CB REVOLUT**1234*``) or by SEPA transfer to the bank's name (``VIR SEPA EMIS
+    VERS REVOLUT BANK UAB``). Money between own accounts, whatever the payment says."""
+    cust = np.flatnonzero(rng.random(pop.size) < _NEOBANK_SHARE * 2 * pop.digital
+                          ).astype(np.int64)
+    bank = rng.choice(len(_NEOBANKS), cust.size, p=[share for _, share, _, _ in _NEOBANKS])
+    by_card = rng.random(cust.size) < _NEOBANK_BY_CARD
+    amount = -np.round(np.clip(pop.income[cust] * rng.uniform(0.03, 0.12, cust.size), 20, 800),
+                       -1)
+    dom = rng.integers(1, 29, cust.size)
+    digits = rng.integers(1000, 10000, cust.size)
+    out: list[_Streams] = []
+    for k, (merchant_id, _, spellings, card) in enumerate(_NEOBANKS):
+        for card_paid in (True, False):
+            mine = (bank == k) & (by_card == card_paid)
+            if not mine.any():
+                continue
+            n = int(mine.sum())
+            descriptor = (np.asarray([card.format(n=d) for d in digits[mine].tolist()],
+                                     dtype=object) if card_paid
+                          else np.asarray(spellings, dtype=object)[rng.integers(
+                              0, len(spellings), n)])
+            kind = "card_online" if card_paid else "transfer_out"
+            out.append(_Streams(
+                cust=cust[mine], slot=np.zeros(n, np.int64), kind="own_transfer",
+                label_kind=kind, transaction_type=kind, subcategory="own_account_transfer",
+                amount=amount[mine], dom=dom[mine], cadence="monthly", descriptor=descriptor,
+                merchant_id=np.full(n, merchant_id, dtype=object),
+                mcc=np.full(n, "6012" if card_paid else None, dtype=object),
+                code="PMNT-CCRD-POSD" if card_paid else "PMNT-ICDT-ESCT"))
+    return out
 
 
 #: How parents word the monthly transfer to their childminder.

@@ -76,6 +76,13 @@ INTERMEDIARY_RULES: tuple[IntermediaryRule, ...] = (
     IntermediaryRule("payzen", rf"^(?:LYRA|PAYZEN){_STAR}(.+)$"),
     IntermediaryRule("klarna", rf"^KLARNA{_STAR}(.+)$"),
     IntermediaryRule("curve", rf"^CRV{_STAR}(.+)$"),
+    # The same wrappers after a town the cleaner does not know, in banks that print the town
+    # first (``PAIEMENT CB 2811 ST PRIEST SUMUP *CAFE``): the star marks the wrapper.
+    IntermediaryRule("paypal", rf"^.*?\bPAYPAL{_STAR}(.+)$"),
+    IntermediaryRule("sumup", rf"^.*?\bSUM\s*UP{_STAR}(.+)$"),
+    IntermediaryRule("square", rf"^.*?\b(?:SQ|SQUARE){_STAR}(.+)$"),
+    IntermediaryRule("zettle", rf"^.*?\b(?:ZETTLE|IZETTLE){_STAR}(.+)$"),
+    IntermediaryRule("stripe", rf"^.*?\bSTRIPE{_STAR}(.+)$"),
     # person-to-person apps, usually inside a transfer
     IntermediaryRule("paylib", rf"^PAYLIB(?:\s+ENTRE\s+AMIS)?{_P2P_TAIL}"),
     IntermediaryRule("wero", rf"^(?:WERO|EPI\s+WERO){_P2P_TAIL}"),

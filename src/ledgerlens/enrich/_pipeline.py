@@ -25,7 +25,7 @@ from ledgerlens.enrich._intermediary import detect_intermediaries
 from ledgerlens.enrich._model import EnrichmentModel
 from ledgerlens.enrich._recurring import detect_recurring, stream_keys
 from ledgerlens.enrich._types import classify_types
-from ledgerlens.enrich.categories._rules import line_word_rule, p2p_app_rule
+from ledgerlens.enrich.categories._rules import line_word_rule, p2p_app_rule, top_up_rule
 
 __all__ = ["EnrichmentResult", "enrich", "enrich_with_streams"]
 
@@ -131,7 +131,7 @@ def enrich_with_streams(
     frame = classify_types(detect_intermediaries(clean_labels(prepared.working)))
     frame = line_word_rule(model.categories.predict(model.merchants.match(frame)),
                            model.merchants.brand_words)
-    frame = p2p_app_rule(model.merchants.settle_lines(frame))
+    frame = top_up_rule(p2p_app_rule(model.merchants.settle_lines(frame)))
     frame = _rounded_and_abstained(frame)
     if corrections is not None and not isinstance(corrections, CorrectionSet):
         raise TypeError(f"corrections must be a CorrectionSet, got {type(corrections).__name__}")

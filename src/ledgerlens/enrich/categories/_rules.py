@@ -33,6 +33,7 @@ __all__ = [
     "p2p_app_rule",
     "rule_subcategories",
     "scope_mask",
+    "top_up_rule",
 ]
 
 #: The columns a category decision writes, with their dtypes (every path writes these).
@@ -318,6 +319,37 @@ def p2p_app_rule(frame: pl.DataFrame) -> pl.DataFrame:
         category_confidence=pl.when(switch).then(pl.lit(P2P_APP_CONFIDENCE))
         .otherwise("category_confidence"),
         category_evidence=pl.when(switch).then(pl.format("rule: P2P app {}", "intermediary"))
+        .otherwise("category_evidence"),
+    )
+
+
+#: A neobank statement's top-up (``Top-up by *1234``, ``Apple Pay Top-Up by *4411``): money
+#: the customer moves in from another of their own accounts, never a saving, which is what
+#: the model reads in an own-account move with no word it knows (the banks' own-account
+#: transfers mostly feed savings).
+TOP_UP_RE = r"\bTOP[- ]?UP\b"
+TOP_UP_CONFIDENCE = 0.9
+
+
+def top_up_rule(frame: pl.DataFrame) -> pl.DataFrame:
+    """An own-account move worded as a top-up is ``own_account_transfer``, whatever saving
+    the model read in it. Rows of other kinds are left as they are; frames without the
+    columns too."""
+    needed = {"transaction_type", "clean_label", *CATEGORY_SCHEMA}
+    if not needed <= set(frame.columns):
+        return frame
+    saving = ((pl.col("transaction_type") == "own_account_transfer")
+              & (pl.col("category") == "savings_investments"))
+    if not frame.select(saving.any()).item():
+        return frame
+    switch = (saving & pl.col("clean_label").str.to_uppercase().str.contains(TOP_UP_RE)
+              ).fill_null(False)
+    return frame.with_columns(
+        category=pl.when(switch).then(pl.lit("transfers")).otherwise("category"),
+        subcategory=pl.when(switch).then(pl.lit("own_account_transfer")).otherwise("subcategory"),
+        category_confidence=pl.when(switch).then(pl.lit(TOP_UP_CONFIDENCE))
+        .otherwise("category_confidence"),
+        category_evidence=pl.when(switch).then(pl.lit("rule: top-up"))
         .otherwise("category_evidence"),
     )
 

@@ -49,7 +49,7 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "kind": pl.Int8(), "sim": pl.Float64(), "start": pl.Int32(), "n_gram": pl.Int32(),
     "key_tokens": pl.Int32(), "key_chars": pl.Int32(), "odd_outside": pl.Int32(),
     "next_link": pl.Boolean(), "lead_tok": pl.String(), "trail_cat": pl.String(),
-    "refund_word": pl.Boolean(),
+    "refund_word": pl.Boolean(), "refund_lead": pl.Int32(),
 }
 _LINKS = ["DE", "DU", "D", "DES"]
 #: Words by which a business says it pays money back (a true-up, a claim, a returned
@@ -59,7 +59,8 @@ REFUND_WORDS: frozenset[str] = frozenset({
     "REGULARISATION", "REGUL", "INDEMNISATION", "INDEMNITE", "RESTITUTION", "RETOUR",
     "ANNULATION", "SINISTRE"})
 _HIT_SCHEMA = {k: v for k, v in CANDIDATE_SCHEMA.items()
-               if k not in ("odd_outside", "next_link", "lead_tok", "trail_cat", "refund_word")}
+               if k not in ("odd_outside", "next_link", "lead_tok", "trail_cat", "refund_word",
+                            "refund_lead")}
 
 # Bank noise that splits or hides names: dates, times, card references, long numbers.
 _DATE = r"\b\d{1,2}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?\b"
@@ -181,8 +182,9 @@ def _context(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
     ``next_link`` (the hit is followed by DE/DU/D/DES: a longer name goes on) and
     ``lead_tok`` (the word right before the hit: ``FROMAGERIE`` of ``FROMAGERIE MARCEL``),
     ``trail_cat`` (the category of the text's last trade word when it comes after the
-    hit: ``KEBAB`` of ``STAR KEBAB``, see ``trail_word_categories``) and ``refund_word``
-    (the text holds one of ``REFUND_WORDS``)."""
+    hit: ``KEBAB`` of ``STAR KEBAB``, see ``trail_word_categories``), ``refund_word``
+    (the text holds one of ``REFUND_WORDS``) and ``refund_lead`` (how many of them open the
+    text: ``REMBT TROP PERCU EDF`` names EDF first all the same)."""
     at_start = tokens.select("text_id", start="pos", _o0="odd", _c0="cum_odd",
                              odd_total="odd_total")
     trade = tokens.select(
@@ -191,8 +193,10 @@ def _context(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
     ).drop_nulls("_tc").group_by("text_id").agg(pl.all().sort_by("pos").last())
     at_end = tokens.select("text_id", _end=pl.col("pos") + 1, _c1="cum_odd")
     after = tokens.select("text_id", _end="pos", next_link=pl.col("tok").is_in(_LINKS))
+    is_refund = pl.col("tok").is_in(sorted(REFUND_WORDS))
     refund = tokens.group_by("text_id").agg(
-        refund_word=pl.col("tok").is_in(sorted(REFUND_WORDS)).any())
+        refund_word=is_refund.any(),
+        refund_lead=((~is_refund).sort_by("pos").cum_sum() == 0).sum().cast(pl.Int32))
     before = tokens.select("text_id", start=pl.col("pos") + 1, lead_tok="tok")
     return (
         hits.with_columns(_end=pl.col("start") + pl.col("n_gram"))
@@ -204,6 +208,7 @@ def _context(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
         .join(refund, on="text_id", how="left")
         .with_columns(
             refund_word=pl.col("refund_word").fill_null(False),
+            refund_lead=pl.col("refund_lead").fill_null(0),
             odd_outside=(pl.col("odd_total") - (pl.col("_c1") - pl.col("_c0") + pl.col("_o0")))
             .clip(0, None).fill_null(0).cast(pl.Int32),
             next_link=pl.col("next_link").fill_null(False),

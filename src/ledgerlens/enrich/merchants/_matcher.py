@@ -49,6 +49,22 @@ from ledgerlens.exceptions import ConfigurationError, DataError
 
 __all__ = ["MERCHANT_COLUMNS", "MerchantMatcher", "input_text_expr"]
 
+#: Transaction types that buy nothing from anyone: a cash machine in a shop (``RETRAIT DAB
+#: CARREFOUR``) or a town that is also a brand (``RETRAIT DAB GAP``) names no merchant.
+CASH_TYPES: tuple[str, ...] = ("cash_withdrawal", "cash_deposit")
+
+
+def _without_cash_merchants(frame: pl.DataFrame) -> pl.DataFrame:
+    """Merchant columns of cash rows (``CASH_TYPES``) emptied; other rows as they are."""
+    if "transaction_type" not in frame.columns:
+        return frame
+    cash = frame.get_column("transaction_type").cast(pl.String).is_in(CASH_TYPES)
+    if not cash.any():
+        return frame
+    return frame.with_columns(pl.when(cash).then(None).otherwise(pl.col(c)).cast(t).alias(c)
+                              for c, t in MERCHANT_COLUMNS.items())
+
+
 #: Columns ``MerchantMatcher.match`` adds, with their dtypes.
 MERCHANT_COLUMNS: dict[str, pl.DataType] = {
     "merchant_id": pl.String(), "merchant_name": pl.String(), "merchant_website": pl.String(),
@@ -267,7 +283,8 @@ class MerchantMatcher:
             # A few rows: the same answers in plain Python and numpy (no Polars query).
             few = quick_answers(quick_inputs(base), self._directory(), self._scorer(),
                                 fuzzy=self.fuzzy, precision=self.precision)
-            return with_values(base, {c: few[c] for c in MERCHANT_COLUMNS}, MERCHANT_COLUMNS)
+            return _without_cash_merchants(
+                with_values(base, {c: few[c] for c in MERCHANT_COLUMNS}, MERCHANT_COLUMNS))
         row_hash, top = self._score(base)
         if top.height == 0:
             return base.with_columns(pl.lit(None, dtype=t).alias(c)
@@ -299,7 +316,7 @@ class MerchantMatcher:
         joined = row_hash.to_frame().lazy().join(
             answers, on="_h", how="left", maintain_order="left").select(
             pl.col(c).cast(t) for c, t in MERCHANT_COLUMNS.items()).collect()
-        return base.hstack(joined.get_columns())
+        return _without_cash_merchants(base.hstack(joined.get_columns()))
 
     def brand_words(self, merchant_id: str, lines: Iterable[str]) -> frozenset[str]:
         """The words that every one of ``lines`` of ``merchant_id``'s brand spells in its

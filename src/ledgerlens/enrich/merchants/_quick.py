@@ -58,14 +58,14 @@ __all__ = ["CARD_KINDS", "HIT_COLUMNS", "QUICK_MAX_TEXTS", "feature_hits", "feat
 QUICK_MAX_TEXTS = 256
 
 # One candidate: (merchant_idx, alias, kind, sim, start, n_gram, key_tokens, key_chars,
-# odd_outside, next_link, lead_tok, trail_cat, refund_word), in ``CANDIDATE_SCHEMA`` order
-# without ``text_id``.
+# odd_outside, next_link, lead_tok, trail_cat, refund_word, refund_lead), in
+# ``CANDIDATE_SCHEMA`` order without ``text_id``.
 Candidate = tuple[int, str, int, float, int, int, int, int, int, bool, str | None, str | None,
-                  bool]
+                  bool, int]
 _Hit = tuple[int, str, int, float, int, int]  # merchant_idx, alias, kind, sim, start, n_gram
 # Row of ``quick_hit_records``: row_id, mcc, transaction_type, candidate columns, field.
 HitRecord = tuple[int, str | None, str | None, int, str, int, float, int, int, int, int, int,
-                  bool, str | None, str | None, bool, int]
+                  bool, str | None, str | None, bool, int, int]
 _LINK_SET = frozenset(_LINKS)
 
 
@@ -243,6 +243,8 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
         trade = next(((k, trail_words[t]) for k, t in reversed(list(enumerate(tokens)))
                       if t in trail_words), None)
         refund = any(t in REFUND_WORDS for t in tokens)
+        refund_lead = next((k for k, t in enumerate(tokens) if t not in REFUND_WORDS),
+                           len(tokens))
         rows: list[Candidate] = []
         for idx, alias, kind, sim, start, n in found:
             end = start + n
@@ -251,7 +253,7 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
                          max(total - inside, 0), end < n_tokens and tokens[end] in _LINK_SET,
                          tokens[start - 1] if start > 0 else None,
                          trade[1] if trade is not None and trade[0] >= end else None,
-                         refund))
+                         refund, refund_lead))
         out.append(rows)
     return out
 
@@ -380,7 +382,8 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
     mcc_table = _code_table()
     hits: list[dict[str, Any]] = []
     for (row_id, mcc, ttype, idx, alias, kind, sim, start, n_gram, key_tokens, key_chars,
-         odd_outside, next_link, lead_tok, trail_cat, refund_word, field) in records:
+         odd_outside, next_link, lead_tok, trail_cat, refund_word, refund_lead, field
+         ) in records:
         origin, derived, n_tokens, n_chars, n_merchants, n_brands, common = alias_attrs[
             (alias, idx)]
         (source, online, intermediary, country, brand, m_mcc, m_sub, m_cat,
@@ -394,6 +397,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "start": start, "n_gram": n_gram, "key_tokens": key_tokens, "key_chars": key_chars,
             "odd_outside": odd_outside, "next_link": next_link, "field": field,
             "lead_tok": lead_tok, "trail_cat": trail_cat, "refund_word": refund_word,
+            "refund_lead": refund_lead,
             "lead_cat": lead_categories.get(lead_tok) if lead_tok is not None else None,
             "alias_cat": lead_categories.get(alias),
             "lead_sub": health_lines.get(lead_tok) if lead_tok is not None else None,
@@ -471,6 +475,9 @@ def features_of(h: dict[str, Any]) -> list[float]:
     t_kind, n_chars, kind = h["t_kind"], h["n_chars"], h["kind"]
     agree = h["mcc_exact"] or h["mcc_sub"]
     at_end = h["start"] + h["n_gram"] >= h["key_tokens"]
+    # Position counted after the refund words that open the text (``_scorer._START``).
+    lead = h["refund_lead"] if h["start"] >= h["refund_lead"] else 0
+    start = h["start"] - lead
     short = n_chars <= 3
     plain = (h["start"] > 0 and h["odd_outside"] == 0
              and h["lead_tok"] not in NAME_PARTICLES)
@@ -482,8 +489,8 @@ def features_of(h: dict[str, Any]) -> list[float]:
         "coverage": min(max(n_chars / max(h["key_chars"], 1), 0.0), 1.0),
         "ambiguity_log": _log(h["n_merchants"]),
         "brand_ambiguity_log": _log(h["n_brands"]),
-        "start_frac": h["start"] / max(h["key_tokens"], 1),
-        "at_start": h["start"] == 0, "at_end": at_end,
+        "start_frac": start / max(h["key_tokens"] - lead, 1),
+        "at_start": start == 0, "at_end": at_end,
         "mcc_missing": h["mcc_missing"], "mcc_exact": h["mcc_exact"], "mcc_sub": h["mcc_sub"],
         "mcc_cat": h["mcc_cat"], "mcc_conflict": h["mcc_conflict"],
         "is_online": h["is_online"], "is_curated": h["source"] == "curated",

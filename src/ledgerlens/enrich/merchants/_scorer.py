@@ -52,6 +52,10 @@ _PLAIN = ((pl.col("start") > 0) & (pl.col("odd_outside") == 0)
 _CARD = sorted(CARD_KINDS)
 #: Transfers the customer receives.
 RECEIVED_TYPES = frozenset({"transfer_in", "instant_transfer_in"})
+#: The refund words opening the text (``REMBT TROP PERCU EDF``) before the hit, and the
+#: hit's position counted after them: a name right after them stands at the start.
+_LEAD = pl.when(pl.col("start") >= pl.col("refund_lead")).then(pl.col("refund_lead")).otherwise(0)
+_START = pl.col("start") - _LEAD
 #: Feature expressions over the joined hit table, in model order.
 _FEATURES: dict[str, pl.Expr] = {
     "kind_prefix": _f(pl.col("kind") == KIND_PREFIX),
@@ -63,8 +67,8 @@ _FEATURES: dict[str, pl.Expr] = {
     "coverage": _f((pl.col("n_chars") / pl.col("key_chars").clip(1, None)).clip(0, 1)),
     "ambiguity_log": _f(pl.col("n_merchants").log()),
     "brand_ambiguity_log": _f(pl.col("n_brands").log()),
-    "start_frac": _f(pl.col("start") / pl.col("key_tokens").clip(1, None)),
-    "at_start": _f(pl.col("start") == 0),
+    "start_frac": _f(_START / (pl.col("key_tokens") - _LEAD).clip(1, None)),
+    "at_start": _f(_START == 0),
     "at_end": _f(pl.col("start") + pl.col("n_gram") >= pl.col("key_tokens")),
     "mcc_missing": _f(pl.col("mcc_missing")),
     "mcc_exact": _f(pl.col("mcc_exact")),
@@ -217,6 +221,8 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
         hits = hits.with_columns(trail_cat=pl.lit(None, dtype=pl.String))
     if "refund_word" not in hits.columns:
         hits = hits.with_columns(refund_word=pl.lit(False))
+    if "refund_lead" not in hits.columns:
+        hits = hits.with_columns(refund_lead=pl.lit(0, dtype=pl.Int32))
     alias_attrs = aliases.select("alias", "merchant_idx", "origin", "derived", "n_tokens",
                                  "n_chars", "n_merchants", "n_brands", "common")
     l_sub, t_kind, l_cat = _context_exprs()
