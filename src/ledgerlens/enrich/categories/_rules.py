@@ -329,6 +329,8 @@ def p2p_app_rule(frame: pl.DataFrame) -> pl.DataFrame:
 #: transfers mostly feed savings).
 TOP_UP_RE = r"\bTOP[- ]?UP\b"
 TOP_UP_CONFIDENCE = 0.9
+#: Up to this many rows, ``top_up_rule`` looks for an own-account saving on plain values.
+_FEW_TOP_UP_ROWS = 8
 
 
 def top_up_rule(frame: pl.DataFrame) -> pl.DataFrame:
@@ -338,6 +340,11 @@ def top_up_rule(frame: pl.DataFrame) -> pl.DataFrame:
     needed = {"transaction_type", "clean_label", *CATEGORY_SCHEMA}
     if not needed <= set(frame.columns):
         return frame
+    if frame.height <= _FEW_TOP_UP_ROWS and not any(
+            t == "own_account_transfer" and c == "savings_investments" for t, c in zip(
+                frame.get_column("transaction_type").to_list(),
+                frame.get_column("category").to_list(), strict=True)):
+        return frame  # one transaction: no query (about 0.3 ms) when nothing can switch
     saving = ((pl.col("transaction_type") == "own_account_transfer")
               & (pl.col("category") == "savings_investments"))
     if not frame.select(saving.any()).item():

@@ -54,6 +54,16 @@ __all__ = ["MERCHANT_COLUMNS", "MerchantMatcher", "input_text_expr"]
 CASH_TYPES: tuple[str, ...] = ("cash_withdrawal", "cash_deposit")
 
 
+def _cash_rows(frame: pl.DataFrame) -> list[bool] | None:
+    """Which rows are cash (``CASH_TYPES``), read on plain values; None when none is."""
+    if "transaction_type" not in frame.columns:
+        return None
+    column = frame.get_column("transaction_type")
+    types = (column if column.dtype == pl.String else column.cast(pl.String)).to_list()
+    flags = [t in CASH_TYPES for t in types]
+    return flags if any(flags) else None
+
+
 def _without_cash_merchants(frame: pl.DataFrame) -> pl.DataFrame:
     """Merchant columns of cash rows (``CASH_TYPES``) emptied; other rows as they are."""
     if "transaction_type" not in frame.columns:
@@ -283,8 +293,11 @@ class MerchantMatcher:
             # A few rows: the same answers in plain Python and numpy (no Polars query).
             few = quick_answers(quick_inputs(base), self._directory(), self._scorer(),
                                 fuzzy=self.fuzzy, precision=self.precision)
-            return _without_cash_merchants(
-                with_values(base, {c: few[c] for c in MERCHANT_COLUMNS}, MERCHANT_COLUMNS))
+            values = {c: few[c] for c in MERCHANT_COLUMNS}
+            if (cash := _cash_rows(base)) is not None:  # as _without_cash_merchants
+                values = {c: [None if k else v for v, k in zip(vs, cash, strict=True)]
+                          for c, vs in values.items()}
+            return with_values(base, values, MERCHANT_COLUMNS)
         row_hash, top = self._score(base)
         if top.height == 0:
             return base.with_columns(pl.lit(None, dtype=t).alias(c)
