@@ -313,14 +313,22 @@ def p2p_app_rule(frame: pl.DataFrame) -> pl.DataFrame:
     switch = (pl.col("intermediary").is_in(P2P_APPS) & pl.col("merchant_id").is_null()
               & (pl.col("merchant_text") == pl.col("clean_label"))
               & (pl.col("subcategory") != "p2p_transfer")).fill_null(False)
-    return frame.with_columns(
-        category=pl.when(switch).then(pl.lit("transfers")).otherwise("category"),
-        subcategory=pl.when(switch).then(pl.lit("p2p_transfer")).otherwise("subcategory"),
-        category_confidence=pl.when(switch).then(pl.lit(P2P_APP_CONFIDENCE))
-        .otherwise("category_confidence"),
-        category_evidence=pl.when(switch).then(pl.format("rule: P2P app {}", "intermediary"))
-        .otherwise("category_evidence"),
-    )
+    return frame.with_columns(_decided(switch, "p2p_transfer", P2P_APP_CONFIDENCE,
+                                       pl.format("rule: P2P app {}", "intermediary")))
+
+
+def _decided(switch: pl.Expr, subcategory: str, confidence: float,
+             evidence: pl.Expr) -> list[pl.Expr]:
+    """The category columns of the rows ``switch`` selects, set to ``subcategory`` (with its
+    level 1) at ``confidence`` by ``evidence``; other rows keep theirs."""
+    return [
+        pl.when(switch).then(pl.lit(SUBCATEGORIES[subcategory].category))
+        .otherwise("category").alias("category"),
+        pl.when(switch).then(pl.lit(subcategory)).otherwise("subcategory").alias("subcategory"),
+        pl.when(switch).then(pl.lit(confidence)).otherwise("category_confidence")
+        .alias("category_confidence"),
+        pl.when(switch).then(evidence).otherwise("category_evidence").alias("category_evidence"),
+    ]
 
 
 #: A neobank statement's top-up (``Top-up by *1234``, ``Apple Pay Top-Up by *4411``): money
@@ -351,14 +359,8 @@ def top_up_rule(frame: pl.DataFrame) -> pl.DataFrame:
         return frame
     switch = (saving & pl.col("clean_label").str.to_uppercase().str.contains(TOP_UP_RE)
               ).fill_null(False)
-    return frame.with_columns(
-        category=pl.when(switch).then(pl.lit("transfers")).otherwise("category"),
-        subcategory=pl.when(switch).then(pl.lit("own_account_transfer")).otherwise("subcategory"),
-        category_confidence=pl.when(switch).then(pl.lit(TOP_UP_CONFIDENCE))
-        .otherwise("category_confidence"),
-        category_evidence=pl.when(switch).then(pl.lit("rule: top-up"))
-        .otherwise("category_evidence"),
-    )
+    return frame.with_columns(_decided(switch, "own_account_transfer", TOP_UP_CONFIDENCE,
+                                       pl.lit("rule: top-up")))
 
 
 #: Confidence of a brand's line of business chosen by a word of the label.

@@ -49,6 +49,18 @@ from ledgerlens.exceptions import ConfigurationError, DataError
 
 __all__ = ["MERCHANT_COLUMNS", "MerchantMatcher", "input_text_expr"]
 
+#: Columns ``MerchantMatcher.match`` adds, with their dtypes.
+MERCHANT_COLUMNS: dict[str, pl.DataType] = {
+    "merchant_id": pl.String(), "merchant_name": pl.String(), "merchant_website": pl.String(),
+    "merchant_confidence": pl.Float64(), "merchant_category": pl.String(),
+    "merchant_subcategory": pl.String(), "merchant_evidence": pl.String(),
+    # the brand's lines of business when the label cannot tell which one
+    "merchant_lines": pl.String(),
+    # the line of business of the best candidate below the threshold (not returned): a
+    # clue for the category model, never a merchant answer
+    "merchant_hint": pl.String(),
+}
+
 #: Transaction types that buy nothing from anyone: a cash machine in a shop (``RETRAIT DAB
 #: CARREFOUR``) or a town that is also a brand (``RETRAIT DAB GAP``) names no merchant.
 CASH_TYPES: tuple[str, ...] = ("cash_withdrawal", "cash_deposit")
@@ -74,18 +86,6 @@ def _without_cash_merchants(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.when(cash).then(None).otherwise(pl.col(c)).cast(t).alias(c)
                               for c, t in MERCHANT_COLUMNS.items())
 
-
-#: Columns ``MerchantMatcher.match`` adds, with their dtypes.
-MERCHANT_COLUMNS: dict[str, pl.DataType] = {
-    "merchant_id": pl.String(), "merchant_name": pl.String(), "merchant_website": pl.String(),
-    "merchant_confidence": pl.Float64(), "merchant_category": pl.String(),
-    "merchant_subcategory": pl.String(), "merchant_evidence": pl.String(),
-    # the brand's lines of business when the label cannot tell which one
-    "merchant_lines": pl.String(),
-    # the line of business of the best candidate below the threshold (not returned): a
-    # clue for the category model, never a merchant answer
-    "merchant_hint": pl.String(),
-}
 
 _SEED = 20_241_128
 _KEY = ("_t", "mcc", "_c", "transaction_type")
