@@ -16,6 +16,7 @@ import functools
 
 import numpy as np
 import numpy.typing as npt
+import polars as pl
 
 __all__ = ["UNLISTED_SHARE", "shown_towns", "unlisted_towns"]
 
@@ -78,6 +79,6 @@ def shown_towns(towns: npt.NDArray[np.object_], shop_key: npt.NDArray[np.int64]
     per shop; the given town otherwise. Missing towns stay missing."""
     names = np.asarray(unlisted_towns(), dtype=object)
     key = shop_key.astype(np.int64) % 1_000_003
-    unlisted = ((key * 7_561) % 100 < UNLISTED_SHARE) & np.asarray(
-        [t is not None for t in towns.tolist()], dtype=bool)
+    present = pl.Series(towns, dtype=pl.String).is_not_null().to_numpy()
+    unlisted = ((key * 7_561) % 100 < UNLISTED_SHARE) & present
     return np.where(unlisted, names[(key * 104_729) % names.size], towns)
