@@ -404,8 +404,7 @@ def _descriptors(
                        city=city)
     # Some shops stand in a commune the places list does not hold (``_towns.py``).
     shop_key = merchant * 31 + _city_codes(out["city"].fill_null("").to_numpy())
-    return out.with_columns(city=pl.Series(
-        shown_towns(out["city"].to_numpy().astype(object), shop_key), dtype=pl.String))
+    return out.with_columns(city=shown_towns(out["city"], shop_key))
 
 
 def _city_codes(cities: npt.NDArray[np.str_]) -> IntArray:

@@ -72,13 +72,11 @@ def unlisted_towns() -> tuple[str, ...]:
     return tuple(names)
 
 
-def shown_towns(towns: npt.NDArray[np.object_], shop_key: npt.NDArray[np.int64]
-                ) -> npt.NDArray[np.object_]:
+def shown_towns(towns: pl.Series, shop_key: npt.NDArray[np.int64]) -> pl.Series:
     """The town each payment's label shows: for ``UNLISTED_SHARE`` per cent of the shops (a
     stable number per shop and town, ``shop_key``) a town of :func:`unlisted_towns`, fixed
     per shop; the given town otherwise. Missing towns stay missing."""
-    names = np.asarray(unlisted_towns(), dtype=object)
+    names = pl.Series("city", unlisted_towns(), dtype=pl.String)
     key = shop_key.astype(np.int64) % 1_000_003
-    present = pl.Series(towns, dtype=pl.String).is_not_null().to_numpy()
-    unlisted = ((key * 7_561) % 100 < UNLISTED_SHARE) & present
-    return np.where(unlisted, names[(key * 104_729) % names.size], towns)
+    unlisted = pl.Series((key * 7_561) % 100 < UNLISTED_SHARE) & towns.is_not_null()
+    return names.gather((key * 104_729) % names.len()).zip_with(unlisted, towns.cast(pl.String))
