@@ -106,6 +106,17 @@ _NEW_TRADES = {
     "bazaar": ("general_merchandise", {"BAZAR", "SOLDERIE", "DESTOCKAGE", "DISCOUNT"}),
     "hospital": ("hospital_clinic", {"CENTRE HOSPITALIER", "CH", "CHU", "HOPITAL"}),
     "clinic": ("hospital_clinic", {"CLINIQUE", "POLYCLINIQUE", "CLINIQUE PRIVEE"}),
+    # Trades real labels showed that no list held (stop 20): GITE DU MOULIN read as an
+    # own-account transfer, MENUISERIE and CUISINES as nothing at all.
+    "holiday_home": ("holiday_rentals", {"GITE", "LOCATION SAISONNIERE", "VILLAGE VACANCES"}),
+    "builder": ("diy_home_improvement", {"MENUISERIE", "MACONNERIE", "CARRELAGE", "TOITURE"}),
+    "kitchen_bath": ("furniture_home_equipment", {"CUISINES", "CUISINISTE", "SALLE DE BAINS"}),
+    "appliances": ("electronics", {"ELECTROMENAGER", "TELE HIFI"}),
+    "tattoo": ("beauty_salon", {"TATOUAGE", "TATTOO", "PIERCING"}),
+    "motorcycle_shop": ("vehicle_maintenance", {"MOTO", "MOTOS", "SCOOTERS"}),
+    "removals": ("home_services", {"DEMENAGEMENT", "GARDE MEUBLES"}),
+    "art_craft": ("hobbies", {"ENCADREMENT", "POTERIE", "GALERIE D ART"}),
+    "tutoring": ("school_fees", {"SOUTIEN SCOLAIRE", "COURS PARTICULIERS", "ECOLE DE LANGUES"}),
 }
 
 

@@ -274,6 +274,14 @@ def test_money_moved_by_transfer_is_never_a_bank_fee() -> None:
                              [True, True, False, False]]
 
 
+def test_the_model_never_reads_a_card_payment_as_a_move_between_own_accounts() -> None:
+    # GITE DU MOULIN at 250 EUR had read as an own-account transfer: only the directory's
+    # neobank line or the top-up rule says a card payment feeds the customer's own account.
+    classes = ["own_account_transfer", "holiday_rentals", "p2p_transfer"]
+    mask = scope_mask(classes, np.array(["card_in_store", "card_online", "transfer_out"]))
+    assert mask.tolist() == [[False, True, True], [False, True, True], [True, True, True]]
+
+
 @pytest.mark.parametrize("copies", [1, 3])  # a few rows on plain values; more by query
 def test_line_words_choose_a_line_only_when_they_name_exactly_one(copies: int) -> None:
     frame = pl.DataFrame({

@@ -181,8 +181,9 @@ def test_most_rows_take_the_plain_paths(stages: dict[str, pl.DataFrame]) -> None
     assert sum(r is not None and r[0] is not None for r in plain_income) >= 20  # credits
     assert income_rows(income.slice(n - len(_EDGES) + 10, 1), ["full_label"]) is None  # µ
     recurring = stages["recurring"]
+    # All but about 1 % (a handful of rows of streams, which a model retraining moves).
     assert sum(_recurring_row.no_stream_possible(recurring.slice(i, 1), "stream_key")
-               for i in range(n)) >= n - 10
+               for i in range(n)) >= 0.99 * n
 
 
 def test_rounding_of_odd_rows_is_the_query_s(stages: dict[str, pl.DataFrame],

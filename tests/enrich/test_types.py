@@ -89,6 +89,9 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("To EUR Savings", -100.0, "own_account_transfer"),
     ("Exchanged to USD", -100.0, "own_account_transfer"),
     ("Metal plan fee", -13.99, "fee"),
+    ("Interest earned", 1.25, "interest"),
+    ("Savings interest", 0.87, "interest"),
+    ("Payment from Interest Group", 40.0, "transfer_in"),
 ])
 def test_reads_the_type_from_the_label(label: str, amount: float, expected: str) -> None:
     assert _types([(label, amount)]) == [expected]

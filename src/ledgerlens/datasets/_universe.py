@@ -176,26 +176,74 @@ def _grocer_stations_follow_their_shops(brands: pl.DataFrame) -> pl.DataFrame:
     stations a top fuel brand and its shops a minor grocer, so that most payments labelled
     with the bare name were fuel (81 % in one bank), where in a real bank they are mostly
     the shop. A grocer is a brand with a supermarket, or whose name starts with one's
-    (``Carrefour Contact``); oil companies with shops (Esso, Shell) keep their own rank.
+    (``Carrefour Contact``); oil companies with shops (Esso, Shell) keep their own rank. A
+    station named after its grocer (``Station Service E.Leclerc``) is the grocer's: it
+    weighs as its shops do and its labels spell the shops' name (``label_name``), as the
+    other grocers' stations do (``E.LECLERC STATION``).
     """
     # A brand's share of the supermarkets' and convenience stores' draws, summed.
     grocery = brands.filter(pl.col("subcategory").is_in(["supermarket", "convenience_store"])
                             ).with_columns(
         share=pl.col("weight") / pl.col("weight").sum().over("subcategory") / 2.0)
     markets = grocery.filter(pl.col("subcategory") == "supermarket")["name"].unique()
-    pattern = "^(?:" + "|".join(re.escape(m) for m in markets.sort().to_list()) + r")\b"
+    names = "|".join(re.escape(m) for m in markets.sort().to_list())
+    pattern = "^(?:" + names + r")\b"
     shops = grocery.filter(pl.col("name").str.contains(pattern)).group_by("name").agg(
         shop_share=pl.col("share").sum())
     fuel = pl.col("subcategory") == "fuel"
-    out = brands.join(shops, on="name", how="left", maintain_order="left")
+    brands = brands.with_columns(label_name=pl.when(
+        fuel & ~pl.col("name").str.contains(pattern)).then(
+        pl.col("name").str.extract(r"\s(" + names + r")$", 1)))
+    out = brands.join(shops, left_on=pl.coalesce("label_name", "name"), right_on="name",
+                      how="left", maintain_order="left")
     grocer = fuel & pl.col("shop_share").is_not_null()
     others = float(out.filter(fuel & ~grocer)["weight"].sum())
     shares = float(out.filter(grocer)["shop_share"].sum())
     # Their shops' shares, scaled so that grocers' stations take GROCER_FUEL_SHARE of fuel.
     scale = GROCER_FUEL_SHARE / (1.0 - GROCER_FUEL_SHARE) * others / max(shares, 1e-12)
     return out.with_columns(
-        weight=pl.when(grocer).then(pl.col("shop_share") * scale).otherwise(pl.col("weight"))
+        weight=pl.when(grocer).then(pl.col("shop_share") * scale).otherwise(pl.col("weight")),
+        grocer_station=grocer,
     ).drop("shop_share")
+
+
+#: Most card payments at an oil company's station pay the fuel; its shop alone (a coffee, a
+#: sandwich) takes at most this many payments per payment at the pumps (market knowledge,
+#: not data).
+STATION_SHOP_RATIO = 1.0 / 3.0
+
+
+def _station_shops_follow_their_pumps(brands: pl.DataFrame) -> pl.DataFrame:
+    """A convenience line named as a fuel brand (Shell's, Esso's, Avia's shops) takes at
+    most ``STATION_SHOP_RATIO`` payments per payment at the brand's pumps.
+
+    NSI lists oil companies' shops as convenience stores of their own, ranked among the
+    chains: drawn so, Avia's and Shell's shops took 435 and 249 of one bank's payments
+    against 117 and 102 at their pumps (a small bank, but the weights themselves made
+    TotalEnergies' and Esso's shops weigh about as much as their pumps). Grocers' shops
+    (Carrefour Contact, Casino) are left: their stations follow them (``grocer_station``)."""
+    rate = SPEND_PROFILES.select(
+        "subcategory",
+        rate=pl.col("p_active") * pl.col("visits_per_month") * (1.0 - pl.col("local_share")))
+    rates = dict(rate.iter_rows())
+    pumps = brands.filter(pl.col("subcategory") == "fuel").with_columns(
+        _share=pl.col("weight") / pl.col("weight").sum()).filter(
+        ~pl.col("grocer_station")).group_by("name").agg(_pumps=pl.col("_share").sum())
+    out = brands.join(pumps, on="name", how="left", maintain_order="left")
+    shop = (out["subcategory"] == "convenience_store").to_numpy()
+    # The most share of convenience visits each shop may take, from its pumps' share.
+    cap = (out["_pumps"].fill_null(np.inf).to_numpy()
+           * STATION_SHOP_RATIO * rates["fuel"] / rates["convenience_store"])
+    weight = out["weight"].to_numpy()
+    capped = weight.copy()
+    # Capping shrinks the shops' total, which raises every share: a few rounds settle it.
+    for _ in range(50):
+        limit = np.where(shop, cap * capped[shop].sum(), np.inf)
+        settled = np.minimum(weight, limit)
+        if np.allclose(settled, capped, rtol=1e-12, atol=0.0):
+            break
+        capped = settled
+    return out.with_columns(weight=pl.Series(capped)).drop("_pumps")
 
 
 def _brand_rows(rng: np.random.Generator) -> pl.DataFrame:
@@ -217,9 +265,10 @@ def _brand_rows(rng: np.random.Generator) -> pl.DataFrame:
         ticket_median=pl.col("ticket_median") * pl.Series(rng.lognormal(0.0, 0.25, n)),
     ).drop("_rank_key", "_tier")
     brands = _grocer_stations_follow_their_shops(brands)
+    brands = _station_shops_follow_their_pumps(brands)
     return brands.select(
         *MERCHANTS.names,
-        descriptor=descriptor_of(pl.col("name")),
+        descriptor=descriptor_of(pl.coalesce("label_name", "name")),
         ticket_median=pl.col("ticket_median"),
         ticket_sigma=pl.col("ticket_sigma"),
         weight=pl.col("weight"),

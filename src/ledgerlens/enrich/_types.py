@@ -63,7 +63,10 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      r"|^DEBIT\s+MENSUEL\s+(?:CARTES?|CB)\b|^(?:CARTES?|CB)\b.*\bDEBIT\s+MENSUEL\b"
      r"|^RELEVE\s+(?:CARTES?|CB)(?:\s+[0-9X*/.\-]+)*$", "deferred card statement"),
     ("interest", r"^(?:INTERETS?|INT\.?)\s+(?:DEBITEURS|CREDITEURS|ACQUIS|ANNUELS|CREDIT|DEB)"
-     r"|^AGIOS\b|^INTERETS?\b|\bREMUNERATION\s+(?:LIVRET|COMPTE)", "interest word"),
+     r"|^AGIOS\b|^INTERETS?\b|\bREMUNERATION\s+(?:LIVRET|COMPTE)"
+     # A neobank's English statement: Interest earned, Savings interest.
+     r"|^INTEREST\s+(?:EARNED|PAID|PAYMENT|RECEIVED|CREDITED)\b"
+     r"|^(?:SAVINGS|VAULT|POCKET)\s+INTEREST\b", "interest word"),
     ("fee", r"^(?:FRAIS|COTISATION|COTIS\.?|COMMISSION|COMM\.?|FORFAIT|TENUE DE COMPTE"
      r"|ABONNEMENT\s+(?:OFFRE|SERVICES?|BANQUE)|OFFRE\s+GROUPEE|CONVENTION\s+DE\s+COMPTE"
      r"|MINIMUM\s+FORFAITAIRE|PENALITE|DROITS\s+DE\s+GARDE)\b"

@@ -22,6 +22,7 @@ from ledgerlens.taxonomy import SUBCATEGORIES
 __all__ = [
     "CATEGORY_SCHEMA",
     "KEYWORDS",
+    "NOT_BY_CARD",
     "NOT_BY_TRANSFER",
     "NOT_REFUNDABLE",
     "P2P_APPS",
@@ -77,9 +78,14 @@ TRANSFER_LINES: dict[str, dict[str, str | None]] = {
 #: Subcategories only a transaction type decides (``TYPE_RULES``): never the model's answer
 #: for a card payment, a direct debit or a transfer (a direct debit is not a cash deposit).
 TYPE_ONLY: tuple[str, ...] = tuple(dict.fromkeys(sub for sub, _ in TYPE_RULES.values()))
-_NOT_TYPE_ONLY = ("card_in_store", "card_online", "card_contactless", "card_abroad",
-                  "direct_debit", "transfer_in", "transfer_out", "instant_transfer_in",
-                  "instant_transfer_out", "own_account_transfer")
+_CARD_TYPES = ("card_in_store", "card_online", "card_contactless", "card_abroad")
+_NOT_TYPE_ONLY = (*_CARD_TYPES, "direct_debit", "transfer_in", "transfer_out",
+                  "instant_transfer_in", "instant_transfer_out", "own_account_transfer")
+#: Subcategories a card payment takes only from its merchant's line or a rule, never from
+#: the model's reading of its words: the one card payment between own accounts, a neobank
+#: topped up from its app (``CB REVOLUT**1234*``), is the directory's Revolut or the top-up
+#: rule's (``GITE DU MOULIN`` at 250 EUR had read as an own-account move at 0.38).
+NOT_BY_CARD: tuple[str, ...] = ("own_account_transfer",)
 
 #: Categories a refund or reversal cannot be: it gives back a purchase, so it keeps the
 #: purchase's category (DESIGN.md) rather than reading as income or a transfer.
@@ -103,6 +109,7 @@ def scope_mask(classes: Sequence[str], types: npt.NDArray[Any]) -> npt.NDArray[n
     refund = np.isin(types, ["refund", "reversal"])
     mask[refund] = ~np.isin(cats, NOT_REFUNDABLE)
     mask[np.isin(types, _NOT_TYPE_ONLY)] &= ~np.isin(np.asarray(classes), TYPE_ONLY)
+    mask[np.isin(types, _CARD_TYPES)] &= ~np.isin(np.asarray(classes), NOT_BY_CARD)
     return mask
 
 

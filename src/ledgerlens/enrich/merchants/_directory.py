@@ -84,6 +84,8 @@ _PAREN = re.compile(r"\s*\([^()]*\)")
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
 _NOT_KEPT = re.compile(r"[^A-Z0-9&]+")
 _JOINERS = re.compile(r"[.'’`\-]")
+_APOSTROPHES = re.compile(r"['’]")
+_OTHER_JOINERS = re.compile(r"[.`\-]")
 # Words of French bank labels and company names that carry no merchant identity.
 _BANK_WORDS = (
     "CB CARTE CARTES PAIEMENT PAIEMENTS PAR SANS CONTACT ACHAT ACHATS FACTURE FACT FACTURES "
@@ -128,16 +130,22 @@ def alias_variants(spelling: str) -> list[tuple[str, bool]]:
 
     The canonical form first (not derived), then: punctuation glued instead of spaced
     (``ELECLERC``), ``&`` as ``ET`` or dropped (``H ET M``, ``H M``), the words squashed
-    together (``INTERMARCHESUPER``) and a leading initial dropped (``LECLERC``).
+    together (``INTERMARCHESUPER``) and a leading initial dropped (``LECLERC``). Apostrophes
+    dropped are as much the name's spelling as spaces (``MCDONALDS``, ``DOMINOS``: what card
+    labels write), not a derived one.
 
     >>> [v for v, _ in alias_variants("E.Leclerc")]
     ['E LECLERC', 'ELECLERC', 'LECLERC']
+    >>> alias_variants("McDonald's")
+    [('MCDONALD S', False), ('MCDONALDS', False)]
     """
     base = canonical_text(spelling)
     if not base:
         return []
     out: dict[str, bool] = {base: False}
     glued = canonical_text(_JOINERS.sub("", spelling))
+    if _APOSTROPHES.search(spelling) and not _OTHER_JOINERS.search(spelling):
+        out.setdefault(glued, False)
     forms = [base, glued]
     if "&" in base:
         forms += [" ".join(f.replace("&", "ET").split()) for f in (base, glued)]
@@ -269,6 +277,10 @@ def _site_owners(rows: list[tuple[Any, ...]]) -> dict[str, tuple[int, ...]]:
 
 
 _AFTER_INITIAL = re.compile(r"^[A-Za-z]\.\s*([A-Za-z]{5,}(?:\s.*)?)$")
+#: Words acquirers put after a fuel station's name (``CARREFOUR STATION``, ``SUPER U
+#: CARBU``): the name and one of them spell the brand's station, not its shops (a bare
+#: ``E.LECLERC`` is the supermarket; ``E.LECLERC STATION`` had read as one all the same).
+STATION_WORDS = ("STATION", "STATION SERVICE", "CARBU", "CARBURANT", "CARBURANTS")
 
 
 def _alias_rows(merchants: pl.DataFrame) -> pl.DataFrame:
@@ -280,6 +292,7 @@ def _alias_rows(merchants: pl.DataFrame) -> pl.DataFrame:
     rows = list(merchants.select("merchant_idx", "name", "website", "listed").iter_rows())
     site_owners = _site_owners(rows)
     nsi = set(merchants.filter(pl.col("source") == "nsi")["merchant_idx"].to_list())
+    fuel = set(merchants.filter(pl.col("subcategory") == "fuel")["merchant_idx"].to_list())
     trade = _trade_words()
     for idx, name, website, listed in rows:
         sources = [(_display(name or ""), ORIGIN_NAME)]
@@ -287,6 +300,9 @@ def _alias_rows(merchants: pl.DataFrame) -> pl.DataFrame:
         # stations list STATION-SERVICE, Pret A Manger PRET): not spellings of the brand.
         sources += [(s, ORIGIN_LISTED) for s in (listed or []) if s and s.strip()
                     and not (idx in nsi and set(canonical_text(s).split()) <= trade)]
+        if idx in fuel:
+            sources += [(f"{text} {word}", ORIGIN_LISTED) for text, _ in list(sources)
+                        for word in STATION_WORDS]
         if idx in site_owners.get(website, (idx,)):
             sources += [(s, ORIGIN_WEBSITE) for s in _website_spellings(website)]
         seen: dict[str, tuple[int, bool]] = {}
