@@ -21,7 +21,7 @@ from ledgerlens.datasets._foreign import COUNTRIES
 from ledgerlens.datasets._personas import ACCOUNT_SLOTS, Population
 from ledgerlens.datasets._towns import shown_towns
 from ledgerlens.datasets._universe import SPEND_PROFILES, MerchantUniverse
-from ledgerlens.datasets._vocab import load_places
+from ledgerlens.datasets._vocab import STATION_WORDS, load_places
 
 __all__ = ["SpendingModel", "card_spending"]
 
@@ -307,7 +307,6 @@ def _card_events(
 #: Dialects of digital banks, which show the phone wallet in the label.
 _WALLET_DIALECTS = ("neobank", "online_bank", "mobile_40", "aggregator")
 _GOOGLE_SUBCATS = ("streaming_digital", "video_games")
-_STATION_WORDS = ("STATION", "CARBU", "CARBURANT", "STATION SERVICE", "CARBURANTS")
 #: Shop words some acquirers put before a chain's name (``SUPERMARCHE CASINO``,
 #: ``PEAGE APRR``), by subcategory; fixed per shop, for one in ten.
 _LEAD_WORDS: dict[str, tuple[str, ...]] = {
@@ -350,8 +349,8 @@ def _descriptors(
     # A chain's fuel station often has its own acquirer name: STATION, CARBU... (fixed per
     # station, a merchant in a town, for half of them).
     station_pick = (merchant * 7_919 + city_code * 104_723) % 10
-    station_word = np.where(station_pick < len(_STATION_WORDS),
-                            np.asarray(_STATION_WORDS)[station_pick % len(_STATION_WORDS)], "")
+    station_word = np.where(station_pick < len(STATION_WORDS),
+                            np.asarray(STATION_WORDS)[station_pick % len(STATION_WORDS)], "")
     frame = pl.DataFrame({
         "descriptor": m["descriptor"], "intermediary": m["intermediary"], "city": m["city"],
         "lead_pick": (merchant * 6_271 + city_code * 31_337) % 100,

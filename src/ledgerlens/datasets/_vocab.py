@@ -29,6 +29,7 @@ from ledgerlens.taxonomy import SUBCATEGORIES
 
 __all__ = [
     "NAME_STYLES",
+    "STATION_WORDS",
     "TRADE_WORD_FREE_STYLES",
     "generate_local_merchants",
     "load_curated_merchants",
@@ -67,6 +68,10 @@ _SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
 }
 
 #: How a shop's name is built; the first three carry the trade word, the others do not.
+#: Words acquirers put after a fuel station's name (``CARREFOUR STATION``, ``SUPER U CARBU``):
+#: the synthetic banks write them, the merchant directory spells each station with them.
+STATION_WORDS: tuple[str, ...] = ("STATION", "CARBU", "CARBURANT", "STATION SERVICE",
+                                  "CARBURANTS")
 NAME_STYLES: tuple[str, ...] = (
     "trade_owner", "trade_place", "owner_trade",
     "article_noun", "fancy", "first_name", "legal_owner",

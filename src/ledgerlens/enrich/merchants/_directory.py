@@ -23,6 +23,7 @@ import polars as pl
 
 from ledgerlens.datasets._brands import load_brands
 from ledgerlens.datasets._vocab import (
+    STATION_WORDS,
     load_curated_merchants,
     load_english_words,
     load_first_names,
@@ -277,10 +278,6 @@ def _site_owners(rows: list[tuple[Any, ...]]) -> dict[str, tuple[int, ...]]:
 
 
 _AFTER_INITIAL = re.compile(r"^[A-Za-z]\.\s*([A-Za-z]{5,}(?:\s.*)?)$")
-#: Words acquirers put after a fuel station's name (``CARREFOUR STATION``, ``SUPER U
-#: CARBU``): the name and one of them spell the brand's station, not its shops (a bare
-#: ``E.LECLERC`` is the supermarket; ``E.LECLERC STATION`` had read as one all the same).
-STATION_WORDS = ("STATION", "STATION SERVICE", "CARBU", "CARBURANT", "CARBURANTS")
 
 
 def _alias_rows(merchants: pl.DataFrame) -> pl.DataFrame:
@@ -300,6 +297,8 @@ def _alias_rows(merchants: pl.DataFrame) -> pl.DataFrame:
         # stations list STATION-SERVICE, Pret A Manger PRET): not spellings of the brand.
         sources += [(s, ORIGIN_LISTED) for s in (listed or []) if s and s.strip()
                     and not (idx in nsi and set(canonical_text(s).split()) <= trade)]
+        # A station's name and a station word spell that station, not the brand's shops (a
+        # bare E.LECLERC is the supermarket; E.LECLERC STATION had read as one all the same).
         if idx in fuel:
             sources += [(f"{text} {word}", ORIGIN_LISTED) for text, _ in list(sources)
                         for word in STATION_WORDS]
