@@ -285,25 +285,30 @@ def test_the_model_never_reads_a_card_payment_as_a_move_between_own_accounts() -
 @pytest.mark.parametrize("copies", [1, 3])  # a few rows on plain values; more by query
 def test_line_words_choose_a_line_only_when_they_name_exactly_one(copies: int) -> None:
     frame = pl.DataFrame({
-        "clean_label": ["SYNDIC CITYA", "CITYA", "CITYA LOYER ET SYNDIC", "EDF GAZ"],
-        "merchant_id": ["m1", "m1", "m1", "m2"],
-        "merchant_lines": ["building_charges|rent"] * 3 + ["electricity|gas_heating"],
-        "category": ["housing"] * 3 + ["utilities"],
-        "subcategory": ["rent"] * 3 + ["electricity"],
-        "category_confidence": [0.9] * 4,
-        "category_evidence": ["model"] * 4,
+        "clean_label": ["SYNDIC CITYA", "CITYA", "CITYA LOYER ET SYNDIC", "EDF GAZ",
+                        "CITYA IMMOBILIER CHARGES"],
+        "merchant_id": ["m1", "m1", "m1", "m2", "m1"],
+        "merchant_lines": ["building_charges|rent"] * 3 + ["electricity|gas_heating",
+                                                           "building_charges|rent"],
+        "category": ["housing"] * 3 + ["utilities", "housing"],
+        "subcategory": ["rent"] * 3 + ["electricity", "rent"],
+        "category_confidence": [0.9] * 5,
+        "category_evidence": ["model"] * 5,
     })
     frame = pl.concat([frame] * copies)
-    # EDF is the brand's own name (both lines spell it): it names no line; GAZ does.
+    # EDF is the brand's own name (both lines spell it): it names no line; GAZ does, and a
+    # property manager's CHARGES are the building's.
     names = {"m1": frozenset({"CITYA"}), "m2": frozenset({"EDF"})}
     out = line_word_rule(frame, lambda mid, lines: names[mid])
     assert out.schema == frame.schema
     assert out["subcategory"].to_list() == [
-        "building_charges", "rent", "rent", "gas_heating"] * copies
-    assert out["category"].to_list() == ["housing", "housing", "housing", "utilities"] * copies
+        "building_charges", "rent", "rent", "gas_heating", "building_charges"] * copies
+    assert out["category"].to_list() == ["housing", "housing", "housing", "utilities",
+                                         "housing"] * copies
     assert out["category_evidence"].to_list() == [
-        'rule: line word "SYNDIC"', "model", "model", 'rule: line word "GAZ"'] * copies
-    assert out["category_confidence"].to_list() == [0.95, 0.9, 0.9, 0.95] * copies
+        'rule: line word "SYNDIC"', "model", "model", 'rule: line word "GAZ"',
+        'rule: line word "CHARGES"'] * copies
+    assert out["category_confidence"].to_list() == [0.95, 0.9, 0.9, 0.95, 0.95] * copies
     assert line_word_rule(frame.drop("merchant_lines"), lambda mid, lines: frozenset()).equals(
         frame.drop("merchant_lines"))
 

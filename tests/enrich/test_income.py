@@ -53,6 +53,10 @@ def test_counterparty_name_is_the_payer_when_given() -> None:
     ("VIR SEPA RECU /DE DUPONT CONSEIL /MOTIF FACTURE F0412", "other_income"),
     ("VIR SEPA RECU /DE EDITIONS DU SEUIL /MOTIF DROITS D AUTEUR", "other_income"),
     ("VIREMENT DE MARTIN ET ASSOCIES HONORAIRES MARS", "other_income"),
+    # a savings account's pay is interest, not a salary
+    ("REMUNERATION LDDS", "interest_dividends"),
+    ("VIR REMUNERATION DU LIVRET A", "interest_dividends"),
+    ("VIR SEPA RECU /DE SCI FAMILIALE /MOTIF REVENUS LOCATIFS", "rental_income"),
 ])
 def test_income_keywords_give_the_income_type(label: str, income_type: str) -> None:
     row = _one(label, 812.3)
@@ -220,19 +224,21 @@ def test_earnings_received_by_transfer_override_the_payer_s_line(copies: int) ->
 
     frame = pl.DataFrame({
         "income_type": ["salary", "pension", "salary", None, "rental_income",
-                        "interest_dividends"],
+                        "interest_dividends", "interest_dividends"],
         "transaction_type": ["transfer_in", "instant_transfer_in", "card_in_store",
-                             "transfer_in", "transfer_in", "transfer_in"],
-        "category": ["travel", "services", "travel", "travel", "housing", "utilities"],
+                             "transfer_in", "transfer_in", "transfer_in", "interest"],
+        "category": ["travel", "services", "travel", "travel", "housing", "utilities",
+                     "bank_fees"],
         "subcategory": ["trains_coaches", "post_courier", "trains_coaches", "trains_coaches",
-                        "building_charges", "gas_heating"],
-        "category_confidence": [0.94, 0.9, 0.9, 0.9, 0.9, 0.9],
-        "category_evidence": ["merchant SNCF Connect -> trains_coaches"] * 6,
+                        "building_charges", "gas_heating", "incident_fees"],
+        "category_confidence": [0.94, 0.9, 0.9, 0.9, 0.9, 0.9, 0.88],
+        "category_evidence": ["merchant SNCF Connect -> trains_coaches"] * 7,
     })
-    frame = pl.concat([frame] * copies)  # 6 rows take the plain-values path, 24 the frame one
-    out = income_category(frame).head(6)
-    # Dividends TotalEnergies pays are no gas bill.
+    frame = pl.concat([frame] * copies)  # 7 rows take the plain-values path, 28 the frame one
+    out = income_category(frame).head(7)
+    # Dividends TotalEnergies pays are no gas bill; interest credited by the bank is no fee
+    # (``REMUNERATION LIVRET A`` had read as an incident fee).
     assert out["subcategory"].to_list() == ["salary", "pension", "trains_coaches",
                                             "trains_coaches", "building_charges",
-                                            "interest_dividends"]
+                                            "interest_dividends", "interest_dividends"]
     assert out["category_evidence"][0] == "income rule: salary"

@@ -277,6 +277,21 @@ def test_a_trade_word_of_another_health_line_names_another_shop(rows: int) -> No
         assert out["merchant_name"].to_list()[1:] == ["Lafayette", "Krys"]
 
 
+@pytest.mark.parametrize("rows", [1, 3])
+def test_a_loan_line_names_no_shop(rows: int) -> None:
+    # ``PRET HABITAT`` is a home loan, not the Habitat furniture chain: on a loan line only
+    # a lender or a bank may be the merchant; the same name paid by card stays the chain.
+    from ledgerlens.enrich import EnrichmentModel
+
+    labels = ["ECHEANCE PRET HABITAT 12345678", "CB HABITAT 12/03",
+              "DEBLOCAGE PRET HABITAT"][:rows]
+    types = ["loan_repayment", "card_in_store", "loan_disbursement"][:rows]
+    out = _match(EnrichmentModel.default().merchants, labels, types=types)
+    assert out["merchant_id"][0] is None
+    if rows > 1:
+        assert out["merchant_name"].to_list()[1:] == ["Habitat", None]
+
+
 def test_intermediary_stripped_text_is_used(matcher: MerchantMatcher) -> None:
     frame = pl.DataFrame({"raw_label": ["CB PAYPAL *DELIVEROO 12/03"],
                           "merchant_text": ["DELIVEROO"], "mcc": ["5814"]})

@@ -36,6 +36,8 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("COMMISSION CARTE X1234 27/11", -0.5, "fee"),
     ("AGIOS", -3.2, "interest"),
     ("ECHEANCE PRET 12345678 DU 05/11/24", -432.1, "loan_repayment"),
+    ("PRET ETUDIANT ECHEANCE", -120.0, "loan_repayment"),
+    ("PRET IMMO 12345 ECH 05/11", -820.0, "loan_repayment"),
     ("RELEVE CARTE X1234 DIFF 30/11", -812.3, "deferred_card_total"),
     ("REMBOURSEMENT CB SARENZA 22/03", 59.9, "refund"),
     ("ANNULATION CDISCOUNT", 19.9, "reversal"),

@@ -103,11 +103,13 @@ def _email(first: npt.NDArray[np.str_], last: npt.NDArray[np.str_],
 
 def other_events(pop: Population, cal: Calendar, rng: np.random.Generator,
                  people: People) -> pl.DataFrame:
-    """Cash, cheques, P2P transfers, incident fees and yearly interest of the block."""
+    """Cash, cheques, P2P transfers, incident fees, yearly interest, refunds, side income and
+    transfers to tradespeople of the block."""
     return pl.concat([
         _cash(pop, cal, rng), _cheques(pop, cal, rng), _p2p(pop, cal, rng, people),
         _incidents(pop, cal, rng), _interest(pop, cal, rng), _tax_refunds(pop, cal, rng),
         _biller_refunds(pop, cal, rng), _side_income(pop, cal, rng, people),
+        _trade_transfers(pop, cal, rng, people),
     ])
 
 
@@ -276,6 +278,58 @@ def _tax_refunds(pop: Population, cal: Calendar, rng: np.random.Generator) -> pl
         # The tax office pays it: the income-tax balance line of the directory's DGFIP.
         merchant_id="cur:dgfip-ir-solde",
         subcategory="income_tax", is_income=False, bank_transaction_code="PMNT-RCDT-ESCT")
+
+
+#: Firms and professionals of no merchant list paid by transfer, as a household pays a
+#: builder's invoice or a notary's fees: (subcategory, payee forms with ``{L}`` a last name,
+#: motifs with ``{N}`` an invoice number, median amount). Their words say the trade on a
+#: transfer as on a card payment (``VIR ... VERS MAITRE DUBOIS HONORAIRES`` is no gift).
+_TRADE_TRANSFERS: tuple[tuple[str, tuple[str, ...], tuple[str, ...], float], ...] = (
+    ("diy_home_improvement", ("ENTREPRISE {L}", "{L} RENOVATION", "SARL {L} BATIMENT",
+                              "{L} MENUISERIE", "{L} PEINTURE", "{L} MACONNERIE"),
+     ("FACTURE TRAVAUX", "ACOMPTE TRAVAUX", "SOLDE TRAVAUX", "FACTURE {N}", "DEVIS {N}"), 1400.0),
+    ("home_services", ("{L} PLOMBERIE", "{L} ELECTRICITE", "{L} CHAUFFAGE", "{L} SERRURERIE"),
+     ("FACTURE {N}", "DEPANNAGE", "ENTRETIEN CHAUDIERE", "INTERVENTION"), 220.0),
+    ("professional_services", ("MAITRE {L}", "SCP {L} NOTAIRES", "CABINET {L} AVOCATS",
+                               "ETUDE {L} NOTAIRE", "CABINET {L} EXPERT COMPTABLE"),
+     ("HONORAIRES", "PROVISION SUR FRAIS", "FACTURE {N}", "FRAIS D ACTE"), 700.0),
+    ("doctor", ("DR {L}", "DOCTEUR {L}"), ("CONSULTATION", "HONORAIRES"), 55.0),
+    ("paramedical", ("{L} KINE", "CABINET {L} OSTEOPATHE", "{L} PSYCHOLOGUE",
+                     "{L} ORTHOPHONISTE"), ("SEANCES", "CONSULTATION", "HONORAIRES"), 60.0),
+    ("vehicle_maintenance", ("GARAGE {L}", "{L} AUTOMOBILES", "CARROSSERIE {L}"),
+     ("FACTURE REPARATION", "FACTURE {N}", "ENTRETIEN VEHICULE"), 450.0),
+    ("sport_clubs_gyms", ("ASSOCIATION SPORTIVE", "TENNIS CLUB", "JUDO CLUB", "CLUB DE FOOT"),
+     ("LICENCE", "COTISATION ANNUELLE", "ADHESION"), 160.0),
+    ("children_activities", ("ECOLE DE MUSIQUE", "CENTRE DE LOISIRS", "ECOLE DE DANSE"),
+     ("INSCRIPTION", "COTISATION", "STAGE VACANCES"), 120.0),
+)
+_TRADE_TRANSFER_RATE = 0.15  # per customer and year
+
+
+def _trade_transfers(pop: Population, cal: Calendar, rng: np.random.Generator,
+                     people: People) -> pl.DataFrame:
+    """Transfers out to the tradespeople and professionals of ``_TRADE_TRANSFERS``."""
+    years = cal.n_days / 365.0
+    cust = np.flatnonzero(rng.random(pop.size) < _TRADE_TRANSFER_RATE * years).astype(np.int64)
+    n = cust.size
+    if n == 0:
+        return event_frame(0)
+    which = rng.integers(0, len(_TRADE_TRANSFERS), n)
+    _, _, last = people.draw(rng, n)
+    payee, motif, amount = [], [], np.empty(n)
+    invoice = rng.integers(100, 10_000, n)
+    for i, k in enumerate(which):
+        _sub, forms, motifs, median = _TRADE_TRANSFERS[k]
+        payee.append(forms[rng.integers(0, len(forms))].replace("{L}", str(last[i])))
+        motif.append(motifs[rng.integers(0, len(motifs))].replace("{N}", str(invoice[i])))
+        amount[i] = -round(median * float(rng.lognormal(0.0, 0.6)), 2)
+    day = cal.next_business_day[_uniform_days(rng, n, cal)]
+    return event_frame(
+        n, customer_idx=pop.customer_idx[cust], account_idx=pop.customer_idx[cust] * 4,
+        day=day, op_day=day, amount=amount, transaction_type="transfer_out",
+        label_kind="transfer_out", descriptor=np.asarray(payee), motif=np.asarray(motif),
+        subcategory=np.asarray([_TRADE_TRANSFERS[k][0] for k in which]), is_income=False,
+        bank_transaction_code="PMNT-ICDT-ESCT")
 
 
 #: Billers that pay money back by transfer (a yearly true-up, an overpayment, a claim, a

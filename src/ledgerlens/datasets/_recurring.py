@@ -299,6 +299,10 @@ def _bill_streams(rng: np.random.Generator, pop: Population) -> list[_Streams]:
                                                   "transaction_type": "loan_repayment",
                                                   "code": "LDAS-CSLN-RPMT"}),
         (pop.has_savings & (u() < 0.15), "life_insurance", {"kind": "investment"}),
+        # Young workers repaying the loan of their studies, as their bank's own loan line.
+        ((pop.status == "employed") & (pop.age < 32) & (u() < 0.1), "student_loan",
+         {"kind": "lender", "churn": 0.1, "uptake": 0.05, "label_kind": "loan_repayment",
+          "transaction_type": "loan_repayment", "code": "LDAS-CSLN-RPMT"}),
     ]
     out: list[_Streams] = []
     for mask, sub, kw in specs:
@@ -583,6 +587,30 @@ def recurring_streams(pop: Population, calendar: Calendar, rng: np.random.Genera
     return events, streams
 
 
+#: The words a bank prints for what its loan is for (``ECHEANCE PRET IMMO 12345678``), on
+#: about half its instalment lines; the others show the loan number alone.
+_LOAN_WORDS: dict[str, tuple[str, ...]] = {
+    "mortgage": ("IMMO", "IMMOBILIER", "HABITAT", "IMMO PTZ"),
+    "consumer_loan": ("PERSO", "PERSONNEL", "CONSO", "TRAVAUX"),
+    "car_loan": ("AUTO", "VEHICULE", "AUTO MOTO"),
+    "student_loan": ("ETUDIANT", "ETUDES", "ETUDIANTS"),
+}
+_LOAN_WORD_SHARE = 0.5
+
+
+def _loan_numbers(b: _Streams, rng: np.random.Generator) -> npt.NDArray[np.str_]:
+    """Each stream's loan number, led by the loan's kind word on ``_LOAN_WORD_SHARE`` of the
+    bank's own instalment lines."""
+    k = b.cust.size
+    numbers = rng.integers(10**7, 10**9, k).astype(str)
+    words = _LOAN_WORDS.get(b.subcategory)
+    if b.transaction_type != "loan_repayment" or words is None:
+        return numbers
+    word = np.asarray(words)[rng.integers(0, len(words), k)]
+    named = rng.random(k) < _LOAN_WORD_SHARE
+    return np.where(named, np.char.add(np.char.add(word, " "), numbers), numbers)
+
+
 def _stream_frame(b: _Streams, pop: Population, rng: np.random.Generator,
                   people: People) -> pl.DataFrame:
     k = b.cust.size
@@ -611,7 +639,7 @@ def _stream_frame(b: _Streams, pop: Population, rng: np.random.Generator,
         "motif": b.motif, "is_income": b.is_income, "shift": b.shift,
         "churn": b.churn, "uptake": b.uptake, "code": b.code,
         "mandate_id": np.char.add("++R", rng.integers(10**6, 10**7, k).astype(str)),
-        "loan_number": rng.integers(10**7, 10**9, k).astype(str),
+        "loan_number": _loan_numbers(b, rng),
         "counterparty_iban": counterparty_iban,
         "card_last4": pop.card_last4[b.cust], "card_bin": pop.card_bin[b.cust],
         "phase": rng.integers(0, 12, k),

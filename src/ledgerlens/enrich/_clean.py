@@ -31,6 +31,7 @@ from ledgerlens.enrich._clean_vocab import (
     COUNTRY_CODES,
     COUNTRY_CODES_AFTER_TOWN,
     FOREIGN_CITIES,
+    MONTH_WORDS,
     NUMBERED_NAMES,
     OPERATION_PREFIXES,
     REFERENCE,
@@ -248,6 +249,9 @@ _REMOVALS: tuple[tuple[str, str], ...] = (
      r"(?:\s|$)", " "),
     # a postcode and the (often cut) town after it end an address, not a name
     (r"\s[0-9]{5}(?:\s+[A-Z][A-Z'-]*){0,3}\s*$", " "),
+    # the month a payment is for, after the name (``NAVIGO SEPTEMBRE``, ``LOYER MARS 2025``);
+    # not after a short word or a number (``CHAMP DE MARS``, ``LE 1ER MAI``) nor alone
+    (rf"([A-Z]\S{{2,}})\s+(?:{MONTH_WORDS})(?:\s+[0-9]{{2}}(?:[0-9]{{2}})?)?\s*$", "$1"),
 )
 
 # A card reference left at the head once a prefix is gone: ``X1234``, ``CB*1234``.

@@ -106,6 +106,11 @@ AMBIGUOUS_CITIES: frozenset[str] = frozenset({
 
 #: Chains whose name holds a number that cleaning would take for a store or reference
 #: number (``OPTIC 2000``, ``SPORT 2000``, ``ASSU 2000``): the number is kept after them.
+#: Month names and their bank abbreviations, French and English (a regex alternation): the
+#: month a payment is for (``NAVIGO SEPTEMBRE``, ``SALAIRE OCTOBRE``), not its payee.
+MONTH_WORDS = ("JANVIER|FEVRIER|MARS|AVRIL|MAI|JUIN|JUILLET|AOUT|SEPTEMBRE|OCTOBRE|NOVEMBRE"
+               "|DECEMBRE|JANUARY|FEBRUARY|MARCH|APRIL|MAY|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER"
+               "|NOVEMBER|DECEMBER|JANV|FEVR|AVR|JUIL|SEPT|OCT|NOV|DEC")
 NUMBERED_NAMES: tuple[str, ...] = ("OPTIC 2000", "SPORT 2000", "ASSU 2000")
 
 

@@ -40,9 +40,13 @@ _RULES: tuple[tuple[str, str], ...] = (
                         r"|\bPAJE\b|\bALLOC\w*\s+LOGEMENT\b|\bAPL\b|\bPRIME\s+D\s?ACTIVITE\b"),
     ("pension", r"\bRETRAITES?\b|\bCARSAT\b|\bCNAV\b|\bAGIRC\b|\bARRCO\b|\bCNRACL\b"
                 r"|\bIRCANTEC\b|\bPENSIONS?\b|\bCIPAV\b|\bMSA\s+RETRAITE"),
+    # A savings account's pay is its interest (``REMUNERATION LDDS``), not a salary.
+    ("interest_dividends", r"\bREMUNERATION\s+(?:(?:DU|DE|D)\s+)?(?:LIVRETS?|LDDS|LDD|LEP|PEL|CEL"
+                           r"|EPARGNE|COMPTE\s+(?:SUR\s+)?LIVRET)\b|\b(?:LIVRETS?|LDDS|LEP)\b.*"
+                           r"\bREMUNERATION\b"),
     ("salary", r"\bSALAIRES?\b|\bPAIE\b|\bPAYE\b|\bREMUNERATION\b|\bTRAITEMENT\b|\bSALARY\b"
                r"|\bWAGES?\b|\bPAYROLL\b|\bINDEMNITES?\s+(?:JOURNALIERES|STAGE)\b|\bIJSS\b"),
-    ("rental_income", r"\bLOYERS?\b"),
+    ("rental_income", r"\bLOYERS?\b|\bREVENUS?\s+LOCATIFS?\b|\bLOCATAIRES?\b"),
     ("interest_dividends", r"\bINTERETS?\b|\bDIVIDENDES?\b|\bCOUPONS?\b|\bREMUNERATION\s+LIVRET"),
     ("other_income", r"\bALLOC\w*\b|\bBOURSE\s+(?:SCOLAIRE|CROUS|ETUDES?)\b|\bCROUS\b"
                      r"|\bFACTURE\b|\bFACT\b|\bHONORAIRES\b|\bDROITS\s+D\s?AUTEUR\b"),
@@ -235,6 +239,9 @@ def _with_income(base: pl.DataFrame, credits: pl.DataFrame | None) -> pl.DataFra
 #: dividends TotalEnergies pays are no gas bill.
 _EARNINGS = ("salary", "pension", "unemployment_benefits", "family_benefits",
              "interest_dividends")
+#: Transaction types on which found earnings decide: received transfers, and the bank's own
+#: interest lines (``REMUNERATION LIVRET A`` had read as an incident fee).
+_EARNING_TYPES = (*_TRANSFER_TYPES, "interest")
 
 
 def income_category(frame: pl.DataFrame) -> pl.DataFrame:
@@ -254,7 +261,7 @@ def income_category(frame: pl.DataFrame) -> pl.DataFrame:
     if frame.height <= _FEW_ROWS and _plain_category_columns(frame):
         return _income_category_rows(frame)
     income = pl.col("income_type")
-    received = (pl.col("transaction_type").is_in(_TRANSFER_TYPES)
+    received = (pl.col("transaction_type").is_in(_EARNING_TYPES)
                 if "transaction_type" in frame.columns else pl.lit(False))
     generic = (pl.col("category").is_in(["transfers", "other"])
                | ((pl.col("subcategory") == "rent") & (income == "rental_income"))
@@ -291,7 +298,7 @@ def _income_category_rows(frame: pl.DataFrame) -> pl.DataFrame:
              if "transaction_type" in frame.columns else [None] * frame.height)
     switch = [inc is not None and inc in INCOME_TYPES
               and (cat in ("transfers", "other") or (sub == "rent" and inc == "rental_income")
-                   or (inc in _EARNINGS and ttype in _TRANSFER_TYPES))
+                   or (inc in _EARNINGS and ttype in _EARNING_TYPES))
               for inc, cat, sub, ttype in zip(incomes, cats, subs, types, strict=True)]
     if not any(switch):
         return frame

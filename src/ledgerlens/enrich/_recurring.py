@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from ledgerlens.enrich._clean_vocab import MONTH_WORDS
 from ledgerlens.exceptions import DataError
 
 __all__ = ["PERIODS", "STREAM_COLUMNS", "detect_recurring", "fold_accents", "normalize_key",
@@ -101,9 +102,7 @@ _NOT_STREAM_LABEL = (r"\bRETRAIT\b|\bDAB\b|\bGAB\b|\bREMISE\s+(?:DE\s+)?CHEQ|\bC
 _IN_STORE_TYPES = ("card_in_store", "card_contactless")
 _IN_STORE_CV = 0.05
 
-_MONTHS = ("JANVIER|FEVRIER|MARS|AVRIL|MAI|JUIN|JUILLET|AOUT|SEPTEMBRE|OCTOBRE|NOVEMBRE"
-           "|DECEMBRE|JANUARY|FEBRUARY|MARCH|APRIL|MAY|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER"
-           "|NOVEMBER|DECEMBER|JANV|FEVR|AVR|JUIL|SEPT|OCT|NOV|DEC")
+_MONTHS = MONTH_WORDS
 _TITLES = r"^(?:(?:M|MR|MME|MLLE|MM|MONSIEUR|MADAME|MADEMOISELLE|STE|SOC)\s+)+"
 
 

@@ -53,7 +53,9 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
     ("reversal", r"^(?:ANNULATION|ANNUL\.?|EXTOURNE|CONTRE[- ]PASSATION|REJET CB)\b",
      "reversal word"),
     ("loan_repayment", r"^(?:ECHEANCE|ECH\.?)\s+(?:PRET|CREDIT)\b|^(?:REMBOURSEMENT|REMBT|REMB)"
-     r"\.?\s+(?:PRET|CREDIT)\b|\bECHEANCE\s+PRET\b", "loan instalment"),
+     r"\.?\s+(?:PRET|CREDIT)\b|\bECHEANCE\s+PRET\b"
+     # the loan named before the word (``PRET ETUDIANT ECHEANCE``)
+     r"|^PRET(?:\s+\S+){0,3}\s+(?:ECHEANCE|ECH)\b", "loan instalment"),
     ("refund", r"^(?:REMBOURSEMENT|REMB|AVOIR|RETOUR|REMBT)\b", "refund word"),
     ("deferred_card_total", r"^(?:RELEVE|FACTURES|FACTURETTES?|TOTAL|TOT)\b.*\b(?:CARTE|CB)\b"
      r".*\b(?:DIFF?|DIFFERES?|DEBIT DIFFERE)\b|\bTOT\.?\s+DIF|^FACTURETTES?\s+CB\b"

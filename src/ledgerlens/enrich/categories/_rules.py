@@ -126,7 +126,7 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     (r"\b(URSSAF)\b", "social_contributions"),
     (r"\b(AMENDE|ANTAI|PV)\b", "fines"),
     (r"\b(LOYER|LOYERS)\b", "rent"),
-    (r"\b(SYNDIC|COPROPRIETE|COPRO)\b", "building_charges"),
+    (r"\b(SYNDIC|COPROPRIETE|COPRO|CHARGES)\b", "building_charges"),
     (r"\b(PEA|BOURSE|COMPTE TITRES|ORDRE DE BOURSE)\b", "securities"),
     (r"\b(LIVRET|EPARGNE|PEL|LDDS|SAVINGS)\b", "savings_transfer"),
     (r"\b(ASSURANCE VIE)\b", "life_insurance"),

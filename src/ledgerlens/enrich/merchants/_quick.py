@@ -354,7 +354,10 @@ def quick_features(records: list[HitRecord], directory: MerchantDirectory) -> pl
 
 
 def _other_shop_after(h: dict[str, Any]) -> bool:
-    """``_scorer.OTHER_SHOP_AFTER`` or ``_scorer.OTHER_HEALTH_LINE`` of one hit."""
+    """``_scorer.OTHER_SHOP_AFTER``, ``_scorer.OTHER_HEALTH_LINE`` or
+    ``_scorer.OFF_LOAN_LINE`` of one hit."""
+    if h["off_loan_line"]:
+        return True
     card = h["t_kind"] is None or h["t_kind"] in CARD_KINDS
     other_shop = (h["n_tokens"] == 1 and h["trail_cat"] is not None
                   and h["trail_cat"] != h["m_cat"])
@@ -370,6 +373,8 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
     from ledgerlens.enrich.merchants._scorer import (
         _CATEGORY,
         EXACT_BONUS,
+        LENDER_CATEGORIES,
+        LOAN_TYPES,
         RECEIVED_TYPES,
         TYPE_KINDS,
         WEAK_CUT,
@@ -409,6 +414,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "card_billing": card_billing,
             "t_kind": None if ttype is None else TYPE_KINDS.get(ttype, "other"),
             "t_received": ttype in RECEIVED_TYPES,
+            "off_loan_line": ttype in LOAN_TYPES and m_cat not in LENDER_CATEGORIES,
             "mcc_missing": l_sub is None, "mcc_exact": exact, "mcc_sub": sub, "mcc_cat": cat,
             "mcc_conflict": l_sub is not None and not cat, "_rank": exact + sub + cat,
             "_end": start + n_gram,

@@ -163,6 +163,13 @@ OTHER_HEALTH_LINE = (pl.col("lead_sub").is_not_null() & (pl.col("m_cat") == "hea
                      & (pl.col("lead_sub") != pl.col("m_sub"))
                      & (pl.col("t_kind").is_null() | pl.col("t_kind").is_in(_CARD))
                      ).fill_null(False)
+#: Money of a loan goes to or comes from a lender or a bank only: on a loan line, a hit of
+#: another category is the loan's purpose, not a merchant (``ECHEANCE PRET HABITAT`` is a
+#: home loan, not the Habitat furniture chain; ``PRET AUTO``): dropped before scoring.
+LOAN_TYPES: tuple[str, ...] = ("loan_repayment", "loan_disbursement")
+LENDER_CATEGORIES: tuple[str, ...] = ("loans", "bank_fees")
+OFF_LOAN_LINE = (pl.col("transaction_type").is_in(LOAN_TYPES)
+                 & ~pl.col("m_cat").is_in(LENDER_CATEGORIES)).fill_null(False)
 #: What an exact hit counts above a cut one in a merchant's strongest evidence, in matched
 #: characters: a cut alias must match 3 more characters of the label than the exact one
 #: (``STARBUCKS CO``, cut at 32 characters, is the exact ``STARBUCKS``, not two letters of
@@ -238,7 +245,7 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
                       lead_sub=pl.col("lead_tok").replace_strict(
                           health_lead_subcategories(), default=None, return_dtype=pl.String))
         .with_columns(l_cat=l_cat)
-        .filter(~OTHER_SHOP_AFTER & ~OTHER_HEALTH_LINE)
+        .filter(~OTHER_SHOP_AFTER & ~OTHER_HEALTH_LINE & ~OFF_LOAN_LINE)
         .with_columns(
             mcc_missing=pl.col("l_sub").is_null(),
             mcc_exact=(pl.col("mcc") == pl.col("m_mcc")).fill_null(False),
