@@ -603,7 +603,7 @@ def _loan_numbers(b: _Streams, rng: np.random.Generator) -> npt.NDArray[np.str_]
     bank's own instalment lines."""
     k = b.cust.size
     numbers = rng.integers(10**7, 10**9, k).astype(str)
-    words = _LOAN_WORDS.get(b.subcategory)
+    words = _LOAN_WORDS.get(b.subcategory) if isinstance(b.subcategory, str) else None
     if b.transaction_type != "loan_repayment" or words is None:
         return numbers
     word = np.asarray(words)[rng.integers(0, len(words), k)]
