@@ -35,9 +35,12 @@ def _detect(*labels: str) -> list[tuple[str | None, str]]:
     # the shop's name cut off at 50 characters: the terminal is still there
     ("PAIEMENT PSC 1709 SAINT ETIENNE DU ROUVRAY STRIPE", "stripe", "STRIPE"),
     ("CB SUMUP 12/03", "sumup", "SUMUP"),
+    # the shop glued to its postcode went with the codes
+    ("FACTURE CARTE DU 100225 SQ *STAR51100REIMS REIMS CARTE 4976XXXXXXXX1054", "square", "SQ"),
     # after a town no list holds, printed first by the bank: the star marks the wrapper
     ("PAIEMENT CB 1904 BARON SUMUP *CITY MARKET", "sumup", "CITY MARKET"),
     ("PAIEMENT PSC 1204 ST PRIEST DU LAC ZETTLE_*CAFE DU MARCHE", "zettle", "CAFE DU MARCHE"),
+    ("PAIEMENT PSC 0401 CHANOLE LYF*BAR TABAC DU BOIS VA", "lyf_pay", "BAR TABAC DU BOIS VA"),
 ])
 def test_names_the_intermediary_and_unwraps_the_merchant(label: str, intermediary: str,
                                                           merchant: str) -> None:

@@ -67,6 +67,8 @@ INTERMEDIARY_RULES: tuple[IntermediaryRule, ...] = (
     IntermediaryRule("sumup", r"^SUM\s*UP()$"),
     IntermediaryRule("zettle", r"^(?:ZETTLE|IZETTLE)()$"),
     IntermediaryRule("stripe", r"^STRIPE()$"),
+    # ``SQ *STAR51100REIMS``: the shop glued to its postcode went with the codes
+    IntermediaryRule("square", r"^(?:SQ|SQUARE)()$"),
     IntermediaryRule("lyf_pay", rf"^(?:LYF|LYFPAY|LYF\s+PAY)(?:{_STAR}|\s+)(.*)$"),
     IntermediaryRule("amazon_pay", rf"^(?:AMAZON\s+PAY|AMZN\s+PAY|PAY\.AMAZON){_STAR}(.+)$"),
     IntermediaryRule("google", rf"^GOOGLE{_STAR}(.*)$"),
@@ -83,6 +85,7 @@ INTERMEDIARY_RULES: tuple[IntermediaryRule, ...] = (
     IntermediaryRule("square", rf"^.*?\b(?:SQ|SQUARE){_STAR}(.+)$"),
     IntermediaryRule("zettle", rf"^.*?\b(?:ZETTLE|IZETTLE){_STAR}(.+)$"),
     IntermediaryRule("stripe", rf"^.*?\bSTRIPE{_STAR}(.+)$"),
+    IntermediaryRule("lyf_pay", rf"^.*?\b(?:LYF|LYFPAY){_STAR}(.+)$"),
     # person-to-person apps, usually inside a transfer
     IntermediaryRule("paylib", rf"^PAYLIB(?:\s+ENTRE\s+AMIS)?{_P2P_TAIL}"),
     IntermediaryRule("wero", rf"^(?:WERO|EPI\s+WERO){_P2P_TAIL}"),

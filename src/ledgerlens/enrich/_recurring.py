@@ -102,7 +102,6 @@ _NOT_STREAM_LABEL = (r"\bRETRAIT\b|\bDAB\b|\bGAB\b|\bREMISE\s+(?:DE\s+)?CHEQ|\bC
 _IN_STORE_TYPES = ("card_in_store", "card_contactless")
 _IN_STORE_CV = 0.05
 
-_MONTHS = MONTH_WORDS
 _TITLES = r"^(?:(?:M|MR|MME|MLLE|MM|MONSIEUR|MADAME|MADEMOISELLE|STE|SOC)\s+)+"
 
 
@@ -126,7 +125,7 @@ def normalize_key(text: pl.Expr) -> pl.Expr:
     return (
         fold_accents(text.str.to_uppercase())
         .str.replace_all(r"\S*\d\S*", " ")
-        .str.replace_all(rf"\b(?:{_MONTHS})\b", " ")
+        .str.replace_all(rf"\b(?:{MONTH_WORDS})\b", " ")
         .str.replace_all(r"[^\p{L}]+", " ")
         .str.strip_chars()
     )

@@ -19,6 +19,7 @@ import polars as pl
 
 from ledgerlens.enrich import _recurring as rec
 from ledgerlens.enrich._clean_row import safe_text
+from ledgerlens.enrich._clean_vocab import MONTH_WORDS
 
 __all__ = ["ROW_PATH_MAX_ROWS", "annual_streams", "few_rows_answer", "no_stream_columns",
            "no_stream_possible", "stream_key_values"]
@@ -86,7 +87,7 @@ def no_stream_possible(frame: pl.DataFrame, key: str) -> bool:
 
 _FOLD = str.maketrans(rec._ACCENTS)
 _WITH_DIGIT = re.compile(r"\S*\d\S*")
-_MONTH_WORDS = re.compile(rf"\b(?:{rec._MONTHS})\b")
+_MONTH_WORDS = re.compile(rf"\b(?:{MONTH_WORDS})\b")
 _NOT_LETTERS = re.compile(r"[\W\d_]+")  # on safe text: exactly the non-letters (\P{L})
 _TITLE_WORDS = re.compile(rec._TITLES)
 
