@@ -771,3 +771,10 @@ def test_cash_names_no_merchant(matcher: MerchantMatcher, batch: bool) -> None:
                  types=types + ["card_in_store"] * len(filler)).head(len(labels))
     assert out["merchant_name"].to_list() == [None, None, "Gap"]
     assert out["merchant_confidence"].to_list()[:2] == [None, None]
+
+
+def test_loan_types_are_the_types_scoped_to_loans() -> None:
+    from ledgerlens.enrich.categories._rules import TYPE_SCOPES
+    from ledgerlens.enrich.merchants._scorer import LOAN_TYPES
+
+    assert set(LOAN_TYPES) == {t for t, cats in TYPE_SCOPES.items() if cats == ("loans",)}

@@ -353,7 +353,7 @@ def quick_features(records: list[HitRecord], directory: MerchantDirectory) -> pl
     return pl.DataFrame(ids).hstack(features.get_columns())
 
 
-def _other_shop_after(h: dict[str, Any]) -> bool:
+def _dropped_before_scoring(h: dict[str, Any]) -> bool:
     """``_scorer.OTHER_SHOP_AFTER``, ``_scorer.OTHER_HEALTH_LINE`` or
     ``_scorer.OFF_LOAN_LINE`` of one hit."""
     if h["off_loan_line"]:
@@ -419,7 +419,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "mcc_conflict": l_sub is not None and not cat, "_rank": exact + sub + cat,
             "_end": start + n_gram,
         })
-    hits = [h for h in hits if not _other_shop_after(h)]
+    hits = [h for h in hits if not _dropped_before_scoring(h)]
     by_row: dict[int, list[dict[str, Any]]] = {}
     for h in hits:
         by_row.setdefault(h["row_id"], []).append(h)

@@ -165,7 +165,10 @@ OTHER_HEALTH_LINE = (pl.col("lead_sub").is_not_null() & (pl.col("m_cat") == "hea
                      ).fill_null(False)
 #: Money of a loan goes to or comes from a lender or a bank only: on a loan line, a hit of
 #: another category is the loan's purpose, not a merchant (``ECHEANCE PRET HABITAT`` is a
-#: home loan, not the Habitat furniture chain; ``PRET AUTO``): dropped before scoring.
+#: home loan, not the Habitat furniture chain; ``PRET AUTO``): dropped before scoring. The
+#: loan types are those ``categories._rules.TYPE_SCOPES`` scopes to ``loans``; a bank counts
+#: too (``REMBOURSEMENT PRET BOURSORAMA``). Fee and interest lines keep their hits: a fee
+#: line may name the purchase it charges for (``COMMISSION CARTE AMAZON US``).
 LOAN_TYPES: tuple[str, ...] = ("loan_repayment", "loan_disbursement")
 LENDER_CATEGORIES: tuple[str, ...] = ("loans", "bank_fees")
 OFF_LOAN_LINE = (pl.col("transaction_type").is_in(LOAN_TYPES)
