@@ -165,22 +165,6 @@ def test_ascii_match_keys_are_the_polars_ones(odd_rows: pl.DataFrame) -> None:
     assert [ascii_match_key(t) for t in texts] == keys
 
 
-def test_tfidf_rows_are_the_vectorizer_s_bit_for_bit(matcher: MerchantMatcher,
-                                                     pipeline_rows: pl.DataFrame) -> None:
-    from ledgerlens.enrich.merchants._candidates import _tfidf
-    from ledgerlens.enrich.merchants._quick import tfidf_rows
-
-    directory = matcher._directory()
-    vectorizer, _, _ = directory.cached("candidates.tfidf", _tfidf)
-    words = pipeline_rows["clean_label"].drop_nulls().unique().sort().to_list()[:400]
-    texts = [*words, "", "A", "ZZZZQQQQ", "CAFÉ DE LA GARE", "VÉLO² 中文", "AAA AAA AAA"]
-    ours, theirs = tfidf_rows(texts, directory), vectorizer.transform(texts)
-    assert ours.shape == theirs.shape
-    for part in ("data", "indices", "indptr"):
-        assert (getattr(ours, part) == getattr(theirs, part)).all(), part
-    assert ours.data.dtype == theirs.data.dtype
-
-
 @pytest.mark.parametrize("quick", [False, True])
 def test_words_saying_why_a_biller_pays_back_are_no_distinctive_words(
         matcher: MerchantMatcher, quick: bool) -> None:

@@ -203,7 +203,7 @@ def test_warm_up_builds_the_lazy_tables_first_calls_would_build() -> None:
                                 merchants=MerchantMatcher.default(directory=fresh))
     assert not fresh._cache
     model.warm_up()
-    assert {"candidates.lookup", "candidates.tfidf", "quick.tfidf_parts"} <= set(fresh._cache)
+    assert {"candidates.lookup", "candidates.tfidf"} <= set(fresh._cache)
     table = pl.DataFrame({"date": ["2025-03-12"], "amount": [-9.99],
                           "label": ["PAYPAL *SPOTIFY"]})
     cold = dataclasses.replace(EnrichmentModel.default(), merchants=MerchantMatcher.default())

@@ -8,6 +8,8 @@ import re
 
 import polars as pl
 
+from ledgerlens.enrich._distinct import row_hash
+
 __all__ = ["explain"]
 
 
@@ -41,7 +43,7 @@ def explain(frame: pl.DataFrame) -> pl.DataFrame:
             else pl.col(c) for c in inputs]
     key_names = [f"_k_{c}" if frame.schema[c].is_float() else c for c in inputs]
     keyed = frame.select(*inputs, *(k for k in keys if k.meta.output_name() not in inputs))
-    keyed = keyed.with_columns(pl.struct(key_names).hash().alias("_key"))
+    keyed = keyed.with_columns(row_hash(key_names).alias("_key"))
     unique = keyed.unique(subset=key_names)
     if unique.get_column("_key").n_unique() != unique.height:
         return frame.with_columns(_explanation(cols))

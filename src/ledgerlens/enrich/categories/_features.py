@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from ledgerlens.enrich._distinct import row_hash
 from ledgerlens.enrich.categories._hashing import hash_block
 from ledgerlens.enrich.categories._names import name_words_re
 from ledgerlens.taxonomy import SUBCATEGORIES
@@ -207,7 +208,7 @@ def unique_keys(
                     "type": pl.String, "lines": pl.String, "count": pl.UInt32}
         )
         return empty, np.zeros(0, dtype=np.int64)
-    first = (pl.struct(raw.columns).hash(seed=7).rank("dense").cast(pl.Int64) - 1).alias("k1")
+    first = (row_hash(raw.columns, seed=7).rank("dense").cast(pl.Int64) - 1).alias("k1")
     raw = raw.with_columns(first)
     distinct = (
         raw.group_by("k1")

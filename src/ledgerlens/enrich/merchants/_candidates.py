@@ -10,12 +10,13 @@ Texts with no hit get their best character 3-gram TF-IDF neighbours among all al
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
 from ledgerlens.enrich._clean_vocab import numbered_name_regex
+from ledgerlens.enrich.merchants._char_tfidf import CharTfidf
 from ledgerlens.enrich.merchants._directory import MerchantDirectory, trail_word_categories
 
 if TYPE_CHECKING:
@@ -294,15 +295,12 @@ def _common_words(directory: MerchantDirectory) -> pl.Series:
     return pl.Series("tok", sorted(words), dtype=pl.String)
 
 
-def _tfidf(directory: MerchantDirectory) -> tuple[Any, sparse.csr_matrix, np.ndarray]:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
+def _tfidf(directory: MerchantDirectory) -> tuple[CharTfidf, sparse.csr_matrix, np.ndarray]:
+    """The aliases' TF-IDF model, its alias columns (one row per 3-gram) and the aliases."""
     unique = directory.aliases.select("alias").unique(maintain_order=True)
     unique = unique.filter(pl.col("alias").str.len_chars() >= 4)
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), lowercase=False,
-                                 sublinear_tf=True, dtype=np.float32)
-    matrix = vectorizer.fit_transform(unique["alias"].to_list()).tocsr()
-    return vectorizer, matrix.T.tocsr(), unique["alias"].to_numpy()
+    model, matrix = CharTfidf.fit(unique["alias"].to_list())
+    return model, matrix.T.tocsr(), unique["alias"].to_numpy()
 
 
 def _fuzzy_hits(tokens: pl.DataFrame, directory: MerchantDirectory) -> pl.DataFrame:
@@ -326,14 +324,14 @@ def _fuzzy_hits(tokens: pl.DataFrame, directory: MerchantDirectory) -> pl.DataFr
             .filter("_ok").drop("_ok"))
     win = pl.concat(windows).filter(pl.col("gram").is_not_null()).unique(
         ["text_id", "gram"], keep="first", maintain_order=True)
-    vectorizer, alias_t, names = directory.cached("candidates.tfidf", _tfidf)
+    model, alias_t, names = directory.cached("candidates.tfidf", _tfidf)
     distinct = win.select("gram").unique(maintain_order=True)
     grams = distinct["gram"].to_list()
     best_idx = np.zeros(len(grams), dtype=np.int64)
     best_sim = np.zeros(len(grams), dtype=np.float64)
     chunk = 4096
     for lo in range(0, len(grams), chunk):
-        sims = (vectorizer.transform(grams[lo:lo + chunk]) @ alias_t).tocsr()
+        sims = (model.transform(grams[lo:lo + chunk]) @ alias_t).tocsr()
         if sims.nnz == 0:
             continue
         dense_arg = np.asarray(sims.argmax(axis=1)).ravel()

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from ledgerlens.enrich._distinct import row_hash
 from ledgerlens.enrich._few_rows import with_values
 from ledgerlens.enrich.merchants._candidates import (
     KIND_FUZZY,
@@ -253,7 +254,7 @@ class MerchantMatcher:
             input_text_expr(cols).alias("_t"), _optional(cols, "mcc").alias("mcc"),
             _optional(cols, "counterparty_name").alias("_c"),
             _optional(cols, "transaction_type").alias("transaction_type"),
-        ).with_columns(_h=pl.struct(*_KEY).hash(_SEED)).with_columns(
+        ).with_columns(_h=row_hash(_KEY, _SEED)).with_columns(
             *(keys if one else [])).collect()
         # In first-seen order: the same frame gives the same bits on every run.
         rows = work.with_row_index("row_id") if one else work.lazy().unique(

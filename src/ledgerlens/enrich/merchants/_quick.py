@@ -52,7 +52,7 @@ CARD_KINDS = frozenset({"present", "online", "abroad"})
 
 __all__ = ["CARD_KINDS", "HIT_COLUMNS", "QUICK_MAX_TEXTS", "feature_hits", "features_of",
            "hit_records_of", "hits_frame", "quick_candidates", "quick_features",
-           "quick_hit_records", "tfidf_rows"]
+           "quick_hit_records"]
 
 #: Up to this many distinct keys, the matcher takes this path (faster than the batch one).
 QUICK_MAX_TEXTS = 256
@@ -117,44 +117,6 @@ def _is_number(token: str) -> bool:
     return token.isascii() and token.isdigit()
 
 
-def _tfidf_parts(directory: MerchantDirectory) -> tuple[Any, dict[str, int], np.ndarray]:
-    """The fitted TF-IDF model's analyzer, vocabulary and idf weights."""
-    vectorizer, _, _ = directory.cached("candidates.tfidf", _tfidf)
-    return vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_
-
-
-def tfidf_rows(texts: list[str], directory: MerchantDirectory) -> Any:
-    """``vectorizer.transform(texts)`` of the directory's TF-IDF model, bit for bit: the same
-    counts, sublinear tf, idf and L2 rows, without scikit-learn's per-call validation
-    (most of a one-text call)."""
-    import scipy.sparse as sp
-    from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
-
-    analyze, vocabulary, idf = directory.cached("quick.tfidf_parts", _tfidf_parts)
-    indices: list[int] = []
-    counts: list[int] = []
-    indptr = [0]
-    for text in texts:
-        counter: dict[int, int] = {}
-        for feature in analyze(text):
-            j = vocabulary.get(feature)
-            if j is not None:
-                counter[j] = counter.get(j, 0) + 1
-        for j in sorted(counter):
-            indices.append(j)
-            counts.append(counter[j])
-        indptr.append(len(indices))
-    data = np.array(counts, dtype=np.float32)
-    columns = np.array(indices, dtype=np.int32)
-    np.log(data, data)  # as ``TfidfTransformer.transform``: log, + 1, * idf, then L2
-    data += 1.0
-    data *= idf[columns]
-    matrix = sp.csr_matrix((data, columns, np.array(indptr, dtype=np.int32)),
-                           shape=(len(texts), len(vocabulary)))
-    inplace_csr_row_normalize_l2(matrix)
-    return matrix
-
-
 def _fuzzy(texts: list[tuple[list[str], list[int], int, int]],
            directory: MerchantDirectory) -> list[list[_Hit]]:
     """Best char-3-gram TF-IDF aliases of the 1-3 word windows of distinctive words of each
@@ -177,10 +139,10 @@ def _fuzzy(texts: list[tuple[list[str], list[int], int, int]],
     distinct = list(dict.fromkeys(g for windows in per_text for g, _, _ in windows))
     found: dict[str, tuple[str, float]] = {}
     if distinct:
-        _, alias_t, names = directory.cached("candidates.tfidf", _tfidf)
+        model, alias_t, names = directory.cached("candidates.tfidf", _tfidf)
         best_idx = np.zeros(len(distinct), dtype=np.int64)
         best_sim = np.zeros(len(distinct), dtype=np.float64)
-        sims = (tfidf_rows(distinct, directory) @ alias_t).tocsr()
+        sims = (model.transform(distinct) @ alias_t).tocsr()
         if sims.nnz:
             best_idx[:] = np.asarray(sims.argmax(axis=1)).ravel()
             best_sim[:] = sims.max(axis=1).toarray().ravel()
