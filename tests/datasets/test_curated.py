@@ -47,6 +47,7 @@ KINDS = {
     "charity",
     "gym",
     "service",
+    "store",
     "bank",
 }
 BILLINGS = {"card", "direct_debit", "transfer_in", "card|direct_debit"}

@@ -110,7 +110,7 @@ SPEND_PROFILES = pl.DataFrame(
 
 #: Kinds of curated merchants that card holders pay by card in ordinary spending.
 _CARD_KINDS = ("online_retail", "food_delivery", "transport", "travel", "betting", "service",
-               "charity")
+               "charity", "store")
 
 
 def descriptor_of(names: pl.Expr) -> pl.Expr:

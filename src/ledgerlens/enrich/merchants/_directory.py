@@ -130,7 +130,8 @@ def alias_variants(spelling: str) -> list[tuple[str, bool]]:
     """Normalized spellings a label may carry for one written form, with ``derived`` flags.
 
     The canonical form first (not derived), then: punctuation glued instead of spaced
-    (``ELECLERC``), ``&`` as ``ET`` or dropped (``H ET M``, ``H M``), the words squashed
+    (``ELECLERC``), ``&`` as ``ET``, ``AND`` or dropped (``H ET M``, ``MARKS AND SPENCER``,
+    ``H M``), the words squashed
     together (``INTERMARCHESUPER``) and a leading initial dropped (``LECLERC``). Apostrophes
     dropped are as much the name's spelling as spaces (``MCDONALDS``, ``DOMINOS``: what card
     labels write), not a derived one.
@@ -149,7 +150,8 @@ def alias_variants(spelling: str) -> list[tuple[str, bool]]:
         out.setdefault(glued, False)
     forms = [base, glued]
     if "&" in base:
-        forms += [" ".join(f.replace("&", "ET").split()) for f in (base, glued)]
+        forms += [" ".join(f.replace("&", word).split()) for f in (base, glued)
+                  for word in ("ET", "AND")]
         forms += [" ".join(f.replace("&", " ").split()) for f in (base, glued)]
     for form in forms:
         out.setdefault(form, True)
