@@ -98,6 +98,10 @@ _PROFILE_ROWS: tuple[tuple[str, float, float, float, float, float, str, str, int
     ("post_courier", 0.3, 0.3, 9.0, 0.6, 0.0, "christmas", "1111110", 1, "none"),
     ("laundry_tailoring", 0.12, 0.4, 18.0, 0.5, 0.95, "flat", "1111110", 1, "none"),
     ("professional_services", 0.05, 0.1, 150.0, 0.8, 0.9, "flat", "1111100", 1, "none"),
+    # Paid at the counter or online: a town hall, a pool, a ski pass, a fine, a passport.
+    ("sport_clubs_gyms", 0.3, 0.7, 14.0, 0.9, 0.85, "flat", "1111111", 1, "none"),
+    ("administrative_fees", 0.15, 0.05, 45.0, 0.8, 0.4, "flat", "1111110", 1, "none"),
+    ("fines", 0.12, 0.05, 60.0, 0.6, 0.1, "flat", "1111111", 1, "car"),
     ("charity_donations", 0.05, 0.1, 30.0, 0.6, 0.0, "christmas", "1111111", 1, "none"),
 )
 
@@ -108,9 +112,10 @@ SPEND_PROFILES = pl.DataFrame(
     orient="row",
 )
 
-#: Kinds of curated merchants that card holders pay by card in ordinary spending.
+#: Kinds of curated merchants that card holders pay by card in ordinary spending (those
+#: billed by card: a public body's online payments, ANTS or ANTAI, are among them).
 _CARD_KINDS = ("online_retail", "food_delivery", "transport", "travel", "betting", "service",
-               "charity", "store")
+               "charity", "store", "public_body")
 
 
 def descriptor_of(names: pl.Expr) -> pl.Expr:
