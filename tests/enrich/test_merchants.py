@@ -292,6 +292,20 @@ def test_a_loan_line_names_no_shop(rows: int) -> None:
         assert out["merchant_name"].to_list()[1:] == ["Habitat", None]
 
 
+@pytest.mark.parametrize("rows", [1, 4])
+def test_a_shop_named_after_its_place_is_not_the_chain_there(rows: int) -> None:
+    # BAR DE LA POSTE is a bar by the post office, HOTEL DU CASINO a hotel by the casino;
+    # the chain's own name, or a name that holds the link word, keeps its merchant.
+    from ledgerlens.enrich import EnrichmentModel
+
+    labels = ["CB BAR DE LA POSTE 12/03", "CB LA POSTE 12/03", "CB HOTEL DU CASINO",
+              "CB MAISON DE LA PRESSE"][:rows]
+    out = _match(EnrichmentModel.default().merchants, labels, types=["card_in_store"] * rows)
+    assert out["merchant_id"][0] is None
+    if rows > 1:
+        assert out["merchant_name"].to_list()[1:] == ["La Poste", None, "Maison de la Presse"]
+
+
 def test_intermediary_stripped_text_is_used(matcher: MerchantMatcher) -> None:
     frame = pl.DataFrame({"raw_label": ["CB PAYPAL *DELIVEROO 12/03"],
                           "merchant_text": ["DELIVEROO"], "mcc": ["5814"]})

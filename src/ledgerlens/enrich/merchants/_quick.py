@@ -316,8 +316,8 @@ def quick_features(records: list[HitRecord], directory: MerchantDirectory) -> pl
 
 
 def _dropped_before_scoring(h: dict[str, Any]) -> bool:
-    """``_scorer.OTHER_SHOP_AFTER``, ``_scorer.OTHER_HEALTH_LINE`` or
-    ``_scorer.OFF_LOAN_LINE`` of one hit."""
+    """``_scorer.OTHER_SHOP_AFTER``, ``_scorer.OTHER_HEALTH_LINE``,
+    ``_scorer.OFF_LOAN_LINE`` or ``_scorer.AFTER_PLACE_LINK`` of one hit."""
     if h["off_loan_line"]:
         return True
     card = h["t_kind"] is None or h["t_kind"] in CARD_KINDS
@@ -325,7 +325,7 @@ def _dropped_before_scoring(h: dict[str, Any]) -> bool:
                   and h["trail_cat"] != h["m_cat"])
     other_line = (h["lead_sub"] is not None and h["m_cat"] == "health"
                   and h["lead_sub"] != h["m_sub"])
-    return card and (other_shop or other_line)
+    return card and (other_shop or other_line or h["after_place_link"])
 
 
 def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list[dict[str, Any]]:
@@ -337,6 +337,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
         EXACT_BONUS,
         LENDER_CATEGORIES,
         LOAN_TYPES,
+        PLACE_LINKS,
         RECEIVED_TYPES,
         TYPE_KINDS,
         WEAK_CUT,
@@ -377,6 +378,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "t_kind": None if ttype is None else TYPE_KINDS.get(ttype, "other"),
             "t_received": ttype in RECEIVED_TYPES,
             "off_loan_line": ttype in LOAN_TYPES and m_cat not in LENDER_CATEGORIES,
+            "after_place_link": start >= 2 and lead_tok in PLACE_LINKS,
             "mcc_missing": l_sub is None, "mcc_exact": exact, "mcc_sub": sub, "mcc_cat": cat,
             "mcc_conflict": l_sub is not None and not cat, "_rank": exact + sub + cat,
             "_end": start + n_gram,
