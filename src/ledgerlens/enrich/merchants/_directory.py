@@ -159,7 +159,7 @@ def alias_variants(spelling: str) -> list[tuple[str, bool]]:
         squashed = "".join(tokens)
         if len(tokens) > 1 and len(squashed) >= 6 and "&" not in squashed:
             out.setdefault(squashed, True)
-        if len(tokens) > 1 and len(tokens[0]) == 1 and tokens[1] not in ("&", "ET"):
+        if len(tokens) > 1 and len(tokens[0]) == 1 and tokens[1] not in ("&", "ET", "AND"):
             rest = " ".join(tokens[1:])
             if len(rest) >= 4:
                 out.setdefault(rest, True)
