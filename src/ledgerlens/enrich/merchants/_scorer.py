@@ -147,6 +147,8 @@ _FEATURES: dict[str, pl.Expr] = {
     "n_brands_cand_log": _f(pl.col("n_brand_cand").log()),
     "brand_share": _f(pl.col("brand_share")),
 }
+#: A card payment, or a hit whose transaction type is unknown: where the shop rules below apply.
+_ON_CARD = pl.col("t_kind").is_null() | pl.col("t_kind").is_in(_CARD)
 #: A one-word alias followed, in a card payment, by a trade word of another category names
 #: a local shop, not the chain (``SMART COIFFURE``, ``STAR KEBAB``, ``SUGAR BAR``): such
 #: hits are dropped before scoring. The generator never writes these names, so a learned
@@ -155,14 +157,12 @@ _FEATURES: dict[str, pl.Expr] = {
 #: a payment app's name: ``LYDIA COIFFURE`` is a hairdresser (a wrapped shop, ``SUMUP
 #: *COIFFURE``, has lost the wrapper's name before matching).
 OTHER_SHOP_AFTER = ((pl.col("n_tokens") == 1) & (pl.col("trail_cat") != pl.col("m_cat"))
-                    & (pl.col("t_kind").is_null() | pl.col("t_kind").is_in(_CARD))).fill_null(False)
+                    & _ON_CARD).fill_null(False)
 #: A card payment whose hit follows the trade word of another health line names that
 #: line's shop: ``OPTIQUE LAFAYETTE`` is no Lafayette pharmacy (the lead-word features compare
 #: level-1 categories, and optician and pharmacy are both health): dropped before scoring.
 OTHER_HEALTH_LINE = (pl.col("lead_sub").is_not_null() & (pl.col("m_cat") == "health")
-                     & (pl.col("lead_sub") != pl.col("m_sub"))
-                     & (pl.col("t_kind").is_null() | pl.col("t_kind").is_in(_CARD))
-                     ).fill_null(False)
+                     & (pl.col("lead_sub") != pl.col("m_sub")) & _ON_CARD).fill_null(False)
 #: Money of a loan goes to or comes from a lender or a bank only: on a loan line, a hit of
 #: another category is the loan's purpose, not a merchant (``ECHEANCE PRET HABITAT`` is a
 #: home loan, not the Habitat furniture chain; ``PRET AUTO``): dropped before scoring. The
@@ -181,8 +181,7 @@ OFF_LOAN_LINE = (pl.col("transaction_type").is_in(LOAN_TYPES)
 #: one alias (``MAISON DE LA PRESSE``) and keeps its hit.
 PLACE_LINKS: tuple[str, ...] = ("DE", "DU", "DES", "D")
 AFTER_PLACE_LINK = ((pl.col("start") >= 2) & pl.col("lead_tok").is_in(PLACE_LINKS)
-                    & (pl.col("t_kind").is_null() | pl.col("t_kind").is_in(_CARD))
-                    ).fill_null(False)
+                    & _ON_CARD).fill_null(False)
 #: What an exact hit counts above a cut one in a merchant's strongest evidence, in matched
 #: characters: a cut alias must match 3 more characters of the label than the exact one
 #: (``STARBUCKS CO``, cut at 32 characters, is the exact ``STARBUCKS``, not two letters of
