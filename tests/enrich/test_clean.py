@@ -79,6 +79,25 @@ def test_keeps_a_town_that_a_preposition_ties_to_the_name() -> None:
         == ["CAF DE PARIS", "EAU DE PARIS", "CAFE DU PORT"]
 
 
+@pytest.mark.parametrize("rows", [1, 5])
+def test_keeps_a_town_that_ends_a_known_name(rows: int) -> None:
+    # TAN NANTES is Nantes' transit, THE GAP a shop, EHPAD DU CH no Swiss payment: a town or
+    # code that ends a name the caller knows stays; one after it (PARIS 15, FR) still goes.
+    labels = ["CB TAN NANTES 12/03", "PRLV SEPA TAN NANTES FR", "CB THE GAP",
+              "PRLV EHPAD DU CH", "CB RIU PARIS 15"][:rows]
+    frame = pl.DataFrame({"raw_label": labels})
+    names = ["TAN NANTES", "THE GAP", "EHPAD DU CH", "RIU PARIS"]
+    kept = clean_labels(frame, town_names=names)["clean_label"].to_list()
+    assert kept == ["TAN NANTES", "TAN NANTES", "THE GAP", "EHPAD DU CH", "RIU PARIS"][:rows]
+    assert clean_labels(frame)["clean_label"].to_list() == ["TAN", "TAN", "THE", "EHPAD DU",
+                                                            "RIU"][:rows]
+    # a name the label only ends with in part is no reason to keep the town
+    assert clean_labels(pl.DataFrame({"raw_label": ["CB NANTES TAN NANTES"] * rows}),
+                        town_names=["TAN NANTES"])["clean_label"][0] == "NANTES TAN NANTES"
+    assert clean_labels(pl.DataFrame({"raw_label": ["CB CARREFOUR NANTES"] * rows}),
+                        town_names=["TAN NANTES"])["clean_label"][0] == "CARREFOUR"
+
+
 def test_joins_a_line_cut_mid_word_without_a_space() -> None:
     main = "PAIEMENT SANS CONTACT X6325 LA FOIR FOUILLE MARSEI"
     assert len(main) == 50

@@ -173,6 +173,15 @@ def test_directory_pickles_without_its_caches(directory: MerchantDirectory,
     assert out["merchant_name"].to_list() == ["Lidl"]
 
 
+def test_names_that_end_in_a_town_are_kept_whole(directory: MerchantDirectory) -> None:
+    names = directory.town_names
+    # cut, they would name nothing (TAN) or not the merchant (THE); or the town is the name
+    assert {"TAN NANTES", "THE GAP", "EAU DU GRAND LYON", "KIKO MILANO"} <= names
+    # DEEZER, cut from DEEZER PARIS, is the same merchant's name: the town may go
+    assert "DEEZER PARIS" not in names
+    assert all(len(name.split(" ")) >= 2 for name in names)
+
+
 def test_directory_rejects_duplicate_ids() -> None:
     frame = pl.DataFrame({"merchant_id": ["x:1", "x:1"], "name": ["A", "B"]})
     with pytest.raises(DataError, match="unique"):
@@ -305,6 +314,21 @@ def test_a_shop_named_after_its_place_is_not_the_chain_there(rows: int) -> None:
     assert out["merchant_id"][0] is None
     if rows > 1:
         assert out["merchant_name"].to_list()[1:] == ["La Poste", None, "Maison de la Presse"]
+
+
+@pytest.mark.parametrize("rows", [1, 5])
+def test_a_shop_named_with_an_article_is_not_the_chain(rows: int) -> None:
+    # A bar called Le Carrefour (the crossroads) is no Carrefour; a chain whose own name
+    # opens with the article keeps its merchant.
+    from ledgerlens.enrich import EnrichmentModel
+
+    labels = ["CB BAR LE CARREFOUR 12/03", "CB LE CARREFOUR DES SAVEURS", "CB CARREFOUR 12/03",
+              "CB LE PETIT CASINO", "CB LA FOIR FOUILLE"][:rows]
+    out = _match(EnrichmentModel.default().merchants, labels, types=["card_in_store"] * rows)
+    assert out["merchant_id"][0] is None
+    if rows > 1:
+        assert out["merchant_name"].to_list()[1:] == [None, "Carrefour", "Casino",
+                                                      "La Foir'Fouille"]
 
 
 def test_intermediary_stripped_text_is_used(matcher: MerchantMatcher) -> None:

@@ -85,6 +85,18 @@ def test_a_p2p_app_paid_with_nothing_behind_it_is_a_transfer_to_a_person(rows: i
         assert out["subcategory"].to_list()[1:3] == ["p2p_transfer", "hairdresser"]
 
 
+@pytest.mark.parametrize("rows", [1, 3])
+def test_a_name_that_ends_in_a_town_keeps_it_and_finds_its_merchant(rows: int) -> None:
+    labels = ["CB TAN NANTES 12/03", "PRLV SEPA EAU DU GRAND LYON", "CB KIKO MILANO 12/03"]
+    out = enrich(pl.DataFrame({"date": ["2025-11-28"] * rows, "amount": [-12.0] * rows,
+                               "label": labels[:rows]}))
+    assert out["merchant_name"].to_list() == ["Naolib (Nantes)", "Eau du Grand Lyon",
+                                              "KIKO Milano"][:rows]
+    assert out["clean_label"][0] == "TAN NANTES"
+    if rows > 1:
+        assert out["transaction_type"][2] != "card_abroad"
+
+
 def test_a_neobank_top_up_is_money_between_own_accounts_not_a_saving() -> None:
     # The banks' own-account moves mostly feed savings: a top-up has no word the model
     # knows, and must not read as one. A standing order to a savings book still does.

@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 
 from ledgerlens.datasets import SynthConfig, generate_bank
+from ledgerlens.enrich._clean import clean_labels
 from ledgerlens.enrich._types import classify_types
 from ledgerlens.schema import TRANSACTION_TYPES
 
@@ -182,3 +183,15 @@ def test_foreign_town_after_a_trade_word_reads_alike_on_both_paths(
     monkeypatch.setattr(_types, "_FEW_LABELS", 0)
     assert classify_types(frame)["transaction_type"].to_list() == few  # the regexes
     assert [t == "card_abroad" for t in few] == [False, False, False, True, True, False]
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_a_foreign_town_that_ends_a_known_name_is_no_payment_abroad(rows: int) -> None:
+    # KIKO MILANO is a shop in France; its town is its name, a country code still tells.
+    labels = ["CB KIKO MILANO 12/03", "CB PUPA MILANO MILANO IT", "CB TRATTORIA ROMA"][:rows]
+    frame = pl.DataFrame({"raw_label": labels, "amount": [-12.0] * rows})
+    names = ["KIKO MILANO", "PUPA MILANO"]
+    types = classify_types(clean_labels(frame, town_names=names), town_names=names)
+    assert types["transaction_type"].to_list() == [
+        "card_contactless", "card_abroad", "card_abroad"][:rows]
+    assert classify_types(frame)["transaction_type"][0] == "card_abroad"

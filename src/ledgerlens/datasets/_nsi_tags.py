@@ -217,6 +217,7 @@ NSI_ID_OVERRIDES: dict[str, str | None] = {
     "conselhotutelar-0bc456": None,  # Brazilian and Spanish public offices marked world-wide
     "ministeriopublico-0bc456": None,
     "totalenergies-5fe041": "fuel",  # the shop of a fuel station, filed as shop=kiosk
+    "natureanddecouvertes-fb7405": "gifts_flowers",  # nature gifts and games, not outdoor gear
 }
 
 #: NSI item id -> spellings bank labels write that the index does not list: the acquirer's

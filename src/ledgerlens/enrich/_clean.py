@@ -39,7 +39,8 @@ from ledgerlens.enrich._clean_vocab import (
 from ledgerlens.enrich._distinct import distinct_rows, zero_digits
 
 __all__ = ["AMBIGUOUS_CITIES", "BARE_TYPE_LABELS", "DEFAULT_WRAP_WIDTHS", "FOREIGN_CITIES",
-           "clean_labels", "finish_clean_labels", "french_city_forms", "normalize_text"]
+           "clean_labels", "ends_with_name", "finish_clean_labels", "french_city_forms",
+           "normalize_text"]
 
 #: Line widths at which French banks cut a label mid-word and carry on in the complement.
 DEFAULT_WRAP_WIDTHS: tuple[int, ...] = (32, 40, 50)
@@ -113,10 +114,13 @@ _NAME_LINKS: tuple[str, ...] = ("DE", "DU", "DES", "D", "A", "AU", "AUX", "EN", 
 _DISTRICT = r"^(?:[0-9]{1,2}(?:ER|E|EME)?|CEDEX)$"
 
 
-def _strip_trailing_town(frame: pl.DataFrame, col: str) -> pl.DataFrame:
+def _strip_trailing_town(frame: pl.DataFrame, col: str,
+                         town_names: frozenset[str] = frozenset()) -> pl.DataFrame:
     """Drop a trailing town (``PARIS 15``, ``MADRID ES``) or foreign country code, unless
-    it is all that is left: a town can be the whole name. Rows come back reordered."""
-    marks, tokens, out, may_strip = _trailing_town_exprs(col)
+    it is all that is left (a town can be the whole name) or it ends one of
+    ``town_names`` (``TAN NANTES``, ``THE GAP``: kept whole, a district or country code
+    after it dropped). Rows come back reordered."""
+    marks, tokens, out, may_strip = _trailing_town_exprs(col, town_names)
     frame = frame.with_columns(*marks).with_columns(tokens)
     strip = frame.select(may_strip).to_series()
     if strip.any():  # the town rules run only where one may fire
@@ -134,8 +138,8 @@ def _last_town_words() -> pl.Series:
 
 
 @functools.cache
-def _trailing_town_exprs(col: str) -> tuple[tuple[pl.Expr, pl.Expr], pl.Expr, pl.Expr,
-                                            pl.Expr]:
+def _trailing_town_exprs(col: str, town_names: frozenset[str] = frozenset(),
+                         ) -> tuple[tuple[pl.Expr, pl.Expr], pl.Expr, pl.Expr, pl.Expr]:
     """The expressions of :func:`_strip_trailing_town` (marks, the body's words, new text,
     whether any row may change), built once per process (building them costs as much as
     running them on one label).
@@ -162,11 +166,26 @@ def _trailing_town_exprs(col: str) -> tuple[tuple[pl.Expr, pl.Expr], pl.Expr, pl
         linked = tokens.list.get(n - k - 1, null_on_oob=True).is_in(_NAME_LINKS)
         out = pl.when((n > k) & name.is_in(towns) & ~linked.fill_null(False)) \
             .then(head).otherwise(out)
+    if town_names:  # a name that ends in a town stays whole
+        words = text.str.split(" ")
+        out = pl.when(ends_with_name(words, town_names)).then(text) \
+            .when(ends_with_name(tokens, town_names)).then(pl.col("_body")).otherwise(out)
     # A town name ends with the body's last word: without such a word (and no country
     # code) no rule above fires, and the text is left as it is.
     may_strip = (pl.col("_coded")
                  | tokens.list.last().is_in(_last_town_words())).fill_null(False)
     return marks, pl.col("_body").str.split(" ").alias("_tokens"), out, may_strip
+
+
+def ends_with_name(words: pl.Expr, names: frozenset[str]) -> pl.Expr:
+    """Whether the list of ``words`` ends with one of ``names`` (two words or more)."""
+    kept = pl.Series("names", sorted(names), dtype=pl.String).implode()
+    longest = max(len(name.split(" ")) for name in names)
+    if longest < 2:
+        return pl.lit(False)
+    return pl.any_horizontal(
+        (words.list.len() >= k) & words.list.tail(k).list.join(" ").is_in(kept)
+        for k in range(2, longest + 1)).fill_null(False)
 
 
 def _strip_leading_date_town(frame: pl.DataFrame, col: str) -> pl.DataFrame:
@@ -351,7 +370,8 @@ def _clean_exprs(source: str, target: str) -> tuple[pl.Expr, ...]:
 _THREE_DIGIT_TOKEN = "[0-9][^ ]*[0-9][^ ]*[0-9]"
 
 
-def _clean_column(frame: pl.DataFrame, source: str, target: str) -> pl.DataFrame:
+def _clean_column(frame: pl.DataFrame, source: str, target: str,
+                  town_names: frozenset[str] = frozenset()) -> pl.DataFrame:
     """Write the cleaned text of ``source`` into ``target`` (rows come back reordered:
     join on a key). Steps that read their input several times (the town rules) get it as
     a column, keeping expression trees small."""
@@ -365,7 +385,7 @@ def _clean_column(frame: pl.DataFrame, source: str, target: str) -> pl.DataFrame
     done = []
     for _ in range(3):  # ``TASCA LISBOA LISBOA PT``
         frame = _strip_trailing_town(frame.with_columns(pl.col(target).alias("_before")),
-                                     target)
+                                     target, town_names)
         # A text left as it was stays so in the next rounds: only changed ones go on.
         changed = frame.select(pl.col(target).ne_missing(pl.col("_before"))).to_series()
         frame = frame.drop("_before")
@@ -377,9 +397,14 @@ def _clean_column(frame: pl.DataFrame, source: str, target: str) -> pl.DataFrame
 
 
 def clean_labels(frame: pl.DataFrame,
-                 wrap_widths: Sequence[int] = DEFAULT_WRAP_WIDTHS) -> pl.DataFrame:
+                 wrap_widths: Sequence[int] = DEFAULT_WRAP_WIDTHS, *,
+                 town_names: Iterable[str] = ()) -> pl.DataFrame:
     """Add ``full_label`` (label and complement joined as the bank split them) and
     ``clean_label`` (upper case, no prefixes, dates, card refs, codes or trailing town).
+
+    ``town_names``: names of two words or more that end in a town or country code and keep
+    it (``TAN NANTES``, ``THE GAP``, ``PUPA MILANO``; the merchant directory's
+    ``town_names``).
 
     ``raw_label`` is required (null reads as ""); ``label_complement`` is optional.
     Cleaned once per distinct canonical text and joined back, so cost follows distinct
@@ -390,12 +415,13 @@ def clean_labels(frame: pl.DataFrame,
 
         raise DataError("clean_labels needs a raw_label column; got columns "
                         f"{', '.join(frame.columns) or '(none)'}")
+    town_names = frozenset(town_names)
     if frame.height == 1:  # one transaction: the same rules on plain strings
         from ledgerlens.enrich._clean_row import clean_one
         from ledgerlens.enrich._few_rows import row_text, with_row_values
 
         row = clean_one(row_text(frame, "raw_label"), row_text(frame, "label_complement"),
-                        wrap_widths)
+                        wrap_widths, town_names)
         if row is not None:
             return with_row_values(frame, full_label=row[0], clean_label=row[1])
     raw = pl.col("raw_label").cast(pl.String).fill_null("")
@@ -409,7 +435,7 @@ def clean_labels(frame: pl.DataFrame,
                 if keys.select(has_comp).item() else pl.col("_raw"))
         one = keys.with_columns(full.alias("full_label"))
         one = one.with_columns(_canonical_digits(pl.col("full_label")).alias("_canon"))
-        one = _clean_column(one, "_canon", "clean_label")
+        one = _clean_column(one, "_canon", "clean_label", town_names)
         return frame.with_columns(one.get_column("full_label"), _with_numbered_names(
             one.get_column("clean_label"), one.get_column("full_label")))
     pairs, at = distinct_rows(keys)
@@ -433,7 +459,7 @@ def clean_labels(frame: pl.DataFrame,
             raw_col, comp_col, wrap_widths, (pl.col("_first"), pl.col("_last")))).to_series())
     # Cleaning runs once per canonical text (digits of codes zeroed) and is joined back.
     canon = zero_digits(full_labels.str.slice(0, _MAX_CLEAN_CHARS), per_token=4).alias("_canon")
-    cleaned = _clean_column(canon.unique().to_frame(), "_canon", "clean_label")
+    cleaned = _clean_column(canon.unique().to_frame(), "_canon", "clean_label", town_names)
     clean = canon.to_frame().join(cleaned, on="_canon", how="left", maintain_order="left")
     clean_labels_ = _with_numbered_names(clean.get_column("clean_label"), full_labels)
     return frame.with_columns(full_labels.gather(at).alias("full_label"),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ledgerlens.enrich import _clean as c
 from ledgerlens.enrich import _clean_vocab as v
 
-__all__ = ["clean_one", "normalize_one", "safe_text"]
+__all__ = ["clean_one", "ends_with_name", "normalize_one", "safe_text"]
 
 # Printable ASCII and the accented letters and marks the normaliser folds to ASCII: on
 # these characters Rust's and Python's regexes, case mappings and stripping agree.
@@ -166,7 +166,15 @@ def _drop_numeric_tokens(text: str) -> str:
     return " ".join(kept)
 
 
-def _strip_trailing_town(text: str) -> str:
+def ends_with_name(text: str, names: frozenset[str]) -> bool:
+    """:func:`_clean.ends_with_name` of one text's words."""
+    if not names:
+        return False
+    words = text.split(" ")
+    return any(" ".join(words[-k:]) in names for k in range(2, len(words) + 1))
+
+
+def _strip_trailing_town(text: str, town_names: frozenset[str]) -> str:
     t = _tables()
     last_m = _LAST_TOKEN.search(text)
     last = last_m.group(1) if last_m else None
@@ -177,6 +185,10 @@ def _strip_trailing_town(text: str) -> str:
     tokens = body.split(" ")
     if not (coded or tokens[-1] in t.last_words):
         return text  # no town can end it
+    if ends_with_name(text, town_names):  # a name that ends in a town stays whole
+        return text
+    if ends_with_name(body, town_names):
+        return body
     out = _DROP_LAST_TOKEN.sub("", text, count=1) if coded else text
     n = len(tokens)
     for k in range(1, c._MAX_TOWN_WORDS + 1):  # a longer town name wins
@@ -186,7 +198,7 @@ def _strip_trailing_town(text: str) -> str:
     return out
 
 
-def _clean_text(canon: str) -> str:
+def _clean_text(canon: str, town_names: frozenset[str]) -> str:
     """:func:`_clean._clean_column` of one canonical text."""
     t = _tables()
     text = normalize_one(canon[:c._MAX_CLEAN_CHARS])
@@ -198,15 +210,15 @@ def _clean_text(canon: str) -> str:
     text = _drop_numeric_tokens(_SPACES.sub(" ", text).strip())
     text = t.trailing_cut.sub("", text, count=1)
     for _ in range(3):  # ``TASCA LISBOA LISBOA PT``
-        stripped = _strip_trailing_town(text)
+        stripped = _strip_trailing_town(text, town_names)
         if stripped == text:
             break
         text = stripped
     return _SPACES.sub(" ", t.dangling.sub(" ", text)).strip(c._DANGLING_CHARS)
 
 
-def clean_one(raw: str | None, complement: str | None,
-              wrap_widths: Sequence[int]) -> tuple[str, str] | None:
+def clean_one(raw: str | None, complement: str | None, wrap_widths: Sequence[int],
+              town_names: frozenset[str] = frozenset()) -> tuple[str, str] | None:
     """(``full_label``, ``clean_label``) of one label, or None when its text holds a
     character the fast path does not handle (the caller then takes the table path)."""
     if not safe_text(raw, complement):
@@ -214,7 +226,7 @@ def clean_one(raw: str | None, complement: str | None,
     raw = raw or ""
     full = (_join_lines(raw, complement, wrap_widths)
             if complement is not None and complement.strip() else raw)
-    return full, _with_numbered_names(_clean_text(_canonical_digits(full)), full)
+    return full, _with_numbered_names(_clean_text(_canonical_digits(full), town_names), full)
 
 
 def _with_numbered_names(clean: str, full: str) -> str:

@@ -128,7 +128,9 @@ def enrich_with_streams(
 
     model = model or EnrichmentModel.default()
     prepared = prepare(table)
-    frame = classify_types(detect_intermediaries(clean_labels(prepared.working)))
+    town_names = model.merchants.town_names
+    cleaned = clean_labels(prepared.working, town_names=town_names)
+    frame = classify_types(detect_intermediaries(cleaned), town_names=town_names)
     frame = line_word_rule(model.categories.predict(model.merchants.match(frame)),
                            model.merchants.brand_words)
     frame = top_up_rule(p2p_app_rule(model.merchants.settle_lines(frame)))

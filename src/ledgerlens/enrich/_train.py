@@ -100,8 +100,11 @@ class TrainingConfig:
 
 
 def label_steps(transactions: pl.DataFrame) -> pl.DataFrame:
-    """The working frame after the model-free steps: clean label, intermediary, type."""
-    return classify_types(detect_intermediaries(clean_labels(prepare(transactions).working)))
+    """The working frame after the model-free steps (clean label, intermediary, type), as
+    ``enrich`` runs them with the bundled directory's names that end in a town."""
+    names = MerchantDirectory.default().town_names
+    cleaned = clean_labels(prepare(transactions).working, town_names=names)
+    return classify_types(detect_intermediaries(cleaned), town_names=names)
 
 
 def _bank(customers: int, months: int, seed: int) -> tuple[pl.DataFrame, pl.DataFrame,

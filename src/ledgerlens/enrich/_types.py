@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 
 import polars as pl
 
 from ledgerlens.enrich._clean import (
     FOREIGN_CITIES,
     clean_labels,
+    ends_with_name,
     french_city_forms,
     normalize_text,
 )
@@ -373,19 +375,22 @@ def _optional(frame: pl.DataFrame, name: str) -> pl.Expr:
             else pl.lit(None, pl.String))
 
 
-def classify_types(frame: pl.DataFrame) -> pl.DataFrame:
+def classify_types(frame: pl.DataFrame, *, town_names: Iterable[str] = ()) -> pl.DataFrame:
     """Add ``transaction_type`` and ``type_evidence``.
 
     Reads ``full_label``/``clean_label``/``intermediary``/``merchant_text`` (computed
     here when missing), ``amount`` (negative = debit; null reads as 0), and when present
     ``bank_transaction_code``, ``mcc`` and ``account_id``. Labels decide first; a bank
     code fills in what the label does not say; the amount's sign gives the direction.
+    A foreign town that ends one of ``town_names`` (``KIKO MILANO``, see
+    ``clean_labels``) in the merchant text is the shop's name, no sign of a payment abroad.
     """
     frame = _ensure_steps(frame)
+    town_names = frozenset(town_names)
     if frame.height == 1:  # one transaction: the same rules on plain values
         from ledgerlens.enrich._types_row import classify_row
 
-        one = classify_row(frame)
+        one = classify_row(frame, town_names)
         if one is not None:
             from ledgerlens.enrich._few_rows import with_row_values
 
@@ -406,6 +411,9 @@ def classify_types(frame: pl.DataFrame) -> pl.DataFrame:
     flags = ["_instant", "_contactless", "_online", "_abroad", "_foreign_words", "_french_town"]
     label_part = feats.select("_kind", "_evidence", "_merchant",
                               *(pl.col(f).fill_null(False) for f in flags))
+    if town_names:
+        named = ends_with_name(pl.col("_merchant").str.split(" "), town_names)
+        label_part = label_part.with_columns(pl.col("_foreign_words") & ~named)
     row_part = frame.select(
         amount.alias("_amount"),
         _optional(frame, "bank_transaction_code").str.to_uppercase().str.strip_chars()

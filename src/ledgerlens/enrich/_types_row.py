@@ -9,6 +9,7 @@ gives exactly the table path's output.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -18,7 +19,7 @@ import polars as pl
 
 from ledgerlens.enrich import _types as ty
 from ledgerlens.enrich._clean import FOREIGN_CITIES, french_city_forms
-from ledgerlens.enrich._clean_row import normalize_one, safe_text
+from ledgerlens.enrich._clean_row import ends_with_name, normalize_one, safe_text
 from ledgerlens.enrich._few_rows import row_text
 from ledgerlens.schema import TRANSACTION_TYPES
 
@@ -165,8 +166,8 @@ _WRONG_ON_CREDIT = ("cash_withdrawal", "cheque", "loan_repayment", "card")
 
 
 def classify_one(full: str | None, merchant: str | None, amount: float | None,
-                 code: str | None, mcc: str | None, inter: str | None
-                 ) -> tuple[str, str] | None:
+                 code: str | None, mcc: str | None, inter: str | None,
+                 town_names: frozenset[str] = frozenset()) -> tuple[str, str] | None:
     """(``transaction_type``, ``type_evidence``) of one transaction as the table path
     computes them, or None when its text or amount needs the table path."""
     if not safe_text(full, merchant, code, mcc, inter):
@@ -176,6 +177,8 @@ def classify_one(full: str | None, merchant: str | None, amount: float | None,
         return None
     merchant, inter = merchant or "", inter or ""
     lab = _label(full or "", merchant)
+    if lab.foreign_words and ends_with_name(merchant, town_names):
+        lab = dataclasses.replace(lab, foreign_words=False)
     code = None if code is None else code.upper().strip()
     mcc = "" if mcc is None else mcc.strip()
     code_type = None if code is None else ty._CODE_TYPES.get(code)
@@ -214,7 +217,8 @@ def classify_one(full: str | None, merchant: str | None, amount: float | None,
     return ttype, why
 
 
-def classify_row(frame: pl.DataFrame) -> tuple[str, str] | None:
+def classify_row(frame: pl.DataFrame,
+                 town_names: frozenset[str] = frozenset()) -> tuple[str, str] | None:
     """:func:`classify_one` of a one-row frame's columns (None: the table path)."""
     amount: float | None = None
     if "amount" in frame.columns:
@@ -224,5 +228,5 @@ def classify_row(frame: pl.DataFrame) -> tuple[str, str] | None:
         value = column.item(0)
         amount = None if value is None else float(value)
     return classify_one(row_text(frame, "full_label"), row_text(frame, "merchant_text"),
-                        amount, *(row_text(frame, c) for c in ("bank_transaction_code", "mcc",
-                                                               "intermediary")))
+                        amount, row_text(frame, "bank_transaction_code"),
+                        row_text(frame, "mcc"), row_text(frame, "intermediary"), town_names)

@@ -553,6 +553,15 @@ class MerchantDirectory:
         """Number of merchants."""
         return self.merchants.height
 
+    @property
+    def town_names(self) -> frozenset[str]:
+        """Spellings of two words or more that the label cleaning would cut, as they end in a
+        town or country code (``TAN NANTES``, ``THE GAP``, ``PUPA MILANO``), where the cut
+        text spells no name of the same merchant or the town is part of the merchant's
+        name (``KIKO MILANO``, ``FLYING TIGER COPENHAGEN``): ``clean_labels`` keeps them
+        whole, and their town is no sign of a payment abroad."""
+        return self.cached("town_names", _town_names)
+
     def brand_keys(self) -> pl.DataFrame:
         """``merchant_id`` -> ``brand_key``: merchants sharing a key are one business to a
         label (same wikidata brand, or same name or listed spelling in the same category);
@@ -568,6 +577,20 @@ class MerchantDirectory:
         keep = pl.Series(list(merchant_ids), dtype=pl.String)
         frame = self.merchants.drop("merchant_idx").filter(pl.col("merchant_id").is_in(keep))
         return MerchantDirectory.from_frame(frame)
+
+
+def _town_names(directory: MerchantDirectory) -> frozenset[str]:
+    from ledgerlens.enrich._clean import clean_labels
+
+    aliases = directory.aliases.filter(pl.col("n_tokens") >= 2).select(
+        "merchant_idx", "alias", "origin")
+    cleaned = clean_labels(aliases.with_columns(raw_label=pl.col("alias")))
+    own = directory.aliases.select("merchant_idx", pl.col("alias").alias("clean_label"),
+                                   pl.lit(True).alias("_own"))
+    cut = (cleaned.filter(pl.col("clean_label") != pl.col("alias"))
+           .join(own, on=["merchant_idx", "clean_label"], how="left")
+           .filter(pl.col("_own").is_null() | (pl.col("origin") == ORIGIN_NAME)))
+    return frozenset(cut["alias"].to_list())
 
 
 @functools.cache

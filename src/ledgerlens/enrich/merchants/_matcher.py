@@ -224,6 +224,12 @@ class MerchantMatcher:
         return self.scorer_
 
     @property
+    def town_names(self) -> frozenset[str]:
+        """The directory's names that end in a town (``TAN NANTES``): label cleaning keeps
+        them whole."""
+        return self._directory().town_names
+
+    @property
     def threshold(self) -> float:
         """The confidence at or above which a merchant is returned (labels with an MCC;
         see ``MerchantScorer.bare_threshold_for`` for those without)."""

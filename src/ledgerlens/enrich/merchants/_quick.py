@@ -317,7 +317,8 @@ def quick_features(records: list[HitRecord], directory: MerchantDirectory) -> pl
 
 def _dropped_before_scoring(h: dict[str, Any]) -> bool:
     """``_scorer.OTHER_SHOP_AFTER``, ``_scorer.OTHER_HEALTH_LINE``,
-    ``_scorer.OFF_LOAN_LINE`` or ``_scorer.AFTER_PLACE_LINK`` of one hit."""
+    ``_scorer.OFF_LOAN_LINE``, ``_scorer.AFTER_PLACE_LINK`` or ``_scorer.AFTER_ARTICLE`` of
+    one hit."""
     if h["off_loan_line"]:
         return True
     card = h["t_kind"] is None or h["t_kind"] in CARD_KINDS
@@ -325,7 +326,7 @@ def _dropped_before_scoring(h: dict[str, Any]) -> bool:
                   and h["trail_cat"] != h["m_cat"])
     other_line = (h["lead_sub"] is not None and h["m_cat"] == "health"
                   and h["lead_sub"] != h["m_sub"])
-    return card and (other_shop or other_line or h["after_place_link"])
+    return card and (other_shop or other_line or h["after_place_link"] or h["after_article"])
 
 
 def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list[dict[str, Any]]:
@@ -334,6 +335,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
     from ledgerlens.datasets._mcc import _code_table
     from ledgerlens.enrich.merchants._scorer import (
         _CATEGORY,
+        ARTICLES,
         EXACT_BONUS,
         LENDER_CATEGORIES,
         LOAN_TYPES,
@@ -379,6 +381,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "t_received": ttype in RECEIVED_TYPES,
             "off_loan_line": ttype in LOAN_TYPES and m_cat not in LENDER_CATEGORIES,
             "after_place_link": start >= 2 and lead_tok in PLACE_LINKS,
+            "after_article": lead_tok in ARTICLES,
             "mcc_missing": l_sub is None, "mcc_exact": exact, "mcc_sub": sub, "mcc_cat": cat,
             "mcc_conflict": l_sub is not None and not cat, "_rank": exact + sub + cat,
             "_end": start + n_gram,

@@ -182,6 +182,13 @@ OFF_LOAN_LINE = (pl.col("transaction_type").is_in(LOAN_TYPES)
 PLACE_LINKS: tuple[str, ...] = ("DE", "DU", "DES", "D")
 AFTER_PLACE_LINK = ((pl.col("start") >= 2) & pl.col("lead_tok").is_in(PLACE_LINKS)
                     & _ON_CARD).fill_null(False)
+#: A card payment whose hit follows an article names a shop after a common word, not the
+#: chain: ``BAR LE CARREFOUR``, ``LE CARREFOUR DES SAVEURS`` and ``TABAC LE CASINO`` are no
+#: Carrefour or Casino (a bar called "the crossroads"); a chain's label never puts an article
+#: before its name, and a name that holds one is one alias (``LE PETIT CASINO``, ``LA
+#: POSTE``) and keeps its hit: dropped before scoring.
+ARTICLES: tuple[str, ...] = ("LE", "LA", "LES", "L")
+AFTER_ARTICLE = (pl.col("lead_tok").is_in(ARTICLES) & _ON_CARD).fill_null(False)
 #: What an exact hit counts above a cut one in a merchant's strongest evidence, in matched
 #: characters: a cut alias must match 3 more characters of the label than the exact one
 #: (``STARBUCKS CO``, cut at 32 characters, is the exact ``STARBUCKS``, not two letters of
@@ -257,7 +264,8 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
                       lead_sub=pl.col("lead_tok").replace_strict(
                           health_lead_subcategories(), default=None, return_dtype=pl.String))
         .with_columns(l_cat=l_cat)
-        .filter(~OTHER_SHOP_AFTER & ~OTHER_HEALTH_LINE & ~OFF_LOAN_LINE & ~AFTER_PLACE_LINK)
+        .filter(~OTHER_SHOP_AFTER & ~OTHER_HEALTH_LINE & ~OFF_LOAN_LINE & ~AFTER_PLACE_LINK
+                & ~AFTER_ARTICLE)
         .with_columns(
             mcc_missing=pl.col("l_sub").is_null(),
             mcc_exact=(pl.col("mcc") == pl.col("m_mcc")).fill_null(False),
