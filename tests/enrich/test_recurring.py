@@ -172,6 +172,51 @@ def test_two_subscriptions_half_a_month_apart_are_not_one_biweekly_stream() -> N
     assert set(streams["period"]) == {"monthly"}
 
 
+def test_two_subscriptions_of_one_price_a_day_apart_are_two_streams() -> None:
+    # Two apps billed by Google Play on the 15th and the 16th: gaps alternate a day and a
+    # month, and no day of the month tells them apart; the first and the second payment of
+    # each month are the two streams.
+    rows = [(_business_day(dt.date(2025, m, d)), -4.99, "GOOGLE *GOOGLE PLAY")
+            for m in range(1, 13) for d in (15, 16)]
+    rows = [r for r in rows if r[0] != dt.date(2025, 6, 16)] + [(dt.date(2025, 6, 17), -4.99,
+                                                                "GOOGLE *GOOGLE PLAY")]
+    out, streams = _detect(_frame(rows))
+    assert out["is_recurring"].all()
+    assert streams.height == 2
+    assert set(streams["period"]) == {"monthly"}
+    assert streams["recurring_stream_id"].n_unique() == 2
+
+
+def test_a_shop_visited_twice_a_month_is_no_pair_of_streams() -> None:
+    # Two visits most months at one price (a haircut, a car wash) on drifting days: the
+    # n-th visit of each month keeps no day of the month, so no stream.
+    rng = np.random.default_rng(4)
+    rows = []
+    for m in range(1, 13):
+        for d in sorted(rng.choice(np.arange(1, 29), size=2, replace=False)):
+            rows.append((dt.date(2025, m, int(d)), -8.0, "CB LAVAGE AUTO"))
+    out, streams = _detect(_frame(rows))
+    assert not out["is_recurring"].any()
+    assert streams.height == 0
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_an_income_tax_debit_alone_on_its_key_is_a_yearly_stream(rows: int) -> None:
+    # The year's income tax balance is paid once; monthly instalments are found by cadence.
+    frame = _frame([(dt.date(2025, 9, 15), -612.0, "PRLV SEPA DGFIP IMPOT"),
+                    (dt.date(2025, 9, 20), -35.0, "CB CARREFOUR CITY"),
+                    (dt.date(2025, 10, 15), 120.0, "VIR DGFIP REMBOURSEMENT IMPOT")][:rows])
+    frame = frame.with_columns(subcategory=pl.Series(
+        ["income_tax", "supermarket", "income_tax"][:rows], dtype=pl.String))
+    out, streams = _detect(frame)
+    assert out["recurrence_period"].to_list() == ["yearly", None, None][:rows]
+    assert streams["period"].to_list() == ["yearly"]
+    # two debits of one key are no lone balance: the cadence search decides (none here)
+    twice = pl.concat([frame.head(1), frame.head(1).with_columns(
+        booking_date=pl.lit(dt.date(2025, 11, 3)))])
+    assert not _detect(twice)[0]["is_recurring"].any()
+
+
 def test_stream_that_stopped_long_before_the_end_of_data_has_ended() -> None:
     rows = [(_business_day(dt.date(2025, m, 8)), -29.99, "PRLV SEPA BASIC FIT") for m in
             range(1, 7)]

@@ -66,6 +66,10 @@ def _lone_payments(frame: pl.DataFrame, key: str) -> list[float | None] | None:
     return amounts if len(groups) == frame.height else None
 
 
+#: Subcategories of an annual charge when alone on its key, as every payment here is.
+_LONE_ANNUAL = rec._ANNUAL_SUBCATEGORIES + rec._ANNUAL_ONCE_SUBCATEGORIES
+
+
 def no_stream_possible(frame: pl.DataFrame, key: str) -> bool:
     """Whether ``frame`` (a few rows) surely holds no stream: no two rows share an account,
     key and direction, and no debit can be a known annual charge."""
@@ -78,7 +82,7 @@ def no_stream_possible(frame: pl.DataFrame, key: str) -> bool:
     for a, label, sub in zip(amounts, labels, subs, strict=True):
         if a is None or a >= 0:
             continue
-        if sub in rec._ANNUAL_SUBCATEGORIES or not safe_text(label):
+        if sub in _LONE_ANNUAL or not safe_text(label):
             return False
         if label is not None and _annual_label().search(label.upper()):
             return False
@@ -166,7 +170,7 @@ def _annual_rows(frame: pl.DataFrame, key: str, amounts: list[float | None]) -> 
         if (types[i] in rec._NOT_STREAM_TYPES or (label is not None and skip_label.search(upper))
                 or (code is not None and skip_code.search(code))):
             continue
-        if subs[i] in rec._ANNUAL_SUBCATEGORIES or (
+        if subs[i] in _LONE_ANNUAL or (
                 label is not None and _annual_label().search(upper)):
             found.append(i)
     return found
