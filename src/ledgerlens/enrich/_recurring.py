@@ -282,12 +282,11 @@ def _interleaved(rows: pl.DataFrame) -> pl.DataFrame:
     """The groups of ``rows`` paid ``_INTERLEAVED_COUNTS`` times in most months, cut into their
     first, second (and third) payment of each month (``__rank``); pieces of 3 or more."""
     rows = rows.with_columns(__month=pl.col("__day") - pl.col("__dom"))  # one value a month
-    counts = rows.group_by("__group", "__month").agg(__k=pl.len()).with_columns(
-        __usual=pl.col("__k").mode().min().over("__group"))
-    keep = counts.group_by("__group").agg(__share=(pl.col("__k") == pl.col("__usual")).mean(),
-                                          __usual=pl.col("__usual").first())
-    keep = keep.filter(pl.col("__usual").is_in(_INTERLEAVED_COUNTS)
-                       & (pl.col("__share") >= _INTERLEAVED_SHARE)).select("__group", "__usual")
+    usual = pl.col("__k").mode().min()  # payments in most months
+    keep = (rows.group_by("__group", "__month").agg(__k=pl.len())
+            .group_by("__group").agg(__usual=usual, __share=(pl.col("__k") == usual).mean())
+            .filter(pl.col("__usual").is_in(_INTERLEAVED_COUNTS)
+                    & (pl.col("__share") >= _INTERLEAVED_SHARE)).select("__group", "__usual"))
     rows = rows.join(keep, on="__group").sort("__group", "__day", "__row").with_columns(
         __rank=pl.int_range(pl.len(), dtype=pl.Int32).over("__group", "__month") + 1)
     rows = rows.filter(pl.col("__rank") <= pl.col("__usual"))
