@@ -74,6 +74,21 @@ def test_keeps_a_town_that_is_the_whole_name() -> None:
     assert _clean("RETRAIT DAB 05/05/25 LE HAVRE") == ["LE HAVRE"]
 
 
+@pytest.mark.parametrize(("label", "expected"), [
+    # a saint's town the places list lacks, with its linked words
+    ("CB LECLERC ST MEDARD EN JALLES", "LECLERC"),
+    ("CB CARREFOUR MARKET ST GILLES CROIX DE VIE", "CARREFOUR MARKET"),
+    ("PRLV SEPA OGEC STE MARIE", "OGEC"),
+    # a saint that is the whole name, or that a link or article ties to it, stays
+    ("CB SAINT ALGUE", "SAINT ALGUE"),
+    ("CB LE SAINT GERMAIN", "LE SAINT GERMAIN"),
+    ("CB CAFE DE ST GERMAIN", "CAFE DE ST GERMAIN"),
+])
+def test_drops_a_saints_town_it_does_not_list(label: str, expected: str) -> None:
+    assert _clean(label) == [expected]  # one transaction: plain strings
+    assert _clean(label, "CB X")[0] == expected  # a table: Polars expressions
+
+
 def test_keeps_a_town_that_a_preposition_ties_to_the_name() -> None:
     assert _clean("VIR CAF DE PARIS", "PRLV SEPA EAU DE PARIS", "CB CAFE DU PORT MARSEILLE") \
         == ["CAF DE PARIS", "EAU DE PARIS", "CAFE DU PORT"]

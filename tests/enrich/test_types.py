@@ -84,6 +84,13 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("RELEVE CARTE 02/25", -455.0, "deferred_card_total"),
     ("RELEVE CB X1234", -455.0, "deferred_card_total"),
     ("RELEVE CARTE CARREFOUR", -85.0, "card_in_store"),
+    ("RELEVE DIFFERE CARTE 4974XXXX1234", -845.3, "deferred_card_total"),
+    ("TOTAL DES FACTURES CARTE X1234", -612.4, "deferred_card_total"),
+    # a direct debit or transfer sent back; its fee stays a fee
+    ("REJET PRLV SEPA EDF", 78.0, "reversal"),
+    ("IMPAYE PRLV SEPA SFR", 25.99, "reversal"),
+    ("RETOUR VIR SEPA JEAN DUPONT", 50.0, "reversal"),
+    ("FRAIS REJET PRLV", -20.0, "fee"),
     # a neobank's English statement
     ("Payment to John Smith", -50.0, "transfer_out"),
     ("Transfer from Jane Doe", 50.0, "transfer_in"),

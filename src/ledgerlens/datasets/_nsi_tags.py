@@ -218,6 +218,8 @@ NSI_ID_OVERRIDES: dict[str, str | None] = {
     "ministeriopublico-0bc456": None,
     "totalenergies-5fe041": "fuel",  # the shop of a fuel station, filed as shop=kiosk
     "natureanddecouvertes-fb7405": "gifts_flowers",  # nature gifts and games, not outdoor gear
+    "naturalia-c16b1c": "specialty_food",  # an organic chain, like Biocoop (no organic tag)
+    "coccinelleexpress-94a8a9": "convenience_store",  # the proximity format of Coccinelle
 }
 
 #: NSI item id -> spellings bank labels write that the index does not list: the acquirer's

@@ -112,6 +112,11 @@ _MAX_TOWN_WORDS = 5
 _NAME_LINKS: tuple[str, ...] = ("DE", "DU", "DES", "D", "A", "AU", "AUX", "EN", "LA", "LE",
                                 "LES", "L")
 _DISTRICT = r"^(?:[0-9]{1,2}(?:ER|E|EME)?|CEDEX)$"
+#: A town named after a saint that the places list lacks ends a label (``AUCHAN ST PRIEST``,
+#: ``LECLERC ST MEDARD EN JALLES``): the saint's word, a name, at most two linked words.
+#: Group 1 is what precedes it; it must hold a word that is no link (``CAFE DE ST ...``).
+SAINT_TAIL = (r"^(.*\S)\s+(?:SAINT|SAINTE|ST|STE)\s+[A-Z]{3,}(?:\s+[A-Z]{3,})?"
+              r"(?:\s+(?:EN|SUR|SOUS|LES|LEZ|DE|DU|DES|D|LA|LE|AUX|AU)\s+[A-Z]{2,}){0,2}$")
 
 
 def _strip_trailing_town(frame: pl.DataFrame, col: str,
@@ -157,8 +162,11 @@ def _trailing_town_exprs(col: str, town_names: frozenset[str] = frozenset(),
         (last.is_in(strong).fill_null(False) & text.str.contains(r"\S\s+\S")).alias("_coded"))
     tokens = pl.col("_tokens")
     n = tokens.list.len()
+    saint_head = text.str.extract(SAINT_TAIL, 1)
+    saint = (saint_head.is_not_null()
+             & ~saint_head.str.extract(r"(\S+)$", 1).is_in(_NAME_LINKS)).fill_null(False)
     out: pl.Expr = pl.when(pl.col("_coded")).then(text.str.replace(r"\s*\S+$", "")) \
-        .otherwise(text)
+        .when(saint).then(saint_head).otherwise(text)
     for k in range(1, _MAX_TOWN_WORDS + 1):  # a longer town name wins
         # the last k words are a town and at least one word precedes them
         name = tokens.list.tail(k).list.join(" ")
@@ -172,7 +180,7 @@ def _trailing_town_exprs(col: str, town_names: frozenset[str] = frozenset(),
             .when(ends_with_name(tokens, town_names)).then(pl.col("_body")).otherwise(out)
     # A town name ends with the body's last word: without such a word (and no country
     # code) no rule above fires, and the text is left as it is.
-    may_strip = (pl.col("_coded")
+    may_strip = (pl.col("_coded") | saint
                  | tokens.list.last().is_in(_last_town_words())).fill_null(False)
     return marks, pl.col("_body").str.split(" ").alias("_tokens"), out, may_strip
 

@@ -103,6 +103,7 @@ _LAST_WORD = re.compile(r"([A-Z0-9]+)$")
 _ENDS_IN_LETTER = re.compile(r"[A-Za-z]$")
 _LAST_TOKEN = re.compile(r"(\S+)$")
 _DROP_LAST_TOKEN = re.compile(r"\s*\S+$")
+_SAINT_TAIL = re.compile(c.SAINT_TAIL)
 _TWO_WORDS = re.compile(r"\S\s+\S")
 
 
@@ -183,13 +184,16 @@ def _strip_trailing_town(text: str, town_names: frozenset[str]) -> str:
     body = _DROP_LAST_TOKEN.sub("", text, count=1) if suffixed else text
     coded = last is not None and last in t.strong and _TWO_WORDS.search(text) is not None
     tokens = body.split(" ")
-    if not (coded or tokens[-1] in t.last_words):
+    saint_m = _SAINT_TAIL.match(text)
+    saint = saint_m is not None and saint_m.group(1).rsplit(" ", 1)[-1] not in c._NAME_LINKS
+    if not (coded or saint or tokens[-1] in t.last_words):
         return text  # no town can end it
     if ends_with_name(text, town_names):  # a name that ends in a town stays whole
         return text
     if ends_with_name(body, town_names):
         return body
-    out = _DROP_LAST_TOKEN.sub("", text, count=1) if coded else text
+    out = (_DROP_LAST_TOKEN.sub("", text, count=1) if coded
+           else saint_m.group(1) if saint and saint_m is not None else text)
     n = len(tokens)
     for k in range(1, c._MAX_TOWN_WORDS + 1):  # a longer town name wins
         if (n > k and " ".join(tokens[-k:]) in t.towns

@@ -31,6 +31,8 @@ CARD_PREFIXES: tuple[str, ...] = (
     "AVOIR CARTE DU", "AVOIR CARTE", "AVOIR CB", "AVOIR", "ANNULATION CB", "ANNULATION CARTE",
     "ANNULATION",
     "ANNUL\\.?", "EXTOURNE", "RETOUR CB",
+    # a direct debit or transfer sent back: the operation's own prefix follows
+    "REJET DE", "REJET", "IMPAYE", "RETOUR",
 )
 
 # Prefixes of transfers, debits, cash and loans, which a number and a connector may follow

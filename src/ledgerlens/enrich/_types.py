@@ -52,7 +52,9 @@ ONLINE_MCCS: frozenset[str] = frozenset({
 # Label rules in priority order: (type, regex on the normalised full label, evidence).
 # ``{out}`` / ``{in}`` suffixes are resolved with the amount's sign afterwards.
 _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
-    ("reversal", r"^(?:ANNULATION|ANNUL\.?|EXTOURNE|CONTRE[- ]PASSATION|REJET CB)\b",
+    ("reversal", r"^(?:ANNULATION|ANNUL\.?|EXTOURNE|CONTRE[- ]PASSATION|REJET CB)\b"
+     # a direct debit or transfer sent back (REJET PRLV SEPA EDF, IMPAYE PRLV, RETOUR VIR)
+     r"|^(?:REJET|IMPAYE|RETOUR)\s+(?:DE\s+|DU\s+)?(?:PRLV|PRELEVEMENT|PRELEV|VIR|VIREMENT)\b",
      "reversal word"),
     ("loan_repayment", r"^(?:ECHEANCE|ECH\.?)\s+(?:PRET|CREDIT)\b|^(?:REMBOURSEMENT|REMBT|REMB)"
      r"\.?\s+(?:PRET|CREDIT)\b|\bECHEANCE\s+PRET\b"
@@ -61,7 +63,10 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
     ("refund", r"^(?:REMBOURSEMENT|REMB|AVOIR|RETOUR|REMBT)\b", "refund word"),
     ("deferred_card_total", r"^(?:RELEVE|FACTURES|FACTURETTES?|TOTAL|TOT)\b.*\b(?:CARTE|CB)\b"
      r".*\b(?:DIFF?|DIFFERES?|DEBIT DIFFERE)\b|\bTOT\.?\s+DIF|^FACTURETTES?\s+CB\b"
-     r"|^RELEVE\s+CARTE\s+DIFF|\bCARTE\s+A\s+DEBIT\s+DIFFERE\b"
+     r"|^RELEVE\s+(?:CARTE\s+)?DIFF|\bCARTE\s+A\s+DEBIT\s+DIFFERE\b"
+     # the month's card payments added up (TOTAL DES FACTURES CARTE, TOTAL OPERATIONS CB)
+     r"|^(?:TOTAL|TOT\.?)\s+(?:DES\s+)?(?:FACTURES|FACTURETTES|OPERATIONS|ACHATS|PAIEMENTS)"
+     r"\s+(?:CARTES?|CB)\b"
      # DEBIT MENSUEL CARTE; a statement of the card with only its number or date after it
      # (RELEVE CARTE 02/25; RELEVE CARTE CARREFOUR is no total).
      r"|^DEBIT\s+MENSUEL\s+(?:CARTES?|CB)\b|^(?:CARTES?|CB)\b.*\bDEBIT\s+MENSUEL\b"
