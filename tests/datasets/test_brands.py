@@ -249,7 +249,10 @@ def test_an_organic_only_brand_is_a_specialised_food_shop_in_all_its_entries(
 
 def test_former_names_and_label_spellings_are_aliases(brands: pl.DataFrame) -> None:
     aliases = dict(zip(brands["merchant_id"], brands["aliases"], strict=True))
-    assert "NICOLAS" in aliases["nsi:maisonnicolas-44f3b7"].split("|")  # NSI's old_name
+    # the name labels know wins over NSI's new one, which stays a spelling
+    nicolas = brands.filter(pl.col("merchant_id") == "nsi:maisonnicolas-44f3b7")
+    assert nicolas["name"].item() == "Nicolas"
+    assert "MAISON NICOLAS" in aliases["nsi:maisonnicolas-44f3b7"].split("|")
     assert "CRF MARKET" in aliases["nsi:carrefourmarket-9ebf62"].split("|")
     assert set(NSI_LABEL_SPELLINGS) <= {s.removeprefix("nsi:") for s in aliases}
 

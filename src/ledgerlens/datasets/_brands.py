@@ -31,6 +31,7 @@ from ledgerlens.datasets._nsi_tags import (
     DROPPED_OSM_TAGS,
     NSI_ID_OVERRIDES,
     NSI_LABEL_SPELLINGS,
+    NSI_NAME_OVERRIDES,
     ORGANIC_FROM,
     OSM_TAG_MCC,
     OSM_TAG_SUBCATEGORY,
@@ -140,6 +141,8 @@ def is_valid_in_france(location_set: dict[str, Any]) -> str | None:
 
 def _display_name(item: dict[str, Any]) -> str:
     # "McDonald's (France)" -> "McDonald's": NSI adds a parenthesis to tell entries apart.
+    if item.get("id") in NSI_NAME_OVERRIDES:
+        return NSI_NAME_OVERRIDES[item["id"]]
     name = str(item["displayName"]).strip()
     match = _DISAMBIGUATOR.match(name)
     tags = item.get("tags", {})

@@ -12,6 +12,7 @@ __all__ = [
     "DROPPED_OSM_TAGS",
     "NSI_ID_OVERRIDES",
     "NSI_LABEL_SPELLINGS",
+    "NSI_NAME_OVERRIDES",
     "ORGANIC_FROM",
     "OSM_TAG_MCC",
     "OSM_TAG_SUBCATEGORY",
@@ -220,6 +221,13 @@ NSI_ID_OVERRIDES: dict[str, str | None] = {
     "natureanddecouvertes-fb7405": "gifts_flowers",  # nature gifts and games, not outdoor gear
     "naturalia-c16b1c": "specialty_food",  # an organic chain, like Biocoop (no organic tag)
     "coccinelleexpress-94a8a9": "convenience_store",  # the proximity format of Coccinelle
+}
+
+#: NSI item id -> the name customers and card terminals know, where the index has moved on
+#: to a new one and keeps the known one as ``old_name`` only (the chain's 500 shops still
+#: read NICOLAS on a statement).
+NSI_NAME_OVERRIDES: dict[str, str] = {
+    "maisonnicolas-44f3b7": "Nicolas",
 }
 
 #: NSI item id -> spellings bank labels write that the index does not list: the acquirer's

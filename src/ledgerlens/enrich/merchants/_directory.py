@@ -45,8 +45,8 @@ __all__ = [
     "alias_variants",
     "canonical_text",
     "canonical_text_expr",
-    "health_lead_subcategories",
     "lead_word_categories",
+    "line_lead_subcategories",
     "trail_word_categories",
 ]
 
@@ -428,16 +428,22 @@ def lead_word_categories() -> dict[str, str]:
     return out
 
 
+#: Categories whose lines are distinct trades, so that a line's trade word before a name
+#: names that line's shop (a health profession, a food trade).
+LINE_LEAD_CATEGORIES: tuple[str, ...] = ("health", "groceries")
+
+
 @functools.cache
-def health_lead_subcategories() -> dict[str, str]:
-    """One-word trade words of a health line -> that line (``OPTIQUE`` -> optician,
-    ``PHARMACIE`` -> pharmacy): the local trades' words that name one subcategory, a health
-    one. Health professions are distinct businesses: such a word before a name names that
-    line's shop (``OPTIQUE LAFAYETTE`` is an optician, not the Lafayette pharmacies)."""
+def line_lead_subcategories() -> dict[str, str]:
+    """One-word trade words of a health or food line -> that line (``OPTIQUE`` -> optician,
+    ``BOULANGERIE`` -> bakery): the local trades' words that name one subcategory of
+    ``LINE_LEAD_CATEGORIES``. Such a word before a name names that line's shop (``OPTIQUE
+    LAFAYETTE`` is an optician, not the Lafayette pharmacies; ``BOULANGERIE PICARD`` a
+    baker, not the frozen-food chain)."""
     # Abbreviations of three letters or fewer (CH, INF, OPT) are left out: too many codes.
     return {w: next(iter(subs)) for w, subs in _trade_word_subcategories().items()
             if len(w) >= 4 and len(subs) == 1
-            and SUBCATEGORIES[next(iter(subs))].category == "health"}
+            and SUBCATEGORIES[next(iter(subs))].category in LINE_LEAD_CATEGORIES}
 
 
 def _conform(frame: pl.DataFrame) -> pl.DataFrame:

@@ -42,8 +42,8 @@ from ledgerlens.enrich.merchants._directory import (
     NAME_PARTICLES,
     MerchantDirectory,
     business_key,
-    health_lead_subcategories,
     lead_word_categories,
+    line_lead_subcategories,
     trail_word_categories,
 )
 
@@ -316,7 +316,7 @@ def quick_features(records: list[HitRecord], directory: MerchantDirectory) -> pl
 
 
 def _dropped_before_scoring(h: dict[str, Any]) -> bool:
-    """``_scorer.OTHER_SHOP_AFTER``, ``_scorer.OTHER_HEALTH_LINE``,
+    """``_scorer.OTHER_SHOP_AFTER``, ``_scorer.OTHER_LINE_BEFORE``,
     ``_scorer.OFF_LOAN_LINE``, ``_scorer.AFTER_PLACE_LINK`` or ``_scorer.AFTER_ARTICLE`` of
     one hit."""
     if h["off_loan_line"]:
@@ -324,8 +324,8 @@ def _dropped_before_scoring(h: dict[str, Any]) -> bool:
     card = h["t_kind"] is None or h["t_kind"] in CARD_KINDS
     other_shop = (h["n_tokens"] == 1 and h["trail_cat"] is not None
                   and h["trail_cat"] != h["m_cat"])
-    other_line = (h["lead_sub"] is not None and h["m_cat"] == "health"
-                  and h["lead_sub"] != h["m_sub"])
+    other_line = (h["lead_sub"] is not None and h["lead_sub"] != h["m_sub"]
+                  and (h["m_cat"] == "health" or (h["m_cat"] == "groceries" and h["common"])))
     return card and (other_shop or other_line or h["after_place_link"] or h["after_article"])
 
 
@@ -347,7 +347,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
 
     alias_attrs = directory.cached("quick.alias_attrs", _alias_attrs)
     lead_categories = lead_word_categories()
-    health_lines = health_lead_subcategories()
+    line_leads = line_lead_subcategories()
     merchant_attrs = directory.cached("quick.merchant_attrs", _merchant_attrs)
     mcc_table = _code_table()
     hits: list[dict[str, Any]] = []
@@ -370,7 +370,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "refund_lead": refund_lead,
             "lead_cat": lead_categories.get(lead_tok) if lead_tok is not None else None,
             "alias_cat": lead_categories.get(alias),
-            "lead_sub": health_lines.get(lead_tok) if lead_tok is not None else None,
+            "lead_sub": line_leads.get(lead_tok) if lead_tok is not None else None,
             "m_cat": m_cat,
             "origin": origin, "derived": derived, "n_tokens": n_tokens, "n_chars": n_chars,
             "n_merchants": n_merchants, "n_brands": n_brands, "common": common,

@@ -24,8 +24,8 @@ from ledgerlens.enrich.merchants._directory import (
     MONEY_IN_LINES,
     NAME_PARTICLES,
     business_key,
-    health_lead_subcategories,
     lead_word_categories,
+    line_lead_subcategories,
 )
 from ledgerlens.enrich.merchants._quick import CARD_KINDS
 from ledgerlens.exceptions import ConfigurationError
@@ -161,8 +161,13 @@ OTHER_SHOP_AFTER = ((pl.col("n_tokens") == 1) & (pl.col("trail_cat") != pl.col("
 #: A card payment whose hit follows the trade word of another health line names that
 #: line's shop: ``OPTIQUE LAFAYETTE`` is no Lafayette pharmacy (the lead-word features compare
 #: level-1 categories, and optician and pharmacy are both health): dropped before scoring.
-OTHER_HEALTH_LINE = (pl.col("lead_sub").is_not_null() & (pl.col("m_cat") == "health")
-                     & (pl.col("lead_sub") != pl.col("m_sub")) & _ON_CARD).fill_null(False)
+#: So with another food trade before a chain whose name is a person's (``BOULANGERIE
+#: PICARD``, ``BOUCHERIE NICOLAS``: the owner's name, not the frozen-food or wine chain); a
+#: chain with a name of its own keeps its hit (``BOULANGERIE MARIE BLACHERE``).
+OTHER_LINE_BEFORE = (pl.col("lead_sub").is_not_null() & (pl.col("lead_sub") != pl.col("m_sub"))
+                     & ((pl.col("m_cat") == "health")
+                        | ((pl.col("m_cat") == "groceries") & pl.col("common")))
+                     & _ON_CARD).fill_null(False)
 #: Money of a loan goes to or comes from a lender or a bank only: on a loan line, a hit of
 #: another category is the loan's purpose, not a merchant (``ECHEANCE PRET HABITAT`` is a
 #: home loan, not the Habitat furniture chain; ``PRET AUTO``): dropped before scoring. The
@@ -262,9 +267,9 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
                       alias_cat=pl.col("alias").replace_strict(
                           lead_word_categories(), default=None, return_dtype=pl.String),
                       lead_sub=pl.col("lead_tok").replace_strict(
-                          health_lead_subcategories(), default=None, return_dtype=pl.String))
+                          line_lead_subcategories(), default=None, return_dtype=pl.String))
         .with_columns(l_cat=l_cat)
-        .filter(~OTHER_SHOP_AFTER & ~OTHER_HEALTH_LINE & ~OFF_LOAN_LINE & ~AFTER_PLACE_LINK
+        .filter(~OTHER_SHOP_AFTER & ~OTHER_LINE_BEFORE & ~OFF_LOAN_LINE & ~AFTER_PLACE_LINK
                 & ~AFTER_ARTICLE)
         .with_columns(
             mcc_missing=pl.col("l_sub").is_null(),
