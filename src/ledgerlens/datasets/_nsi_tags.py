@@ -221,6 +221,8 @@ NSI_ID_OVERRIDES: dict[str, str | None] = {
     "natureanddecouvertes-fb7405": "gifts_flowers",  # nature gifts and games, not outdoor gear
     "naturalia-c16b1c": "specialty_food",  # an organic chain, like Biocoop (no organic tag)
     "coccinelleexpress-94a8a9": "convenience_store",  # the proximity format of Coccinelle
+    "avia-da37e8": "fuel",  # the shop of an Avia station: its labels read AVIA as the pumps'
+    "campanile-ee8eff": None,  # a hotel chain's restaurants: labels read CAMPANILE for the stay
 }
 
 #: NSI item id -> the name customers and card terminals know, where the index has moved on

@@ -325,6 +325,9 @@ _LEAD_WORDS: dict[str, tuple[str, ...]] = {
     "pets": ("ANIMALERIE",), "garden": ("JARDINERIE",),
 }
 _LEAD_SHARE = 10  # per cent of a chain's shops
+#: A chain name's opening initial and its dot (``E.`` of ``E.LECLERC``) before a word of 3+
+#: letters, after the shop words put before the name: groups 1 and 2 are kept.
+_INITIAL = r"^((?:[A-Z]+ )*)[A-Z]\. ?([A-Z]{3})"
 
 
 def _descriptors(
@@ -390,6 +393,11 @@ def _descriptors(
             & (pl.col("lead_pick") < _LEAD_SHARE) & lead_word.is_not_null()
             & ~pl.col("descriptor").str.starts_with(lead_word.fill_null("")))
     descriptor = pl.when(lead).then(lead_word + pl.lit(" ") + descriptor).otherwise(descriptor)
+    # A chain whose name opens with an initial (E.LECLERC) prints its bare name at half of
+    # its shops (LECLERC), as many acquirers do.
+    initial = (pl.col("source") == "nsi") & (pl.col("lead_pick") % 2 == 0)
+    descriptor = pl.when(initial).then(descriptor.str.replace(_INITIAL, "${1}${2}")).otherwise(
+        descriptor)
     descriptor = pl.when(wallet).then(wallet_name + descriptor).otherwise(descriptor)
     intermediary = (
         pl.when(paypal).then(pl.lit("paypal"))
