@@ -109,6 +109,20 @@ def test_a_neobank_top_up_is_money_between_own_accounts_not_a_saving() -> None:
     assert out["explanation"][0].startswith("rule: top-up")
 
 
+@pytest.mark.parametrize("rows", [1, 12])
+def test_a_public_place_named_with_another_trade_s_word_is_that_place(rows: int) -> None:
+    # HOTEL DE VILLE is the town hall, HOTEL DIEU a hospital: the model reads HOTEL; a
+    # hotel named after its street or town stays a hotel.
+    labels = (["CB HOTEL DE VILLE 12/03 LYON", "CB HOTEL DIEU 12/03",
+               "CB HOTEL DU CENTRE 12/03"] * 4)[:rows]
+    out = enrich(pl.DataFrame({"date": ["2025-03-12"] * rows, "amount": [-20.0] * rows,
+                               "label": labels}))
+    assert out["subcategory"][0] == "administrative_fees"
+    assert out["explanation"][0].startswith("rule: place name")
+    if rows > 1:
+        assert out["subcategory"].to_list()[1:3] == ["hospital_clinic", "hotels"]
+
+
 @pytest.mark.parametrize("rows", [1, 4])
 def test_a_word_of_the_label_chooses_among_a_brand_s_lines(rows: int) -> None:
     # Citya manages rentals and buildings: SYNDIC before its name says which, and the line's

@@ -25,7 +25,12 @@ from ledgerlens.enrich._intermediary import detect_intermediaries
 from ledgerlens.enrich._model import EnrichmentModel
 from ledgerlens.enrich._recurring import detect_recurring, stream_keys
 from ledgerlens.enrich._types import classify_types
-from ledgerlens.enrich.categories._rules import line_word_rule, p2p_app_rule, top_up_rule
+from ledgerlens.enrich.categories._rules import (
+    line_word_rule,
+    p2p_app_rule,
+    place_phrase_rule,
+    top_up_rule,
+)
 
 __all__ = ["EnrichmentResult", "enrich", "enrich_with_streams"]
 
@@ -133,7 +138,7 @@ def enrich_with_streams(
     frame = classify_types(detect_intermediaries(cleaned), town_names=town_names)
     frame = line_word_rule(model.categories.predict(model.merchants.match(frame)),
                            model.merchants.brand_words)
-    frame = top_up_rule(p2p_app_rule(model.merchants.settle_lines(frame)))
+    frame = place_phrase_rule(top_up_rule(p2p_app_rule(model.merchants.settle_lines(frame))))
     frame = _rounded_and_abstained(frame)
     if corrections is not None and not isinstance(corrections, CorrectionSet):
         raise TypeError(f"corrections must be a CorrectionSet, got {type(corrections).__name__}")

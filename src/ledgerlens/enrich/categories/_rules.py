@@ -34,6 +34,7 @@ __all__ = [
     "p2p_app_rule",
     "rule_subcategories",
     "scope_mask",
+    "place_phrase_rule",
     "top_up_rule",
 ]
 
@@ -368,6 +369,44 @@ def top_up_rule(frame: pl.DataFrame) -> pl.DataFrame:
               ).fill_null(False)
     return frame.with_columns(_decided(switch, "own_account_transfer", TOP_UP_CONFIDENCE,
                                        pl.lit("rule: top-up")))
+
+
+#: Names of public places whose first word is another trade's (``HOTEL DE VILLE`` is the
+#: town hall, not a hotel; ``HOTEL DIEU`` a hospital): (regex on the clean label,
+#: subcategory). The model reads the trade word; these decide instead when no merchant was
+#: found.
+PLACE_PHRASES: tuple[tuple[str, str], ...] = (
+    (r"\bHOTEL\s+DE\s+VILLE\b", "administrative_fees"),
+    (r"\bHOTEL\s+DES\s+IMPOTS\b", "income_tax"),
+    (r"\bHOTEL\s+DIEU\b", "hospital_clinic"),
+    (r"\bHOTEL\s+DES\s+VENTES\b", "second_hand"),
+)
+PLACE_PHRASE_CONFIDENCE = 0.9
+_PLACE_RE = "|".join(pattern for pattern, _ in PLACE_PHRASES)
+
+
+def place_phrase_rule(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows without a merchant whose clean label names one of ``PLACE_PHRASES`` take its
+    subcategory; refunds and reversals keep theirs (they follow the purchase). Other rows,
+    and frames without the columns, are left as they are."""
+    needed = {"transaction_type", "clean_label", "merchant_id", *CATEGORY_SCHEMA}
+    if not needed <= set(frame.columns):
+        return frame
+    text = pl.col("clean_label").str.to_uppercase()
+    open_row = (pl.col("merchant_id").is_null()
+                & ~pl.col("transaction_type").is_in(["refund", "reversal"]))
+    if frame.height <= _FEW_TOP_UP_ROWS:
+        # One transaction: plain values first, no query when no phrase is there.
+        if not any(t is not None and re.search(_PLACE_RE, t.upper())
+                   for t in frame.get_column("clean_label").to_list()):
+            return frame
+    elif not frame.select((open_row & text.str.contains(_PLACE_RE)).any()).item():
+        return frame
+    for pattern, subcategory in PLACE_PHRASES:
+        switch = (open_row & text.str.contains(pattern)).fill_null(False)
+        frame = frame.with_columns(_decided(switch, subcategory, PLACE_PHRASE_CONFIDENCE,
+                                            pl.lit(f"rule: place name ({subcategory})")))
+    return frame
 
 
 #: Confidence of a brand's line of business chosen by a word of the label.
