@@ -22,6 +22,7 @@ from ledgerlens.datasets._mcc import load_mcc_codes
 from ledgerlens.datasets._vocab import (
     generate_local_merchants,
     load_curated_merchants,
+    load_european_merchants,
     load_first_names,
     load_last_names,
     load_places,
@@ -39,6 +40,7 @@ __all__ = [
     "load_bank",
     "load_brands",
     "load_curated_merchants",
+    "load_european_merchants",
     "load_first_names",
     "load_last_names",
     "load_mcc_codes",

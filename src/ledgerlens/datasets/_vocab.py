@@ -34,6 +34,7 @@ __all__ = [
     "generate_local_merchants",
     "load_curated_merchants",
     "load_english_words",
+    "load_european_merchants",
     "load_first_names",
     "load_last_names",
     "load_local_trades",
@@ -48,6 +49,11 @@ _S, _F, _I = pl.String, pl.Float64, pl.Int64
 #: Columns and dtypes of each bundled file; extra columns are ignored.
 _SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
     "curated_merchants.csv": {
+        "merchant_id": _S, "name": _S, "website": _S, "subcategory": _S, "mcc": _S, "country": _S,
+        "kind": _S, "descriptors": _S, "billing": _S, "cadence": _S, "amount_median": _F,
+        "amount_sigma": _F, "popularity": _F, "creditor_id": _S,
+    },
+    "european_merchants.csv": {
         "merchant_id": _S, "name": _S, "website": _S, "subcategory": _S, "mcc": _S, "country": _S,
         "kind": _S, "descriptors": _S, "billing": _S, "cadence": _S, "amount_median": _F,
         "amount_sigma": _F, "popularity": _F, "creditor_id": _S,
@@ -173,6 +179,16 @@ def load_curated_merchants() -> pl.DataFrame:
     copy. Raises ``ReferenceDataError`` naming the file when it is missing or malformed.
     """
     return _load("curated_merchants.csv").clone()
+
+
+def load_european_merchants() -> pl.DataFrame:
+    """Chains and billers of other European countries (``european_merchants.csv``, the
+    columns of ``curated_merchants.csv``): the grocers, drugstores, railways, energy and
+    telecom companies that German, Spanish, Italian, Dutch, Belgian, Portuguese, British and
+    Swiss statements name. The merchant directory holds them; the synthetic banks, whose
+    customers live in France, do not draw from them. Their direct debits carry no creditor
+    id. Cached; each call returns a cheap copy."""
+    return _load("european_merchants.csv").clone()
 
 
 def load_local_trades() -> pl.DataFrame:

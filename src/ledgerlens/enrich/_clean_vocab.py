@@ -3,6 +3,8 @@ markers, country codes and the towns that end a label (data for ``_clean``, no l
 
 from __future__ import annotations
 
+from ledgerlens.enrich._european import EUROPEAN_OPERATION_PREFIXES
+
 __all__ = ["ACCENTS", "AMBIGUOUS_CITIES", "CARD_PREFIXES", "CONNECTORS", "COUNTRY_CODES",
            "COUNTRY_CODES_AFTER_TOWN", "FOREIGN_CITIES", "NUMBERED_NAMES", "OPERATION_PREFIXES",
            "REFERENCE", "numbered_name_regex"]
@@ -58,6 +60,8 @@ OPERATION_PREFIXES: tuple[str, ...] = (
     "REMISE CHQ", "REM CHQ", "CHEQUE", "CHQ\\.?",
     # loans
     "ECHEANCE PRET", "ECH PRET", "REMBOURSEMENT PRET", "REMBT PRET", "DEBLOCAGE PRET",
+    # other European banks' words (``_european.py``)
+    *EUROPEAN_OPERATION_PREFIXES,
 )
 
 # Words that only connect the prefix to the party or the merchant.

@@ -15,6 +15,7 @@ import functools
 
 import polars as pl
 
+from ledgerlens.enrich._european import EUROPEAN_INCOME_WORDS as _EU
 from ledgerlens.enrich._few_rows import with_values
 from ledgerlens.enrich._recurring import fold_accents
 from ledgerlens.enrich.categories._rules import CATEGORY_SCHEMA
@@ -35,17 +36,20 @@ _INCOME_SCHEMA = {"is_income": pl.Boolean(), "income_type": pl.String(),
 _RULES: tuple[tuple[str, str], ...] = (
     ("other_income", r"\bPENSION\s+ALIM"),
     ("unemployment_benefits", r"\bPOLE\s*EMPLOI\b|\bFRANCE\s+TRAVAIL\b|\bASSEDIC\b|\bUNEDIC\b"
-                              r"|\bALLOC\w*\s+(?:CHOMAGE|ARE|RETOUR\s+A\s+L\s?EMPLOI)\b"),
+                              r"|\bALLOC\w*\s+(?:CHOMAGE|ARE|RETOUR\s+A\s+L\s?EMPLOI)\b"
+                              + _EU["unemployment_benefits"]),
     ("family_benefits", r"\bCAF\b|\bCNAF\b|\bALLOC\w*\s+FAMILIALE|\bPRESTATIONS?\s+FAMILIA"
-                        r"|\bPAJE\b|\bALLOC\w*\s+LOGEMENT\b|\bAPL\b|\bPRIME\s+D\s?ACTIVITE\b"),
+                        r"|\bPAJE\b|\bALLOC\w*\s+LOGEMENT\b|\bAPL\b|\bPRIME\s+D\s?ACTIVITE\b"
+                        + _EU["family_benefits"]),
     ("pension", r"\bRETRAITES?\b|\bCARSAT\b|\bCNAV\b|\bAGIRC\b|\bARRCO\b|\bCNRACL\b"
-                r"|\bIRCANTEC\b|\bPENSIONS?\b|\bCIPAV\b|\bMSA\s+RETRAITE"),
+                r"|\bIRCANTEC\b|\bPENSIONS?\b|\bCIPAV\b|\bMSA\s+RETRAITE" + _EU["pension"]),
     # A savings account's pay is its interest (``REMUNERATION LDDS``), not a salary.
     ("interest_dividends", r"\bREMUNERATION\s+(?:(?:DU|DE|D)\s+)?(?:LIVRETS?|LDDS|LDD|LEP|PEL|CEL"
                            r"|EPARGNE|COMPTE\s+(?:SUR\s+)?LIVRET)\b|\b(?:LIVRETS?|LDDS|LEP)\b.*"
                            r"\bREMUNERATION\b"),
     ("salary", r"\bSALAIRES?\b|\bPAIE\b|\bPAYE\b|\bREMUNERATION\b|\bTRAITEMENT\b|\bSALARY\b"
-               r"|\bWAGES?\b|\bPAYROLL\b|\bINDEMNITES?\s+(?:JOURNALIERES|STAGE)\b|\bIJSS\b"),
+               r"|\bWAGES?\b|\bPAYROLL\b|\bINDEMNITES?\s+(?:JOURNALIERES|STAGE)\b|\bIJSS\b"
+               + _EU["salary"]),
     ("rental_income", r"\bLOYERS?\b|\bREVENUS?\s+LOCATIFS?\b|\bLOCATAIRES?\b"),
     ("interest_dividends", r"\bINTERETS?\b|\bDIVIDENDES?\b|\bCOUPONS?\b|\bREMUNERATION\s+LIVRET"),
     ("other_income", r"\bALLOC\w*\b|\bBOURSE\s+(?:SCOLAIRE|CROUS|ETUDES?)\b|\bCROUS\b"

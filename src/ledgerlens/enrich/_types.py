@@ -35,6 +35,8 @@ from ledgerlens.enrich._clean import (
     normalize_text,
 )
 from ledgerlens.enrich._distinct import distinct_rows, zero_digits
+from ledgerlens.enrich._european import EUROPEAN_TYPE_WORDS as _EU
+from ledgerlens.enrich._european import HOME_CARD_WORDS
 from ledgerlens.enrich._intermediary import detect_intermediaries
 from ledgerlens.schema import ISO_4217, TRANSACTION_TYPES
 
@@ -54,13 +56,14 @@ ONLINE_MCCS: frozenset[str] = frozenset({
 _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
     ("reversal", r"^(?:ANNULATION|ANNUL\.?|EXTOURNE|CONTRE[- ]PASSATION|REJET CB)\b"
      # a direct debit or transfer sent back (REJET PRLV SEPA EDF, IMPAYE PRLV, RETOUR VIR)
-     r"|^(?:REJET|IMPAYE|RETOUR)\s+(?:DE\s+|DU\s+)?(?:PRLV|PRELEVEMENT|PRELEV|VIR|VIREMENT)\b",
+     r"|^(?:REJET|IMPAYE|RETOUR)\s+(?:DE\s+|DU\s+)?(?:PRLV|PRELEVEMENT|PRELEV|VIR|VIREMENT)\b"
+     + _EU["reversal"],
      "reversal word"),
     ("loan_repayment", r"^(?:ECHEANCE|ECH\.?)\s+(?:PRET|CREDIT)\b|^(?:REMBOURSEMENT|REMBT|REMB)"
      r"\.?\s+(?:PRET|CREDIT)\b|\bECHEANCE\s+PRET\b"
      # the loan named before the word (``PRET ETUDIANT ECHEANCE``)
      r"|^PRET(?:\s+\S+){0,3}\s+(?:ECHEANCE|ECH)\b", "loan instalment"),
-    ("refund", r"^(?:REMBOURSEMENT|REMB|AVOIR|RETOUR|REMBT)\b", "refund word"),
+    ("refund", r"^(?:REMBOURSEMENT|REMB|AVOIR|RETOUR|REMBT)\b" + _EU["refund"], "refund word"),
     ("deferred_card_total", r"^(?:RELEVE|FACTURES|FACTURETTES?|TOTAL|TOT)\b.*\b(?:CARTE|CB)\b"
      r".*\b(?:DIFF?|DIFFERES?|DEBIT DIFFERE)\b|\bTOT\.?\s+DIF|^FACTURETTES?\s+CB\b"
      r"|^RELEVE\s+(?:CARTE\s+)?DIFF|\bCARTE\s+A\s+DEBIT\s+DIFFERE\b"
@@ -75,20 +78,23 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      r"|^AGIOS\b|^INTERETS?\b|\bREMUNERATION\s+(?:LIVRET|COMPTE)"
      # A neobank's English statement: Interest earned, Savings interest.
      r"|^INTEREST\s+(?:EARNED|PAID|PAYMENT|RECEIVED|CREDITED)\b"
-     r"|^(?:SAVINGS|VAULT|POCKET)\s+INTEREST\b", "interest word"),
+     r"|^(?:SAVINGS|VAULT|POCKET)\s+INTEREST\b" + _EU["interest"], "interest word"),
     ("fee", r"^(?:FRAIS|COTISATION|COTIS\.?|COMMISSION|COMM\.?|FORFAIT|TENUE DE COMPTE"
      r"|ABONNEMENT\s+(?:OFFRE|SERVICES?|BANQUE)|OFFRE\s+GROUPEE|CONVENTION\s+DE\s+COMPTE"
      r"|MINIMUM\s+FORFAITAIRE|PENALITE|DROITS\s+DE\s+GARDE)\b"
-     r"|\b(?:PLAN|METAL|PREMIUM|ACCOUNT|CARD)\s+FEE\b", "bank fee word"),
+     r"|\b(?:PLAN|METAL|PREMIUM|ACCOUNT|CARD)\s+FEE\b" + _EU["fee"], "bank fee word"),
     ("cash_withdrawal", r"^(?:RETRAIT|RET\.?\s+DAB|RET\.?\s+GAB)\b|\bDAB\b|\bGAB\b"
-     r"|\bDISTRIBUTEUR\b|\bATM\b|\bWITHDRAWAL\b", "cash machine"),
-    ("cash_deposit", r"^(?:VERSEMENT|DEPOT|VERST)\s+(?:ESPECES|ESP)\b|^VERSEMENT\b",
+     r"|\bDISTRIBUTEUR\b|\bATM\b|\bWITHDRAWAL\b" + _EU["cash_withdrawal"], "cash machine"),
+    ("cash_deposit", r"^(?:VERSEMENT|DEPOT|VERST)\s+(?:ESPECES|ESP)\b|^VERSEMENT\b"
+     + _EU["cash_deposit"],
      "cash deposit word"),
-    ("cheque_deposit", r"^(?:REMISE|REM\.?)\s+(?:DE\s+)?(?:CHEQUES?|CHQ\.?)\b", "cheque deposit"),
-    ("cheque", r"^(?:CHEQUE|CHQ\.?|CHQ)\b", "cheque word"),
+    ("cheque_deposit", r"^(?:REMISE|REM\.?)\s+(?:DE\s+)?(?:CHEQUES?|CHQ\.?)\b"
+     + _EU["cheque_deposit"], "cheque deposit"),
+    ("cheque", r"^(?:CHEQUE|CHQ\.?|CHQ)\b" + _EU["cheque"], "cheque word"),
     ("loan_disbursement", r"\bDEBLOCAGE\s+(?:PRET|FONDS|CREDIT)\b|\bFONDS\s+PRET\b"
      r"|\bMISE\s+A\s+DISPOSITION\s+(?:PRET|FONDS|CREDIT)\b", "loan disbursement"),
-    ("direct_debit", r"^(?:PRLV|PRELEVEMENT|PRELEV|PREL)\b|\bPRLV\s+SEPA\b", "direct debit"),
+    ("direct_debit", r"^(?:PRLV|PRELEVEMENT|PRELEV|PREL)\b|\bPRLV\s+SEPA\b" + _EU["direct_debit"],
+     "direct debit"),
     ("own_account_transfer", r"^(?:VIR|VIREMENT)\S*\s+(?:INTERNE|COMPTE\s+A\s+COMPTE"
      r"|DE\s+COMPTE\s+A\s+COMPTE)\b|^(?:VIR|VIREMENT)\S*"
      r"(?:\s+(?:PERMANENT|PERIODIQUE|SEPA|EMIS|INST))*(?:\s+/?(?:VERS|DE|A|SUR|AU))?\s+"
@@ -96,16 +102,19 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      r"|(?:VERSEMENT\s+|CONTRAT\s+)?ASSURANCE\s+VIE)\b"
      # A neobank's English statement: a top-up, a currency exchange, a savings pocket.
      r"|^TOP[- ]?UP\b|\bTOP[- ]?UP\s+BY\b"
-     r"|^EXCHANGED\s+TO\b|^(?:TO|FROM)\s+(?:[A-Z]{3}\s+)?(?:SAVINGS|POCKET|VAULT)\b",
+     r"|^EXCHANGED\s+TO\b|^(?:TO|FROM)\s+(?:[A-Z]{3}\s+)?(?:SAVINGS|POCKET|VAULT)\b"
+     + _EU["own_account_transfer"],
      "own account words"),
     ("transfer", r"^(?:VIR|VIREMENT|VRT|VIRT)\b|^(?:VIR|VIREMENT)\.|\bVIR\s+SEPA\b"
-     r"|^(?:PAYMENT|TRANSFER|TRANSFERT)\s+(?:TO|FROM)\b", "transfer word"),
+     r"|^(?:PAYMENT|TRANSFER|TRANSFERT)\s+(?:TO|FROM)\b" + _EU["transfer"], "transfer word"),
     ("card", r"^(?:CB|CARTE|PAIEMENT|ACHAT|FACTURE\s+CARTE|PSC|TPE)\b|\bCB\*|\bCARTE\s+X"
-     r"|\bSANS\s+CONTACT\b", "card payment word"),
+     r"|\bSANS\s+CONTACT\b" + _EU["card"], "card payment word"),
 )
 
-_INSTANT = r"\bINST\b|\bINSTANTANE\b|\bIMMEDIAT\b|\bSCT\s*INST\b|\bVIR\s+IP\b"
+_INSTANT = (r"\bINST\b|\bINSTANTANE\b|\bIMMEDIAT\b|\bSCT\s*INST\b|\bVIR\s+IP\b"
+            r"|\bECHTZEIT|\bINMEDIATA\b|\bBIZUM\b|\bISTANTANEO\b|\bINSTANT\s+PAYMENT\b")
 _CONTACTLESS = (r"\bSANS\s+CONTACT\b|\bPSC\b|\bNFC\b|\bCONTACTLESS\b|\bPAIEMENT\s+MOBILE\b"
+                r"|\bKONTAKTLOS\b|\bSIN\s+CONTACTO\b|\bSENZA\s+CONTATTO\b|\bCONTACTLOOS\b"
                 r"|\bAPPLE\s*PAY\b|\bGOOGLE\s*PAY\b|\bSAMSUNG\s*PAY\b")
 _ONLINE_MARK = (r"\.(?:COM|FR|NET|ORG|EU|IO|CO|DE|ES|IT|UK|TV|ME)\b|\bWWW\b|\bHTTPS?\b"
                 r"|\bINTERNET\b|\bONLINE\b|\bEN\s+LIGNE\b|\bVAD\b|\bE-?COMMERCE\b|/BILL\b"
@@ -121,7 +130,9 @@ _FOREIGN_WORDS: tuple[str, ...] = (
     "GELATERIA", "PASTICCERIA", "SUPERMERCATO", "CALZATURE", "ALBERGO",
     "GALLERIA", "TABACCHERIA", "CAFFE", "TASCA", "PASTELARIA", "SAPATARIA", "POUSADA",
     "CAFETERIA", "GASTHAUS", "BIERGARTEN", "APOTHEKE", "BACKEREI", "BAECKEREI", "METZGEREI",
-    "SCHUHE", "KONDITOREI", "IZAKAYA", "RYOKAN", "KISSATEN", "MERCADONA", "PINGO DOCE",
+    "SCHUHE", "KONDITOREI", "IZAKAYA", "RYOKAN", "KISSATEN", "SUPERMARKT", "LEBENSMITTEL",
+    "ALIMENTACION", "AUTOSERVICIO", "ALIMENTARI", "MINIMERCADO", "KONBINI", "CHEMIST",
+    "MERCADONA", "PINGO DOCE",
     "CONTINENTE", "EDEKA", "REWE", "TESCO", "SAINSBURYS", "WALGREENS", "WHOLE FOODS",
     "DELHAIZE", "COLRUYT", "CONAD", "ESSELUNGA", "LAWSON", "FAMILYMART",
     "7-ELEVEN", "WALGREENS", "OUTFITTERS", "DRUGSTORE",
@@ -320,8 +331,11 @@ def _label_features(unique: pl.DataFrame) -> pl.DataFrame:
     else:
         words = (pl.col("_u").str.contains(_french_city_pattern()).alias("_french_town"),
                  _has_foreign_words(pl.col("_u")).alias("_foreign_words"))
-    # Each rule's match is made a column once: the type and its evidence both read it.
+    # Each rule's match is made a column once: the type and its evidence both read it. A
+    # card word of another country's bank says the shop is at that bank's home: its towns
+    # and trade words count as a French town does for a French bank's label.
     return (unique.with_columns(*matches).with_columns(*features, *words)
+            .with_columns(pl.col("_french_town") | pl.col("_u").str.contains(HOME_CARD_WORDS))
             .drop([m.meta.output_name() for m in matches] + ["_pieces"], strict=False))
 
 

@@ -20,6 +20,7 @@ import polars as pl
 from ledgerlens.enrich import _types as ty
 from ledgerlens.enrich._clean import FOREIGN_CITIES, french_city_forms
 from ledgerlens.enrich._clean_row import ends_with_name, normalize_one, safe_text
+from ledgerlens.enrich._european import HOME_CARD_WORDS
 from ledgerlens.enrich._few_rows import row_text
 from ledgerlens.schema import TRANSACTION_TYPES
 
@@ -42,6 +43,7 @@ class _Tables:
     online_single: frozenset[str]
     towns: tuple[frozenset[str], int]
     foreign: tuple[frozenset[str], int]
+    home_card: Regex
 
 
 @functools.cache
@@ -62,6 +64,7 @@ def _tables() -> _Tables:
         online_single=frozenset(single.explode().to_list()),
         towns=words(french_city_forms()),
         foreign=words(ty._FOREIGN_WORDS + FOREIGN_CITIES),
+        home_card=re.compile(HOME_CARD_WORDS),
     )
 
 
@@ -120,7 +123,7 @@ def _label(full: str, merchant: str) -> _Label:
                   t.online_mark.search(merchant) is not None or online_name,
                   t.abroad.search(ty.CUT_CODE.sub(ty.CUT_CODE_JOINED, u)) is not None,
                   _has_phrase(pieces, t.foreign, _NAMING),
-                  _has_phrase(pieces, t.towns))
+                  _has_phrase(pieces, t.towns) or t.home_card.search(u) is not None)
 
 
 def _channel(lab: _Label, *, is_card: bool, amount: float, mcc: str, inter: str,

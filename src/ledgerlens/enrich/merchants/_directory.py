@@ -26,6 +26,7 @@ from ledgerlens.datasets._vocab import (
     STATION_WORDS,
     load_curated_merchants,
     load_english_words,
+    load_european_merchants,
     load_first_names,
     load_last_names,
     load_local_trades,
@@ -190,7 +191,7 @@ def _brand_rows() -> pl.DataFrame:
 
 
 def _curated_rows() -> pl.DataFrame:
-    cur = load_curated_merchants()
+    cur = pl.concat([load_curated_merchants(), load_european_merchants()])
     category = {k: v.category for k, v in SUBCATEGORIES.items()}
     return cur.select(
         "merchant_id", "name",

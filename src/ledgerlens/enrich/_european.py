@@ -1,0 +1,120 @@
+"""The words other European banks write for an operation's kind (data for ``_types``,
+``_clean`` and ``_income``; no logic).
+
+A German, Spanish, Italian, Dutch, Portuguese or English statement names the same
+operations as a French one in its own words: ``KARTENZAHLUNG`` or ``COMPRA TARJETA`` for a
+card payment, ``SEPA-LASTSCHRIFT`` or ``RECIBO`` for a direct debit, ``UEBERWEISUNG``,
+``TRANSFERENCIA`` or ``BONIFICO`` for a transfer, ``GELDAUTOMAT`` or ``PRELIEVO`` for a cash
+withdrawal. Labels are matched after ``normalize_text`` (upper case, accents and umlauts
+stripped: ``ÜBERWEISUNG`` reads ``UBERWEISUNG``, written ``UEBERWEISUNG`` by banks that
+export ASCII). Each fragment is a regex alternation that starts with ``|``, added to the
+French rule of the same type; the words are whole operation words that French labels never
+open with (``PAGAMENTO`` alone, ``BETALING`` or ``ADDEBITO`` alone say too little and are
+only taken with the word that says how).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+           "EUROPEAN_INCOME_WORDS",
+           "EUROPEAN_OPERATION_PREFIXES",
+           "EUROPEAN_TYPE_WORDS",
+           "HOME_CARD_WORDS",
+]
+
+_UE = r"(?:UE|U)"  # Ü written UE (ASCII exports) or U (accents stripped)
+
+#: A card payment written by a bank of another country: at home for that bank, so the
+#: foreign towns and trade words of its labels are no sign of a payment abroad.
+HOME_CARD_WORDS = (
+    r"^(?:KARTENZAHLUNG|KARTENZAHL|KARTENUMSATZ|GIROCARD|EC[- ]?KARTE|EC[- ]?ZAHLUNG"
+    r"|DEBITKARTE|KREDITKARTE|MAESTRO[- ]?KARTE"
+    r"|COMPRA\s+(?:CON\s+)?(?:TARJ\.?|TARJETA|TARJ\s+DEB|EN\s+COMERCIO)|PAGO\s+(?:CON\s+)?TARJETA"
+    r"|COMPRA\s+(?:CARTAO|CARTAO\s+DEBITO)|PAGAMENTO\s+(?:POS|CARTA|CON\s+CARTA|TRAMITE\s+POS"
+    r"|CONTACTLESS|PAGOBANCOMAT|BANCOMAT)|PAGOBANCOMAT|POS\s+(?:CARTA|PAGAMENTO)"
+    r"|BETAALAUTOMAAT|BETAALPAS|PINBETALING|BANCONTACT|MAESTRO\s+BETALING"
+    r"|CARD\s+PAYMENT|DEBIT\s+CARD\s+PAYMENT|CONTACTLESS\s+PAYMENT)\b"
+)
+
+EUROPEAN_TYPE_WORDS: dict[str, str] = {
+    # returned debits and cancelled operations
+    "reversal": (rf"|^(?:STORNO|R{_UE}CKBUCHUNG|R{_UE}CKLASTSCHRIFT|LASTSCHRIFTR{_UE}CKGABE"
+                 r"|RETOURBOEKING|STORNERING|STORNO\s+INCASSO|DEVOLUCION\s+(?:DE\s+)?RECIBO"
+                 r"|ANULACION|ANNULLAMENTO|INSOLUTO)\b"),
+    "refund": (rf"|^(?:ERSTATTUNG|R{_UE}CKERSTATTUNG|R{_UE}CKZAHLUNG|DEVOLUCION|REEMBOLSO"
+               r"|RIMBORSO|TERUGBETALING|TERUGSTORTING|REFUND|DEVOLUCAO)\b"),
+    "interest": (r"|^(?:ZINSEN|HABENZINSEN|SOLLZINSEN|ZINSGUTSCHRIFT|ABSCHLUSS\s+ZINSEN"
+                 r"|INTERESES|LIQUIDACION\s+(?:DE\s+)?INTERESES|INTERESSI|COMPETENZE"
+                 r"|CREDITRENTE|DEBETRENTE|JUROS|INTEREST\s+CHARGED)\b"),
+    "fee": (rf"|^(?:ENTGELT|ENTGELTE|KONTOF{_UE}HRUNG\w*|GEB{_UE}HR\w*|KONTOGEB{_UE}HR\w*"
+            r"|JAHRESGEB\w*|PREIS\s+F\w*R|COMISION|COMISIONES|CUOTA\s+(?:TARJETA|MANTENIMIENTO"
+            r"|ANUAL)|COMMISSION[EI]|CANONE|SPESE|IMPOSTA\s+(?:DI\s+)?BOLLO|KOSTEN|BANKKOSTEN"
+            r"|BETAALPAKKET|KOSTEN\s+BETAALREKENING|COMISSAO|MONTHLY\s+(?:ACCOUNT\s+)?FEE)\b"),
+    "cash_withdrawal": (r"|\b(?:GELDAUTOMAT|BARGELDAUSZAHLUNG|BARGELDABHEBUNG|BARAUSZAHLUNG"
+                        r"|AUSZAHLUNG\s+GA|GA\s+AUSZAHLUNG|GELDAUTOMAAT|GELDOPNAME|CAJERO"
+                        r"|REINTEGRO|DISPOSICION\s+(?:DE\s+)?EFECTIVO|RETIRADA|PRELIEVO"
+                        r"|PRELEVAMENTO\s+(?:BANCOMAT|ATM|CONTANTI)|LEVANTAMENTO"
+                        r"|CASH\s+WITHDRAWAL)\b"),
+    "cash_deposit": (r"|^(?:BAREINZAHLUNG|EINZAHLUNG|INGRESO\s+(?:EN\s+)?EFECTIVO"
+                     r"|VERSAMENTO\s+(?:DI\s+)?CONTANTI|STORTING\s+CONTANT\w*|CASH\s+DEPOSIT"
+                     r"|DEPOSITO\s+(?:EM\s+)?NUMERARIO)\b"),
+    "cheque_deposit": (r"|^(?:SCHECKEINREICHUNG|SCHECKGUTSCHRIFT|VERSAMENTO\s+ASSEGN[OI]"
+                       r"|INGRESO\s+(?:DE\s+)?CHEQUES?|CHEQUE\s+DEPOSIT)\b"),
+    "cheque": r"|^(?:SCHECK|ASSEGNO)\b",
+    "direct_debit": (r"|\b(?:SEPA[- ]?)?(?:BASIS[- ]?|FIRMEN[- ]?|ERST[- ]?|FOLGE[- ]?|CORE[- ]?)?"
+                     r"LASTSCHRIFT\b|^(?:ABBUCHUNG|EINZUG|RECIBO|ADEUDO|ADEUDO\s+SEPA|INCASSO"
+                     r"|DOMICILIERING|DIRECT\s+DEBIT|DEBITO\s+DIRECTO|DEBITO\s+DIRETO)\b"
+                     r"|^ADDEBITO\s+(?:DIRETTO|SDD|SEPA|RID|UTENZA)\b|^(?:SDD|RID)\s"),
+    "own_account_transfer": (rf"|^(?:UMBUCHUNG|{_UE}BERTRAG|UEBERTRAG|TRASPASO|GIROCONTO"
+                             r"|GIROFONDO|GIRO\s+CONTO)\b"),
+    "transfer": (rf"|^(?:(?:SEPA[- ]|ONLINE[- ]|ECHTZEIT[- ]?)?{_UE}BERWEISUNG|DAUERAUFTRAG"
+                 r"|(?:SEPA[- ])?GUTSCHRIFT|TRANSFERENCIA|TRANSF\.?|BIZUM|BONIFICO|EMISSIONE"
+                 r"\s+BONIFICO|OVERBOEKING|OVERSCHRIJVING|STORTING|TRANSFERENCIA\s+SEPA"
+                 r"|STANDING\s+ORDER|FASTER\s+PAYMENTS?|BANK\s+TRANSFER|BANK\s+GIRO\s+CREDIT"
+                 r"|SEPA\s+CREDIT\s+TRANSFER|TRF)\b"),
+    "card": "|" + HOME_CARD_WORDS,
+}
+
+#: The same words as cleaning prefixes (regex fragments, a space is ``\s+``): the operation
+#: word goes, the party or merchant after it stays.
+EUROPEAN_OPERATION_PREFIXES: tuple[str, ...] = (
+    # cards
+    "KARTENZAHLUNG", "KARTENZAHL", "KARTENUMSATZ", "GIROCARD", "EC-KARTE", "EC KARTE",
+    "EC-ZAHLUNG", "DEBITKARTE", "KREDITKARTE", "COMPRA CON TARJETA", "COMPRA TARJETA",
+    "COMPRA TARJ\\.?", "COMPRA EN COMERCIO", "COMPRA", "PAGO CON TARJETA", "PAGO TARJETA",
+    "COMPRA CARTAO", "PAGAMENTO POS", "PAGAMENTO CARTA", "PAGAMENTO CON CARTA",
+    "PAGAMENTO TRAMITE POS", "PAGAMENTO CONTACTLESS", "PAGAMENTO PAGOBANCOMAT",
+    "PAGAMENTO BANCOMAT", "PAGOBANCOMAT", "POS CARTA", "BETAALAUTOMAAT", "BETAALPAS",
+    "PINBETALING", "BANCONTACT", "CARD PAYMENT TO", "CARD PAYMENT",
+    "CONTACTLESS PAYMENT",
+    # direct debits
+    "SEPA-BASISLASTSCHRIFT", "SEPA-LASTSCHRIFT", "SEPA LASTSCHRIFT", "BASISLASTSCHRIFT",
+    "FOLGELASTSCHRIFT", "ERSTLASTSCHRIFT", "LASTSCHRIFT", "ABBUCHUNG", "EINZUG",
+    "ADEUDO SEPA", "ADEUDO", "RECIBO", "ADDEBITO DIRETTO SDD", "ADDEBITO DIRETTO",
+    "ADDEBITO SDD", "ADDEBITO SEPA", "INCASSO", "DOMICILIERING", "DIRECT DEBIT",
+    # transfers
+    "ECHTZEIT-UEBERWEISUNG", "ECHTZEITUEBERWEISUNG", "SEPA-UEBERWEISUNG", "SEPA UEBERWEISUNG",
+    "ONLINE-UEBERWEISUNG", "UEBERWEISUNG", "UBERWEISUNG", "DAUERAUFTRAG", "SEPA-GUTSCHRIFT",
+    "GUTSCHRIFT", "UMBUCHUNG", "TRANSFERENCIA RECIBIDA", "TRANSFERENCIA EMITIDA",
+    "TRANSFERENCIA SEPA", "TRANSFERENCIA", "BIZUM", "BONIFICO SEPA", "BONIFICO A VOSTRO FAVORE",
+    "BONIFICO", "EMISSIONE BONIFICO", "OVERBOEKING", "OVERSCHRIJVING", "STANDING ORDER",
+    "FASTER PAYMENT", "BANK TRANSFER",
+    # cash
+    "BARGELDAUSZAHLUNG", "BARGELDABHEBUNG", "GELDAUTOMAT", "GELDAUTOMAAT", "GELDOPNAME",
+    "REINTEGRO CAJERO", "REINTEGRO", "RETIRADA", "PRELIEVO BANCOMAT", "PRELIEVO ATM",
+    "PRELIEVO", "CASH WITHDRAWAL",
+)
+
+#: Income words of other languages, by income type (regex alternations).
+EUROPEAN_INCOME_WORDS: dict[str, str] = {
+    "unemployment_benefits": (r"|\bARBEITSLOSENGELD\b|\bAGENTUR\s+F\w*R\s+ARBEIT\b|\bSEPE\b"
+                              r"|\bPRESTACION\s+(?:POR\s+)?DESEMPLEO\b|\bNASPI\b|\bUWV\b"
+                              r"|\bWW[- ]UITKERING\b"),
+    "family_benefits": (r"|\bKINDERGELD\b|\bFAMILIENKASSE\b|\bELTERNGELD\b|\bKINDERBIJSLAG\b"
+                        r"|\bASSEGNO\s+UNICO\b|\bTOESLAGEN\b|\bZORGTOESLAG\b|\bHUURTOESLAG\b"),
+    "pension": (r"|\bRENTENZAHLUNG\b|\bDEUTSCHE\s+RENTENVERSICHERUNG\b|\bRENTENSERVICE\b"
+                r"|\bJUBILACION\b|\bPENSIONE\b|\bPENSIOEN\b|\bAOW\b|\bREFORMA\b"),
+    "salary": (r"|\bGEHALT\b|\bLOHN\b|\bLOHN\s*/\s*GEHALT\b|\bBEZ\w*GE\b|\bNOMINA\b"
+               r"|\bSTIPENDIO\b|\bEMOLUMENTI\b|\bRETRIBUZIONE\b|\bSALARIS\b|\bLOON\b"
+               r"|\bSALARIO\b|\bVENCIMENTO\b|\bORDENADO\b"),
+}

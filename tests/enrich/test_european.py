@@ -1,0 +1,86 @@
+"""Statements of other European banks: their operation words give the type, the cleaning
+drops them, income words name the income, and the directory knows their chains."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from ledgerlens.datasets import load_curated_merchants, load_european_merchants
+from ledgerlens.enrich._clean import clean_labels
+from ledgerlens.enrich._types import classify_types
+from ledgerlens.taxonomy import SUBCATEGORIES
+
+_LABELS: list[tuple[str, float, str, str]] = [
+    # label, amount, type, clean label
+    ("KARTENZAHLUNG REWE SAGT DANKE 12345", -34.2, "card_in_store", "REWE SAGT DANKE"),
+    ("SEPA-LASTSCHRIFT TELEKOM DEUTSCHLAND GMBH", -39.95, "direct_debit",
+     "TELEKOM DEUTSCHLAND GMBH"),
+    ("FOLGELASTSCHRIFT VODAFONE GMBH", -29.99, "direct_debit", "VODAFONE GMBH"),
+    ("UEBERWEISUNG MIETE MAERZ", -850.0, "transfer_out", "MIETE MAERZ"),
+    ("ECHTZEIT-UEBERWEISUNG ANNA SCHMIDT", -20.0, "instant_transfer_out", "ANNA SCHMIDT"),
+    ("GUTSCHRIFT LOHN GEHALT ACME GMBH", 2400.0, "transfer_in", "LOHN GEHALT ACME GMBH"),
+    ("BARGELDAUSZAHLUNG SPARKASSE", -100.0, "cash_withdrawal", "SPARKASSE"),
+    ("ENTGELT KONTOFUEHRUNG", -4.95, "fee", "ENTGELT KONTOFUEHRUNG"),
+    ("COMPRA TARJ. MERCADONA", -45.3, "card_in_store", "MERCADONA"),
+    ("RECIBO IBERDROLA CLIENTES", -60.12, "direct_debit", "IBERDROLA CLIENTES"),
+    ("TRANSFERENCIA RECIBIDA NOMINA", 1800.0, "transfer_in", "NOMINA"),
+    ("BIZUM ENVIADO CENA", -15.0, "instant_transfer_out", "ENVIADO CENA"),
+    ("PAGAMENTO POS ESSELUNGA", -50.2, "card_in_store", "ESSELUNGA"),
+    ("ADDEBITO DIRETTO SDD ENEL ENERGIA", -72.0, "direct_debit", "ENEL ENERGIA"),
+    ("PRELIEVO BANCOMAT UNICREDIT", -100.0, "cash_withdrawal", "UNICREDIT"),
+    ("BETAALAUTOMAAT ALBERT HEIJN 1234", -23.1, "card_in_store", "ALBERT HEIJN"),
+    ("INCASSO ZIGGO SERVICES BV", -55.0, "direct_debit", "ZIGGO SERVICES BV"),
+    ("CARD PAYMENT TO TESCO STORES 2345", -28.4, "card_in_store", "TESCO STORES"),
+    ("DIRECT DEBIT BRITISH GAS", -65.0, "direct_debit", "BRITISH GAS"),
+]
+
+
+@pytest.mark.parametrize(("label", "amount", "expected", "_clean"), _LABELS)
+def test_other_european_banks_words_give_the_type(label: str, amount: float, expected: str,
+                                                   _clean: str) -> None:
+    # Amounts above the contactless ceiling's reach: an unmarked bank's small payment
+    # would read contactless; these read in store.
+    frame = pl.DataFrame({"raw_label": [label, label], "amount": [amount, amount],
+                          "account_id": ["a", "b"]})
+    out = classify_types(frame)["transaction_type"].to_list()
+    want = "card_contactless" if expected == "card_in_store" and abs(amount) <= 50 else expected
+    assert out == [want, want]
+
+
+@pytest.mark.parametrize(("label", "amount", "_type", "expected"), _LABELS)
+def test_cleaning_drops_the_operation_words(label: str, amount: float, _type: str,
+                                             expected: str) -> None:
+    frame = pl.DataFrame({"raw_label": [label], "amount": [amount]})
+    assert clean_labels(frame)["clean_label"].item() == expected
+
+
+def test_a_foreign_banks_card_payment_in_its_own_country_is_not_abroad() -> None:
+    frame = pl.DataFrame({"raw_label": ["KARTENZAHLUNG EDEKA CENTER MUENCHEN",
+                                        "CARTE X1234 12/03 EDEKA MUENCHEN"],
+                          "amount": [-156.1, -156.1]})
+    assert classify_types(frame)["transaction_type"].to_list() == ["card_in_store",
+                                                                   "card_abroad"]
+
+
+def test_french_labels_keep_their_types() -> None:
+    frame = pl.DataFrame({"raw_label": ["CB CARREFOUR 12/03", "PRLV SEPA EDF",
+                                        "VIR SEPA RECU /DE ACME SAS /MOTIF SALAIRE"],
+                          "amount": [-80.0, -60.0, 2100.0]})
+    assert classify_types(frame)["transaction_type"].to_list() == [
+        "card_in_store", "direct_debit", "transfer_in"]
+
+
+def test_european_merchants_are_well_formed_and_apart_from_the_curated_list() -> None:
+    eu = load_european_merchants()
+    assert eu.columns == load_curated_merchants().columns
+    assert eu["merchant_id"].n_unique() == eu.height
+    assert eu["merchant_id"].str.contains(r"^cur:[a-z0-9][a-z0-9-]*$").all()
+    assert not set(eu["merchant_id"]) & set(load_curated_merchants()["merchant_id"])
+    assert set(eu["subcategory"]) <= set(SUBCATEGORIES)
+    assert (eu["country"] != "FR").all()
+    assert (eu["popularity"] == 0).all()
+    for descriptors in eu["descriptors"]:
+        variants = descriptors.split("|")
+        assert 1 <= len(variants) <= 5
+        assert all(v == v.strip().upper() and v.isascii() for v in variants)
