@@ -509,7 +509,5 @@ def features_of(h: dict[str, Any]) -> list[float]:
         and h["m_cat"] is not None and h["alias_cat"] != h["m_cat"] and not at_end,
         "common_x_next_link": h["common"] and h["next_link"],
         "n_brands_cand_log": _log(h["n_brand_cand"]), "brand_share": h["brand_share"],
-        "common_then_unknown": h["common"] and start == 0 and h["odd_outside"] > 0
-        and not at_end and (t_kind is None or t_kind in CARD_KINDS),
     }
     return [float(values[name]) for name in FEATURE_NAMES]

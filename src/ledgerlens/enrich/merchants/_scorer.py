@@ -148,12 +148,6 @@ _FEATURES: dict[str, pl.Expr] = {
     "common_x_next_link": _f(pl.col("common") & pl.col("next_link")),
     "n_brands_cand_log": _f(pl.col("n_brand_cand").log()),
     "brand_share": _f(pl.col("brand_share")),
-    # A common-word alias opening a card payment's text and followed by words no lexicon
-    # knows: the chain's shop in a town the places list lacks (``LECLERC MOUGINS``,
-    # ``PICARD LANGUEUX``), where a local shop named by common words has common words after.
-    "common_then_unknown": _f(pl.col("common") & (_START == 0) & (pl.col("odd_outside") > 0)
-                              & (pl.col("start") + pl.col("n_gram") < pl.col("key_tokens"))
-                              & _ON_CARD),
 }
 #: A one-word alias followed, in a card payment, by a trade word of another category names
 #: a local shop, not the chain (``SMART COIFFURE``, ``STAR KEBAB``, ``SUGAR BAR``): such
