@@ -114,7 +114,7 @@ class BankGenerator:
 
     @cached_property
     def spending(self) -> SpendingModel:
-        return SpendingModel.build(self.universe, self.calendar)
+        return SpendingModel.build(self.universe, self.calendar, self.config.seed)
 
     @cached_property
     def people(self) -> People:

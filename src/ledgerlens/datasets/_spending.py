@@ -51,9 +51,11 @@ class SpendingModel:
     profile_of: IntArray  # per merchant_idx: activity profile id
     activity_cum: FloatArray  # profiles x (n_days + 1): cumulative normalised activity
     abroad: pl.DataFrame  # foreign merchants with country
+    town_salt: int  # the bank's seed: which made-up towns its shops show (``_towns.py``)
 
     @classmethod
-    def build(cls, universe: MerchantUniverse, calendar: Calendar) -> SpendingModel:
+    def build(cls, universe: MerchantUniverse, calendar: Calendar,
+              town_salt: int = 0) -> SpendingModel:
         m = universe.merchants
         subs = tuple(SPEND_PROFILES["subcategory"].to_list())
         sub_rank = {s: i for i, s in enumerate(subs)}
@@ -93,7 +95,7 @@ class SpendingModel:
             brand_key=brands["key"].to_numpy().astype(np.float64), brand_count=count,
             local_keys=keys, local_pos=local_pos, local_any=any_keys,
             profile_of=profile_of, activity_cum=cum,
-            abroad=m.filter(pl.col("channel") == "abroad"),
+            abroad=m.filter(pl.col("channel") == "abroad"), town_salt=town_salt,
         )
 
 
@@ -269,7 +271,8 @@ def _card_events(
     shop_city = np.where(rng.random(n) < 0.15, pop.city[rng.integers(0, pop.size, n)],
                          pop.city[cust])
     in_france_contactless = contactless & (not abroad)
-    labels = _descriptors(m, merchant, cust, pop, shop_city, online, in_france_contactless, rng)
+    labels = _descriptors(m, merchant, cust, pop, shop_city, online, in_france_contactless, rng,
+                          model.town_salt)
 
     country = m["country"].to_numpy().astype(object) if abroad else None
     original_amount = original_currency = fx_rate = None
@@ -333,7 +336,7 @@ _INITIAL = r"^((?:[A-Z]+ )*)[A-Z]\. ?([A-Z]{3})"
 def _descriptors(
     m: pl.DataFrame, merchant: IntArray, cust: IntArray, pop: Population,
     shop_city: npt.NDArray[np.str_], online: npt.NDArray[np.bool_],
-    contactless: npt.NDArray[np.bool_], rng: np.random.Generator,
+    contactless: npt.NDArray[np.bool_], rng: np.random.Generator, town_salt: int,
 ) -> pl.DataFrame:
     """The descriptor, intermediary and city each payment shows.
 
@@ -411,7 +414,7 @@ def _descriptors(
                        city=city)
     # Some shops stand in a commune the places list does not hold (``_towns.py``).
     shop_key = merchant * 31 + _city_codes(out["city"].fill_null("").to_numpy())
-    return out.with_columns(city=shown_towns(out["city"], shop_key))
+    return out.with_columns(city=shown_towns(out["city"], shop_key, town_salt))
 
 
 def _city_codes(cities: npt.NDArray[np.str_]) -> IntArray:

@@ -27,7 +27,8 @@ _UE = r"(?:UE|U)"  # Ü written UE (ASCII exports) or U (accents stripped)
 #: A card payment written by a bank of another country: at home for that bank, so the
 #: foreign towns and trade words of its labels are no sign of a payment abroad.
 HOME_CARD_WORDS = (
-    r"^(?:KARTENZAHLUNG|KARTENZAHL|KARTENUMSATZ|GIROCARD|EC[- ]?KARTE|EC[- ]?ZAHLUNG"
+    r"^(?:PAIEMENT\s+(?:BANCONTACT|MAESTRO)|KARTENZAHLUNG|KARTENZAHL|KARTENUMSATZ|GIROCARD"
+    r"|EC[- ]?KARTE|EC[- ]?ZAHLUNG"
     r"|DEBITKARTE|KREDITKARTE|MAESTRO[- ]?KARTE"
     r"|COMPRA\s+(?:CON\s+)?(?:TARJ\.?|TARJETA|TARJ\s+DEB|EN\s+COMERCIO)|PAGO\s+(?:CON\s+)?TARJETA"
     r"|COMPRA\s+(?:CARTAO|CARTAO\s+DEBITO)|PAGAMENTO\s+(?:POS|CARTA|CON\s+CARTA|TRAMITE\s+POS"

@@ -32,9 +32,9 @@ __all__ = [
     "TYPE_SCOPES",
     "line_word_rule",
     "p2p_app_rule",
+    "place_phrase_rule",
     "rule_subcategories",
     "scope_mask",
-    "place_phrase_rule",
     "top_up_rule",
 ]
 
