@@ -33,6 +33,7 @@ _LABELS: list[tuple[str, float, str, str]] = [
     ("INCASSO ZIGGO SERVICES BV", -55.0, "direct_debit", "ZIGGO SERVICES BV"),
     ("CARD PAYMENT TO TESCO STORES 2345", -28.4, "card_in_store", "TESCO STORES"),
     ("DIRECT DEBIT BRITISH GAS", -65.0, "direct_debit", "BRITISH GAS"),
+    ("PAIEMENT BANCONTACT DELHAIZE", -81.2, "card_in_store", "DELHAIZE"),
 ]
 
 
