@@ -123,6 +123,19 @@ def test_a_public_place_named_with_another_trade_s_word_is_that_place(rows: int)
         assert out["subcategory"].to_list()[1:3] == ["hospital_clinic", "hotels"]
 
 
+@pytest.mark.parametrize("rows", [1, 12])
+def test_interest_paid_is_a_bank_charge_and_interest_received_income(rows: int) -> None:
+    # A German statement's closing interest, paid: the model had read it as income.
+    labels = (["ABSCHLUSS ZINSEN", "INTERETS CREDITEURS", "AGIOS"] * 4)[:rows]
+    amounts = ([-2.1, 4.5, -3.0] * 4)[:rows]
+    out = enrich(pl.DataFrame({"date": ["2025-03-31"] * rows, "amount": amounts,
+                               "label": labels}))
+    assert out["transaction_type"].to_list() == ["interest"] * rows
+    assert out["category"][0] == "bank_fees"
+    if rows > 1:
+        assert out["category"].to_list()[1:3] == ["income", "bank_fees"]
+
+
 @pytest.mark.parametrize("rows", [1, 4])
 def test_a_word_of_the_label_chooses_among_a_brand_s_lines(rows: int) -> None:
     # Citya manages rentals and buildings: SYNDIC before its name says which, and the line's

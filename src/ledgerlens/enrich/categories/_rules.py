@@ -30,6 +30,7 @@ __all__ = [
     "TYPE_ONLY",
     "TYPE_RULES",
     "TYPE_SCOPES",
+    "interest_sign_rule",
     "line_word_rule",
     "p2p_app_rule",
     "place_phrase_rule",
@@ -407,6 +408,33 @@ def place_phrase_rule(frame: pl.DataFrame) -> pl.DataFrame:
         frame = frame.with_columns(_decided(switch, subcategory, PLACE_PHRASE_CONFIDENCE,
                                             pl.lit(f"rule: place name ({subcategory})")))
     return frame
+
+
+#: Confidence of an interest line's subcategory set by its direction.
+INTEREST_SIGN_CONFIDENCE = 0.9
+
+
+def interest_sign_rule(frame: pl.DataFrame) -> pl.DataFrame:
+    """Interest paid by the customer is overdraft interest, interest received is income:
+    the type scopes an interest line to both (``TYPE_SCOPES``), and a word the model does
+    not know (``ABSCHLUSS ZINSEN``, ``INTERESES``) can leave it on the wrong side. Rows of
+    other types, and frames without the columns, are left as they are."""
+    needed = {"transaction_type", "amount", *CATEGORY_SCHEMA}
+    if not needed <= set(frame.columns):
+        return frame
+    if (frame.height <= _FEW_TOP_UP_ROWS
+            and "interest" not in frame.get_column("transaction_type").to_list()):
+        return frame  # one transaction: no query when it is no interest line
+    interest = pl.col("transaction_type") == "interest"
+    amount = pl.col("amount").cast(pl.Float64)
+    paid = (interest & (amount < 0) & (pl.col("category") == "income")).fill_null(False)
+    earned = (interest & (amount > 0) & (pl.col("category") == "bank_fees")).fill_null(False)
+    if not frame.select(paid.any() | earned.any()).item():
+        return frame
+    why = pl.lit("rule: interest by its direction")
+    frame = frame.with_columns(_decided(paid, "overdraft_interest", INTEREST_SIGN_CONFIDENCE, why))
+    return frame.with_columns(_decided(earned, "interest_dividends", INTEREST_SIGN_CONFIDENCE,
+                                       why))
 
 
 #: Confidence of a brand's line of business chosen by a word of the label.
