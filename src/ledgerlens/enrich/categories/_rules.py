@@ -346,8 +346,9 @@ def _decided(switch: pl.Expr, subcategory: str, confidence: float,
 #: transfers mostly feed savings).
 TOP_UP_RE = r"\bTOP[- ]?UP\b"
 TOP_UP_CONFIDENCE = 0.9
-#: Up to this many rows, ``top_up_rule`` looks for an own-account saving on plain values.
-_FEW_TOP_UP_ROWS = 8
+#: Up to this many rows (one transaction), the rules after the model look at plain values
+#: first and run no query when nothing can switch.
+_FEW_ROWS = 8
 
 
 def top_up_rule(frame: pl.DataFrame) -> pl.DataFrame:
@@ -357,7 +358,7 @@ def top_up_rule(frame: pl.DataFrame) -> pl.DataFrame:
     needed = {"transaction_type", "clean_label", *CATEGORY_SCHEMA}
     if not needed <= set(frame.columns):
         return frame
-    if frame.height <= _FEW_TOP_UP_ROWS and not any(
+    if frame.height <= _FEW_ROWS and not any(
             t == "own_account_transfer" and c == "savings_investments" for t, c in zip(
                 frame.get_column("transaction_type").to_list(),
                 frame.get_column("category").to_list(), strict=True)):
@@ -396,7 +397,7 @@ def place_phrase_rule(frame: pl.DataFrame) -> pl.DataFrame:
     text = pl.col("clean_label").str.to_uppercase()
     open_row = (pl.col("merchant_id").is_null()
                 & ~pl.col("transaction_type").is_in(["refund", "reversal"]))
-    if frame.height <= _FEW_TOP_UP_ROWS:
+    if frame.height <= _FEW_ROWS:
         # One transaction: plain values first, no query when no phrase is there.
         if not any(t is not None and re.search(_PLACE_RE, t.upper())
                    for t in frame.get_column("clean_label").to_list()):
@@ -422,7 +423,7 @@ def interest_sign_rule(frame: pl.DataFrame) -> pl.DataFrame:
     needed = {"transaction_type", "amount", *CATEGORY_SCHEMA}
     if not needed <= set(frame.columns):
         return frame
-    if (frame.height <= _FEW_TOP_UP_ROWS
+    if (frame.height <= _FEW_ROWS
             and "interest" not in frame.get_column("transaction_type").to_list()):
         return frame  # one transaction: no query when it is no interest line
     interest = pl.col("transaction_type") == "interest"
