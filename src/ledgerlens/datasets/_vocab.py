@@ -46,18 +46,16 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 _S, _F, _I = pl.String, pl.Float64, pl.Int64
+#: Columns of the hand-curated merchant lists (French and other European).
+_MERCHANT_LIST: dict[str, type[pl.DataType]] = {
+    "merchant_id": _S, "name": _S, "website": _S, "subcategory": _S, "mcc": _S, "country": _S,
+    "kind": _S, "descriptors": _S, "billing": _S, "cadence": _S, "amount_median": _F,
+    "amount_sigma": _F, "popularity": _F, "creditor_id": _S,
+}
 #: Columns and dtypes of each bundled file; extra columns are ignored.
 _SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
-    "curated_merchants.csv": {
-        "merchant_id": _S, "name": _S, "website": _S, "subcategory": _S, "mcc": _S, "country": _S,
-        "kind": _S, "descriptors": _S, "billing": _S, "cadence": _S, "amount_median": _F,
-        "amount_sigma": _F, "popularity": _F, "creditor_id": _S,
-    },
-    "european_merchants.csv": {
-        "merchant_id": _S, "name": _S, "website": _S, "subcategory": _S, "mcc": _S, "country": _S,
-        "kind": _S, "descriptors": _S, "billing": _S, "cadence": _S, "amount_median": _F,
-        "amount_sigma": _F, "popularity": _F, "creditor_id": _S,
-    },
+    "curated_merchants.csv": _MERCHANT_LIST,
+    "european_merchants.csv": _MERCHANT_LIST,
     "local_trades.csv": {
         "trade": _S, "subcategory": _S, "mcc": _S, "words": _S, "name_styles": _S,
         "fancy_names": _S, "ticket_median": _F, "ticket_sigma": _F, "visits_per_month": _F,

@@ -56,8 +56,6 @@ RECEIVED_TYPES = frozenset({"transfer_in", "instant_transfer_in"})
 #: hit's position counted after them: a name right after them stands at the start.
 _LEAD = pl.when(pl.col("start") >= pl.col("refund_lead")).then(pl.col("refund_lead")).otherwise(0)
 _START = pl.col("start") - _LEAD
-#: A card payment, or a hit whose transaction type is unknown: where the shop rules apply.
-_ON_CARD = pl.col("t_kind").is_null() | pl.col("t_kind").is_in(_CARD)
 #: Feature expressions over the joined hit table, in model order.
 _FEATURES: dict[str, pl.Expr] = {
     "kind_prefix": _f(pl.col("kind") == KIND_PREFIX),
@@ -149,6 +147,8 @@ _FEATURES: dict[str, pl.Expr] = {
     "n_brands_cand_log": _f(pl.col("n_brand_cand").log()),
     "brand_share": _f(pl.col("brand_share")),
 }
+#: A card payment, or a hit whose transaction type is unknown: where the shop rules below apply.
+_ON_CARD = pl.col("t_kind").is_null() | pl.col("t_kind").is_in(_CARD)
 #: A one-word alias followed, in a card payment, by a trade word of another category names
 #: a local shop, not the chain (``SMART COIFFURE``, ``STAR KEBAB``, ``SUGAR BAR``): such
 #: hits are dropped before scoring. The generator never writes these names, so a learned
