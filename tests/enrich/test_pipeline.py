@@ -136,6 +136,25 @@ def test_interest_paid_is_a_bank_charge_and_interest_received_income(rows: int) 
         assert out["category"].to_list()[1:3] == ["income", "bank_fees"]
 
 
+@pytest.mark.parametrize("rows", [1, 12])
+def test_a_foreign_bank_fee_takes_the_line_its_words_say(rows: int) -> None:
+    # The model, taught on French fee lines, read these as incident fees; a French fee line
+    # and a card payment holding a fee word keep what the model read.
+    labels = (["ENTGELT KONTOFUEHRUNG", "COMISION MANTENIMIENTO", "ENTGELT AUSLANDSEINSATZ",
+               "JAHRESGEBUEHR KREDITKARTE", "FRAIS TENUE DE COMPTE",
+               "CB MANTENIMIENTO AUTO"] * 2)[:rows]
+    out = enrich(pl.DataFrame({"date": ["2025-03-31"] * rows, "amount": [-4.9] * rows,
+                               "label": labels}))
+    assert out["subcategory"][0] == "account_fees"
+    assert out["explanation"][0].startswith("rule: fee words")
+    if rows > 1:
+        assert out["subcategory"].to_list()[1:5] == ["account_fees", "foreign_fees",
+                                                     "card_fees", "account_fees"]
+        assert "fee words" not in out["explanation"][4]
+        assert out["transaction_type"][5].startswith("card")
+        assert out["category"][5] != "bank_fees"
+
+
 @pytest.mark.parametrize("rows", [1, 4])
 def test_a_word_of_the_label_chooses_among_a_brand_s_lines(rows: int) -> None:
     # Citya manages rentals and buildings: SYNDIC before its name says which, and the line's

@@ -112,14 +112,25 @@ def test_trade_lexicon_rows_teach_every_trade_word_style() -> None:
         TrainingConfig(even_lexicon_shops=-1)
 
 
-def test_even_lexicon_rows_give_rare_trades_as_many_shops_as_common_ones() -> None:
-    # By share, an ice rink gets a handful of the 12,000 shops and a bakery hundreds; drawn
-    # evenly, every trade gets about 12,000 / 122 (less the names without a trade word).
-    from ledgerlens.datasets._vocab import generate_local_merchants
+def test_even_lexicon_rows_teach_every_spelling_of_every_trade_as_often() -> None:
+    # By share, an ice rink gets a handful of 12,000 shops and a bakery hundreds, and the
+    # sixth spelling of a trade (PAINTBALL) fewer still; drawn evenly over the spellings,
+    # every trade gets shops in proportion to its spellings, each spelling about as many.
+    from ledgerlens.datasets._vocab import generate_local_merchants, load_local_trades
 
-    by_share = generate_local_merchants(12_000, seed=1)["trade"].value_counts()
-    even = generate_local_merchants(12_000, seed=1, even_trades=True)["trade"].value_counts()
-    counts = dict(even.iter_rows())
-    assert min(counts.values()) > 50
-    assert max(counts.values()) < 160
-    assert dict(by_share.iter_rows())["climbing_ice"] < 15 < counts["climbing_ice"]
+    spellings = dict(load_local_trades().select(
+        "trade", pl.col("words").str.count_matches(r"\|") + 1).iter_rows())
+    by_share = generate_local_merchants(12_000, seed=1)
+    even = generate_local_merchants(12_000, seed=1, even_words=True)
+    per_spelling = [count / spellings[trade] for trade, count in
+                    even["trade"].value_counts().iter_rows()]
+    expected = 12_000 / sum(spellings.values())
+    assert 0.6 * expected < min(per_spelling) <= max(per_spelling) < 1.5 * expected
+    climbing = {name: (frame["trade"] == "climbing_ice").sum() for name, frame in
+                (("share", by_share), ("even", even))}
+    assert climbing["share"] < 15 < climbing["even"]
+
+    def shown(frame: pl.DataFrame, word: str) -> int:
+        return frame["descriptor"].str.contains(rf"\b{word}\b").sum()
+
+    assert shown(by_share, "PAINTBALL") < shown(even, "PAINTBALL")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import signal
@@ -295,9 +296,15 @@ print("done", flush=True)
 
 
 def _big_frame(base: pl.DataFrame, copies: int) -> pl.DataFrame:
-    """``copies`` copies of ``base``, each with fresh ids (same months, many more rows)."""
+    """``copies`` copies of ``base``, each with fresh ids (same months, many more rows).
+
+    An id is the digest of the base id and the copy's number: a copy never takes a base
+    row's id (cutting the base id and appending the number could, one row in a few
+    hundred thousand)."""
+    ids = base["transaction_id"].to_list()
     return pl.concat([
-        base.with_columns(pl.col("transaction_id").str.slice(0, 26) + pl.lit(f"{i:06x}"))
+        base.with_columns(transaction_id=pl.Series(
+            [hashlib.md5(f"{tid}:{i}".encode()).hexdigest() for tid in ids]))
         for i in range(copies)
     ])
 

@@ -529,7 +529,8 @@ _UNLISTED_BILLERS: tuple[tuple[str, tuple[str, ...], float], ...] = (
     ("childcare", ("CRECHE", "MICRO CRECHE", "GARDERIE", "PETITE ENFANCE"), 250.0),
     ("children_activities", ("CONSERVATOIRE", "ECOLE DE MUSIQUE", "PERISCOLAIRE",
                              "CENTRE AERE"), 40.0),
-    ("charity_donations", ("ASSOCIATION", "FONDATION", "SOLIDARITE"), 15.0),
+    ("charity_donations", ("ASSOCIATION", "FONDATION", "SOLIDARITE", "PAROISSE", "DIOCESE",
+                           "DENIER DU CULTE"), 15.0),
     ("streaming_digital", ("ABONNEMENT", "DIGITAL", "APP", "PREMIUM"), 9.0),
     ("internet_tv", ("TELECOM", "FIBRE", "NET"), 30.0),
     ("home_help", ("AIDE A DOMICILE", "SERVICES A LA PERSONNE", "MENAGE"), 150.0),
@@ -537,6 +538,11 @@ _UNLISTED_BILLERS: tuple[tuple[str, tuple[str, ...], float], ...] = (
     ("building_charges", ("SYNDIC", "SYNDIC DE COPROPRIETE", "COPROPRIETE",
                           "GESTION IMMOBILIERE"), 120.0),
     ("consumer_loan", ("FINANCE", "CREDIT", "FINANCEMENT"), 120.0),
+    # A local tax office the directory does not name (``SIP PARIS 15 IMPOT``).
+    ("income_tax", ("IMPOT", "IMPOTS", "SERVICE DES IMPOTS", "CENTRE DES FINANCES PUBLIQUES",
+                    "TRESORERIE"), 120.0),
+    ("life_provident_insurance", ("PREVOYANCE", "OBSEQUES", "ASSURANCE OBSEQUES",
+                                  "DEPENDANCE"), 20.0),
 )
 _UNLISTED_SHARE = 0.3  # of customers, one such biller each
 _LEGAL_SUFFIXES = ("SAS", "SARL", "SA", "EURL", "SASU")

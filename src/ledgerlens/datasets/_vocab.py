@@ -268,12 +268,16 @@ def _article_noun(nouns: pl.Expr, adjectives: pl.Expr, u: pl.Expr) -> pl.Expr:
             .otherwise(pl.concat_str([elided, nouns, adjectives], separator=" ")))
 
 
-def _components(n: int, seed: int, even_trades: bool = False) -> pl.DataFrame:
+def _components(n: int, seed: int, even_words: bool = False) -> pl.DataFrame:
     """One row per shop: its trade, town, style and the parts its name is built from."""
     rng = np.random.default_rng([seed, 18_245])
     trades, places = _load("local_trades.csv"), _load("places.csv")
-    share = trades["share"].to_numpy()
-    t = _draw(rng, np.ones_like(share) if even_trades else share, n)
+    # Evenly over the spellings: a trade as often as it has spellings (then one picked
+    # uniformly, ``u_desc`` below), so PAINTBALL, the sixth of its trade's, is taught as
+    # often as BOULANGERIE.
+    share = (trades["words"].str.count_matches(r"\|").to_numpy() + 1.0 if even_words
+             else trades["share"].to_numpy())
+    t = _draw(rng, share, n)
     p = _draw(rng, places["population"].cast(pl.Float64).to_numpy(), n)
     style = _styles(trades, t, rng)
     last, first = _load("last_names.csv"), _load("first_names.csv")
@@ -305,7 +309,9 @@ def _components(n: int, seed: int, even_trades: bool = False) -> pl.DataFrame:
     ]
     trade_rows = trades.with_columns(_name_forms(trades))[t]
     place_rows = places.select("label_forms", "postcode", "region")[p]
-    return pl.concat([trade_rows, place_rows, pl.DataFrame(columns)], how="horizontal")
+    frame = pl.concat([trade_rows, place_rows, pl.DataFrame(columns)], how="horizontal")
+    # u_desc >= 0.35 draws the terminal's spelling uniformly, not the first one most often.
+    return frame.with_columns(u_desc=pl.lit(1.0)) if even_words else frame
 
 
 def _with_name_parts(frame: pl.DataFrame) -> pl.DataFrame:
@@ -399,18 +405,19 @@ def _descriptor() -> pl.Expr:
     return text.str.slice(0, pl.col("cut")).str.strip_chars_end()
 
 
-def generate_local_merchants(n: int, seed: int, *, even_trades: bool = False) -> pl.DataFrame:
+def generate_local_merchants(n: int, seed: int, *, even_words: bool = False) -> pl.DataFrame:
     """``n`` local independent shops, deterministic for ``seed``, vectorized.
 
-    Trades are drawn by ``share`` (each trade equally often with ``even_trades``: teaching
-    rows for the rare trades' words, not a bank) and towns by population; ``city`` is the
+    Trades are drawn by ``share`` and towns by population. With ``even_words`` every
+    spelling of every trade is drawn equally often (teaching rows for the rare trades' and
+    rare spellings' words, not a bank); ``city`` is the
     town's first label form (``PARIS 15``), the key the generator joins customers to shops
     on. Names are unique; 30-40 % of them hold no trade word (``name_style`` says how each
     was built).
     """
     if not 0 <= n <= 999_999:
         raise ConfigurationError(f"n must be between 0 and 999999; got {n}")
-    frame = _with_name_parts(_components(n, seed, even_trades))
+    frame = _with_name_parts(_components(n, seed, even_words))
     frame = _make_unique(frame, _words("place"))
     category = {key: sub.category for key, sub in SUBCATEGORIES.items()}
     return frame.select(

@@ -16,6 +16,7 @@ only taken with the word that says how).
 from __future__ import annotations
 
 __all__ = [
+           "EUROPEAN_FEE_LINES",
            "EUROPEAN_INCOME_WORDS",
            "EUROPEAN_OPERATION_PREFIXES",
            "EUROPEAN_TYPE_WORDS",
@@ -120,3 +121,21 @@ EUROPEAN_INCOME_WORDS: dict[str, str] = {
                r"|\bSTIPENDIO\b|\bEMOLUMENTI\b|\bRETRIBUZIONE\b|\bSALARIS\b|\bLOON\b"
                r"|\bSALARIO\b|\bVENCIMENTO\b|\bORDENADO\b"),
 }
+
+#: What a bank fee of another language is for, by subcategory (regex on the upper-case
+#: clean label, first match wins): the fee words above give the type, these the line; the
+#: category model, taught on French fee lines, reads them as incident fees.
+EUROPEAN_FEE_LINES: tuple[tuple[str, str], ...] = (
+    ("foreign_fees", rf"\b(?:AUSLANDSEINSATZ\w*|FREMDW{_UE}HRUNG\w*|W{_UE}HRUNGSUMRECHNUNG"
+                     r"|COMISION\s+(?:DE\s+)?CAMBIO|COMMISSION[EI]\s+(?:SU\s+)?ESTER[OI]"
+                     r"|BUITENLAND\w*|FOREIGN\s+(?:TRANSACTION|EXCHANGE|CURRENCY)"
+                     r"|NON[- ]STERLING|CAMBIO\s+DIVISA)\b"),
+    ("card_fees", rf"\b(?:KARTENGEB{_UE}HR\w*|JAHRESGEB{_UE}HR\w*\s+(?:\w+\s+)?KARTE\w*"
+                  r"|KREDITKARTE\w*|GIROCARD|DEBITKARTE|CUOTA\s+(?:ANUAL\s+)?TARJETA"
+                  r"|(?:CANONE|QUOTA)\s+(?:ANNUA\s+)?CARTA|KAARTKOSTEN|PASKOSTEN"
+                  r"|CARD\s+FEE|ANNUAL\s+CARD)\b"),
+    ("account_fees", rf"\b(?:KONTOF{_UE}HRUNG\w*|KONTOGEB{_UE}HR\w*|KONTOPAKET|GRUNDPREIS"
+                     r"|MANTENIMIENTO|CANONE\s+(?:MENSILE\s+)?(?:CONTO|MENSILE)|TENUTA\s+CONTO"
+                     r"|SPESE\s+(?:DI\s+)?(?:TENUTA|GESTIONE)|BETAALPAKKET|BETAALREKENING"
+                     r"|MONTHLY\s+(?:ACCOUNT\s+)?FEE|ACCOUNT\s+FEE|MANUTENCAO)\b"),
+)

@@ -26,6 +26,7 @@ from ledgerlens.enrich._model import EnrichmentModel
 from ledgerlens.enrich._recurring import detect_recurring, stream_keys
 from ledgerlens.enrich._types import classify_types
 from ledgerlens.enrich.categories._rules import (
+    fee_line_rule,
     interest_sign_rule,
     line_word_rule,
     p2p_app_rule,
@@ -140,7 +141,7 @@ def enrich_with_streams(
     frame = line_word_rule(model.categories.predict(model.merchants.match(frame)),
                            model.merchants.brand_words)
     frame = place_phrase_rule(top_up_rule(p2p_app_rule(model.merchants.settle_lines(frame))))
-    frame = interest_sign_rule(frame)
+    frame = fee_line_rule(interest_sign_rule(frame))
     frame = _rounded_and_abstained(frame)
     if corrections is not None and not isinstance(corrections, CorrectionSet):
         raise TypeError(f"corrections must be a CorrectionSet, got {type(corrections).__name__}")

@@ -77,10 +77,11 @@ class TrainingConfig:
     #: only a handful of cheese shops or notaries, and what the category model learns of
     #: FROMAGERIE or NOTAIRE otherwise depends on that draw. 0 turns them off.
     lexicon_shops: int = 20_000
-    #: As many again drawn evenly over the trades (``trade_lexicon_rows(even_trades=True)``):
-    #: by share, a rare trade (ice rink, riding club, bailiff) gets a handful of lexicon
-    #: shops and its words stay unknown to the model. 0 turns them off.
-    even_lexicon_shops: int = 12_000
+    #: More drawn evenly over the trades' spellings (``trade_lexicon_rows(even_words=True)``,
+    #: about 20 shops per spelling): by share, a rare trade (ice rink, riding club, bailiff)
+    #: gets a handful of lexicon shops, the sixth spelling of a trade (PAINTBALL) fewer, and
+    #: their words stay unknown to the model. 0 turns them off.
+    even_lexicon_shops: int = 36_000
 
     def __post_init__(self) -> None:
         if self.banks < 1 or self.banks > self.customers:
@@ -188,7 +189,7 @@ def brand_groups(directory: MerchantDirectory) -> pl.DataFrame:
     return frame.select("merchant_id", group="merchant_group")
 
 
-def trade_lexicon_rows(shops: int, seed: int, *, even_trades: bool = False) -> pl.DataFrame:
+def trade_lexicon_rows(shops: int, seed: int, *, even_words: bool = False) -> pl.DataFrame:
     """One card payment at each of ``shops`` generated local shops whose name carries its
     trade word (``BOULANGERIE MARTIN``, ``OFF NOTARIAL RENAUD``), through the label steps,
     with ``true_subcategory``; half of them without MCC. Teaches the category model every
@@ -197,8 +198,8 @@ def trade_lexicon_rows(shops: int, seed: int, *, even_trades: bool = False) -> p
     if shops <= 0:
         return pl.DataFrame()
     # Another seed than the banks': other owners, places and towns, the same trade words.
-    seed += _LEXICON_SEED + (1 if even_trades else 0)
-    local = generate_local_merchants(shops, seed=seed, even_trades=even_trades).filter(
+    seed += _LEXICON_SEED + (1 if even_words else 0)
+    local = generate_local_merchants(shops, seed=seed, even_words=even_words).filter(
         ~pl.col("name_style").is_in(sorted(TRADE_WORD_FREE_STYLES)))
     rng = np.random.default_rng(seed)
     n = local.height
@@ -226,7 +227,7 @@ def _fit(frame: pl.DataFrame, config: TrainingConfig,
     matched = matcher.match(frame)
     for shops, even in ((config.lexicon_shops, False), (config.even_lexicon_shops, True)):
         if shops:
-            lexicon = matcher.match(trade_lexicon_rows(shops, config.seed, even_trades=even))
+            lexicon = matcher.match(trade_lexicon_rows(shops, config.seed, even_words=even))
             matched = pl.concat([matched, lexicon], how="diagonal_relaxed")
     # The bare copies already show the model labels without MCC: no synthetic dropout on top.
     dropout = 0.0 if config.bare_share > 0 else CategoryModel().mcc_dropout

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from ledgerlens.enrich._european import EUROPEAN_FEE_LINES
 from ledgerlens.enrich.categories._features import model_text_expr
 from ledgerlens.taxonomy import SUBCATEGORIES
 
@@ -30,6 +31,7 @@ __all__ = [
     "TYPE_ONLY",
     "TYPE_RULES",
     "TYPE_SCOPES",
+    "fee_line_rule",
     "interest_sign_rule",
     "line_word_rule",
     "p2p_app_rule",
@@ -436,6 +438,36 @@ def interest_sign_rule(frame: pl.DataFrame) -> pl.DataFrame:
     frame = frame.with_columns(_decided(paid, "overdraft_interest", INTEREST_SIGN_CONFIDENCE, why))
     return frame.with_columns(_decided(earned, "interest_dividends", INTEREST_SIGN_CONFIDENCE,
                                        why))
+
+
+#: Confidence of a foreign fee line's subcategory read from its words.
+FEE_LINE_CONFIDENCE = 0.9
+_FEE_LINE_RE = "|".join(pattern for _, pattern in EUROPEAN_FEE_LINES)
+
+
+def fee_line_rule(frame: pl.DataFrame) -> pl.DataFrame:
+    """A bank fee worded in another European language takes the line its words say
+    (``EUROPEAN_FEE_LINES``: ``KONTOFUEHRUNG`` an account fee, ``AUSLANDSEINSATZ`` a foreign
+    fee). Other rows, and frames without the columns, are left as they are."""
+    needed = {"transaction_type", "clean_label", *CATEGORY_SCHEMA}
+    if not needed <= set(frame.columns):
+        return frame
+    if frame.height <= _FEW_ROWS and not any(
+            t == "fee" and label is not None and re.search(_FEE_LINE_RE, label.upper())
+            for t, label in zip(frame.get_column("transaction_type").to_list(),
+                                frame.get_column("clean_label").to_list(), strict=True)):
+        return frame  # one transaction: no query when it is no foreign fee line
+    fee = pl.col("transaction_type") == "fee"
+    text = pl.col("clean_label").str.to_uppercase()
+    if not frame.select((fee & text.str.contains(_FEE_LINE_RE)).fill_null(False).any()).item():
+        return frame
+    taken = pl.lit(False)
+    for subcategory, pattern in EUROPEAN_FEE_LINES:
+        switch = (fee & ~taken & text.str.contains(pattern)).fill_null(False)
+        frame = frame.with_columns(_decided(switch, subcategory, FEE_LINE_CONFIDENCE,
+                                            pl.lit(f"rule: fee words ({subcategory})")))
+        taken = taken | text.str.contains(pattern).fill_null(False)
+    return frame
 
 
 #: Confidence of a brand's line of business chosen by a word of the label.
