@@ -223,6 +223,7 @@ NSI_ID_OVERRIDES: dict[str, str | None] = {
     "coccinelleexpress-94a8a9": "convenience_store",  # the proximity format of Coccinelle
     "avia-da37e8": "fuel",  # the shop of an Avia station: its labels read AVIA as the pumps'
     "campanile-ee8eff": None,  # a hotel chain's restaurants: labels read CAMPANILE for the stay
+    "lasergameevolution-60da35": "hobbies",  # laser tag arenas, filed as amusement arcades
 }
 
 #: NSI item id -> the name customers and card terminals know, where the index has moved on

@@ -35,6 +35,10 @@ __all__ = [
 
 #: Columns the features read; every one is optional except a label.
 TEXT_COLUMNS: tuple[str, ...] = ("merchant_text", "clean_label", "raw_label")
+#: A merchant hint whose candidate is less sure than this also gives a weak-hint token
+#: (``MHW_``): the model learns how far to trust a weak candidate's line apart from a
+#: sure one's.
+SURE_HINT = 0.5
 
 # Words that say how a bank moved the money, not what it bought: read through
 # transaction_type, they only hide the trade words and differ from bank to bank.
@@ -137,6 +141,8 @@ def _raw_inputs(frame: pl.DataFrame) -> pl.DataFrame:
         merchant: pl.Expr = pl.when(conf >= 0.5).then(col("merchant_subcategory"))
     else:
         merchant = pl.lit(None, pl.String)
+    weak_hint = ((pl.col("merchant_confidence").cast(pl.Float64) < SURE_HINT).fill_null(False)
+                 if "merchant_confidence" in cols else pl.lit(False))
     return frame.select(
         src=text,
         type=col("transaction_type"),
@@ -147,6 +153,7 @@ def _raw_inputs(frame: pl.DataFrame) -> pl.DataFrame:
         cp=col("counterparty_name"),
         lines=col("merchant_lines"),
         hint=col("merchant_hint"),
+        weak_hint=weak_hint,
         # Kept Categorical (when it is) until the rows are grouped: far cheaper to hash.
         profile=pl.col("shop_profile") if "shop_profile" in cols else pl.lit(""),
     )
@@ -161,6 +168,16 @@ def _lines_tokens() -> pl.Expr:
               .otherwise(pl.col("amount").pipe(_amount_tokens).str.extract(r"^A_(\S+)", 1)))
     return pl.concat_str([pl.lit("ML_"), lines, pl.lit(" MA_"), lines, pl.lit("_"), amount]
                          ).fill_null("")
+
+
+def _hint_tokens() -> pl.Expr:
+    """``MH_<line>`` of a merchant hint (``MH_none`` without one), and ``MHW_<line>`` too
+    when its candidate is weak (``SURE_HINT``)."""
+    known = pl.col("hint").is_in(list(SUBCATEGORIES))
+    return (pl.when(known & pl.col("weak_hint"))
+            .then(pl.concat_str([pl.lit("MH_"), pl.col("hint"), pl.lit(" MHW_"), pl.col("hint")]))
+            .when(known).then(pl.concat_str([pl.lit("MH_"), pl.col("hint")]))
+            .otherwise(pl.lit("MH_none")))
 
 
 def _context(mcc_subcategory: dict[str, str]) -> pl.Expr:
@@ -183,8 +200,7 @@ def _context(mcc_subcategory: dict[str, str]) -> pl.Expr:
         pl.concat_str([pl.lit("MER_"), merchant.fill_null("none")]),
         # The line of a merchant the matcher was not sure enough to return: a clue whose
         # weight the model learns ("MH_furniture_home_equipment" for a bare MAISONS DU MONDE).
-        pl.concat_str([pl.lit("MH_"), pl.when(pl.col("hint").is_in(list(SUBCATEGORIES)))
-                       .then(pl.col("hint")).otherwise(pl.lit("none"))]),
+        _hint_tokens(),
         model_text_expr(pl.col("cp")).str.replace_all(r"(\w+)", "C_$1"),
         _lines_tokens(),
     ]

@@ -23,7 +23,12 @@ import numpy as np
 import polars as pl
 
 from ledgerlens.enrich._few_rows import with_values
-from ledgerlens.enrich.categories._features import _PAYMENT_RE, TEXT_COLUMNS, FeatureSpec
+from ledgerlens.enrich.categories._features import (
+    _PAYMENT_RE,
+    SURE_HINT,
+    TEXT_COLUMNS,
+    FeatureSpec,
+)
 from ledgerlens.enrich.categories._linear import softmax
 from ledgerlens.enrich.categories._names import name_words_re
 from ledgerlens.enrich.categories._rules import (
@@ -127,10 +132,14 @@ def _key(row: Mapping[str, Any], source: str | None, has_amount: bool,
     amount = _amount_tokens(row.get("amount")) if has_amount else "A_none"
     cp = _WORD.sub(r"C_\1", model_text(row.get("counterparty_name")))
     hint = row.get("merchant_hint")
+    hint_token = "MH_none"
+    if hint in SUBCATEGORIES:
+        hint_conf = row.get("merchant_confidence")
+        weak = hint_conf is not None and float(hint_conf) < SURE_HINT
+        hint_token = f"MH_{hint} MHW_{hint}" if weak else f"MH_{hint}"
     parts = [_token("T_", row.get("transaction_type")), _token("M_", mcc),
              "MS_" + (mcc_subcategory.get(mcc, "none") if mcc is not None else "none"),
-             _token("I_", row.get("intermediary")), amount, "MER_" + mer,
-             "MH_" + (hint if hint in SUBCATEGORIES else "none"), cp]
+             _token("I_", row.get("intermediary")), amount, "MER_" + mer, hint_token, cp]
     if lines is not None:
         joined = lines.replace("|", "+")
         parts.append(f"ML_{joined} MA_{joined}_{amount.split(' ')[0][2:]}")
