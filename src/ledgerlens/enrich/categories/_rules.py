@@ -457,16 +457,19 @@ def fee_line_rule(frame: pl.DataFrame) -> pl.DataFrame:
             for t, label in zip(frame.get_column("transaction_type").to_list(),
                                 frame.get_column("clean_label").to_list(), strict=True)):
         return frame  # one transaction: no query when it is no foreign fee line
-    fee = pl.col("transaction_type") == "fee"
-    text = pl.col("clean_label").str.to_uppercase()
-    if not frame.select((fee & text.str.contains(_FEE_LINE_RE)).fill_null(False).any()).item():
+    # The words are looked for on the fee rows only (a few in a hundred).
+    rows = frame.select(pl.arg_where(pl.col("transaction_type") == "fee")).to_series()
+    text = frame.get_column("clean_label").gather(rows).str.to_uppercase()
+    line = pl.select(pl.coalesce(
+        pl.when(pl.lit(text).str.contains(pattern)).then(pl.lit(subcategory))
+        for subcategory, pattern in EUROPEAN_FEE_LINES)).to_series()
+    if line.null_count() == line.len():
         return frame
-    taken = pl.lit(False)
-    for subcategory, pattern in EUROPEAN_FEE_LINES:
-        switch = (fee & ~taken & text.str.contains(pattern)).fill_null(False)
-        frame = frame.with_columns(_decided(switch, subcategory, FEE_LINE_CONFIDENCE,
+    for subcategory, _ in EUROPEAN_FEE_LINES:
+        hit = rows.filter(line == subcategory)
+        switch = pl.Series(np.zeros(frame.height, dtype=bool)).scatter(hit, True)
+        frame = frame.with_columns(_decided(pl.lit(switch), subcategory, FEE_LINE_CONFIDENCE,
                                             pl.lit(f"rule: fee words ({subcategory})")))
-        taken = taken | text.str.contains(pattern).fill_null(False)
     return frame
 
 
