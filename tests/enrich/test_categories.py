@@ -500,3 +500,29 @@ def test_local_shop_flags_must_match_the_rows(train_frame: pl.DataFrame) -> None
     with pytest.raises(DataError, match="local_shop has 1 values"):
         CategoryModel(max_iter=5).fit(train_frame, train_frame["true_subcategory"],
                                       local_shop=pl.Series([True]))
+
+
+def test_a_weak_merchant_hint_gives_its_own_token_on_both_paths() -> None:
+    # A candidate under SURE_HINT still gives its line (MH_), marked weak (MHW_) so that the
+    # model learns how far to trust it; a sure one's line and no hint are as before. The
+    # one-row path builds the same context as the table path.
+    from ledgerlens.enrich.categories._features import unique_keys
+    from ledgerlens.enrich.categories._row import _key
+
+    frame = pl.DataFrame({
+        "clean_label": ["LECLERC GUIPAVAS", "MAISONS DU MONDE", "ETS MARTIN"],
+        "transaction_type": ["card_in_store"] * 3,
+        "amount": [-77.4, -80.0, -5.0],
+        "merchant_confidence": [0.46, 0.98, None],
+        "merchant_subcategory": [None, None, None],
+        "merchant_hint": ["supermarket", "furniture_home_equipment", None],
+    }, schema_overrides={"merchant_subcategory": pl.String})
+    keys, row_key = unique_keys(frame, {})
+    table = keys["context"].gather(row_key).to_list()
+    rows = [_key(row, "clean_label", True, {}).context for row in frame.iter_rows(named=True)]
+    assert rows == table
+    tokens = [set(context.split()) for context in table]
+    assert {"MH_supermarket", "MHW_supermarket"} <= tokens[0]
+    assert "MH_furniture_home_equipment" in tokens[1]
+    assert not any(t.startswith("MHW_") for t in tokens[1] | tokens[2])
+    assert "MH_none" in tokens[2]

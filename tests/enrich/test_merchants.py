@@ -641,6 +641,7 @@ def test_an_unsure_candidate_leaves_its_line_as_a_hint_not_a_merchant(
     # model: exactly what a lenient matcher would return. (At the default precision the
     # shipped scorer's thresholds sit at their 0.6 floor, where such labels may be none.)
     from ledgerlens.enrich._train import label_steps
+    from ledgerlens.enrich.merchants._quick_match import HINT_MIN_CONFIDENCE
 
     bare = label_steps(small_bank.drop("truth")).with_columns(mcc=pl.lit(None, pl.String))
     strict = MerchantMatcher.default(precision=0.9995).match(bare)
@@ -648,7 +649,8 @@ def test_an_unsure_candidate_leaves_its_line_as_a_hint_not_a_merchant(
     hinted = strict["merchant_hint"].is_not_null()
     assert hinted.sum() > 0
     assert strict.filter(hinted)["merchant_id"].null_count() == hinted.sum()
-    assert strict.filter(hinted)["merchant_confidence"].min() >= 0.5  # type: ignore[operator]
+    assert (strict.filter(hinted)["merchant_confidence"].min()  # type: ignore[operator]
+            >= HINT_MIN_CONFIDENCE)
     assert (strict.filter(hinted)["merchant_hint"]
             == lenient.filter(hinted)["merchant_subcategory"]).all()
     returned = strict["merchant_id"].is_not_null()
