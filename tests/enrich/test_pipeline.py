@@ -109,14 +109,21 @@ def test_a_neobank_top_up_is_money_between_own_accounts_not_a_saving() -> None:
     assert out["explanation"][0].startswith("rule: top-up")
 
 
+def _enriched_cycle(labels: list[str], amounts: list[float], rows: int,
+                    date: str) -> pl.DataFrame:
+    """``rows`` transactions cycling through ``labels`` and ``amounts``, enriched: one row
+    takes the one-transaction path, a dozen the table path."""
+    return enrich(pl.DataFrame({"date": [date] * rows,
+                                "amount": (amounts * rows)[:rows],
+                                "label": (labels * rows)[:rows]}))
+
+
 @pytest.mark.parametrize("rows", [1, 12])
 def test_a_public_place_named_with_another_trade_s_word_is_that_place(rows: int) -> None:
     # HOTEL DE VILLE is the town hall, HOTEL DIEU a hospital: the model reads HOTEL; a
     # hotel named after its street or town stays a hotel.
-    labels = (["CB HOTEL DE VILLE 12/03 LYON", "CB HOTEL DIEU 12/03",
-               "CB HOTEL DU CENTRE 12/03"] * 4)[:rows]
-    out = enrich(pl.DataFrame({"date": ["2025-03-12"] * rows, "amount": [-20.0] * rows,
-                               "label": labels}))
+    out = _enriched_cycle(["CB HOTEL DE VILLE 12/03 LYON", "CB HOTEL DIEU 12/03",
+                           "CB HOTEL DU CENTRE 12/03"], [-20.0], rows, "2025-03-12")
     assert out["subcategory"][0] == "administrative_fees"
     assert out["explanation"][0].startswith("rule: place name")
     if rows > 1:
@@ -126,10 +133,8 @@ def test_a_public_place_named_with_another_trade_s_word_is_that_place(rows: int)
 @pytest.mark.parametrize("rows", [1, 12])
 def test_interest_paid_is_a_bank_charge_and_interest_received_income(rows: int) -> None:
     # A German statement's closing interest, paid: the model had read it as income.
-    labels = (["ABSCHLUSS ZINSEN", "INTERETS CREDITEURS", "AGIOS"] * 4)[:rows]
-    amounts = ([-2.1, 4.5, -3.0] * 4)[:rows]
-    out = enrich(pl.DataFrame({"date": ["2025-03-31"] * rows, "amount": amounts,
-                               "label": labels}))
+    out = _enriched_cycle(["ABSCHLUSS ZINSEN", "INTERETS CREDITEURS", "AGIOS"],
+                          [-2.1, 4.5, -3.0], rows, "2025-03-31")
     assert out["transaction_type"].to_list() == ["interest"] * rows
     assert out["category"][0] == "bank_fees"
     if rows > 1:
@@ -140,11 +145,10 @@ def test_interest_paid_is_a_bank_charge_and_interest_received_income(rows: int) 
 def test_a_foreign_bank_fee_takes_the_line_its_words_say(rows: int) -> None:
     # The model, taught on French fee lines, read these as incident fees; a French fee line
     # and a card payment holding a fee word keep what the model read.
-    labels = (["ENTGELT KONTOFUEHRUNG", "COMISION MANTENIMIENTO", "ENTGELT AUSLANDSEINSATZ",
-               "JAHRESGEBUEHR KREDITKARTE", "FRAIS TENUE DE COMPTE",
-               "CB MANTENIMIENTO AUTO"] * 2)[:rows]
-    out = enrich(pl.DataFrame({"date": ["2025-03-31"] * rows, "amount": [-4.9] * rows,
-                               "label": labels}))
+    out = _enriched_cycle(["ENTGELT KONTOFUEHRUNG", "COMISION MANTENIMIENTO",
+                           "ENTGELT AUSLANDSEINSATZ", "JAHRESGEBUEHR KREDITKARTE",
+                           "FRAIS TENUE DE COMPTE", "CB MANTENIMIENTO AUTO"], [-4.9], rows,
+                          "2025-03-31")
     assert out["subcategory"][0] == "account_fees"
     assert out["explanation"][0].startswith("rule: fee words")
     if rows > 1:

@@ -467,6 +467,8 @@ def fee_line_rule(frame: pl.DataFrame) -> pl.DataFrame:
         return frame
     for subcategory, _ in EUROPEAN_FEE_LINES:
         hit = rows.filter(line == subcategory)
+        if hit.len() == 0:
+            continue
         switch = pl.Series(np.zeros(frame.height, dtype=bool)).scatter(hit, True)
         frame = frame.with_columns(_decided(pl.lit(switch), subcategory, FEE_LINE_CONFIDENCE,
                                             pl.lit(f"rule: fee words ({subcategory})")))
