@@ -182,6 +182,15 @@ def test_names_that_end_in_a_town_are_kept_whole(directory: MerchantDirectory) -
     assert all(len(name.split(" ")) >= 2 for name in names)
 
 
+def test_an_alias_made_of_person_names_is_marked_name_like(
+        directory: MerchantDirectory) -> None:
+    # LECLERC, PICARD and JULES are surnames and first names as well as chains; E LECLERC
+    # holds a letter no name is, SAS a legal form: common words but no person's name.
+    marks = dict(directory.aliases.select("alias", "name_like").unique().iter_rows())
+    assert [marks[a] for a in ("LECLERC", "PICARD", "JULES", "FRANCK PROVOST")] == [True] * 4
+    assert [marks[a] for a in ("E LECLERC", "CARREFOUR", "SAS")] == [False] * 3
+
+
 def test_directory_rejects_duplicate_ids() -> None:
     frame = pl.DataFrame({"merchant_id": ["x:1", "x:1"], "name": ["A", "B"]})
     with pytest.raises(DataError, match="unique"):
@@ -736,6 +745,24 @@ def test_a_trade_word_of_another_category_after_a_one_word_alias_is_no_chain(
     # or not (without type nor amount, retrained scorers put it either side of the bar).
     assert _best_candidate(matcher, "CB AUCHAN CARBURANTS 12/03") == ("Auchan", "fuel")
     assert names[3] in (None, "Auchan")
+
+
+_PERSON_CHAIN_LABELS = ["CB LECLERC GUIPAVAS 12/03", "CB NICOLAS QUIMPERLE",
+                        "CB PAUL LANDIVISIAU", "CB PICARD EPICERIE", "CB PAUL MARTIN",
+                        "CB NICOLAS DUPONT"]
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_a_chain_named_after_a_person_then_an_unknown_town_is_the_chain(
+        matcher: MerchantMatcher, batch: bool) -> None:
+    # LECLERC, NICOLAS and PAUL are names of people and of chains; after them comes a town
+    # the places list lacks. A trade word (EPICERIE) or a person's name (MARTIN, DUPONT)
+    # after the name makes it a local shop or a person, not the chain (shipped scorer).
+    filler = [f"CB NUMERO {i} 12/03" for i in range(300)] if batch else []
+    labels = _PERSON_CHAIN_LABELS + filler
+    out = _match(matcher, labels, types=["card_in_store"] * len(labels))
+    assert out["merchant_name"].head(len(_PERSON_CHAIN_LABELS)).to_list() == [
+        "E.Leclerc", "Nicolas", "Paul", None, None, None]
 
 
 _ENGLISH_NAME_LABELS = ["CB HOME DECO 12/03", "CB SMART PHONE REPAIR", "CB PINK BEAUTY 12/03",

@@ -371,6 +371,13 @@ def _lexicon() -> frozenset[str]:
     return frozenset(w for w in (canonical_text(x) for x in words) if w and " " not in w)
 
 
+@functools.cache
+def _person_names() -> frozenset[str]:
+    """First and last names (LECLERC, PICARD, NICOLAS, JULES: chains named after a person)."""
+    names = load_first_names()["first_name"].to_list() + load_last_names()["last_name"].to_list()
+    return frozenset(w for w in (canonical_text(x) for x in names) if w and " " not in w)
+
+
 #: Articles and prepositions of French shop names: a name after one is a place or a
 #: person in the shop's name (``BAR DE LA PLACE``), not a chain after a shop word.
 NAME_PARTICLES = frozenset({"DE", "DU", "DES", "D", "LA", "LE", "LES", "L", "A", "AU", "AUX",
@@ -463,8 +470,9 @@ class MerchantDirectory:
     and ``listed`` (the spellings given by the source); ``aliases`` has one row per
     (alias, merchant) with ``origin``, ``derived``, ``n_tokens``, ``n_chars``,
     ``n_merchants`` (how many merchants of the same money direction share the alias),
-    ``n_brands`` and ``common``
-    (every word of the alias is a common word, or it is one everyday English word).
+    ``n_brands``, ``common``
+    (every word of the alias is a common word, or it is one everyday English word) and
+    ``name_like`` (every word of it is a first or last name: LECLERC, PICARD, JULES).
     ``lexicon`` holds common words (names, places, trade words) used to judge how
     generic an alias is. Immutable and picklable.
     """
@@ -525,7 +533,9 @@ class MerchantDirectory:
         common = (pl.col("alias").str.split(" ").list.eval(
             pl.element().is_in(sorted(lexicon))).list.all()
             | ((pl.col("n_tokens") == 1) & english))
-        return cls(merchants, aliases.with_columns(common=common), lexicon)
+        name_like = pl.col("alias").str.split(" ").list.eval(
+            pl.element().is_in(sorted(_person_names()))).list.all()
+        return cls(merchants, aliases.with_columns(common=common, name_like=name_like), lexicon)
 
     @classmethod
     def default(cls) -> MerchantDirectory:

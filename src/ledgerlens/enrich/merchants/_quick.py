@@ -269,7 +269,7 @@ def hits_frame(records: list[HitRecord]) -> pl.DataFrame:
 def _alias_attrs(directory: MerchantDirectory) -> dict[tuple[str, int], tuple[Any, ...]]:
     return {(a, i): tuple(rest) for a, i, *rest in directory.aliases.select(
         "alias", "merchant_idx", "origin", "derived", "n_tokens", "n_chars", "n_merchants",
-        "n_brands", "common").iter_rows()}
+        "n_brands", "common", "name_like").iter_rows()}
 
 
 def _merchant_attrs(directory: MerchantDirectory) -> dict[int, tuple[Any, ...]]:
@@ -354,8 +354,8 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
     for (row_id, mcc, ttype, idx, alias, kind, sim, start, n_gram, key_tokens, key_chars,
          odd_outside, next_link, lead_tok, trail_cat, refund_word, refund_lead, field
          ) in records:
-        origin, derived, n_tokens, n_chars, n_merchants, n_brands, common = alias_attrs[
-            (alias, idx)]
+        (origin, derived, n_tokens, n_chars, n_merchants, n_brands, common,
+         name_like) = alias_attrs[(alias, idx)]
         (source, online, intermediary, country, brand, m_mcc, m_sub, m_cat,
          business, card_billing) = merchant_attrs[idx]
         l_sub = mcc_table.get(mcc) if mcc is not None else None
@@ -374,6 +374,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "m_cat": m_cat,
             "origin": origin, "derived": derived, "n_tokens": n_tokens, "n_chars": n_chars,
             "n_merchants": n_merchants, "n_brands": n_brands, "common": common,
+            "name_like": name_like,
             "source": source, "is_online": online, "is_intermediary": intermediary,
             "country": country, "brand_key": brand, "business_key": business, "m_sub": m_sub,
             "card_billing": card_billing,
@@ -509,5 +510,9 @@ def features_of(h: dict[str, Any]) -> list[float]:
         and h["m_cat"] is not None and h["alias_cat"] != h["m_cat"] and not at_end,
         "common_x_next_link": h["common"] and h["next_link"],
         "n_brands_cand_log": _log(h["n_brand_cand"]), "brand_share": h["brand_share"],
+        "name_then_word": h["name_like"] and h["alias_cat"] is None and start == 0
+        and not at_end
+        and (t_kind is None or t_kind in CARD_KINDS) and h["trail_cat"] is None
+        and h["odd_outside"] >= 1,
     }
     return [float(values[name]) for name in FEATURE_NAMES]

@@ -56,6 +56,13 @@ RECEIVED_TYPES = frozenset({"transfer_in", "instant_transfer_in"})
 #: hit's position counted after them: a name right after them stands at the start.
 _LEAD = pl.when(pl.col("start") >= pl.col("refund_lead")).then(pl.col("refund_lead")).otherwise(0)
 _START = pl.col("start") - _LEAD
+#: A card payment (or unknown type) opening with a person-name alias that is no trade word
+#: (BOULANGER is both), words after it, at least one of them unknown to the lexicon, no
+#: trade word after it (``name_then_word``).
+_NAME_THEN_WORD = (pl.col("name_like") & pl.col("alias_cat").is_null() & (_START == 0)
+                  & (pl.col("start") + pl.col("n_gram") < pl.col("key_tokens"))
+                  & (pl.col("t_kind").is_null() | pl.col("t_kind").is_in(_CARD))
+                  & pl.col("trail_cat").is_null() & (pl.col("odd_outside") >= 1))
 #: Feature expressions over the joined hit table, in model order.
 _FEATURES: dict[str, pl.Expr] = {
     "kind_prefix": _f(pl.col("kind") == KIND_PREFIX),
@@ -146,6 +153,12 @@ _FEATURES: dict[str, pl.Expr] = {
     "common_x_next_link": _f(pl.col("common") & pl.col("next_link")),
     "n_brands_cand_log": _f(pl.col("n_brand_cand").log()),
     "brand_share": _f(pl.col("brand_share")),
+    # A chain named after a person (LECLERC, PICARD, NICOLAS) opening a card payment, then
+    # a word no lexicon knows and no trade word: ``LECLERC GUIPAVAS``, the chain in a town
+    # the places list lacks. The common-word weights, learnt mostly on shop words (SAS,
+    # ATELIER), kept such hits under the threshold; a person's name then a name
+    # (``PAUL MARTIN``) or a trade word (``PICARD EPICERIE``) does not fire.
+    "name_then_word": _f(_NAME_THEN_WORD),
 }
 #: A card payment, or a hit whose transaction type is unknown: where the shop rules below apply.
 _ON_CARD = pl.col("t_kind").is_null() | pl.col("t_kind").is_in(_CARD)
@@ -255,7 +268,8 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
     if "refund_lead" not in hits.columns:
         hits = hits.with_columns(refund_lead=pl.lit(0, dtype=pl.Int32))
     alias_attrs = aliases.select("alias", "merchant_idx", "origin", "derived", "n_tokens",
-                                 "n_chars", "n_merchants", "n_brands", "common")
+                                 "n_chars", "n_merchants", "n_brands", "common",
+                                 "name_like")
     l_sub, t_kind, l_cat = _context_exprs()
     row = pl.col("row_id")
     joined = (
