@@ -131,6 +131,18 @@ def test_a_public_place_named_with_another_trade_s_word_is_that_place(rows: int)
 
 
 @pytest.mark.parametrize("rows", [1, 12])
+def test_a_shop_named_after_a_public_place_is_the_shop(rows: int) -> None:
+    # The town hall after another word is where a car park or a cafe stands: the rule
+    # leaves the shop's word to the model.
+    out = _enriched_cycle(["CB PARKING HOTEL DE VILLE 14/03", "CB CAFE DE L HOTEL DE VILLE"],
+                          [-4.2, -4.5], rows, "2025-03-14")
+    assert out["subcategory"][0] == "parking"
+    assert not out["explanation"][0].startswith("rule: place name")
+    if rows > 1:
+        assert out["subcategory"][1] == "cafe_bar"
+
+
+@pytest.mark.parametrize("rows", [1, 12])
 def test_interest_paid_is_a_bank_charge_and_interest_received_income(rows: int) -> None:
     # A German statement's closing interest, paid: the model had read it as income.
     out = _enriched_cycle(["ABSCHLUSS ZINSEN", "INTERETS CREDITEURS", "AGIOS"],

@@ -378,12 +378,14 @@ def top_up_rule(frame: pl.DataFrame) -> pl.DataFrame:
 #: Names of public places whose first word is another trade's (``HOTEL DE VILLE`` is the
 #: town hall, not a hotel; ``HOTEL DIEU`` a hospital): (regex on the clean label,
 #: subcategory). The model reads the trade word; these decide instead when no merchant was
-#: found.
+#: found and the place opens the label: after another word it is where a shop stands
+#: (``PARKING HOTEL DE VILLE``, ``BRASSERIE DE L HOTEL DE VILLE``), and the model reads
+#: that shop's word.
 PLACE_PHRASES: tuple[tuple[str, str], ...] = (
-    (r"\bHOTEL\s+DE\s+VILLE\b", "administrative_fees"),
-    (r"\bHOTEL\s+DES\s+IMPOTS\b", "income_tax"),
-    (r"\bHOTEL\s+DIEU\b", "hospital_clinic"),
-    (r"\bHOTEL\s+DES\s+VENTES\b", "second_hand"),
+    (r"^HOTEL\s+DE\s+VILLE\b", "administrative_fees"),
+    (r"^HOTEL\s+DES\s+IMPOTS\b", "income_tax"),
+    (r"^HOTEL\s+DIEU\b", "hospital_clinic"),
+    (r"^HOTEL\s+DES\s+VENTES\b", "second_hand"),
 )
 PLACE_PHRASE_CONFIDENCE = 0.9
 _PLACE_RE = "|".join(pattern for pattern, _ in PLACE_PHRASES)
@@ -396,12 +398,12 @@ def place_phrase_rule(frame: pl.DataFrame) -> pl.DataFrame:
     needed = {"transaction_type", "clean_label", "merchant_id", *CATEGORY_SCHEMA}
     if not needed <= set(frame.columns):
         return frame
-    text = pl.col("clean_label").str.to_uppercase()
+    text = pl.col("clean_label").str.to_uppercase().str.strip_chars()
     open_row = (pl.col("merchant_id").is_null()
                 & ~pl.col("transaction_type").is_in(["refund", "reversal"]))
     if frame.height <= _FEW_ROWS:
         # One transaction: plain values first, no query when no phrase is there.
-        if not any(t is not None and re.search(_PLACE_RE, t.upper())
+        if not any(t is not None and re.search(_PLACE_RE, t.upper().strip())
                    for t in frame.get_column("clean_label").to_list()):
             return frame
     elif not frame.select((open_row & text.str.contains(_PLACE_RE)).any()).item():
