@@ -321,11 +321,11 @@ def p2p_app_rule(frame: pl.DataFrame) -> pl.DataFrame:
     inter = frame.get_column("intermediary")
     if inter.null_count() == frame.height or not inter.is_in(P2P_APPS).any():
         return frame
-    switch = (pl.col("intermediary").is_in(P2P_APPS) & pl.col("merchant_id").is_null()
-              & (pl.col("merchant_text") == pl.col("clean_label"))
-              & (pl.col("subcategory") != "p2p_transfer")).fill_null(False)
-    return frame.with_columns(_decided(switch, "p2p_transfer", P2P_APP_CONFIDENCE,
-                                       pl.format("rule: P2P app {}", "intermediary")))
+    scope = (pl.col("intermediary").is_in(P2P_APPS) & pl.col("merchant_id").is_null()
+             & (pl.col("subcategory") != "p2p_transfer"))
+    return _decide_rows(frame, scope, pl.col("merchant_text") == pl.col("clean_label"),
+                        "p2p_transfer", P2P_APP_CONFIDENCE,
+                        pl.format("rule: P2P app {}", "intermediary"))
 
 
 def _decided(switch: pl.Expr, subcategory: str, confidence: float,
@@ -340,6 +340,30 @@ def _decided(switch: pl.Expr, subcategory: str, confidence: float,
         .alias("category_confidence"),
         pl.when(switch).then(evidence).otherwise("category_evidence").alias("category_evidence"),
     ]
+
+
+def _decide_rows(frame: pl.DataFrame, scope: pl.Expr, test: pl.Expr, subcategory: str,
+                 confidence: float, evidence: pl.Expr) -> pl.DataFrame:
+    """``frame`` with the rows in ``scope`` where ``test`` holds set to ``subcategory`` (as
+    ``_decided``), ``test`` and ``evidence`` read on the scoped rows only: a rule that
+    looks at the text of a few rows does not run its string expressions over a million
+    (about 0.3 s for the top-up rule's upper-casing and regex on the 1M batch)."""
+    rows = frame.select(scope.fill_null(False).arg_true()).to_series()
+    if rows.len() == 0:
+        return frame
+    scoped = frame[rows]
+    hit = scoped.select(test.fill_null(False)).to_series()
+    if not hit.any():
+        return frame
+    rows, why = rows.filter(hit), scoped.filter(hit).select(evidence).to_series()
+    values = {"category": SUBCATEGORIES[subcategory].category, "subcategory": subcategory,
+              "category_confidence": confidence}
+    out = frame.clone()  # shallow: only the four columns below are replaced
+    for name, dtype in CATEGORY_SCHEMA.items():
+        column = frame.get_column(name).cast(dtype).clone()
+        new = why.cast(dtype) if name == "category_evidence" else values[name]
+        out.replace_column(frame.get_column_index(name), column.scatter(rows, new))
+    return out
 
 
 #: A neobank statement's top-up (``Top-up by *1234``, ``Apple Pay Top-Up by *4411``): money
@@ -369,10 +393,9 @@ def top_up_rule(frame: pl.DataFrame) -> pl.DataFrame:
               & (pl.col("category") == "savings_investments"))
     if not frame.select(saving.any()).item():
         return frame
-    switch = (saving & pl.col("clean_label").str.to_uppercase().str.contains(TOP_UP_RE)
-              ).fill_null(False)
-    return frame.with_columns(_decided(switch, "own_account_transfer", TOP_UP_CONFIDENCE,
-                                       pl.lit("rule: top-up")))
+    return _decide_rows(frame, saving,
+                        pl.col("clean_label").str.to_uppercase().str.contains(TOP_UP_RE),
+                        "own_account_transfer", TOP_UP_CONFIDENCE, pl.lit("rule: top-up"))
 
 
 #: Names of public places whose first word is another trade's (``HOTEL DE VILLE`` is the
@@ -406,12 +429,15 @@ def place_phrase_rule(frame: pl.DataFrame) -> pl.DataFrame:
         if not any(t is not None and re.search(_PLACE_RE, t.upper().strip())
                    for t in frame.get_column("clean_label").to_list()):
             return frame
-    elif not frame.select((open_row & text.str.contains(_PLACE_RE)).any()).item():
+    # Every phrase opens with HOTEL: an anchored test, then the phrases on those rows only.
+    scope = frame.select((open_row & pl.col("clean_label").str.contains(r"(?i)^\s*HOTEL\b"))
+                         .fill_null(False)).to_series()
+    if not scope.any():
         return frame
     for pattern, subcategory in PLACE_PHRASES:
-        switch = (open_row & text.str.contains(pattern)).fill_null(False)
-        frame = frame.with_columns(_decided(switch, subcategory, PLACE_PHRASE_CONFIDENCE,
-                                            pl.lit(f"rule: place name ({subcategory})")))
+        frame = _decide_rows(frame, pl.lit(scope), text.str.contains(pattern), subcategory,
+                             PLACE_PHRASE_CONFIDENCE,
+                             pl.lit(f"rule: place name ({subcategory})"))
     return frame
 
 
