@@ -8,7 +8,7 @@ import polars as pl
 from ledgerlens.datasets import SynthConfig, generate_bank
 from ledgerlens.datasets._towns import UNLISTED_SHARE, shown_towns, unlisted_towns
 from ledgerlens.datasets._vocab import load_places
-from ledgerlens.enrich._clean import french_city_forms
+from ledgerlens.enrich._clean import _city_forms, french_city_forms
 
 
 def test_unlisted_towns_are_no_spelling_the_cleaner_knows() -> None:
@@ -17,6 +17,10 @@ def test_unlisted_towns_are_no_spelling_the_cleaner_knows() -> None:
     assert not set(towns) & set(french_city_forms())
     places = set(load_places()["city"].to_list())
     assert not set(towns) & places
+    # nor one of the communes the cleaner strips (the places list's and the communes')
+    known = set(_city_forms(ambiguous=True))
+    for salt in (0, 1, 1001):
+        assert not set(unlisted_towns(salt)) & known
 
 
 def test_unlisted_towns_look_like_french_communes_and_never_change() -> None:

@@ -15,6 +15,7 @@ from ledgerlens.datasets._vocab import (
     NAME_STYLES,
     TRADE_WORD_FREE_STYLES,
     generate_local_merchants,
+    load_communes,
     load_curated_merchants,
     load_english_words,
     load_first_names,
@@ -49,6 +50,7 @@ def shops() -> pl.DataFrame:
         (load_last_names, {"last_name": S, "weight": F}),
         (load_places, {"city": S, "label_forms": S, "postcode": S, "department": S,
                        "region": S, "population": pl.Int64}),
+        (load_communes, {"city": S, "label_forms": S, "department": S}),
         (load_curated_merchants, {"merchant_id": S, "name": S, "website": S,
                                   "subcategory": S, "mcc": S, "country": S, "kind": S,
                                   "descriptors": S, "billing": S, "cadence": S,
@@ -220,6 +222,54 @@ def test_places_have_unique_cities_and_first_forms_and_five_character_postcodes(
     assert "ISSY LES MX" in places.filter(pl.col("city") == "ISSY LES MOULINEAUX")[
         "label_forms"].item().split("|")
     assert {"971", "972", "973", "974", "2A", "2B"} <= set(places["department"])
+
+
+def _spellings(frame: pl.DataFrame) -> set[str]:
+    return set(frame["label_forms"].str.split("|").explode().to_list())
+
+
+def test_communes_are_label_spellings_the_places_list_lacks() -> None:
+    communes = load_communes()
+    assert 1_500 <= communes.height <= 2_500
+    spellings = _spellings(communes)
+    assert all(re.fullmatch(UPPER_ASCII, s) for s in spellings)
+    assert not spellings & _spellings(load_places())
+    assert not communes.select("city", "department").is_duplicated().any()
+    assert set(communes["department"]) >= {"01", "29", "2A", "2B", "59", "93", "971", "974"}
+    row = communes.filter(pl.col("city") == "SAINT MEDARD EN JALLES")
+    assert row["label_forms"].item().split("|") == ["ST MEDARD EN JALLES",
+                                                    "SAINT MEDARD EN JALLES"]
+    assert "PLOUGASTEL" in _spellings(communes.filter(pl.col("department") == "29"))
+
+
+def test_commune_spellings_are_no_name_or_shop_word_and_no_short_word() -> None:
+    # A town word that is also a person's name or a shop's word would be cut from names.
+    spellings = _spellings(load_communes())
+    people = set(load_first_names()["first_name"]) | set(load_last_names()["last_name"])
+    trades = set(load_local_trades()["words"].str.split("|").explode())
+    words = set(load_name_words()["word"]) | set(load_english_words()["word"])
+    assert not spellings & (people | trades | words)
+    assert min(len(s) for s in spellings) >= 4
+
+
+def test_commune_with_a_bad_department_is_rejected_with_its_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "communes.csv").write_text(
+        "city,label_forms,department\nGUIPAVAS,GUIPAVAS,29\nQUIMPERLE,QUIMPERLE,299\n")
+    monkeypatch.setattr(_vocab, "_reference_dir", lambda: tmp_path)
+    with pytest.raises(ReferenceDataError, match=r"department must be.*'line': 3"):
+        _vocab._load.__wrapped__("communes.csv")
+
+
+def test_commune_spelled_in_lower_case_is_rejected(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "communes.csv").write_text(
+        "city,label_forms,department\nQUIMPERLE,Quimperlé|QUIMPERLE,29\n")
+    monkeypatch.setattr(_vocab, "_reference_dir", lambda: tmp_path)
+    with pytest.raises(ReferenceDataError, match=r"communes\.csv: label_forms must be upper"):
+        _vocab._load.__wrapped__("communes.csv")
 
 
 def test_generation_is_deterministic_for_a_seed_and_differs_for_another() -> None:

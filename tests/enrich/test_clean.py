@@ -89,6 +89,40 @@ def test_drops_a_saints_town_it_does_not_list(label: str, expected: str) -> None
     assert _clean(label, "CB X")[0] == expected  # a table: Polars expressions
 
 
+@pytest.mark.parametrize(("label", "expected"), [
+    # communes of the communes list (the places list holds the big cities only)
+    ("CB LECLERC GUIPAVAS 12/03", "LECLERC"),
+    ("CARTE X1234 NICOLAS QUIMPERLE", "NICOLAS"),
+    ("CARTE X1234 INTERMARCHE PLOUGASTEL DAOULAS", "INTERMARCHE"),
+    ("CB PICARD LE RELECQ KERHUON", "PICARD"),
+    ("PAIEMENT CB CARREFOUR MARKET BOIS COLOMBES", "CARREFOUR MARKET"),
+    # a commune that is the whole label, or that a link ties to the name, stays
+    ("CB GUIPAVAS", "GUIPAVAS"),
+    ("CB CAFE DE GUIPAVAS", "CAFE DE GUIPAVAS"),
+    ("CB CAFE DE PARIS", "CAFE DE PARIS"),
+    # a commune named like a wine or a phrase shops take is never cut (AMBIGUOUS_CITIES)
+    ("CB CAVE CHABLIS", "CAVE CHABLIS"),
+    ("CB BAR LE PORT", "BAR LE PORT"),
+    # nor one left out of the list for being a name (FONTAINE, Isere)
+    ("CB BOULANGERIE FONTAINE", "BOULANGERIE FONTAINE"),
+])
+def test_drops_a_commune_the_places_list_lacks(label: str, expected: str) -> None:
+    assert _clean(label) == [expected]  # one transaction: plain strings
+    assert _clean(label, "CB X")[0] == expected  # a table: Polars expressions
+
+
+def test_commune_rules_read_alike_on_one_row_and_in_a_batch() -> None:
+    labels = ["CB LECLERC GUIPAVAS 12/03", "CARTE X1234 NICOLAS QUIMPERLE", "CB CAVE CHABLIS",
+              "CB GUIPAVAS", "2811 GUIPAVAS LECLERC", "CB LIDL ST MEDARD EN JALLES",
+              "CB AUCHAN SAINT MEDARD EN JALLES", "CB CAFE DE GUIPAVAS"]
+    batch = clean_labels(pl.DataFrame({"raw_label": labels}))
+    assert batch["clean_label"].to_list() == [
+        "LECLERC", "NICOLAS", "CAVE CHABLIS", "GUIPAVAS", "LECLERC", "LIDL", "AUCHAN",
+        "CAFE DE GUIPAVAS"]
+    for i in range(batch.height):
+        assert clean_labels(batch.select("raw_label")[i]).row(0) == batch.row(i)
+
+
 def test_keeps_a_town_that_a_preposition_ties_to_the_name() -> None:
     assert _clean("VIR CAF DE PARIS", "PRLV SEPA EAU DE PARIS", "CB CAFE DU PORT MARSEILLE") \
         == ["CAF DE PARIS", "EAU DE PARIS", "CAFE DU PORT"]

@@ -21,6 +21,7 @@ from ledgerlens.datasets._dialects import DIALECT_IDS
 from ledgerlens.datasets._mcc import load_mcc_codes
 from ledgerlens.datasets._vocab import (
     generate_local_merchants,
+    load_communes,
     load_curated_merchants,
     load_european_merchants,
     load_first_names,
@@ -39,6 +40,7 @@ __all__ = [
     "generate_local_merchants",
     "load_bank",
     "load_brands",
+    "load_communes",
     "load_curated_merchants",
     "load_european_merchants",
     "load_first_names",

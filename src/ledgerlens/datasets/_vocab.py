@@ -32,6 +32,7 @@ __all__ = [
     "STATION_WORDS",
     "TRADE_WORD_FREE_STYLES",
     "generate_local_merchants",
+    "load_communes",
     "load_curated_merchants",
     "load_english_words",
     "load_european_merchants",
@@ -69,6 +70,7 @@ _SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
         "city": _S, "label_forms": _S, "postcode": _S, "department": _S, "region": _S,
         "population": _I,
     },
+    "communes.csv": {"city": _S, "label_forms": _S, "department": _S},
 }
 
 #: How a shop's name is built; the first three carry the trade word, the others do not.
@@ -134,6 +136,10 @@ def _read_reference(name: str) -> pl.DataFrame:
 
 
 _STYLE_LISTS = pl.col("name_styles").str.split("|")
+#: Upper-case ASCII words, single-spaced, ``|`` between spellings (``ST LO|SAINT LO``).
+_LABEL_FORMS = r"^[A-Z0-9]+(?: [A-Z0-9]+)*(?:\|[A-Z0-9]+(?: [A-Z0-9]+)*)*$"
+#: A metropolitan department (``01``-``95``, ``2A``, ``2B``) or an overseas one (``971``-``976``).
+_DEPARTMENT = r"^(?:0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$"
 #: What each file's rows must satisfy: (expression true on a bad row, what is expected).
 _CHECKS: dict[str, tuple[tuple[pl.Expr, str], ...]] = {
     "local_trades.csv": (
@@ -156,6 +162,13 @@ _CHECKS: dict[str, tuple[tuple[pl.Expr, str], ...]] = {
     "first_names.csv": ((~pl.col("sex").is_in(["M", "F"]), "sex must be M or F"),),
     "places.csv": ((pl.col("postcode").str.len_chars() != 5, "postcode must have 5 characters"),
                    (pl.col("city").is_duplicated(), "city must be unique")),
+    "communes.csv": (
+        (~pl.col("label_forms").str.contains(_LABEL_FORMS).fill_null(False),
+         "label_forms must be upper-case ASCII words, spellings separated by |"),
+        (~pl.col("department").str.contains(_DEPARTMENT).fill_null(False),
+         "department must be a department code (01-95, 2A, 2B, 971-976)"),
+        (pl.struct("city", "department").is_duplicated(), "city must be unique in its department"),
+    ),
 }
 
 
@@ -218,6 +231,22 @@ def load_last_names() -> pl.DataFrame:
 def load_places() -> pl.DataFrame:
     """Communes and arrondissements: ``city``, ``label_forms`` (first = canonical), codes."""
     return _load("places.csv").clone()
+
+
+def load_communes() -> pl.DataFrame:
+    """Communes the places list lacks (``communes.csv``): ``city``, ``label_forms`` and
+    ``department`` (``29``, ``2A``, ``971``).
+
+    2,367 towns (most of those above about 8,000 inhabitants, sous-préfectures, resorts,
+    the suburbs of the big cities, the overseas departments) in the spellings labels give
+    them: upper-case ASCII, hyphens and apostrophes as spaces, ``ST``/``STE`` beside
+    ``SAINT``/``SAINTE``, a few usual short forms (``PLOUGASTEL``, ``ALPE D HUEZ``). Only
+    the label cleaning reads them, to strip a trailing town (``CB LECLERC GUIPAVAS``); the
+    synthetic banks never draw from them, so the places list and every generated bank stay
+    as they are. Spellings that are also words, names, brands or bank words are left out,
+    and so are those the generator's made-up towns can spell (``_towns.unlisted_towns``).
+    """
+    return _load("communes.csv").clone()
 
 
 def _draw(rng: np.random.Generator, weights: FloatArray, n: int) -> IntArray:

@@ -108,6 +108,17 @@ FOREIGN_CITIES: tuple[str, ...] = (
 AMBIGUOUS_CITIES: frozenset[str] = frozenset({
     "ORANGE", "SALON", "COGNAC", "VICHY", "CHANTILLY", "BOURG", "LAGOS", "NARA",
     "PORTO", "FES", "GENT", "PALMA", "MONACO",
+    # communes (``communes.csv``) named like a wine, a cheese, a mineral water, a brand or a
+    # phrase that shops take for their name (``LE PORT``, ``LA GARDE``, ``LES LILAS``)
+    "ARBOIS", "CASSIS", "CHABLIS", "CHAMBORD", "ECHIRE", "ESPELETTE", "EVIAN", "L HUISSERIE",
+    "L UNION", "LA BRESSE", "LA CHATRE", "LA CLAYETTE", "LA COURONNE", "LA FLOTTE", "LA GARDE",
+    "LA MADELEINE", "LA POSSESSION", "LA SOUTERRAINE", "LA TRINITE", "LA VERRIERE", "LAGUIOLE",
+    "LE CENDRE", "LE CONQUET", "LE DIAMANT", "LE DORAT", "LE FRANCOIS", "LE GOSIER", "LE MARIGOT",
+    "LE MARIN", "LE MOULE", "LE PONTET", "LE PORT", "LE PRECHEUR", "LE ROBERT", "LES ACHARDS",
+    "LES ANGLES", "LES ARCS", "LES AVIRONS", "LES ECHELLES", "LES ESSARTS", "LES HERBIERS",
+    "LES LILAS", "LES PIEUX", "LES ROUSSES", "LES VANS", "MORTEAU", "MUTZIG", "PAUILLAC",
+    "PETIT BOURG", "PETIT CANAL", "SAINT AMOUR", "SAINT EMILION", "SAINT MARCELLIN", "SANCERRE",
+    "ST AMOUR", "ST EMILION", "ST MARCELLIN", "VITTEL", "VOLVIC", "VOUVRAY",
 })
 
 #: Chains whose name holds a number that cleaning would take for a store or reference
