@@ -111,6 +111,17 @@ def test_drops_a_commune_the_places_list_lacks(label: str, expected: str) -> Non
     assert _clean(label, "CB X")[0] == expected  # a table: Polars expressions
 
 
+@pytest.mark.parametrize(("label", "expected"), [
+    # a cut town after a date (Clermont-Ferrand at the line width) is no town and a shop
+    ("RETRAIT DAB 06/01/25 CLERMONT FE", "RETRAIT ESPECES CLERMONT FE"),
+    ("PAIEMENT CB 2811 PARIS U EXPRESS", "U EXPRESS"),
+    ("PAIEMENT CB 1203 AUBIERE BOULANGER", "BOULANGER"),
+])
+def test_a_town_after_a_date_goes_unless_a_fragment_follows(label: str, expected: str) -> None:
+    assert _clean(label) == [expected]
+    assert _clean(label, "CB X")[0] == expected
+
+
 def test_commune_rules_read_alike_on_one_row_and_in_a_batch() -> None:
     labels = ["CB LECLERC GUIPAVAS 12/03", "CARTE X1234 NICOLAS QUIMPERLE", "CB CAVE CHABLIS",
               "CB GUIPAVAS", "2811 GUIPAVAS LECLERC", "CB LIDL ST MEDARD EN JALLES",

@@ -219,6 +219,10 @@ def _strip_leading_date_town(frame: pl.DataFrame, col: str) -> pl.DataFrame:
 
 
 _LEADING_DATE = r"^[0-9]{2}[/.]?[0-9]{2}(?:[/.]?[0-9]{2,4})?\s+"
+#: What may follow a leading town: not a lone fragment of one or two letters, the end of a
+#: town the line width cut (``06/01/25 CLERMONT FE`` is Clermont-Ferrand, not CLERMONT
+#: then a shop called FE).
+_AFTER_LEADING_TOWN = r"(\S{3,}.*|\S{1,2}\s+\S.*)$"
 
 
 @functools.cache
@@ -232,7 +236,7 @@ def _leading_date_town_expr(col: str) -> pl.Expr:
     for k in range(1, _MAX_TOWN_WORDS + 1):  # a longer town name wins
         words = rf"(?:\S+\s+){{{k - 1}}}\S+"
         name = text.str.extract(rf"{date}({words})\s", 1)
-        rest = text.str.extract(rf"{date}{words}{district}\s+(\S.*)$", 1)
+        rest = text.str.extract(rf"{date}{words}{district}\s+{_AFTER_LEADING_TOWN}", 1)
         out = pl.when(name.is_in(towns) & rest.is_not_null()).then(rest).otherwise(out)
     return out
 

@@ -92,7 +92,8 @@ def _leading_town_regexes(k: int) -> tuple[Regex, Regex]:
     date = c._LEADING_DATE
     district = r"(?:\s+(?:[0-9]{1,2}(?:ER|E|EME)?|CEDEX))?"
     words = rf"(?:\S+\s+){{{k - 1}}}\S+"
-    return _rx(rf"{date}({words})\s"), _rx(rf"{date}{words}{district}\s+(\S.*)$")
+    return (_rx(rf"{date}({words})\s"),
+            _rx(rf"{date}{words}{district}\s+{c._AFTER_LEADING_TOWN}"))
 
 
 _DIGITS = "0123456789"
