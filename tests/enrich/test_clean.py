@@ -113,7 +113,7 @@ def test_drops_a_commune_the_places_list_lacks(label: str, expected: str) -> Non
 
 @pytest.mark.parametrize(("label", "expected"), [
     # a cut town after a date (Clermont-Ferrand at the line width) is no town and a shop
-    ("RETRAIT DAB 06/01/25 CLERMONT FE", "RETRAIT ESPECES CLERMONT FE"),
+    ("RETRAIT DAB 06/01/25 CLERMONT FE", "CLERMONT FE"),
     ("PAIEMENT CB 2811 PARIS U EXPRESS", "U EXPRESS"),
     ("PAIEMENT CB 1203 AUBIERE BOULANGER", "BOULANGER"),
 ])
