@@ -91,6 +91,20 @@ def test_a_payment_without_an_account_gets_no_profile() -> None:
     assert shop_profiles(by_customer, min_rows=6)[0] == shop_profiles(frame, min_rows=6)[0]
 
 
+def test_a_table_without_ids_gets_no_profile_through_the_pipeline() -> None:
+    # ``prepare`` gives rows without ids the placeholder account: one table of hand-written
+    # labels read six Carrefour Market payments as one shopper's visits every other month
+    # (the fuel line, at 0.997). The placeholder is no account; a real id keeps its profile.
+    from ledgerlens.enrich import enrich
+
+    dates = [str(_START + dt.timedelta(days=30 * i)) for i in range(8)]
+    rows = pl.DataFrame({"date": dates, "amount": [-42.0] * 8,
+                         "label": ["CB CARREFOUR MARKET 12/03"] * 8})
+    assert not enrich(rows)["explanation"].str.contains("shop profile").any()
+    with_ids = enrich(rows.with_columns(account_id=pl.lit("FR76-1")))
+    assert with_ids["explanation"].str.contains("shop profile").all()
+
+
 @pytest.mark.parametrize("drop", ["booking_date", "amount", "transaction_type"])
 def test_without_the_columns_it_reads_there_is_no_profile(drop: str) -> None:
     frame = _payments("AU PAIN DORE", [5.0] * 8).drop(drop)

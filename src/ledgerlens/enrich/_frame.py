@@ -17,12 +17,16 @@ import pyarrow as pa
 
 from ledgerlens.exceptions import DataError
 
-__all__ = ["ENRICHMENT_COLUMNS", "MAX_LABEL_CHARS", "PreparedInput", "attach",
-           "parse_text_amounts", "parse_text_dates", "prepare", "to_frame"]
+__all__ = ["ENRICHMENT_COLUMNS", "MAX_LABEL_CHARS", "UNKNOWN_ACCOUNT", "PreparedInput",
+           "attach", "parse_text_amounts", "parse_text_dates", "prepare", "to_frame"]
 
 #: Labels longer than this are cut for enrichment only (the raw label stays whole in the output);
 #: no bank writes a 500-character label, and a 10 MB one must not slow the batch down.
 MAX_LABEL_CHARS = 500
+#: The account (and customer) of rows whose input gives neither: one table of labels without
+#: ids. Its rows may be one person's statement or many people's labels pooled; what needs
+#: to know who pays (shop profiles) treats it as no account.
+UNKNOWN_ACCOUNT = "unknown"
 
 #: The working frame every step reads, with its dtypes.
 WORKING_SCHEMA = pl.Schema({
@@ -179,8 +183,8 @@ def _working_exprs(schema: tuple[tuple[str, pl.DataType], ...], label_col: str,
         amount.fill_null(0.0).alias("amount"),
         dates.alias("booking_date"),
         optional("currency").str.strip_chars().str.to_uppercase().fill_null("EUR"),
-        pl.coalesce(account, customer, pl.lit("unknown")).alias("account_id"),
-        pl.coalesce(customer, account, pl.lit("unknown")).alias("customer_id"),
+        pl.coalesce(account, customer, pl.lit(UNKNOWN_ACCOUNT)).alias("account_id"),
+        pl.coalesce(customer, account, pl.lit(UNKNOWN_ACCOUNT)).alias("customer_id"),
         pl.when(mcc.str.contains(r"^\d{4}$")).then(mcc).alias("mcc"),
         optional("counterparty_name"), optional("bank_transaction_code"),
         optional("transaction_id"), optional("tenant_id"),
@@ -227,9 +231,9 @@ def _working_few(frame: pl.DataFrame, schema: tuple[tuple[str, pl.DataType], ...
         "booking_date": dates,
         "currency": [("EUR" if v is None else v.strip().upper())
                      for v in read["currency"]],
-        "account_id": [a if a is not None else c if c is not None else "unknown"
+        "account_id": [a if a is not None else c if c is not None else UNKNOWN_ACCOUNT
                        for a, c in zip(read["account_id"], read["customer_id"], strict=True)],
-        "customer_id": [c if c is not None else a if a is not None else "unknown"
+        "customer_id": [c if c is not None else a if a is not None else UNKNOWN_ACCOUNT
                         for a, c in zip(read["account_id"], read["customer_id"], strict=True)],
         "mcc": [m if m is not None and len(m) == 4 and m.isdigit() else None for m in mccs],
         **{name: read[name] for name in _OPTIONAL[5:]},
