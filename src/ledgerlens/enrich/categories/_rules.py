@@ -356,12 +356,14 @@ def _decide_rows(frame: pl.DataFrame, scope: pl.Expr, test: pl.Expr, subcategory
     if not hit.any():
         return frame
     rows, why = rows.filter(hit), scoped.filter(hit).select(evidence).to_series()
-    values = {"category": SUBCATEGORIES[subcategory].category, "subcategory": subcategory,
-              "category_confidence": confidence}
+    values: dict[str, str | float] = {"category": SUBCATEGORIES[subcategory].category,
+                                      "subcategory": subcategory,
+                                      "category_confidence": confidence}
     out = frame.clone()  # shallow: only the four columns below are replaced
     for name, dtype in CATEGORY_SCHEMA.items():
         column = frame.get_column(name).cast(dtype).clone()
-        new = why.cast(dtype) if name == "category_evidence" else values[name]
+        new: pl.Series | str | float = (why.cast(dtype) if name == "category_evidence"
+                                        else values[name])
         out.replace_column(frame.get_column_index(name), column.scatter(rows, new))
     return out
 
