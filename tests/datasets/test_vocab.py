@@ -252,23 +252,16 @@ def test_commune_spellings_are_no_name_or_shop_word_and_no_short_word() -> None:
     assert min(len(s) for s in spellings) >= 4
 
 
-def test_commune_with_a_bad_department_is_rejected_with_its_line(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+@pytest.mark.parametrize(("rows", "message"), [
+    ("GUIPAVAS,GUIPAVAS,29\nQUIMPERLE,QUIMPERLE,299\n", r"department must be.*'line': 3"),
+    ("QUIMPERLE,Quimperlé|QUIMPERLE,29\n", r"communes\.csv: label_forms must be upper"),
+], ids=["bad department", "lower case spelling"])
+def test_a_bad_commune_row_is_rejected_with_what_is_wrong(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, rows: str, message: str
 ) -> None:
-    (tmp_path / "communes.csv").write_text(
-        "city,label_forms,department\nGUIPAVAS,GUIPAVAS,29\nQUIMPERLE,QUIMPERLE,299\n")
+    (tmp_path / "communes.csv").write_text("city,label_forms,department\n" + rows)
     monkeypatch.setattr(_vocab, "_reference_dir", lambda: tmp_path)
-    with pytest.raises(ReferenceDataError, match=r"department must be.*'line': 3"):
-        _vocab._load.__wrapped__("communes.csv")
-
-
-def test_commune_spelled_in_lower_case_is_rejected(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    (tmp_path / "communes.csv").write_text(
-        "city,label_forms,department\nQUIMPERLE,Quimperlé|QUIMPERLE,29\n")
-    monkeypatch.setattr(_vocab, "_reference_dir", lambda: tmp_path)
-    with pytest.raises(ReferenceDataError, match=r"communes\.csv: label_forms must be upper"):
+    with pytest.raises(ReferenceDataError, match=message):
         _vocab._load.__wrapped__("communes.csv")
 
 
