@@ -56,13 +56,14 @@ RECEIVED_TYPES = frozenset({"transfer_in", "instant_transfer_in"})
 #: hit's position counted after them: a name right after them stands at the start.
 _LEAD = pl.when(pl.col("start") >= pl.col("refund_lead")).then(pl.col("refund_lead")).otherwise(0)
 _START = pl.col("start") - _LEAD
+#: A card payment, or a hit whose transaction type is unknown: where the shop rules below apply.
+_ON_CARD = pl.col("t_kind").is_null() | pl.col("t_kind").is_in(_CARD)
 #: A card payment (or unknown type) opening with a person-name alias that is no trade word
 #: (BOULANGER is both), words after it, at least one of them unknown to the lexicon, no
 #: trade word after it (``name_then_word``).
 _NAME_THEN_WORD = (pl.col("name_like") & pl.col("alias_cat").is_null() & (_START == 0)
                   & (pl.col("start") + pl.col("n_gram") < pl.col("key_tokens"))
-                  & (pl.col("t_kind").is_null() | pl.col("t_kind").is_in(_CARD))
-                  & pl.col("trail_cat").is_null() & (pl.col("odd_outside") >= 1))
+                  & _ON_CARD & pl.col("trail_cat").is_null() & (pl.col("odd_outside") >= 1))
 #: Feature expressions over the joined hit table, in model order.
 _FEATURES: dict[str, pl.Expr] = {
     "kind_prefix": _f(pl.col("kind") == KIND_PREFIX),
@@ -160,8 +161,6 @@ _FEATURES: dict[str, pl.Expr] = {
     # (``PAUL MARTIN``) or a trade word (``PICARD EPICERIE``) does not fire.
     "name_then_word": _f(_NAME_THEN_WORD),
 }
-#: A card payment, or a hit whose transaction type is unknown: where the shop rules below apply.
-_ON_CARD = pl.col("t_kind").is_null() | pl.col("t_kind").is_in(_CARD)
 #: A one-word alias followed, in a card payment, by a trade word of another category names
 #: a local shop, not the chain (``SMART COIFFURE``, ``STAR KEBAB``, ``SUGAR BAR``): such
 #: hits are dropped before scoring. The generator never writes these names, so a learned
