@@ -486,21 +486,12 @@ def fee_line_rule(frame: pl.DataFrame) -> pl.DataFrame:
             for t, label in zip(frame.get_column("transaction_type").to_list(),
                                 frame.get_column("clean_label").to_list(), strict=True)):
         return frame  # one transaction: no query when it is no foreign fee line
-    # The words are looked for on the fee rows only (a few in a hundred).
-    rows = frame.select(pl.arg_where(pl.col("transaction_type") == "fee")).to_series()
-    text = frame.get_column("clean_label").gather(rows).str.to_uppercase()
-    line = pl.select(pl.coalesce(
-        pl.when(pl.lit(text).str.contains(pattern)).then(pl.lit(subcategory))
-        for subcategory, pattern in EUROPEAN_FEE_LINES)).to_series()
-    if line.null_count() == line.len():
-        return frame
-    for subcategory, _ in EUROPEAN_FEE_LINES:
-        hit = rows.filter(line == subcategory)
-        if hit.len() == 0:
-            continue
-        switch = pl.Series(np.zeros(frame.height, dtype=bool)).scatter(hit, True)
-        frame = frame.with_columns(_decided(pl.lit(switch), subcategory, FEE_LINE_CONFIDENCE,
-                                            pl.lit(f"rule: fee words ({subcategory})")))
+    # The words are looked for on the fee rows only (a few in a hundred). In reverse: where
+    # two lines' words meet, the line listed first writes last and wins.
+    fee, text = pl.col("transaction_type") == "fee", pl.col("clean_label").str.to_uppercase()
+    for subcategory, pattern in reversed(EUROPEAN_FEE_LINES):
+        frame = _decide_rows(frame, fee, text.str.contains(pattern), subcategory,
+                             FEE_LINE_CONFIDENCE, pl.lit(f"rule: fee words ({subcategory})"))
     return frame
 
 
