@@ -32,6 +32,9 @@ def _detect(*labels: str) -> list[tuple[str | None, str]]:
     ("VIR INST WERO VERS MME ANNE NOEL", "wero", "MME ANNE NOEL"),
     ("CB LYDIA 26/11", "lydia", "LYDIA"),  # a card top-up: nothing behind the app
     ("PAIEMENT CB LYDIA SOLUTIONS", "lydia", "LYDIA SOLUTIONS"),
+    # the app as the transfer's payer: its company name is no merchant text
+    ("VIR SEPA RECU /DE LYDIA SOLUTIONS", "lydia", "LYDIA SOLUTIONS"),
+    ("VIR SEPA RECU /DE LYDIA SOLUTIONS /MOTIF WEEKEND", "lydia", "WEEKEND"),
     # the shop's name cut off at 50 characters: the terminal is still there
     ("PAIEMENT PSC 1709 SAINT ETIENNE DU ROUVRAY STRIPE", "stripe", "STRIPE"),
     ("CB SUMUP 12/03", "sumup", "SUMUP"),
@@ -51,6 +54,7 @@ def test_names_the_intermediary_and_unwraps_the_merchant(label: str, intermediar
     "CB CARREFOUR 12/03",
     "CB CAFE SUMUP 12/03",  # no star: a word of the shop's name
     "VIR SEPA DE LYDIA MARTIN",  # a person called Lydia, not the app
+    "VIREMENT DE LYDIA DURAND",
     "CB LYDIA COIFFURE 26/11",  # a hairdresser called Lydia
     "CB GOOGLE *YOUTUBEPREMIUM",  # Google billing its own service
     "AMAZON PAYMENTS",

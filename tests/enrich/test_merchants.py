@@ -340,6 +340,22 @@ def test_a_shop_named_with_an_article_is_not_the_chain(rows: int) -> None:
                                                       "La Foir'Fouille"]
 
 
+@pytest.mark.parametrize("rows", [1, 5])
+def test_a_chain_named_article_and_word_is_not_a_shop_named_on_from_it(rows: int) -> None:
+    # L'Atelier and La Boucherie are chains; L'Atelier du Cheveu a hairdresser, La
+    # Boucherie du Marche a butcher. The chains' bare names keep their merchant, and so
+    # does a longer chain name (La Halle aux Chaussures).
+    from ledgerlens.enrich import EnrichmentModel
+
+    labels = ["CB L ATELIER DU CHEVEU 12/03", "CB LA BOUCHERIE DU MARCHE", "CB L ATELIER 12/03",
+              "CB LA BOUCHERIE 12/03", "CB LA HALLE AUX CHAUSSURES"][:rows]
+    out = _match(EnrichmentModel.default().merchants, labels, types=["card_in_store"] * rows)
+    assert out["merchant_id"][0] is None
+    if rows > 1:
+        assert out["merchant_name"].to_list()[1:] == [None, "L'Atelier", "La Boucherie",
+                                                      "La Halle aux Chaussures"]
+
+
 def test_intermediary_stripped_text_is_used(matcher: MerchantMatcher) -> None:
     frame = pl.DataFrame({"raw_label": ["CB PAYPAL *DELIVEROO 12/03"],
                           "merchant_text": ["DELIVEROO"], "mcc": ["5814"]})

@@ -41,6 +41,10 @@ _P2P_TAIL = r"(?:\s+(?:VERS|POUR|A|DE|ENTRE AMIS)\b)?\s*[*:]?\s*(.*)$"
 # A bank writing the app name first, or as the transfer's reason, means the app carried it.
 _P2P_CONTEXT = (r"(?:^|MOTIF\s*:?\s*|^(?:VIR|VIREMENT)(?:\s+(?:SEPA|INST|INSTANTANE|RECU|EMIS"
                 r"|[0-9]+))*\s+)")
+# The app as a transfer's payer or payee (``VIR SEPA RECU /DE LYDIA SOLUTIONS``), not a person
+# whose first name is Lydia (``VIREMENT DE LYDIA DURAND``).
+_P2P_PAYER = (r"^(?:VIR|VIREMENT)\b.*?(?:/|\b)(?:DE|VERS|FROM|TO)\s*:?\s*(?:LYDIA|SUMERIA)"
+              r"(?:\s+(?:SOLUTIONS|APP|SAS))?\s*(?:/|$)")
 # A card payment to the app alone (``CB LYDIA 26/11``, ``PAIEMENT CB LYDIA SOLUTIONS``): money
 # sent to a friend or a pot, topped up by card. ``CB LYDIA COIFFURE`` is a shop, not the app.
 _APP_SUFFIX = r"(?:\s+(?:APP|SOLUTIONS|SAS))?"  # LYDIA APP, LYDIA SOLUTIONS: still the app
@@ -91,6 +95,8 @@ INTERMEDIARY_RULES: tuple[IntermediaryRule, ...] = (
     IntermediaryRule("wero", rf"^(?:WERO|EPI\s+WERO){_P2P_TAIL}"),
     IntermediaryRule("lydia", rf"^(?:LYDIA|SUMERIA){_APP_SUFFIX}()$",
                      context=_P2P_CARD),
+    IntermediaryRule("lydia", rf"^(?:LYDIA|SUMERIA){_APP_SUFFIX}{_P2P_TAIL}",
+                     context=_P2P_PAYER),
     IntermediaryRule("lydia", rf"^(?:LYDIA|SUMERIA){_P2P_TAIL}",
                      context=rf"{_P2P_CONTEXT}(?:LYDIA|SUMERIA)\b"),
     IntermediaryRule("lydia", r"^(?:LYDIA|SUMERIA)\s+(?:VERS|POUR|A|DE)\s+(.*)$"),

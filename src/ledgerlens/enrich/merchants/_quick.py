@@ -317,8 +317,8 @@ def quick_features(records: list[HitRecord], directory: MerchantDirectory) -> pl
 
 def _dropped_before_scoring(h: dict[str, Any]) -> bool:
     """``_scorer.OTHER_SHOP_AFTER``, ``_scorer.OTHER_LINE_BEFORE``,
-    ``_scorer.OFF_LOAN_LINE``, ``_scorer.AFTER_PLACE_LINK`` or ``_scorer.AFTER_ARTICLE`` of
-    one hit."""
+    ``_scorer.OFF_LOAN_LINE``, ``_scorer.AFTER_PLACE_LINK``, ``_scorer.AFTER_ARTICLE`` or
+    ``_scorer.ARTICLE_NAME_GOES_ON`` of one hit."""
     if h["off_loan_line"]:
         return True
     card = h["t_kind"] is None or h["t_kind"] in CARD_KINDS
@@ -326,7 +326,8 @@ def _dropped_before_scoring(h: dict[str, Any]) -> bool:
                   and h["trail_cat"] != h["m_cat"])
     other_line = (h["lead_sub"] is not None and h["lead_sub"] != h["m_sub"]
                   and (h["m_cat"] == "health" or (h["m_cat"] == "groceries" and h["common"])))
-    return card and (other_shop or other_line or h["after_place_link"] or h["after_article"])
+    return card and (other_shop or other_line or h["after_place_link"] or h["after_article"]
+                     or h["article_name_goes_on"])
 
 
 def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list[dict[str, Any]]:
@@ -383,6 +384,8 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "off_loan_line": ttype in LOAN_TYPES and m_cat not in LENDER_CATEGORIES,
             "after_place_link": start >= 2 and lead_tok in PLACE_LINKS,
             "after_article": lead_tok in ARTICLES,
+            "article_name_goes_on": bool(common and next_link and " " in alias
+                                         and alias.split(" ", 1)[0] in ARTICLES),
             "mcc_missing": l_sub is None, "mcc_exact": exact, "mcc_sub": sub, "mcc_cat": cat,
             "mcc_conflict": l_sub is not None and not cat, "_rank": exact + sub + cat,
             "_end": start + n_gram,

@@ -206,6 +206,15 @@ AFTER_PLACE_LINK = ((pl.col("start") >= 2) & pl.col("lead_tok").is_in(PLACE_LINK
 #: POSTE``) and keeps its hit: dropped before scoring.
 ARTICLES: tuple[str, ...] = ("LE", "LA", "LES", "L")
 AFTER_ARTICLE = (pl.col("lead_tok").is_in(ARTICLES) & _ON_CARD).fill_null(False)
+#: A card payment whose hit is an article and common words (the chains L'Atelier, La
+#: Boucherie, Le Velo) followed by a link word names a local shop by that phrase:
+#: ``L ATELIER DU CHEVEU`` is a hairdresser, ``LA BOUCHERIE DU MARCHE`` a butcher. A chain's
+#: label ends its name there or adds a town; a name that goes on is one alias (``LA HALLE
+#: AUX CHAUSSURES``) and keeps its hit: dropped before scoring.
+ARTICLE_NAME_GOES_ON = (pl.col("common") & pl.col("next_link")
+                        & pl.col("alias").str.starts_with("L ").or_(
+                            pl.col("alias").str.contains(r"^(?:LE|LA|LES) "))
+                        & _ON_CARD).fill_null(False)
 #: What an exact hit counts above a cut one in a merchant's strongest evidence, in matched
 #: characters: a cut alias must match 3 more characters of the label than the exact one
 #: (``STARBUCKS CO``, cut at 32 characters, is the exact ``STARBUCKS``, not two letters of
@@ -283,7 +292,7 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
                           line_lead_subcategories(), default=None, return_dtype=pl.String))
         .with_columns(l_cat=l_cat)
         .filter(~OTHER_SHOP_AFTER & ~OTHER_LINE_BEFORE & ~OFF_LOAN_LINE & ~AFTER_PLACE_LINK
-                & ~AFTER_ARTICLE)
+                & ~AFTER_ARTICLE & ~ARTICLE_NAME_GOES_ON)
         .with_columns(
             mcc_missing=pl.col("l_sub").is_null(),
             mcc_exact=(pl.col("mcc") == pl.col("m_mcc")).fill_null(False),
