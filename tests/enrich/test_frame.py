@@ -23,6 +23,21 @@ def test_plain_table_with_text_amounts_and_french_dates() -> None:
     assert working["account_id"].to_list() == ["unknown", "unknown"]
 
 
+def test_a_bank_export_header_and_debit_credit_columns() -> None:
+    # A bank's own export: other header names, and the amount split into a debit and a
+    # credit column (both written positive); the caller's columns are kept as they are.
+    table = pl.DataFrame({"Date opération": ["12/03/2025", "13/03/2025", "14/03/2025"],
+                          "Libellé de l'opération": ["CB CARREFOUR", "VIR SALAIRE", "X"],
+                          "Débit euros": ["12,50", None, None],
+                          "Crédit euros": [None, "1 234,56", None]})
+    prepared = prepare(table)
+    assert prepared.working["amount"].to_list() == [-12.5, 1234.56, 0.0]
+    assert prepared.working["raw_label"].to_list() == ["CB CARREFOUR", "VIR SALAIRE", "X"]
+    assert prepared.original.columns == table.columns
+    with pytest.raises(DataError, match=r"'Crédit euros - Débit euros'.*'abc' in row 1"):
+        prepare(table.with_columns(pl.Series("Crédit euros", [None, "abc", None])))
+
+
 def test_missing_columns_are_named() -> None:
     with pytest.raises(DataError, match=r"lacks raw_label .*booking_date.*it has columns: amount"):
         prepare(pl.DataFrame({"amount": [1.0]}))

@@ -83,6 +83,18 @@ def test_unknown_extensions_and_empty_inputs_are_refused(tmp_path: Path) -> None
     assert not (tmp_path / "o.csv").exists()
 
 
+def test_a_windows_1252_export_is_read_with_its_accents(tmp_path: Path) -> None:
+    src = tmp_path / "export.csv"
+    src.write_bytes("Date;Libellé;Montant\n12/03/2025;Prélèvement EDF;-45,10\n"
+                    .encode("cp1252"))
+    out = tmp_path / "out.csv"
+    enrich_file(scan_table(src), out, EnrichmentModel.default())
+    enriched = pl.read_csv(out)
+    assert enriched.columns[:3] == ["Date", "Libellé", "Montant"]
+    assert enriched["Libellé"].to_list() == ["Prélèvement EDF"]
+    assert enriched["transaction_type"].to_list() == ["direct_debit"]
+
+
 def test_lake_enrichment_replaces_its_tables(tx: pl.DataFrame, tmp_path: Path) -> None:
     lake = Lake(tmp_path / "lake")
     lake.append_transactions(tx)

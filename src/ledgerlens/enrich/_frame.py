@@ -92,6 +92,53 @@ def _find(frame: pl.DataFrame, target: str) -> str | None:
     return None
 
 
+# The header names of bank exports, matched without case, accents or punctuation (read
+# only when a name above is missing): ``Date opération``, ``Libellé de l'opération``,
+# ``Montant (EUR)``, or a debit and a credit column in place of the amount.
+_EXPORT_NAMES: dict[str, tuple[str, ...]] = {
+    "raw_label": ("libelle operation", "libelle de l operation", "libelle simplifie",
+                  "intitule", "wording", "transaction description", "details"),
+    "booking_date": ("date operation", "date de l operation", "date d operation",
+                     "date comptable", "booking date", "date de comptabilisation"),
+    "amount": ("montant eur", "montant euros", "montant en euros", "montant en eur",
+               "amount eur"),
+    "debit": ("debit", "debit eur", "debit euros", "debits"),
+    "credit": ("credit", "credit eur", "credit euros", "credits"),
+}
+
+
+def _find_export_names(frame: pl.DataFrame,
+                       found: dict[str, str | None]) -> tuple[pl.DataFrame, dict[str, str | None]]:
+    """``found`` completed from a bank export's header names; an amount made of the debit
+    and credit columns (credit minus debit, each read as an amount) when neither an amount
+    nor its export names are there. The frame gains that column only."""
+    from ledgerlens.ingest.readers._csv import normalize_name
+
+    normal = {normalize_name(c): c for c in reversed(frame.columns)}
+    found = dict(found)
+    for target in ("raw_label", "booking_date", "amount"):
+        if found[target] is None:
+            found[target] = next((normal[n] for n in _EXPORT_NAMES[target] if n in normal),
+                                 None)
+    debit, credit = ([normal[n] for n in _EXPORT_NAMES[side] if n in normal]
+                     for side in ("debit", "credit"))
+    name = f"{credit[0]} - {debit[0]}" if debit and credit else ""
+    if found["amount"] is None and name and name not in frame.columns:
+        out, into = (_amount_expr(c, frame.schema[c]).abs() for c in (debit[0], credit[0]))
+        both_null = pl.col(debit[0]).is_null() & pl.col(credit[0]).is_null()
+        # A cell with no readable amount keeps its text for ``_refuse_unreadable``.
+        unreadable = ((out.is_null() & pl.col(debit[0]).is_not_null())
+                      | (into.is_null() & pl.col(credit[0]).is_not_null()))
+        amount = (pl.when(unreadable).then(pl.concat_str(
+            pl.col(debit[0]).cast(pl.String), pl.col(credit[0]).cast(pl.String),
+            separator=" / ", ignore_nulls=True))
+            .when(both_null).then(pl.lit(None, dtype=pl.String))
+            .otherwise((into.fill_null(0.0) - out.fill_null(0.0)).cast(pl.String)))
+        frame = frame.with_columns(amount.alias(name))
+        found["amount"] = name
+    return frame, found
+
+
 def _amount_expr(column: str, dtype: pl.DataType) -> pl.Expr:
     col = pl.col(column)
     if dtype.is_numeric():
@@ -136,12 +183,16 @@ def prepare(table: pl.DataFrame | pl.LazyFrame | pa.Table) -> PreparedInput:
     or dates that cannot be read are refused naming the first rows. Missing labels become
     empty, missing ids become ``unknown``: those rows still get a (low-confidence) result.
     """
-    frame = to_frame(table)
+    frame = original = to_frame(table)
     found = {target: _find(frame, target) for target in _ALIASES}
+    if None in found.values():
+        frame, found = _find_export_names(frame, found)
     missing = [t for t, c in found.items() if c is None]
     if missing:
         wanted = ", ".join(f"{t} (or {'/'.join(_ALIASES[t][1:])})" for t in missing)
-        raise DataError(f"input table lacks {wanted}; it has columns: {', '.join(frame.columns)}")
+        debit_credit = " or debit and credit" if "amount" in missing else ""
+        raise DataError(f"input table lacks {wanted}{debit_credit}; it has columns: "
+                        f"{', '.join(original.columns)}")
     label_col, date_col, amount_col = found["raw_label"], found["booking_date"], found["amount"]
     assert label_col is not None
     assert date_col is not None
@@ -150,11 +201,11 @@ def prepare(table: pl.DataFrame | pl.LazyFrame | pa.Table) -> PreparedInput:
     if frame.height <= _FEW_ROWS:
         few = _working_few(frame, schema, label_col, date_col, amount_col)
         if few is not None:
-            return PreparedInput(working=few, original=frame)
+            return PreparedInput(working=few, original=original)
     working = frame.select(*_working_exprs(schema, label_col, date_col, amount_col))
     if working.drop_in_place("_unreadable").any():  # a fresh frame: dropped in place
         _refuse_unreadable(frame, amount_col, date_col)
-    return PreparedInput(working=working, original=frame)
+    return PreparedInput(working=working, original=original)
 
 
 @functools.lru_cache(maxsize=256)

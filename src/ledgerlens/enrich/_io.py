@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
+import codecs
+import contextlib
 import csv
 import datetime as dt
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -87,9 +91,41 @@ def scan_table(path: Path) -> pl.LazyFrame:
     if suffix == ".parquet":
         return pl.scan_parquet(path)
     if suffix in _CSV_SUFFIXES:
+        path = _utf8_copy(path)
         return pl.scan_csv(path, separator=_separator(path), infer_schema=False,
                            encoding="utf8-lossy", truncate_ragged_lines=False)
     raise ValueError(f"input {path} must be .csv or .parquet (got {suffix or 'no extension'})")
+
+
+_SNIFF_BYTES = 256 * 1024
+
+
+def _utf8_copy(path: Path) -> Path:
+    """``path`` itself when its first 256 KiB are UTF-8; else (a Windows-1252 or Latin-1
+    export, as French banks write them) a UTF-8 copy in a temporary file removed at exit,
+    written block by block, so that ``Libellé`` is a header the table has and ``Prélèvement``
+    a word, not replacement characters."""
+    with path.open("rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    try:
+        head.decode("utf-8")
+        return path
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3 and len(head) == _SNIFF_BYTES:
+            return path  # a character cut by the sniffed block's end
+    fd, name = tempfile.mkstemp(prefix="ledgerlens-", suffix=".csv")
+    atexit.register(_remove, name)
+    decoder = codecs.getincrementaldecoder("cp1252")(errors="replace")
+    with path.open("rb") as source, os.fdopen(fd, "w", encoding="utf-8", newline="") as copy:
+        while block := source.read(1 << 20):
+            copy.write(decoder.decode(block))
+        copy.write(decoder.decode(b"", final=True))
+    return Path(name)
+
+
+def _remove(name: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(name)
 
 
 def _separator(path: Path) -> str:
