@@ -31,3 +31,14 @@ def test_truth_csv_also_reads_year_first_slashed_dates(tmp_path: Path) -> None:
     path.write_text("label,amount,date,category\nCB A,-1.00,2024/01/02,groceries\n",
                     encoding="utf-8")
     assert load_truth_csv(path)["date"].to_list() == [dt.date(2024, 1, 2)]
+
+
+def test_truth_csv_with_semicolons_in_windows_1252(tmp_path: Path) -> None:
+    # A truth file saved by a French spreadsheet: semicolons, decimal commas, cp1252.
+    path = tmp_path / "truth.csv"
+    path.write_bytes("Label;Amount;Date;Category;Merchant_name\n"
+                     "CB BOULANGERIE 12/03;-4,20;12/03/2025;groceries;Boulangerie Hélène\n"
+                     .encode("cp1252"))
+    truth = load_truth_csv(path)
+    assert truth["amount"].to_list() == [-4.2]
+    assert truth["merchant_name"].to_list() == ["Boulangerie Hélène"]

@@ -67,14 +67,19 @@ def load_truth_csv(path: Path) -> pl.DataFrame:
     """Read a labelled CSV: ``label, amount, date`` and at least one of ``category``,
     ``subcategory``, ``merchant_name``; ids are checked against the taxonomy.
 
-    Column names are matched case-insensitively. Empty truth cells become null (not scored).
+    Column names are matched case-insensitively; fields may be separated by commas or
+    semicolons, the file UTF-8 or Windows-1252. Empty truth cells become null (not scored).
     Raises ``DataError`` naming missing columns, unknown ids and unparsable amounts or dates.
     """
     path = Path(path)
     if not path.is_file():
         raise DataError(f"truth CSV {path}: no such file")
+    from ledgerlens.enrich._io import scan_table
+
     try:
-        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+        # As ``ledgerlens enrich`` reads a CSV: comma or semicolon, UTF-8 or Windows-1252.
+        frame = (scan_table(path).collect() if path.suffix.lower() in (".csv", ".txt")
+                 else pl.read_csv(path, infer_schema=False, encoding="utf8-lossy"))
     except pl.exceptions.PolarsError as exc:
         raise DataError(f"truth CSV {path}: cannot read as CSV: {exc}") from exc
     names = [c.strip().lower() for c in frame.columns]
