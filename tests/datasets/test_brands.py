@@ -291,3 +291,26 @@ def test_building_from_shared_data_reproduces_the_bundled_csv(
     licence = (REFERENCE / "LICENSE-name-suggestion-index.md").read_bytes()
     assert licence == (nsi_dir / "LICENSE.md").read_bytes()
     assert (tmp_path / "LICENSE-name-suggestion-index.md").read_bytes() == licence
+
+
+@pytest.mark.parametrize(("name", "subcategory", "generic"), [
+    ("Pharmacie du Château", "pharmacy", True),
+    ("Café du Centre", "cafe_bar", True),
+    ("Royal Kebab", "fast_food", True),
+    ("Laboratoire de biologie médicale", "laboratory", True),  # two spellings of one trade
+    ("Pharmacie Lafayette", "pharmacy", False),  # a name of its own
+    ("Maison de la Presse", "tobacco_press", False),
+    ("Café du Centre", "pharmacy", False),  # another trade's word is a name here
+])
+def test_a_name_that_only_says_the_trade_is_generic(name: str, subcategory: str,
+                                                    generic: bool) -> None:
+    assert _brands.is_generic_shop_name(name, subcategory) is generic
+
+
+def test_the_bundled_brands_hold_no_generic_name_without_a_brand() -> None:
+    # NSI lists Pharmacie du Château for mappers, not as a chain: a label carrying it is a
+    # local pharmacy, which the directory must not claim for a brand.
+    brands = load_brands().filter(pl.col("brand_wikidata").is_null())
+    generic = [name for name, sub in brands.select("name", "subcategory").iter_rows()
+               if _brands.is_generic_shop_name(name, sub)]
+    assert generic == []

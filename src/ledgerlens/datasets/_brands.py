@@ -48,6 +48,7 @@ __all__ = [
     "OSM_TAG_MCC",
     "OSM_TAG_SUBCATEGORY",
     "build_brand_table",
+    "is_generic_shop_name",
     "is_valid_in_france",
     "load_brands",
     "write_brand_table",
@@ -173,6 +174,55 @@ def _aliases(item: dict[str, Any], name: str, generic: Sequence[re.Pattern[str]]
     return "|".join(sorted(out))
 
 
+@functools.cache
+def _trade_spellings() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
+    """Label spellings of the local trades -> their subcategories; the particles and words
+    owners add to a trade word (``DU``, ``CENTRE``, ``CHATEAU``, ``ROYAL``)."""
+    from ledgerlens.datasets._vocab import load_local_trades, load_name_words
+
+    spellings: dict[str, set[str]] = {}
+    for sub, words in load_local_trades().select("subcategory", "words").iter_rows():
+        for word in words.split("|"):
+            spellings.setdefault(word, set()).add(sub)
+    filler = set(_PARTICLES)
+    for words in load_name_words()["word"].to_list():
+        filler.update(words.split())
+    return {k: frozenset(v) for k, v in spellings.items()}, frozenset(filler)
+
+
+_PARTICLES = ("DE", "DU", "DES", "D", "LA", "LE", "LES", "L", "A", "AU", "AUX", "ET")
+
+
+def is_generic_shop_name(name: str, subcategory: str) -> bool:
+    """Whether ``name`` only says what the shop is: a spelling of its own trade and the
+    particles, places and adjectives owners add (``Pharmacie du Château``, ``Café du Centre``,
+    ``Royal Kebab``, ``Laboratoire de biologie médicale``). NSI lists such names without a
+    brand so that mappers tag the many independent shops carrying them; in a bank label they
+    name a local shop, never a chain.
+
+    >>> is_generic_shop_name("Pharmacie du Château", "pharmacy")
+    True
+    >>> is_generic_shop_name("Pharmacie Lafayette", "pharmacy")
+    False
+    """
+    spellings, filler = _trade_spellings()
+    plain = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).upper()
+    tokens = re.sub(r"[^A-Z0-9]+", " ", plain).split()
+    # reach[i]: the ways the first i words can be read (False: fillers only, True: with
+    # a trade spelling); the name is generic when all its words read with one.
+    reach: list[set[bool]] = [{False}] + [set() for _ in tokens]
+    for i in range(len(tokens)):
+        if not reach[i]:
+            continue
+        if tokens[i] in filler:
+            reach[i + 1] |= reach[i]
+        for j in range(i + 1, len(tokens) + 1):
+            if subcategory in spellings.get(" ".join(tokens[i:j]), ()):
+                reach[j].add(True)
+    return True in reach[len(tokens)]
+
+
 def _compile(patterns: Iterable[str]) -> list[re.Pattern[str]]:
     return [re.compile(p, re.IGNORECASE) for p in patterns]
 
@@ -222,6 +272,8 @@ def build_brand_table(nsi_dir: Path) -> pl.DataFrame:
                 continue
             include = item["locationSet"].get("include", [])
             wikidata = item.get("tags", {}).get("brand:wikidata")
+            if not wikidata and is_generic_shop_name(name, sub):
+                continue
             if item.get("tags", {}).get("organic") == "only":
                 organic.add(wikidata or f"nsi:{item['id']}")
             rows.append({
