@@ -156,10 +156,12 @@ def test_a_grocer_s_stations_weigh_what_its_shops_weigh(seed: int) -> None:
     assert leclerc["descriptor"].to_list() == ["E.LECLERC"]
 
 
-@pytest.mark.parametrize("seed", [1, 3])
+@pytest.mark.parametrize("seed", [0, 3])
 def test_an_oil_company_s_shop_takes_fewer_payments_than_its_pumps(seed: int) -> None:
     # NSI ranks Esso's and TotalEnergies' shops among the convenience chains: drawn so, a
-    # bare ESSO was a shop purchase as often as fuel.
+    # bare ESSO was a shop purchase as often as fuel. (Draws where the cap binds for one of
+    # them: a draw where it binds for none, seed 1 since the brand table lost five generic
+    # names, says nothing of the cap.)
     brands = _brand_rows(np.random.default_rng(seed))
     rate = dict(SPEND_PROFILES.select("subcategory", pl.col("p_active")
                                       * pl.col("visits_per_month")
