@@ -356,6 +356,21 @@ def test_a_chain_named_article_and_word_is_not_a_shop_named_on_from_it(rows: int
                                                       "La Halle aux Chaussures"]
 
 
+@pytest.mark.parametrize("rows", [1, 4])
+def test_a_person_s_name_in_a_transfer_is_no_chain(rows: int) -> None:
+    # Nicolas, Emma, Celine are chains named like people; in a transfer they are people.
+    # The same name on a card keeps its chain.
+    from ledgerlens.enrich import EnrichmentModel
+
+    labels = ["NICOLAS MARINO LOYER", "EMMA CARLIER COVOITURAGE", "CELINE DURAND RESTO",
+              "NICOLAS"][:rows]
+    types = ["transfer_out", "instant_transfer_in", "transfer_in", "card_in_store"][:rows]
+    out = _match(EnrichmentModel.default().merchants, labels, types=types)
+    assert out["merchant_id"].to_list()[:3] == [None] * min(rows, 3)
+    if rows > 3:
+        assert out["merchant_name"][3] == "Nicolas"
+
+
 def test_intermediary_stripped_text_is_used(matcher: MerchantMatcher) -> None:
     frame = pl.DataFrame({"raw_label": ["CB PAYPAL *DELIVEROO 12/03"],
                           "merchant_text": ["DELIVEROO"], "mcc": ["5814"]})
