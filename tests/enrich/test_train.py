@@ -133,4 +133,6 @@ def test_even_lexicon_rows_teach_every_spelling_of_every_trade_as_often() -> Non
     def shown(frame: pl.DataFrame, word: str) -> int:
         return frame["descriptor"].str.contains(rf"\b{word}\b").sum()
 
-    assert shown(by_share, "PAINTBALL") < shown(even, "PAINTBALL")
+    # The game venues' later spellings (one of them alone is a few shops either way).
+    later = "(?:PAINTBALL|KARTING|MINI GOLF|TRAMPOLINE PARK)"
+    assert shown(by_share, later) < shown(even, later)
