@@ -317,7 +317,7 @@ def quick_features(records: list[HitRecord], directory: MerchantDirectory) -> pl
 
 def _dropped_before_scoring(h: dict[str, Any]) -> bool:
     """``_scorer.OTHER_SHOP_AFTER``, ``_scorer.OTHER_LINE_BEFORE``,
-    ``_scorer.OFF_LOAN_LINE``, ``_scorer.AFTER_PLACE_LINK``, ``_scorer.AFTER_ARTICLE`` or
+    ``_scorer.OFF_LOAN_LINE``, ``_scorer.AFTER_PLACE_LINK``, ``_scorer.AFTER_ARTICLE``,
     ``_scorer.ARTICLE_NAME_GOES_ON`` or ``_scorer.NAME_IN_TRANSFER`` of one hit."""
     if h["off_loan_line"] or (h["name_like"] and h["t_kind"] == "transfer"):
         return True

@@ -212,8 +212,7 @@ AFTER_ARTICLE = (pl.col("lead_tok").is_in(ARTICLES) & _ON_CARD).fill_null(False)
 #: label ends its name there or adds a town; a name that goes on is one alias (``LA HALLE
 #: AUX CHAUSSURES``) and keeps its hit: dropped before scoring.
 ARTICLE_NAME_GOES_ON = (pl.col("common") & pl.col("next_link")
-                        & pl.col("alias").str.starts_with("L ").or_(
-                            pl.col("alias").str.contains(r"^(?:LE|LA|LES) "))
+                        & pl.col("alias").str.contains(f"^(?:{'|'.join(ARTICLES)}) ")
                         & _ON_CARD).fill_null(False)
 #: A transfer whose hit is a person's name (NICOLAS, EMMA, CELINE, AVRIL: chains named like
 #: people) is money to or from a person: ``NICOLAS MARINO LOYER`` is no wine shop. On two
