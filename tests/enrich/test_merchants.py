@@ -325,50 +325,45 @@ def test_a_shop_named_after_its_place_is_not_the_chain_there(rows: int) -> None:
         assert out["merchant_name"].to_list()[1:] == ["La Poste", None, "Maison de la Presse"]
 
 
-@pytest.mark.parametrize("rows", [1, 5])
-def test_a_shop_named_with_an_article_is_not_the_chain(rows: int) -> None:
-    # A bar called Le Carrefour (the crossroads) is no Carrefour; a chain whose own name
-    # opens with the article keeps its merchant.
-    from ledgerlens.enrich import EnrichmentModel
+# A bar called Le Carrefour (the crossroads) is no Carrefour, L'Atelier du Cheveu (a
+# hairdresser) no L'Atelier; the chains' own names, with or without an article (Le Petit
+# Casino, La Boucherie, La Halle aux Chaussures), keep their merchant.
+_ARTICLE_CASES = {
+    "article before a chain": (
+        ["CB BAR LE CARREFOUR 12/03", "CB LE CARREFOUR DES SAVEURS", "CB CARREFOUR 12/03",
+         "CB LE PETIT CASINO", "CB LA FOIR FOUILLE"],
+        [None, "Carrefour", "Casino", "La Foir'Fouille"]),
+    "article chain named on": (
+        ["CB L ATELIER DU CHEVEU 12/03", "CB LA BOUCHERIE DU MARCHE", "CB L ATELIER 12/03",
+         "CB LA BOUCHERIE 12/03", "CB LA HALLE AUX CHAUSSURES"],
+        [None, "L'Atelier", "La Boucherie", "La Halle aux Chaussures"]),
+}
 
-    labels = ["CB BAR LE CARREFOUR 12/03", "CB LE CARREFOUR DES SAVEURS", "CB CARREFOUR 12/03",
-              "CB LE PETIT CASINO", "CB LA FOIR FOUILLE"][:rows]
-    out = _match(EnrichmentModel.default().merchants, labels, types=["card_in_store"] * rows)
+
+@pytest.mark.parametrize("rows", [1, 5, 305], ids=["one row", "few rows", "batch"])
+@pytest.mark.parametrize("case", sorted(_ARTICLE_CASES))
+def test_a_shop_named_with_an_article_is_not_the_chain(matcher: MerchantMatcher, case: str,
+                                                       rows: int) -> None:
+    labels, names = _ARTICLE_CASES[case]
+    labels = (labels + [f"CB NUMERO {i} 12/03" for i in range(300)])[:rows]
+    out = _match(matcher, labels, types=["card_in_store"] * rows)
     assert out["merchant_id"][0] is None
     if rows > 1:
-        assert out["merchant_name"].to_list()[1:] == [None, "Carrefour", "Casino",
-                                                      "La Foir'Fouille"]
+        assert out["merchant_name"].to_list()[1:5] == names
 
 
-@pytest.mark.parametrize("rows", [1, 5])
-def test_a_chain_named_article_and_word_is_not_a_shop_named_on_from_it(rows: int) -> None:
-    # L'Atelier and La Boucherie are chains; L'Atelier du Cheveu a hairdresser, La
-    # Boucherie du Marche a butcher. The chains' bare names keep their merchant, and so
-    # does a longer chain name (La Halle aux Chaussures).
-    from ledgerlens.enrich import EnrichmentModel
-
-    labels = ["CB L ATELIER DU CHEVEU 12/03", "CB LA BOUCHERIE DU MARCHE", "CB L ATELIER 12/03",
-              "CB LA BOUCHERIE 12/03", "CB LA HALLE AUX CHAUSSURES"][:rows]
-    out = _match(EnrichmentModel.default().merchants, labels, types=["card_in_store"] * rows)
-    assert out["merchant_id"][0] is None
-    if rows > 1:
-        assert out["merchant_name"].to_list()[1:] == [None, "L'Atelier", "La Boucherie",
-                                                      "La Halle aux Chaussures"]
-
-
-@pytest.mark.parametrize("rows", [1, 4])
-def test_a_person_s_name_in_a_transfer_is_no_chain(rows: int) -> None:
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_a_person_s_name_in_a_transfer_is_no_chain(matcher: MerchantMatcher,
+                                                   batch: bool) -> None:
     # Nicolas, Emma, Celine are chains named like people; in a transfer they are people.
     # The same name on a card keeps its chain.
-    from ledgerlens.enrich import EnrichmentModel
-
+    filler = [f"CB NUMERO {i} 12/03" for i in range(300)] if batch else []
     labels = ["NICOLAS MARINO LOYER", "EMMA CARLIER COVOITURAGE", "CELINE DURAND RESTO",
-              "NICOLAS"][:rows]
-    types = ["transfer_out", "instant_transfer_in", "transfer_in", "card_in_store"][:rows]
-    out = _match(EnrichmentModel.default().merchants, labels, types=types)
-    assert out["merchant_id"].to_list()[:3] == [None] * min(rows, 3)
-    if rows > 3:
-        assert out["merchant_name"][3] == "Nicolas"
+              "NICOLAS", *filler]
+    types = ["transfer_out", "instant_transfer_in", "transfer_in",
+             *["card_in_store"] * (1 + len(filler))]
+    out = _match(matcher, labels, types=types)
+    assert out["merchant_name"].head(4).to_list() == [None, None, None, "Nicolas"]
 
 
 def test_intermediary_stripped_text_is_used(matcher: MerchantMatcher) -> None:
