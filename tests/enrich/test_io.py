@@ -95,6 +95,17 @@ def test_a_windows_1252_export_is_read_with_its_accents(tmp_path: Path) -> None:
     assert enriched["transaction_type"].to_list() == ["direct_debit"]
 
 
+def test_a_utf8_export_with_one_damaged_byte_stays_utf8(tmp_path: Path) -> None:
+    # Read as Windows-1252, its accents would turn into two characters each (Ã©).
+    src = tmp_path / "export.csv"
+    src.write_bytes("Date;Libellé;Montant\n12/03/2025;Prélèvement EDF;-45,10\n"
+                    "13/03/2025;CB BAD \xff BYTE;-1,00\n".encode("utf-8", "surrogateescape")
+                    .replace(b"\xc3\xbf", b"\xff"))
+    out = tmp_path / "out.csv"
+    enrich_file(scan_table(src), out, EnrichmentModel.default())
+    assert pl.read_csv(out)["Libellé"].to_list()[0] == "Prélèvement EDF"
+
+
 def test_lake_enrichment_replaces_its_tables(tx: pl.DataFrame, tmp_path: Path) -> None:
     lake = Lake(tmp_path / "lake")
     lake.append_transactions(tx)

@@ -97,25 +97,22 @@ def scan_table(path: Path) -> pl.LazyFrame:
     raise ValueError(f"input {path} must be .csv or .parquet (got {suffix or 'no extension'})")
 
 
-_SNIFF_BYTES = 256 * 1024
-
-
 def _utf8_copy(path: Path) -> Path:
-    """``path`` itself when its first 256 KiB are UTF-8; else (a Windows-1252 or Latin-1
-    export, as French banks write them) a UTF-8 copy in a temporary file removed at exit,
-    written block by block, so that ``Libellé`` is a header the table has and ``Prélèvement``
-    a word, not replacement characters."""
-    with path.open("rb") as handle:
-        head = handle.read(_SNIFF_BYTES)
-    try:
-        head.decode("utf-8")
+    """``path`` itself when it is UTF-8 (a few damaged bytes become replacement characters
+    in the scan); else (a Windows-1252 or Latin-1 export, as French banks write them) a
+    UTF-8 copy in a temporary file removed at exit, written block by block, so that
+    ``Libellé`` is a header the table has and ``Prélèvement`` a word. The encoding is the
+    one the statement readers find (``sniff_encoding``)."""
+    from ledgerlens.ingest.readers._csv import sniff_encoding
+
+    encoding = sniff_encoding(path)
+    if encoding == "utf-8":
         return path
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(head) - 3 and len(head) == _SNIFF_BYTES:
-            return path  # a character cut by the sniffed block's end
     fd, name = tempfile.mkstemp(prefix="ledgerlens-", suffix=".csv")
     atexit.register(_remove, name)
-    decoder = codecs.getincrementaldecoder("cp1252")(errors="replace")
+    # "utf-16" (not its -le or -be reading) takes the byte-order mark off.
+    decoder = codecs.getincrementaldecoder(
+        "utf-16" if encoding.startswith("utf-16") else encoding)(errors="replace")
     with path.open("rb") as source, os.fdopen(fd, "w", encoding="utf-8", newline="") as copy:
         while block := source.read(1 << 20):
             copy.write(decoder.decode(block))

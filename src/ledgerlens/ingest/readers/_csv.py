@@ -46,6 +46,7 @@ __all__ = [
     "read_csv_batches",
     "read_csv_statement",
     "sniff_csv_layout",
+    "sniff_encoding",
 ]
 
 _FORMAT = "csv"
@@ -134,6 +135,18 @@ def _decode(data: bytes, declared: str | None) -> tuple[str, str, bool]:
             except UnicodeDecodeError:
                 continue
     return data.decode("latin-1"), "latin-1", False
+
+
+def sniff_encoding(path: Path) -> str:
+    """The encoding the first 256 KiB of a file read in (whole lines): ``utf-8`` also for a
+    UTF-8 text with a few damaged bytes, else the 8-bit encoding (``cp1252``) or a BOM's.
+
+    ``ledgerlens enrich`` reads its CSV input with it, as the statement readers do."""
+    with path.open("rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    if len(head) == _SNIFF_BYTES and b"\n" in head:
+        head = head[:head.rindex(b"\n") + 1]
+    return _decode(head, None)[1]
 
 
 def _head_lines(text: str, limit: int) -> list[tuple[int, int]]:
