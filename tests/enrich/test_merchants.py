@@ -46,6 +46,20 @@ def _match(matcher: MerchantMatcher, labels: list[str], mccs: list[str | None] |
     return matcher.match(frame)
 
 
+# More distinct keys than ``QUICK_MAX_TEXTS``: a match with them runs the batch (Polars) path.
+_BATCH_FILLER = [f"CB NUMERO {i} 12/03" for i in range(300)]
+
+
+def _match_rows(matcher: MerchantMatcher, labels: list[str], types: list[str] | None = None,
+                *, batch: bool) -> pl.DataFrame:
+    """``_match`` of ``labels`` alone (the few-rows path) or, with ``batch``, after card
+    payments at 300 other labels (the batch path): the rows of ``labels`` only."""
+    filler = _BATCH_FILLER if batch else []
+    if types is not None:
+        types = types + ["card_in_store"] * len(filler)
+    return _match(matcher, labels + filler, types=types).head(len(labels))
+
+
 def _id_of(directory: MerchantDirectory, name: str) -> str:
     rows = directory.merchants.filter(pl.col("name") == name)
     assert rows.height >= 1, name
@@ -340,13 +354,13 @@ _ARTICLE_CASES = {
 }
 
 
-@pytest.mark.parametrize("rows", [1, 5, 305], ids=["one row", "few rows", "batch"])
+@pytest.mark.parametrize(("rows", "batch"), [(1, False), (5, False), (5, True)],
+                         ids=["one row", "few rows", "batch"])
 @pytest.mark.parametrize("case", sorted(_ARTICLE_CASES))
 def test_a_shop_named_with_an_article_is_not_the_chain(matcher: MerchantMatcher, case: str,
-                                                       rows: int) -> None:
+                                                       rows: int, batch: bool) -> None:
     labels, names = _ARTICLE_CASES[case]
-    labels = (labels + [f"CB NUMERO {i} 12/03" for i in range(300)])[:rows]
-    out = _match(matcher, labels, types=["card_in_store"] * rows)
+    out = _match_rows(matcher, labels[:rows], ["card_in_store"] * rows, batch=batch)
     assert out["merchant_id"][0] is None
     if rows > 1:
         assert out["merchant_name"].to_list()[1:5] == names
@@ -357,12 +371,10 @@ def test_a_person_s_name_in_a_transfer_is_no_chain(matcher: MerchantMatcher,
                                                    batch: bool) -> None:
     # Nicolas, Emma, Celine are chains named like people; in a transfer they are people.
     # The same name on a card keeps its chain.
-    filler = [f"CB NUMERO {i} 12/03" for i in range(300)] if batch else []
     labels = ["NICOLAS MARINO LOYER", "EMMA CARLIER COVOITURAGE", "CELINE DURAND RESTO",
-              "NICOLAS", *filler]
-    types = ["transfer_out", "instant_transfer_in", "transfer_in",
-             *["card_in_store"] * (1 + len(filler))]
-    out = _match(matcher, labels, types=types)
+              "NICOLAS"]
+    types = ["transfer_out", "instant_transfer_in", "transfer_in", "card_in_store"]
+    out = _match_rows(matcher, labels, types, batch=batch)
     assert out["merchant_name"].head(4).to_list() == [None, None, None, "Nicolas"]
 
 
@@ -454,8 +466,7 @@ def test_a_station_word_after_a_grocer_s_name_names_its_fuel_station(
     # E.Leclerc's stations are another index entry (Station Service E.Leclerc) that its
     # shops' exact name outscored: E.LECLERC STATION had read as the supermarket at 1.0.
     labels = ["CB E.LECLERC STATION 12/03", "CB CARREFOUR CARBURANT", "CB SUPER U CARBU"]
-    labels += [f"CB NUMERO {i} 12/03" for i in range(300)] if batch else []
-    out = _match(matcher, labels, [None] * len(labels), types=["card_in_store"] * len(labels))
+    out = _match_rows(matcher, labels, ["card_in_store"] * len(labels), batch=batch)
     assert out["merchant_subcategory"].to_list()[:3] == ["fuel"] * 3
     assert out["merchant_name"][0] == "Station Service E.Leclerc"
 
@@ -761,8 +772,7 @@ def test_a_trade_word_of_another_category_after_a_one_word_alias_is_no_chain(
     # its shop (BOUTIQUE is what chains write: the curated entry of its shops), Shell its
     # station; a two-word alias is no concern of the rule. The batch path (more than
     # QUICK_MAX_TEXTS keys) answers the same.
-    filler = [f"CB NUMERO {i} 12/03" for i in range(300)] if batch else []
-    out = _match(matcher, _OTHER_SHOP_LABELS + filler).head(len(_OTHER_SHOP_LABELS))
+    out = _match_rows(matcher, _OTHER_SHOP_LABELS, batch=batch)
     names = out["merchant_name"].to_list()
     assert names[:3] == [None, None, None]
     assert out["merchant_hint"].to_list()[:3] == [None, None, None]
@@ -784,10 +794,9 @@ def test_a_chain_named_after_a_person_then_an_unknown_town_is_the_chain(
     # LECLERC, NICOLAS and PAUL are names of people and of chains; after them comes a town
     # the places list lacks. A trade word (EPICERIE) or a person's name (MARTIN, DUPONT)
     # after the name makes it a local shop or a person, not the chain (shipped scorer).
-    filler = [f"CB NUMERO {i} 12/03" for i in range(300)] if batch else []
-    labels = _PERSON_CHAIN_LABELS + filler
-    out = _match(matcher, labels, types=["card_in_store"] * len(labels))
-    assert out["merchant_name"].head(len(_PERSON_CHAIN_LABELS)).to_list() == [
+    out = _match_rows(matcher, _PERSON_CHAIN_LABELS,
+                      ["card_in_store"] * len(_PERSON_CHAIN_LABELS), batch=batch)
+    assert out["merchant_name"].to_list() == [
         "E.Leclerc", "Nicolas", "Paul", None, None, None]
 
 
@@ -802,8 +811,7 @@ def test_an_everyday_english_word_in_a_local_shop_s_name_is_no_brand(
     # HOME, SMART, PINK and DISCOVERY are one-word brand names (a hotel, a car maker, a
     # clothes shop, a car dealer) and words French shops take for their names: such a shop
     # is not the brand. A brand's phrase (BURGER KING, NEW LOOK, U EXPRESS) is still found.
-    filler = [f"CB NUMERO {i} 12/03" for i in range(300)] if batch else []
-    out = _match(matcher, _ENGLISH_NAME_LABELS + filler).head(len(_ENGLISH_NAME_LABELS))
+    out = _match_rows(matcher, _ENGLISH_NAME_LABELS, batch=batch)
     assert out["merchant_name"].to_list() == [None, None, None, None, "Burger King",
                                               "New Look", "U Express"]
 
@@ -858,11 +866,9 @@ def test_a_card_payment_is_not_paid_to_a_direct_debit_only_entry(
 def test_cash_names_no_merchant(matcher: MerchantMatcher, batch: bool) -> None:
     # A cash machine in a shop, or in a town that is also a brand (Gap), buys nothing: no
     # merchant; the brand's own card payment keeps it.
-    filler = [f"CB NUMERO {i} 12/03" for i in range(300)] if batch else []
     labels = ["RETRAIT DAB CARREFOUR MARKET", "RETRAIT DAB 29/09/25 GAP", "CB GAP 12/03"]
     types = ["cash_withdrawal", "cash_withdrawal", "card_in_store"]
-    out = _match(matcher, labels + filler,
-                 types=types + ["card_in_store"] * len(filler)).head(len(labels))
+    out = _match_rows(matcher, labels, types, batch=batch)
     assert out["merchant_name"].to_list() == [None, None, "Gap"]
     assert out["merchant_confidence"].to_list()[:2] == [None, None]
 

@@ -175,19 +175,15 @@ def _aliases(item: dict[str, Any], name: str, generic: Sequence[re.Pattern[str]]
 
 
 @functools.cache
-def _trade_spellings() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
-    """Label spellings of the local trades -> their subcategories; the particles and words
-    owners add to a trade word (``DU``, ``CENTRE``, ``CHATEAU``, ``ROYAL``)."""
-    from ledgerlens.datasets._vocab import load_local_trades, load_name_words
+def _name_fillers() -> frozenset[str]:
+    """The particles and words owners add to a trade word (``DU``, ``CENTRE``, ``CHATEAU``,
+    ``ROYAL``)."""
+    from ledgerlens.datasets._vocab import load_name_words
 
-    spellings: dict[str, set[str]] = {}
-    for sub, words in load_local_trades().select("subcategory", "words").iter_rows():
-        for word in words.split("|"):
-            spellings.setdefault(word, set()).add(sub)
     filler = set(_PARTICLES)
     for words in load_name_words()["word"].to_list():
         filler.update(words.split())
-    return {k: frozenset(v) for k, v in spellings.items()}, frozenset(filler)
+    return frozenset(filler)
 
 
 _PARTICLES = ("DE", "DU", "DES", "D", "LA", "LE", "LES", "L", "A", "AU", "AUX", "ET")
@@ -205,7 +201,9 @@ def is_generic_shop_name(name: str, subcategory: str) -> bool:
     >>> is_generic_shop_name("Pharmacie Lafayette", "pharmacy")
     False
     """
-    spellings, filler = _trade_spellings()
+    from ledgerlens.datasets._vocab import trade_spellings
+
+    spellings, filler = trade_spellings(), _name_fillers()
     plain = unicodedata.normalize("NFKD", name)
     plain = "".join(c for c in plain if not unicodedata.combining(c)).upper()
     tokens = re.sub(r"[^A-Z0-9]+", " ", plain).split()

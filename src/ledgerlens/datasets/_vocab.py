@@ -41,6 +41,7 @@ __all__ = [
     "load_local_trades",
     "load_name_words",
     "load_places",
+    "trade_spellings",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -205,6 +206,18 @@ def load_european_merchants() -> pl.DataFrame:
 def load_local_trades() -> pl.DataFrame:
     """Trades of local independents with their words, name styles, tickets and shares."""
     return _load("local_trades.csv").clone()
+
+
+@functools.cache
+def trade_spellings() -> dict[str, frozenset[str]]:
+    """Every label spelling of the local trades (``BOULANGERIE``, ``BOUL PAT``) -> the
+    subcategories it names."""
+    seen: dict[str, set[str]] = {}
+    for spelled, sub in _load("local_trades.csv").select("words", "subcategory").iter_rows():
+        for word in spelled.split("|"):
+            if word.strip():
+                seen.setdefault(word, set()).add(sub)
+    return {word: frozenset(subs) for word, subs in seen.items()}
 
 
 def load_name_words() -> pl.DataFrame:

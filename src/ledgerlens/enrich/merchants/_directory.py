@@ -32,6 +32,7 @@ from ledgerlens.datasets._vocab import (
     load_local_trades,
     load_name_words,
     load_places,
+    trade_spellings,
 )
 from ledgerlens.exceptions import DataError
 from ledgerlens.taxonomy import SUBCATEGORIES
@@ -414,11 +415,10 @@ def trail_word_categories() -> dict[str, str]:
 def _trade_word_subcategories() -> dict[str, frozenset[str]]:
     """One-word spellings of the local trades' words -> the subcategories they name."""
     seen: dict[str, set[str]] = {}
-    for spelled, sub in load_local_trades().select("words", "subcategory").iter_rows():
-        for form in _split(spelled):
-            word = canonical_text(form)
-            if word and " " not in word and not word.isdigit():
-                seen.setdefault(word, set()).add(sub)
+    for form, subs in trade_spellings().items():
+        word = canonical_text(form)
+        if word and " " not in word and not word.isdigit():
+            seen.setdefault(word, set()).update(subs)
     return {w: frozenset(subs) for w, subs in seen.items()}
 
 
