@@ -288,7 +288,8 @@ _TRADE_TRANSFERS: tuple[tuple[str, tuple[str, ...], tuple[str, ...], float], ...
     ("diy_home_improvement", ("ENTREPRISE {L}", "{L} RENOVATION", "SARL {L} BATIMENT",
                               "{L} MENUISERIE", "{L} PEINTURE", "{L} MACONNERIE"),
      ("FACTURE TRAVAUX", "ACOMPTE TRAVAUX", "SOLDE TRAVAUX", "FACTURE {N}", "DEVIS {N}"), 1400.0),
-    ("home_services", ("{L} PLOMBERIE", "{L} ELECTRICITE", "{L} CHAUFFAGE", "{L} SERRURERIE"),
+    ("home_services", ("{L} PLOMBERIE", "{L} ELECTRICITE", "{L} CHAUFFAGE", "{L} SERRURERIE",
+                       "ARTISAN PLOMBIER {L}", "PLOMBIER {L}", "ELECTRICIEN {L}"),
      ("FACTURE {N}", "DEPANNAGE", "ENTRETIEN CHAUDIERE", "INTERVENTION"), 220.0),
     ("professional_services", ("MAITRE {L}", "SCP {L} NOTAIRES", "CABINET {L} AVOCATS",
                                "ETUDE {L} NOTAIRE", "CABINET {L} EXPERT COMPTABLE"),
@@ -302,6 +303,11 @@ _TRADE_TRANSFERS: tuple[tuple[str, tuple[str, ...], tuple[str, ...], float], ...
      ("LICENCE", "COTISATION ANNUELLE", "ADHESION"), 160.0),
     ("children_activities", ("ECOLE DE MUSIQUE", "CENTRE DE LOISIRS", "ECOLE DE DANSE"),
      ("INSCRIPTION", "COTISATION", "STAGE VACANCES"), 120.0),
+    # A gift to a parish or a local association is no transfer to a person.
+    ("charity_donations", ("PAROISSE SAINT PIERRE", "PAROISSE NOTRE DAME", "PAROISSE SAINT JOSEPH",
+                           "PAROISSE SAINTE THERESE", "PAROISSE DU SACRE COEUR",
+                           "ASSOCIATION LES AMIS DE {L}"),
+     ("DON", "OFFRANDE", "QUETE", "DON ANNUEL"), 60.0),
 )
 _TRADE_TRANSFER_RATE = 0.15  # per customer and year
 

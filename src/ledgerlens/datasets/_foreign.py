@@ -12,7 +12,7 @@ import polars as pl
 
 from ledgerlens.taxonomy import SUBCATEGORIES
 
-__all__ = ["COUNTRIES", "foreign_merchants"]
+__all__ = ["COUNTRIES", "ONLINE_SEATS", "foreign_merchants"]
 
 # code: (currency, units per EUR, trip weight, towns)
 COUNTRIES: dict[str, tuple[str, float, float, tuple[str, ...]]] = {
@@ -28,6 +28,14 @@ COUNTRIES: dict[str, tuple[str, float, float, tuple[str, ...]]] = {
     "MA": ("MAD", 10.8, 0.06, ("MARRAKECH", "CASABLANCA", "AGADIR", "FES", "TANGER")),
     "CA": ("CAD", 1.47, 0.03, ("MONTREAL", "QUEBEC", "TORONTO", "VANCOUVER")),
     "JP": ("JPY", 162.0, 0.03, ("TOKYO", "KYOTO", "OSAKA", "NARA")),
+}
+
+#: Where a country's online sellers are seated, as card acquirers print it after the seller's
+#: name (``SPOTIFY STOCKHOLM``, ``RYANAIR DUBLIN``): the seller's town, not the customer's.
+ONLINE_SEATS: dict[str, str] = {
+    "IE": "DUBLIN", "NL": "AMSTERDAM", "LU": "LUXEMBOURG", "SE": "STOCKHOLM", "GB": "LONDON",
+    "DE": "BERLIN", "US": "SAN FRANCISCO", "ES": "MADRID", "CH": "ZURICH", "DK": "COPENHAGEN",
+    "CZ": "PRAHA", "IT": "MILANO", "BE": "BRUXELLES",
 }
 
 # subcategory: trade words by language family (romance ES/IT/PT, english, german, french)

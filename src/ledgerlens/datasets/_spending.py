@@ -17,7 +17,7 @@ import polars as pl
 
 from ledgerlens.datasets._calendar import Calendar
 from ledgerlens.datasets._event_frame import event_frame, masked, strings
-from ledgerlens.datasets._foreign import COUNTRIES
+from ledgerlens.datasets._foreign import COUNTRIES, ONLINE_SEATS
 from ledgerlens.datasets._personas import ACCOUNT_SLOTS, Population
 from ledgerlens.datasets._towns import shown_towns
 from ledgerlens.datasets._universe import SPEND_PROFILES, MerchantUniverse
@@ -328,6 +328,7 @@ _LEAD_WORDS: dict[str, tuple[str, ...]] = {
     "pets": ("ANIMALERIE",), "garden": ("JARDINERIE",),
 }
 _LEAD_SHARE = 10  # per cent of a chain's shops
+_SEAT_SHARE = 35  # per cent of the online sellers seated abroad that print their town
 #: A chain name's opening initial and its dot (``E.`` of ``E.LECLERC``) before a word of 3+
 #: letters, after the shop words put before the name: groups 1 and 2 are kept.
 _INITIAL = r"^((?:[A-Z]+ )*)[A-Z]\. ?([A-Z]{3})"
@@ -342,7 +343,8 @@ def _descriptors(
 
     Chains print a store number for some brands; some online purchases go through PayPal,
     Android app purchases through Google; digital banks show the phone wallet (Apple Pay,
-    Google Pay) of contactless payments made with it.
+    Google Pay) of contactless payments made with it. Some online sellers seated abroad
+    print their town after their name (``ONLINE_SEATS``): still an online payment.
     """
     n = merchant.size
     # A customer's phone and wallet habit are fixed traits, derived from their number.
@@ -364,6 +366,9 @@ def _descriptors(
         "store_no": (merchant * 7_919 + city_code * 104_729) % 9_000 + 1_000,
         "store_brand": store_brand, "shop_city": shop_city, "online": online,
         "station_word": station_word,
+        "seat": m["country"].replace_strict(ONLINE_SEATS, default=None,
+                                            return_dtype=pl.String),
+        "shows_seat": (merchant * 5_303) % 100 < _SEAT_SHARE,
         "paypal": online & (rng.random(n) < 0.12),
         "google": online & android & (rng.random(n) < 0.3),
         "wallet": contactless & wallet_user & shows_wallet,
@@ -385,6 +390,8 @@ def _descriptors(
                             + pl.lit(" ") + pl.col("station_word"))
         .when(store).then(pl.col("descriptor").str.slice(0, 17).str.strip_chars()
                           + pl.lit(" ") + pl.col("store_no").cast(pl.String))
+        .when(pl.col("online") & pl.col("shows_seat") & pl.col("seat").is_not_null())
+        .then(pl.col("descriptor") + pl.lit(" ") + pl.col("seat"))
         .otherwise(pl.col("descriptor"))
     )
     # A shop word before a chain's name, unless the name already says it.

@@ -555,9 +555,12 @@ def _card_channel_stages() -> tuple[tuple[pl.Expr, ...], ...]:
     online, marked, bank_marks, small = (pl.col("_c_online"), pl.col("_c_marked"),
                                          pl.col("_c_bank_marks"), pl.col("_c_small"))
     n_strong, n_french = pl.col("_c_n_strong"), pl.col("_c_n_french")
+    # An online merchant's town is its seat, not where the customer is (``SPOTIFY
+    # STOCKHOLM``, ``NETFLIX.COM AMSTERDAM``); only its own foreign amount or country says
+    # abroad (``AMAZON US 12,99 USD``), never the other labels of its name.
     abroad = (strong
-              | (known & ~french & (n_strong > n_french))
-              | (pl.col("_foreign_words") & ~french & (n_french == 0)))
+              | (~online & known & ~french & (n_strong > n_french))
+              | (~online & pl.col("_foreign_words") & ~french & (n_french == 0)))
     second = (abroad.alias("_c_abroad"),)
     abroad = pl.col("_c_abroad")
     channel = (pl.when(abroad).then(pl.lit("card_abroad"))

@@ -136,8 +136,8 @@ def _channel(lab: _Label, *, is_card: bool, amount: float, mcc: str, inter: str,
     strong = lab.abroad
     french = lab.french_town and not strong
     n_strong, n_french = int(strong and is_card), int(french and is_card)
-    abroad = (strong or (merchant != "" and not french and n_strong > n_french)
-              or (lab.foreign_words and not french and n_french == 0))
+    abroad = (strong or (not online and merchant != "" and not french and n_strong > n_french)
+              or (not online and lab.foreign_words and not french and n_french == 0))
     if abroad:
         channel = "card_abroad"
     elif online and not marked:

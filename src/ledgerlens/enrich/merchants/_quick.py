@@ -315,6 +315,12 @@ def quick_features(records: list[HitRecord], directory: MerchantDirectory) -> pl
     return pl.DataFrame(ids).hstack(features.get_columns())
 
 
+def _kind_seen(kind: str | None, online: bool | None) -> str | None:
+    """``_scorer.seen_as_online`` of one hit: its transaction kind, an online merchant's
+    payment abroad counted as online."""
+    return "online" if kind == "abroad" and online else kind
+
+
 def _dropped_before_scoring(h: dict[str, Any]) -> bool:
     """``_scorer.OTHER_SHOP_AFTER``, ``_scorer.OTHER_LINE_BEFORE``,
     ``_scorer.OFF_LOAN_LINE``, ``_scorer.AFTER_PLACE_LINK``, ``_scorer.AFTER_ARTICLE``,
@@ -379,7 +385,8 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "source": source, "is_online": online, "is_intermediary": intermediary,
             "country": country, "brand_key": brand, "business_key": business, "m_sub": m_sub,
             "card_billing": card_billing,
-            "t_kind": None if ttype is None else TYPE_KINDS.get(ttype, "other"),
+            "t_kind": _kind_seen(None if ttype is None else TYPE_KINDS.get(ttype, "other"),
+                                 online),
             "t_received": ttype in RECEIVED_TYPES,
             "off_loan_line": ttype in LOAN_TYPES and m_cat not in LENDER_CATEGORIES,
             "after_place_link": start >= 2 and lead_tok in PLACE_LINKS,
