@@ -315,6 +315,37 @@ def test_line_words_choose_a_line_only_when_they_name_exactly_one(copies: int) -
         frame.drop("merchant_lines"))
 
 
+@pytest.mark.parametrize("copies", [1, 3])  # a few rows on plain values; more by query
+def test_an_insurer_s_label_may_name_a_line_the_directory_does_not_list(copies: int) -> None:
+    # MACIF insures cars, homes and health; ASSURANCE VIE is a life contract all the same. The
+    # words of the insurer's own aliases (GAN VIE spells Groupama's health line) name none,
+    # nor does a brand of one line (its name is its words: MUTUELLE DES MOTARDS).
+    frame = pl.DataFrame({
+        "clean_label": ["MACIF ASSURANCE VIE", "MACIF PREVOYANCE", "GROUPAMA GAN VIE",
+                        "MUTUELLE DES MOTARDS", "MACIF HABITATION ET AUTO"],
+        "merchant_id": ["m1", "m1", "m2", "m3", "m1"],
+        "merchant_lines": ["car_insurance|home_insurance", None, None, None,
+                           "car_insurance|health_insurance"],
+        "merchant_subcategory": [None, "car_insurance", "health_insurance", "car_insurance",
+                                 None],
+        "category": ["insurance"] * 5,
+        "subcategory": ["car_insurance", "car_insurance", "health_insurance", "car_insurance",
+                        "car_insurance"],
+        "category_confidence": [0.9] * 5,
+        "category_evidence": ["model"] * 5,
+    })
+    frame = pl.concat([frame] * copies)
+    words = {"m1": frozenset({"MACIF"}), "m2": frozenset({"GROUPAMA", "GAN", "VIE"}),
+             "m3": frozenset()}
+    out = line_word_rule(frame, lambda mid, lines: words[mid])
+    assert out["subcategory"].to_list() == [
+        "life_insurance", "life_provident_insurance", "health_insurance", "car_insurance",
+        "car_insurance"] * copies
+    assert out["category"].to_list()[:2] == ["savings_investments", "insurance"]
+    assert out["category_evidence"].to_list()[:3] == [
+        'rule: line word "ASSURANCE VIE"', 'rule: line word "PREVOYANCE"', "model"]
+
+
 def test_fitted_model_pickles_for_spark_workers(
     model: CategoryModel, train_frame: pl.DataFrame
 ) -> None:

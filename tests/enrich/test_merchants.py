@@ -378,6 +378,15 @@ def test_a_person_s_name_in_a_transfer_is_no_chain(matcher: MerchantMatcher,
     assert out["merchant_name"].head(4).to_list() == [None, None, None, "Nicolas"]
 
 
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_an_online_seller_paid_abroad_is_found(matcher: MerchantMatcher, batch: bool) -> None:
+    # Amazon's US store in dollars, Ryanair in pounds: an online merchant seated abroad,
+    # not a shop visited abroad.
+    labels = ["AMAZON US 12,99 USD", "RYANAIR 12,99 GBP", "SPOTIFY AB STOCKHOLM SE"]
+    out = _match_rows(matcher, labels, ["card_abroad"] * 3, batch=batch)
+    assert out["merchant_name"].to_list() == ["Amazon", "Ryanair", "Spotify"]
+
+
 def test_intermediary_stripped_text_is_used(matcher: MerchantMatcher) -> None:
     frame = pl.DataFrame({"raw_label": ["CB PAYPAL *DELIVEROO 12/03"],
                           "merchant_text": ["DELIVEROO"], "mcc": ["5814"]})

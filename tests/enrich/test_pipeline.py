@@ -193,6 +193,15 @@ def test_a_word_of_the_label_chooses_among_a_brand_s_lines(rows: int) -> None:
         assert "line word" not in out["explanation"][3]
 
 
+def test_an_insurer_s_life_contract_is_no_car_contract() -> None:
+    labels = ["PRLV SEPA AXA ASSURANCE VIE", "PRLV SEPA MAAF VIE", "PRLV SEPA MAIF AUTO"]
+    out = enrich(pl.DataFrame({"date": ["2024-11-28"] * 3, "amount": [-100.0] * 3,
+                               "label": labels}))
+    assert out["subcategory"].to_list() == ["life_insurance", "life_provident_insurance",
+                                            "car_insurance"]
+    assert out["merchant_name"].str.split(" ").list.first().to_list() == ["AXA", "MAAF", "MAIF"]
+
+
 def test_a_biller_paying_back_by_transfer_keeps_its_category() -> None:
     # A utility's true-up and a marketplace's refund are what they refund, not money from a
     # person; a person paying back is.

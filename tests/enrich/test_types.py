@@ -62,6 +62,9 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("CB PIZZERIA TRATTORIA DU", -61.0, "card_in_store"),
     ("CB SUSHI TOKYO", -60.0, "card_in_store"),
     ("CB RISTORANTE LA PERGOLA", -40.0, "card_abroad"),
+    # an online seller's town is its seat: still an online payment
+    ("CARTE X1234 23/11 SPOTIFY STOCKHOLM", -10.99, "card_online"),
+    ("CB NETFLIX.COM AMSTERDAM 12/03", -13.49, "card_online"),
     ("CB HOTEL ZURICH CHE", -140.0, "card_abroad"),
     # forms of french-bank-labels.md that the synthetic banks do not write
     ("RETRAIT DAB SG 28/11/24 12H34", -60.0, "cash_withdrawal"),
@@ -190,6 +193,23 @@ def test_foreign_town_after_a_trade_word_reads_alike_on_both_paths(
     monkeypatch.setattr(_types, "_FEW_LABELS", 0)
     assert classify_types(frame)["transaction_type"].to_list() == few  # the regexes
     assert [t == "card_abroad" for t in few] == [False, False, False, True, True, False]
+
+
+@pytest.mark.parametrize("few_labels", [True, False])
+def test_an_online_seller_is_abroad_only_by_its_own_foreign_amount(
+        few_labels: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledgerlens.enrich import _types
+
+    if not few_labels:
+        monkeypatch.setattr(_types, "_FEW_LABELS", 0)
+    # Amazon's US store bills in dollars; its other payments, seat or not, stay online.
+    labels = ["CARTE X1234 27/11 AMAZON US 12,99 USD 1 EURO = 1,0712 USD",
+              "CARTE X1234 28/11 AMAZON", "CB RYANAIR DUBLIN 12/03", "CB RYANAIR 12/03",
+              "CB RYANAIR 12,99 GBP", "CB TRATTORIA ROMA"]
+    frame = pl.DataFrame({"raw_label": labels, "amount": [-12.0] * len(labels)})
+    assert classify_types(frame)["transaction_type"].to_list() == [
+        "card_abroad", "card_online", "card_online", "card_online", "card_abroad",
+        "card_abroad"]
 
 
 @pytest.mark.parametrize("rows", [1, 3])

@@ -518,12 +518,11 @@ def _line_word_rows(frame: pl.DataFrame, source: str,
     names = ("category", "subcategory", "category_confidence", "category_evidence")
     values = {n: frame.get_column(n).to_list() for n in names}
     changed = False
-    for i, (mid, lines, text) in enumerate(zip(
+    for i, (mid, lines, m_sub, text) in enumerate(zip(
             frame.get_column("merchant_id").to_list(),
-            frame.get_column("merchant_lines").to_list(), texts, strict=True)):
-        if mid is None or lines is None:
-            continue
-        found = _named_line(model_text(text), lines, brand_words(mid, lines.split("|")))
+            frame.get_column("merchant_lines").to_list(),
+            _merchant_lines_of(frame).to_list(), texts, strict=True)):
+        found = _line_of(model_text(text), mid, lines, m_sub, brand_words)
         if found is None or found[0] == (values["subcategory"][i] or ""):
             continue
         line, word = found
@@ -534,6 +533,73 @@ def _line_word_rows(frame: pl.DataFrame, source: str,
     if not changed:
         return frame
     return with_values(frame, values, {n: frame.get_column(n).dtype for n in names})
+
+
+def _merchant_lines_of(frame: pl.DataFrame) -> pl.Series:
+    """The found merchant's own line (``merchant_subcategory``), nulls when not there."""
+    if "merchant_subcategory" in frame.columns:
+        return frame.get_column("merchant_subcategory").cast(pl.String)
+    return pl.Series("merchant_subcategory", [None] * frame.height, dtype=pl.String)
+
+
+def _line_of(text: str, merchant_id: str | None, lines: str | None, merchant_line: str | None,
+             brand_words: Callable[[str, Iterable[str]], frozenset[str]],
+             ) -> tuple[str, str] | None:
+    """(line, word) a row's words name: one of its brand's open ``lines``, or for an
+    insurer's row another insurance line (``INSURANCE_LINE_WORDS``); None otherwise."""
+    if merchant_id is None:
+        return None
+    if lines is not None:
+        open_lines = lines.split("|")
+        found = _named_line(text, lines, brand_words(merchant_id, open_lines))
+        if found is not None or not _MOVABLE_INSURANCE.issuperset(open_lines):
+            return found
+        # None of the insurer's lines is named: another may be, by words none of them spells.
+        spelled = frozenset().union(*(brand_words(merchant_id, [line]) for line in open_lines))
+        return _named_insurance_line(text, "", spelled)
+    # A brand of one line has no words listed (``brand_words``): its name may hold a line's
+    # word (MUTUELLE DES MOTARDS insures motorbikes), and its line is the directory's.
+    spelled = (brand_words(merchant_id, [merchant_line])
+               if merchant_line in _MOVABLE_INSURANCE else frozenset())
+    return _named_insurance_line(text, merchant_line or "", spelled) if spelled else None
+
+
+#: Words of an insurer's label that name the contract, first match first: a brand the
+#: matcher placed on another line (``AXA ASSURANCE VIE`` on AXA's car contract, ``MACIF
+#: ASSURANCE VIE`` on MACIF's) takes the line its label names, listed for it or not.
+INSURANCE_LINE_WORDS: tuple[tuple[str, str], ...] = (
+    (r"\b(?:ASSURANCE VIE|ASS VIE|EPARGNE)\b", "life_insurance"),
+    (r"\b(?:VIE|PREVOYANCE|DECES|OBSEQUES)\b", "life_provident_insurance"),
+    (r"\b(?:AUTO|MOTO|AUTOMOBILE|VEHICULE)\b", "car_insurance"),
+    (r"\b(?:HABITATION|MRH)\b", "home_insurance"),
+    (r"\b(?:SANTE|MUTUELLE)\b", "health_insurance"),
+)
+#: The insurers' lines ``INSURANCE_LINE_WORDS`` may move a row from (a life or provident
+#: contract stays where the directory put it: ``GENERALI VIE`` is either).
+_MOVABLE_INSURANCE = frozenset({"car_insurance", "home_insurance", "health_insurance",
+                                "other_insurance"})
+
+
+@functools.cache
+def _insurance_res() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(pattern), sub) for pattern, sub in INSURANCE_LINE_WORDS)
+
+
+def _named_insurance_line(text: str, current: str,
+                          brand_words: frozenset[str]) -> tuple[str, str] | None:
+    """(line, words) when ``text`` names exactly one insurance line other than ``current``
+    by words that are not all the brand's own (``GROUPAMA GAN VIE`` spells Groupama's health
+    line); None otherwise."""
+    found: dict[str, str] = {}
+    for pattern, sub in _insurance_res():
+        hits = [h.group(0) for h in pattern.finditer(text) if set(h.group(0).split()) - brand_words]
+        if hits:
+            found.setdefault(sub, hits[0])
+            text = pattern.sub(" ", text)  # ASSURANCE VIE names no second line by its VIE
+    if len(found) != 1:
+        return None
+    line, words = next(iter(found.items()))
+    return None if line == current else (line, words)
 
 
 def _named_line(text: str, lines: str, brand_words: frozenset[str]) -> tuple[str, str] | None:
@@ -558,8 +624,10 @@ def line_word_rule(frame: pl.DataFrame,
     name: ``CITYA``, ``DGFIP IMPOT``), which do not count. Rows without open lines, or whose
     words name none or several lines, keep the model's choice; ``settle_lines`` then gives
     the chosen line's merchant."""
-    if (not {*_LINE_COLUMNS, *CATEGORY_SCHEMA} <= set(frame.columns)
-            or frame.get_column("merchant_lines").null_count() == frame.height):
+    if not {*_LINE_COLUMNS, *CATEGORY_SCHEMA} <= set(frame.columns):
+        return frame
+    insurer = _merchant_lines_of(frame).is_in(sorted(_MOVABLE_INSURANCE))
+    if frame.get_column("merchant_lines").null_count() == frame.height and not insurer.any():
         return frame
     cols = set(frame.columns)
     source = next((c for c in ("merchant_text", "clean_label", "raw_label") if c in cols), None)
@@ -569,20 +637,22 @@ def line_word_rule(frame: pl.DataFrame,
         few = _line_word_rows(frame, source, brand_words)
         if few is not None:
             return few
-    open_rows = frame.lazy().with_row_index("_i").filter(
-        pl.col("merchant_lines").is_not_null() & pl.col("merchant_id").is_not_null()).select(
-        "_i", "merchant_id", "merchant_lines", "subcategory",
+    open_rows = frame.lazy().with_row_index("_i").with_columns(
+        _m_line=_merchant_lines_of(frame)).filter(
+        (pl.col("merchant_lines").is_not_null() | insurer)
+        & pl.col("merchant_id").is_not_null()).select(
+        "_i", "merchant_id", "merchant_lines", "_m_line", "subcategory",
         _text=model_text_expr(pl.col(source).cast(pl.String))).collect()
     # Each distinct (merchant, lines, text) read once: a bare brand repeats in many rows.
-    keys = ("merchant_id", "merchant_lines", "_text")
+    keys = ("merchant_id", "merchant_lines", "_m_line", "_text")
     named = [(*key, *found) for key in open_rows.select(keys).unique().iter_rows()
-             if (found := _named_line(key[2], key[1], brand_words(key[0], key[1].split("|"))))
-             is not None]
+             if (found := _line_of(key[3], key[0], key[1], key[2], brand_words)) is not None]
     if not named:
         return frame
     changed = open_rows.join(pl.DataFrame(named, orient="row", schema={
-        "merchant_id": pl.String, "merchant_lines": pl.String, "_text": pl.String,
-        "_line": pl.String, "_word": pl.String}), on=list(keys)).filter(
+        "merchant_id": pl.String, "merchant_lines": pl.String, "_m_line": pl.String,
+        "_text": pl.String, "_line": pl.String, "_word": pl.String}), on=list(keys),
+        nulls_equal=True).filter(
         pl.col("_line") != pl.col("subcategory").fill_null(""))
     if changed.height == 0:
         return frame
