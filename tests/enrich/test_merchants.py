@@ -801,8 +801,8 @@ _PERSON_CHAIN_LABELS = ["CB LECLERC GUIPAVAS 12/03", "CB NICOLAS QUIMPERLE",
 def test_a_chain_named_after_a_person_then_an_unknown_town_is_the_chain(
         matcher: MerchantMatcher, batch: bool) -> None:
     # LECLERC, NICOLAS and PAUL are names of people and of chains; after them comes a town
-    # the places list lacks. A trade word (EPICERIE) or a person's name (MARTIN, DUPONT)
-    # after the name makes it a local shop or a person, not the chain (shipped scorer).
+    # the places list lacks (shipped scorer). A trade word (EPICERIE) after the name makes it
+    # a local shop, a person's name (MARTIN, DUPONT) a person: not the chain (dropped).
     out = _match_rows(matcher, _PERSON_CHAIN_LABELS,
                       ["card_in_store"] * len(_PERSON_CHAIN_LABELS), batch=batch)
     assert out["merchant_name"].to_list() == [

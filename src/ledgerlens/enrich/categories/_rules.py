@@ -521,7 +521,7 @@ def _line_word_rows(frame: pl.DataFrame, source: str,
     for i, (mid, lines, m_sub, text) in enumerate(zip(
             frame.get_column("merchant_id").to_list(),
             frame.get_column("merchant_lines").to_list(),
-            _merchant_lines_of(frame).to_list(), texts, strict=True)):
+            _merchant_line_of(frame).to_list(), texts, strict=True)):
         found = _line_of(model_text(text), mid, lines, m_sub, brand_words)
         if found is None or found[0] == (values["subcategory"][i] or ""):
             continue
@@ -535,7 +535,7 @@ def _line_word_rows(frame: pl.DataFrame, source: str,
     return with_values(frame, values, {n: frame.get_column(n).dtype for n in names})
 
 
-def _merchant_lines_of(frame: pl.DataFrame) -> pl.Series:
+def _merchant_line_of(frame: pl.DataFrame) -> pl.Series:
     """The found merchant's own line (``merchant_subcategory``), nulls when not there."""
     if "merchant_subcategory" in frame.columns:
         return frame.get_column("merchant_subcategory").cast(pl.String)
@@ -623,10 +623,11 @@ def line_word_rule(frame: pl.DataFrame,
     name. ``brand_words(merchant_id, lines)`` gives the words all those lines share (the
     name: ``CITYA``, ``DGFIP IMPOT``), which do not count. Rows without open lines, or whose
     words name none or several lines, keep the model's choice; ``settle_lines`` then gives
-    the chosen line's merchant."""
+    the chosen line's merchant. An insurer's row may also take an insurance line its brand
+    does not list (``INSURANCE_LINE_WORDS``: ``AXA ASSURANCE VIE`` is a life contract)."""
     if not {*_LINE_COLUMNS, *CATEGORY_SCHEMA} <= set(frame.columns):
         return frame
-    insurer = _merchant_lines_of(frame).is_in(sorted(_MOVABLE_INSURANCE))
+    insurer = _merchant_line_of(frame).is_in(sorted(_MOVABLE_INSURANCE))
     if frame.get_column("merchant_lines").null_count() == frame.height and not insurer.any():
         return frame
     cols = set(frame.columns)
@@ -638,7 +639,7 @@ def line_word_rule(frame: pl.DataFrame,
         if few is not None:
             return few
     open_rows = frame.lazy().with_row_index("_i").with_columns(
-        _m_line=_merchant_lines_of(frame)).filter(
+        _m_line=_merchant_line_of(frame)).filter(
         (pl.col("merchant_lines").is_not_null() | insurer)
         & pl.col("merchant_id").is_not_null()).select(
         "_i", "merchant_id", "merchant_lines", "_m_line", "subcategory",

@@ -324,16 +324,22 @@ def _kind_seen(kind: str | None, online: bool | None) -> str | None:
 def _dropped_before_scoring(h: dict[str, Any]) -> bool:
     """``_scorer.OTHER_SHOP_AFTER``, ``_scorer.OTHER_LINE_BEFORE``,
     ``_scorer.OFF_LOAN_LINE``, ``_scorer.AFTER_PLACE_LINK``, ``_scorer.AFTER_ARTICLE``,
-    ``_scorer.ARTICLE_NAME_GOES_ON`` or ``_scorer.NAME_IN_TRANSFER`` of one hit."""
+    ``_scorer.ARTICLE_NAME_GOES_ON``, ``_scorer.NAME_IN_TRANSFER`` or
+    ``_scorer.NAME_THEN_NAME`` of one hit."""
     if h["off_loan_line"] or (h["name_like"] and h["t_kind"] == "transfer"):
         return True
     card = h["t_kind"] is None or h["t_kind"] in CARD_KINDS
+    lead = h["refund_lead"] if h["start"] >= h["refund_lead"] else 0
+    name_then_name = (h["name_like"] and h["n_tokens"] == 1 and h["alias_cat"] is None
+                      and h["start"] - lead == 0
+                      and h["start"] + h["n_gram"] == h["key_tokens"] - 1
+                      and h["odd_outside"] == 0 and h["trail_cat"] is None)
     other_shop = (h["n_tokens"] == 1 and h["trail_cat"] is not None
                   and h["trail_cat"] != h["m_cat"])
     other_line = (h["lead_sub"] is not None and h["lead_sub"] != h["m_sub"]
                   and (h["m_cat"] == "health" or (h["m_cat"] == "groceries" and h["common"])))
     return card and (other_shop or other_line or h["after_place_link"] or h["after_article"]
-                     or h["article_name_goes_on"])
+                     or h["article_name_goes_on"] or name_then_name)
 
 
 def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list[dict[str, Any]]:
