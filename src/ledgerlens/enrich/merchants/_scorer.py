@@ -59,11 +59,12 @@ _START = pl.col("start") - _LEAD
 #: A card payment, or a hit whose transaction type is unknown: where the shop rules below apply.
 _ON_CARD = pl.col("t_kind").is_null() | pl.col("t_kind").is_in(_CARD)
 #: A card payment (or unknown type) opening with a person-name alias that is no trade word
-#: (BOULANGER is both), words after it, at least one of them unknown to the lexicon, no
-#: trade word after it (``name_then_word``).
-_NAME_THEN_WORD = (pl.col("name_like") & pl.col("alias_cat").is_null() & (_START == 0)
-                  & (pl.col("start") + pl.col("n_gram") < pl.col("key_tokens"))
-                  & _ON_CARD & pl.col("trail_cat").is_null() & (pl.col("odd_outside") >= 1))
+#: (BOULANGER is both), no trade word after it.
+_NAME_OPENS = (pl.col("name_like") & pl.col("alias_cat").is_null() & (_START == 0) & _ON_CARD
+               & pl.col("trail_cat").is_null())
+#: ... with words after it, at least one of them unknown to the lexicon (``name_then_word``).
+_NAME_THEN_WORD = (_NAME_OPENS & (pl.col("start") + pl.col("n_gram") < pl.col("key_tokens"))
+                   & (pl.col("odd_outside") >= 1))
 #: Feature expressions over the joined hit table, in model order.
 _FEATURES: dict[str, pl.Expr] = {
     "kind_prefix": _f(pl.col("kind") == KIND_PREFIX),
@@ -233,10 +234,9 @@ def seen_as_online(t_kind: pl.Expr, is_online: pl.Expr) -> pl.Expr:
 #: (``name_then_word``: ``PAUL LANDIVISIAU`` is the bakery chain), a trade word another shop
 #: (``PICARD EPICERIE``). The synthetic banks write no such label, so the scorer's reading of
 #: it drifted from one training to the next (``PAUL MARTIN`` at 0.19, then 0.62).
-NAME_THEN_NAME = (pl.col("name_like") & (pl.col("n_tokens") == 1) & pl.col("alias_cat").is_null()
-                  & (_START == 0) & (pl.col("start") + pl.col("n_gram") == pl.col("key_tokens") - 1)
-                  & (pl.col("odd_outside") == 0) & pl.col("trail_cat").is_null()
-                  & _ON_CARD).fill_null(False)
+NAME_THEN_NAME = (_NAME_OPENS & (pl.col("n_tokens") == 1)
+                  & (pl.col("start") + pl.col("n_gram") == pl.col("key_tokens") - 1)
+                  & (pl.col("odd_outside") == 0)).fill_null(False)
 #: What an exact hit counts above a cut one in a merchant's strongest evidence, in matched
 #: characters: a cut alias must match 3 more characters of the label than the exact one
 #: (``STARBUCKS CO``, cut at 32 characters, is the exact ``STARBUCKS``, not two letters of
