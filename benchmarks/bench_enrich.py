@@ -48,7 +48,14 @@ def _steps(tx: pl.DataFrame) -> dict[str, float]:
     from ledgerlens.enrich._pipeline import _rounded_and_abstained
     from ledgerlens.enrich._recurring import detect_recurring, stream_keys
     from ledgerlens.enrich._types import classify_types
-    from ledgerlens.enrich.categories._rules import line_word_rule, p2p_app_rule
+    from ledgerlens.enrich.categories._rules import (
+        fee_line_rule,
+        interest_sign_rule,
+        line_word_rule,
+        p2p_app_rule,
+        place_phrase_rule,
+        top_up_rule,
+    )
 
     model = EnrichmentModel.default()
     times: dict[str, float] = {}
@@ -59,16 +66,18 @@ def _steps(tx: pl.DataFrame) -> dict[str, float]:
         times[name] = time.perf_counter() - t0
         return out
 
+    towns = model.merchants.town_names
     prepared = timed("prepare", prepare, tx)
-    frame = timed("clean labels", clean_labels, prepared.working)
+    frame = timed("clean labels", lambda f: clean_labels(f, town_names=towns), prepared.working)
     frame = timed("intermediaries", detect_intermediaries, frame)
-    frame = timed("transaction type", classify_types, frame)
+    frame = timed("transaction type", lambda f: classify_types(f, town_names=towns), frame)
     frame = timed("merchants", model.merchants.match, frame)
     frame = timed("categories", model.categories.predict, frame)
     frame = timed("line words", line_word_rule, frame, model.merchants.brand_words)
     frame = timed("merchant lines", model.merchants.settle_lines, frame)
-    frame = timed("P2P apps, rounding", lambda f: _rounded_and_abstained(p2p_app_rule(f)),
-                  frame)
+    frame = timed("rules after the model, rounding", lambda f: _rounded_and_abstained(
+        fee_line_rule(interest_sign_rule(place_phrase_rule(top_up_rule(p2p_app_rule(f)))))),
+        frame)
     frame = timed("stream keys", stream_keys, frame)
     frame, _ = timed("recurring", detect_recurring, frame)
     frame = timed("income", lambda f: income_category(detect_income(f)), frame)
@@ -163,7 +172,7 @@ def main() -> None:
           f"{batch['rate']:,.0f} tx/s")
     steps = _steps(tx)
     for name, seconds in steps.items():
-        print(f"  {name:18} {seconds:6.2f} s")
+        print(f"  {name:31} {seconds:6.2f} s")
     single = _single(tx)
     print(f"single transaction: p50 {single['p50_ms']:.2f} ms, p99 {single['p99_ms']:.2f} ms, "
           f"max {single['max_ms']:.1f} ms")

@@ -17,6 +17,7 @@ import polars as pl
 
 from ledgerlens.enrich._european import EUROPEAN_INCOME_WORDS as _EU
 from ledgerlens.enrich._few_rows import with_values
+from ledgerlens.enrich._frame import ENGINE
 from ledgerlens.enrich._recurring import fold_accents
 from ledgerlens.enrich.categories._rules import CATEGORY_SCHEMA
 
@@ -138,7 +139,7 @@ def detect_income(frame: pl.DataFrame) -> pl.DataFrame:
     credits = base.lazy().select(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
         pl.col("amount").cast(pl.Float64).alias("__amount"), *text_cols, *extra,
-    ).filter(pl.col("__amount") > 0).collect()
+    ).filter(pl.col("__amount") > 0).collect(engine=ENGINE)
     if credits.height == 0:  # no credit, no income: skip the rules (fast for one debit)
         return _with_income(base, None)
     text = (pl.concat_str([pl.col(c).cast(pl.String) for c in text_cols], separator=" ",
@@ -157,7 +158,7 @@ def detect_income(frame: pl.DataFrame) -> pl.DataFrame:
 
     words, flags, sure, kept = _rule_exprs()
     credits = lazy.with_columns(words).with_columns(*flags).with_columns(sure).filter(
-        kept).collect()
+        kept).collect(engine=ENGINE)
     if credits.height == 0:
         return _with_income(base, None)
 
@@ -165,7 +166,7 @@ def detect_income(frame: pl.DataFrame) -> pl.DataFrame:
     payer, income_type, answer = _payer_exprs()
     found = credits.lazy().with_columns(payer).with_columns(income_type).filter(
         pl.col("income_type").is_not_null()).select(*answer)
-    return _with_income(base, found.collect())
+    return _with_income(base, found.collect(engine=ENGINE))
 
 
 @functools.cache

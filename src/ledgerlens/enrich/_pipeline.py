@@ -19,7 +19,7 @@ import pyarrow as pa
 from ledgerlens.enrich._clean import clean_labels, finish_clean_labels
 from ledgerlens.enrich._explain import explain
 from ledgerlens.enrich._few_rows import with_values
-from ledgerlens.enrich._frame import attach, prepare
+from ledgerlens.enrich._frame import ENGINE, attach, prepare
 from ledgerlens.enrich._income import detect_income, income_category
 from ledgerlens.enrich._intermediary import detect_intermediaries
 from ledgerlens.enrich._model import EnrichmentModel
@@ -85,7 +85,7 @@ def _rounded_and_abstained(frame: pl.DataFrame) -> pl.DataFrame:
                                dict.fromkeys(_CONFIDENCES, pl.Float64()))
     return (frame.lazy()
             .with_columns(pl.col("merchant_confidence", "category_confidence").round(6))
-            .with_columns(*_abstain_exprs()).collect())
+            .with_columns(*_abstain_exprs()).collect(engine=ENGINE))
 
 
 _FEW_ROWS = 8  # up to this many rows, ``_rounded_and_abstained`` reads plain values first

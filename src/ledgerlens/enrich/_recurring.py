@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ledgerlens.enrich._clean_vocab import MONTH_WORDS
+from ledgerlens.enrich._frame import ENGINE
 from ledgerlens.exceptions import DataError
 
 __all__ = ["PERIODS", "STREAM_COLUMNS", "detect_recurring", "fold_accents", "normalize_key",
@@ -146,7 +147,7 @@ def _normalized(values: pl.Series, title: bool = False) -> pl.Series:
         key = key.str.replace(_TITLES, "")
     if values.len() <= _FEW_ROWS:  # a few values: in place, one query (no unique, no join)
         return values.to_frame("__v").lazy().select(key.alias("__k")).select(
-            pl.when(pl.col("__k") != "").then("__k").alias("__k")).collect()["__k"]
+            pl.when(pl.col("__k") != "").then("__k").alias("__k")).collect(engine=ENGINE)["__k"]
     distinct = values.unique().to_frame("__v")
     distinct = distinct.with_columns(__k=key).with_columns(
         __k=pl.when(pl.col("__k") != "").then("__k"))
@@ -182,7 +183,8 @@ def stream_keys(frame: pl.DataFrame) -> pl.DataFrame:
             break
         labels = frame[label_col].cast(pl.String).filter(todo)
         filled = labels.to_frame("__l").lazy().select(normalize_key(pl.col("__l"))).select(
-            pl.when(pl.col("__l") != "").then(pl.lit("l:") + pl.col("__l"))).collect().to_series()
+            pl.when(pl.col("__l") != "").then(pl.lit("l:") + pl.col("__l"))
+        ).collect(engine=ENGINE).to_series()
         key = key.scatter(todo.arg_true(), filled)
     return frame.with_columns(key.alias("stream_key"))
 
@@ -249,7 +251,7 @@ def _gap_stats(rows: pl.DataFrame, *, split: bool = False) -> pl.DataFrame:
           & (cv <= cv_max.otherwise("__cv_max")) & steady)
     per_month = pl.col("__n") / pl.col("__months")
     return stats.select("__gid", "__period", ok.alias("__ok"), "__n",
-                        per_month.alias("__per_month")).collect()
+                        per_month.alias("__per_month")).collect(engine=ENGINE)
 
 
 def _with_gaps(rows: pl.DataFrame) -> pl.DataFrame:
@@ -521,7 +523,7 @@ def _work_rows(frame: pl.DataFrame, key: str) -> pl.DataFrame:
         pl.when(amount < 0).then(pair).alias("__pair"),
     ).with_columns(
         __annual=pl.col("__annual") | (pl.col("__once") & (pl.len().over("__h") == 1)),
-    ).drop("__once").collect()
+    ).drop("__once").collect(engine=ENGINE)
 
 
 def detect_recurring(

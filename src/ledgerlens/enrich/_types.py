@@ -423,16 +423,10 @@ def classify_types(frame: pl.DataFrame, *, town_names: Iterable[str] = ()) -> pl
     keys = keys.with_columns(zero_digits(keys.get_column("_d")))
     normalized = normalize_text(pl.col("_d")).alias("_u")
     if keys.height == 1:  # one transaction: its label is its one distinct label
-        feats = _label_features(keys.with_columns(normalized))
+        label_part = _label_part(keys.with_columns(normalized), town_names)
     else:
         unique, at = distinct_rows(keys)
-        feats = _label_features(unique.with_columns(normalized)).gather(at)
-    flags = ["_instant", "_contactless", "_online", "_abroad", "_foreign_words", "_french_town"]
-    label_part = feats.select("_kind", "_evidence", "_merchant",
-                              *(pl.col(f).fill_null(False) for f in flags))
-    if town_names:
-        named = ends_with_name(pl.col("_merchant").str.split(" "), town_names)
-        label_part = label_part.with_columns(pl.col("_foreign_words") & ~named)
+        label_part = _label_part(unique.with_columns(normalized), town_names).gather(at)
     row_part = frame.select(
         amount.alias("_amount"),
         _optional(frame, "bank_transaction_code").str.to_uppercase().str.strip_chars()
@@ -445,6 +439,17 @@ def classify_types(frame: pl.DataFrame, *, town_names: Iterable[str] = ()) -> pl
     out = _decide(work)
     return frame.with_columns(out.get_column("transaction_type"),
                               out.get_column("type_evidence"))
+
+
+def _label_part(keys: pl.DataFrame, town_names: frozenset[str]) -> pl.DataFrame:
+    """What the label says of each distinct label (and merchant text) in ``keys``."""
+    flags = ["_instant", "_contactless", "_online", "_abroad", "_foreign_words", "_french_town"]
+    label_part = _label_features(keys).select("_kind", "_evidence", "_merchant",
+                                              *(pl.col(f).fill_null(False) for f in flags))
+    if town_names:
+        named = ends_with_name(pl.col("_merchant").str.split(" "), town_names)
+        label_part = label_part.with_columns(pl.col("_foreign_words") & ~named)
+    return label_part
 
 
 def _decide(work: pl.DataFrame) -> pl.DataFrame:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from ledgerlens.enrich._frame import UNKNOWN_ACCOUNT
+from ledgerlens.enrich._frame import ENGINE, UNKNOWN_ACCOUNT
 
 __all__ = ["PROFILE_TYPES", "describe_profile", "purchase_weekday", "shop_profiles"]
 
@@ -180,7 +180,7 @@ def shop_profiles(frame: pl.DataFrame, min_rows: int) -> pl.Series:
     rows = (base.select("tenant", "key", paying=paying)
             .join(profiles, on=["tenant", "key"], how="left", maintain_order="left")
             .select(shop_profile=pl.when(pl.col("paying")).then("profile").fill_null("")))
-    return rows.collect().to_series()
+    return rows.collect(engine=ENGINE).to_series()
 
 
 _DAY_NAMES = {"P_dm0": "Mondays", "P_ds0": "Saturdays", "P_dz0": "Sundays"}

@@ -17,6 +17,7 @@ import numpy.typing as npt
 import polars as pl
 
 from ledgerlens.enrich._european import EUROPEAN_FEE_LINES
+from ledgerlens.enrich._frame import ENGINE
 from ledgerlens.enrich.categories._features import model_text_expr
 from ledgerlens.taxonomy import SUBCATEGORIES
 
@@ -647,7 +648,7 @@ def line_word_rule(frame: pl.DataFrame,
          | pl.col("_m_line").is_in(sorted(_MOVABLE_INSURANCE)))
         & pl.col("merchant_id").is_not_null()).select(
         "_i", "merchant_id", "merchant_lines", "_m_line", "subcategory",
-        _text=model_text_expr(pl.col(source).cast(pl.String))).collect()
+        _text=model_text_expr(pl.col(source).cast(pl.String))).collect(engine=ENGINE)
     # Each distinct (merchant, lines, text) read once: a bare brand repeats in many rows.
     keys = ("merchant_id", "merchant_lines", "_m_line", "_text")
     named = [(*key, *found) for key in open_rows.select(keys).unique().iter_rows()

@@ -25,6 +25,7 @@ import polars as pl
 
 from ledgerlens.enrich._distinct import row_hash
 from ledgerlens.enrich._few_rows import with_values
+from ledgerlens.enrich._frame import ENGINE
 from ledgerlens.enrich.merchants._candidates import (
     KIND_FUZZY,
     KIND_PREFIX,
@@ -261,10 +262,10 @@ class MerchantMatcher:
             _optional(cols, "counterparty_name").alias("_c"),
             _optional(cols, "transaction_type").alias("transaction_type"),
         ).with_columns(_h=row_hash(_KEY, _SEED)).with_columns(
-            *(keys if one else [])).collect()
+            *(keys if one else [])).collect(engine=ENGINE)
         # In first-seen order: the same frame gives the same bits on every run.
         rows = work.with_row_index("row_id") if one else work.lazy().unique(
-            "_h", maintain_order=True).with_row_index("row_id").collect()
+            "_h", maintain_order=True).with_row_index("row_id").collect(engine=ENGINE)
         if quick if quick is not None else rows.height <= QUICK_MAX_TEXTS:
             # A few keys: the same candidates and features, computed in Python.
             records = quick_hit_records(rows, directory, self.fuzzy, *_key_exprs())
@@ -335,7 +336,7 @@ class MerchantMatcher:
         )
         joined = row_hash.to_frame().lazy().join(
             answers, on="_h", how="left", maintain_order="left").select(
-            pl.col(c).cast(t) for c, t in MERCHANT_COLUMNS.items()).collect()
+            pl.col(c).cast(t) for c, t in MERCHANT_COLUMNS.items()).collect(engine=ENGINE)
         return _without_cash_merchants(base.hstack(joined.get_columns()))
 
     def brand_words(self, merchant_id: str, lines: Iterable[str]) -> frozenset[str]:

@@ -19,6 +19,7 @@ import numpy.typing as npt
 import polars as pl
 
 from ledgerlens.datasets._mcc import mcc_subcategory_expr
+from ledgerlens.enrich._frame import ENGINE
 from ledgerlens.enrich.merchants._candidates import KIND_FUZZY, KIND_PREFIX
 from ledgerlens.enrich.merchants._directory import (
     MONEY_IN_LINES,
@@ -501,7 +502,7 @@ class MerchantScorer:
         business = "business_key" if "business_key" in features.columns else "brand_key"
         tied = scored.filter(top_p).group_by("row_id").agg(_tied=pl.col(business).n_unique())
         best = best.join(tied, on="row_id", how="left", maintain_order="left")
-        done = best.with_columns(bare_card=_BARE_CARD).collect()
+        done = best.with_columns(bare_card=_BARE_CARD).collect(engine=ENGINE)
         confidence = np.minimum(self.calibrate(done["_p"].to_numpy(),
                                                done["bare_card"].to_numpy()),
                                 1.0 / done["_tied"].to_numpy())
