@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 import pyarrow as pa
@@ -65,7 +65,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 #: The engine of every query the enrichment collects. Since Polars 2 ``collect`` defaults to
 #: the streaming engine, which returns its result in many chunks; every later step over a
 #: frame of unevenly chunked columns pays to realign them (about a tenth of a 1M-row batch).
-ENGINE = "in-memory"
+ENGINE: Final = "in-memory"
 
 
 @dataclass(frozen=True)
