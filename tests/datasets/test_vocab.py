@@ -43,7 +43,7 @@ def shops() -> pl.DataFrame:
         (load_local_trades, {"trade": S, "subcategory": S, "mcc": S, "words": S,
                              "name_styles": S, "fancy_names": S, "ticket_median": F,
                              "ticket_sigma": F, "visits_per_month": F, "opening_days": S,
-                             "seasonality": S, "share": F}),
+                             "seasonality": S, "share": F, "name_heads": S}),
         (load_name_words, {"kind": S, "word": S}),
         (load_english_words, {"word": S}),
         (load_first_names, {"first_name": S, "sex": S, "weight": F}),
@@ -174,6 +174,35 @@ def test_fancy_names_exist_where_allowed_and_never_spell_out_the_trade() -> None
             for word in row["words"].split("|"):
                 if len(word) >= 4:
                     assert f" {word} " not in f" {name} ", (row["trade"], name, word)
+
+
+def test_name_heads_are_evocative_words_no_trade_spells() -> None:
+    trades = load_local_trades()
+    spelled = {word for words in trades["words"].str.split("|").to_list() for word in words
+               if len(word) >= 4}
+    heads = trades.filter(pl.col("name_heads").is_not_null())
+    assert heads.height >= 30
+    links = {"LE", "LA", "LES", "L", "AU", "AUX", "DE", "DU", "DES", "D", "A", "EN", "ET"}
+    subcategory_of: dict[str, set[str]] = {}
+    for row in heads.iter_rows(named=True):
+        assert "fancy" in row["name_styles"].split("|"), row["trade"]
+        for head in row["name_heads"].split("|"):
+            assert re.fullmatch(UPPER_ASCII, head), head
+            # ``LE FOURNIL``, not ``LA BOULANGERIE``: a head teaches a word trade names lack.
+            assert not any(f" {word} " in f" {head} " for word in spelled), (row["trade"], head)
+            for word in set(head.split(" ")) - links:
+                subcategory_of.setdefault(word, set()).add(row["subcategory"])
+    # One word, one line of business (CIVETTE: a tobacconist's, with or without a bar).
+    assert {w: s for w, s in subcategory_of.items() if len(s) > 1} == {}
+
+
+def test_shops_named_on_a_head_carry_its_word_with_a_place_or_a_first_name() -> None:
+    shops = generate_local_merchants(12_000, seed=5)
+    bakeries = shops.filter(pl.col("trade") == "bakery", pl.col("name_style") == "fancy")
+    headed = bakeries.filter(pl.col("name").str.contains(
+        r"^(LE FOURNIL|LE PETRIN|LA MIE|LE LEVAIN|LA FARINE|LA BRIOCHE|LA FOUGASSE)\b"))
+    assert headed.height >= 5
+    assert headed["name"].str.contains(r" (DU|DE LA|DES|DE L|DE|D) [A-Z]").any()
 
 
 def test_name_words_have_every_kind_in_quantity() -> None:

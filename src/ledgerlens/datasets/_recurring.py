@@ -526,6 +526,10 @@ _UNLISTED_BILLERS: tuple[tuple[str, tuple[str, ...], float], ...] = (
     ("sport_clubs_gyms", ("CLUB", "SPORT", "FITNESS", "ASSOCIATION SPORTIVE"), 30.0),
     ("school_fees", ("ECOLE", "INSTITUT", "COURS", "FORMATION", "LYCEE PRIVE", "COLLEGE",
                      "BUSINESS SCHOOL", "ECOLE DE COMMERCE", "ENSEIGNEMENT"), 90.0),
+    # A private school's canteen (``OGEC ECOLE SAINT JOSEPH CANTINE``): the canteen word
+    # says what the school's direct debit pays.
+    ("school_canteen", ("CANTINE", "ECOLE CANTINE", "CANTINE SCOLAIRE",
+                        "RESTAURATION SCOLAIRE", "RESTAURANT SCOLAIRE"), 55.0),
     ("childcare", ("CRECHE", "MICRO CRECHE", "GARDERIE", "PETITE ENFANCE"), 250.0),
     ("children_activities", ("CONSERVATOIRE", "ECOLE DE MUSIQUE", "PERISCOLAIRE",
                              "CENTRE AERE"), 40.0),

@@ -61,7 +61,7 @@ _SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
     "local_trades.csv": {
         "trade": _S, "subcategory": _S, "mcc": _S, "words": _S, "name_styles": _S,
         "fancy_names": _S, "ticket_median": _F, "ticket_sigma": _F, "visits_per_month": _F,
-        "opening_days": _S, "seasonality": _S, "share": _F,
+        "opening_days": _S, "seasonality": _S, "share": _F, "name_heads": _S,
     },
     "name_words.csv": {"kind": _S, "word": _S},
     "english_words.csv": {"word": _S},
@@ -105,6 +105,10 @@ _LEGAL_SUFFIXES = ("", "", "", "", " ET FILS", " FRERES", " ET CIE", " ET ASSOCI
 #: Card terminals cut the merchant descriptor at these lengths (most at 22).
 _CUTS, _CUT_P = np.array([22, 20, 25]), np.array([0.75, 0.1, 0.15])
 _VOWEL = r"^[AEIOUY]"
+#: Of the shops named in the fancy style whose trade has evocative heads (``name_heads``:
+#: ``LE FOURNIL``, ``LA CIVETTE``), the share named on a head rather than from the trade's
+#: whole fancy names.
+_HEAD_SHARE = 0.5
 
 
 def _reference_dir() -> Traversable:
@@ -348,6 +352,7 @@ def _components(n: int, seed: int, even_words: bool = False) -> pl.DataFrame:
                                                  "u_art", "u_town", "u_var", "u_squeeze")),
         pl.Series("cut", rng.choice(_CUTS, size=n, p=_CUT_P)),
         pl.Series("jitter", rng.lognormal(0.0, 0.25, n)),
+        *(pl.Series(c, rng.random(n)) for c in ("u_head", "u_head_pick", "u_head_tail")),
     ]
     trade_rows = trades.with_columns(_name_forms(trades))[t]
     place_rows = places.select("label_forms", "postcode", "region")[p]
@@ -372,6 +377,8 @@ def _with_name_parts(frame: pl.DataFrame) -> pl.DataFrame:
     free = (
         pl.when(style == "article_noun").then(
             _article_noun(pl.col("noun"), pl.col("adjective"), pl.col("u_art")))
+        .when((style == "fancy") & pl.col("name_heads").is_not_null()
+              & (pl.col("u_head") < _HEAD_SHARE)).then(_headed_name())
         .when(style == "fancy").then(_pick(pl.col("fancy_names").str.split("|"),
                                            pl.col("u_fancy")))
         .when(style == "first_name").then(of_first)
@@ -387,6 +394,20 @@ def _with_name_parts(frame: pl.DataFrame) -> pl.DataFrame:
         .when(style == "trade_place").then(pl.col("place_word")),
         suffix=pl.lit(None, dtype=pl.String),
     )
+
+
+def _headed_name() -> pl.Expr:
+    """A fancy name built on one of the trade's evocative heads: the head alone
+    (``LE FOURNIL``), with a place (``LA CIVETTE DU MARCHE``) or with a first name
+    (``LE DRESSING DE JULIE``, ``L ATELIER FLORAL D EMMA``). Across many shops only the head
+    stays with the trade: a model learns the word, not the shop."""
+    head = _pick(pl.col("name_heads").str.split("|"), pl.col("u_head_pick"))
+    first = pl.col("first")
+    of_first = pl.when(first.str.contains(_VOWEL)).then(pl.lit("D ")).otherwise(pl.lit("DE "))
+    u = pl.col("u_head_tail")
+    return (pl.when(u < 0.3).then(head)
+            .when(u < 0.65).then(pl.concat_str([head, pl.col("place_word")], separator=" "))
+            .otherwise(pl.concat_str([head, pl.lit(" "), of_first, first])))
 
 
 def _name_expr() -> pl.Expr:

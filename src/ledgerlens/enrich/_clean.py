@@ -131,6 +131,18 @@ SAINT_TAIL = (r"^(.*\S)\s+(?:SAINT|SAINTE|ST|STE)\s+[A-Z]{3,}(?:\s+[A-Z]{3,})?"
               r"(?:\s+(?:EN|SUR|SOUS|LES|LEZ|DE|DU|DES|D|LA|LE|AUX|AU)\s+[A-Z]{2,}){0,2}$")
 
 
+@functools.cache
+def saint_stoppers() -> frozenset[str]:
+    """Words that end no saint's town: the local trades' single-word spellings of four
+    letters or more (``ECOLE SAINT JOSEPH CANTINE`` is a school's canteen, not the school
+    in a town SAINT JOSEPH CANTINE)."""
+    from ledgerlens.datasets._vocab import load_local_trades
+
+    return frozenset(spelling for words in load_local_trades()["words"].to_list()
+                     for spelling in str(words).split("|")
+                     if " " not in spelling and len(spelling) >= 4)
+
+
 def _strip_trailing_town(frame: pl.DataFrame, col: str,
                          town_names: frozenset[str] = frozenset()) -> pl.DataFrame:
     """Drop a trailing town (``PARIS 15``, ``MADRID ES``) or foreign country code, unless
@@ -175,8 +187,10 @@ def _trailing_town_exprs(col: str, town_names: frozenset[str] = frozenset(),
     tokens = pl.col("_tokens")
     n = tokens.list.len()
     saint_head = text.str.extract(SAINT_TAIL, 1)
+    stoppers = pl.Series("stoppers", sorted(saint_stoppers()), dtype=pl.String).implode()
     saint = (saint_head.is_not_null()
-             & ~saint_head.str.extract(r"(\S+)$", 1).is_in(_NAME_LINKS)).fill_null(False)
+             & ~saint_head.str.extract(r"(\S+)$", 1).is_in(_NAME_LINKS)
+             & ~last.is_in(stoppers)).fill_null(False)
     out: pl.Expr = pl.when(pl.col("_coded")).then(text.str.replace(r"\s*\S+$", "")) \
         .when(saint).then(saint_head).otherwise(text)
     for k in range(1, _MAX_TOWN_WORDS + 1):  # a longer town name wins

@@ -186,7 +186,8 @@ def _strip_trailing_town(text: str, town_names: frozenset[str]) -> str:
     coded = last is not None and last in t.strong and _TWO_WORDS.search(text) is not None
     tokens = body.split(" ")
     saint_m = _SAINT_TAIL.match(text)
-    saint = saint_m is not None and saint_m.group(1).rsplit(" ", 1)[-1] not in c._NAME_LINKS
+    saint = (saint_m is not None and saint_m.group(1).rsplit(" ", 1)[-1] not in c._NAME_LINKS
+             and last not in c.saint_stoppers())
     if not (coded or saint or tokens[-1] in t.last_words):
         return text  # no town can end it
     if ends_with_name(text, town_names):  # a name that ends in a town stays whole
