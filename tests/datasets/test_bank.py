@@ -172,9 +172,18 @@ def test_side_income_is_paid_by_transfer_from_platforms_and_clients(
     assert all(m.startswith("cur:") and m.endswith(("-ventes", "-chauffeurs", "-livreurs"))
                for m in lines)
     assert side["merchant_id"].null_count() > 0  # clients and unlisted platforms
-    invoices = side.filter(pl.col("merchant_id").is_null()
-                           & pl.col("raw_label").str.contains("FACT|HONORAIRES"))
+
+
+def test_freelancers_are_paid_their_invoices_by_transfer() -> None:
+    # A few freelancers per hundred customers: the 160-customer fixture may hold none.
+    bank = generate_bank(SynthConfig(customers=600, months=3, seed=11, block_size=300))
+    joined = bank.transactions.join(bank.ground_truth, on=["tenant_id", "transaction_id"])
+    invoices = joined.filter((pl.col("subcategory") == "other_income")
+                             & pl.col("merchant_id").is_null()
+                             & pl.col("raw_label").str.contains("FACT|HONORAIRES"))
     assert invoices.height > 0
+    assert (invoices["amount"] > 0).all()
+    assert invoices["is_income"].all()
 
 
 def test_some_parents_pay_a_childminder_by_transfer() -> None:
