@@ -83,6 +83,9 @@ def test_keeps_a_town_that_is_the_whole_name() -> None:
     ("CB SAINT ALGUE", "SAINT ALGUE"),
     ("CB LE SAINT GERMAIN", "LE SAINT GERMAIN"),
     ("CB CAFE DE ST GERMAIN", "CAFE DE ST GERMAIN"),
+    # a trade word after the saint is what is paid for, not a town's second word
+    ("PRLV SEPA ECOLE SAINT JOSEPH CANTINE", "ECOLE SAINT JOSEPH CANTINE"),
+    ("PRLV SEPA OGEC STE MARIE CANTINE", "OGEC STE MARIE CANTINE"),
 ])
 def test_drops_a_saints_town_it_does_not_list(label: str, expected: str) -> None:
     assert _clean(label) == [expected]  # one transaction: plain strings

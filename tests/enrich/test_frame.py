@@ -105,3 +105,15 @@ def test_a_few_rows_the_plain_reading_cannot_vouch_for_go_to_the_query() -> None
     assert few(mcc=[5411]) is None  # not text
     assert few(currency=["\u00a0EUR"]) is None  # whitespace the two engines may strip apart
     assert few(mcc=["\u0665\u0664\u0661\u0661"]) is None  # digits of another script
+
+
+def test_the_working_frame_is_one_chunk_a_column_whatever_the_input_s_pieces() -> None:
+    # A file is read in several chunks; later steps over unevenly chunked columns would pay
+    # to realign them on every query (see _frame.ENGINE).
+    part = pl.DataFrame({"label": ["CB BOULANGERIE 12/03", "PRLV SEPA EDF"] * 10,
+                         "amount": [-4.5, -60.0] * 10, "date": ["2025-03-12"] * 20})
+    pieces = pl.concat([part, part, part], rechunk=False)
+    assert pieces["label"].n_chunks() == 3
+    working = prepare(pieces).working
+    assert working.height == 60
+    assert {working[c].n_chunks() for c in working.columns} == {1}

@@ -61,6 +61,14 @@ def test_same_input_same_output(bank_tx: pl.DataFrame, enriched: pl.DataFrame) -
     assert enrich(bank_tx).equals(enriched)
 
 
+def test_a_table_read_in_pieces_gives_the_same_answer(bank_tx: pl.DataFrame,
+                                                      enriched: pl.DataFrame) -> None:
+    half = bank_tx.height // 2
+    pieces = pl.concat([bank_tx.slice(0, half), bank_tx.slice(half)], rechunk=False)
+    assert pieces["raw_label"].n_chunks() == 2  # as a file is read: in several chunks
+    assert enrich(pieces).equals(enriched)
+
+
 def test_one_plain_transaction() -> None:
     out = enrich(pl.DataFrame({"date": ["2025-03-12"], "amount": ["-54,20"],
                                "label": ["PRLV SEPA EDF SA"], "my_id": [7]}))
