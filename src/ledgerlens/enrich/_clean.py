@@ -35,6 +35,7 @@ from ledgerlens.enrich._clean_vocab import (
     NUMBERED_NAMES,
     OPERATION_PREFIXES,
     REFERENCE,
+    numbered_name_regex,
 )
 from ledgerlens.enrich._distinct import distinct_rows, zero_digits
 
@@ -507,13 +508,18 @@ def clean_labels(frame: pl.DataFrame,
 def _with_numbered_names(clean: pl.Series, full: pl.Series) -> pl.Series:
     """``clean`` with the number of a numbered chain name put back (``OPTIC 2000``: cleaning
     drops every number of four digits) where the full label spells it."""
+    spelled = full.str.contains(f"(?i){numbered_name_regex()}").fill_null(False).arg_true()
+    if not spelled.len():  # most batches: one pass, no name to put back
+        return clean
+    full_rows, clean_rows = full.gather(spelled), clean.gather(spelled)
     for name in NUMBERED_NAMES:
         head, number = name.split(" ")
-        has = full.str.contains(rf"(?i)\b{head}\s+{number}\b").fill_null(False)
+        has = full_rows.str.contains(rf"(?i)\b{head}\s+{number}\b").fill_null(False)
         if has.any():
             rows = has.arg_true()
-            clean = clean.scatter(rows, clean.gather(rows).str.replace(rf"\b{head}\b", name))
-    return clean
+            clean_rows = clean_rows.scatter(
+                rows, clean_rows.gather(rows).str.replace(rf"\b{head}\b", name))
+    return clean.scatter(spelled, clean_rows)
 
 
 #: What a label reads as, by transaction type, when its cleaning leaves nothing: the bank's
