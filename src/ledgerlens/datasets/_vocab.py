@@ -314,18 +314,22 @@ def _article_noun(nouns: pl.Expr, adjectives: pl.Expr, u: pl.Expr) -> pl.Expr:
             .otherwise(pl.concat_str([elided, nouns, adjectives], separator=" ")))
 
 
-def _components(n: int, seed: int, even_words: bool = False) -> pl.DataFrame:
+def _components(n: int, seed: int, even_words: bool = False,
+                heads: bool = False) -> pl.DataFrame:
     """One row per shop: its trade, town, style and the parts its name is built from."""
     rng = np.random.default_rng([seed, 18_245])
     trades, places = _load("local_trades.csv"), _load("places.csv")
     # Evenly over the spellings: a trade as often as it has spellings (then one picked
     # uniformly, ``u_desc`` below), so PAINTBALL, the sixth of its trade's, is taught as
-    # often as BOULANGERIE.
-    share = (trades["words"].str.count_matches(r"\|").to_numpy() + 1.0 if even_words
+    # often as BOULANGERIE. With ``heads``, evenly over the evocative heads instead.
+    share = (trades["name_heads"].str.count_matches(r"\|").fill_null(-1).to_numpy() + 1.0
+             if heads else
+             trades["words"].str.count_matches(r"\|").to_numpy() + 1.0 if even_words
              else trades["share"].to_numpy())
     t = _draw(rng, share, n)
     p = _draw(rng, places["population"].cast(pl.Float64).to_numpy(), n)
-    style = _styles(trades, t, rng)
+    style = (np.full(n, NAME_STYLES.index("fancy"), dtype=np.int64) if heads
+             else _styles(trades, t, rng))
     last, first = _load("last_names.csv"), _load("first_names.csv")
     legal = _words("legal")
     legal_w = np.array([_LEGAL_WEIGHTS.get(w, 0.0) for w in legal.to_list()])
@@ -357,6 +361,8 @@ def _components(n: int, seed: int, even_words: bool = False) -> pl.DataFrame:
     trade_rows = trades.with_columns(_name_forms(trades))[t]
     place_rows = places.select("label_forms", "postcode", "region")[p]
     frame = pl.concat([trade_rows, place_rows, pl.DataFrame(columns)], how="horizontal")
+    if heads:  # every shop named on one of its trade's heads
+        frame = frame.with_columns(u_head=pl.lit(0.0))
     # u_desc >= 0.35 draws the terminal's spelling uniformly, not the first one most often.
     return frame.with_columns(u_desc=pl.lit(1.0)) if even_words else frame
 
@@ -468,19 +474,22 @@ def _descriptor() -> pl.Expr:
     return text.str.slice(0, pl.col("cut")).str.strip_chars_end()
 
 
-def generate_local_merchants(n: int, seed: int, *, even_words: bool = False) -> pl.DataFrame:
+def generate_local_merchants(n: int, seed: int, *, even_words: bool = False,
+                             heads: bool = False) -> pl.DataFrame:
     """``n`` local independent shops, deterministic for ``seed``, vectorized.
 
     Trades are drawn by ``share`` and towns by population. With ``even_words`` every
     spelling of every trade is drawn equally often (teaching rows for the rare trades' and
-    rare spellings' words, not a bank); ``city`` is the
+    rare spellings' words, not a bank); with ``heads`` every shop is named on one of its
+    trade's evocative heads (``LE FOURNIL DE MARIE``), each head about equally often
+    (teaching rows again); ``city`` is the
     town's first label form (``PARIS 15``), the key the generator joins customers to shops
     on. Names are unique; 30-40 % of them hold no trade word (``name_style`` says how each
     was built).
     """
     if not 0 <= n <= 999_999:
         raise ConfigurationError(f"n must be between 0 and 999999; got {n}")
-    frame = _with_name_parts(_components(n, seed, even_words))
+    frame = _with_name_parts(_components(n, seed, even_words, heads))
     frame = _make_unique(frame, _words("place"))
     category = {key: sub.category for key, sub in SUBCATEGORIES.items()}
     return frame.select(

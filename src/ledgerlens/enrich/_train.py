@@ -22,7 +22,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ledgerlens.datasets._vocab import TRADE_WORD_FREE_STYLES, generate_local_merchants
+from ledgerlens.datasets._vocab import (
+    TRADE_WORD_FREE_STYLES,
+    generate_local_merchants,
+    load_local_trades,
+)
 from ledgerlens.enrich._clean import clean_labels
 from ledgerlens.enrich._evaluate import EnrichmentEvaluation, evaluate_enrichment
 from ledgerlens.enrich._frame import prepare
@@ -82,6 +86,11 @@ class TrainingConfig:
     #: gets a handful of lexicon shops, the sixth spelling of a trade (PAINTBALL) fewer, and
     #: their words stay unknown to the model. 0 turns them off.
     even_lexicon_shops: int = 36_000
+    #: More named on the trades' evocative heads (``LE FOURNIL DE MARIE``, ``LA CIVETTE DU
+    #: PORT``; ``trade_lexicon_rows(heads=True)``, about 25 shops per head): a bank names a
+    #: few of its shops so, and a head seen at one or two shops stays unknown. 0 turns
+    #: them off.
+    head_lexicon_shops: int = 8_000
 
     def __post_init__(self) -> None:
         if self.banks < 1 or self.banks > self.customers:
@@ -189,18 +198,22 @@ def brand_groups(directory: MerchantDirectory) -> pl.DataFrame:
     return frame.select("merchant_id", group="merchant_group")
 
 
-def trade_lexicon_rows(shops: int, seed: int, *, even_words: bool = False) -> pl.DataFrame:
+def trade_lexicon_rows(shops: int, seed: int, *, even_words: bool = False,
+                       heads: bool = False) -> pl.DataFrame:
     """One card payment at each of ``shops`` generated local shops whose name carries its
-    trade word (``BOULANGERIE MARTIN``, ``OFF NOTARIAL RENAUD``), through the label steps,
-    with ``true_subcategory``; half of them without MCC. Teaches the category model every
-    trade word and abbreviation of ``local_trades.csv``, not only those a bank's few shops
-    happened to draw."""
+    trade word (``BOULANGERIE MARTIN``, ``OFF NOTARIAL RENAUD``) or opens on one of its
+    trade's evocative heads (``LE FOURNIL DE MARIE``, ``LA CIVETTE DU PORT``), through the
+    label steps, with ``true_subcategory``; half of them without MCC. Teaches the category
+    model every trade word, abbreviation and head of ``local_trades.csv``, not only those a
+    bank's few shops happened to draw."""
     if shops <= 0:
         return pl.DataFrame()
     # Another seed than the banks': other owners, places and towns, the same trade words.
-    seed += _LEXICON_SEED + (1 if even_words else 0)
-    local = generate_local_merchants(shops, seed=seed, even_words=even_words).filter(
-        ~pl.col("name_style").is_in(sorted(TRADE_WORD_FREE_STYLES)))
+    seed += _LEXICON_SEED + (2 if heads else 1 if even_words else 0)
+    local = generate_local_merchants(shops, seed=seed, even_words=even_words,
+                                     heads=heads).filter(
+        ~pl.col("name_style").is_in(sorted(TRADE_WORD_FREE_STYLES))
+        | pl.col("name").str.contains(_heads_pattern()))
     rng = np.random.default_rng(seed)
     n = local.height
     amount = -np.round(local["ticket_median"].to_numpy()
@@ -214,6 +227,13 @@ def trade_lexicon_rows(shops: int, seed: int, *, even_words: bool = False) -> pl
     return label_steps(rows).with_columns(true_subcategory=local["subcategory"])
 
 
+def _heads_pattern() -> str:
+    """A regex of a name that opens on a trade's evocative head (``name_heads``)."""
+    heads = (load_local_trades()["name_heads"].drop_nulls().str.split("|").explode()
+             .unique().to_list())
+    return f"^(?:{'|'.join(sorted(heads, key=len, reverse=True))})(?: |$)"
+
+
 def _fit(frame: pl.DataFrame, config: TrainingConfig,
          directory: MerchantDirectory) -> EnrichmentModel:
     if config.fit_merchant_scorer:
@@ -225,9 +245,12 @@ def _fit(frame: pl.DataFrame, config: TrainingConfig,
     else:
         matcher = MerchantMatcher.default(directory=directory)
     matched = matcher.match(frame)
-    for shops, even in ((config.lexicon_shops, False), (config.even_lexicon_shops, True)):
+    for shops, even, heads in ((config.lexicon_shops, False, False),
+                               (config.even_lexicon_shops, True, False),
+                               (config.head_lexicon_shops, False, True)):
         if shops:
-            lexicon = matcher.match(trade_lexicon_rows(shops, config.seed, even_words=even))
+            lexicon = matcher.match(trade_lexicon_rows(shops, config.seed, even_words=even,
+                                                       heads=heads))
             matched = pl.concat([matched, lexicon], how="diagonal_relaxed")
     # The bare copies already show the model labels without MCC: no synthetic dropout on top.
     dropout = 0.0 if config.bare_share > 0 else CategoryModel().mcc_dropout
