@@ -110,6 +110,27 @@ def test_trade_lexicon_rows_teach_every_trade_word_style() -> None:
         TrainingConfig(lexicon_shops=-1)
     with pytest.raises(ValueError, match="even_lexicon_shops"):
         TrainingConfig(even_lexicon_shops=-1)
+    with pytest.raises(ValueError, match="head_lexicon_shops"):
+        TrainingConfig(head_lexicon_shops=-1)
+
+
+def test_head_lexicon_rows_name_every_shop_on_a_head_each_head_about_as_often() -> None:
+    from ledgerlens.datasets._vocab import generate_local_merchants, load_local_trades
+    from ledgerlens.enrich._train import trade_lexicon_rows
+
+    trades = load_local_trades().filter(pl.col("name_heads").is_not_null())
+    heads = trades.select("trade", pl.col("name_heads").str.split("|")).explode("name_heads")
+    shops = generate_local_merchants(8_000, seed=2, heads=True)
+    assert set(shops["trade"]) == set(trades["trade"])
+    opening = "^(" + "|".join(sorted(heads["name_heads"], key=len, reverse=True)) + ")( |$)"
+    assert shops["name"].str.contains(opening).all()
+    per_head = [count / (heads["trade"] == trade).sum()
+                for trade, count in shops["trade"].value_counts().iter_rows()]
+    expected = 8_000 / heads.height
+    assert 0.6 * expected < min(per_head) <= max(per_head) < 1.5 * expected
+    rows = trade_lexicon_rows(2_000, seed=0, heads=True)
+    assert rows.height == 2_000  # none left out: a head is the trade's sign
+    assert set(rows["true_subcategory"]) <= set(trades["subcategory"])
 
 
 def test_even_lexicon_rows_teach_every_spelling_of_every_trade_as_often() -> None:

@@ -104,9 +104,10 @@ class TrainingConfig:
                              f"{self.holdout_merchant_share}")
         if not 0.0 <= self.bare_share <= 1.0:
             raise ValueError(f"bare_share must be in [0, 1], got {self.bare_share}")
-        if self.lexicon_shops < 0 or self.even_lexicon_shops < 0:
-            raise ValueError(f"lexicon_shops and even_lexicon_shops must be >= 0, got "
-                             f"{self.lexicon_shops} and {self.even_lexicon_shops}")
+        shops = (self.lexicon_shops, self.even_lexicon_shops, self.head_lexicon_shops)
+        if min(shops) < 0:
+            raise ValueError(f"lexicon_shops, even_lexicon_shops and head_lexicon_shops must "
+                             f"be >= 0, got {', '.join(map(str, shops))}")
 
 
 def label_steps(transactions: pl.DataFrame) -> pl.DataFrame:
