@@ -182,10 +182,7 @@ def stream_keys(frame: pl.DataFrame) -> pl.DataFrame:
         if not n or not todo.any():
             break
         labels = frame[label_col].cast(pl.String).filter(todo)
-        filled = labels.to_frame("__l").lazy().select(normalize_key(pl.col("__l"))).select(
-            pl.when(pl.col("__l") != "").then(pl.lit("l:") + pl.col("__l"))
-        ).collect(engine=ENGINE).to_series()
-        key = key.scatter(todo.arg_true(), filled)
+        key = key.scatter(todo.arg_true(), "l:" + _normalized(labels))  # null stays null
     return frame.with_columns(key.alias("stream_key"))
 
 
