@@ -19,7 +19,9 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def bank() -> SyntheticBank:
-    return generate_bank(SynthConfig(customers=150, months=6, seed=7))
+    # 300 customers: on 150, precision moved from 0.942 to 0.988 with the seed alone (seeds
+    # 7-10, stop 29's generator and stop 30's alike), across the 0.95 bound below.
+    return generate_bank(SynthConfig(customers=300, months=6, seed=7))
 
 
 def test_synthetic_bank_meets_recall_and_merchant_damage_targets(bank: SyntheticBank) -> None:

@@ -395,6 +395,10 @@ _CHAIN_SHOP_WORDS = {"SUPERMARCHE": "groceries", "HYPERMARCHE": "groceries",
 _CHAIN_SUFFIX_WORDS = frozenset({"BOUTIQUE", "DEPOT", "MODE", "RELAIS", "STATION", "SPORT",
                                  "SPORTS", "VELO", "VELOS", "CYCLE", "CYCLES", "MUSIC",
                                  "MUSIQUE"})
+# Shop words of French shop fronts the local trades spell only inside longer phrases
+# (PHONE SERVICE): ``SMART PHONE REPAIR`` is a phone shop, not the car maker Smart.
+_SHOP_FRONT_WORDS = {"PHONE": "shopping", "PHONES": "shopping", "SMARTPHONE": "shopping",
+                     "SMARTPHONES": "shopping"}
 # Whole trade words of three letters, unlike the abbreviations (PAT, DR, SUP).
 _SHORT_TRADE_WORDS = frozenset({"BAR", "PUB", "SPA", "GYM", "ZOO", "WOK"})
 
@@ -432,6 +436,7 @@ def lead_word_categories() -> dict[str, str]:
         categories = {SUBCATEGORIES[sub].category for sub in subs}
         if len(categories) == 1:
             out[word] = next(iter(categories))
+    out.update(_SHOP_FRONT_WORDS)
     out.update(_CHAIN_SHOP_WORDS)
     return out
 
