@@ -322,11 +322,13 @@ def _components(n: int, seed: int, even_words: bool = False,
     # Evenly over the spellings: a trade as often as it has spellings (then one picked
     # uniformly, ``u_desc`` below), so PAINTBALL, the sixth of its trade's, is taught as
     # often as BOULANGERIE. With ``heads``, evenly over the evocative heads instead.
-    share = (trades["name_heads"].str.count_matches(r"\|").fill_null(-1).to_numpy() + 1.0
-             if heads else
-             trades["words"].str.count_matches(r"\|").to_numpy() + 1.0 if even_words
-             else trades["share"].to_numpy())
-    t = _draw(rng, share, n)
+    if heads:  # a trade without heads is never drawn
+        shares = trades["name_heads"].str.split("|").list.len().fill_null(0)
+    elif even_words:
+        shares = trades["words"].str.split("|").list.len()
+    else:
+        shares = trades["share"]
+    t = _draw(rng, shares.cast(pl.Float64).to_numpy(), n)
     p = _draw(rng, places["population"].cast(pl.Float64).to_numpy(), n)
     style = (np.full(n, NAME_STYLES.index("fancy"), dtype=np.int64) if heads
              else _styles(trades, t, rng))
