@@ -69,6 +69,17 @@ def test_a_table_read_in_pieces_gives_the_same_answer(bank_tx: pl.DataFrame,
     assert enrich(pieces).equals(enriched)
 
 
+def test_work_split_over_threads_gives_the_same_answer(
+        bank_tx: pl.DataFrame, enriched: pl.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledgerlens.enrich import _parallel
+
+    # Slices of 50 distinct labels or keys, three at a time: every split step cuts its work.
+    monkeypatch.setattr(_parallel, "MIN_PART_ROWS", 50)
+    monkeypatch.setattr(_parallel.os, "cpu_count", lambda: 3)
+    assert _parallel.parts_count(bank_tx.height) == 3
+    assert enrich(bank_tx).equals(enriched)
+
+
 def test_one_plain_transaction() -> None:
     out = enrich(pl.DataFrame({"date": ["2025-03-12"], "amount": ["-54,20"],
                                "label": ["PRLV SEPA EDF SA"], "my_id": [7]}))

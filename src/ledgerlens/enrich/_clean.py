@@ -38,6 +38,7 @@ from ledgerlens.enrich._clean_vocab import (
     numbered_name_regex,
 )
 from ledgerlens.enrich._distinct import distinct_rows, zero_digits
+from ledgerlens.enrich._parallel import in_parts
 
 __all__ = ["AMBIGUOUS_CITIES", "BARE_TYPE_LABELS", "DEFAULT_WRAP_WIDTHS", "FOREIGN_CITIES",
            "clean_labels", "ends_with_name", "finish_clean_labels", "french_city_forms",
@@ -498,7 +499,9 @@ def clean_labels(frame: pl.DataFrame,
             raw_col, comp_col, wrap_widths, (pl.col("_first"), pl.col("_last")))).to_series())
     # Cleaning runs once per canonical text (digits of codes zeroed) and is joined back.
     canon = zero_digits(full_labels.str.slice(0, _MAX_CLEAN_CHARS), per_token=4).alias("_canon")
-    cleaned = _clean_column(canon.unique().to_frame(), "_canon", "clean_label", town_names)
+    cleaned = in_parts(canon.unique().to_frame(),
+                       lambda texts: _clean_column(texts, "_canon", "clean_label", town_names),
+                       pl.concat)
     clean = canon.to_frame().join(cleaned, on="_canon", how="left", maintain_order="left")
     clean_labels_ = _with_numbered_names(clean.get_column("clean_label"), full_labels)
     return frame.with_columns(full_labels.gather(at).alias("full_label"),

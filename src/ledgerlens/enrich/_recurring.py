@@ -572,7 +572,10 @@ def detect_recurring(
                 .alias("stream_key"))[rows["__row"].sort()])
             if "customer_id" not in has:
                 rows = rows.with_columns(customer_id=pl.lit(None, dtype=pl.String))
-            streams = _streams_table(rows.sort("__sid", "booking_date"), as_of, has)
+            # Payments of one day keep their order: an unstable sort leaves it to the sort's
+            # own choice, and the last amount and price change of a few streams with it.
+            by_date = rows.sort("__sid", "booking_date", maintain_order=True)
+            streams = _streams_table(by_date, as_of, has)
             per_row = rows.select("__row", "__sid").join(streams.select(
                 "__sid", "recurring_stream_id", pl.col("period").alias("recurrence_period")),
                 on="__sid").drop("__sid")

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from ledgerlens.enrich._parallel import in_parts
 from ledgerlens.enrich.categories._features import (
     FeatureSpec,
     hash_features,
@@ -337,10 +338,15 @@ class CategoryModel:
 
     def predict_keys(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, npt.NDArray[np.int64]]:
         """Model decision per unique feature key, and each row's key index (no row rules)."""
-        scorer = self._check_fitted()
+        self._check_fitted()
         if self._profiles_on():
             frame = frame.with_columns(shop_profiles(frame, self.profile_min_rows))
         keys, row_key = unique_keys(frame, _mcc_map())
+        return in_parts(keys, self._decide_keys, pl.concat), row_key
+
+    def _decide_keys(self, keys: pl.DataFrame) -> pl.DataFrame:
+        """Subcategory, confidence and evidence of each feature key (row of ``keys``)."""
+        scorer = self._check_fitted()
         spec = FeatureSpec(n_bits=self.n_bits)
         parts = hashed_parts(keys["text"], keys["context"], spec)
         proba = softmax(scorer.logits_parts(*parts), self.temperature_)
@@ -393,14 +399,13 @@ class CategoryModel:
             )
             .to_series()
         )
-        out = pl.DataFrame(
+        return pl.DataFrame(
             {
                 "subcategory": sub,
                 "category_confidence": conf.astype(np.float64),
                 "category_evidence": evidence,
             }
         )
-        return out, row_key
 
     def _profile_proba(self, keys: pl.DataFrame, parts: tuple[Any, ...],
                        profiled: npt.NDArray[np.bool_], spec: FeatureSpec) -> npt.NDArray[Any]:

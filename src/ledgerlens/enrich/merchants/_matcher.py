@@ -26,6 +26,7 @@ import polars as pl
 from ledgerlens.enrich._distinct import row_hash
 from ledgerlens.enrich._few_rows import with_values
 from ledgerlens.enrich._frame import ENGINE
+from ledgerlens.enrich._parallel import in_parts
 from ledgerlens.enrich.merchants._candidates import (
     KIND_FUZZY,
     KIND_PREFIX,
@@ -124,6 +125,12 @@ def _hits(rows: pl.DataFrame, directory: MerchantDirectory, fuzzy: bool,
         rows.join(party.rename({"text_id": "_cid"}), on="_cid").with_columns(
             field=pl.lit(1, pl.Int8)),
     ]).drop("_tid", "_cid")
+
+
+def _stacked(tops: list[pl.DataFrame | None]) -> pl.DataFrame | None:
+    """The best candidates of slices of the distinct keys as one frame (None: none at all)."""
+    found = [top for top in tops if top is not None]
+    return pl.concat(found) if found else None
 
 
 @functools.cache
@@ -270,14 +277,17 @@ class MerchantMatcher:
             # A few keys: the same candidates and features, computed in Python.
             records = quick_hit_records(rows, directory, self.fuzzy, *_key_exprs())
             feats = quick_features(records, directory) if records else None
+            top = None if feats is None else scorer.top(feats)
         else:
-            hits = _hits(rows, directory, self.fuzzy, quick=False)
-            feats = (hit_features(hits, directory.merchants, directory.aliases)
-                     if hits.height else None)
-        if feats is None:
+            def best(part: pl.DataFrame) -> pl.DataFrame | None:
+                hits = _hits(part, directory, self.fuzzy, quick=False)
+                return (scorer.top(hit_features(hits, directory.merchants, directory.aliases))
+                        if hits.height else None)
+
+            top = in_parts(rows, best, _stacked)
+        if top is None:
             return work["_h"], pl.DataFrame(schema={
                 "_h": pl.UInt64, "merchant_idx": pl.UInt32, "confidence": pl.Float64})
-        top = scorer.top(feats)
         # row_id is the row's index in ``rows``: gather its hash (no join).
         return work["_h"], top.hstack([rows["_h"].gather(top["row_id"])])
 
