@@ -42,6 +42,11 @@ def _clean(*labels: str | None, complements: list[str | None] | None = None) -> 
     # a name that opens a code keeps its name
     ("CB BOLT.EU/O/2503 12/03", "BOLT.EU"),
     ("SNCF-12345678 PARIS", "SNCF"),
+    # a town's quarter goes with the town
+    ("CB OSTEO BORDEAUX CENTRE 24/10", "OSTEO"),
+    ("CB LECLERC TOULOUSE NORD", "LECLERC"),
+    ("CB PARIS CENTRE", "PARIS CENTRE"),
+    ("CB BOULANGERIE DE L EST", "BOULANGERIE DE L EST"),
 ])
 def test_strips_bank_noise_and_keeps_the_merchant(label: str, expected: str) -> None:
     assert _clean(label) == [expected]

@@ -24,6 +24,8 @@ _EDGE_LABELS: list[tuple[str | None, str | None]] = [
     ("PAYPAL *SPOTIFY", None), ("CB GOOGLE *YOUTUBE", None), ("VIR INST LYDIA VERS M X", None),
     ("VIR M DUPONT MOTIF LYDIA", None), ("CB MARKET06000NICE", None), ("CB X\u00a0Y", None),
     ("CB \x1c CAFE", None), ("CB CAFE\tDU PORT", "\n"), ("CB µ CAFE 中", None),
+    ("CB OSTEO BORDEAUX CENTRE 24/10", None), ("CB PARIS CENTRE", None),
+    ("CB BOULANGERIE DE L EST", None),
 ]
 
 

@@ -125,7 +125,7 @@ _MAX_TOWN_WORDS = 5
 #: PORT``): stripping it would leave the name with a dangling preposition.
 _NAME_LINKS: tuple[str, ...] = ("DE", "DU", "DES", "D", "A", "AU", "AUX", "EN", "LA", "LE",
                                 "LES", "L")
-_DISTRICT = r"^(?:[0-9]{1,2}(?:ER|E|EME)?|CEDEX)$"
+_DISTRICT = r"^(?:[0-9]{1,2}(?:ER|E|EME)?|CEDEX|CENTRE|NORD|SUD|EST|OUEST)$"
 #: A town named after a saint that the places list lacks ends a label (``AUCHAN ST PRIEST``,
 #: ``LECLERC ST MEDARD EN JALLES``): the saint's word, a name, at most two linked words.
 #: Group 1 is what precedes it; it must hold a word that is no link (``CAFE DE ST ...``).
