@@ -17,7 +17,11 @@ import polars as pl
 
 from ledgerlens.enrich._clean_vocab import numbered_name_regex
 from ledgerlens.enrich.merchants._char_tfidf import CharTfidf
-from ledgerlens.enrich.merchants._directory import MerchantDirectory, trail_word_categories
+from ledgerlens.enrich.merchants._directory import (
+    MerchantDirectory,
+    english_words,
+    trail_word_categories,
+)
 
 if TYPE_CHECKING:
     from scipy import sparse
@@ -50,7 +54,7 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "kind": pl.Int8(), "sim": pl.Float64(), "start": pl.Int32(), "n_gram": pl.Int32(),
     "key_tokens": pl.Int32(), "key_chars": pl.Int32(), "odd_outside": pl.Int32(),
     "next_link": pl.Boolean(), "lead_tok": pl.String(), "trail_cat": pl.String(),
-    "refund_word": pl.Boolean(), "refund_lead": pl.Int32(),
+    "refund_word": pl.Boolean(), "refund_lead": pl.Int32(), "next_english": pl.Boolean(),
 }
 _LINKS = ["DE", "DU", "D", "DES"]
 #: Words by which a business says it pays money back (a true-up, a claim, a returned
@@ -61,7 +65,7 @@ REFUND_WORDS: frozenset[str] = frozenset({
     "ANNULATION", "SINISTRE"})
 _HIT_SCHEMA = {k: v for k, v in CANDIDATE_SCHEMA.items()
                if k not in ("odd_outside", "next_link", "lead_tok", "trail_cat", "refund_word",
-                            "refund_lead")}
+                            "refund_lead", "next_english")}
 
 # Bank noise that splits or hides names: dates, times, card references, long numbers.
 _DATE = r"\b\d{1,2}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?\b"
@@ -180,12 +184,14 @@ def _tokens(keys: pl.DataFrame, common: pl.Series) -> pl.DataFrame:
 
 def _context(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
     """Add ``odd_outside`` (distinctive words of the text outside the hit),
-    ``next_link`` (the hit is followed by DE/DU/D/DES: a longer name goes on) and
-    ``lead_tok`` (the word right before the hit: ``FROMAGERIE`` of ``FROMAGERIE MARCEL``),
-    ``trail_cat`` (the category of the text's last trade word when it comes after the
-    hit: ``KEBAB`` of ``STAR KEBAB``, see ``trail_word_categories``), ``refund_word``
-    (the text holds one of ``REFUND_WORDS``) and ``refund_lead`` (how many of them open the
-    text: ``REMBT TROP PERCU EDF`` names EDF first all the same)."""
+    ``next_link`` (the hit is followed by DE/DU/D/DES: a longer name goes on),
+    ``next_english`` (the word right after the hit is an everyday English word: ``KIDS``
+    of ``DISCOVERY KIDS``), ``lead_tok`` (the word right before the hit: ``FROMAGERIE``
+    of ``FROMAGERIE MARCEL``), ``trail_cat`` (the category of the text's last trade word
+    when it comes after the hit: ``KEBAB`` of ``STAR KEBAB``, see
+    ``trail_word_categories``), ``refund_word`` (the text holds one of ``REFUND_WORDS``)
+    and ``refund_lead`` (how many of them open the text: ``REMBT TROP PERCU EDF`` names
+    EDF first all the same)."""
     at_start = tokens.select("text_id", start="pos", _o0="odd", _c0="cum_odd",
                              odd_total="odd_total")
     trade = tokens.select(
@@ -193,7 +199,8 @@ def _context(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
             trail_word_categories(), default=None, return_dtype=pl.String),
     ).drop_nulls("_tc").group_by("text_id").agg(pl.all().sort_by("pos").last())
     at_end = tokens.select("text_id", _end=pl.col("pos") + 1, _c1="cum_odd")
-    after = tokens.select("text_id", _end="pos", next_link=pl.col("tok").is_in(_LINKS))
+    after = tokens.select("text_id", _end="pos", next_link=pl.col("tok").is_in(_LINKS),
+                          next_english=pl.col("tok").is_in(sorted(english_words())))
     is_refund = pl.col("tok").is_in(sorted(REFUND_WORDS))
     refund = tokens.group_by("text_id").agg(
         refund_word=is_refund.any(),
@@ -213,6 +220,7 @@ def _context(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
             odd_outside=(pl.col("odd_total") - (pl.col("_c1") - pl.col("_c0") + pl.col("_o0")))
             .clip(0, None).fill_null(0).cast(pl.Int32),
             next_link=pl.col("next_link").fill_null(False),
+            next_english=pl.col("next_english").fill_null(False),
             trail_cat=pl.when(pl.col("pos") >= pl.col("_end")).then(pl.col("_tc")))
         .drop("_end", "_o0", "_c0", "_c1", "odd_total", "pos", "_tc")
     )

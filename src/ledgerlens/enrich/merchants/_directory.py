@@ -47,6 +47,7 @@ __all__ = [
     "alias_variants",
     "canonical_text",
     "canonical_text_expr",
+    "english_words",
     "lead_word_categories",
     "line_lead_subcategories",
     "trail_word_categories",
@@ -401,6 +402,12 @@ _SHOP_FRONT_WORDS = {"PHONE": "shopping", "PHONES": "shopping", "SMARTPHONE": "s
                      "SMARTPHONES": "shopping"}
 # Whole trade words of three letters, unlike the abbreviations (PAT, DR, SUP).
 _SHORT_TRADE_WORDS = frozenset({"BAR", "PUB", "SPA", "GYM", "ZOO", "WOK"})
+
+
+@functools.cache
+def english_words() -> frozenset[str]:
+    """Everyday English words of French shop names (``HOME``, ``SMART``, ``KIDS``)."""
+    return frozenset(load_english_words()["word"].to_list())
 
 
 @functools.cache

@@ -42,6 +42,7 @@ from ledgerlens.enrich.merchants._directory import (
     NAME_PARTICLES,
     MerchantDirectory,
     business_key,
+    english_words,
     lead_word_categories,
     line_lead_subcategories,
     trail_word_categories,
@@ -58,14 +59,14 @@ __all__ = ["CARD_KINDS", "HIT_COLUMNS", "QUICK_MAX_TEXTS", "feature_hits", "feat
 QUICK_MAX_TEXTS = 256
 
 # One candidate: (merchant_idx, alias, kind, sim, start, n_gram, key_tokens, key_chars,
-# odd_outside, next_link, lead_tok, trail_cat, refund_word, refund_lead), in
+# odd_outside, next_link, lead_tok, trail_cat, refund_word, refund_lead, next_english), in
 # ``CANDIDATE_SCHEMA`` order without ``text_id``.
 Candidate = tuple[int, str, int, float, int, int, int, int, int, bool, str | None, str | None,
-                  bool, int]
+                  bool, int, bool]
 _Hit = tuple[int, str, int, float, int, int]  # merchant_idx, alias, kind, sim, start, n_gram
 # Row of ``quick_hit_records``: row_id, mcc, transaction_type, candidate columns, field.
 HitRecord = tuple[int, str | None, str | None, int, str, int, float, int, int, int, int, int,
-                  bool, str | None, str | None, bool, int, int]
+                  bool, str | None, str | None, bool, int, bool, int]
 _LINK_SET = frozenset(_LINKS)
 
 
@@ -169,6 +170,7 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
     distinct = directory.cached("quick.distinct", _distinct_set)
     common = directory.cached("quick.common", _common_set)
     trail_words = trail_word_categories()
+    english = english_words()
     texts: list[tuple[list[str], list[int], int, int]] = []
     for key in keys:
         tokens = key.split(" ")[:MAX_TOKENS] if key else []
@@ -215,7 +217,7 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
                          max(total - inside, 0), end < n_tokens and tokens[end] in _LINK_SET,
                          tokens[start - 1] if start > 0 else None,
                          trade[1] if trade is not None and trade[0] >= end else None,
-                         refund, refund_lead))
+                         refund, refund_lead, end < n_tokens and tokens[end] in english))
         out.append(rows)
     return out
 
@@ -324,8 +326,8 @@ def _kind_seen(kind: str | None, online: bool | None) -> str | None:
 def _dropped_before_scoring(h: dict[str, Any]) -> bool:
     """``_scorer.OTHER_SHOP_AFTER``, ``_scorer.OTHER_LINE_BEFORE``,
     ``_scorer.OFF_LOAN_LINE``, ``_scorer.AFTER_PLACE_LINK``, ``_scorer.AFTER_ARTICLE``,
-    ``_scorer.ARTICLE_NAME_GOES_ON``, ``_scorer.NAME_IN_TRANSFER`` or
-    ``_scorer.NAME_THEN_NAME`` of one hit."""
+    ``_scorer.ARTICLE_NAME_GOES_ON``, ``_scorer.NAME_IN_TRANSFER``,
+    ``_scorer.NAME_THEN_NAME`` or ``_scorer.ENGLISH_PHRASE`` of one hit."""
     if h["off_loan_line"] or (h["name_like"] and h["t_kind"] == "transfer"):
         return True
     card = h["t_kind"] is None or h["t_kind"] in CARD_KINDS
@@ -336,10 +338,14 @@ def _dropped_before_scoring(h: dict[str, Any]) -> bool:
                       and h["odd_outside"] == 0 and h["trail_cat"] is None)
     other_shop = (h["n_tokens"] == 1 and h["trail_cat"] is not None
                   and h["trail_cat"] != h["m_cat"])
+    english_phrase = (h["n_tokens"] == 1 and h["alias"] in english_words()
+                      and h["start"] - lead == 0 and h["trail_cat"] is None
+                      and h["start"] + h["n_gram"] == h["key_tokens"] - 1
+                      and (h["odd_outside"] == 0 or h["next_english"]))
     other_line = (h["lead_sub"] is not None and h["lead_sub"] != h["m_sub"]
                   and (h["m_cat"] == "health" or (h["m_cat"] == "groceries" and h["common"])))
     return card and (other_shop or other_line or h["after_place_link"] or h["after_article"]
-                     or h["article_name_goes_on"] or name_then_name)
+                     or h["article_name_goes_on"] or name_then_name or english_phrase)
 
 
 def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list[dict[str, Any]]:
@@ -365,8 +371,8 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
     mcc_table = _code_table()
     hits: list[dict[str, Any]] = []
     for (row_id, mcc, ttype, idx, alias, kind, sim, start, n_gram, key_tokens, key_chars,
-         odd_outside, next_link, lead_tok, trail_cat, refund_word, refund_lead, field
-         ) in records:
+         odd_outside, next_link, lead_tok, trail_cat, refund_word, refund_lead, next_english,
+         field) in records:
         (origin, derived, n_tokens, n_chars, n_merchants, n_brands, common,
          name_like) = alias_attrs[(alias, idx)]
         (source, online, intermediary, country, brand, m_mcc, m_sub, m_cat,
@@ -380,7 +386,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "start": start, "n_gram": n_gram, "key_tokens": key_tokens, "key_chars": key_chars,
             "odd_outside": odd_outside, "next_link": next_link, "field": field,
             "lead_tok": lead_tok, "trail_cat": trail_cat, "refund_word": refund_word,
-            "refund_lead": refund_lead,
+            "refund_lead": refund_lead, "next_english": next_english,
             "lead_cat": lead_categories.get(lead_tok) if lead_tok is not None else None,
             "alias_cat": lead_categories.get(alias),
             "lead_sub": line_leads.get(lead_tok) if lead_tok is not None else None,

@@ -25,6 +25,7 @@ from ledgerlens.enrich.merchants._directory import (
     MONEY_IN_LINES,
     NAME_PARTICLES,
     business_key,
+    english_words,
     lead_word_categories,
     line_lead_subcategories,
 )
@@ -238,6 +239,16 @@ def seen_as_online(t_kind: pl.Expr, is_online: pl.Expr) -> pl.Expr:
 NAME_THEN_NAME = (_NAME_OPENS & (pl.col("n_tokens") == 1)
                   & (pl.col("start") + pl.col("n_gram") == pl.col("key_tokens") - 1)
                   & (pl.col("odd_outside") == 0)).fill_null(False)
+#: A card payment whose hit opens the text with a one-word brand that is an everyday English
+#: word (DISCOVERY, HOME, SMART) followed by one more word, an English word or one the
+#: lexicon knows, and no trade word (``DISCOVERY KIDS``, ``HOME DECO``), names a local shop
+#: by an English phrase, not the brand (the car dealer Discovery, the hotel @HOME): dropped
+#: before scoring. An unknown word there may be a town the places list lacks. The synthetic
+#: banks write no such label, and the scorer put ``DISCOVERY KIDS`` on the car dealer.
+ENGLISH_PHRASE = ((pl.col("n_tokens") == 1) & pl.col("alias").is_in(sorted(english_words()))
+                  & (_START == 0) & _ON_CARD & pl.col("trail_cat").is_null()
+                  & (pl.col("start") + pl.col("n_gram") == pl.col("key_tokens") - 1)
+                  & ((pl.col("odd_outside") == 0) | pl.col("next_english"))).fill_null(False)
 #: What an exact hit counts above a cut one in a merchant's strongest evidence, in matched
 #: characters: a cut alias must match 3 more characters of the label than the exact one
 #: (``STARBUCKS CO``, cut at 32 characters, is the exact ``STARBUCKS``, not two letters of
@@ -298,6 +309,8 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
         hits = hits.with_columns(refund_word=pl.lit(False))
     if "refund_lead" not in hits.columns:
         hits = hits.with_columns(refund_lead=pl.lit(0, dtype=pl.Int32))
+    if "next_english" not in hits.columns:
+        hits = hits.with_columns(next_english=pl.lit(False))
     alias_attrs = aliases.select("alias", "merchant_idx", "origin", "derived", "n_tokens",
                                  "n_chars", "n_merchants", "n_brands", "common",
                                  "name_like")
@@ -315,7 +328,8 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
                           line_lead_subcategories(), default=None, return_dtype=pl.String))
         .with_columns(l_cat=l_cat)
         .filter(~OTHER_SHOP_AFTER & ~OTHER_LINE_BEFORE & ~OFF_LOAN_LINE & ~AFTER_PLACE_LINK
-                & ~AFTER_ARTICLE & ~ARTICLE_NAME_GOES_ON & ~NAME_IN_TRANSFER & ~NAME_THEN_NAME)
+                & ~AFTER_ARTICLE & ~ARTICLE_NAME_GOES_ON & ~NAME_IN_TRANSFER & ~NAME_THEN_NAME
+                & ~ENGLISH_PHRASE)
         .with_columns(
             mcc_missing=pl.col("l_sub").is_null(),
             mcc_exact=(pl.col("mcc") == pl.col("m_mcc")).fill_null(False),
