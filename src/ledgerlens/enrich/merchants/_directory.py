@@ -541,7 +541,7 @@ class MerchantDirectory:
         aliases = _alias_rows(merchants)
         # A one-word alias that is an everyday English word is as generic as a French one
         # (@HOME's HOME, Smart's SMART); longer aliases keep their phrase (BURGER KING).
-        english = pl.col("alias").is_in(load_english_words()["word"].implode())
+        english = pl.col("alias").is_in(sorted(english_words()))
         common = (pl.col("alias").str.split(" ").list.eval(
             pl.element().is_in(sorted(lexicon))).list.all()
             | ((pl.col("n_tokens") == 1) & english))
