@@ -327,7 +327,7 @@ def _dropped_before_scoring(h: dict[str, Any]) -> bool:
     """``_scorer.OTHER_SHOP_AFTER``, ``_scorer.OTHER_LINE_BEFORE``,
     ``_scorer.OFF_LOAN_LINE``, ``_scorer.AFTER_PLACE_LINK``, ``_scorer.AFTER_ARTICLE``,
     ``_scorer.ARTICLE_NAME_GOES_ON``, ``_scorer.NAME_IN_TRANSFER``,
-    ``_scorer.NAME_THEN_NAME`` or ``_scorer.ENGLISH_PHRASE`` of one hit."""
+    ``_scorer.NAME_THEN_NAME`` or ``_scorer.english_phrase`` of one hit."""
     if h["off_loan_line"] or (h["name_like"] and h["t_kind"] == "transfer"):
         return True
     card = h["t_kind"] is None or h["t_kind"] in CARD_KINDS

@@ -245,10 +245,13 @@ NAME_THEN_NAME = (_NAME_OPENS & (pl.col("n_tokens") == 1)
 #: by an English phrase, not the brand (the car dealer Discovery, the hotel @HOME): dropped
 #: before scoring. An unknown word there may be a town the places list lacks. The synthetic
 #: banks write no such label, and the scorer put ``DISCOVERY KIDS`` on the car dealer.
-ENGLISH_PHRASE = ((pl.col("n_tokens") == 1) & pl.col("alias").is_in(sorted(english_words()))
-                  & (_START == 0) & _ON_CARD & pl.col("trail_cat").is_null()
-                  & (pl.col("start") + pl.col("n_gram") == pl.col("key_tokens") - 1)
-                  & ((pl.col("odd_outside") == 0) | pl.col("next_english"))).fill_null(False)
+@functools.cache
+def english_phrase() -> pl.Expr:
+    """The rule above as an expression (built on first use: it reads the word list)."""
+    return ((pl.col("n_tokens") == 1) & pl.col("alias").is_in(sorted(english_words()))
+            & (_START == 0) & _ON_CARD & pl.col("trail_cat").is_null()
+            & (pl.col("start") + pl.col("n_gram") == pl.col("key_tokens") - 1)
+            & ((pl.col("odd_outside") == 0) | pl.col("next_english"))).fill_null(False)
 #: What an exact hit counts above a cut one in a merchant's strongest evidence, in matched
 #: characters: a cut alias must match 3 more characters of the label than the exact one
 #: (``STARBUCKS CO``, cut at 32 characters, is the exact ``STARBUCKS``, not two letters of
@@ -329,7 +332,7 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
         .with_columns(l_cat=l_cat)
         .filter(~OTHER_SHOP_AFTER & ~OTHER_LINE_BEFORE & ~OFF_LOAN_LINE & ~AFTER_PLACE_LINK
                 & ~AFTER_ARTICLE & ~ARTICLE_NAME_GOES_ON & ~NAME_IN_TRANSFER & ~NAME_THEN_NAME
-                & ~ENGLISH_PHRASE)
+                & ~english_phrase())
         .with_columns(
             mcc_missing=pl.col("l_sub").is_null(),
             mcc_exact=(pl.col("mcc") == pl.col("m_mcc")).fill_null(False),
