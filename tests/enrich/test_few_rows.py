@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from ledgerlens.enrich._few_rows import row_text, with_row_values, with_values
+from ledgerlens.enrich._few_rows import constant, row_text, with_row_values, with_values
 
 
 def test_new_columns_are_appended_and_existing_ones_replaced_in_place() -> None:
@@ -28,3 +28,11 @@ def test_one_row_text_values() -> None:
     assert frame.schema["label"] == pl.String
     assert (row_text(frame, "label"), row_text(frame, "note")) == ("CB X", None)
     assert (row_text(frame, "n"), row_text(frame, "missing")) == ("7", None)
+
+
+@pytest.mark.parametrize("rows", [0, 1, 4_096, 4_097, 50_000])
+def test_a_constant_column_is_the_same_built_either_way(rows: int) -> None:
+    for value, dtype in ((None, pl.String()), (False, pl.Boolean()), (0.5, pl.Float64())):
+        column = constant("c", value, rows, dtype)
+        assert (column.name, column.dtype, column.len()) == ("c", dtype, rows)
+        assert column.to_list() == [value] * rows

@@ -59,19 +59,31 @@ def _zero_digit_bytes(texts: pl.Series, per_token: int) -> pl.Series:
     offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[:len(array) + 1]
     first, end = int(offsets[0]), int(offsets[-1])
     text = np.frombuffer(data, dtype=np.uint8)[first:end]
+    if per_token <= 1:  # every digit: one lookup per byte (half the time of a mask and a fill)
+        return _from_bytes(texts.name, array, offsets - first, _ZEROED_DIGITS[text], validity)
     digit = (text >= ord("0")) & (text <= ord("9"))
-    if per_token > 1:
-        # Tokens start at each space and each text; count the digits of each.
-        starts = text == ord(" ")
-        starts[offsets[:-1][offsets[:-1] < end] - first] = True
-        token = np.cumsum(starts, dtype=np.int32 if len(text) < 2**31 else np.int64)
-        counts = np.bincount(token[digit], minlength=int(token[-1]) + 1)
-        digit &= (counts >= per_token)[token]
+    # Tokens start at each space and each text; count the digits of each.
+    starts = text == ord(" ")
+    starts[offsets[:-1][offsets[:-1] < end] - first] = True
+    token = np.cumsum(starts, dtype=np.int32 if len(text) < 2**31 else np.int64)
+    counts = np.bincount(token[digit], minlength=int(token[-1]) + 1)
+    digit &= (counts >= per_token)[token]
     zeroed = text.copy()
     zeroed[digit] = ord("0")
-    out = pa.LargeStringArray.from_buffers(len(array), pa.py_buffer(offsets - first),
-                                           pa.py_buffer(zeroed), validity, array.null_count)
-    return pl.Series(texts.name, out, dtype=pl.String)
+    return _from_bytes(texts.name, array, offsets - first, zeroed, validity)
+
+
+# Each byte value to itself, the ten ASCII digits to ``0``.
+_ZEROED_DIGITS = np.arange(256, dtype=np.uint8)
+_ZEROED_DIGITS[ord("0"):ord("9") + 1] = ord("0")
+
+
+def _from_bytes(name: str, array: pa.LargeStringArray, offsets: np.ndarray, data: np.ndarray,
+                validity: pa.Buffer | None) -> pl.Series:
+    """A String Series of ``array``'s shape over new ``data`` bytes (same offsets)."""
+    out = pa.LargeStringArray.from_buffers(len(array), pa.py_buffer(offsets),
+                                           pa.py_buffer(data), validity, array.null_count)
+    return pl.Series(name, out, dtype=pl.String)
 
 
 def distinct_rows(keys: pl.DataFrame, hashes: pl.Series | None = None

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import polars as pl
 
-__all__ = ["row_text", "with_row_values", "with_values"]
+__all__ = ["constant", "row_text", "with_row_values", "with_values"]
 
 
 def with_values(frame: pl.DataFrame, values: Mapping[str, Sequence[object]],
@@ -50,3 +50,16 @@ def row_text(frame: pl.DataFrame, name: str) -> str | None:
     column = frame.get_column(name)
     value = (column if column.dtype == pl.String else column.cast(pl.String)).item(0)
     return value if value is None else str(value)
+
+
+_LISTED_UP_TO = 4_096  # up to this many rows a constant column is built from a Python list
+
+
+def constant(name: str, value: str | bool | float | None, n: int,
+             dtype: pl.DataType) -> pl.Series:
+    """A Series of ``n`` times ``value``: from a Python list for a few rows (a Polars
+    expression costs about 0.3 ms), by ``pl.repeat`` for many (a list of a million values
+    costs 30 ms)."""
+    if n <= _LISTED_UP_TO:
+        return pl.Series(name, [value] * n, dtype=dtype)
+    return pl.repeat(value, n, dtype=dtype, eager=True).alias(name)

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from ledgerlens.enrich._clean import clean_labels, finish_clean_labels
 from ledgerlens.enrich._explain import explain
-from ledgerlens.enrich._few_rows import with_values
+from ledgerlens.enrich._few_rows import constant, with_values
 from ledgerlens.enrich._frame import ENGINE, attach, prepare
 from ledgerlens.enrich._income import detect_income, income_category
 from ledgerlens.enrich._intermediary import detect_intermediaries
@@ -157,8 +157,7 @@ def enrich_with_streams(
     elif "correction_id" in frame.columns:
         frame = frame.with_columns(correction_id=pl.lit(None, dtype=pl.String))
     else:
-        frame = frame.hstack([pl.Series("correction_id", [None] * frame.height,
-                                        dtype=pl.String)])
+        frame = frame.hstack([constant("correction_id", None, frame.height, pl.String())])
     frame = explain(finish_clean_labels(frame))
     return EnrichmentResult(attach(prepared, frame), streams, frame)
 

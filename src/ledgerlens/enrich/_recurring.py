@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ledgerlens.enrich._clean_vocab import MONTH_WORDS
+from ledgerlens.enrich._few_rows import constant
 from ledgerlens.enrich._frame import ENGINE
 from ledgerlens.exceptions import DataError
 
@@ -166,9 +167,10 @@ def stream_keys(frame: pl.DataFrame) -> pl.DataFrame:
     from ledgerlens.enrich._recurring_row import ROW_PATH_MAX_ROWS, stream_key_values
     n = frame.height
     values = stream_key_values(frame) if n <= ROW_PATH_MAX_ROWS else None
-    key = pl.Series("stream_key", values or [None] * n, dtype=pl.String)
     if values is not None:  # a few rows, on plain strings
+        key = pl.Series("stream_key", values, dtype=pl.String)
         return frame.with_columns(key) if "stream_key" in frame.columns else frame.hstack([key])
+    key = constant("stream_key", None, n, pl.String())
     if "merchant_id" in frame.columns:
         mid = frame["merchant_id"].cast(pl.String).str.strip_chars()
         key = pl.select(pl.when(mid != "").then(pl.lit("m:") + mid)).to_series()

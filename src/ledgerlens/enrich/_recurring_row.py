@@ -20,6 +20,7 @@ import polars as pl
 from ledgerlens.enrich import _recurring as rec
 from ledgerlens.enrich._clean_row import safe_text
 from ledgerlens.enrich._clean_vocab import MONTH_WORDS
+from ledgerlens.enrich._few_rows import constant
 
 __all__ = ["ROW_PATH_MAX_ROWS", "annual_streams", "few_rows_answer", "no_stream_columns",
            "no_stream_possible", "stream_key_values"]
@@ -46,9 +47,9 @@ def no_stream_columns(n: int) -> list[pl.Series]:
         return pl.from_dicts([{"is_recurring": False}] * n, schema={
             "is_recurring": pl.Boolean, "recurrence_period": pl.String,
             "recurring_stream_id": pl.String}).get_columns()
-    return [pl.Series("is_recurring", [False] * n, dtype=pl.Boolean),
-            pl.Series("recurrence_period", [None] * n, dtype=pl.String),
-            pl.Series("recurring_stream_id", [None] * n, dtype=pl.String)]
+    return [constant("is_recurring", False, n, pl.Boolean()),
+            constant("recurrence_period", None, n, pl.String()),
+            constant("recurring_stream_id", None, n, pl.String())]
 
 
 def _lone_payments(frame: pl.DataFrame, key: str) -> list[float | None] | None:
