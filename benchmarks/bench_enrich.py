@@ -45,6 +45,7 @@ def _steps(tx: pl.DataFrame) -> dict[str, float]:
     from ledgerlens.enrich._frame import attach, prepare
     from ledgerlens.enrich._income import detect_income, income_category
     from ledgerlens.enrich._intermediary import detect_intermediaries
+    from ledgerlens.enrich._parallel import beside
     from ledgerlens.enrich._pipeline import _rounded_and_abstained
     from ledgerlens.enrich._recurring import detect_recurring, stream_keys
     from ledgerlens.enrich._types import classify_types
@@ -71,8 +72,11 @@ def _steps(tx: pl.DataFrame) -> dict[str, float]:
     frame = timed("clean labels", lambda f: clean_labels(f, town_names=towns), prepared.working)
     frame = timed("intermediaries", detect_intermediaries, frame)
     frame = timed("transaction type", lambda f: classify_types(f, town_names=towns), frame)
-    frame = timed("merchants", model.merchants.match, frame)
-    frame = timed("categories", model.categories.predict, frame)
+    typed = frame
+    frame, profiles = timed("merchants, shop profiles beside", beside,
+                            lambda: model.merchants.match(typed),
+                            lambda: model.categories.shop_profiles(typed))
+    frame = timed("categories", model.categories.predict, frame, profiles)
     frame = timed("line words", line_word_rule, frame, model.merchants.brand_words)
     frame = timed("merchant lines", model.merchants.settle_lines, frame)
     frame = timed("rules after the model, rounding", lambda f: _rounded_and_abstained(

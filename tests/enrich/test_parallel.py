@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from ledgerlens.enrich import _parallel
-from ledgerlens.enrich._parallel import in_parts, parts_count
+from ledgerlens.enrich._parallel import beside, in_parts, parts_count
 
 
 def test_a_small_frame_is_one_call_on_the_caller_s_thread(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -46,3 +46,15 @@ def test_one_slice_per_core_of_enough_rows(monkeypatch: pytest.MonkeyPatch, rows
                                            cores: int | None, parts: int) -> None:
     monkeypatch.setattr(_parallel.os, "cpu_count", lambda: cores)
     assert parts_count(rows) == parts
+
+
+def test_two_steps_side_by_side_give_their_own_answers() -> None:
+    threads: list[int] = []
+
+    def step(answer: str) -> str:
+        threads.append(threading.get_ident())
+        return answer
+
+    assert beside(lambda: step("main"), lambda: step("other")) == ("main", "other")
+    assert threading.get_ident() in threads  # the main step runs on the caller's thread
+    assert len(set(threads)) == 2

@@ -18,9 +18,10 @@ from typing import TypeVar
 
 import polars as pl
 
-__all__ = ["MIN_PART_ROWS", "in_parts", "parts_count"]
+__all__ = ["MIN_PART_ROWS", "beside", "in_parts", "parts_count"]
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 #: Fewer rows than this per slice: one call (threads cost more than they save).
 MIN_PART_ROWS = 20_000
@@ -44,3 +45,12 @@ def in_parts(frame: pl.DataFrame, work: Callable[[pl.DataFrame], T],
     size = -(-frame.height // parts)
     with ThreadPoolExecutor(parts) as pool:
         return join(list(pool.map(work, [frame.slice(k * size, size) for k in range(parts)])))
+
+
+def beside(main: Callable[[], T], other: Callable[[], U]) -> tuple[T, U]:
+    """(``main()``, ``other()``): two independent steps, ``other`` in a thread beside
+    ``main``."""
+    with ThreadPoolExecutor(1) as pool:
+        later = pool.submit(other)
+        first = main()
+        return first, later.result()

@@ -23,6 +23,7 @@ from ledgerlens.enrich._frame import ENGINE, attach, prepare
 from ledgerlens.enrich._income import detect_income, income_category
 from ledgerlens.enrich._intermediary import detect_intermediaries
 from ledgerlens.enrich._model import EnrichmentModel
+from ledgerlens.enrich._parallel import beside, parts_count
 from ledgerlens.enrich._recurring import detect_recurring, stream_keys
 from ledgerlens.enrich._types import classify_types
 from ledgerlens.enrich.categories._rules import (
@@ -137,8 +138,14 @@ def enrich_with_streams(
     prepared = prepare(table)
     town_names = model.merchants.town_names
     cleaned = clean_labels(prepared.working, town_names=town_names)
-    frame = classify_types(detect_intermediaries(cleaned), town_names=town_names)
-    frame = line_word_rule(model.categories.predict(model.merchants.match(frame)),
+    typed = classify_types(detect_intermediaries(cleaned), town_names=town_names)
+    profiles = None
+    if parts_count(typed.height) > 1:  # the shop profiles need no merchant: made beside
+        frame, profiles = beside(lambda: model.merchants.match(typed),
+                                 lambda: model.categories.shop_profiles(typed))
+    else:
+        frame = model.merchants.match(typed)
+    frame = line_word_rule(model.categories.predict(frame, profiles),
                            model.merchants.brand_words)
     frame = place_phrase_rule(top_up_rule(p2p_app_rule(model.merchants.settle_lines(frame))))
     frame = fee_line_rule(interest_sign_rule(frame))

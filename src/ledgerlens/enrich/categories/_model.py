@@ -336,11 +336,20 @@ class CategoryModel:
             mask[keys, cls] = True
         return mask
 
-    def predict_keys(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, npt.NDArray[np.int64]]:
-        """Model decision per unique feature key, and each row's key index (no row rules)."""
+    def shop_profiles(self, frame: pl.DataFrame) -> pl.Series | None:
+        """The shop profile of each row of ``frame`` as ``predict`` reads it (None: the model
+        reads none). It needs no merchant: a caller may make it beside the merchant step and
+        pass it to ``predict``."""
+        return shop_profiles(frame, self.profile_min_rows) if self._profiles_on() else None
+
+    def predict_keys(self, frame: pl.DataFrame, profiles: pl.Series | None = None,
+                     ) -> tuple[pl.DataFrame, npt.NDArray[np.int64]]:
+        """Model decision per unique feature key, and each row's key index (no row rules);
+        ``profiles``: ``shop_profiles(frame)`` when already made."""
         self._check_fitted()
         if self._profiles_on():
-            frame = frame.with_columns(shop_profiles(frame, self.profile_min_rows))
+            frame = frame.with_columns(profiles if profiles is not None
+                                       else shop_profiles(frame, self.profile_min_rows))
         keys, row_key = unique_keys(frame, _mcc_map())
         return in_parts(keys, self._decide_keys, pl.concat), row_key
 
@@ -464,11 +473,12 @@ class CategoryModel:
             result[k] = word
         return result
 
-    def predict(self, frame: pl.DataFrame) -> pl.DataFrame:
+    def predict(self, frame: pl.DataFrame, profiles: pl.Series | None = None) -> pl.DataFrame:
         """Add ``category``, ``subcategory``, ``category_confidence``, ``category_evidence``.
 
         A frame of a few rows of plain text takes the same decisions on Python values
-        (``_row.py``: no per-query cost of Polars on one transaction)."""
+        (``_row.py``: no per-query cost of Polars on one transaction). ``profiles``: the
+        frame's ``shop_profiles`` when the caller made them already."""
         # Fewer rows than a profile needs: no profile can change the features.
         if 0 < frame.height <= ROW_PATH_MAX_ROWS and (
                 not self._profiles_on() or frame.height < self.profile_min_rows):
@@ -476,7 +486,7 @@ class CategoryModel:
             out = predict_rows(self, frame, _mcc_map())
             if out is not None:
                 return out
-        key_out, row_key = self.predict_keys(frame)
+        key_out, row_key = self.predict_keys(frame, profiles)
         rows = key_out[row_key] if frame.height else key_out.clear()
         cols = set(frame.columns)
         type_col = (
