@@ -58,3 +58,12 @@ def test_two_steps_side_by_side_give_their_own_answers() -> None:
     assert beside(lambda: step("main"), lambda: step("other")) == ("main", "other")
     assert threading.get_ident() in threads  # the main step runs on the caller's thread
     assert len(set(threads)) == 2
+
+
+def test_slices_stack_when_a_column_is_all_null_in_one() -> None:
+    from ledgerlens.enrich._parallel import stacked
+
+    parts = [pl.DataFrame({"x": [None, None]}), pl.DataFrame({"x": ["a", None]})]
+    out = stacked(parts)
+    assert out.schema["x"] == pl.String
+    assert out["x"].to_list() == [None, None, "a", None]

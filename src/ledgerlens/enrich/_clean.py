@@ -38,7 +38,7 @@ from ledgerlens.enrich._clean_vocab import (
     numbered_name_regex,
 )
 from ledgerlens.enrich._distinct import distinct_rows, zero_digits
-from ledgerlens.enrich._parallel import in_parts
+from ledgerlens.enrich._parallel import in_parts, stacked
 
 __all__ = ["AMBIGUOUS_CITIES", "BARE_TYPE_LABELS", "DEFAULT_WRAP_WIDTHS", "FOREIGN_CITIES",
            "clean_labels", "ends_with_name", "finish_clean_labels", "french_city_forms",
@@ -501,7 +501,7 @@ def clean_labels(frame: pl.DataFrame,
     canon = zero_digits(full_labels.str.slice(0, _MAX_CLEAN_CHARS), per_token=4).alias("_canon")
     cleaned = in_parts(canon.unique().to_frame(),
                        lambda texts: _clean_column(texts, "_canon", "clean_label", town_names),
-                       pl.concat)
+                       stacked)
     clean = canon.to_frame().join(cleaned, on="_canon", how="left", maintain_order="left")
     clean_labels_ = _with_numbered_names(clean.get_column("clean_label"), full_labels)
     return frame.with_columns(full_labels.gather(at).alias("full_label"),

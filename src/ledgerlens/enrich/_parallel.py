@@ -18,7 +18,7 @@ from typing import TypeVar
 
 import polars as pl
 
-__all__ = ["MIN_PART_ROWS", "beside", "in_parts", "parts_count"]
+__all__ = ["MIN_PART_ROWS", "beside", "in_parts", "parts_count", "stacked"]
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -45,6 +45,12 @@ def in_parts(frame: pl.DataFrame, work: Callable[[pl.DataFrame], T],
     size = -(-frame.height // parts)
     with ThreadPoolExecutor(parts) as pool:
         return join(list(pool.map(work, [frame.slice(k * size, size) for k in range(parts)])))
+
+
+def stacked(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """Slices' frames one under the other; a column all null in one slice takes the type the
+    others give it."""
+    return pl.concat(frames, how="vertical_relaxed")
 
 
 def beside(main: Callable[[], T], other: Callable[[], U]) -> tuple[T, U]:

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from ledgerlens.enrich._parallel import in_parts
+from ledgerlens.enrich._parallel import in_parts, stacked
 from ledgerlens.enrich.categories._features import (
     FeatureSpec,
     hash_features,
@@ -351,7 +351,7 @@ class CategoryModel:
             frame = frame.with_columns(profiles if profiles is not None
                                        else shop_profiles(frame, self.profile_min_rows))
         keys, row_key = unique_keys(frame, _mcc_map())
-        return in_parts(keys, self._decide_keys, pl.concat), row_key
+        return in_parts(keys, self._decide_keys, stacked), row_key
 
     def _decide_keys(self, keys: pl.DataFrame) -> pl.DataFrame:
         """Subcategory, confidence and evidence of each feature key (row of ``keys``)."""

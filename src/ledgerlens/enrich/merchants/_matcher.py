@@ -26,7 +26,7 @@ import polars as pl
 from ledgerlens.enrich._distinct import row_hash
 from ledgerlens.enrich._few_rows import with_values
 from ledgerlens.enrich._frame import ENGINE
-from ledgerlens.enrich._parallel import in_parts
+from ledgerlens.enrich._parallel import in_parts, stacked
 from ledgerlens.enrich.merchants._candidates import (
     KIND_FUZZY,
     KIND_PREFIX,
@@ -130,7 +130,7 @@ def _hits(rows: pl.DataFrame, directory: MerchantDirectory, fuzzy: bool,
 def _stacked(tops: list[pl.DataFrame | None]) -> pl.DataFrame | None:
     """The best candidates of slices of the distinct keys as one frame (None: none at all)."""
     found = [top for top in tops if top is not None]
-    return pl.concat(found) if found else None
+    return stacked(found) if found else None
 
 
 @functools.cache
