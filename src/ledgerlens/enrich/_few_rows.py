@@ -2,7 +2,9 @@
 
 One transaction pays Polars' fixed costs: about 0.1 ms per query, 10 µs per Series built
 from Python values, 40 µs for ``frame.schema``. The steps' few-row paths read plain values
-with these helpers and write their columns back in one frame built at once.
+with these helpers and write their columns back in one frame built at once. ``constant``
+builds a column of one value the cheap way for any number of rows (a list for a few, a
+Polars ``repeat`` for a batch).
 """
 
 from __future__ import annotations
