@@ -423,22 +423,30 @@ def classify_types(frame: pl.DataFrame, *, town_names: Iterable[str] = ()) -> pl
     keys = keys.with_columns(zero_digits(keys.get_column("_d")))
     normalized = normalize_text(pl.col("_d")).alias("_u")
     if keys.height == 1:  # one transaction: its label is its one distinct label
-        label_part = _label_part(keys.with_columns(normalized), town_names)
+        unique, at = keys, pl.Series("_li", [0], dtype=pl.UInt32)
     else:
         unique, at = distinct_rows(keys)
-        label_part = _label_part(unique.with_columns(normalized), town_names).gather(at)
-    row_part = frame.select(
-        amount.alias("_amount"),
+    labels = _label_part(unique.with_columns(normalized), town_names)
+    rows = frame.select(
+        at.alias("_li"),
+        _amount_class(amount).alias("_amount"),
         _optional(frame, "bank_transaction_code").str.to_uppercase().str.strip_chars()
         .alias("_code"),
         _optional(frame, "mcc").str.strip_chars().fill_null("").alias("_mcc"),
         _optional(frame, "intermediary").fill_null("").alias("_inter"),
         _optional(frame, "account_id").fill_null("").alias("_account"),
     )
-    work = pl.concat([label_part, row_part], how="horizontal")
-    out = _decide(work)
+    out = _decide(labels, rows.drop("_account"), rows.get_column("_account"))
     return frame.with_columns(out.get_column("transaction_type"),
                               out.get_column("type_evidence"))
+
+
+def _amount_class(amount: pl.Expr) -> pl.Expr:
+    """The amount as far as the type reads it: its sign (a debit, nothing, a credit) and
+    whether it is under the contactless ceiling; -1, 0 or 1 under it, -100 or 100 over.
+    Rows that differ only in the amount then share one decision."""
+    return (pl.when(amount.abs() <= CONTACTLESS_LIMIT_EUR).then(amount.sign())
+            .otherwise(amount.sign() * 100.0))
 
 
 def _label_part(keys: pl.DataFrame, town_names: frozenset[str]) -> pl.DataFrame:
@@ -452,13 +460,31 @@ def _label_part(keys: pl.DataFrame, town_names: frozenset[str]) -> pl.DataFrame:
     return label_part
 
 
-def _decide(work: pl.DataFrame) -> pl.DataFrame:
-    """Combine label, code, MCC and amount into a type per row (vectorized)."""
+def _decide(labels: pl.DataFrame, rows: pl.DataFrame, account: pl.Series) -> pl.DataFrame:
+    """Combine label, code, MCC and amount into a type per row (vectorized).
+
+    ``labels`` holds what each distinct label says, ``rows`` each row's label (``_li``, its
+    index in ``labels``), amount class, code, MCC and intermediary. Rows alike in all of
+    these are decided once; the card channel also reads two windows (does the account's
+    bank ever mark contactless payments, is the merchant seen abroad more than in France),
+    taken over the rows, and rows alike in those too share the channel and the rest."""
     stages = _decide_stages()
+    own, windows, abroad, channel = _card_channel_stages()
+    distinct, at = distinct_rows(rows)
+    work = pl.concat([labels.gather(distinct.get_column("_li")), distinct.drop("_li")],
+                     how="horizontal")
     for stage in stages[:3]:  # each intermediate becomes a column once, not a repeated subtree
         work = work.with_columns(*stage)
-    work = _card_channel(work).with_columns(*stages[3])
-    return work.select(*stages[4])
+    work = work.with_columns(*own)
+    merchant = labels.select(pl.col("_merchant").rank("dense").alias("_merchant"))
+    per_row = (work.select("_w_marked", "_w_strong", "_w_french").gather(at)
+               .with_columns(merchant.get_column("_merchant").gather(rows.get_column("_li")),
+                             account)
+               .select(at.alias("_k"), *windows))
+    distinct, at = distinct_rows(per_row)
+    work = (work.gather(distinct.get_column("_k")).hstack(distinct.drop("_k").get_columns())
+            .with_columns(*abroad).with_columns(*channel).with_columns(*stages[3]))
+    return work.select(*stages[4]).gather(at)
 
 
 @functools.cache
@@ -525,38 +551,40 @@ def _decide_stages() -> tuple[tuple[pl.Expr, ...], ...]:
     )
 
 
-def _card_channel(work: pl.DataFrame) -> pl.DataFrame:
-    """Abroad, online, contactless or in store, for the rows whose base type is card."""
-    for stage in _card_channel_stages():
-        work = work.with_columns(*stage)
-    return work
-
-
 @functools.cache
 def _card_channel_stages() -> tuple[tuple[pl.Expr, ...], ...]:
-    """The expressions of :func:`_card_channel` in stages (intermediates made columns
-    once), built once per process."""
+    """The card channel's expressions: abroad, online, contactless or in store, for the
+    rows whose base type is card, built once per process. In stages (intermediates made
+    columns once): what a row says itself, with the inputs of the windows (``_w_``); the
+    windows, over the rows (``_account``, ``_merchant``), their counts reduced to what is
+    read of them; abroad; the channel and its evidence."""
     is_card = pl.col("_base") == "card"
     inter = pl.col("_inter")
     online = (pl.col("_online") | inter.is_in(list(_ONLINE_INTERMEDIARIES))
               | pl.col("_mcc").is_in(list(ONLINE_MCCS)))
     wallet = inter.is_in(list(_WALLETS))
     marked = pl.col("_contactless") | wallet
-    # Does this account's bank ever mark contactless payments? If not, small in-store
-    # payments are most likely contactless (as most are in France under the ceiling).
-    bank_marks = (marked & is_card).any().over("_account")
     small = pl.col("_amount").abs() <= CONTACTLESS_LIMIT_EUR
     # A shop is abroad or not: labels of the same merchant text that show a foreign amount
     # or country vouch for its cut labels (``CB BAR BELLA FACT 180325``), French towns
     # against; foreign words and towns count only for merchants never seen in France.
     strong = pl.col("_abroad")
     french = pl.col("_french_town") & ~strong
-    n_strong = (strong & is_card).sum().over("_merchant")
-    n_french = (french & is_card).sum().over("_merchant")
+    own = (online.alias("_c_online"), marked.alias("_c_marked"), small.alias("_c_small"),
+           (marked & is_card).alias("_w_marked"), (strong & is_card).alias("_w_strong"),
+           (french & is_card).alias("_w_french"))
+    # Does this account's bank ever mark contactless payments? If not, small in-store
+    # payments are most likely contactless (as most are in France under the ceiling).
+    bank_marks = pl.col("_w_marked").any().over("_account")
+    n_strong = pl.col("_w_strong").sum().over("_merchant")
+    n_french = pl.col("_w_french").sum().over("_merchant")
+    # Only whether each count is 0 and which is larger are read: 0 or 2 French labels;
+    # 0, 1 (no more than the French) or 3 (more) foreign ones.
+    windows = (bank_marks.alias("_c_bank_marks"),
+               pl.when(n_french == 0).then(0).otherwise(2).cast(pl.Int8).alias("_c_n_french"),
+               pl.when(n_strong == 0).then(0).when(n_strong > n_french).then(3).otherwise(1)
+               .cast(pl.Int8).alias("_c_n_strong"))
     known = pl.col("_merchant") != ""
-    first = (online.alias("_c_online"), marked.alias("_c_marked"),
-             bank_marks.alias("_c_bank_marks"), small.alias("_c_small"),
-             n_strong.alias("_c_n_strong"), n_french.alias("_c_n_french"))
     online, marked, bank_marks, small = (pl.col("_c_online"), pl.col("_c_marked"),
                                          pl.col("_c_bank_marks"), pl.col("_c_small"))
     n_strong, n_french = pl.col("_c_n_strong"), pl.col("_c_n_french")
@@ -581,4 +609,4 @@ def _card_channel_stages() -> tuple[tuple[pl.Expr, ...], ...]:
            .when(marked).then(pl.lit("contactless marker"))
            .when(~bank_marks & small).then(pl.lit("amount under contactless limit"))
            .otherwise(pl.lit("in store by default")))
-    return first, second, (channel.alias("_channel"), why.alias("_channel_why"))
+    return own, windows, second, (channel.alias("_channel"), why.alias("_channel_why"))

@@ -128,7 +128,7 @@ def _label(full: str, merchant: str) -> _Label:
 
 def _channel(lab: _Label, *, is_card: bool, amount: float, mcc: str, inter: str,
              merchant: str) -> tuple[str, str]:
-    """:func:`_types._card_channel` of one row (its account and merchant: itself)."""
+    """:func:`_types._card_channel_stages` of one row (its account and merchant: itself)."""
     online = (lab.online or inter in ty._ONLINE_INTERMEDIARIES or mcc in ty.ONLINE_MCCS)
     marked = lab.contactless or inter in ty._WALLETS
     bank_marks = marked and is_card
