@@ -221,6 +221,23 @@ def test_an_insurer_s_life_contract_is_no_car_contract() -> None:
     assert out["merchant_name"].str.split(" ").list.first().to_list() == ["AXA", "MAAF", "MAIF"]
 
 
+@pytest.mark.parametrize("rows", [1, 12])
+def test_a_bank_s_product_named_in_its_label_is_the_row_s_line(rows: int) -> None:
+    # The directory files these banks under their fees or one product; the label's other
+    # words name the product. A bank's own name (CAISSE D EPARGNE) names none.
+    labels = ["PRLV SEPA FORTUNEO PEA", "PRLV SEPA CAISSE D EPARGNE LIVRET A",
+              "PRLV SEPA BANQUE POPULAIRE PRET AUTO", "PRLV SEPA LA BANQUE POSTALE PRET PERSO",
+              "PRLV SEPA CREDIT AGRICOLE ASSURANCE VIE", "PRLV SEPA CAISSE D EPARGNE"]
+    out = _enriched_cycle(labels, [-100.0], rows, "2025-03-05")
+    assert out["subcategory"][0] == "securities"
+    assert out["merchant_name"][0] == "Fortuneo"
+    assert 'rule: product words "PEA"' in out["explanation"][0]
+    if rows > 1:
+        assert out["subcategory"].to_list()[1:6] == [
+            "savings_transfer", "car_loan", "consumer_loan", "life_insurance", "card_fees"]
+        assert "product words" not in out["explanation"][5]
+
+
 def test_a_biller_paying_back_by_transfer_keeps_its_category() -> None:
     # A utility's true-up and a marketplace's refund are what they refund, not money from a
     # person; a person paying back is.
@@ -307,7 +324,7 @@ def test_warm_up_builds_the_lazy_tables_first_calls_would_build() -> None:
                                 merchants=MerchantMatcher.default(directory=fresh))
     assert not fresh._cache
     model.warm_up()
-    assert {"candidates.lookup", "candidates.tfidf"} <= set(fresh._cache)
+    assert {"candidates.lookup", "candidates.tfidf", "matcher.name_words"} <= set(fresh._cache)
     table = pl.DataFrame({"date": ["2025-03-12"], "amount": [-9.99],
                           "label": ["PAYPAL *SPOTIFY"]})
     cold = dataclasses.replace(EnrichmentModel.default(), merchants=MerchantMatcher.default())

@@ -71,11 +71,11 @@ class EnrichmentModel:
 
         sample = pl.DataFrame({
             "booking_date": ["2025-03-01", "2025-03-02", "2025-03-03", "2025-03-04",
-                             "2025-03-05"],
-            "amount": [-23.4, -9.99, 2100.0, -61.2, -35.0],
+                             "2025-03-05", "2025-03-06"],
+            "amount": [-23.4, -9.99, 2100.0, -61.2, -35.0, -100.0],
             "label": ["CB CARREFOUR CITY 01/03", "PRLV SEPA NETFLIX.COM",
                       "VIR SEPA RECU /DE ACME SAS /MOTIF SALAIRE", "CARTE X1234 BOULANGRIE DUPOND",
-                      "COTISATION CARTE VISA"],
+                      "COTISATION CARTE VISA", "PRLV SEPA FORTUNEO PEA"],
         })
         for i in range(sample.height):  # the one-transaction paths
             enrich(sample.slice(i, 1), self)

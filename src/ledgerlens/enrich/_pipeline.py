@@ -26,6 +26,7 @@ from ledgerlens.enrich._model import EnrichmentModel
 from ledgerlens.enrich._parallel import beside, parts_count
 from ledgerlens.enrich._recurring import detect_recurring, stream_keys
 from ledgerlens.enrich._types import classify_types
+from ledgerlens.enrich.categories._bank_lines import bank_line_rule
 from ledgerlens.enrich.categories._rules import (
     fee_line_rule,
     interest_sign_rule,
@@ -147,6 +148,7 @@ def enrich_with_streams(
         frame = model.merchants.match(typed)
     frame = line_word_rule(model.categories.predict(frame, profiles),
                            model.merchants.brand_words)
+    frame = bank_line_rule(frame, model.merchants.name_words)
     frame = place_phrase_rule(top_up_rule(p2p_app_rule(model.merchants.settle_lines(frame))))
     frame = fee_line_rule(interest_sign_rule(frame))
     frame = _rounded_and_abstained(frame)

@@ -179,6 +179,15 @@ def _line_words(directory: MerchantDirectory,
             {(brand, sub): frozenset(ws) for brand, sub, ws in words.iter_rows()})
 
 
+def _name_words(directory: MerchantDirectory) -> dict[str, frozenset[str]]:
+    """merchant_id -> the words of its aliases, for ``MerchantMatcher.name_words``."""
+    words = (directory.merchants.select("merchant_idx", "merchant_id")
+             .join(directory.aliases.select("merchant_idx", "alias"), on="merchant_idx")
+             .select("merchant_id", word=pl.col("alias").str.split(" ")).explode("word")
+             .group_by("merchant_id").agg(pl.col("word").unique()))
+    return {mid: frozenset(ws) for mid, ws in words.iter_rows()}
+
+
 class MerchantMatcher:
     """Recognise known merchants in labels and counterparty names.
 
@@ -358,6 +367,12 @@ class MerchantMatcher:
         brand = brand_of.get(merchant_id)
         sets = [words.get((brand, line), frozenset()) for line in lines] if brand else []
         return frozenset.intersection(*sets) if sets else frozenset()
+
+    def name_words(self, merchant_id: str) -> frozenset[str]:
+        """The words of ``merchant_id``'s aliases (``CAISSE``, ``D``, ``EPARGNE``, ``CE``):
+        its name, which names none of its products; empty for an unknown id."""
+        words = self._directory().cached("matcher.name_words", _name_words)
+        return words.get(merchant_id, frozenset())
 
     def settle_lines(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Rows whose brand has several lines of business the label could not tell apart
