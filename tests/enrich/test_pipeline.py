@@ -227,15 +227,19 @@ def test_a_bank_s_product_named_in_its_label_is_the_row_s_line(rows: int) -> Non
     # words name the product. A bank's own name (CAISSE D EPARGNE) names none.
     labels = ["PRLV SEPA FORTUNEO PEA", "PRLV SEPA CAISSE D EPARGNE LIVRET A",
               "PRLV SEPA BANQUE POPULAIRE PRET AUTO", "PRLV SEPA LA BANQUE POSTALE PRET PERSO",
-              "PRLV SEPA CREDIT AGRICOLE ASSURANCE VIE", "PRLV SEPA CAISSE D EPARGNE"]
+              "PRLV SEPA CREDIT AGRICOLE ASSURANCE VIE", "PRLV SEPA CAISSE D EPARGNE",
+              "PRLV SEPA SOCIETE GENERALE PEA", "PRLV SEPA CREDIT MUTUEL"]
     out = _enriched_cycle(labels, [-100.0], rows, "2025-03-05")
     assert out["subcategory"][0] == "securities"
     assert out["merchant_name"][0] == "Fortuneo"
     assert 'rule: product words "PEA"' in out["explanation"][0]
     if rows > 1:
-        assert out["subcategory"].to_list()[1:6] == [
-            "savings_transfer", "car_loan", "consumer_loan", "life_insurance", "card_fees"]
+        assert out["subcategory"].to_list()[1:8] == [
+            "savings_transfer", "car_loan", "consumer_loan", "life_insurance", "card_fees",
+            "securities", "account_fees"]
         assert "product words" not in out["explanation"][5]
+        # The bank itself, not its student loan (whose name it shared): a tie no more.
+        assert out["merchant_name"].to_list()[6:8] == ["Société Générale", "Crédit Mutuel"]
 
 
 def test_a_biller_paying_back_by_transfer_keeps_its_category() -> None:
