@@ -167,6 +167,18 @@ def test_odd_explanation_inputs_read_as_in_the_query(monkeypatch: pytest.MonkeyP
         assert got.schema == want.schema
 
 
+def test_a_confidence_is_rounded_as_the_query_rounds_it(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    # Halves on the third decimal, their float neighbours, and the ends of [0, 1].
+    values = [0.0005, 0.0015, 0.0025, 0.1235, 0.9995, 0.12345, 1e-9, 0.0, -0.0, 1.0,
+              0.0004999999, 0.6665, 0.9994999]
+    rows = [pl.DataFrame({"merchant_name": ["Fnac"], "merchant_confidence": [v]})
+            for v in values]
+    fast = [explain(r)["explanation"].item() for r in rows]
+    monkeypatch.setattr(_explain, "_FEW_ROWS", -1)
+    assert fast == [explain(r)["explanation"].item() for r in rows]
+
+
 def test_most_rows_take_the_plain_paths(stages: dict[str, pl.DataFrame]) -> None:
     """The plain paths are taken (not only the queries tested above), odd text aside."""
     from ledgerlens.enrich._income_row import income_rows

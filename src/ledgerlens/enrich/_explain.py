@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import math
 import re
 
 import polars as pl
@@ -103,18 +102,20 @@ _REPEATS = re.compile(r"(; )+")
 
 def _explain_rows(frame: pl.DataFrame, inputs: list[str]) -> list[str] | None:
     """``_explanation``'s values for a few rows, or None (the query) when an input is not
-    a String column (or the confidence a Float64 that Python would print apart)."""
+    a String column (or the confidence not a Float64 in [0, 1], whose rounding to 3
+    decimals Python does as Polars does)."""
     values: dict[str, list[object]] = {}
     for name in inputs:
         column = frame.get_column(name)
         if name == "merchant_confidence":
             if column.dtype != pl.Float64:
                 return None
-            column = column.round(3)
-            if any(v is not None and not (math.isfinite(v) and abs(v) < 1e15)
-                   for v in column.to_list()):
-                return None
-            values[name] = [None if v is None else repr(v) for v in column.to_list()]
+            confidences = column.to_list()
+            if any(v is not None and not 0.0 <= v <= 1.0 for v in confidences):
+                return None  # Polars' round(3) of a confidence, half to even: the same
+            values[name] = [None if v is None else repr(v if v == 0.0 else  # keeps -0.0
+                                                        round(v * 1000.0) / 1000.0)
+                            for v in confidences]
         elif column.dtype != pl.String:
             return None
         else:
