@@ -424,13 +424,13 @@ def place_phrase_rule(frame: pl.DataFrame) -> pl.DataFrame:
     needed = {"transaction_type", "clean_label", "merchant_id", *CATEGORY_SCHEMA}
     if not needed <= set(frame.columns):
         return frame
-    text = pl.col("clean_label").str.to_uppercase().str.strip_chars()
-    open_row = (pl.col("merchant_id").is_null()
-                & ~pl.col("transaction_type").is_in(["refund", "reversal"]))
     if frame.height <= _FEW_ROWS and not any(
             t is not None and re.search(_PLACE_RE, t.upper().strip())
             for t in frame.get_column("clean_label").to_list()):
         return frame  # one transaction: plain values first, no query when no phrase is there
+    text = pl.col("clean_label").str.to_uppercase().str.strip_chars()
+    open_row = (pl.col("merchant_id").is_null()
+                & ~pl.col("transaction_type").is_in(["refund", "reversal"]))
     # Every phrase opens with HOTEL: an anchored test, then the phrases on those rows only.
     scope = frame.select((open_row & pl.col("clean_label").str.contains(r"(?i)^\s*HOTEL\b"))
                          .fill_null(False)).to_series()
