@@ -393,7 +393,8 @@ def test_a_few_rows_decide_as_in_a_table() -> None:
     edges = frame.head(8).with_columns(
         clean_label=pl.Series(["", None, "CB Café de la Gare", "VIR 12/03",
                                "PRLV SEPA ÉLECTRICITÉ", "X" * 300, "CB VELO2", "CB SHOP"]),
-        amount=pl.Series([0.0, None, -20.0, 10.0, float("nan"), -1e9, -3.0, -9.0]),
+        amount=pl.Series([0.0, None, float("-inf"), float("inf"), float("nan"), -1e9, -3.0,
+                          -9.0]),
         merchant_lines=pl.Series([None, "fuel|supermarket", None, None, "x|y", None, None,
                                   None]),
         # A merchant's name of any script, or empty, is only shown in the evidence.

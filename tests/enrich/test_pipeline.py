@@ -270,6 +270,15 @@ def test_bad_rows_get_a_low_confidence_answer_not_a_crash() -> None:
     assert (unknown["category_confidence"] < 0.5).all()
 
 
+@pytest.mark.parametrize("amount", [float("inf"), float("-inf"), float("nan"), 1e300])
+def test_one_transaction_of_an_absurd_amount_is_enriched_not_a_crash(amount: float) -> None:
+    # The one-transaction path once failed on an infinite amount (its log bin).
+    out = enrich(pl.DataFrame({"date": ["2025-01-02"], "amount": [amount],
+                               "label": ["CB CARREFOUR CITY 01/01"]}))
+    assert out.height == 1
+    assert out["category"][0] is not None
+
+
 @pytest.mark.parametrize("rows", [1, 3])
 def test_a_merchant_named_without_two_letters_in_a_row_is_not_a_blind_label(rows: int) -> None:
     # H&M has no word of two letters, but it names a shop: the shop's category, not "no text".

@@ -88,7 +88,8 @@ def _amount_tokens(amount: object) -> str:
     value = 0.0 if amount is None else float(amount)  # type: ignore[arg-type]
     value = 0.0 if math.isnan(value) else value
     magnitude = abs(value)
-    log_bin = min(max(math.floor(math.log(magnitude + 1.0) / _LN2), 0), 14)
+    log_bin = (14 if math.isinf(magnitude)  # the query's log bin, clipped to 14
+               else min(max(math.floor(math.log(magnitude + 1.0) / _LN2), 0), 14))
     if magnitude == 0:
         roundness = 3
     elif magnitude >= 10 and magnitude % 10 == 0:
