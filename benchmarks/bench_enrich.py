@@ -14,6 +14,11 @@ Measures, on this machine, with the default (shipped) model:
 
 from __future__ import annotations
 
+# ledgerlens before Polars, as its own CLI loads them: Polars' allocator then keeps freed
+# memory five seconds (ledgerlens._allocator).
+import ledgerlens  # noqa: F401
+
+# isort: split
 import argparse
 import datetime as dt
 import json

@@ -12,7 +12,11 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from ledgerlens._allocator import keep_freed_memory
+
 __version__ = "0.1.0"
+
+keep_freed_memory()  # before Polars loads: its allocator reads the setting once (_allocator)
 
 _PUBLIC: dict[str, str] = {
     "SCHEMA_VERSION": "ledgerlens.schema",
