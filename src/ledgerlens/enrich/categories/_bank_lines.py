@@ -98,26 +98,16 @@ def bank_line_rule(frame: pl.DataFrame,
     lines = frame.get_column("merchant_subcategory")
     if lines.dtype != pl.String or frame.get_column(source).dtype != pl.String:
         return frame
-    # Plain values for a few rows (no query); a batch's bank rows are a few in a hundred.
-    rows = (range(frame.height) if frame.height <= _FEW_ROWS
-            else lines.is_in(sorted(BANK_LINES)).arg_true().to_list())
-    if frame.height <= _FEW_ROWS:
-        rows = [i for i, line in zip(rows, lines.to_list(), strict=True) if line in BANK_LINES]
-    if not rows:
-        return frame
-    picked = frame.select(source, "merchant_id", "merchant_subcategory", "transaction_type",
-                          "subcategory")[rows]
-    changes: list[tuple[int, str, str]] = []
-    seen: dict[tuple[str, str, str | None], tuple[str, str] | None] = {}  # a bank repeats
-    for i, (text, mid, line, type_, sub) in zip(rows, picked.iter_rows(), strict=True):
-        if mid is None or line not in BANK_LINES or type_ in _OTHER_TYPES:
-            continue
-        key = (text, mid, type_)
-        if key not in seen:
-            seen[key] = named_bank_line(model_text(text), own_words(mid), type_)
-        found = seen[key]
-        if found is not None and found[0] != sub:
-            changes.append((i, *found))
+    if frame.height <= _FEW_ROWS:  # plain values, no query
+        rows = [i for i, line in enumerate(lines.to_list()) if line in BANK_LINES]
+        picked = frame.select(source, "merchant_id", "transaction_type", "subcategory")[rows]
+        changes = [(i, *found) for i, (text, mid, type_, sub) in zip(rows, picked.iter_rows(),
+                                                                    strict=True)
+                   if mid is not None and type_ not in _OTHER_TYPES
+                   and (found := named_bank_line(model_text(text), own_words(mid), type_))
+                   is not None and found[0] != sub]
+    else:  # a batch's bank rows, read once per distinct (text, merchant, type)
+        changes = _batch_changes(frame, source, own_words)
     if not changes:
         return frame
     at = pl.Series([c[0] for c in changes], dtype=pl.UInt32)
@@ -130,6 +120,32 @@ def bank_line_rule(frame: pl.DataFrame,
         category_evidence=frame["category_evidence"].scatter(
             at, [f'rule: product words "{c[2]}"' for c in changes]),
     )
+
+
+def _batch_changes(frame: pl.DataFrame, source: str,
+                   own_words: Callable[[str], frozenset[str]]) -> list[tuple[int, str, str]]:
+    """(row, line, words) of the rows of a large frame that ``bank_line_rule`` changes."""
+    from ledgerlens.enrich.categories._row import model_text
+
+    keys = ["_text", "merchant_id", "transaction_type"]
+    picked = frame.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"), pl.col(source).alias("_text"),
+        "merchant_id", "transaction_type", "subcategory",
+        _open=pl.col("merchant_subcategory").is_in(sorted(BANK_LINES))
+        & pl.col("merchant_id").is_not_null()
+        & ~pl.col("transaction_type").is_in(sorted(_OTHER_TYPES)).fill_null(False),
+    ).filter("_open")
+    named = [(text, mid, type_, *found)
+             for text, mid, type_ in picked.select(keys).unique().iter_rows()
+             if (found := named_bank_line(model_text(text), own_words(mid), type_)) is not None]
+    if not named:
+        return []
+    answers = pl.DataFrame(named, orient="row", schema={
+        "_text": pl.String, "merchant_id": pl.String, "transaction_type": pl.String,
+        "_line": pl.String, "_words": pl.String})
+    changed = picked.join(answers, on=keys, nulls_equal=True).filter(
+        pl.col("_line") != pl.col("subcategory").fill_null(""))
+    return list(changed.select("_i", "_line", "_words").iter_rows())
 
 
 _FEW_ROWS = 8  # up to this many rows, the bank rows are found on plain values
