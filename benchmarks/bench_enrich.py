@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -98,7 +99,31 @@ def _steps(tx: pl.DataFrame) -> dict[str, float]:
     return times
 
 
-def _batch(tx: pl.DataFrame, runs: int = 3) -> dict[str, object]:
+@dataclass(frozen=True)
+class _BatchRuns:
+    rows: int
+    runs: list[float]  # seconds of each run
+
+    @property
+    def seconds(self) -> float:
+        return float(np.median(self.runs))
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds
+
+
+@dataclass(frozen=True)
+class _SingleRounds:
+    calls: int
+    rounds: list[tuple[float, float, float]]  # (p99, p50, max) of each round, in ms
+
+    @property
+    def median(self) -> tuple[float, float, float]:
+        return sorted(self.rounds)[len(self.rounds) // 2]
+
+
+def _batch(tx: pl.DataFrame, runs: int = 3) -> _BatchRuns:
     """The 1M batch ``runs`` times in one process (this machine's speed drifts by a third
     from minute to minute): the median run, and every run's seconds."""
     from ledgerlens.enrich import EnrichmentModel, enrich
@@ -110,11 +135,10 @@ def _batch(tx: pl.DataFrame, runs: int = 3) -> dict[str, object]:
         t0 = time.perf_counter()
         rows = enrich(tx, model).height
         times.append(time.perf_counter() - t0)
-    seconds = float(np.median(times))
-    return {"rows": rows, "seconds": seconds, "rate": rows / seconds, "runs": times}
+    return _BatchRuns(rows, times)
 
 
-def _single(tx: pl.DataFrame, calls: int = 2_000, rounds: int = 3) -> dict[str, object]:
+def _single(tx: pl.DataFrame, calls: int = 2_000, rounds: int = 3) -> _SingleRounds:
     """p50/p99 of ``calls`` one-transaction calls, in ``rounds`` rounds over other samples:
     the median round's figures, and every round's p99."""
     from ledgerlens.enrich import EnrichmentModel, enrich
@@ -133,9 +157,7 @@ def _single(tx: pl.DataFrame, calls: int = 2_000, rounds: int = 3) -> dict[str, 
         ms = np.array(latencies) * 1000
         figures.append((float(np.percentile(ms, 99)), float(np.percentile(ms, 50)),
                         float(ms.max())))
-    p99, p50, most = sorted(figures)[len(figures) // 2]
-    return {"p50_ms": p50, "p99_ms": p99, "max_ms": most,
-            "rounds_p99": [f[0] for f in figures], "calls": calls}
+    return _SingleRounds(calls, figures)
 
 
 def _stream_child(src: str, out: str) -> None:
@@ -191,16 +213,17 @@ def main() -> None:
               f"{s['rate']:,.0f} tx/s, peak RSS {s['peak_rss_mb']:,.0f} MB")
         return
     batch = _batch(tx)
-    runs = " / ".join(f"{t:.1f}" for t in batch["runs"])  # type: ignore[attr-defined]
-    print(f"batch: {batch['rows']:,.0f} tx in {batch['seconds']:.1f} s (median of runs "
-          f"{runs} s) = {batch['rate']:,.0f} tx/s")
+    runs = " / ".join(f"{t:.1f}" for t in batch.runs)
+    print(f"batch: {batch.rows:,.0f} tx in {batch.seconds:.1f} s (median of runs "
+          f"{runs} s) = {batch.rate:,.0f} tx/s")
     steps = _steps(tx)
     for name, seconds in steps.items():
         print(f"  {name:31} {seconds:6.2f} s")
     single = _single(tx)
-    rounds = " / ".join(f"{p:.2f}" for p in single["rounds_p99"])  # type: ignore[attr-defined]
-    print(f"single transaction: p50 {single['p50_ms']:.2f} ms, p99 {single['p99_ms']:.2f} ms, "
-          f"max {single['max_ms']:.1f} ms (median round; rounds' p99 {rounds} ms)")
+    p99, p50, most = single.median
+    rounds = " / ".join(f"{r[0]:.2f}" for r in single.rounds)
+    print(f"single transaction: p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {most:.1f} ms "
+          f"(median round; rounds' p99 {rounds} ms)")
     streams = [] if args.skip_10m else [_stream(tx, 10_000_000)]
     for s in streams:
         print(f"file -> file in batches: {s['rows']:,.0f} rows in {s['seconds']:.0f} s = "
@@ -209,14 +232,13 @@ def main() -> None:
         lines = [f"Measured {dt.date.today().isoformat()} with `python benchmarks/"
                  f"bench_enrich.py --record` ({os.cpu_count()} cores, default model).", "",
                  "| run | rows | seconds | tx/s | peak RSS |", "| --- | --- | --- | --- | --- |",
-                 f"| batch, in memory, end to end (median of {len(batch['runs'])} runs: "  # type: ignore[arg-type]
-                 f"{runs} s) | {batch['rows']:,.0f} | "
-                 f"{batch['seconds']:.1f} | {batch['rate']:,.0f} | |"]
+                 f"| batch, in memory, end to end (median of {len(batch.runs)} runs: "
+                 f"{runs} s) | {batch.rows:,.0f} | {batch.seconds:.1f} | {batch.rate:,.0f} | |"]
         lines += [f"| Parquet file -> file in batches | {s['rows']:,.0f} | {s['seconds']:.0f} | "
                   f"{s['rate']:,.0f} | {s['peak_rss_mb']:,.0f} MB |" for s in streams]
-        lines += ["", f"Single transaction in-process: p50 {single['p50_ms']:.2f} ms, "
-                  f"p99 {single['p99_ms']:.2f} ms (the median of {len(single['rounds_p99'])} "  # type: ignore[arg-type]
-                  f"rounds of {single['calls']:,} calls; the rounds' p99: {rounds} ms).", "",
+        lines += ["", f"Single transaction in-process: p50 {p50:.2f} ms, p99 {p99:.2f} ms (the "
+                  f"median of {len(single.rounds)} rounds of {single.calls:,} calls; the "
+                  f"rounds' p99: {rounds} ms).", "",
                   "| step (1M batch) | seconds |", "| --- | --- |"]
         lines += [f"| {name} | {seconds:.2f} |" for name, seconds in steps.items()]
         _record(lines)
