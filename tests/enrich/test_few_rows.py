@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from ledgerlens.enrich._few_rows import constant, row_text, with_row_values, with_values
+from ledgerlens.enrich._few_rows import constant, rounded, row_text, with_row_values, with_values
 
 
 def test_new_columns_are_appended_and_existing_ones_replaced_in_place() -> None:
@@ -36,3 +36,15 @@ def test_a_constant_column_is_the_same_built_either_way(rows: int) -> None:
         column = constant("c", value, rows, dtype)
         assert (column.name, column.dtype, column.len()) == ("c", dtype, rows)
         assert column.to_list() == [value] * rows
+
+
+@pytest.mark.parametrize("decimals", [3, 6])
+def test_rounded_is_polars_round_of_a_confidence(decimals: int) -> None:
+    import random
+
+    rng = random.Random(decimals)
+    values = [rng.random() for _ in range(20_000)] + [0.0, -0.0, 1.0, 0.0005, 0.0015,
+                                                        0.9995, 0.1234565, 5e-7, 1.5e-6]
+    want = pl.Series(values, dtype=pl.Float64).round(decimals).to_list()
+    got = [rounded(v, decimals) for v in values]
+    assert [repr(v) for v in got] == [repr(v) for v in want]

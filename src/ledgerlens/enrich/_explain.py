@@ -8,6 +8,7 @@ import re
 import polars as pl
 
 from ledgerlens.enrich._distinct import row_hash
+from ledgerlens.enrich._few_rows import rounded
 
 __all__ = ["explain"]
 
@@ -113,9 +114,7 @@ def _explain_rows(frame: pl.DataFrame, inputs: list[str]) -> list[str] | None:
             confidences = column.to_list()
             if any(v is not None and not 0.0 <= v <= 1.0 for v in confidences):
                 return None  # Polars' round(3) of a confidence, half to even: the same
-            values[name] = [None if v is None else repr(v if v == 0.0 else  # keeps -0.0
-                                                        round(v * 1000.0) / 1000.0)
-                            for v in confidences]
+            values[name] = [None if v is None else repr(rounded(v, 3)) for v in confidences]
         elif column.dtype != pl.String:
             return None
         else:

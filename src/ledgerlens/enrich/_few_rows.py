@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import polars as pl
 
-__all__ = ["constant", "row_text", "with_row_values", "with_values"]
+__all__ = ["constant", "rounded", "row_text", "with_row_values", "with_values"]
 
 
 def with_values(frame: pl.DataFrame, values: Mapping[str, Sequence[object]],
@@ -65,3 +65,10 @@ def constant(name: str, value: str | bool | float | None, n: int,
     if n <= _LISTED_UP_TO:
         return pl.Series(name, [value] * n, dtype=dtype)
     return pl.repeat(value, n, dtype=dtype, eager=True).alias(name)
+
+
+def rounded(value: float, decimals: int) -> float:
+    """Polars' ``round(decimals)`` of a value in [0, 1] (a confidence): the scaled value
+    rounded half to even; zero keeps its sign (``-0.0`` prints as Polars prints it)."""
+    scale = 10.0 ** decimals
+    return value if value == 0.0 else round(value * scale) / scale

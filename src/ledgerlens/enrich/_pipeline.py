@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from ledgerlens.enrich._clean import clean_labels, finish_clean_labels
 from ledgerlens.enrich._explain import explain
-from ledgerlens.enrich._few_rows import constant, with_values
+from ledgerlens.enrich._few_rows import constant, rounded, with_values
 from ledgerlens.enrich._frame import ENGINE, attach, prepare
 from ledgerlens.enrich._income import detect_income, income_category
 from ledgerlens.enrich._intermediary import detect_intermediaries
@@ -82,7 +82,7 @@ def _rounded_and_abstained(frame: pl.DataFrame) -> pl.DataFrame:
         # A few rows, none without text: only the rounding, on plain values (no query).
         values = {n: frame.get_column(n).to_list() for n in _CONFIDENCES}
         if all(v is None or 0.0 <= v <= 1.0 for vs in values.values() for v in vs):
-            return with_values(frame, {n: [None if v is None else _round6(v) for v in vs]
+            return with_values(frame, {n: [None if v is None else rounded(v, 6) for v in vs]
                                        for n, vs in values.items()},
                                dict.fromkeys(_CONFIDENCES, pl.Float64()))
     return (frame.lazy()
@@ -96,11 +96,6 @@ _CONFIDENCES = ("merchant_confidence", "category_confidence")
 
 _WORDY = re.compile(r"[A-Za-z]{2}")
 _COUNTED = ("cash_withdrawal", "cash_deposit", "cheque", "cheque_deposit")
-
-
-def _round6(value: float) -> float:
-    """Polars' ``round(6)`` of a value in [0, 1]: the scaled value rounded half to even."""
-    return value if value == 0.0 else round(value * 1e6) / 1e6
 
 
 def _any_blind(frame: pl.DataFrame) -> bool:
