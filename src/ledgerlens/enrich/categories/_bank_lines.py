@@ -130,7 +130,7 @@ def _batch_changes(frame: pl.DataFrame, source: str,
     keys = ["_text", "merchant_id", "transaction_type"]
     picked = frame.select(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"), pl.col(source).alias("_text"),
-        "merchant_id", "transaction_type", "subcategory",
+        pl.col("merchant_id", "transaction_type", "subcategory").cast(pl.String),
         _open=pl.col("merchant_subcategory").is_in(sorted(BANK_LINES))
         & pl.col("merchant_id").is_not_null()
         & ~pl.col("transaction_type").is_in(sorted(_OTHER_TYPES)).fill_null(False),
