@@ -31,8 +31,11 @@ FloatArray = npt.NDArray[np.float64]
 _REFUNDABLE = ("clothing_shoes", "electronics", "marketplace", "general_merchandise",
                "sport_equipment", "department_store", "furniture_home_equipment", "second_hand")
 _ABROAD_SUBCATS = ("restaurant", "cafe_bar", "supermarket", "hotels", "museums_culture",
-                   "clothing_shoes", "pharmacy", "taxi_ride_hailing")
-_ABROAD_MIX = np.array([0.3, 0.25, 0.15, 0.08, 0.08, 0.07, 0.03, 0.04])
+                   "clothing_shoes", "pharmacy", "taxi_ride_hailing", "bakery", "fast_food",
+                   "fuel", "parking", "butcher_fishmonger", "hairdresser", "books_media",
+                   "gifts_flowers")
+_ABROAD_MIX = np.array([0.25, 0.19, 0.13, 0.07, 0.07, 0.05, 0.03, 0.03, 0.05, 0.03,
+                        0.04, 0.02, 0.01, 0.005, 0.01, 0.015])
 
 
 @dataclass(frozen=True)
