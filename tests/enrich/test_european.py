@@ -34,6 +34,15 @@ _LABELS: list[tuple[str, float, str, str]] = [
     ("CARD PAYMENT TO TESCO STORES 2345", -28.4, "card_in_store", "TESCO STORES"),
     ("DIRECT DEBIT BRITISH GAS", -65.0, "direct_debit", "BRITISH GAS"),
     ("PAIEMENT BANCONTACT DELHAIZE", -81.2, "card_in_store", "DELHAIZE"),
+    # a Belgian bank's French
+    ("PAIEMENT AVEC LA CARTE DE DEBIT NUMERO 6703 XXXX XXXX 1234 DELHAIZE BRUXELLES",
+     -81.2, "card_in_store", "DELHAIZE"),
+    ("PAIEMENT PAR CARTE DE DEBIT NUMERO 1234 ALDI NAMUR", -64.0, "card_in_store", "ALDI"),
+    ("ACHAT BANCONTACT COLRUYT WAVRE", -73.5, "card_in_store", "COLRUYT WAVRE"),
+    ("DOMICILIATION EUROPEENNE CREANCIER PROXIMUS REFERENCE DU MANDAT 123456", -45.0,
+     "direct_debit", "PROXIMUS"),
+    ("ORDRE PERMANENT VERS BE12 3456 7890 1234 LOYER", -800.0, "transfer_out", "LOYER"),
+    ("VIREMENT EUROPEEN EN FAVEUR DE JEAN DUPONT", -50.0, "transfer_out", "JEAN DUPONT"),
 ]
 
 
@@ -64,6 +73,13 @@ def test_a_foreign_banks_card_payment_in_its_own_country_is_not_abroad() -> None
                                                                    "card_abroad"]
 
 
+def test_an_iban_in_groups_of_four_leaves_no_trace_in_the_clean_label() -> None:
+    labels = ["VIR SEPA EMIS VERS FR76 3000 6000 0112 3456 7890 189 LOYER",
+              "VIREMENT A DE89 3704 0044 0532 0130 00 REMBOURSEMENT"]
+    frame = pl.DataFrame({"raw_label": labels, "amount": [-800.0, -20.0]})
+    assert clean_labels(frame)["clean_label"].to_list() == ["LOYER", "REMBOURSEMENT"]
+
+
 def test_french_labels_keep_their_types() -> None:
     frame = pl.DataFrame({"raw_label": ["CB CARREFOUR 12/03", "PRLV SEPA EDF",
                                         "VIR SEPA RECU /DE ACME SAS /MOTIF SALAIRE"],
@@ -85,3 +101,22 @@ def test_european_merchants_are_well_formed_and_apart_from_the_curated_list() ->
         variants = descriptors.split("|")
         assert 1 <= len(variants) <= 5
         assert all(v == v.strip().upper() and v.isascii() for v in variants)
+
+
+@pytest.mark.parametrize(("label", "merchant", "subcategory"), [
+    ("DOMICILIATION EUROPEENNE CREANCIER PROXIMUS REFERENCE DU MANDAT 123456", "Proximus",
+     "internet_tv"),
+    ("PAIEMENT AVEC LA CARTE DE DEBIT NUMERO 6703 XXXX XXXX 1234 DELHAIZE BRUXELLES",
+     "Delhaize", "supermarket"),
+    ("LASTSCHRIFT AOK PLUS BEITRAG", "AOK", "health_insurance"),
+    ("SEPA-LASTSCHRIFT RUNDFUNK ARD ZDF DRADIO BEITRAGSSERVICE",
+     "ARD ZDF Deutschlandradio Beitragsservice", "administrative_fees"),
+    ("IDEAL BOL.COM BV", "bol.com", "marketplace"),
+])
+def test_other_european_banks_billers_and_chains_are_found(label: str, merchant: str,
+                                                          subcategory: str) -> None:
+    from ledgerlens.enrich import EnrichmentModel, enrich
+
+    out = enrich(pl.DataFrame({"date": ["2025-03-05"], "amount": [-55.0], "label": [label]}),
+                 EnrichmentModel.default())
+    assert (out["merchant_name"].item(), out["subcategory"].item()) == (merchant, subcategory)

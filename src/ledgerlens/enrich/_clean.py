@@ -282,6 +282,8 @@ _REMOVALS: tuple[tuple[str, str], ...] = (
     (r"\b1\s+EURO?\s*=.*$", " "),
     # an amount cut by the line width right after the purchase date: ``FACT 281124 49``
     (r"(\b[0-9]{2}[/.]?[0-9]{2}[/.]?[0-9]{2,4})\s+[0-9]{1,3}(?:,[0-9]*)?\s*$", "$1"),
+    # a Belgian direct debit's references: ``REFERENCE DU MANDAT 123``, ``REF CREANCIER BE12``
+    (r"\bREF(?:ERENCE)?(?:\s+(?:DU|DE))?\s+(?:MANDAT|CREANCIER)\s*:?\s*\S*", " "),
     (r"\bMANDAT\s+\S*", " "),
     # ``LE 12/03 A 14H05`` and its truncated forms at the end of a line
     (r"\bLE\s+[0-9]{1,2}(?:[/.][0-9]{0,2}(?:[/.][0-9]{0,4})?(?:\s+A(?:\s+[0-9]{1,2}"
@@ -291,11 +293,16 @@ _REMOVALS: tuple[tuple[str, str], ...] = (
     # purchase-date keyword of some banks: ``FACT 281124``
     (r"\bFACT\s+[0-9]*", " "),
     (r"\bDU\s+[0-9]{2}[/.]?[0-9]{2}(?:[/.]?[0-9]{2,4})?\b", " "),
+    # an IBAN written in groups of four (``FR76 3000 6000 0112 ...``; a glued one is a code
+    # token, dropped below)
+    (r"\b[A-Z]{2}[0-9]{2}(?:\s[0-9]{4}){2,7}(?:\s[0-9]{1,4})?\b", " "),
     # card references
     (r"\bCARTE\s+(?:NU[A-Z]*|NO|N)\.?(?:\s*[0-9]+)?\b", " "),
     (r"\bCARTE\s+(?:X+[0-9]*|[0-9]{4}X+[0-9]*|[0-9]{4}\b)", " "),
     (r"\b(?:CB|CARTE)\s*\*+\s*[0-9]*", " "),
     (r"\bX{1,}[0-9]{4}\b", " "),
+    # a card number written in groups of four, masked or not: ``6703 XXXX XXXX 1234``
+    (r"\b[0-9]{4}(?:\s+[0-9X]{4}){2}\s+[0-9]{4}\b", " "),
     (r"\b[0-9]{4,6}X{4,}[0-9]{0,4}\b", " "),
     (r"\b[0-9]{4,6}\*{4,}[0-9]{0,4}\b", " "),
     # dates anywhere: 12/03, 12/03/25, 12.03.2025, 12-03-25

@@ -5,12 +5,15 @@ A German, Spanish, Italian, Dutch, Portuguese or English statement names the sam
 operations as a French one in its own words: ``KARTENZAHLUNG`` or ``COMPRA TARJETA`` for a
 card payment, ``SEPA-LASTSCHRIFT`` or ``RECIBO`` for a direct debit, ``UEBERWEISUNG``,
 ``TRANSFERENCIA`` or ``BONIFICO`` for a transfer, ``GELDAUTOMAT`` or ``PRELIEVO`` for a cash
-withdrawal. Labels are matched after ``normalize_text`` (upper case, accents and umlauts
-stripped: ``ÜBERWEISUNG`` reads ``UBERWEISUNG``, written ``UEBERWEISUNG`` by banks that
-export ASCII). Each fragment is a regex alternation that starts with ``|``, added to the
-French rule of the same type; the words are whole operation words that French labels never
-open with (``PAGAMENTO`` alone, ``BETALING`` or ``ADDEBITO`` alone say too little and are
-only taken with the word that says how).
+withdrawal. A Belgian bank writes French of its own: ``PAIEMENT AVEC LA CARTE DE DEBIT``,
+``ACHAT BANCONTACT``, ``DOMICILIATION`` for a direct debit, ``ORDRE PERMANENT`` for a
+standing order, ``VIREMENT EUROPEEN EN FAVEUR DE``. Labels are matched after
+``normalize_text`` (upper case, accents and umlauts stripped: ``ÜBERWEISUNG`` reads
+``UBERWEISUNG``, written ``UEBERWEISUNG`` by banks that export ASCII). Each fragment is a
+regex alternation that starts with ``|``, added to the French rule of the same type; the
+words are whole operation words that French labels never open with (``PAGAMENTO`` alone,
+``BETALING`` or ``ADDEBITO`` alone say too little and are only taken with the word that
+says how).
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ _UE = r"(?:UE|U)"  # Ü written UE (ASCII exports) or U (accents stripped)
 #: A card payment written by a bank of another country: at home for that bank, so the
 #: foreign towns and trade words of its labels are no sign of a payment abroad.
 HOME_CARD_WORDS = (
-    r"^(?:PAIEMENT\s+(?:BANCONTACT|MAESTRO)|KARTENZAHLUNG|KARTENZAHL|KARTENUMSATZ|GIROCARD"
+    r"^(?:PAIEMENT\s+(?:BANCONTACT|MAESTRO)|(?:PAIEMENT|ACHAT)\s+(?:AVEC\s+LA|PAR)\s+CARTE"
+    r"\s+DE\s+DEBIT|ACHAT\s+BANCONTACT|KARTENZAHLUNG|KARTENZAHL|KARTENUMSATZ|GIROCARD"
     r"|EC[- ]?KARTE|EC[- ]?ZAHLUNG"
     r"|DEBITKARTE|KREDITKARTE|MAESTRO[- ]?KARTE"
     r"|COMPRA\s+(?:CON\s+)?(?:TARJ\.?|TARJETA|TARJ\s+DEB|EN\s+COMERCIO)|PAGO\s+(?:CON\s+)?TARJETA"
@@ -65,7 +69,7 @@ EUROPEAN_TYPE_WORDS: dict[str, str] = {
     "cheque": r"|^(?:SCHECK|ASSEGNO)\b",
     "direct_debit": (r"|\b(?:SEPA[- ]?)?(?:BASIS[- ]?|FIRMEN[- ]?|ERST[- ]?|FOLGE[- ]?|CORE[- ]?)?"
                      r"LASTSCHRIFT\b|^(?:ABBUCHUNG|EINZUG|RECIBO|ADEUDO|ADEUDO\s+SEPA|INCASSO"
-                     r"|DOMICILIERING|DIRECT\s+DEBIT|DEBITO\s+DIRECTO|DEBITO\s+DIRETO)\b"
+                     r"|DOMICILIERING|DOMICILIATION|DIRECT\s+DEBIT|DEBITO\s+DIRECTO|DEBITO\s+DIRETO)\b"
                      r"|^ADDEBITO\s+(?:DIRETTO|SDD|SEPA|RID|UTENZA)\b|^(?:SDD|RID)\s"),
     "own_account_transfer": (rf"|^(?:UMBUCHUNG|{_UE}BERTRAG|UEBERTRAG|TRASPASO|GIROCONTO"
                              r"|GIROFONDO|GIRO\s+CONTO)\b"),
@@ -73,7 +77,7 @@ EUROPEAN_TYPE_WORDS: dict[str, str] = {
                  r"|(?:SEPA[- ])?GUTSCHRIFT|TRANSFERENCIA|TRANSF\.?|BIZUM|BONIFICO|EMISSIONE"
                  r"\s+BONIFICO|OVERBOEKING|OVERSCHRIJVING|STORTING|TRANSFERENCIA\s+SEPA"
                  r"|STANDING\s+ORDER|FASTER\s+PAYMENTS?|BANK\s+TRANSFER|BANK\s+GIRO\s+CREDIT"
-                 r"|SEPA\s+CREDIT\s+TRANSFER|TRF)\b"),
+                 r"|SEPA\s+CREDIT\s+TRANSFER|TRF|ORDRE\s+PERMANENT)\b"),
     "card": "|" + HOME_CARD_WORDS,
 }
 
@@ -81,6 +85,7 @@ EUROPEAN_TYPE_WORDS: dict[str, str] = {
 #: word goes, the party or merchant after it stays.
 EUROPEAN_OPERATION_PREFIXES: tuple[str, ...] = (
     # cards
+    "PAIEMENT AVEC LA CARTE DE DEBIT", "ACHAT AVEC LA CARTE DE DEBIT", "ACHAT BANCONTACT",
     "PAIEMENT BANCONTACT", "PAIEMENT MAESTRO", "KARTENZAHLUNG", "KARTENZAHL", "KARTENUMSATZ",
     "GIROCARD", "EC-KARTE", "EC KARTE",
     "EC-ZAHLUNG", "DEBITKARTE", "KREDITKARTE", "COMPRA CON TARJETA", "COMPRA TARJETA",
@@ -95,17 +100,19 @@ EUROPEAN_OPERATION_PREFIXES: tuple[str, ...] = (
     "FOLGELASTSCHRIFT", "ERSTLASTSCHRIFT", "LASTSCHRIFT", "ABBUCHUNG", "EINZUG",
     "ADEUDO SEPA", "ADEUDO", "RECIBO", "ADDEBITO DIRETTO SDD", "ADDEBITO DIRETTO",
     "ADDEBITO SDD", "ADDEBITO SEPA", "INCASSO", "DOMICILIERING", "DIRECT DEBIT",
+    "DOMICILIATION EUROPEENNE CREANCIER:?", "DOMICILIATION EUROPEENNE", "DOMICILIATION",
     # transfers
     "ECHTZEIT-UEBERWEISUNG", "ECHTZEITUEBERWEISUNG", "SEPA-UEBERWEISUNG", "SEPA UEBERWEISUNG",
     "ONLINE-UEBERWEISUNG", "UEBERWEISUNG", "UBERWEISUNG", "DAUERAUFTRAG", "SEPA-GUTSCHRIFT",
     "GUTSCHRIFT", "UMBUCHUNG", "TRANSFERENCIA RECIBIDA", "TRANSFERENCIA EMITIDA",
     "TRANSFERENCIA SEPA", "TRANSFERENCIA", "BIZUM", "BONIFICO SEPA", "BONIFICO A VOSTRO FAVORE",
     "BONIFICO", "EMISSIONE BONIFICO", "OVERBOEKING", "OVERSCHRIJVING", "STANDING ORDER",
-    "FASTER PAYMENT", "BANK TRANSFER",
+    "FASTER PAYMENT", "BANK TRANSFER", "ORDRE PERMANENT", "VIREMENT EUROPEEN EN FAVEUR DE",
+    "VIREMENT EUROPEEN",
     # cash
     "BARGELDAUSZAHLUNG", "BARGELDABHEBUNG", "GELDAUTOMAT", "GELDAUTOMAAT", "GELDOPNAME",
     "REINTEGRO CAJERO", "REINTEGRO", "RETIRADA", "PRELIEVO BANCOMAT", "PRELIEVO ATM",
-    "PRELIEVO", "CASH WITHDRAWAL",
+    "PRELIEVO", "CASH WITHDRAWAL", "RETRAIT D ARGENT AVEC LA CARTE DE DEBIT", "RETRAIT D ARGENT",
 )
 
 #: Income words of other languages, by income type (regex alternations).
