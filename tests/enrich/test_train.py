@@ -112,6 +112,27 @@ def test_trade_lexicon_rows_teach_every_trade_word_style() -> None:
         TrainingConfig(even_lexicon_shops=-1)
     with pytest.raises(ValueError, match="head_lexicon_shops"):
         TrainingConfig(head_lexicon_shops=-1)
+    with pytest.raises(ValueError, match="european_lines"):
+        TrainingConfig(european_lines=-1)
+
+
+def test_european_line_rows_are_bills_paid_out_under_every_lines_words() -> None:
+    from ledgerlens.datasets._european_lines import LINE_WORDS
+    from ledgerlens.enrich._train import european_line_rows
+
+    rows = european_line_rows(4_000, seed=0)
+    assert rows.height == 4_000
+    assert set(rows["true_subcategory"]) == set(LINE_WORDS)
+    assert (rows["amount"] < 0).all()
+    # The other banks' operation words give the type and are cleaned away.
+    types = set(rows["transaction_type"])
+    assert types <= {"direct_debit", "transfer_out", "instant_transfer_out"}, types
+    assert not rows["clean_label"].str.contains(
+        r"^(?:SEPA-|LASTSCHRIFT|RECIBO|ADDEBITO|INCASSO|DIRECT DEBIT|DAUERAUFTRAG)").any()
+    words = {w for langs in LINE_WORDS.values() for ws in langs.values() for w in ws}
+    seen = {w for w in words if rows["clean_label"].str.contains(rf"\b{w}\b").any()}
+    assert len(seen) > 0.95 * len(words)
+    assert european_line_rows(0, seed=0).height == 0
 
 
 def test_head_lexicon_rows_name_every_shop_on_a_head_each_head_about_as_often() -> None:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from ledgerlens.datasets._european_lines import european_line_labels
 from ledgerlens.datasets._vocab import (
     TRADE_WORD_FREE_STYLES,
     generate_local_merchants,
@@ -37,8 +38,8 @@ from ledgerlens.enrich._types import classify_types
 from ledgerlens.enrich.categories import CategoryModel
 from ledgerlens.enrich.merchants import MerchantDirectory, MerchantMatcher
 
-__all__ = ["HoldoutResult", "TrainingConfig", "holdout_evaluation", "label_steps",
-           "trade_lexicon_rows", "train_enrichment"]
+__all__ = ["HoldoutResult", "TrainingConfig", "european_line_rows", "holdout_evaluation",
+           "label_steps", "trade_lexicon_rows", "train_enrichment"]
 
 _KEY = ["tenant_id", "transaction_id"]
 _BARE_SEED = 7
@@ -91,6 +92,11 @@ class TrainingConfig:
     #: few of its shops so, and a head seen at one or two shops stays unknown. 0 turns
     #: them off.
     head_lexicon_shops: int = 8_000
+    #: Bills, rent, taxes and loans as German, Spanish, Italian, Dutch, Portuguese and
+    #: British banks print them (``european_line_rows``, about 35 per spelling): the
+    #: synthetic customers are French and never pay a KRANKENKASSE or a MIETE, so without
+    #: them the model knows none of these words. 0 turns them off.
+    european_lines: int = 8_000
 
     def __post_init__(self) -> None:
         if self.banks < 1 or self.banks > self.customers:
@@ -104,10 +110,11 @@ class TrainingConfig:
                              f"{self.holdout_merchant_share}")
         if not 0.0 <= self.bare_share <= 1.0:
             raise ValueError(f"bare_share must be in [0, 1], got {self.bare_share}")
-        shops = (self.lexicon_shops, self.even_lexicon_shops, self.head_lexicon_shops)
+        shops = (self.lexicon_shops, self.even_lexicon_shops, self.head_lexicon_shops,
+                 self.european_lines)
         if min(shops) < 0:
-            raise ValueError(f"lexicon_shops, even_lexicon_shops and head_lexicon_shops must "
-                             f"be >= 0, got {', '.join(map(str, shops))}")
+            raise ValueError(f"lexicon_shops, even_lexicon_shops, head_lexicon_shops and "
+                             f"european_lines must be >= 0, got {', '.join(map(str, shops))}")
 
 
 def label_steps(transactions: pl.DataFrame) -> pl.DataFrame:
@@ -228,6 +235,17 @@ def trade_lexicon_rows(shops: int, seed: int, *, even_words: bool = False,
     return label_steps(rows).with_columns(true_subcategory=local["subcategory"])
 
 
+def european_line_rows(n: int, seed: int) -> pl.DataFrame:
+    """``n`` bills, rent, taxes and loans as other European banks write them
+    (``datasets._european_lines``), through the label steps, with ``true_subcategory``."""
+    if n <= 0:
+        return pl.DataFrame()
+    lines = european_line_labels(n, seed + _LEXICON_SEED)
+    rows = lines.select(booking_date=pl.lit(dt.date(2025, 1, 5)), amount="amount",
+                        raw_label="raw_label")
+    return label_steps(rows).with_columns(true_subcategory=lines["subcategory"])
+
+
 def _heads_pattern() -> str:
     """A regex of a name that opens on a trade's evocative head (``name_heads``)."""
     heads = (load_local_trades()["name_heads"].drop_nulls().str.split("|").explode()
@@ -253,6 +271,9 @@ def _fit(frame: pl.DataFrame, config: TrainingConfig,
             lexicon = matcher.match(trade_lexicon_rows(shops, config.seed, even_words=even,
                                                        heads=heads))
             matched = pl.concat([matched, lexicon], how="diagonal_relaxed")
+    if config.european_lines:
+        lines = matcher.match(european_line_rows(config.european_lines, config.seed))
+        matched = pl.concat([matched, lines], how="diagonal_relaxed")
     # The bare copies already show the model labels without MCC: no synthetic dropout on top.
     dropout = 0.0 if config.bare_share > 0 else CategoryModel().mcc_dropout
     # Independent shops, at home and abroad (the generator's ``loc:`` and ``abr:`` ids).
