@@ -351,6 +351,11 @@ _ARTICLE_CASES = {
         ["CB L ATELIER DU CHEVEU 12/03", "CB LA BOUCHERIE DU MARCHE", "CB L ATELIER 12/03",
          "CB LA BOUCHERIE 12/03", "CB LA HALLE AUX CHAUSSURES"],
         [None, "L'Atelier", "La Boucherie", "La Halle aux Chaussures"]),
+    # A digital subscription has no branch; a chain's branch goes on after its name.
+    "article subscription named on": (
+        ["CB LE MONDE DES ENFANTS", "CB LE MONDE", "CB LA POSTE DE VINCENNES",
+         "CB LA POSTE DE LA MAIRIE", "CB LE MONDE DU BEBE"],
+        ["Le Monde", "La Poste", "La Poste", None]),
 }
 
 

@@ -355,6 +355,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
     from ledgerlens.enrich.merchants._scorer import (
         _CATEGORY,
         ARTICLES,
+        DIGITAL_LINES,
         EXACT_BONUS,
         LENDER_CATEGORIES,
         LOAN_TYPES,
@@ -403,7 +404,8 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "off_loan_line": ttype in LOAN_TYPES and m_cat not in LENDER_CATEGORIES,
             "after_place_link": start >= 2 and lead_tok in PLACE_LINKS,
             "after_article": lead_tok in ARTICLES,
-            "article_name_goes_on": bool(common and next_link and " " in alias
+            "article_name_goes_on": bool((common or m_sub in DIGITAL_LINES) and next_link
+                                         and " " in alias
                                          and alias.split(" ", 1)[0] in ARTICLES),
             "mcc_missing": l_sub is None, "mcc_exact": exact, "mcc_sub": sub, "mcc_cat": cat,
             "mcc_conflict": l_sub is not None and not cat, "_rank": exact + sub + cat,

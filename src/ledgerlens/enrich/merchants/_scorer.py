@@ -213,8 +213,13 @@ AFTER_ARTICLE = (pl.col("lead_tok").is_in(ARTICLES) & _ON_CARD).fill_null(False)
 #: Boucherie, Le Velo) followed by a link word names a local shop by that phrase:
 #: ``L ATELIER DU CHEVEU`` is a hairdresser, ``LA BOUCHERIE DU MARCHE`` a butcher. A chain's
 #: label ends its name there or adds a town; a name that goes on is one alias (``LA HALLE
-#: AUX CHAUSSURES``) and keeps its hit: dropped before scoring.
-ARTICLE_NAME_GOES_ON = (pl.col("common") & pl.col("next_link")
+#: AUX CHAUSSURES``) and keeps its hit: dropped before scoring. So with a digital
+#: subscription named with an article (the newspaper Le Monde): ``LE MONDE DES ENFANTS`` is
+#: a toy shop; a chain's branch goes on so (``LA POSTE DE VINCENNES``), a subscription has
+#: no branch.
+DIGITAL_LINES: tuple[str, ...] = ("streaming_digital",)
+ARTICLE_NAME_GOES_ON = ((pl.col("common") | pl.col("m_sub").is_in(DIGITAL_LINES))
+                        & pl.col("next_link")
                         & pl.col("alias").str.contains(f"^(?:{'|'.join(ARTICLES)}) ")
                         & _ON_CARD).fill_null(False)
 #: A transfer whose hit is a person's name (NICOLAS, EMMA, CELINE, AVRIL: chains named like
