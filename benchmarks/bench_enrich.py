@@ -85,7 +85,8 @@ def _steps(tx: pl.DataFrame) -> dict[str, float]:
                             lambda: model.categories.shop_profiles(typed))
     frame = timed("categories", model.categories.predict, frame, profiles)
     frame = timed("line words", lambda f: bank_line_rule(
-        line_word_rule(f, model.merchants.brand_words), model.merchants.name_words), frame)
+        line_word_rule(f, model.merchants.brand_words, model.merchants.name_words),
+        model.merchants.name_words), frame)
     frame = timed("merchant lines", model.merchants.settle_lines, frame)
     frame = timed("rules after the model, rounding", lambda f: _rounded_and_abstained(
         fee_line_rule(interest_sign_rule(place_phrase_rule(top_up_rule(p2p_app_rule(f)))))),

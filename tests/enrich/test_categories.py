@@ -346,6 +346,36 @@ def test_an_insurer_s_label_may_name_a_line_the_directory_does_not_list(copies: 
         'rule: line word "ASSURANCE VIE"', 'rule: line word "PREVOYANCE"', "model"]
 
 
+@pytest.mark.parametrize("copies", [1, 3])  # a few rows on plain values; more by query
+def test_an_insurer_of_one_line_takes_the_line_words_outside_its_own_names(copies: int) -> None:
+    # Credit Agricole Assurances is listed on its home line; AUTO, outside its own names,
+    # names its car contract. MUTUELLE DES MOTARDS spells MUTUELLE in its own name, and
+    # MGEN SANTE names the line it is on.
+    frame = pl.DataFrame({
+        "clean_label": ["CREDIT AGRICOLE ASSURANCES AUTO", "MUTUELLE DES MOTARDS",
+                        "MGEN SANTE", "CREDIT AGRICOLE ASSURANCES"],
+        "merchant_id": ["ca", "mdm", "mgen", "ca"],
+        "merchant_lines": [None] * 4,
+        "merchant_subcategory": ["home_insurance", "car_insurance", "health_insurance",
+                                 "home_insurance"],
+        "category": ["insurance"] * 4,
+        "subcategory": ["home_insurance", "car_insurance", "health_insurance",
+                        "home_insurance"],
+        "category_confidence": [0.9] * 4,
+        "category_evidence": ["model"] * 4,
+    })
+    frame = pl.concat([frame] * copies)
+    own = {"ca": frozenset({"CREDIT", "AGRICOLE", "ASSURANCES", "CA"}),
+           "mdm": frozenset({"MUTUELLE", "DES", "MOTARDS"}), "mgen": frozenset({"MGEN"})}
+    out = line_word_rule(frame, lambda mid, lines: frozenset(), own.__getitem__)
+    assert out["subcategory"].to_list() == [
+        "car_insurance", "car_insurance", "health_insurance", "home_insurance"] * copies
+    assert out["category_evidence"].to_list()[:2] == ['rule: line word "AUTO"', "model"]
+    # Without its names' words, a brand of one line keeps the directory's line.
+    kept = line_word_rule(frame, lambda mid, lines: frozenset())
+    assert kept["subcategory"].to_list() == frame["subcategory"].to_list()
+
+
 def test_fitted_model_pickles_for_spark_workers(
     model: CategoryModel, train_frame: pl.DataFrame
 ) -> None:

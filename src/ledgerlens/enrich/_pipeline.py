@@ -142,7 +142,7 @@ def enrich_with_streams(
     else:
         frame = model.merchants.match(typed)
     frame = line_word_rule(model.categories.predict(frame, profiles),
-                           model.merchants.brand_words)
+                           model.merchants.brand_words, model.merchants.name_words)
     frame = bank_line_rule(frame, model.merchants.name_words)
     frame = place_phrase_rule(top_up_rule(p2p_app_rule(model.merchants.settle_lines(frame))))
     frame = fee_line_rule(interest_sign_rule(frame))

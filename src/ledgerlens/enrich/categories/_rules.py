@@ -505,7 +505,8 @@ _FEW_LINE_ROWS = 8
 
 
 def _line_word_rows(frame: pl.DataFrame, source: str,
-                    brand_words: Callable[[str, Iterable[str]], frozenset[str]]
+                    brand_words: Callable[[str, Iterable[str]], frozenset[str]],
+                    name_words: Callable[[str], frozenset[str]] | None,
                     ) -> pl.DataFrame | None:
     """``line_word_rule`` of a few rows on plain values; None when a text is one the plain
     path does not normalise exactly (the query decides then)."""
@@ -523,7 +524,7 @@ def _line_word_rows(frame: pl.DataFrame, source: str,
             frame.get_column("merchant_id").to_list(),
             frame.get_column("merchant_lines").to_list(),
             _merchant_line_of(frame).to_list(), texts, strict=True)):
-        found = _line_of(model_text(text), mid, lines, m_sub, brand_words)
+        found = _line_of(model_text(text), mid, lines, m_sub, brand_words, name_words)
         if found is None or found[0] == (values["subcategory"][i] or ""):
             continue
         line, word = found
@@ -546,6 +547,7 @@ def _merchant_line_of(frame: pl.DataFrame) -> pl.Series:
 
 def _line_of(text: str, merchant_id: str | None, lines: str | None, merchant_line: str | None,
              brand_words: Callable[[str, Iterable[str]], frozenset[str]],
+             name_words: Callable[[str], frozenset[str]] | None = None,
              ) -> tuple[str, str] | None:
     """(line, word) a row's words name: one of its brand's open ``lines``, or for an
     insurer's row another insurance line (``INSURANCE_LINE_WORDS``); None otherwise."""
@@ -559,10 +561,15 @@ def _line_of(text: str, merchant_id: str | None, lines: str | None, merchant_lin
         # None of the insurer's lines is named: another may be, by words none of them spells.
         spelled = frozenset().union(*(brand_words(merchant_id, [line]) for line in open_lines))
         return _named_insurance_line(text, "", spelled)
-    # A brand of one line has no words listed (``brand_words``): its name may hold a line's
-    # word (MUTUELLE DES MOTARDS insures motorbikes), and its line is the directory's.
-    spelled = (brand_words(merchant_id, [merchant_line])
-               if merchant_line in _MOVABLE_INSURANCE else frozenset())
+    # A brand of one line has no words listed (``brand_words``): its own names' words
+    # (``name_words``) do not count then, as its name may hold a line's word (MUTUELLE DES
+    # MOTARDS insures motorbikes); the other words may name another line (CREDIT AGRICOLE
+    # ASSURANCES AUTO, an insurer the directory lists on its home line). Without
+    # ``name_words``, its line is the directory's.
+    if merchant_line not in _MOVABLE_INSURANCE:
+        return None
+    spelled = brand_words(merchant_id, [merchant_line]) or (
+        name_words(merchant_id) if name_words is not None else frozenset())
     return _named_insurance_line(text, merchant_line or "", spelled) if spelled else None
 
 
@@ -617,7 +624,8 @@ def _named_line(text: str, lines: str, brand_words: frozenset[str]) -> tuple[str
 
 
 def line_word_rule(frame: pl.DataFrame,
-                   brand_words: Callable[[str, Iterable[str]], frozenset[str]]) -> pl.DataFrame:
+                   brand_words: Callable[[str, Iterable[str]], frozenset[str]],
+                   name_words: Callable[[str], frozenset[str]] | None = None) -> pl.DataFrame:
     """A known brand with several lines of business that the matcher could not tell apart
     (``merchant_lines``) takes the line a keyword among the label's other words names, when
     it names exactly one of them: ``PRLV SEPA SYNDIC CITYA`` is Citya's building charges,
@@ -626,7 +634,9 @@ def line_word_rule(frame: pl.DataFrame,
     name: ``CITYA``, ``DGFIP IMPOT``), which do not count. Rows without open lines, or whose
     words name none or several lines, keep the model's choice; ``settle_lines`` then gives
     the chosen line's merchant. An insurer's row may also take an insurance line its brand
-    does not list (``INSURANCE_LINE_WORDS``: ``AXA ASSURANCE VIE`` is a life contract)."""
+    does not list (``INSURANCE_LINE_WORDS``: ``AXA ASSURANCE VIE`` is a life contract), and
+    with ``name_words(merchant_id)`` (the words of a merchant's own names) so may the row of
+    an insurer of one line."""
     if not {*_LINE_COLUMNS, *CATEGORY_SCHEMA} <= set(frame.columns):
         return frame
     m_line = _merchant_line_of(frame)
@@ -640,19 +650,21 @@ def line_word_rule(frame: pl.DataFrame,
     if source is None:
         return frame
     if frame.height <= _FEW_LINE_ROWS:
-        few = _line_word_rows(frame, source, brand_words)
+        few = _line_word_rows(frame, source, brand_words, name_words)
         if few is not None:
             return few
     open_rows = frame.lazy().with_row_index("_i").with_columns(_m_line=m_line).filter(
         (pl.col("merchant_lines").is_not_null()
          | pl.col("_m_line").is_in(sorted(_MOVABLE_INSURANCE)))
         & pl.col("merchant_id").is_not_null()).select(
-        "_i", "merchant_id", "merchant_lines", "_m_line", "subcategory",
+        "_i", "_m_line", "subcategory", merchant_id=pl.col("merchant_id").cast(pl.String),
+        merchant_lines=pl.col("merchant_lines").cast(pl.String),
         _text=model_text_expr(pl.col(source).cast(pl.String))).collect(engine=ENGINE)
     # Each distinct (merchant, lines, text) read once: a bare brand repeats in many rows.
     keys = ("merchant_id", "merchant_lines", "_m_line", "_text")
     named = [(*key, *found) for key in open_rows.select(keys).unique().iter_rows()
-             if (found := _line_of(key[3], key[0], key[1], key[2], brand_words)) is not None]
+             if (found := _line_of(key[3], key[0], key[1], key[2], brand_words,
+                                   name_words)) is not None]
     if not named:
         return frame
     changed = open_rows.join(pl.DataFrame(named, orient="row", schema={
