@@ -457,10 +457,12 @@ def test_two_businesses_the_label_cannot_tell_apart_stay_unknown(
                             brand_key=pl.lit("another brand"))
     tied = scorer.top(pl.concat([one, twin.with_columns(business_key=pl.lit("another"))]))
     assert tied["confidence"][0] == 0.5
-    # Two lines of one business (an insurer's car and home contracts): no tie, the
-    # calibrated confidence of the best line stands.
+    # Two lines of one business (an insurer's car and home contracts): no tie, and they do
+    # not split the confidence: it is the business's probability, calibrated, above
+    # either brand's.
     lines = scorer.top(pl.concat([one, twin]))
-    assert lines["confidence"][0] == scorer.calibrate(lines["_p"].to_numpy())[0] > 0.8
+    assert lines["_pb"][0] > lines["_p"][0]
+    assert lines["confidence"][0] == scorer.calibrate(lines["_pb"].to_numpy())[0] > 0.9
 
 
 def test_a_brand_s_longer_alias_decides_its_line_without_mcc(matcher: MerchantMatcher) -> None:

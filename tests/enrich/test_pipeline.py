@@ -231,8 +231,10 @@ def test_a_bank_s_product_named_in_its_label_is_the_row_s_line(rows: int) -> Non
               "PRLV SEPA SOCIETE GENERALE PEA", "PRLV SEPA CREDIT MUTUEL"]
     out = _enriched_cycle(labels, [-100.0], rows, "2025-03-05")
     assert out["subcategory"][0] == "securities"
-    assert out["merchant_name"][0] == "Fortuneo"
-    assert 'rule: product words "PEA"' in out["explanation"][0]
+    # The bank's brokerage is a brand of its business: the model chooses among the
+    # business's lines (fees or securities) on the word PEA, and the line settles on it.
+    assert out["merchant_name"][0] == "Fortuneo (bourse)"
+    assert "PEA" in out["explanation"][0]
     if rows > 1:
         assert out["subcategory"].to_list()[1:8] == [
             "savings_transfer", "car_loan", "consumer_loan", "life_insurance", "card_fees",

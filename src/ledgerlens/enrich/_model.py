@@ -71,11 +71,12 @@ class EnrichmentModel:
 
         sample = pl.DataFrame({
             "booking_date": ["2025-03-01", "2025-03-02", "2025-03-03", "2025-03-04",
-                             "2025-03-05", "2025-03-06"],
-            "amount": [-23.4, -9.99, 2100.0, -61.2, -35.0, -100.0],
+                             "2025-03-05", "2025-03-06", "2025-03-07"],
+            "amount": [-23.4, -9.99, 2100.0, -61.2, -35.0, -100.0, -55.0],
             "label": ["CB CARREFOUR CITY 01/03", "PRLV SEPA NETFLIX.COM",
                       "VIR SEPA RECU /DE ACME SAS /MOTIF SALAIRE", "CARTE X1234 BOULANGRIE DUPOND",
-                      "COTISATION CARTE VISA", "PRLV SEPA FORTUNEO PEA"],
+                      "COTISATION CARTE VISA", "PRLV SEPA FORTUNEO PEA",
+                      "PRLV SEPA CREDIT AGRICOLE ASSURANCES AUTO"],
         })
         for i in range(sample.height):  # the one-transaction paths
             enrich(sample.slice(i, 1), self)

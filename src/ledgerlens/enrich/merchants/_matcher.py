@@ -33,7 +33,7 @@ from ledgerlens.enrich.merchants._candidates import (
     candidates,
     match_key_expr,
 )
-from ledgerlens.enrich.merchants._directory import MerchantDirectory
+from ledgerlens.enrich.merchants._directory import MerchantDirectory, business_key
 from ledgerlens.enrich.merchants._inputs import (
     input_text_expr,
     key_exprs,
@@ -149,13 +149,14 @@ def _evidence() -> pl.Expr:
 def _line_merchants(directory: MerchantDirectory,
                     ) -> tuple[dict[str, tuple[str, str]],
                                dict[tuple[str, ...], tuple[str, str, str | None]]]:
-    """(merchant_id -> (brand_key, display name), line -> the line's first merchant
+    """(merchant_id -> (business_key, display name), line -> the line's first merchant
     (merchant_id, name, website)), for ``MerchantMatcher.settle_lines``. A line is keyed
-    by (brand, subcategory), and also by (brand, display name, subcategory), so that a
-    Super U fuel station settled as a supermarket stays Super U, not the brand's first
-    supermarket (Hyper U)."""
+    by (business, subcategory), and also by (business, display name, subcategory), so that
+    a Super U fuel station settled as a supermarket stays Super U, not the brand's first
+    supermarket (Hyper U); a business's brands share their lines (Suravenir's life
+    contract is the brand ``Suravenir (assurance vie)``)."""
     rows = directory.merchants.sort("merchant_idx").select(
-        "merchant_id", "brand_key", "subcategory", "name", "website").iter_rows()
+        "merchant_id", business_key(), "subcategory", "name", "website").iter_rows()
     brand_of: dict[str, tuple[str, str]] = {}
     line_merchant: dict[tuple[str, ...], tuple[str, str, str | None]] = {}
     for merchant_id, brand, sub, name, website in rows:
@@ -167,15 +168,16 @@ def _line_merchants(directory: MerchantDirectory,
 
 def _line_words(directory: MerchantDirectory,
                 ) -> tuple[dict[str, str], dict[tuple[str, str], frozenset[str]]]:
-    """(merchant_id -> brand_key, (brand_key, line) -> the words of the line's aliases),
-    for the merchants of brands with several lines of business."""
-    lines = directory.merchants.select("merchant_idx", "merchant_id", "brand_key",
+    """(merchant_id -> business_key, (business_key, line) -> the words of the line's
+    aliases), for the merchants of businesses with several lines (the open lines of
+    ``MerchantScorer.top`` are a business's)."""
+    lines = directory.merchants.select("merchant_idx", "merchant_id", business_key(),
                                        "subcategory").filter(
-        pl.col("subcategory").n_unique().over("brand_key") > 1)
+        pl.col("subcategory").n_unique().over("business_key") > 1)
     words = (lines.join(directory.aliases.select("merchant_idx", "alias"), on="merchant_idx")
              .with_columns(word=pl.col("alias").str.split(" ")).explode("word")
-             .group_by("brand_key", "subcategory").agg(pl.col("word").unique()))
-    return (dict(lines.select("merchant_id", "brand_key").iter_rows()),
+             .group_by("business_key", "subcategory").agg(pl.col("word").unique()))
+    return (dict(lines.select("merchant_id", "business_key").iter_rows()),
             {(brand, sub): frozenset(ws) for brand, sub, ws in words.iter_rows()})
 
 
@@ -359,10 +361,10 @@ class MerchantMatcher:
         return _without_cash_merchants(base.hstack(joined.get_columns()))
 
     def brand_words(self, merchant_id: str, lines: Iterable[str]) -> frozenset[str]:
-        """The words that every one of ``lines`` of ``merchant_id``'s brand spells in its
-        aliases (``CITYA`` for the rent and building-charges lines; ``DGFIP``, ``IMPOT``
-        for the tax office's income and property tax lines): the brand's name, which
-        cannot tell those lines apart; empty for a brand of one line."""
+        """The words that every one of ``lines`` of ``merchant_id``'s business spells in
+        its aliases (``CITYA`` for the rent and building-charges lines; ``DGFIP``, ``IMPOT``
+        for the tax office's income and property tax lines): the business's name, which
+        cannot tell those lines apart; empty for a business of one line."""
         brand_of, words = self._directory().cached("matcher.line_words", _line_words)
         brand = brand_of.get(merchant_id)
         sets = [words.get((brand, line), frozenset()) for line in lines] if brand else []
@@ -375,10 +377,10 @@ class MerchantMatcher:
         return words.get(merchant_id, frozenset())
 
     def settle_lines(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """Rows whose brand has several lines of business the label could not tell apart
-        (``merchant_lines``, e.g. ``car_insurance|home_insurance``) get the brand's merchant
-        of the line the category model chose (``subcategory``): Direct Assurance's car
-        contract for ``DIRECT ASSURANCE AUTO``. Other rows are left as they are."""
+        """Rows whose business has several lines the label could not tell apart
+        (``merchant_lines``, e.g. ``car_insurance|home_insurance``) get the business's
+        merchant of the line the category model chose (``subcategory``): Direct Assurance's
+        car contract for ``DIRECT ASSURANCE AUTO``. Other rows are left as they are."""
         cols = frame.columns
         if ("merchant_lines" not in cols or "subcategory" not in cols
                 or frame["merchant_lines"].null_count() == frame.height):

@@ -61,9 +61,9 @@ def _evidence(hit: dict[str, Any]) -> str | None:
 
 def _best(hits: list[dict[str, Any]], z: list[float],
           p: list[float]) -> dict[int, tuple[int, list[str]]]:
-    """row_id -> (index of its best hit, the lines of business of its brand's best-scored
-    hits, within ``LINE_MARGIN``): ``MerchantScorer.top``'s sort by (``_p``, ``_z``,
-    ``n_chars``) descending, then ``merchant_idx``."""
+    """row_id -> (index of its best hit, the lines of business of its business's
+    best-scored hits, within ``LINE_MARGIN``): ``MerchantScorer.top``'s sort by (``_p``,
+    ``_z``, ``n_chars``) descending, then ``merchant_idx``."""
     best: dict[int, int] = {}
     for i, h in enumerate(hits):
         j = best.get(h["row_id"])
@@ -72,15 +72,15 @@ def _best(hits: list[dict[str, Any]], z: list[float],
             best[h["row_id"]] = i
     top_z: dict[tuple[int, str], float] = {}
     for h, hit_z in zip(hits, z, strict=True):
-        key = (h["row_id"], h["brand_key"])
+        key = (h["row_id"], h["business_key"])
         top_z[key] = max(top_z.get(key, hit_z), hit_z)
     lines: dict[tuple[int, str], set[str]] = {}
     for h, hit_z in zip(hits, z, strict=True):
-        key = (h["row_id"], h["brand_key"])
+        key = (h["row_id"], h["business_key"])
         subs = lines.setdefault(key, set())
         if h["m_sub"] is not None and hit_z >= top_z[key] - LINE_MARGIN:
             subs.add(h["m_sub"])
-    return {r: (i, sorted(lines[(r, hits[i]["brand_key"])])) for r, i in best.items()}
+    return {r: (i, sorted(lines[(r, hits[i]["business_key"])])) for r, i in best.items()}
 
 
 def quick_answers(rows: list[RowInputs], directory: MerchantDirectory, scorer: MerchantScorer,
@@ -100,10 +100,16 @@ def quick_answers(rows: list[RowInputs], directory: MerchantDirectory, scorer: M
     if scorer.feature_names != FEATURE_NAMES:
         x = x[:, [FEATURE_NAMES.index(n) for n in scorer.feature_names]]
     brands: dict[str, int] = {}
+    businesses_of: dict[str, int] = {}
+    linear, row_ids = (scorer.linear_array(x),
+                       np.array([h["row_id"] for h in hits], dtype=np.int64))
     z, _, _, p = scorer.choice(
-        scorer.linear_array(x), np.array([h["row_id"] for h in hits], dtype=np.int64),
-        np.array([brands.setdefault(h["brand_key"], len(brands)) for h in hits],
-                 dtype=np.int64))
+        linear, row_ids, np.array([brands.setdefault(h["brand_key"], len(brands)) for h in hits],
+                                  dtype=np.int64))
+    # The confidence reads the business's probability (``MerchantScorer.top``'s ``_pb``).
+    pb = scorer.choice(linear, row_ids, np.array(
+        [businesses_of.setdefault(h["business_key"], len(businesses_of)) for h in hits],
+        dtype=np.int64))[3]
     best = _best(hits, z.tolist(), p.tolist())
     order = list(best)
     bare = [bool(hits[best[r][0]]["mcc_missing"]) and hits[best[r][0]]["t_kind"] in CARD_KINDS
@@ -117,7 +123,7 @@ def quick_answers(rows: list[RowInputs], directory: MerchantDirectory, scorer: M
             businesses.setdefault(h["row_id"], set()).add(h["business_key"])
     tied = [len(businesses[r]) for r in order]
     confidence = np.minimum(
-        scorer.calibrate(np.array([p[best[r][0]] for r in order], dtype=np.float64),
+        scorer.calibrate(np.array([pb[best[r][0]] for r in order], dtype=np.float64),
                          np.array(bare, dtype=np.bool_)),
         1.0 / np.array(tied, dtype=np.float64)).tolist()
     threshold, bare_threshold = (scorer.threshold_for(precision),
