@@ -908,3 +908,38 @@ def test_loan_types_are_the_types_scoped_to_loans() -> None:
     from ledgerlens.enrich.merchants._scorer import LOAN_TYPES
 
     assert set(LOAN_TYPES) == {t for t, cats in TYPE_SCOPES.items() if cats == ("loans",)}
+
+
+def test_transfers_get_a_calibration_map_and_threshold_of_their_own(
+        matcher: MerchantMatcher) -> None:
+    # A score right three times in four on a card payment is right once in ten on a
+    # transfer (people and employers named like brands): transfers read their own map.
+    import copy
+    import dataclasses
+
+    from ledgerlens.enrich.merchants._scorer import BareCalibration
+
+    scorer = matcher._scorer()
+    low = BareCalibration(np.array([0.0, 1.0]), np.array([0.0, 0.5]), np.array([0.5]),
+                          np.array([0.9]))
+    own = dataclasses.replace(scorer, transfer=low)
+    raw = np.array([0.8, 0.8, 0.8])
+    flags = np.array([False, False, True])
+    out = own.calibrate(raw, np.zeros(3, dtype=np.bool_), flags)
+    assert out[2] == pytest.approx(0.4)
+    assert out[0] == out[1] == scorer.calibrate(raw)[0]
+    # Never reaching 99 % precision, the map returns no merchant at all.
+    assert own.transfer_threshold_for(0.99) > 1.0
+    assert scorer.transfer_threshold_for(0.99) == (
+        scorer.threshold_for(0.99) if scorer.transfer is None
+        else scorer._own_threshold(scorer.transfer, 0.99))
+    again = MerchantScorer.from_arrays(own.to_arrays())
+    assert again.transfer is not None
+    assert np.array_equal(again.transfer.calib_y, low.calib_y)
+    # Both paths read it: a transfer to a biller is unknown under that map.
+    labels = ["VIR SEPA EMIS VERS EDF CLIENTS PARTICULIERS"] * 2
+    lowered = copy.copy(matcher)
+    lowered.scorer_ = own
+    for rows in (1, 2):
+        found = _match_rows(lowered, labels[:rows], ["transfer_out"] * rows, batch=rows > 1)
+        assert found["merchant_id"].null_count() == rows

@@ -334,7 +334,8 @@ class MerchantMatcher:
         directory = self._directory()
         scorer = self._scorer()
         keep = pl.col("confidence") >= pl.when(pl.col("bare_card")).then(
-            scorer.bare_threshold_for(self.precision)).otherwise(self.threshold)
+            scorer.bare_threshold_for(self.precision)).when(pl.col("transfer")).then(
+            scorer.transfer_threshold_for(self.precision)).otherwise(self.threshold)
         # A brand with several lines of business that the label cannot tell apart
         # (Intermarché's shops and its fuel stations without MCC, an insurer's car and home
         # contracts): the brand is known, its line is not; the category model chooses among

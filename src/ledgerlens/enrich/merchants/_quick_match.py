@@ -114,6 +114,7 @@ def quick_answers(rows: list[RowInputs], directory: MerchantDirectory, scorer: M
     order = list(best)
     bare = [bool(hits[best[r][0]]["mcc_missing"]) and hits[best[r][0]]["t_kind"] in CARD_KINDS
             for r in order]
+    transfer = [hits[best[r][0]]["t_kind"] == "transfer" for r in order]  # ``_TRANSFER``
     top_p: dict[int, float] = {}
     for h, hit_p in zip(hits, p.tolist(), strict=True):
         top_p[h["row_id"]] = max(top_p.get(h["row_id"], hit_p), hit_p)
@@ -124,13 +125,14 @@ def quick_answers(rows: list[RowInputs], directory: MerchantDirectory, scorer: M
     tied = [len(businesses[r]) for r in order]
     confidence = np.minimum(
         scorer.calibrate(np.array([pb[best[r][0]] for r in order], dtype=np.float64),
-                         np.array(bare, dtype=np.bool_)),
+                         np.array(bare, dtype=np.bool_), np.array(transfer, dtype=np.bool_)),
         1.0 / np.array(tied, dtype=np.float64)).tolist()
-    threshold, bare_threshold = (scorer.threshold_for(precision),
-                                 scorer.bare_threshold_for(precision))
+    threshold, bare_threshold, transfer_threshold = (
+        scorer.threshold_for(precision), scorer.bare_threshold_for(precision),
+        scorer.transfer_threshold_for(precision))
     attrs = directory.cached("quick.answer_attrs", _answer_attrs)
     answers: dict[int, tuple[Any, ...]] = {}
-    for r, is_bare, conf in zip(order, bare, confidence, strict=True):
+    for r, is_bare, is_transfer, conf in zip(order, bare, transfer, confidence, strict=True):
         i, subs = best[r]
         hit = hits[i]
         lines = "|".join(subs)
@@ -138,7 +140,8 @@ def quick_answers(rows: list[RowInputs], directory: MerchantDirectory, scorer: M
         # A brand with several lines of business that the label cannot tell apart: the
         # brand is known, its line is not (see ``MerchantMatcher.match``).
         sure = "|" not in lines
-        if conf < (bare_threshold if is_bare else threshold):
+        if conf < (bare_threshold if is_bare else transfer_threshold if is_transfer
+                   else threshold):
             hint = subcategory if sure and conf >= HINT_MIN_CONFIDENCE else None
             answers[r] = (None, None, None, conf, None, None, None, None, hint)
             continue

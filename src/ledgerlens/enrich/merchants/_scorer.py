@@ -401,7 +401,8 @@ def _as_float(arrays: Mapping[str, npt.ArrayLike], name: str) -> FloatArray:
 
 @dataclass(frozen=True, eq=False)
 class BareCalibration:
-    """Isotonic map and precision curve fitted on labels without MCC only."""
+    """Isotonic map and precision curve fitted on one kind of labels only (card payments
+    without MCC, transfers)."""
 
     calib_x: FloatArray
     calib_y: FloatArray
@@ -440,6 +441,11 @@ _MIN_BARE_ROWS = 200
 #: (Direct debits and transfers never carry one, in any format: they keep the main map.)
 _BARE_CARD = (pl.col("mcc_missing") > 0) & (
     pl.col("type_present") + pl.col("type_online") + pl.col("type_abroad") > 0)
+#: A transfer, in or out: its hits are mostly people and employers named like brands, and a
+#: score that is right three times in four on a card payment or a direct debit is right
+#: once in ten there (a 1,000-customer bank, raw 0.4-0.6: 6-22 % right on transfers, 73-85 %
+#: on card payments with MCC): pooled, one map read the transfers' rate for every kind.
+_TRANSFER = pl.col("type_transfer") > 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -466,6 +472,8 @@ class MerchantScorer:
     #: MT940 and CFONB exports): the same score is worth less there, so they get their own
     #: map and their own threshold. ``None``: the main ones serve both.
     bare: BareCalibration | None = None
+    #: Calibration and precision curve of transfers (``_TRANSFER``), the same way.
+    transfer: BareCalibration | None = None
 
     def linear_scores(self, features: pl.DataFrame) -> FloatArray:
         """Utility ``z`` of each hit row (``FEATURE_NAMES`` columns); "no known merchant"
@@ -534,9 +542,11 @@ class MerchantScorer:
         top_p = pl.col("_p") == pl.col("_p").max().over("row_id")
         tied = scored.filter(top_p).group_by("row_id").agg(_tied=pl.col(business).n_unique())
         best = best.join(tied, on="row_id", how="left", maintain_order="left")
-        done = best.with_columns(bare_card=_BARE_CARD).collect(engine=ENGINE)
+        done = best.with_columns(bare_card=_BARE_CARD, transfer=_TRANSFER).collect(
+            engine=ENGINE)
         confidence = np.minimum(self.calibrate(done["_pb"].to_numpy(),
-                                               done["bare_card"].to_numpy()),
+                                               done["bare_card"].to_numpy(),
+                                               done["transfer"].to_numpy()),
                                 1.0 / done["_tied"].to_numpy())
         return done.drop("_tied").hstack([pl.Series("confidence", confidence)])
 
@@ -557,15 +567,16 @@ class MerchantScorer:
         p = np.asarray(np.bincount(group, weights=pm)[group], dtype=np.float64)
         return z, e, pm, p
 
-    def calibrate(self, raw: FloatArray,
-                  bare: npt.NDArray[np.bool_] | None = None) -> FloatArray:
+    def calibrate(self, raw: FloatArray, bare: npt.NDArray[np.bool_] | None = None,
+                  transfer: npt.NDArray[np.bool_] | None = None) -> FloatArray:
         """Calibrated confidence (monotone non-decreasing in ``raw``), in [0, 1]; rows
-        flagged ``bare`` (card payments without MCC) use the map fitted on such labels when
-        there is one."""
+        flagged ``bare`` (card payments without MCC) or ``transfer`` use the map fitted on
+        such labels when there is one."""
         out: FloatArray = np.clip(np.interp(raw, self.calib_x, self.calib_y), 0.0, 1.0)
-        if self.bare is not None and bare is not None and bare.any():
-            own = np.clip(np.interp(raw, self.bare.calib_x, self.bare.calib_y), 0.0, 1.0)
-            out = np.where(bare, own, out)
+        for own_map, flags in ((self.bare, bare), (self.transfer, transfer)):
+            if own_map is not None and flags is not None and flags.any():
+                own = np.clip(np.interp(raw, own_map.calib_x, own_map.calib_y), 0.0, 1.0)
+                out = np.where(flags, own, out)
         return out
 
     def threshold_for(self, precision: float) -> float:
@@ -582,11 +593,18 @@ class MerchantScorer:
     def bare_threshold_for(self, precision: float) -> float:
         """``threshold_for`` on card payments without MCC (the same when no map of their
         own)."""
-        if self.bare is None:
+        return self._own_threshold(self.bare, precision)
+
+    def transfer_threshold_for(self, precision: float) -> float:
+        """``threshold_for`` on transfers (the same when no map of their own)."""
+        return self._own_threshold(self.transfer, precision)
+
+    def _own_threshold(self, own: BareCalibration | None, precision: float) -> float:
+        if own is None:
             return self.threshold_for(precision)
         if not 0.0 < precision <= 1.0:
             raise ConfigurationError(f"precision must be in (0, 1]; got {precision!r}")
-        return _threshold(self.bare.curve_conf, self.bare.curve_precision, precision)
+        return _threshold(own.curve_conf, own.curve_precision, precision)
 
     def to_arrays(self) -> dict[str, FloatArray]:
         """Learned state as plain float arrays (``np.savez``-able, no pickle)."""
@@ -595,11 +613,10 @@ class MerchantScorer:
             "mean": self.mean, "scale": self.scale,
             "calib_x": self.calib_x, "calib_y": self.calib_y,
             "curve_conf": self.curve_conf, "curve_precision": self.curve_precision,
-        } | ({} if self.bare is None else {
-            "bare_calib_x": self.bare.calib_x, "bare_calib_y": self.bare.calib_y,
-            "bare_curve_conf": self.bare.curve_conf,
-            "bare_curve_precision": self.bare.curve_precision,
-        })
+        } | {f"{prefix}_{name}": getattr(own, name)
+             for prefix, own in (("bare", self.bare), ("transfer", self.transfer))
+             if own is not None
+             for name in ("calib_x", "calib_y", "curve_conf", "curve_precision")}
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, npt.ArrayLike]) -> MerchantScorer:
@@ -620,11 +637,7 @@ class MerchantScorer:
             calib_x=calib_x, calib_y=np.maximum.accumulate(calib_y),
             curve_conf=_as_float(arrays, "curve_conf"),
             curve_precision=_as_float(arrays, "curve_precision"),
-            bare=None if "bare_calib_x" not in arrays else BareCalibration(
-                _as_float(arrays, "bare_calib_x"),
-                np.maximum.accumulate(_as_float(arrays, "bare_calib_y")),
-                _as_float(arrays, "bare_curve_conf"),
-                _as_float(arrays, "bare_curve_precision")),
+            bare=_own_map(arrays, "bare"), transfer=_own_map(arrays, "transfer"),
         )
 
     @classmethod
@@ -684,16 +697,31 @@ class MerchantScorer:
         right = top["y_brand" if "y_brand" in top.columns else "y"].to_numpy().astype(
             np.float64)
         weight = top["weight"].to_numpy().astype(np.float64)
+        main = np.ones(raw.size, dtype=bool)
+        own: dict[str, BareCalibration | None] = {}
         bare = top["bare_card"].to_numpy()
-        own_bare = (bare.sum() >= _MIN_BARE_ROWS and (~bare).sum() >= _MIN_BARE_ROWS
-                    and np.unique(right[bare]).size == 2)
-        main = ~bare if own_bare else np.ones(bare.size, dtype=bool)
+        for name, flags in (("bare", bare), ("transfer", top["transfer"].to_numpy() & ~bare)):
+            enough = (flags.sum() >= _MIN_BARE_ROWS and (main & ~flags).sum() >= _MIN_BARE_ROWS
+                      and np.unique(right[flags]).size == 2)
+            own[name] = (_calibration(raw[flags], right[flags], weight[flags]) if enough
+                         else None)
+            if enough:
+                main &= ~flags
         cal = _calibration(raw[main], right[main], weight[main])
         return cls(coef=draft.coef, intercept=draft.intercept, mean=mean, scale=scale,
                    calib_x=cal.calib_x, calib_y=cal.calib_y,
                    curve_conf=cal.curve_conf, curve_precision=cal.curve_precision,
-                   bare=_calibration(raw[bare], right[bare], weight[bare]) if own_bare
-                   else None)
+                   bare=own["bare"], transfer=own["transfer"])
+
+
+def _own_map(arrays: Mapping[str, npt.ArrayLike], prefix: str) -> BareCalibration | None:
+    """The ``prefix`` map of ``to_arrays`` output (None when it has none)."""
+    if f"{prefix}_calib_x" not in arrays:
+        return None
+    return BareCalibration(_as_float(arrays, f"{prefix}_calib_x"),
+                           np.maximum.accumulate(_as_float(arrays, f"{prefix}_calib_y")),
+                           _as_float(arrays, f"{prefix}_curve_conf"),
+                           _as_float(arrays, f"{prefix}_curve_precision"))
 
 
 def smooth_isotonic(raw: FloatArray, right: FloatArray,
