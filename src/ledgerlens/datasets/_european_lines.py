@@ -147,8 +147,8 @@ _BANK_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...],
 def european_line_labels(n: int, seed: int) -> pl.DataFrame:
     """``n`` payments of bills, rent, taxes and loans as other European banks write them,
     drawn evenly over the spellings of ``LINE_WORDS``: ``raw_label`` (operation word, then
-    the line's word with or without a payee and a month, in either order), ``amount``
-    (negative) and ``subcategory``. Deterministic for a seed."""
+    the line's word with or without a month, and a direct debit's creditor before or after
+    it), ``amount`` (negative) and ``subcategory``. Deterministic for a seed."""
     spellings = [(sub, lang, word) for sub, langs in LINE_WORDS.items()
                  for lang, words in langs.items() for word in words]
     if n <= 0:
@@ -162,11 +162,15 @@ def european_line_labels(n: int, seed: int) -> pl.DataFrame:
     for pick in rng.integers(len(spellings), size=n):
         sub, lang, word = spellings[int(pick)]
         debits, transfers, forms, months = _BANK_WORDS[lang]
-        ops = transfers if rng.random() < _BY_TRANSFER.get(sub, 0.15) else debits
+        by_transfer = rng.random() < _BY_TRANSFER.get(sub, 0.15)
+        ops = transfers if by_transfer else debits
         op = ops[int(rng.integers(len(ops)))]
         payee = f"{names[int(rng.integers(len(names)))]} {forms[int(rng.integers(len(forms)))]}"
         month = months[int(rng.integers(len(months)))]
-        shape = rng.random()
+        # A creditor's name heads a direct debit; a transfer names the line and the month
+        # only, so that a transfer to a company (VIR SEPA AVOCAT ME ROUSSEL) is not read as
+        # rent because the rent rows, mostly transfers, carried a payee's name.
+        shape = rng.random() * (0.4 if by_transfer else 1.0) + (0.6 if by_transfer else 0.0)
         body = (f"{payee} {word}" if shape < 0.4 else f"{word} {payee}" if shape < 0.6
                 else f"{word} {month}" if shape < 0.8 else word)
         labels.append(f"{op} {body}")
