@@ -435,10 +435,12 @@ def _threshold(curve_conf: FloatArray, curve_precision: FloatArray, precision: f
 
 #: Up to this many hits, ``MerchantScorer.linear_array`` sums each row's terms in one call.
 _FEW_HITS = 256
-#: Fewest calibration labels without MCC (with right and wrong answers) for a map of their own.
+#: Fewest calibration labels of a kind (card payments without MCC, transfers; with right and
+#: wrong answers) for a map of their own.
 _MIN_BARE_ROWS = 200
 #: A card payment without MCC: what bank CSV, camt.053, MT940 and CFONB exports deliver.
-#: (Direct debits and transfers never carry one, in any format: they keep the main map.)
+#: (Direct debits and transfers never carry one, in any format: direct debits keep the
+#: main map, transfers read their own, ``_TRANSFER``.)
 _BARE_CARD = (pl.col("mcc_missing") > 0) & (
     pl.col("type_present") + pl.col("type_online") + pl.col("type_abroad") > 0)
 #: A transfer, in or out: its hits are mostly people and employers named like brands, and a
