@@ -917,10 +917,10 @@ def test_transfers_get_a_calibration_map_and_threshold_of_their_own(
     import copy
     import dataclasses
 
-    from ledgerlens.enrich.merchants._scorer import BareCalibration
+    from ledgerlens.enrich.merchants._scorer import KindCalibration
 
     scorer = matcher._scorer()
-    low = BareCalibration(np.array([0.0, 1.0]), np.array([0.0, 0.5]), np.array([0.5]),
+    low = KindCalibration(np.array([0.0, 1.0]), np.array([0.0, 0.5]), np.array([0.5]),
                           np.array([0.9]))
     own = dataclasses.replace(scorer, transfer=low)
     raw = np.array([0.8, 0.8, 0.8])

@@ -157,13 +157,13 @@ def _line_merchants(directory: MerchantDirectory,
     contract is the brand ``Suravenir (assurance vie)``)."""
     rows = directory.merchants.sort("merchant_idx").select(
         "merchant_id", business_key(), "subcategory", "name", "website").iter_rows()
-    brand_of: dict[str, tuple[str, str]] = {}
+    business_of: dict[str, tuple[str, str]] = {}
     line_merchant: dict[tuple[str, ...], tuple[str, str, str | None]] = {}
-    for merchant_id, brand, sub, name, website in rows:
-        brand_of[merchant_id] = (brand, name)
-        line_merchant.setdefault((brand, sub), (merchant_id, name, website))
-        line_merchant.setdefault((brand, name, sub), (merchant_id, name, website))
-    return brand_of, line_merchant
+    for merchant_id, business, sub, name, website in rows:
+        business_of[merchant_id] = (business, name)
+        line_merchant.setdefault((business, sub), (merchant_id, name, website))
+        line_merchant.setdefault((business, name, sub), (merchant_id, name, website))
+    return business_of, line_merchant
 
 
 def _line_words(directory: MerchantDirectory,
@@ -178,7 +178,7 @@ def _line_words(directory: MerchantDirectory,
              .with_columns(word=pl.col("alias").str.split(" ")).explode("word")
              .group_by("business_key", "subcategory").agg(pl.col("word").unique()))
     return (dict(lines.select("merchant_id", "business_key").iter_rows()),
-            {(brand, sub): frozenset(ws) for brand, sub, ws in words.iter_rows()})
+            {(business, sub): frozenset(ws) for business, sub, ws in words.iter_rows()})
 
 
 def _name_words(directory: MerchantDirectory) -> dict[str, frozenset[str]]:
@@ -366,9 +366,9 @@ class MerchantMatcher:
         its aliases (``CITYA`` for the rent and building-charges lines; ``DGFIP``, ``IMPOT``
         for the tax office's income and property tax lines): the business's name, which
         cannot tell those lines apart; empty for a business of one line."""
-        brand_of, words = self._directory().cached("matcher.line_words", _line_words)
-        brand = brand_of.get(merchant_id)
-        sets = [words.get((brand, line), frozenset()) for line in lines] if brand else []
+        business_of, words = self._directory().cached("matcher.line_words", _line_words)
+        business = business_of.get(merchant_id)
+        sets = [words.get((business, line), frozenset()) for line in lines] if business else []
         return frozenset.intersection(*sets) if sets else frozenset()
 
     def name_words(self, merchant_id: str) -> frozenset[str]:
@@ -386,16 +386,18 @@ class MerchantMatcher:
         if ("merchant_lines" not in cols or "subcategory" not in cols
                 or frame["merchant_lines"].null_count() == frame.height):
             return frame
-        brand_of, line_merchant = self._directory().cached("matcher.lines", _line_merchants)
+        business_of, line_merchant = self._directory().cached("matcher.lines",
+                                                              _line_merchants)
         names = ("merchant_id", "merchant_name", "merchant_website")
 
         def entry(mid: str | None, sub: str | None,
                   lines: str) -> tuple[str, str, str | None] | None:
-            named = brand_of.get(mid) if mid is not None else None
+            named = business_of.get(mid) if mid is not None else None
             if named is None or sub is None or sub not in lines.split("|"):
                 return None
-            brand, name = named
-            return line_merchant.get((brand, name, sub)) or line_merchant.get((brand, sub))
+            business, name = named
+            return (line_merchant.get((business, name, sub))
+                    or line_merchant.get((business, sub)))
 
         if frame.height <= QUICK_MAX_TEXTS:
             # A few rows (one transaction): plain values, no query.

@@ -10,9 +10,11 @@ row by row on synthetic labels (``tests/enrich/test_merchants_quick.py``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ledgerlens.enrich.merchants._candidates import KIND_FUZZY, KIND_PREFIX
 from ledgerlens.enrich.merchants._directory import MerchantDirectory
@@ -83,6 +85,12 @@ def _best(hits: list[dict[str, Any]], z: list[float],
     return {r: (i, sorted(lines[(r, hits[i]["business_key"])])) for r, i in best.items()}
 
 
+def _codes(keys: Iterable[str]) -> npt.NDArray[np.int64]:
+    """An integer code per key, the same for equal keys (first seen first)."""
+    seen: dict[str, int] = {}
+    return np.array([seen.setdefault(k, len(seen)) for k in keys], dtype=np.int64)
+
+
 def quick_answers(rows: list[RowInputs], directory: MerchantDirectory, scorer: MerchantScorer,
                   *, fuzzy: bool, precision: float) -> dict[str, list[Any]]:
     """The ``ANSWER_COLUMNS`` values of each row, as ``MerchantMatcher.match`` gives them."""
@@ -99,17 +107,11 @@ def quick_answers(rows: list[RowInputs], directory: MerchantDirectory, scorer: M
     x = np.array([features_of(h) for h in hits], dtype=np.float64)
     if scorer.feature_names != FEATURE_NAMES:
         x = x[:, [FEATURE_NAMES.index(n) for n in scorer.feature_names]]
-    brands: dict[str, int] = {}
-    businesses_of: dict[str, int] = {}
     linear, row_ids = (scorer.linear_array(x),
                        np.array([h["row_id"] for h in hits], dtype=np.int64))
-    z, _, _, p = scorer.choice(
-        linear, row_ids, np.array([brands.setdefault(h["brand_key"], len(brands)) for h in hits],
-                                  dtype=np.int64))
+    z, _, _, p = scorer.choice(linear, row_ids, _codes(h["brand_key"] for h in hits))
     # The confidence reads the business's probability (``MerchantScorer.top``'s ``_pb``).
-    pb = scorer.choice(linear, row_ids, np.array(
-        [businesses_of.setdefault(h["business_key"], len(businesses_of)) for h in hits],
-        dtype=np.int64))[3]
+    pb = scorer.choice(linear, row_ids, _codes(h["business_key"] for h in hits))[3]
     best = _best(hits, z.tolist(), p.tolist())
     order = list(best)
     bare = [bool(hits[best[r][0]]["mcc_missing"]) and hits[best[r][0]]["t_kind"] in CARD_KINDS

@@ -400,7 +400,7 @@ def _as_float(arrays: Mapping[str, npt.ArrayLike], name: str) -> FloatArray:
 
 
 @dataclass(frozen=True, eq=False)
-class BareCalibration:
+class KindCalibration:
     """Isotonic map and precision curve fitted on one kind of labels only (card payments
     without MCC, transfers)."""
 
@@ -411,7 +411,7 @@ class BareCalibration:
 
 
 def _calibration(raw: FloatArray, right: FloatArray,
-                 weight: FloatArray) -> BareCalibration:
+                 weight: FloatArray) -> KindCalibration:
     """Isotonic map from raw choice probability to P(right), and the precision of the
     returned merchants at each confidence threshold (everything at or above it)."""
     calib_x, calib_y = smooth_isotonic(raw, right, weight)
@@ -423,7 +423,7 @@ def _calibration(raw: FloatArray, right: FloatArray,
     # One point per distinct confidence: precision of everything at or above it.
     conf_sorted = conf[order]
     last = np.r_[conf_sorted[1:] != conf_sorted[:-1], True]
-    return BareCalibration(calib_x, calib_y, conf_sorted[last], precision[last])
+    return KindCalibration(calib_x, calib_y, conf_sorted[last], precision[last])
 
 
 def _threshold(curve_conf: FloatArray, curve_precision: FloatArray, precision: float) -> float:
@@ -473,9 +473,9 @@ class MerchantScorer:
     #: Calibration and precision curve of card payments without MCC (bank CSV, camt.053,
     #: MT940 and CFONB exports): the same score is worth less there, so they get their own
     #: map and their own threshold. ``None``: the main ones serve both.
-    bare: BareCalibration | None = None
+    bare: KindCalibration | None = None
     #: Calibration and precision curve of transfers (``_TRANSFER``), the same way.
-    transfer: BareCalibration | None = None
+    transfer: KindCalibration | None = None
 
     def linear_scores(self, features: pl.DataFrame) -> FloatArray:
         """Utility ``z`` of each hit row (``FEATURE_NAMES`` columns); "no known merchant"
@@ -601,7 +601,7 @@ class MerchantScorer:
         """``threshold_for`` on transfers (the same when no map of their own)."""
         return self._own_threshold(self.transfer, precision)
 
-    def _own_threshold(self, own: BareCalibration | None, precision: float) -> float:
+    def _own_threshold(self, own: KindCalibration | None, precision: float) -> float:
         if own is None:
             return self.threshold_for(precision)
         if not 0.0 < precision <= 1.0:
@@ -700,7 +700,7 @@ class MerchantScorer:
             np.float64)
         weight = top["weight"].to_numpy().astype(np.float64)
         main = np.ones(raw.size, dtype=bool)
-        own: dict[str, BareCalibration | None] = {}
+        own: dict[str, KindCalibration | None] = {}
         bare = top["bare_card"].to_numpy()
         for name, flags in (("bare", bare), ("transfer", top["transfer"].to_numpy() & ~bare)):
             enough = (flags.sum() >= _MIN_BARE_ROWS and (main & ~flags).sum() >= _MIN_BARE_ROWS
@@ -716,11 +716,11 @@ class MerchantScorer:
                    bare=own["bare"], transfer=own["transfer"])
 
 
-def _own_map(arrays: Mapping[str, npt.ArrayLike], prefix: str) -> BareCalibration | None:
+def _own_map(arrays: Mapping[str, npt.ArrayLike], prefix: str) -> KindCalibration | None:
     """The ``prefix`` map of ``to_arrays`` output (None when it has none)."""
     if f"{prefix}_calib_x" not in arrays:
         return None
-    return BareCalibration(_as_float(arrays, f"{prefix}_calib_x"),
+    return KindCalibration(_as_float(arrays, f"{prefix}_calib_x"),
                            np.maximum.accumulate(_as_float(arrays, f"{prefix}_calib_y")),
                            _as_float(arrays, f"{prefix}_curve_conf"),
                            _as_float(arrays, f"{prefix}_curve_precision"))
