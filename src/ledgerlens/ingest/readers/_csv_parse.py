@@ -92,7 +92,9 @@ def _polars_cells(data: bytes, names: list[str], layout: CsvLayout) -> pl.DataFr
             infer_schema=False, schema=dict.fromkeys(names, pl.String),
             truncate_ragged_lines=True, missing_columns="insert", extra_columns="ignore",
             empty_string_is_null=False, raise_if_empty=False)
-    except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError):
+        # OSError: Polars takes bytes that open like a zlib or gzip stream (0x78 0x01,
+        # 0x1f 0x8b) for a compressed file and fails to inflate them; they are text here.
         return None
     return frame.with_columns(pl.col(names).fill_null(""))
 
