@@ -39,6 +39,12 @@ def _clean(*labels: str | None, complements: list[str | None] | None = None) -> 
     ("Paiement Par Carte Boulangerie Du Marché Lyon 3", "BOULANGERIE DU MARCHE"),
     ("PAYPAL *SPOTIFY", "PAYPAL *SPOTIFY"),
     ("CB SPOTIFY P2A8B9C1D2", "SPOTIFY"),
+    # an online order's code after a star goes, the country before it stays
+    ("CB AMZN MKTP FR*2K4L5", "AMZN MKTP FR"),
+    ("CB AMZN Mktp DE*AB12C", "AMZN MKTP DE"),
+    ("CB SPOTIFY*P1A2B3", "SPOTIFY"),
+    ("PAYPAL *DECATHLON", "PAYPAL *DECATHLON"),
+    ("CB EBAY O*12-11843-57391", "EBAY"),
     # a name that opens a code keeps its name
     ("CB BOLT.EU/O/2503 12/03", "BOLT.EU"),
     ("SNCF-12345678 PARIS", "SNCF"),
@@ -218,8 +224,8 @@ def test_refuses_a_frame_without_raw_label() -> None:
 def test_one_row_call_cleans_like_the_batch() -> None:
     labels = ["CB CARREFOUR CITY 11/03 PARIS", "PRLV SEPA FREE MOBILE", "2811 PARIS 15 CARREFOUR",
               "CB TASCA LISBOA LISBOA PT", "PAIEMENT PAR CARTE X1234 FNAC", "", "VIR INST RECU",
-              "CB Optic 2000 12/03", "CB BOLT.EU/O/2503 12/03"]
-    complements = [None, "REF 123", None, None, "LYON", None, "SALAIRE MARS", None, None]
+              "CB Optic 2000 12/03", "CB BOLT.EU/O/2503 12/03", "CB AMZN MKTP FR*2K4L5"]
+    complements = [None, "REF 123", None, None, "LYON", None, "SALAIRE MARS", None, None, None]
     frame = pl.DataFrame({"raw_label": labels, "label_complement": complements},
                          schema_overrides={"label_complement": pl.String})
     batch = clean_labels(frame)

@@ -119,6 +119,15 @@ def test_a_shared_web_site_is_spelt_by_the_merchant_it_names(
     assert "AMAZON KINDLE UNLTD" in kindle
 
 
+def test_knows_the_spellings_real_statements_add(directory: MerchantDirectory) -> None:
+    # directory_spellings.csv: Amazon's other marketplaces, which the synthetic banks never
+    # print, are Amazon's own aliases.
+    aliases = directory.aliases.join(directory.merchants.select("merchant_idx", "name"),
+                                     on="merchant_idx")
+    for alias in ("AMZN MKTP DE", "AMZN MKTP", "AMAZON CO UK"):
+        assert aliases.filter(pl.col("alias") == alias)["name"].to_list() == ["Amazon"]
+
+
 def test_with_extra_adds_a_merchant_and_its_aliases(directory: MerchantDirectory) -> None:
     extra = pl.DataFrame({"merchant_id": ["disc:fournil-du-parc"], "name": ["Le Fournil du Parc"],
                           "subcategory": ["bakery"], "category": ["groceries"],
@@ -356,6 +365,11 @@ _ARTICLE_CASES = {
         ["CB LE MONDE DES ENFANTS", "CB LE MONDE", "CB LA POSTE DE VINCENNES",
          "CB LA POSTE DE LA MAIRIE", "CB LE MONDE DU BEBE"],
         ["Le Monde", "La Poste", "La Poste", None]),
+    # A venue named after a landmark: another trade's word right before the article.
+    "trade word before an article name": (
+        ["CB RESTAURANT LA POSTE", "CB LA POSTE 12/03", "CB BUREAU LA POSTE",
+         "CB BOULANGERIE LA MIE CALINE", "CB LA POSTE DE VINCENNES"],
+        ["La Poste", "La Poste", "La Mie Câline", "La Poste"]),
 }
 
 

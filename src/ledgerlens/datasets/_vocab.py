@@ -34,6 +34,7 @@ __all__ = [
     "generate_local_merchants",
     "load_communes",
     "load_curated_merchants",
+    "load_directory_spellings",
     "load_english_words",
     "load_european_merchants",
     "load_first_names",
@@ -58,6 +59,7 @@ _MERCHANT_LIST: dict[str, type[pl.DataType]] = {
 _SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
     "curated_merchants.csv": _MERCHANT_LIST,
     "european_merchants.csv": _MERCHANT_LIST,
+    "directory_spellings.csv": {"merchant_id": _S, "spellings": _S},
     "local_trades.csv": {
         "trade": _S, "subcategory": _S, "mcc": _S, "words": _S, "name_styles": _S,
         "fancy_names": _S, "ticket_median": _F, "ticket_sigma": _F, "visits_per_month": _F,
@@ -165,6 +167,10 @@ _CHECKS: dict[str, tuple[tuple[pl.Expr, str], ...]] = {
     "english_words.csv": ((~pl.col("word").str.contains(r"^[A-Z]+$"),
                            "word must be one upper-case ASCII word"),),
     "first_names.csv": ((~pl.col("sex").is_in(["M", "F"]), "sex must be M or F"),),
+    "directory_spellings.csv": (
+        (pl.col("spellings").is_null(), "spellings must be given"),
+        (pl.col("merchant_id").is_duplicated(), "merchant_id must be unique"),
+    ),
     "places.csv": ((pl.col("postcode").str.len_chars() != 5, "postcode must have 5 characters"),
                    (pl.col("city").is_duplicated(), "city must be unique")),
     "communes.csv": (
@@ -205,6 +211,14 @@ def load_european_merchants() -> pl.DataFrame:
     customers live in France, do not draw from them. Their direct debits carry no creditor
     id. Cached; each call returns a cheap copy."""
     return _load("european_merchants.csv").clone()
+
+
+def load_directory_spellings() -> pl.DataFrame:
+    """More label spellings of curated merchants (``directory_spellings.csv``: ``merchant_id``,
+    ``|``-joined ``spellings``) that the merchant directory knows and the synthetic banks do
+    not print: the forms of real statements the generator leaves out (Amazon's other
+    marketplaces, ``AMZN MKTP DE``). Cached; each call returns a cheap copy."""
+    return _load("directory_spellings.csv").clone()
 
 
 def load_local_trades() -> pl.DataFrame:

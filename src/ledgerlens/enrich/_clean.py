@@ -305,6 +305,9 @@ _REMOVALS: tuple[tuple[str, str], ...] = (
     (r"\b[0-9]{4}(?:\s+[0-9X]{4}){2}\s+[0-9]{4}\b", " "),
     (r"\b[0-9]{4,6}X{4,}[0-9]{0,4}\b", " "),
     (r"\b[0-9]{4,6}\*{4,}[0-9]{0,4}\b", " "),
+    # an online order's code glued after a star (``AMZN MKTP FR*2K4L5``, ``SPOTIFY*P1A2B3``):
+    # letters and digits; a name after the star has no digit (``PAYPAL *SPOTIFY``)
+    (r"([A-Z.])\*(?:[A-Z0-9]*[0-9][A-Z0-9]+|[A-Z0-9]+[0-9])(?:\s|$)", "$1 "),
     # dates anywhere: 12/03, 12/03/25, 12.03.2025, 12-03-25
     (r"\b[0-9]{1,2}[/.-][0-9]{1,2}(?:[/.-][0-9]{0,4})?(?:\b|$)", " "),
     # references and creditor ids

@@ -25,6 +25,7 @@ from ledgerlens.datasets._brands import load_brands
 from ledgerlens.datasets._vocab import (
     STATION_WORDS,
     load_curated_merchants,
+    load_directory_spellings,
     load_english_words,
     load_european_merchants,
     load_first_names,
@@ -34,7 +35,7 @@ from ledgerlens.datasets._vocab import (
     load_places,
     trade_spellings,
 )
-from ledgerlens.exceptions import DataError
+from ledgerlens.exceptions import DataError, ReferenceDataError
 from ledgerlens.taxonomy import SUBCATEGORIES
 
 _T = TypeVar("_T")
@@ -194,6 +195,15 @@ def _brand_rows() -> pl.DataFrame:
 
 def _curated_rows() -> pl.DataFrame:
     cur = pl.concat([load_curated_merchants(), load_european_merchants()])
+    # the spellings of real statements that the synthetic banks do not print
+    more = load_directory_spellings()
+    unknown = sorted(set(more["merchant_id"].to_list()) - set(cur["merchant_id"].to_list()))
+    if unknown:
+        raise ReferenceDataError(f"directory_spellings.csv names merchants the curated lists "
+                                 f"lack: {', '.join(unknown)}")
+    cur = cur.join(more, on="merchant_id", how="left", maintain_order="left").with_columns(
+        descriptors=pl.concat_str(["descriptors", "spellings"], separator="|",
+                                  ignore_nulls=True)).drop("spellings")
     category = {k: v.category for k, v in SUBCATEGORIES.items()}
     return cur.select(
         "merchant_id", "name",

@@ -326,7 +326,8 @@ def _kind_seen(kind: str | None, online: bool | None) -> str | None:
 def _dropped_before_scoring(h: dict[str, Any]) -> bool:
     """``_scorer.OTHER_SHOP_AFTER``, ``_scorer.OTHER_LINE_BEFORE``,
     ``_scorer.OFF_LOAN_LINE``, ``_scorer.AFTER_PLACE_LINK``, ``_scorer.AFTER_ARTICLE``,
-    ``_scorer.ARTICLE_NAME_GOES_ON``, ``_scorer.NAME_IN_TRANSFER``,
+    ``_scorer.ARTICLE_NAME_GOES_ON``, ``_scorer.TRADE_BEFORE_ARTICLE``,
+    ``_scorer.NAME_IN_TRANSFER``,
     ``_scorer.NAME_THEN_NAME`` or ``_scorer.english_phrase`` of one hit."""
     if h["off_loan_line"] or (h["name_like"] and h["t_kind"] == "transfer"):
         return True
@@ -344,8 +345,11 @@ def _dropped_before_scoring(h: dict[str, Any]) -> bool:
                       and (h["odd_outside"] == 0 or h["next_english"]))
     other_line = (h["lead_sub"] is not None and h["lead_sub"] != h["m_sub"]
                   and (h["m_cat"] == "health" or (h["m_cat"] == "groceries" and h["common"])))
+    trade_before_article = (h["article_alias"] and h["lead_cat"] is not None
+                            and h["lead_cat"] != h["m_cat"])
     return card and (other_shop or other_line or h["after_place_link"] or h["after_article"]
-                     or h["article_name_goes_on"] or name_then_name or english_phrase)
+                     or h["article_name_goes_on"] or trade_before_article or name_then_name
+                     or english_phrase)
 
 
 def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list[dict[str, Any]]:
@@ -404,6 +408,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "off_loan_line": ttype in LOAN_TYPES and m_cat not in LENDER_CATEGORIES,
             "after_place_link": start >= 2 and lead_tok in PLACE_LINKS,
             "after_article": lead_tok in ARTICLES,
+            "article_alias": " " in alias and alias.split(" ", 1)[0] in ARTICLES,
             "article_name_goes_on": bool((common or m_sub in DIGITAL_LINES) and next_link
                                          and " " in alias
                                          and alias.split(" ", 1)[0] in ARTICLES),
