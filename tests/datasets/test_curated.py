@@ -41,6 +41,7 @@ KINDS = {
     "public_body",
     "intermediary",
     "transport",
+    "mobility_app",
     "travel",
     "food_delivery",
     "betting",

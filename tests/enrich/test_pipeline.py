@@ -190,6 +190,13 @@ def test_a_foreign_bank_fee_takes_the_line_its_words_say(rows: int) -> None:
         assert out["category"][5] != "bank_fees"
 
 
+def test_a_neobank_s_english_fee_takes_the_line_its_words_say() -> None:
+    out = _enriched_cycle(["Metal plan fee", "Card delivery fee", "FX fee"], [-5.0], 3,
+                          "2025-03-31")
+    assert out["transaction_type"].to_list() == ["fee"] * 3
+    assert out["subcategory"].to_list() == ["account_fees", "card_fees", "foreign_fees"]
+
+
 @pytest.mark.parametrize("rows", [1, 4])
 def test_a_word_of_the_label_chooses_among_a_brand_s_lines(rows: int) -> None:
     # Citya manages rentals and buildings: SYNDIC before its name says which, and the line's

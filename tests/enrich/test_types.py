@@ -105,6 +105,14 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("Interest earned", 1.25, "interest"),
     ("Savings interest", 0.87, "interest"),
     ("Payment from Interest Group", 40.0, "transfer_in"),
+    ("To John Smith", -50.0, "transfer_out"),
+    ("From Jane Doe", 40.0, "transfer_in"),
+    ("Card delivery fee", -5.0, "fee"),
+    ("ATM fee", -2.0, "fee"),
+    # an app's ride, scooter or parking is paid online; a first name opens a shop's name too
+    ("UBER *TRIP", -14.0, "card_online"),
+    ("CB HEETCH", -14.0, "card_online"),
+    ("CB MARCEL BOULANGERIE", -60.0, "card_in_store"),
 ])
 def test_reads_the_type_from_the_label(label: str, amount: float, expected: str) -> None:
     assert _types([(label, amount)]) == [expected]

@@ -114,8 +114,8 @@ SPEND_PROFILES = pl.DataFrame(
 
 #: Kinds of curated merchants that card holders pay by card in ordinary spending (those
 #: billed by card: a public body's online payments, ANTS or ANTAI, are among them).
-_CARD_KINDS = ("online_retail", "food_delivery", "transport", "travel", "betting", "service",
-               "charity", "store", "public_body")
+_CARD_KINDS = ("online_retail", "food_delivery", "transport", "mobility_app", "travel",
+               "betting", "service", "charity", "store", "public_body")
 
 
 def descriptor_of(names: pl.Expr) -> pl.Expr:
@@ -295,7 +295,7 @@ def _curated_rows() -> pl.DataFrame:
         SPEND_PROFILES.select("subcategory", "seasonality", "opening_days"),
         on="subcategory", how="left")
     online = pl.col("kind").is_in(["online_retail", "food_delivery", "travel", "betting",
-                                   "charity"])
+                                   "charity", "mobility_app"])
     return cur.select(
         "merchant_id", "name",
         brand_wikidata=pl.lit(None, dtype=pl.String),

@@ -136,13 +136,15 @@ EUROPEAN_FEE_LINES: tuple[tuple[str, str], ...] = (
     ("foreign_fees", rf"\b(?:AUSLANDSEINSATZ\w*|FREMDW{_UE}HRUNG\w*|W{_UE}HRUNGSUMRECHNUNG"
                      r"|COMISION\s+(?:DE\s+)?CAMBIO|COMMISSION[EI]\s+(?:SU\s+)?ESTER[OI]"
                      r"|BUITENLAND\w*|FOREIGN\s+(?:TRANSACTION|EXCHANGE|CURRENCY)"
-                     r"|NON[- ]STERLING|CAMBIO\s+DIVISA)\b"),
+                     r"|NON[- ]STERLING|CAMBIO\s+DIVISA|(?:FX|EXCHANGE)\s+FEE)\b"),
     ("card_fees", rf"\b(?:KARTENGEB{_UE}HR\w*|JAHRESGEB{_UE}HR\w*\s+(?:\w+\s+)?KARTE\w*"
                   r"|KREDITKARTE\w*|GIROCARD|DEBITKARTE|CUOTA\s+(?:ANUAL\s+)?TARJETA"
                   r"|(?:CANONE|QUOTA)\s+(?:ANNUA\s+)?CARTA|KAARTKOSTEN|PASKOSTEN"
-                  r"|CARD\s+FEE|ANNUAL\s+CARD)\b"),
+                  r"|CARD\s+FEE|ANNUAL\s+CARD|CARD\s+(?:DELIVERY|REPLACEMENT)\s+FEE)\b"),
     ("account_fees", rf"\b(?:KONTOF{_UE}HRUNG\w*|KONTOGEB{_UE}HR\w*|KONTOPAKET|GRUNDPREIS"
                      r"|MANTENIMIENTO|CANONE\s+(?:MENSILE\s+)?(?:CONTO|MENSILE)|TENUTA\s+CONTO"
                      r"|SPESE\s+(?:DI\s+)?(?:TENUTA|GESTIONE)|BETAALPAKKET|BETAALREKENING"
-                     r"|MONTHLY\s+(?:ACCOUNT\s+)?FEE|ACCOUNT\s+FEE|MANUTENCAO)\b"),
+                     r"|MONTHLY\s+(?:ACCOUNT\s+)?FEE|ACCOUNT\s+FEE|MANUTENCAO"
+                     # a neobank's plan: Metal plan fee, Premium plan fee
+                     r"|PLAN\s+FEE)\b"),
 )

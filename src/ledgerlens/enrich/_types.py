@@ -82,7 +82,8 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
     ("fee", r"^(?:FRAIS|COTISATION|COTIS\.?|COMMISSION|COMM\.?|FORFAIT|TENUE DE COMPTE"
      r"|ABONNEMENT\s+(?:OFFRE|SERVICES?|BANQUE)|OFFRE\s+GROUPEE|CONVENTION\s+DE\s+COMPTE"
      r"|MINIMUM\s+FORFAITAIRE|PENALITE|DROITS\s+DE\s+GARDE)\b"
-     r"|\b(?:PLAN|METAL|PREMIUM|ACCOUNT|CARD)\s+FEE\b" + _EU["fee"], "bank fee word"),
+     r"|\b(?:PLAN|METAL|PREMIUM|ACCOUNT|CARD|MONTHLY|FX|EXCHANGE|ATM|WITHDRAWAL)\s+FEES?\b"
+     r"|\bCARD\s+(?:DELIVERY|REPLACEMENT)\s+FEES?\b" + _EU["fee"], "bank fee word"),
     ("cash_withdrawal", r"^(?:RETRAIT|RET\.?\s+DAB|RET\.?\s+GAB)\b|\bDAB\b|\bGAB\b"
      r"|\bDISTRIBUTEUR\b|\bATM\b|\bWITHDRAWAL\b" + _EU["cash_withdrawal"], "cash machine"),
     ("cash_deposit", r"^(?:VERSEMENT|DEPOT|VERST)\s+(?:ESPECES|ESP)\b|^VERSEMENT\b"
@@ -106,7 +107,10 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      + _EU["own_account_transfer"],
      "own account words"),
     ("transfer", r"^(?:VIR|VIREMENT|VRT|VIRT)\b|^(?:VIR|VIREMENT)\.|\bVIR\s+SEPA\b"
-     r"|^(?:PAYMENT|TRANSFER|TRANSFERT)\s+(?:TO|FROM)\b" + _EU["transfer"], "transfer word"),
+     r"|^(?:PAYMENT|TRANSFER|TRANSFERT)\s+(?:TO|FROM)\b"
+     # A neobank's English statement names the person after To / From (``To John Smith``).
+     r"|^(?:TO|FROM|SENT\s+TO|RECEIVED\s+FROM)\s+[A-Z][A-Z'.-]*\s+[A-Z]"
+     + _EU["transfer"], "transfer word"),
     ("card", r"^(?:CB|CARTE|PAIEMENT|ACHAT|FACTURE\s+CARTE|PSC|TPE)\b|\bCB\*|\bCARTE\s+X"
      r"|\bSANS\s+CONTACT\b" + _EU["card"], "card payment word"),
 )
@@ -178,19 +182,23 @@ _CODE_TYPES: dict[str, str] = {
 @functools.cache
 def _online_names() -> frozenset[str]:
     """Spellings of merchants that only sell at a distance, from the curated directory
-    (online retail, delivery, travel booking, betting, donations, subscriptions), minus
-    names a physical chain also uses."""
+    (online retail, delivery, travel booking, betting, donations, subscriptions, transport
+    paid in an app), minus names a physical chain or another curated merchant paid by card
+    also uses (``SNCF`` is the online booking site's and the regional trains')."""
     from ledgerlens.datasets import load_curated_merchants
 
     curated = load_curated_merchants()
     online_kinds = ["online_retail", "food_delivery", "travel", "betting", "charity",
-                    "subscription"]
-    names = (curated.filter(pl.col("kind").is_in(online_kinds))
-             .select(pl.concat_list(pl.col("name"), pl.col("descriptors").str.split("|"))
-                     .alias("n"))
-             .explode("n").select(normalize_text(pl.col("n"))).get_column("n").drop_nulls()
-             .to_list())
-    return frozenset(n for n in names if len(n) >= 3 and n not in _store_names())
+                    "subscription", "mobility_app"]
+    spelt = (curated.select(
+        "kind", card=pl.col("billing").str.contains("card"),
+        n=pl.concat_list(pl.col("name"), pl.col("descriptors").str.split("|")))
+        .explode("n").select("kind", "card", normalize_text(pl.col("n")).alias("n"))
+        .drop_nulls())
+    online = set(spelt.filter(pl.col("kind").is_in(online_kinds))["n"].to_list())
+    offline = set(spelt.filter(~pl.col("kind").is_in([*online_kinds, "intermediary"])
+                               & pl.col("card"))["n"].to_list())
+    return frozenset(n for n in online - offline if len(n) >= 3 and n not in _store_names())
 
 
 @functools.cache
@@ -207,9 +215,16 @@ def _store_names() -> frozenset[str]:
 
 @functools.cache
 def _online_sets() -> tuple[pl.Series, pl.Series, pl.Series]:
-    """Online names, their prefixes and their one-word names, as Series built once."""
+    """Online names, their prefixes and their one-word names, as Series built once. A
+    first name or an everyday English word is no one-word online name (``MARCEL`` opens a
+    baker's name as well as the ride-hailing app's, ``WISH`` a boutique's)."""
+    from ledgerlens.datasets import load_first_names
+    from ledgerlens.enrich.merchants._directory import english_words
+
     names = sorted(_online_names())
-    single = [n for n in names if " " not in n and len(n) >= 5 and n not in _store_names()]
+    common = set(load_first_names()["first_name"].to_list()) | english_words()
+    single = [n for n in names if " " not in n and len(n) >= 4 and n not in _store_names()
+              and n not in common]
     return (pl.Series("n", names, dtype=pl.String).implode(),
             pl.Series("p", sorted(_online_prefixes()), dtype=pl.String).implode(),
             pl.Series("s", single, dtype=pl.String).implode())

@@ -84,7 +84,7 @@ def business_key() -> pl.Expr:
 # Origin of an alias: the merchant's display name, a listed spelling, its web site.
 ORIGIN_NAME, ORIGIN_LISTED, ORIGIN_WEBSITE = 0, 1, 2
 _ONLINE_KINDS = frozenset({"online_retail", "food_delivery", "travel", "betting", "charity",
-                           "subscription"})
+                           "subscription", "mobility_app"})
 _PAREN = re.compile(r"\s*\([^()]*\)")
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
 _NOT_KEPT = re.compile(r"[^A-Z0-9&]+")
