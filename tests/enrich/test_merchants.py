@@ -365,6 +365,11 @@ _ARTICLE_CASES = {
         ["CB LE MONDE DES ENFANTS", "CB LE MONDE", "CB LA POSTE DE VINCENNES",
          "CB LA POSTE DE LA MAIRIE", "CB LE MONDE DU BEBE"],
         ["Le Monde", "La Poste", "La Poste", None]),
+    # A subscription has no branch, whatever the payment: a longer name goes on.
+    "subscription's one word named on": (
+        ["RECIBO CANAL DE ISABEL II AGUA", "PRLV SEPA CANAL+", "CB NETFLIX.COM",
+         "PRLV SEPA CANAL PLUS", "CB LE MONDE"],
+        ["Canal+", "Netflix", "Canal+", "Le Monde"]),
     # A venue named after a landmark: another trade's word right before the article.
     "trade word before an article name": (
         ["CB RESTAURANT LA POSTE", "CB LA POSTE 12/03", "CB BUREAU LA POSTE",

@@ -326,10 +326,13 @@ def _kind_seen(kind: str | None, online: bool | None) -> str | None:
 def _dropped_before_scoring(h: dict[str, Any]) -> bool:
     """``_scorer.OTHER_SHOP_AFTER``, ``_scorer.OTHER_LINE_BEFORE``,
     ``_scorer.OFF_LOAN_LINE``, ``_scorer.AFTER_PLACE_LINK``, ``_scorer.AFTER_ARTICLE``,
-    ``_scorer.ARTICLE_NAME_GOES_ON``, ``_scorer.TRADE_BEFORE_ARTICLE``,
+    ``_scorer.ARTICLE_NAME_GOES_ON``, ``_scorer.DIGITAL_NAME_GOES_ON``,
+    ``_scorer.TRADE_BEFORE_ARTICLE``,
     ``_scorer.NAME_IN_TRANSFER``,
     ``_scorer.NAME_THEN_NAME`` or ``_scorer.english_phrase`` of one hit."""
     if h["off_loan_line"] or (h["name_like"] and h["t_kind"] == "transfer"):
+        return True
+    if h["digital_name_goes_on"]:
         return True
     card = h["t_kind"] is None or h["t_kind"] in CARD_KINDS
     lead = h["refund_lead"] if h["start"] >= h["refund_lead"] else 0
@@ -409,6 +412,8 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "after_place_link": start >= 2 and lead_tok in PLACE_LINKS,
             "after_article": lead_tok in ARTICLES,
             "article_alias": " " in alias and alias.split(" ", 1)[0] in ARTICLES,
+            "digital_name_goes_on": bool(m_sub in DIGITAL_LINES and next_link
+                                         and n_tokens == 1),
             "article_name_goes_on": bool((common or m_sub in DIGITAL_LINES) and next_link
                                          and " " in alias
                                          and alias.split(" ", 1)[0] in ARTICLES),

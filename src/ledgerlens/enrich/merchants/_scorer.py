@@ -222,6 +222,10 @@ ARTICLE_NAME_GOES_ON = ((pl.col("common") | pl.col("m_sub").is_in(DIGITAL_LINES)
                         & pl.col("next_link")
                         & pl.col("alias").str.contains(f"^(?:{'|'.join(ARTICLES)}) ")
                         & _ON_CARD).fill_null(False)
+#: So with a digital subscription's one-word name, whatever the payment: ``RECIBO CANAL DE
+#: ISABEL II AGUA`` is Madrid's water board, not Canal+ (at 0.96 before this rule).
+DIGITAL_NAME_GOES_ON = (pl.col("m_sub").is_in(DIGITAL_LINES) & pl.col("next_link")
+                        & (pl.col("n_tokens") == 1)).fill_null(False)
 #: A card payment whose hit is a name with an article (``LA POSTE``) right after a trade word
 #: of another category names a venue after a landmark: ``RESTAURANT LA POSTE``, ``HOTEL LA
 #: POSTE`` (the scorer kept La Poste at 0.88: the synthetic banks write no such label):
@@ -343,7 +347,8 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
                           line_lead_subcategories(), default=None, return_dtype=pl.String))
         .with_columns(l_cat=l_cat)
         .filter(~OTHER_SHOP_AFTER & ~OTHER_LINE_BEFORE & ~OFF_LOAN_LINE & ~AFTER_PLACE_LINK
-                & ~AFTER_ARTICLE & ~ARTICLE_NAME_GOES_ON & ~TRADE_BEFORE_ARTICLE
+                & ~AFTER_ARTICLE & ~ARTICLE_NAME_GOES_ON & ~DIGITAL_NAME_GOES_ON
+                & ~TRADE_BEFORE_ARTICLE
                 & ~NAME_IN_TRANSFER & ~NAME_THEN_NAME
                 & ~english_phrase())
         .with_columns(
