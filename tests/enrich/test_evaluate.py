@@ -16,6 +16,7 @@ from ledgerlens.enrich._evaluate import (
     align_truth,
     evaluate_enrichment,
     load_truth_csv,
+    normalize_merchant_name,
 )
 from ledgerlens.enrich._report import (
     render_markdown,
@@ -472,3 +473,9 @@ def test_markdown_escapes_table_pipes_and_tags_in_labels() -> None:
     md = render_markdown(ev, "t")
     assert "| A\\|B \\<script> |" in md
     assert "<script>" not in md.replace("\\<script>", "")
+
+
+def test_merchant_names_compare_without_case_accents_punctuation_or_parenthesis() -> None:
+    names = pl.DataFrame({"n": ["Orange (mobile)", "ORANGE", "Monop'", "Crédit  Agricole"]})
+    out = names.select(normalize_merchant_name(pl.col("n")))["n"].to_list()
+    assert out == ["ORANGE", "ORANGE", "MONOP", "CREDIT AGRICOLE"]

@@ -753,7 +753,7 @@ def test_the_category_s_line_settles_which_of_a_brand_s_merchants(
     assert settled["merchant_id"].head(3).to_list() == [
         "cur:direct-assurance-auto", "cur:direct-assurance-habitation",
         out["merchant_id"][2]]
-    assert settled["merchant_name"][0] == "Direct Assurance (auto)"
+    assert settled["merchant_name"][0] == "Direct Assurance"
     # The line keeps the display name the label read when the brand has such an entry:
     # SUPER U settled as a supermarket is Super U, not the brand's first one (Hyper U).
     fuel = _entry_id(matcher, "Super U", "fuel")
@@ -811,7 +811,8 @@ def test_a_trade_word_of_another_category_after_a_one_word_alias_is_no_chain(
     names = out["merchant_name"].to_list()
     assert names[:3] == [None, None, None]
     assert out["merchant_hint"].to_list()[:3] == [None, None, None]
-    assert names[4:] == ["Orange (boutique)", "Shell", "Zara Home"]
+    assert names[4:] == ["Orange", "Shell", "Zara Home"]
+    assert out["merchant_id"][4] == "cur:orange-boutique"
     # Auchan's fuel line keeps its hit (the rule spares it): the best candidate, returned
     # or not (without type nor amount, retrained scorers put it either side of the bar).
     assert _best_candidate(matcher, "CB AUCHAN CARBURANTS 12/03") == ("Auchan", "fuel")

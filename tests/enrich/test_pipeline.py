@@ -109,7 +109,7 @@ def test_a_name_that_ends_in_a_town_keeps_it_and_finds_its_merchant(rows: int) -
     labels = ["CB TAN NANTES 12/03", "PRLV SEPA EAU DU GRAND LYON", "CB KIKO MILANO 12/03"]
     out = enrich(pl.DataFrame({"date": ["2025-11-28"] * rows, "amount": [-12.0] * rows,
                                "label": labels[:rows]}))
-    assert out["merchant_name"].to_list() == ["Naolib (Nantes)", "Eau du Grand Lyon",
+    assert out["merchant_name"].to_list() == ["Naolib", "Eau du Grand Lyon",
                                               "KIKO Milano"][:rows]
     assert out["clean_label"][0] == "TAN NANTES"
     if rows > 1:
@@ -207,15 +207,15 @@ def test_a_word_of_the_label_chooses_among_a_brand_s_lines(rows: int) -> None:
     out = enrich(pl.DataFrame({"date": ["2024-11-28"] * rows, "amount": [-310.0] * rows,
                                "label": labels}))
     first = out.row(0, named=True)
-    assert (first["merchant_name"], first["subcategory"]) == ("Citya (syndic)",
-                                                             "building_charges")
+    assert (first["merchant_id"], first["merchant_name"], first["subcategory"]) == (
+        "cur:citya-syndic", "Citya", "building_charges")
     # The line word decides, by the rule when the matcher leaves the lines open, or in the
     # scorer's and the model's own reading.
     assert "SYNDIC" in first["explanation"]
     if rows > 1:
         assert out["subcategory"].to_list()[1:3] == ["building_charges",
                                                      "property_housing_tax"]
-        assert out["merchant_name"][2] == "DGFIP (taxe foncière)"
+        assert out["merchant_id"][2] == "cur:dgfip-taxe-fonciere"
         assert "line word" not in out["explanation"][3]
 
 
@@ -240,7 +240,7 @@ def test_a_bank_s_product_named_in_its_label_is_the_row_s_line(rows: int) -> Non
     assert out["subcategory"][0] == "securities"
     # The bank's brokerage is a brand of its business: the model chooses among the
     # business's lines (fees or securities) on the word PEA, and the line settles on it.
-    assert out["merchant_name"][0] == "Fortuneo (bourse)"
+    assert (out["merchant_id"][0], out["merchant_name"][0]) == ("cur:fortuneo-bourse", "Fortuneo")
     assert "PEA" in out["explanation"][0]
     if rows > 1:
         assert out["subcategory"].to_list()[1:8] == [

@@ -28,9 +28,11 @@ _STRING_COLUMNS = ("category", "subcategory", "merchant_id", "merchant_name", "t
 
 
 def normalize_merchant_name(names: pl.Expr) -> pl.Expr:
-    """Upper case, accents and punctuation removed, spaces collapsed: how names are compared."""
+    """Upper case, accents and punctuation removed, spaces collapsed, a parenthesis dropped
+    (``Orange (mobile)`` is Orange): how names are compared."""
     return (
-        names.str.normalize("NFKD")
+        names.str.replace_all(r"\s*\([^()]*\)", "")
+        .str.normalize("NFKD")
         .str.replace_all(r"\p{M}", "")
         .str.to_uppercase()
         .str.replace_all(r"[^\p{L}\p{N}]+", " ")

@@ -48,6 +48,8 @@ __all__ = [
     "alias_variants",
     "canonical_text",
     "canonical_text_expr",
+    "display_name",
+    "display_name_expr",
     "english_words",
     "lead_word_categories",
     "line_lead_subcategories",
@@ -174,9 +176,17 @@ def _split(values: str | None) -> list[str]:
     return [v for v in (values or "").split("|") if v.strip()]
 
 
-def _display(name: str) -> str:
-    # "MAE (assurance scolaire)" -> "MAE": the parenthesis explains, labels never carry it.
+def display_name(name: str) -> str:
+    """A merchant's name as labels and people say it: ``MAE (assurance scolaire)`` -> ``MAE``,
+    ``Orange (mobile)`` -> ``Orange``. The parenthesis tells a brand's directory entries
+    apart (its lines, its town); ``merchant_id`` and the subcategory keep that."""
     return _PAREN.sub("", name).strip() or name
+
+
+def display_name_expr(names: pl.Expr) -> pl.Expr:
+    """:func:`display_name` of a column."""
+    shown = names.str.replace_all(_PAREN.pattern, "").str.strip_chars()
+    return pl.when(shown == "").then(names).otherwise(shown)
 
 
 def _brand_rows() -> pl.DataFrame:
@@ -257,7 +267,7 @@ def _brand_keys(merchants: pl.DataFrame) -> pl.Series:
         # A chain's fuel stations under its name are the chain (Casino, Netto: NSI gives
         # their stations another wikidata brand, or none), as for every other grocer.
         family = "groceries" if subcategory == "fuel" else category
-        keys.append(("text", canonical_text(_display(name or "")), family or ""))
+        keys.append(("text", canonical_text(display_name(name or "")), family or ""))
         keys += [("text", canonical_text(x), family or "") for x in (listed or []) if x]
         for key in keys:
             if not key[1]:
@@ -281,7 +291,7 @@ def _site_owners(rows: list[tuple[Any, ...]]) -> dict[str, tuple[int, ...]]:
     by_site: dict[str, list[tuple[int, str]]] = {}
     for idx, name, website, _ in rows:
         if website:
-            by_site.setdefault(website, []).append((idx, canonical_text(_display(name or ""))))
+            by_site.setdefault(website, []).append((idx, canonical_text(display_name(name or ""))))
     owners: dict[str, tuple[int, ...]] = {}
     for website, members in by_site.items():
         if len(members) < 2:
@@ -307,7 +317,7 @@ def _alias_rows(merchants: pl.DataFrame) -> pl.DataFrame:
     fuel = set(merchants.filter(pl.col("subcategory") == "fuel")["merchant_idx"].to_list())
     trade = _trade_words()
     for idx, name, website, listed in rows:
-        sources = [(_display(name or ""), ORIGIN_NAME)]
+        sources = [(display_name(name or ""), ORIGIN_NAME)]
         # The index's other spellings may be what the shop is, not its name (E.Leclerc's
         # stations list STATION-SERVICE, Pret A Manger PRET): not spellings of the brand.
         sources += [(s, ORIGIN_LISTED) for s in (listed or []) if s and s.strip()
@@ -329,7 +339,7 @@ def _alias_rows(merchants: pl.DataFrame) -> pl.DataFrame:
                     seen[form] = (origin, derived)
         # A name after its founder's initial is what labels write (E.Leclerc -> LECLERC):
         # the name's own spelling, not a derived one.
-        initial = _AFTER_INITIAL.match(_display(name or ""))
+        initial = _AFTER_INITIAL.match(display_name(name or ""))
         if initial is not None:
             bare = canonical_text(initial.group(1))
             if seen.get(bare) == (ORIGIN_NAME, True):

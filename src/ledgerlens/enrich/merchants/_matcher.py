@@ -33,7 +33,12 @@ from ledgerlens.enrich.merchants._candidates import (
     candidates,
     match_key_expr,
 )
-from ledgerlens.enrich.merchants._directory import MerchantDirectory, business_key
+from ledgerlens.enrich.merchants._directory import (
+    MerchantDirectory,
+    business_key,
+    display_name,
+    display_name_expr,
+)
 from ledgerlens.enrich.merchants._inputs import (
     input_text_expr,
     key_exprs,
@@ -161,8 +166,9 @@ def _line_merchants(directory: MerchantDirectory,
     line_merchant: dict[tuple[str, ...], tuple[str, str, str | None]] = {}
     for merchant_id, business, sub, name, website in rows:
         business_of[merchant_id] = (business, name)
-        line_merchant.setdefault((business, sub), (merchant_id, name, website))
-        line_merchant.setdefault((business, name, sub), (merchant_id, name, website))
+        shown = (merchant_id, display_name(name), website)
+        line_merchant.setdefault((business, sub), shown)
+        line_merchant.setdefault((business, name, sub), shown)
     return business_of, line_merchant
 
 
@@ -347,7 +353,7 @@ class MerchantMatcher:
             on="merchant_idx", how="left").select(
             "_h",
             merchant_id=pl.when(keep).then(pl.col("merchant_id")),
-            merchant_name=pl.when(keep).then(pl.col("name")),
+            merchant_name=pl.when(keep).then(display_name_expr(pl.col("name"))),
             merchant_website=pl.when(keep).then(pl.col("website")),
             merchant_confidence=pl.col("confidence"),
             merchant_category=pl.when(keep & sure_line).then(pl.col("category")),

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ledgerlens.enrich.merchants._candidates import KIND_FUZZY, KIND_PREFIX
-from ledgerlens.enrich.merchants._directory import MerchantDirectory
+from ledgerlens.enrich.merchants._directory import MerchantDirectory, display_name
 from ledgerlens.enrich.merchants._inputs import RowInputs
 from ledgerlens.enrich.merchants._quick import (
     CARD_KINDS,
@@ -42,10 +42,10 @@ ANSWER_COLUMNS = ("merchant_id", "merchant_name", "merchant_website", "merchant_
 
 
 def _answer_attrs(directory: MerchantDirectory) -> dict[int, tuple[Any, ...]]:
-    """merchant_idx -> (merchant_id, name, website, category, subcategory)."""
-    return {i: tuple(rest) for i, *rest in directory.merchants.select(
-        "merchant_idx", "merchant_id", "name", "website", "category",
-        "subcategory").iter_rows()}
+    """merchant_idx -> (merchant_id, display name, website, category, subcategory)."""
+    return {i: (mid, display_name(name), *rest) for i, mid, name, *rest
+            in directory.merchants.select("merchant_idx", "merchant_id", "name", "website",
+                                          "category", "subcategory").iter_rows()}
 
 
 def _evidence(hit: dict[str, Any]) -> str | None:
