@@ -113,6 +113,9 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("UBER *TRIP", -14.0, "card_online"),
     ("CB HEETCH", -14.0, "card_online"),
     ("CB MARCEL BOULANGERIE", -60.0, "card_in_store"),
+    # a post office is a counter; the parcel site of the same group sells online
+    ("CB LA POSTE 12/03", -60.0, "card_in_store"),
+    ("CB COLISSIMO", -60.0, "card_online"),
 ])
 def test_reads_the_type_from_the_label(label: str, amount: float, expected: str) -> None:
     assert _types([(label, amount)]) == [expected]

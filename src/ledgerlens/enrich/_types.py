@@ -179,26 +179,43 @@ _CODE_TYPES: dict[str, str] = {
 }
 
 
+_ONLINE_KINDS = ("online_retail", "food_delivery", "travel", "betting", "charity",
+                 "subscription", "mobility_app")
+
+
+@functools.cache
+def _curated_spellings() -> pl.DataFrame:
+    """Every normalized name and listed spelling of the curated directory, with its
+    merchant's ``kind`` and whether it is paid by ``card``."""
+    from ledgerlens.datasets import load_curated_merchants
+
+    return (load_curated_merchants().select(
+        "kind", card=pl.col("billing").str.contains("card"),
+        n=pl.concat_list(pl.col("name"), pl.col("descriptors").str.split("|")))
+        .explode("n").select("kind", "card", normalize_text(pl.col("n")).alias("n"))
+        .drop_nulls())
+
+
+@functools.cache
+def _offline_names() -> frozenset[str]:
+    """Spellings of curated merchants paid by card at a counter or a machine (shops, post
+    offices, regional trains, tolls): ``LA POSTE`` is a post office, whatever the
+    ``LA POSTE COLISSIMO`` of the parcel site."""
+    spelt = _curated_spellings()
+    return frozenset(spelt.filter(~pl.col("kind").is_in([*_ONLINE_KINDS, "intermediary"])
+                                  & pl.col("card"))["n"].to_list())
+
+
 @functools.cache
 def _online_names() -> frozenset[str]:
     """Spellings of merchants that only sell at a distance, from the curated directory
     (online retail, delivery, travel booking, betting, donations, subscriptions, transport
     paid in an app), minus names a physical chain or another curated merchant paid by card
     also uses (``SNCF`` is the online booking site's and the regional trains')."""
-    from ledgerlens.datasets import load_curated_merchants
-
-    curated = load_curated_merchants()
-    online_kinds = ["online_retail", "food_delivery", "travel", "betting", "charity",
-                    "subscription", "mobility_app"]
-    spelt = (curated.select(
-        "kind", card=pl.col("billing").str.contains("card"),
-        n=pl.concat_list(pl.col("name"), pl.col("descriptors").str.split("|")))
-        .explode("n").select("kind", "card", normalize_text(pl.col("n")).alias("n"))
-        .drop_nulls())
-    online = set(spelt.filter(pl.col("kind").is_in(online_kinds))["n"].to_list())
-    offline = set(spelt.filter(~pl.col("kind").is_in([*online_kinds, "intermediary"])
-                               & pl.col("card"))["n"].to_list())
-    return frozenset(n for n in online - offline if len(n) >= 3 and n not in _store_names())
+    spelt = _curated_spellings()
+    online = set(spelt.filter(pl.col("kind").is_in(_ONLINE_KINDS))["n"].to_list())
+    return frozenset(n for n in online - _offline_names()
+                     if len(n) >= 3 and n not in _store_names())
 
 
 @functools.cache
@@ -232,12 +249,13 @@ def _online_sets() -> tuple[pl.Series, pl.Series, pl.Series]:
 
 @functools.cache
 def _online_prefixes() -> frozenset[str]:
-    """Every prefix (6+ characters) of an online name: labels cut at 32 still match."""
+    """Every prefix (6+ characters) of an online name that is no shop's name: labels cut at
+    32 still match."""
     out: set[str] = set()
     for name in _online_names():
         # ``MICROMANIA`` of ``MICROMANIA.FR`` is the shop's name too: no domain stems.
         out.update(name[:k] for k in range(6, len(name) + 1) if not name[k:].startswith("."))
-    return frozenset(out - _store_names())
+    return frozenset(out - _store_names() - _offline_names())
 
 
 def _words(words: tuple[str, ...]) -> str:
