@@ -280,8 +280,11 @@ WEAK_CUT = 0.6
 #: A brand's candidates within this utility of its best one are lines of business the label
 #: cannot tell apart (TotalEnergies' stations and chargers under MCC 5541: a hundredth apart,
 #: which the scorer's correlated MCC features may order either way); a longer alias such as
-#: LECLERC DRIVE is several units ahead of the brand's other lines.
-LINE_MARGIN = 1.0
+#: LECLERC DRIVE is several units ahead of the brand's other lines. 1.0 until stop 34: the
+#: name-suggestion index's Indigo chargers and the curated Indigo car parks differ only by
+#: their source, whose weight (about 1.0) put them on either side of the margin from one
+#: training to the next (docs/experiments/0014-apps-online-and-line-margin.md).
+LINE_MARGIN = 1.5
 #: Strength of the scorer's L2 penalty (per distinct training text, on standardised
 #: features). Nearly unpenalised (1.0), its correlated features took weights that moved by
 #: half from one training bank to the next (docs/experiments/0012-scorer-stability.md).
