@@ -491,8 +491,9 @@ def test_some_households_pay_tradespeople_by_transfer(joined: pl.DataFrame) -> N
     # The payee or the motif says the trade (a cut label may lose some of it).
     words = (pl.col("raw_label") + " " + pl.col("label_complement").fill_null(""))
     said = paid.select(words.str.contains(
-        "(?i)ENTREPRISE|RENOVATION|BATIMENT|MENUISERIE|PEINTURE|MACONNERIE|TRAVAUX|PLOMBERIE"
-        "|ELECTRICITE|CHAUFFAGE|SERRURERIE|MAITRE|NOTAIRE|AVOCATS|COMPTABLE|HONORAIRES|DR |DOCTEUR"
+        "(?i)ENTREPRISE|RENOV|BATIMENT|MENUISERIE|PEINTURE|MACONNERIE|TRAVAUX|PLOMBERIE|TOITURE"
+        "|COUVREUR|CARRELAGE|PAYSAGISTE|GEOMETRE|ELEC|CHAUFFAGE|SERRURERIE|MAITRE|NOTAIRE|AVOCAT"
+        "|COMPTABLE|HONORAIRES|DR |DOCTEUR"
         "|KINE|OSTEOPATHE|PSYCHOLOGUE|ORTHOPHONISTE|GARAGE|AUTOMOBILES|CARROSSERIE|CLUB"
         "|SPORTIVE|ECOLE|LOISIRS|PLOMBIER|ELECTRICIEN|PAROISSE|ASSOCIATION")).to_series()
     assert said.mean() >= 0.9  # type: ignore[operator]
