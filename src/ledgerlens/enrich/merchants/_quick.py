@@ -389,6 +389,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
         l_cat = _CATEGORY.get(l_sub) if l_sub is not None else None
         exact, sub, cat = mcc == m_mcc and mcc is not None, l_sub == m_sub and l_sub is not None, \
             l_cat == m_cat and l_cat is not None
+        article_alias = " " in alias and alias.split(" ", 1)[0] in ARTICLES
         hits.append({
             "row_id": row_id, "merchant_idx": idx, "alias": alias, "kind": kind, "sim": sim,
             "start": start, "n_gram": n_gram, "key_tokens": key_tokens, "key_chars": key_chars,
@@ -411,12 +412,11 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "off_loan_line": ttype in LOAN_TYPES and m_cat not in LENDER_CATEGORIES,
             "after_place_link": start >= 2 and lead_tok in PLACE_LINKS,
             "after_article": lead_tok in ARTICLES,
-            "article_alias": " " in alias and alias.split(" ", 1)[0] in ARTICLES,
+            "article_alias": article_alias,
             "digital_name_goes_on": bool(m_sub in DIGITAL_LINES and next_link
                                          and n_tokens == 1),
             "article_name_goes_on": bool((common or m_sub in DIGITAL_LINES) and next_link
-                                         and " " in alias
-                                         and alias.split(" ", 1)[0] in ARTICLES),
+                                         and article_alias),
             "mcc_missing": l_sub is None, "mcc_exact": exact, "mcc_sub": sub, "mcc_cat": cat,
             "mcc_conflict": l_sub is not None and not cat, "_rank": exact + sub + cat,
             "_end": start + n_gram,

@@ -218,10 +218,9 @@ AFTER_ARTICLE = (pl.col("lead_tok").is_in(ARTICLES) & _ON_CARD).fill_null(False)
 #: a toy shop; a chain's branch goes on so (``LA POSTE DE VINCENNES``), a subscription has
 #: no branch.
 DIGITAL_LINES: tuple[str, ...] = ("streaming_digital",)
+_ARTICLE_ALIAS = pl.col("alias").str.contains(f"^(?:{'|'.join(ARTICLES)}) ")
 ARTICLE_NAME_GOES_ON = ((pl.col("common") | pl.col("m_sub").is_in(DIGITAL_LINES))
-                        & pl.col("next_link")
-                        & pl.col("alias").str.contains(f"^(?:{'|'.join(ARTICLES)}) ")
-                        & _ON_CARD).fill_null(False)
+                        & pl.col("next_link") & _ARTICLE_ALIAS & _ON_CARD).fill_null(False)
 #: So with a digital subscription's one-word name, whatever the payment: ``RECIBO CANAL DE
 #: ISABEL II AGUA`` is Madrid's water board, not Canal+ (at 0.96 before this rule).
 DIGITAL_NAME_GOES_ON = (pl.col("m_sub").is_in(DIGITAL_LINES) & pl.col("next_link")
@@ -230,8 +229,7 @@ DIGITAL_NAME_GOES_ON = (pl.col("m_sub").is_in(DIGITAL_LINES) & pl.col("next_link
 #: of another category names a venue after a landmark: ``RESTAURANT LA POSTE``, ``HOTEL LA
 #: POSTE`` (the scorer kept La Poste at 0.88: the synthetic banks write no such label):
 #: dropped before scoring.
-TRADE_BEFORE_ARTICLE = (pl.col("alias").str.contains(f"^(?:{'|'.join(ARTICLES)}) ")
-                        & pl.col("lead_cat").is_not_null()
+TRADE_BEFORE_ARTICLE = (_ARTICLE_ALIAS & pl.col("lead_cat").is_not_null()
                         & (pl.col("lead_cat") != pl.col("m_cat")) & _ON_CARD).fill_null(False)
 #: A transfer whose hit is a person's name (NICOLAS, EMMA, CELINE, AVRIL: chains named like
 #: people) is money to or from a person: ``NICOLAS MARINO LOYER`` is no wine shop. On two
