@@ -43,6 +43,16 @@ _LABELS: list[tuple[str, float, str, str]] = [
      "direct_debit", "PROXIMUS"),
     ("ORDRE PERMANENT VERS BE12 3456 7890 1234 LOYER", -800.0, "transfer_out", "LOYER"),
     ("VIREMENT EUROPEEN EN FAVEUR DE JEAN DUPONT", -50.0, "transfer_out", "JEAN DUPONT"),
+    # Flemish, and a Dutch bank's card and cash codes with its card number after the town
+    ("BETALING MET DEBETKAART NUMMER 4871 04XX XXXX 1234 COLRUYT LEUVEN 12-11", -56.2,
+     "card_in_store", "COLRUYT"),
+    ("Betaling Bancontact ALDI GENT", -62.1, "card_in_store", "ALDI GENT"),
+    ("AANKOOP BANCONTACT DELHAIZE BRUSSEL", -70.0, "card_in_store", "DELHAIZE"),
+    ("BEA NR:5X8F72 12.11.24/14.32 JUMBO UTRECHT,PAS123", -65.1, "card_in_store", "JUMBO"),
+    ("BEA, Betaalpas JUMBO UTRECHT,PAS123 NR:5X8F72, 12.11.24/14:32 UTRECHT", -65.1,
+     "card_in_store", "JUMBO"),
+    ("GEA NR:00000000 12.11.24/10.00 ING BANK AMSTERDAM,PAS 123", -50.0, "cash_withdrawal",
+     "ING BANK"),
 ]
 
 

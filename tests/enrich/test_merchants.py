@@ -913,14 +913,16 @@ def test_a_card_payment_is_not_paid_to_a_direct_debit_only_entry(
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
-def test_cash_names_no_merchant(matcher: MerchantMatcher, batch: bool) -> None:
+def test_cash_and_card_totals_name_no_merchant(matcher: MerchantMatcher, batch: bool) -> None:
     # A cash machine in a shop, or in a town that is also a brand (Gap), buys nothing: no
-    # merchant; the brand's own card payment keeps it.
-    labels = ["RETRAIT DAB CARREFOUR MARKET", "RETRAIT DAB 29/09/25 GAP", "CB GAP 12/03"]
-    types = ["cash_withdrawal", "cash_withdrawal", "card_in_store"]
+    # merchant; the brand's own card payment keeps it. A deferred card's month added up
+    # (TOTAL DES FACTURES CARTE) is no TotalEnergies.
+    labels = ["RETRAIT DAB CARREFOUR MARKET", "RETRAIT DAB 29/09/25 GAP",
+              "TOTAL DES FACTURES CARTE 30/11", "CB GAP 12/03"]
+    types = ["cash_withdrawal", "cash_withdrawal", "deferred_card_total", "card_in_store"]
     out = _match_rows(matcher, labels, types, batch=batch)
-    assert out["merchant_name"].to_list() == [None, None, "Gap"]
-    assert out["merchant_confidence"].to_list()[:2] == [None, None]
+    assert out["merchant_name"].to_list() == [None, None, None, "Gap"]
+    assert out["merchant_confidence"].to_list()[:3] == [None, None, None]
 
 
 def test_loan_types_are_the_types_scoped_to_loans() -> None:

@@ -105,6 +105,7 @@ _ODD_LABELS = [
     "CB JOUE CLUB 12/03", "CB MC DONALDS PARIS", "CB MCDONALD S 4512", "CB LEROY MERLIN",
     "CB OPTIC 2000 1234 12/03", "CB SPORT 20000", "Sport 2000 Annecy", "CB LE BAR A BIERES",
     "CB BAR DE LA POSTE 12/03", "CB HOTEL DU CASINO", "CB MAISON DE LA PRESSE",
+    "PRLV SEPA PAYPAL EUROPE S.A.R.L. ET CIE S.C.A", "CB M.A.C COSMETICS", "A.B.C.D.E.F",
 ]
 _ODD_PARTIES = [None, "AMAZON EU SARL", "Société Générale", "", "EDF", "ORANGE SA"]
 
@@ -164,6 +165,15 @@ def test_ascii_match_keys_are_the_polars_ones(odd_rows: pl.DataFrame) -> None:
              if t.isascii()]
     keys = pl.DataFrame({"t": texts}).select(match_key_expr(pl.col("t")))["t"].to_list()
     assert [ascii_match_key(t) for t in texts] == keys
+
+
+def test_dotted_initials_are_one_word_of_the_match_key() -> None:
+    # A legal form spaced out would spell another merchant (S C A holds C&A's C A); an
+    # initial before a name stays apart (E.LECLERC is matched as E LECLERC).
+    texts = ["PAYPAL EUROPE S.A.R.L. ET CIE S.C.A", "M.A.C COSMETICS", "E.LECLERC"]
+    want = ["PAYPAL EUROPE SARL ET CIE SCA", "MAC COSMETICS", "E LECLERC"]
+    assert pl.DataFrame({"t": texts}).select(match_key_expr(pl.col("t")))["t"].to_list() == want
+    assert [ascii_match_key(t) for t in texts] == want
 
 
 @pytest.mark.parametrize("quick", [False, True])

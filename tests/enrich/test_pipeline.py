@@ -104,6 +104,28 @@ def test_a_p2p_app_paid_with_nothing_behind_it_is_a_transfer_to_a_person(rows: i
         assert out["subcategory"].to_list()[1:3] == ["p2p_transfer", "hairdresser"]
 
 
+@pytest.mark.parametrize("rows", [1, 4])
+def test_an_online_checkouts_own_debit_is_an_online_purchase_of_unknown_shop(rows: int) -> None:
+    # PayPal's direct debit names no shop: the model read an insurer in EUROPE (0.68) and
+    # the spaced legal form's ``C A`` spelt C&A. It is PayPal's line at half confidence;
+    # PayPal paying money out is no purchase, and a shop behind PayPal keeps its own line.
+    labels = ["PRLV SEPA PAYPAL EUROPE S.A.R.L. ET CIE S.C.A 1039658283422 PAYPAL",
+              "PRLV PAYPAL EUROPE SARL", "VIR SEPA PAYPAL EUROPE", "CB PAYPAL *STEAM"][:rows]
+    amounts = [-60.0, -20.0, 50.0, -10.0][:rows]
+    out = enrich(pl.DataFrame({"date": ["2025-11-28"] * rows, "amount": amounts,
+                               "label": labels}))
+    first = out.row(0, named=True)
+    assert (first["intermediary"], first["subcategory"]) == ("paypal", "marketplace")
+    assert first["category_confidence"] == pytest.approx(0.5)
+    assert first["merchant_name"] != "C&A"
+    assert "online checkout paypal" in first["explanation"]
+    if rows > 1:
+        rest = out.slice(1)
+        assert rest["subcategory"].to_list()[0] == "marketplace"
+        assert "online checkout" not in rest["explanation"][1]
+        assert (rest["merchant_name"][2], rest["subcategory"][2]) == ("Steam", "video_games")
+
+
 @pytest.mark.parametrize("rows", [1, 3])
 def test_a_name_that_ends_in_a_town_keeps_it_and_finds_its_merchant(rows: int) -> None:
     labels = ["CB TAN NANTES 12/03", "PRLV SEPA EAU DU GRAND LYON", "CB KIKO MILANO 12/03"]

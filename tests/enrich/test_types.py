@@ -89,6 +89,8 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("RELEVE CARTE CARREFOUR", -85.0, "card_in_store"),
     ("RELEVE DIFFERE CARTE 4974XXXX1234", -845.3, "deferred_card_total"),
     ("TOTAL DES FACTURES CARTE X1234", -612.4, "deferred_card_total"),
+    ("FACTURE CARTE DEBIT DIFFERE 30/11", -612.1, "deferred_card_total"),
+    ("CB DEBIT DIFFERE NOVEMBRE", -512.1, "deferred_card_total"),
     # a direct debit or transfer sent back; its fee stays a fee
     ("REJET PRLV SEPA EDF", 78.0, "reversal"),
     ("IMPAYE PRLV SEPA SFR", 25.99, "reversal"),

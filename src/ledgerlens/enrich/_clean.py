@@ -303,8 +303,12 @@ _REMOVALS: tuple[tuple[str, str], ...] = (
     (r"\bX{1,}[0-9]{4}\b", " "),
     # a card number written in groups of four, masked or not: ``6703 XXXX XXXX 1234``
     (r"\b[0-9]{4}(?:\s+[0-9X]{4}){2}\s+[0-9]{4}\b", " "),
+    # ... and its masked groups when the first group went with the operation's words
+    (r"\b[0-9]{0,3}X{1,4}(?:\s+X{4})+(?:\s+[0-9]{4})?\b", " "),
     (r"\b[0-9]{4,6}X{4,}[0-9]{0,4}\b", " "),
     (r"\b[0-9]{4,6}\*{4,}[0-9]{0,4}\b", " "),
+    # a Dutch bank's card number after the shop and town: ``JUMBO UTRECHT,PAS123``
+    (r",\s*PAS\s*[0-9]+\b", " "),
     # an online order's code glued after a star (``AMZN MKTP FR*2K4L5``, ``SPOTIFY*P1A2B3``):
     # letters and digits; a name after the star has no digit (``PAYPAL *SPOTIFY``)
     (r"([A-Z.])\*(?:[A-Z0-9]*[0-9][A-Z0-9]+|[A-Z0-9]+[0-9])(?:\s|$)", "$1 "),

@@ -28,10 +28,10 @@ from ledgerlens.enrich._recurring import detect_recurring, stream_keys
 from ledgerlens.enrich._types import classify_types
 from ledgerlens.enrich.categories._bank_lines import bank_line_rule
 from ledgerlens.enrich.categories._rules import (
+    bare_intermediary_rule,
     fee_line_rule,
     interest_sign_rule,
     line_word_rule,
-    p2p_app_rule,
     place_phrase_rule,
     top_up_rule,
 )
@@ -144,7 +144,8 @@ def enrich_with_streams(
     frame = line_word_rule(model.categories.predict(frame, profiles),
                            model.merchants.brand_words, model.merchants.name_words)
     frame = bank_line_rule(frame, model.merchants.name_words)
-    frame = place_phrase_rule(top_up_rule(p2p_app_rule(model.merchants.settle_lines(frame))))
+    frame = bare_intermediary_rule(model.merchants.settle_lines(frame))
+    frame = place_phrase_rule(top_up_rule(frame))
     frame = fee_line_rule(interest_sign_rule(frame))
     frame = _rounded_and_abstained(frame)
     if corrections is not None and not isinstance(corrections, CorrectionSet):

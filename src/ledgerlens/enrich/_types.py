@@ -66,7 +66,7 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
     ("refund", r"^(?:REMBOURSEMENT|REMB|AVOIR|RETOUR|REMBT)\b" + _EU["refund"], "refund word"),
     ("deferred_card_total", r"^(?:RELEVE|FACTURES|FACTURETTES?|TOTAL|TOT)\b.*\b(?:CARTE|CB)\b"
      r".*\b(?:DIFF?|DIFFERES?|DEBIT DIFFERE)\b|\bTOT\.?\s+DIF|^FACTURETTES?\s+CB\b"
-     r"|^RELEVE\s+(?:CARTE\s+)?DIFF|\bCARTE\s+A\s+DEBIT\s+DIFFERE\b"
+     r"|^RELEVE\s+(?:CARTE\s+)?DIFF|\b(?:CARTES?|CB)\s+(?:A\s+)?DEBIT\s+DIFFERE\b"
      # the month's card payments added up (TOTAL DES FACTURES CARTE, TOTAL OPERATIONS CB)
      r"|^(?:TOTAL|TOT\.?)\s+(?:DES\s+)?(?:FACTURES|FACTURETTES|OPERATIONS|ACHATS|PAIEMENTS)"
      r"\s+(?:CARTES?|CB)\b"

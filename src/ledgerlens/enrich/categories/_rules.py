@@ -27,15 +27,15 @@ __all__ = [
     "NOT_BY_CARD",
     "NOT_BY_TRANSFER",
     "NOT_REFUNDABLE",
-    "P2P_APPS",
+    "BARE_INTERMEDIARY_LINES",
     "TRANSFER_LINES",
     "TYPE_ONLY",
     "TYPE_RULES",
     "TYPE_SCOPES",
+    "bare_intermediary_rule",
     "fee_line_rule",
     "interest_sign_rule",
     "line_word_rule",
-    "p2p_app_rule",
     "place_phrase_rule",
     "rule_subcategories",
     "scope_mask",
@@ -305,28 +305,50 @@ def rule_subcategories(frame: pl.DataFrame, mcc_subcategory: dict[str, str]) -> 
     )
 
 
-#: Person-to-person apps (``_intermediary`` ids): paid with nothing behind them, the money
-#: goes to a person or a pot through the app (``CB LYDIA 26/11``: a card top-up).
-P2P_APPS: tuple[str, ...] = ("lydia", "paylib", "wero")
-P2P_APP_CONFIDENCE = 0.9
-_P2P_COLUMNS = ("intermediary", "merchant_text", "clean_label", "merchant_id")
+#: What a payment through an intermediary with nothing behind it is (the wrapper unwrapped
+#: no text and no merchant was found), by ``_intermediary`` id: (subcategory, confidence,
+#: what the intermediary is). A person-to-person app moves money to a person or a pot
+#: (``CB LYDIA 26/11``: a card top-up); the synthetic banks top up no app by card. An online
+#: checkout's own debit (``PRLV SEPA PAYPAL EUROPE S.A.R.L. ET CIE S.C.A``) pays an online
+#: purchase from any shop: the directory's line for PayPal, at a confidence that says the
+#: shop is not known (a real statement prints this debit for most PayPal purchases; the
+#: synthetic banks print none, and the model read a saving or an insurer in ``EUROPE``).
+BARE_INTERMEDIARY_LINES: dict[str, tuple[str, float, str]] = {
+    "lydia": ("p2p_transfer", 0.9, "P2P app"),
+    "paylib": ("p2p_transfer", 0.9, "P2P app"),
+    "wero": ("p2p_transfer", 0.9, "P2P app"),
+    "paypal": ("marketplace", 0.5, "online checkout"),
+}
+#: Transaction types that pay an online checkout (money in through one is another story:
+#: a PayPal balance paid out, a refund).
+_CHECKOUT_TYPES = ("card_online", "card_in_store", "card_contactless", "card_abroad",
+                   "direct_debit")
+_BARE_COLUMNS = ("intermediary", "merchant_text", "clean_label", "merchant_id",
+                 "transaction_type")
 
 
-def p2p_app_rule(frame: pl.DataFrame) -> pl.DataFrame:
-    """A P2P app with nothing behind it (the wrapper unwrapped no text and no merchant was
-    found) is a transfer to a person, whatever the model guessed from the card payment's
-    context (the synthetic banks top up no app by card). Rows of other kinds are left as
-    they are; frames without the columns too."""
-    if not {*_P2P_COLUMNS, *CATEGORY_SCHEMA} <= set(frame.columns):
+def bare_intermediary_rule(frame: pl.DataFrame) -> pl.DataFrame:
+    """A payment through an intermediary of ``BARE_INTERMEDIARY_LINES`` with nothing behind
+    it takes the intermediary's line, whatever the model guessed from the label's other
+    words. Checkouts only when the customer pays (``_CHECKOUT_TYPES``). Rows of other kinds
+    are left as they are; frames without the columns too."""
+    if not {*_BARE_COLUMNS, *CATEGORY_SCHEMA} <= set(frame.columns):
         return frame
     inter = frame.get_column("intermediary")
-    if inter.null_count() == frame.height or not inter.is_in(P2P_APPS).any():
+    if inter.null_count() == frame.height or not inter.is_in(BARE_INTERMEDIARY_LINES).any():
         return frame
-    scope = (pl.col("intermediary").is_in(P2P_APPS) & pl.col("merchant_id").is_null()
-             & (pl.col("subcategory") != "p2p_transfer"))
-    return _decide_rows(frame, scope, pl.col("merchant_text") == pl.col("clean_label"),
-                        "p2p_transfer", P2P_APP_CONFIDENCE,
-                        pl.format("rule: P2P app {}", "intermediary"))
+    groups: dict[tuple[str, float, str], list[str]] = {}
+    for app, line in BARE_INTERMEDIARY_LINES.items():
+        groups.setdefault(line, []).append(app)
+    for (subcategory, confidence, kind), apps in groups.items():
+        scope = (pl.col("intermediary").is_in(apps) & pl.col("merchant_id").is_null()
+                 & (pl.col("subcategory") != subcategory))
+        if kind == "online checkout":
+            scope &= pl.col("transaction_type").is_in(_CHECKOUT_TYPES)
+        frame = _decide_rows(frame, scope, pl.col("merchant_text") == pl.col("clean_label"),
+                             subcategory, confidence,
+                             pl.format("rule: {} {}", pl.lit(kind), "intermediary"))
+    return frame
 
 
 def _decided(switch: pl.Expr, subcategory: str, confidence: float,

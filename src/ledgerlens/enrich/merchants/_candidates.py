@@ -76,6 +76,11 @@ _CARD = r"\b\d{4}X{2,}\d{2,4}\b|\bX+\d{4}\b|\bCB\*\d{4}\b"
 #: Numbers of 3 digits or more (store and reference numbers), unless one of a numbered
 #: chain name (``OPTIC 2000``, kept as is).
 NUMBER_OR_NAME = numbered_name_regex(spaced=" ") + r"|\b\d{3,}\b"
+#: Four or three initials written with dots (``S.A.R.L.``, ``S.C.A``: a company's legal
+#: form) are one word: spaced out, their letters would spell another merchant's alias
+#: (``S C A`` holds C&A's ``C A``). Each regex's groups are the letters; longest first.
+DOTTED_INITIALS: tuple[str, ...] = tuple(
+    r"\b" + r"\.".join(["([A-Z])"] * n) + r"\b" for n in (4, 3))
 
 
 def match_key_expr(expr: pl.Expr) -> pl.Expr:
@@ -90,6 +95,8 @@ def match_key_expr(expr: pl.Expr) -> pl.Expr:
     return (
         upper.str.replace_all(_DATE, " ").str.replace_all(_TIME, " ")
         .str.replace_all(_CARD, " ")
+        .str.replace_all(DOTTED_INITIALS[0], "${1}${2}${3}${4}")
+        .str.replace_all(DOTTED_INITIALS[1], "${1}${2}${3}")
         .str.replace_all("&", " & ", literal=True)
         .str.replace_all(r"[^A-Z0-9&]+", " ")
         # a numbered chain name keeps its number (groups 1 and 2 are empty otherwise)

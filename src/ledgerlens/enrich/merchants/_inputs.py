@@ -21,6 +21,7 @@ from ledgerlens.enrich.merchants._candidates import (
     _DATE,
     _MAX_CHARS,
     _TIME,
+    DOTTED_INITIALS,
     NUMBER_OR_NAME,
     match_key_expr,
 )
@@ -74,6 +75,7 @@ def key_exprs() -> tuple[pl.Expr, pl.Expr]:
 # and to_uppercase, NFKD and the mark removal change nothing but the case.
 _LEADING = re.compile(_LEADING_PAYMENT_WORDS, re.ASCII)
 _NOISE = tuple(re.compile(p, re.ASCII) for p in (_DATE, _TIME, _CARD))
+_INITIALS = tuple(re.compile(p, re.ASCII) for p in DOTTED_INITIALS)
 _NON_WORD = re.compile(r"[^A-Z0-9&]+", re.ASCII)
 _NUMBER = re.compile(NUMBER_OR_NAME, re.ASCII)
 _SPACES = re.compile(r" {2,}", re.ASCII)
@@ -87,6 +89,8 @@ def ascii_match_key(text: str) -> str:
     key = text[:_MAX_CHARS].upper()
     for pattern in _NOISE:
         key = pattern.sub(" ", key)
+    for pattern in _INITIALS:
+        key = pattern.sub(lambda m: "".join(m.groups()), key)
     key = _NON_WORD.sub(" ", key.replace("&", " & "))
     return _SPACES.sub(" ", _NUMBER.sub(r"\1 \2", key)).strip(" ")
 

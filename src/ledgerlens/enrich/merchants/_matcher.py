@@ -70,28 +70,32 @@ MERCHANT_COLUMNS: dict[str, pl.DataType] = {
 }
 
 #: Transaction types that buy nothing from anyone: a cash machine in a shop (``RETRAIT DAB
-#: CARREFOUR``) or a town that is also a brand (``RETRAIT DAB GAP``) names no merchant.
-CASH_TYPES: tuple[str, ...] = ("cash_withdrawal", "cash_deposit")
+#: CARREFOUR``) or a town that is also a brand (``RETRAIT DAB GAP``) names no merchant, and
+#: neither does a deferred card's monthly total (``TOTAL DES FACTURES CARTE`` is no
+#: TotalEnergies).
+NO_MERCHANT_TYPES: tuple[str, ...] = ("cash_withdrawal", "cash_deposit", "deferred_card_total")
 
 
-def _cash_rows(frame: pl.DataFrame) -> list[bool] | None:
-    """Which rows are cash (``CASH_TYPES``), read on plain values; None when none is."""
+def _no_merchant_rows(frame: pl.DataFrame) -> list[bool] | None:
+    """Which rows name no merchant (``NO_MERCHANT_TYPES``), read on plain values; None when
+    none does."""
     if "transaction_type" not in frame.columns:
         return None
     column = frame.get_column("transaction_type")
     types = (column if column.dtype == pl.String else column.cast(pl.String)).to_list()
-    flags = [t in CASH_TYPES for t in types]
+    flags = [t in NO_MERCHANT_TYPES for t in types]
     return flags if any(flags) else None
 
 
-def _without_cash_merchants(frame: pl.DataFrame) -> pl.DataFrame:
-    """Merchant columns of cash rows (``CASH_TYPES``) emptied; other rows as they are."""
+def _without_merchants_where_none(frame: pl.DataFrame) -> pl.DataFrame:
+    """Merchant columns of rows that name no merchant (``NO_MERCHANT_TYPES``) emptied;
+    other rows as they are."""
     if "transaction_type" not in frame.columns:
         return frame
-    cash = frame.get_column("transaction_type").cast(pl.String).is_in(CASH_TYPES)
-    if not cash.any():
+    none = frame.get_column("transaction_type").cast(pl.String).is_in(NO_MERCHANT_TYPES)
+    if not none.any():
         return frame
-    return frame.with_columns(pl.when(cash).then(None).otherwise(pl.col(c)).cast(t).alias(c)
+    return frame.with_columns(pl.when(none).then(None).otherwise(pl.col(c)).cast(t).alias(c)
                               for c, t in MERCHANT_COLUMNS.items())
 
 
@@ -329,8 +333,8 @@ class MerchantMatcher:
             few = quick_answers(quick_inputs(base), self._directory(), self._scorer(),
                                 fuzzy=self.fuzzy, precision=self.precision)
             values = {c: few[c] for c in MERCHANT_COLUMNS}
-            if (cash := _cash_rows(base)) is not None:  # as _without_cash_merchants
-                values = {c: [None if k else v for v, k in zip(vs, cash, strict=True)]
+            if (none := _no_merchant_rows(base)) is not None:  # as _without_merchants_where_none
+                values = {c: [None if k else v for v, k in zip(vs, none, strict=True)]
                           for c, vs in values.items()}
             return with_values(base, values, MERCHANT_COLUMNS)
         row_hash, top = self._score(base)
@@ -365,7 +369,7 @@ class MerchantMatcher:
         joined = row_hash.to_frame().lazy().join(
             answers, on="_h", how="left", maintain_order="left").select(
             pl.col(c).cast(t) for c, t in MERCHANT_COLUMNS.items()).collect(engine=ENGINE)
-        return _without_cash_merchants(base.hstack(joined.get_columns()))
+        return _without_merchants_where_none(base.hstack(joined.get_columns()))
 
     def brand_words(self, merchant_id: str, lines: Iterable[str]) -> frozenset[str]:
         """The words that every one of ``lines`` of ``merchant_id``'s business spells in
