@@ -22,12 +22,12 @@ from ledgerlens.enrich.categories._features import model_text_expr
 from ledgerlens.taxonomy import SUBCATEGORIES
 
 __all__ = [
+    "BARE_INTERMEDIARY_LINES",
     "CATEGORY_SCHEMA",
     "KEYWORDS",
     "NOT_BY_CARD",
     "NOT_BY_TRANSFER",
     "NOT_REFUNDABLE",
-    "BARE_INTERMEDIARY_LINES",
     "TRANSFER_LINES",
     "TYPE_ONLY",
     "TYPE_RULES",
