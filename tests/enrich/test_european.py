@@ -122,6 +122,9 @@ def test_european_merchants_are_well_formed_and_apart_from_the_curated_list() ->
     ("SEPA-LASTSCHRIFT RUNDFUNK ARD ZDF DRADIO BEITRAGSSERVICE",
      "ARD ZDF Deutschlandradio Beitragsservice", "administrative_fees"),
     ("IDEAL BOL.COM BV", "bol.com", "marketplace"),
+    # chains the name-suggestion index knows in France only by their fuel stations
+    ("CB WALMART 12/03", "Walmart", "supermarket"),
+    ("CB SAFEWAY 1234", "Safeway", "supermarket"),
 ])
 def test_other_european_banks_billers_and_chains_are_found(label: str, merchant: str,
                                                           subcategory: str) -> None:
