@@ -57,10 +57,11 @@ def _steps(tx: pl.DataFrame) -> dict[str, float]:
     from ledgerlens.enrich._types import classify_types
     from ledgerlens.enrich.categories._bank_lines import bank_line_rule
     from ledgerlens.enrich.categories._rules import (
+        bare_intermediary_rule,
+        biller_refund_rule,
         fee_line_rule,
         interest_sign_rule,
         line_word_rule,
-        p2p_app_rule,
         place_phrase_rule,
         top_up_rule,
     )
@@ -89,7 +90,7 @@ def _steps(tx: pl.DataFrame) -> dict[str, float]:
         model.merchants.name_words), frame)
     frame = timed("merchant lines", model.merchants.settle_lines, frame)
     frame = timed("rules after the model, rounding", lambda f: _rounded_and_abstained(
-        fee_line_rule(interest_sign_rule(place_phrase_rule(top_up_rule(p2p_app_rule(f)))))),
+        fee_line_rule(interest_sign_rule(place_phrase_rule(top_up_rule(biller_refund_rule(bare_intermediary_rule(f))))))),
         frame)
     frame = timed("stream keys", stream_keys, frame)
     frame, _ = timed("recurring", detect_recurring, frame)

@@ -127,6 +127,23 @@ def test_an_online_checkouts_own_debit_is_an_online_purchase_of_unknown_shop(row
 
 
 @pytest.mark.parametrize("rows", [1, 3])
+def test_a_biller_paying_back_by_transfer_keeps_its_line(rows: int) -> None:
+    # EDF in a transfer is too unsure to return (employers are named like billers), and the
+    # model read REMBOURSEMENT as a friend paying back; the biller's words and the refund
+    # word say electricity. A person paying back stays a transfer between people.
+    labels = ["VIR EDF REMBOURSEMENT", "VIR SEPA M DUPONT REMBOURSEMENT",
+              "VIR SEPA RECU /DE EDF /MOTIF REMBOURSEMENT"][:rows]
+    out = enrich(pl.DataFrame({"date": ["2025-11-28"] * rows, "amount": [45.0] * rows,
+                               "label": labels}))
+    first = out.row(0, named=True)
+    assert first["subcategory"] == "electricity"
+    assert first["merchant_name"] is None
+    assert "refund from a biller of electricity" in first["explanation"]
+    if rows > 1:
+        assert out["subcategory"].to_list()[1:] == ["p2p_transfer", "electricity"]
+
+
+@pytest.mark.parametrize("rows", [1, 3])
 def test_a_name_that_ends_in_a_town_keeps_it_and_finds_its_merchant(rows: int) -> None:
     labels = ["CB TAN NANTES 12/03", "PRLV SEPA EAU DU GRAND LYON", "CB KIKO MILANO 12/03"]
     out = enrich(pl.DataFrame({"date": ["2025-11-28"] * rows, "amount": [-12.0] * rows,

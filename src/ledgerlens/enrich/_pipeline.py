@@ -29,6 +29,7 @@ from ledgerlens.enrich._types import classify_types
 from ledgerlens.enrich.categories._bank_lines import bank_line_rule
 from ledgerlens.enrich.categories._rules import (
     bare_intermediary_rule,
+    biller_refund_rule,
     fee_line_rule,
     interest_sign_rule,
     line_word_rule,
@@ -145,7 +146,7 @@ def enrich_with_streams(
                            model.merchants.brand_words, model.merchants.name_words)
     frame = bank_line_rule(frame, model.merchants.name_words)
     frame = bare_intermediary_rule(model.merchants.settle_lines(frame))
-    frame = place_phrase_rule(top_up_rule(frame))
+    frame = place_phrase_rule(top_up_rule(biller_refund_rule(frame)))
     frame = fee_line_rule(interest_sign_rule(frame))
     frame = _rounded_and_abstained(frame)
     if corrections is not None and not isinstance(corrections, CorrectionSet):

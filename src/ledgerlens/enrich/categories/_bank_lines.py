@@ -100,6 +100,8 @@ def bank_line_rule(frame: pl.DataFrame,
         return frame
     if frame.height <= _FEW_ROWS:  # plain values, no query
         rows = [i for i, line in enumerate(lines.to_list()) if line in BANK_LINES]
+        if not rows:
+            return frame
         picked = frame.select(source, "merchant_id", "transaction_type", "subcategory")[rows]
         changes = [(i, *found) for i, (text, mid, type_, sub) in zip(rows, picked.iter_rows(),
                                                                     strict=True)

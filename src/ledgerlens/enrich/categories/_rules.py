@@ -23,6 +23,7 @@ from ledgerlens.taxonomy import SUBCATEGORIES
 
 __all__ = [
     "BARE_INTERMEDIARY_LINES",
+    "BILLER_REFUND_LINES",
     "CATEGORY_SCHEMA",
     "KEYWORDS",
     "NOT_BY_CARD",
@@ -33,6 +34,7 @@ __all__ = [
     "TYPE_RULES",
     "TYPE_SCOPES",
     "bare_intermediary_rule",
+    "biller_refund_rule",
     "fee_line_rule",
     "interest_sign_rule",
     "line_word_rule",
@@ -421,6 +423,60 @@ def top_up_rule(frame: pl.DataFrame) -> pl.DataFrame:
     return _decide_rows(frame, elsewhere,
                         pl.col("clean_label").str.to_uppercase().str.contains(TOP_UP_RE),
                         "own_account_transfer", TOP_UP_CONFIDENCE, pl.lit("rule: top-up"))
+
+
+#: Lines of billers that pay money back by transfer (a true-up, an overpayment, a claim):
+#: a refund keeps the category of what it refunds (DESIGN.md).
+BILLER_REFUND_LINES: tuple[str, ...] = (
+    "electricity", "gas_heating", "water", "internet_tv", "mobile_phone", "home_insurance",
+    "car_insurance", "other_insurance")
+#: A biller's words for paying back, whole words of the upper-case clean label.
+BILLER_REFUND_RE = (r"\b(?:REMBOURSEMENTS?|REMBT|REMB|TROP\s+PERCU|AVOIR|REGULARISATION|REGUL"
+                    r"|INDEMNISATION|INDEMNITE|SINISTRE)\b")
+BILLER_REFUND_CONFIDENCE = 0.8
+_MONEY_IN = ("transfer_in", "instant_transfer_in")
+_REFUND_COLUMNS = ("transaction_type", "clean_label", "merchant_id", "merchant_hint")
+
+
+def biller_refund_rule(frame: pl.DataFrame) -> pl.DataFrame:
+    """Money in by transfer that says it pays back (``BILLER_REFUND_RE``) and whose best
+    merchant candidate, too unsure to be returned, is a biller (``merchant_hint`` in
+    ``BILLER_REFUND_LINES``) takes that biller's line: ``VIR EDF REMBOURSEMENT`` is EDF
+    paying back electricity, which the model read as a friend paying back (the generator's
+    people write ``REMBOURSEMENT`` too) at 0.95. The merchant stays unknown: an employer or
+    a person can be named like a biller; the words say what the money is for. Rows of other
+    kinds are left as they are; frames without the columns too."""
+    if not {*_REFUND_COLUMNS, *CATEGORY_SCHEMA} <= set(frame.columns):
+        return frame
+    if frame.height <= _FEW_ROWS and not any(
+            t in _MONEY_IN and h in BILLER_REFUND_LINES for t, h in zip(
+                frame.get_column("transaction_type").to_list(),
+                frame.get_column("merchant_hint").to_list(), strict=True)):
+        return frame  # one transaction: no query when nothing can switch
+    scope = (pl.col("transaction_type").is_in(_MONEY_IN) & pl.col("merchant_id").is_null()
+             & pl.col("merchant_hint").is_in(BILLER_REFUND_LINES)
+             & (pl.col("subcategory") != pl.col("merchant_hint")))
+    rows = frame.select(scope.fill_null(False).arg_true()).to_series()
+    if rows.len() == 0:
+        return frame
+    scoped = frame[rows]
+    hit = scoped.select(pl.col("clean_label").str.to_uppercase()
+                        .str.contains(BILLER_REFUND_RE).fill_null(False)).to_series()
+    if not hit.any():
+        return frame
+    rows = rows.filter(hit)
+    lines = scoped.filter(hit).get_column("merchant_hint").cast(pl.String)
+    out = frame.clone()  # shallow: only the four columns below are replaced
+    new = {"subcategory": lines,
+           "category": lines.replace_strict({s: SUBCATEGORIES[s].category
+                                             for s in BILLER_REFUND_LINES}),
+           "category_confidence": pl.Series([BILLER_REFUND_CONFIDENCE] * rows.len()),
+           "category_evidence": "rule: refund from a biller of " + lines}
+    for name, dtype in CATEGORY_SCHEMA.items():
+        column = frame.get_column(name).cast(dtype).clone()
+        out.replace_column(frame.get_column_index(name),
+                           column.scatter(rows, new[name].cast(dtype)))
+    return out
 
 
 #: Names of public places whose first word is another trade's (``HOTEL DE VILLE`` is the
