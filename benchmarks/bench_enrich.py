@@ -90,8 +90,8 @@ def _steps(tx: pl.DataFrame) -> dict[str, float]:
         model.merchants.name_words), frame)
     frame = timed("merchant lines", model.merchants.settle_lines, frame)
     frame = timed("rules after the model, rounding", lambda f: _rounded_and_abstained(
-        fee_line_rule(interest_sign_rule(place_phrase_rule(top_up_rule(biller_refund_rule(bare_intermediary_rule(f))))))),
-        frame)
+        fee_line_rule(interest_sign_rule(place_phrase_rule(top_up_rule(
+            biller_refund_rule(bare_intermediary_rule(f))))))), frame)
     frame = timed("stream keys", stream_keys, frame)
     frame, _ = timed("recurring", detect_recurring, frame)
     frame = timed("income", lambda f: income_category(detect_income(f)), frame)
