@@ -925,6 +925,17 @@ def test_cash_and_card_totals_name_no_merchant(matcher: MerchantMatcher, batch: 
     assert out["merchant_confidence"].to_list()[:3] == [None, None, None]
 
 
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_an_online_merchants_refund_reads_its_web_name(matcher: MerchantMatcher,
+                                                       batch: bool) -> None:
+    # AMAZON FR is Amazon's web name, no cut of AMAZON FRESH; a refund of an online merchant
+    # is scored as its online payments are (the web name's weight is learnt on those).
+    labels = ["REMBOURSEMENT AMAZON.FR", "AVOIR AMAZON.FR", "CB AMAZON FRES"]
+    types = ["refund", "refund", "card_online"]
+    out = _match_rows(matcher, labels, types, batch=batch)
+    assert out["merchant_name"].to_list() == ["Amazon", "Amazon", "Amazon Fresh"]
+
+
 def test_loan_types_are_the_types_scoped_to_loans() -> None:
     from ledgerlens.enrich.categories._rules import TYPE_SCOPES
     from ledgerlens.enrich.merchants._scorer import LOAN_TYPES

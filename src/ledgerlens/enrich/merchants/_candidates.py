@@ -286,8 +286,9 @@ def _distinct_aliases(directory: MerchantDirectory) -> pl.DataFrame:
 
 def _without_stray_cuts(hits: pl.DataFrame, distinct: pl.DataFrame) -> pl.DataFrame:
     """Drop a merchant's truncated-alias hits when it has no exact hit in the text and
-    another merchant's distinctive exact hit lies outside them: ``AUTOROUTE APRR`` is APRR,
-    ``AUTOROUTE`` no cut ``AUTOROUTES DU SUD DE LA FRANCE``."""
+    another merchant's distinctive exact hit lies outside them, or spells the very same
+    words: ``AUTOROUTE APRR`` is APRR, ``AUTOROUTE`` no cut ``AUTOROUTES DU SUD DE LA
+    FRANCE``; ``AMAZON FR`` is Amazon's name, no cut ``AMAZON FRESH``."""
     exact = hits.filter(pl.col("kind") == KIND_EXACT)
     anchors = exact.join(distinct, on="alias", how="semi").select(
         "text_id", _m="merchant_idx", _s="start", _e=pl.col("start") + pl.col("n_gram"))
@@ -298,7 +299,9 @@ def _without_stray_cuts(hits: pl.DataFrame, distinct: pl.DataFrame) -> pl.DataFr
     stray = cuts.join(anchors, on="text_id").filter(
         (pl.col("_m") != pl.col("merchant_idx"))
         & ((pl.col("_e") <= pl.col("start"))
-           | (pl.col("_s") >= pl.col("start") + pl.col("n_gram")))).select(keys).unique()
+           | (pl.col("_s") >= pl.col("start") + pl.col("n_gram"))
+           | ((pl.col("_s") == pl.col("start"))
+              & (pl.col("_e") == pl.col("start") + pl.col("n_gram"))))).select(keys).unique()
     return hits.join(stray, on=keys, how="anti", maintain_order="left")
 
 

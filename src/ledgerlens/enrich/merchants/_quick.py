@@ -106,7 +106,8 @@ def _without_stray_cuts(found: list[_Hit], distinct: frozenset[str]) -> list[_Hi
                if h[2] == KIND_EXACT and h[1] in distinct]
     return [h for h in found
             if not (h[2] == KIND_PREFIX and h[0] not in exact
-                    and any(m != h[0] and (e <= h[4] or s >= h[4] + h[5])
+                    and any(m != h[0] and (e <= h[4] or s >= h[4] + h[5]
+                                           or (s, e) == (h[4], h[4] + h[5]))
                             for m, s, e in anchors))]
 
 
@@ -320,7 +321,7 @@ def quick_features(records: list[HitRecord], directory: MerchantDirectory) -> pl
 def _kind_seen(kind: str | None, online: bool | None) -> str | None:
     """``_scorer.seen_as_online`` of one hit: its transaction kind, an online merchant's
     payment abroad counted as online."""
-    return "online" if kind == "abroad" and online else kind
+    return "online" if kind in ("abroad", "other") and online else kind
 
 
 def _dropped_before_scoring(h: dict[str, Any]) -> bool:

@@ -240,7 +240,8 @@ def seen_as_online(t_kind: pl.Expr, is_online: pl.Expr) -> pl.Expr:
     is an online payment to a merchant seated abroad (``AMAZON US 12,99 USD``, ``SPOTIFY
     AB STOCKHOLM SE``). The abroad weights, learnt on shops visited abroad whose names
     rarely are a directory's, dropped every such hit (Ryanair at 0.17)."""
-    return pl.when((t_kind == "abroad") & is_online).then(pl.lit("online")).otherwise(t_kind)
+    return pl.when(t_kind.is_in(["abroad", "other"]) & is_online).then(
+        pl.lit("online")).otherwise(t_kind)
 
 
 #: A card payment whose hit opens the text with a chain named like a person (PAUL, NICOLAS,
