@@ -258,6 +258,22 @@ def test_a_word_of_the_label_chooses_among_a_brand_s_lines(rows: int) -> None:
         assert "line word" not in out["explanation"][3]
 
 
+@pytest.mark.parametrize("rows", [1, 3])
+def test_the_tax_office_s_abbreviation_names_the_housing_tax(rows: int) -> None:
+    # TH is the taxe d'habitation beside DGFIP (the cleaning took it for Thailand's code);
+    # alone, or after a foreign town, it names no line.
+    labels = ["PRLV SEPA DGFIP TH RESIDENCE SECONDAIRE", "PRLV SEPA DGFIP IMPOT 2025",
+              "CB 7 ELEVEN BANGKOK TH"][:rows]
+    out = enrich(pl.DataFrame({"date": ["2024-11-28"] * rows, "amount": [-420.0] * rows,
+                               "label": labels}))
+    assert out["clean_label"][0] == "DGFIP TH RESIDENCE SECONDAIRE"
+    assert out["subcategory"][0] == "property_housing_tax"
+    assert 'line word "TH"' in out["explanation"][0]
+    if rows > 1:
+        assert out["subcategory"][1] == "income_tax"
+        assert out["clean_label"][2] == "7 ELEVEN"
+
+
 def test_an_insurer_s_life_contract_is_no_car_contract() -> None:
     labels = ["PRLV SEPA AXA ASSURANCE VIE", "PRLV SEPA MAAF VIE", "PRLV SEPA MAIF AUTO"]
     out = enrich(pl.DataFrame({"date": ["2024-11-28"] * 3, "amount": [-100.0] * 3,

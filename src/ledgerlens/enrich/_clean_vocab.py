@@ -79,11 +79,13 @@ REFERENCE = (
 # a French word at the end of a shop name; the second only counts after a town.
 COUNTRY_CODES: tuple[str, ...] = (
     "ES", "PT", "GR", "GB", "UK", "US", "USA", "CH", "JP", "NL", "IE", "LU", "PL", "CZ", "DK", "FI",
-    "HR", "TN", "DZ", "TR", "TH", "CN", "AE", "MX", "BR", "DEU", "ESP", "ITA", "PRT", "GBR",
+    "HR", "TN", "DZ", "TR", "CN", "AE", "MX", "BR", "DEU", "ESP", "ITA", "PRT", "GBR",
     "CHE", "BEL", "NLD", "IRL", "LUX", "FRA",
 )
 COUNTRY_CODES_AFTER_TOWN: tuple[str, ...] = ("DE", "BE", "IT", "CA", "MA", "NO", "AT",
-                                              "SE", "FR")
+                                              "SE", "FR",
+                                              # the taxe d'habitation: DGFIP TH 2025
+                                              "TH")
 
 #: Major foreign cities (towns travellers pay in), in their label spelling.
 FOREIGN_CITIES: tuple[str, ...] = (

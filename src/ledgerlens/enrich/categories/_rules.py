@@ -128,7 +128,7 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     (r"\b(POLE EMPLOI|FRANCE TRAVAIL|ARE|CHOMAGE)\b", "unemployment_benefits"),
     (r"\b(CAF|ALLOCATIONS? FAMILIALES|PRESTATIONS?|APL)\b", "family_benefits"),
     (r"\b(CPAM|AMELI|ASSURANCE MALADIE)\b", "health_reimbursement"),
-    (r"\b(TAXE FONCIERE|TAXE HABITATION)\b", "property_housing_tax"),
+    (r"\b(TAXE FONCIERE|TAXE D? ?HABITATION)\b", "property_housing_tax"),
     (r"\b(DGFIP|IMPOTS?|TRESOR PUBLIC|FINANCES PUBLIQUES|PRELEVEMENT A LA SOURCE)\b", "income_tax"),
     (r"\b(URSSAF)\b", "social_contributions"),
     (r"\b(AMENDE|ANTAI|PV)\b", "fines"),
@@ -689,13 +689,26 @@ def _named_insurance_line(text: str, current: str,
     return None if line == current else (line, words)
 
 
+#: Keywords that name a line only beside a brand whose lines are open, too short to read
+#: anywhere else: the tax office's abbreviations of the property and housing taxes
+#: (``DGFIP TF 2025``, ``DGFIP IMPOT TH``).
+LINE_ONLY_KEYWORDS: tuple[tuple[str, str], ...] = (
+    (r"\b(TF|TH)\b", "property_housing_tax"),
+)
+
+
+@functools.cache
+def _line_keyword_res() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return _keyword_res() + tuple((re.compile(p), sub) for p, sub in LINE_ONLY_KEYWORDS)
+
+
 def _named_line(text: str, lines: str, brand_words: frozenset[str]) -> tuple[str, str] | None:
     """(line, word) when the words of ``text`` outside the brand's own name name exactly one
-    of ``lines`` by a keyword; None otherwise."""
+    of ``lines`` by a keyword (``KEYWORDS``, ``LINE_ONLY_KEYWORDS``); None otherwise."""
     rest = " ".join(w for w in text.split() if w not in brand_words)
     open_lines = set(lines.split("|"))
     found: dict[str, str] = {}
-    for pattern, sub in _keyword_res():
+    for pattern, sub in _line_keyword_res():
         if sub in open_lines and (hit := pattern.search(rest)) is not None:
             found.setdefault(sub, hit.group(0))
     return next(iter(found.items())) if len(found) == 1 else None
