@@ -393,6 +393,11 @@ def _lexicon() -> frozenset[str]:
     return frozenset(w for w in (canonical_text(x) for x in words) if w and " " not in w)
 
 
+#: Titles before a person's name in a payee (``ME DURAND AVOCAT``: Maître Durand, a lawyer,
+#: not the hotel brand ME): an alias of these words alone is a person's, like a name.
+_TITLES = frozenset({"M", "MME", "MLLE", "MR", "ME", "MAITRE"})
+
+
 @functools.cache
 def _person_names() -> frozenset[str]:
     """First and last names (LECLERC, PICARD, NICOLAS, JULES: chains named after a person)."""
@@ -566,7 +571,7 @@ class MerchantDirectory:
             pl.element().is_in(sorted(lexicon))).list.all()
             | ((pl.col("n_tokens") == 1) & english))
         name_like = pl.col("alias").str.split(" ").list.eval(
-            pl.element().is_in(sorted(_person_names()))).list.all()
+            pl.element().is_in(sorted(_person_names() | _TITLES))).list.all()
         return cls(merchants, aliases.with_columns(common=common, name_like=name_like), lexicon)
 
     @classmethod
