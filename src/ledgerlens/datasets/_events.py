@@ -314,8 +314,36 @@ _TRADE_TRANSFERS: tuple[tuple[str, tuple[str, ...], tuple[str, ...], float], ...
                            "PAROISSE SAINTE THERESE", "PAROISSE DU SACRE COEUR",
                            "ASSOCIATION LES AMIS DE {L}"),
      ("DON", "OFFRANDE", "QUETE", "DON ANNUEL"), 60.0),
+    # Schools, nurseries, caterers, kitchen fitters, holiday lets and the rest that a family
+    # pays by transfer, often a deposit first: ACOMPTE says when, the payee's word what.
+    ("school_fees", ("LYCEE SAINT JOSEPH", "COLLEGE SAINTE MARIE", "ECOLE NOTRE DAME",
+                     "INSTITUTION JEANNE D ARC", "LYCEE PRIVE SAINT LOUIS", "ECOLE PRIVEE {L}",
+                     "AUTO ECOLE {L}", "ECOLE DE CONDUITE {L}"),
+     ("FRAIS DE SCOLARITE", "SCOLARITE", "CONTRIBUTION DES FAMILLES", "INSCRIPTION",
+      "ACOMPTE", "FORFAIT PERMIS"), 380.0),
+    ("childcare", ("CRECHE LES LUTINS", "MICRO CRECHE LES P TITS LOUPS", "CRECHE {L}",
+                   "ASSISTANTE MATERNELLE {L}", "HALTE GARDERIE LES CALINS"),
+     ("FRAIS DE GARDE", "GARDE", "PARTICIPATION FAMILLE", "FACTURE {N}"), 420.0),
+    ("restaurant", ("TRAITEUR {L}", "{L} TRAITEUR", "TRAITEUR RECEPTIONS {L}"),
+     ("ACOMPTE MARIAGE", "ACOMPTE", "SOLDE RECEPTION", "FACTURE {N}"), 900.0),
+    ("furniture_home_equipment", ("CUISINES {L}", "CUISINISTE {L}", "{L} CUISINES ET BAINS",
+                                  "{L} AMEUBLEMENT", "LITERIE {L}"),
+     ("ACOMPTE CUISINE", "ACOMPTE", "SOLDE COMMANDE", "FACTURE {N}"), 2200.0),
+    ("holiday_rentals", ("CAMPING LES PINS", "CAMPING DU LAC", "GITE {L}", "GITES DE {L}",
+                         "{L} LOCATION VACANCES", "CHAMBRES D HOTES {L}"),
+     ("ACOMPTE SEJOUR", "ACOMPTE", "SOLDE SEJOUR", "RESERVATION", "LOCATION"), 450.0),
+    ("travel_agencies", ("AGENCE DE VOYAGES {L}", "{L} VOYAGES"),
+     ("ACOMPTE VOYAGE", "SOLDE VOYAGE", "SEJOUR", "FACTURE {N}"), 1500.0),
+    ("building_charges", ("SYNDIC {L}", "SYNDICAT DES COPROPRIETAIRES", "CABINET {L} SYNDIC"),
+     ("APPEL DE FONDS", "CHARGES", "APPEL DE CHARGES", "TRAVAUX COPROPRIETE"), 550.0),
+    ("funeral_services", ("POMPES FUNEBRES {L}", "PF {L}", "MARBRERIE {L}"),
+     ("OBSEQUES", "FACTURE {N}", "ACOMPTE OBSEQUES"), 3000.0),
+    ("pets", ("CLINIQUE VETERINAIRE DU PARC", "VETERINAIRE {L}", "DR {L} VETERINAIRE"),
+     ("CONSULTATION", "SOINS", "FACTURE {N}"), 120.0),
 )
-_TRADE_TRANSFER_RATE = 0.15  # per customer and year
+# per customer and year; twice stop 34's rate since the trades doubled, so that each old
+# trade keeps its count
+_TRADE_TRANSFER_RATE = 0.3
 
 
 def _trade_transfers(pop: Population, cal: Calendar, rng: np.random.Generator,
