@@ -337,7 +337,8 @@ def bare_intermediary_rule(frame: pl.DataFrame) -> pl.DataFrame:
     if not {*_BARE_COLUMNS, *CATEGORY_SCHEMA} <= set(frame.columns):
         return frame
     inter = frame.get_column("intermediary")
-    if inter.null_count() == frame.height or not inter.is_in(list(BARE_INTERMEDIARY_LINES)).any():
+    ids = list(BARE_INTERMEDIARY_LINES)
+    if inter.null_count() == frame.height or not inter.is_in(ids).any():
         return frame
     groups: dict[tuple[str, float, str], list[str]] = {}
     for app, line in BARE_INTERMEDIARY_LINES.items():
