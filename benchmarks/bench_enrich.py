@@ -49,13 +49,18 @@ def _steps(tx: pl.DataFrame) -> dict[str, float]:
     from ledgerlens.enrich._clean import clean_labels, finish_clean_labels
     from ledgerlens.enrich._explain import explain
     from ledgerlens.enrich._frame import attach, prepare
-    from ledgerlens.enrich._income import detect_income, income_category
+    from ledgerlens.enrich._income import (
+        detect_income,
+        income_category,
+        salary_without_merchant,
+    )
     from ledgerlens.enrich._intermediary import detect_intermediaries
     from ledgerlens.enrich._parallel import beside
     from ledgerlens.enrich._pipeline import _rounded_and_abstained
     from ledgerlens.enrich._recurring import detect_recurring, stream_keys
     from ledgerlens.enrich._types import classify_types
     from ledgerlens.enrich.categories._bank_lines import bank_line_rule
+    from ledgerlens.enrich.merchants._matcher import MERCHANT_COLUMNS
     from ledgerlens.enrich.categories._rules import (
         bare_intermediary_rule,
         biller_refund_rule,
@@ -94,7 +99,8 @@ def _steps(tx: pl.DataFrame) -> dict[str, float]:
             biller_refund_rule(bare_intermediary_rule(f))))))), frame)
     frame = timed("stream keys", stream_keys, frame)
     frame, _ = timed("recurring", detect_recurring, frame)
-    frame = timed("income", lambda f: income_category(detect_income(f)), frame)
+    frame = timed("income", lambda f: salary_without_merchant(
+        income_category(detect_income(f)), list(MERCHANT_COLUMNS)), frame)
     frame = timed("clean labels shown", finish_clean_labels, frame)
     frame = timed("explanation", explain, frame)
     timed("attach", attach, prepared, frame)

@@ -242,3 +242,23 @@ def test_earnings_received_by_transfer_override_the_payer_s_line(copies: int) ->
                                             "trains_coaches", "building_charges",
                                             "interest_dividends", "interest_dividends"]
     assert out["category_evidence"][0] == "income rule: salary"
+
+
+@pytest.mark.parametrize("rows", [2, 12])
+def test_a_salary_names_no_merchant(rows: int) -> None:
+    from ledgerlens.enrich._income import salary_without_merchant
+
+    # One path for a few rows (plain values), another for more: the same answer.
+    frame = pl.DataFrame({
+        "income_type": (["salary", "family_benefits"] * rows)[:rows],
+        "merchant_id": (["nsi:decathlon", "cur:caf"] * rows)[:rows],
+        "merchant_name": (["Decathlon", "CAF"] * rows)[:rows],
+        "merchant_confidence": ([0.88, 0.99] * rows)[:rows],
+    })
+    out = salary_without_merchant(frame, ["merchant_id", "merchant_name",
+                                          "merchant_confidence", "merchant_website"])
+    assert out["merchant_id"].to_list() == ([None, "cur:caf"] * rows)[:rows]
+    assert out["merchant_confidence"].to_list() == ([None, 0.99] * rows)[:rows]
+    assert out.columns == frame.columns
+    assert salary_without_merchant(frame.drop("income_type"), ["merchant_id"]).equals(
+        frame.drop("income_type"))

@@ -127,6 +127,23 @@ def test_an_online_checkouts_own_debit_is_an_online_purchase_of_unknown_shop(row
 
 
 @pytest.mark.parametrize("rows", [1, 3])
+def test_a_salary_s_employer_is_its_payer_not_a_merchant(rows: int) -> None:
+    # Decathlon paying a salary is no purchase at Decathlon; a benefit keeps its public
+    # payer's entry, and the chain's own card payment its merchant.
+    labels = ["VIR SEPA RECU /DE DECATHLON SE /MOTIF SALAIRE", "VIR SEPA CAF DE PARIS",
+              "CB DECATHLON 12/03"][:rows]
+    amounts = [2100.0, 200.0, -40.0][:rows]
+    out = enrich(pl.DataFrame({"date": ["2025-11-28"] * rows, "amount": amounts,
+                               "label": labels}))
+    first = out.row(0, named=True)
+    assert (first["income_type"], first["income_payer"]) == ("salary", "DECATHLON SE")
+    assert first["merchant_name"] is None
+    assert "Decathlon" not in first["explanation"]
+    if rows > 1:
+        assert out["merchant_name"].to_list()[1:] == ["CAF", "Decathlon"]
+
+
+@pytest.mark.parametrize("rows", [1, 3])
 def test_a_biller_paying_back_by_transfer_keeps_its_line(rows: int) -> None:
     # EDF in a transfer is too unsure to return (employers are named like billers), and the
     # model read REMBOURSEMENT as a friend paying back; the biller's words and the refund

@@ -12,6 +12,7 @@ on a fraction of the table.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 import polars as pl
 
@@ -21,7 +22,8 @@ from ledgerlens.enrich._frame import ENGINE
 from ledgerlens.enrich._recurring import fold_accents
 from ledgerlens.enrich.categories._rules import CATEGORY_SCHEMA
 
-__all__ = ["INCOME_CATEGORY_CONFIDENCE", "INCOME_TYPES", "detect_income", "income_category"]
+__all__ = ["INCOME_CATEGORY_CONFIDENCE", "INCOME_TYPES", "detect_income", "income_category",
+           "salary_without_merchant"]
 
 #: Income types, as the ``income`` category's subcategories.
 INCOME_TYPES: tuple[str, ...] = ("salary", "pension", "unemployment_benefits", "family_benefits",
@@ -317,3 +319,25 @@ def _income_category_rows(frame: pl.DataFrame) -> pl.DataFrame:
         "category_evidence": [f"income rule: {i}" if s else c
                               for s, i, c in zip(switch, incomes, evidence, strict=True)]},
         CATEGORY_SCHEMA)
+
+
+def salary_without_merchant(frame: pl.DataFrame, merchant_columns: Sequence[str]) -> pl.DataFrame:
+    """A salary's employer is its payer (``income_payer``), not a merchant: the merchant
+    columns (``merchant_columns``) of rows whose ``income_type`` is ``salary`` are emptied.
+    ``VIR SEPA RECU /DE DECATHLON SE /MOTIF SALAIRE`` is no purchase at Decathlon; the
+    synthetic banks name no merchant on a salary either. Frames without the columns are
+    left as they are."""
+    present = [c for c in merchant_columns if c in frame.columns]
+    if "income_type" not in frame.columns or "merchant_id" not in present:
+        return frame
+    if frame.height <= _FEW_ROWS:  # plain values: no query when no salary has a merchant
+        pairs = zip(frame.get_column("income_type").to_list(),
+                    frame.get_column("merchant_id").to_list(), strict=True)
+        if not any(t == "salary" and m is not None for t, m in pairs):
+            return frame
+    paid = ((pl.col("income_type") == "salary") & pl.col("merchant_id").is_not_null()
+            ).fill_null(False)
+    if not frame.select(paid.any()).item():
+        return frame
+    return frame.with_columns(pl.when(paid).then(None).otherwise(pl.col(c)).alias(c)
+                              for c in present)

@@ -20,7 +20,7 @@ from ledgerlens.enrich._clean import clean_labels, finish_clean_labels
 from ledgerlens.enrich._explain import explain
 from ledgerlens.enrich._few_rows import constant, rounded, with_values
 from ledgerlens.enrich._frame import ENGINE, attach, prepare
-from ledgerlens.enrich._income import detect_income, income_category
+from ledgerlens.enrich._income import detect_income, income_category, salary_without_merchant
 from ledgerlens.enrich._intermediary import detect_intermediaries
 from ledgerlens.enrich._model import EnrichmentModel
 from ledgerlens.enrich._parallel import beside, parts_count
@@ -36,6 +36,7 @@ from ledgerlens.enrich.categories._rules import (
     place_phrase_rule,
     top_up_rule,
 )
+from ledgerlens.enrich.merchants._matcher import MERCHANT_COLUMNS
 
 __all__ = ["EnrichmentResult", "enrich", "enrich_with_streams"]
 
@@ -157,7 +158,8 @@ def enrich_with_streams(
         # is_recurring / is_income corrections (the same set applies identically twice).
         frame = apply_corrections(frame, corrections)
     frame, streams = detect_recurring(stream_keys(frame), as_of=as_of)
-    frame = income_category(detect_income(frame))
+    frame = salary_without_merchant(income_category(detect_income(frame)),
+                                    list(MERCHANT_COLUMNS))
     if corrections is not None:
         frame = apply_corrections(frame, corrections)
     elif "correction_id" in frame.columns:

@@ -305,6 +305,13 @@ def _site_owners(rows: list[tuple[Any, ...]]) -> dict[str, tuple[int, ...]]:
 _AFTER_INITIAL = re.compile(r"^[A-Za-z]\.\s*([A-Za-z]{5,}(?:\s.*)?)$")
 
 
+#: A company's legal form alone is no brand's spelling: ``SUMUP *SAS LE DU`` is a shop whose
+#: name the line cut, not the shoe brand SAS (San Antonio Shoes). SPA stays: the animal
+#: protection society's name.
+_LEGAL_FORMS = frozenset({"SA", "SAS", "SASU", "SARL", "EURL", "SCI", "SNC", "SELARL",
+                          "GMBH", "LTD", "BV"})
+
+
 def _alias_rows(merchants: pl.DataFrame) -> pl.DataFrame:
     """One row per (alias, merchant): loops over the few thousand merchants, not labels."""
     alias_col: list[str] = []
@@ -345,6 +352,8 @@ def _alias_rows(merchants: pl.DataFrame) -> pl.DataFrame:
             if seen.get(bare) == (ORIGIN_NAME, True):
                 seen[bare] = (ORIGIN_NAME, False)
         for form, (origin, derived) in seen.items():
+            if form in _LEGAL_FORMS:
+                continue
             alias_col.append(form)
             idx_col.append(idx)
             origin_col.append(origin)
