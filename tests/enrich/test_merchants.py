@@ -207,11 +207,14 @@ def test_names_that_end_in_a_town_are_kept_whole(directory: MerchantDirectory) -
 
 def test_an_alias_made_of_person_names_is_marked_name_like(
         directory: MerchantDirectory) -> None:
-    # LECLERC, PICARD and JULES are surnames and first names as well as chains; E LECLERC
-    # holds a letter no name is, SAS a legal form: common words but no person's name.
+    # LECLERC, PICARD and JULES are surnames and first names as well as chains, ME a title
+    # (Maître) as well as a hotel brand; E LECLERC holds a letter no name is. A legal form
+    # alone (SAS) is no alias at all.
     marks = dict(directory.aliases.select("alias", "name_like").unique().iter_rows())
-    assert [marks[a] for a in ("LECLERC", "PICARD", "JULES", "FRANCK PROVOST")] == [True] * 4
-    assert [marks[a] for a in ("E LECLERC", "CARREFOUR", "SAS")] == [False] * 3
+    assert [marks[a] for a in ("LECLERC", "PICARD", "JULES", "FRANCK PROVOST", "ME")] == [
+        True] * 5
+    assert [marks[a] for a in ("E LECLERC", "CARREFOUR", "SAS SHOES")] == [False] * 3
+    assert "SAS" not in marks
 
 
 def test_directory_rejects_duplicate_ids() -> None:
