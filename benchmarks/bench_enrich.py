@@ -60,7 +60,6 @@ def _steps(tx: pl.DataFrame) -> dict[str, float]:
     from ledgerlens.enrich._recurring import detect_recurring, stream_keys
     from ledgerlens.enrich._types import classify_types
     from ledgerlens.enrich.categories._bank_lines import bank_line_rule
-    from ledgerlens.enrich.merchants._matcher import MERCHANT_COLUMNS
     from ledgerlens.enrich.categories._rules import (
         bare_intermediary_rule,
         biller_refund_rule,
@@ -70,6 +69,7 @@ def _steps(tx: pl.DataFrame) -> dict[str, float]:
         place_phrase_rule,
         top_up_rule,
     )
+    from ledgerlens.enrich.merchants._matcher import MERCHANT_COLUMNS
 
     model = EnrichmentModel.default()
     times: dict[str, float] = {}

@@ -154,10 +154,32 @@ def test_a_biller_paying_back_by_transfer_keeps_its_line(rows: int) -> None:
                                "label": labels}))
     first = out.row(0, named=True)
     assert first["subcategory"] == "electricity"
-    assert first["merchant_name"] is None
-    assert "refund from a biller of electricity" in first["explanation"]
+    # By the rule when EDF is too unsure to return, or by EDF's own entry when it is.
+    assert ("refund from a biller of electricity" in first["explanation"]
+            or first["merchant_name"] == "EDF")
     if rows > 1:
         assert out["subcategory"].to_list()[1:] == ["p2p_transfer", "electricity"]
+
+
+@pytest.mark.parametrize("rows", [2, 12])
+def test_the_biller_refund_rule_reads_the_unsure_candidate_s_line(rows: int) -> None:
+    from ledgerlens.enrich.categories._rules import biller_refund_rule
+
+    # Money in, a refund word, an unsure biller candidate: the biller's line. A candidate
+    # that was returned, a debit, or no refund word: left alone.
+    base = {"transaction_type": ["transfer_in", "transfer_in", "transfer_in", "direct_debit"],
+            "clean_label": ["EDF REMBOURSEMENT", "ORANGE REMBT", "EDF", "EDF REMBOURSEMENT"],
+            "merchant_id": [None, "cur:orange", None, None],
+            "merchant_hint": ["electricity", None, "electricity", "electricity"],
+            "category": ["transfers"] * 4, "subcategory": ["p2p_transfer"] * 4,
+            "category_confidence": [0.95] * 4, "category_evidence": ["model"] * 4}
+    frame = pl.DataFrame({k: (v * rows)[:rows * 4] for k, v in base.items()})
+    out = biller_refund_rule(frame)
+    assert out["subcategory"].to_list()[:4] == ["electricity", "p2p_transfer", "p2p_transfer",
+                                               "p2p_transfer"]
+    assert out["category"][0] == "utilities"
+    assert out["category_evidence"][0] == "rule: refund from a biller of electricity"
+    assert out.columns == frame.columns
 
 
 @pytest.mark.parametrize("rows", [1, 3])
