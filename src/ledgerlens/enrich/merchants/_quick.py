@@ -320,7 +320,7 @@ def quick_features(records: list[HitRecord], directory: MerchantDirectory) -> pl
 
 def _kind_seen(kind: str | None, online: bool | None) -> str | None:
     """``_scorer.seen_as_online`` of one hit: its transaction kind, an online merchant's
-    payment abroad counted as online."""
+    payment abroad, refund or other non-card operation counted as online."""
     return "online" if kind in ("abroad", "other") and online else kind
 
 
