@@ -368,12 +368,14 @@ def _decided(switch: pl.Expr, subcategory: str, confidence: float,
     ]
 
 
-def _decide_rows(frame: pl.DataFrame, scope: pl.Expr, test: pl.Expr, subcategory: str,
-                 confidence: float, evidence: pl.Expr) -> pl.DataFrame:
+def _decide_rows(frame: pl.DataFrame, scope: pl.Expr, test: pl.Expr,
+                 subcategory: str | pl.Expr, confidence: float,
+                 evidence: pl.Expr) -> pl.DataFrame:
     """``frame`` with the rows in ``scope`` where ``test`` holds set to ``subcategory`` (as
-    ``_decided``), ``test`` and ``evidence`` read on the scoped rows only: a rule that
-    looks at the text of a few rows does not run its string expressions over a million
-    (about 0.3 s for the top-up rule's upper-casing and regex on the 1M batch)."""
+    ``_decided``; an expression gives each row its own), ``test``, ``evidence`` and an
+    expression ``subcategory`` read on the scoped rows only: a rule that looks at the text
+    of a few rows does not run its string expressions over a million (about 0.3 s for the
+    top-up rule's upper-casing and regex on the 1M batch)."""
     rows = frame.select(scope.fill_null(False).arg_true()).to_series()
     if rows.len() == 0:
         return frame
@@ -381,16 +383,19 @@ def _decide_rows(frame: pl.DataFrame, scope: pl.Expr, test: pl.Expr, subcategory
     hit = scoped.select(test.fill_null(False)).to_series()
     if not hit.any():
         return frame
-    rows, why = rows.filter(hit), scoped.filter(hit).select(evidence).to_series()
-    values: dict[str, str | float] = {"category": SUBCATEGORIES[subcategory].category,
-                                      "subcategory": subcategory,
-                                      "category_confidence": confidence}
+    rows, chosen = rows.filter(hit), scoped.filter(hit)
+    subs = (pl.Series([subcategory] * rows.len(), dtype=pl.String)
+            if isinstance(subcategory, str) else chosen.select(subcategory).to_series())
+    values = {"category": subs.replace_strict({s: v.category for s, v in
+                                               SUBCATEGORIES.items()}, return_dtype=pl.String),
+              "subcategory": subs,
+              "category_confidence": pl.Series([confidence] * rows.len()),
+              "category_evidence": chosen.select(evidence).to_series()}
     out = frame.clone()  # shallow: only the four columns below are replaced
     for name, dtype in CATEGORY_SCHEMA.items():
         column = frame.get_column(name).cast(dtype).clone()
-        new: pl.Series | str | float = (why.cast(dtype) if name == "category_evidence"
-                                        else values[name])
-        out.replace_column(frame.get_column_index(name), column.scatter(rows, new))
+        out.replace_column(frame.get_column_index(name),
+                           column.scatter(rows, values[name].cast(dtype)))
     return out
 
 
@@ -457,27 +462,10 @@ def biller_refund_rule(frame: pl.DataFrame) -> pl.DataFrame:
     scope = (pl.col("transaction_type").is_in(_MONEY_IN) & pl.col("merchant_id").is_null()
              & pl.col("merchant_hint").is_in(BILLER_REFUND_LINES)
              & (pl.col("subcategory") != pl.col("merchant_hint")))
-    rows = frame.select(scope.fill_null(False).arg_true()).to_series()
-    if rows.len() == 0:
-        return frame
-    scoped = frame[rows]
-    hit = scoped.select(pl.col("clean_label").str.to_uppercase()
-                        .str.contains(BILLER_REFUND_RE).fill_null(False)).to_series()
-    if not hit.any():
-        return frame
-    rows = rows.filter(hit)
-    lines = scoped.filter(hit).get_column("merchant_hint").cast(pl.String)
-    out = frame.clone()  # shallow: only the four columns below are replaced
-    new = {"subcategory": lines,
-           "category": lines.replace_strict({s: SUBCATEGORIES[s].category
-                                             for s in BILLER_REFUND_LINES}),
-           "category_confidence": pl.Series([BILLER_REFUND_CONFIDENCE] * rows.len()),
-           "category_evidence": "rule: refund from a biller of " + lines}
-    for name, dtype in CATEGORY_SCHEMA.items():
-        column = frame.get_column(name).cast(dtype).clone()
-        out.replace_column(frame.get_column_index(name),
-                           column.scatter(rows, new[name].cast(dtype)))
-    return out
+    return _decide_rows(frame, scope,
+                        pl.col("clean_label").str.to_uppercase().str.contains(BILLER_REFUND_RE),
+                        pl.col("merchant_hint").cast(pl.String), BILLER_REFUND_CONFIDENCE,
+                        pl.format("rule: refund from a biller of {}", "merchant_hint"))
 
 
 #: Names of public places whose first word is another trade's (``HOTEL DE VILLE`` is the

@@ -79,8 +79,9 @@ NUMBER_OR_NAME = numbered_name_regex(spaced=" ") + r"|\b\d{3,}\b"
 #: Four or three initials written with dots (``S.A.R.L.``, ``S.C.A``: a company's legal
 #: form) are one word: spaced out, their letters would spell another merchant's alias
 #: (``S C A`` holds C&A's ``C A``). Each regex's groups are the letters; longest first.
+_DOTTED_SIZES = (4, 3)
 DOTTED_INITIALS: tuple[str, ...] = tuple(
-    r"\b" + r"\.".join(["([A-Z])"] * n) + r"\b" for n in (4, 3))
+    r"\b" + r"\.".join(["([A-Z])"] * n) + r"\b" for n in _DOTTED_SIZES)
 
 
 def match_key_expr(expr: pl.Expr) -> pl.Expr:
@@ -92,11 +93,12 @@ def match_key_expr(expr: pl.Expr) -> pl.Expr:
         .str.normalize("NFKD").str.replace_all(r"\p{Mn}", "")
         .str.to_uppercase()
     )
+    text = upper.str.replace_all(_DATE, " ").str.replace_all(_TIME, " ").str.replace_all(
+        _CARD, " ")
+    for pattern, n in zip(DOTTED_INITIALS, _DOTTED_SIZES, strict=True):
+        text = text.str.replace_all(pattern, "".join(f"${{{i}}}" for i in range(1, n + 1)))
     return (
-        upper.str.replace_all(_DATE, " ").str.replace_all(_TIME, " ")
-        .str.replace_all(_CARD, " ")
-        .str.replace_all(DOTTED_INITIALS[0], "${1}${2}${3}${4}")
-        .str.replace_all(DOTTED_INITIALS[1], "${1}${2}${3}")
+        text
         .str.replace_all("&", " & ", literal=True)
         .str.replace_all(r"[^A-Z0-9&]+", " ")
         # a numbered chain name keeps its number (groups 1 and 2 are empty otherwise)
