@@ -44,6 +44,13 @@ def _detect(*labels: str) -> list[tuple[str | None, str]]:
     ("PAIEMENT CB 1904 BARON SUMUP *CITY MARKET", "sumup", "CITY MARKET"),
     ("PAIEMENT PSC 1204 ST PRIEST DU LAC ZETTLE_*CAFE DU MARCHE", "zettle", "CAFE DU MARCHE"),
     ("PAIEMENT PSC 0401 CHANOLE LYF*BAR TABAC DU BOIS VA", "lyf_pay", "BAR TABAC DU BOIS VA"),
+    # other acquirers and pay-later checkouts, by their star
+    ("CB ADYEN*UBER", "adyen", "UBER"),
+    ("CB VIVA WALLET*LA CANTINE", "viva_wallet", "LA CANTINE"),
+    ("CB MOLLIE*VEEPEE", "mollie", "VEEPEE"),
+    ("CB YAVIN*BISTROT DES AMIS", "yavin", "BISTROT DES AMIS"),
+    ("CB ALMA*LA REDOUTE", "alma", "LA REDOUTE"),
+    ("CB SCALAPAY*SEZANE", "scalapay", "SEZANE"),
 ])
 def test_names_the_intermediary_and_unwraps_the_merchant(label: str, intermediary: str,
                                                           merchant: str) -> None:
@@ -58,6 +65,7 @@ def test_names_the_intermediary_and_unwraps_the_merchant(label: str, intermediar
     "CB LYDIA COIFFURE 26/11",  # a hairdresser called Lydia
     "CB GOOGLE *YOUTUBEPREMIUM",  # Google billing its own service
     "AMAZON PAYMENTS",
+    "PRLV SEPA ALMA SAS",  # the lender billing an instalment: no shop behind it
     "",
 ])
 def test_leaves_direct_payments_alone(label: str) -> None:

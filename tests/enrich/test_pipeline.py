@@ -313,6 +313,22 @@ def test_the_tax_office_s_abbreviation_names_the_housing_tax(rows: int) -> None:
         assert out["clean_label"][2] == "7 ELEVEN"
 
 
+@pytest.mark.parametrize("rows", [1, 8])
+def test_a_lender_s_line_says_which_loan_an_instalment_pays(rows: int) -> None:
+    # ECHEANCE PRET only says that a loan is paid; Cofidis lends to consumers. A bank's
+    # own line says nothing of the loan, so the words still decide there.
+    labels = ["PRLV SEPA COFIDIS ECHEANCE PRET", "ECHEANCE PRET 12345678 DU 05/11/24"] * 4
+    out = enrich(pl.DataFrame({"date": ["2024-11-28"] * rows, "amount": [-150.0] * rows,
+                               "label": labels[:rows]}))
+    assert out["transaction_type"][0] == "loan_repayment"
+    assert out["subcategory"][0] == "consumer_loan"
+    assert out["explanation"][0].startswith('alias "COFIDIS"')
+    assert "merchant Cofidis -> consumer_loan" in out["explanation"][0]
+    if rows > 1:
+        assert out["category"][1] == "loans"
+        assert "model:" in out["explanation"][1]
+
+
 def test_an_insurer_s_life_contract_is_no_car_contract() -> None:
     labels = ["PRLV SEPA AXA ASSURANCE VIE", "PRLV SEPA MAAF VIE", "PRLV SEPA MAIF AUTO"]
     out = enrich(pl.DataFrame({"date": ["2024-11-28"] * 3, "amount": [-100.0] * 3,

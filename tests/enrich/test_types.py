@@ -111,6 +111,7 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("From Jane Doe", 40.0, "transfer_in"),
     ("Card delivery fee", -5.0, "fee"),
     ("ATM fee", -2.0, "fee"),
+    ("Cash at Euronet 360", -100.0, "cash_withdrawal"),
     # an app's ride, scooter or parking is paid online; a first name opens a shop's name too
     ("UBER *TRIP", -14.0, "card_online"),
     ("CB HEETCH", -14.0, "card_online"),

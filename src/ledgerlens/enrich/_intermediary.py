@@ -76,12 +76,26 @@ INTERMEDIARY_RULES: tuple[IntermediaryRule, ...] = (
     IntermediaryRule("lyf_pay", rf"^(?:LYF|LYFPAY|LYF\s+PAY)(?:{_STAR}|\s+)(.*)$"),
     IntermediaryRule("amazon_pay", rf"^(?:AMAZON\s+PAY|AMZN\s+PAY|PAY\.AMAZON){_STAR}(.+)$"),
     IntermediaryRule("google", rf"^GOOGLE{_STAR}(.*)$"),
-    IntermediaryRule("mollie", rf"^MOL{_STAR}(.+)$"),
-    IntermediaryRule("viva_wallet", rf"^(?:VIVA|VW){_STAR}(.+)$"),
-    IntermediaryRule("worldline", rf"^WL{_STAR}(.+)$"),
-    IntermediaryRule("payzen", rf"^(?:LYRA|PAYZEN){_STAR}(.+)$"),
+    IntermediaryRule("mollie", rf"^(?:MOL|MOLLIE){_STAR}(.+)$"),
+    IntermediaryRule("viva_wallet", rf"^(?:VIVA|VIVA\s*WALLET|VW){_STAR}(.+)$"),
+    IntermediaryRule("worldline", rf"^(?:WL|WORLDLINE){_STAR}(.+)$"),
+    IntermediaryRule("payzen", rf"^(?:LYRA|PAYZEN|SYSTEMPAY){_STAR}(.+)$"),
     IntermediaryRule("klarna", rf"^KLARNA{_STAR}(.+)$"),
     IntermediaryRule("curve", rf"^CRV{_STAR}(.+)$"),
+    # Other acquirers and checkouts of small and online shops, always with their star
+    # (``ADYEN*UBER``, ``VIVA WALLET*LA CANTINE``); pay-later checkouts (``ALMA*LA
+    # REDOUTE``) carry a purchase too, whose instalments the lender bills later.
+    IntermediaryRule("adyen", rf"^ADYEN{_STAR}(.+)$"),
+    IntermediaryRule("payplug", rf"^PAYPLUG{_STAR}(.+)$"),
+    IntermediaryRule("hipay", rf"^HIPAY{_STAR}(.+)$"),
+    IntermediaryRule("lemonway", rf"^LEMON\s*WAY{_STAR}(.+)$"),
+    IntermediaryRule("mypos", rf"^MYPOS{_STAR}(.+)$"),
+    IntermediaryRule("yavin", rf"^YAVIN{_STAR}(.+)$"),
+    IntermediaryRule("paybox", rf"^PAYBOX{_STAR}(.+)$"),
+    IntermediaryRule("monext", rf"^(?:MONEXT|PAYLINE){_STAR}(.+)$"),
+    IntermediaryRule("gocardless", rf"^GOCARDLESS{_STAR}(.+)$"),
+    IntermediaryRule("alma", rf"^ALMA{_STAR}(.+)$"),
+    IntermediaryRule("scalapay", rf"^SCALAPAY{_STAR}(.+)$"),
     # The same wrappers after a town the cleaner does not know, in banks that print the town
     # first (``PAIEMENT CB 2811 ST PRIEST SUMUP *CAFE``): the star marks the wrapper.
     IntermediaryRule("paypal", rf"^.*?\bPAYPAL{_STAR}(.+)$"),

@@ -85,7 +85,8 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      r"|\b(?:PLAN|METAL|PREMIUM|ACCOUNT|CARD|MONTHLY|FX|EXCHANGE|ATM|WITHDRAWAL)\s+FEES?\b"
      r"|\bCARD\s+(?:DELIVERY|REPLACEMENT)\s+FEES?\b" + _EU["fee"], "bank fee word"),
     ("cash_withdrawal", r"^(?:RETRAIT|RET\.?\s+DAB|RET\.?\s+GAB)\b|\bDAB\b|\bGAB\b"
-     r"|\bDISTRIBUTEUR\b|\bATM\b|\bWITHDRAWAL\b" + _EU["cash_withdrawal"], "cash machine"),
+     r"|\bDISTRIBUTEUR\b|\bATM\b|\bWITHDRAWAL\b|^CASH\s+AT\b" + _EU["cash_withdrawal"],
+     "cash machine"),
     ("cash_deposit", r"^(?:VERSEMENT|DEPOT|VERST)\s+(?:ESPECES|ESP)\b|^VERSEMENT\b"
      + _EU["cash_deposit"],
      "cash deposit word"),

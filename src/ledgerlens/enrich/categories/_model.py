@@ -41,6 +41,7 @@ from ledgerlens.enrich.categories._linear import (
 from ledgerlens.enrich.categories._profiles import describe_profile, shop_profiles
 from ledgerlens.enrich.categories._row import ROW_PATH_MAX_ROWS, predict_rows
 from ledgerlens.enrich.categories._rules import (
+    MERCHANT_LINE_SCOPES,
     TRANSFER_LINES,
     TYPE_RULES,
     TYPE_SCOPES,
@@ -532,11 +533,18 @@ class CategoryModel:
         work = work.with_columns(m_sub=m_sub)
         # The merchant's line decides when the merchant is sure (``merchant_threshold``) or
         # surer than the model's own answer (both confidences are calibrated).
+        category = {k: v.category for k, v in SUBCATEGORIES.items()}
+        m_cat = pl.col("m_sub").replace_strict(category, default=None, return_dtype=pl.String)
+        in_line_scope = pl.lit(False)
+        for type_, cats in MERCHANT_LINE_SCOPES.items():
+            in_line_scope = in_line_scope | ((pl.col("type") == type_) & m_cat.is_in(cats))
         use_merchant = (
             pl.col("m_sub").is_in(list(SUBCATEGORIES))
             & ((pl.col("m_conf") >= self.merchant_threshold)
-               | (pl.col("m_conf") > pl.col("category_confidence")))
-            & ~pl.col("type").is_in([*TYPE_SCOPES, "refund", "reversal"]).fill_null(False)
+               | (pl.col("m_conf") > pl.col("category_confidence"))
+               | in_line_scope.fill_null(False))
+            & (~pl.col("type").is_in([*TYPE_SCOPES, "refund", "reversal"]).fill_null(False)
+               | in_line_scope.fill_null(False))
         ).fill_null(False)
         merchant_ev = pl.format(
             "merchant {} -> {}", pl.col("m_name").fill_null("?"), pl.col("m_sub")
@@ -558,7 +566,6 @@ class CategoryModel:
             .then(merchant_ev)
             .otherwise(pl.col("category_evidence")),
         )
-        category = {k: v.category for k, v in SUBCATEGORIES.items()}
         decided = decided.with_columns(
             category=pl.col("subcategory").replace_strict(category, return_dtype=pl.String)
         )

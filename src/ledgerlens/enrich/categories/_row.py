@@ -33,6 +33,7 @@ from ledgerlens.enrich.categories._linear import softmax
 from ledgerlens.enrich.categories._names import name_words_re
 from ledgerlens.enrich.categories._rules import (
     CATEGORY_SCHEMA,
+    MERCHANT_LINE_SCOPES,
     TRANSFER_LINES,
     TYPE_RULES,
     TYPE_SCOPES,
@@ -313,13 +314,16 @@ def _decide(model: CategoryModel, row: Mapping[str, Any], key: _Row,
     if has_merchant:
         m_sub = row.get("merchant_subcategory")
         m_conf = row.get("merchant_confidence", 1.0)
-        excluded = type_ in (*TYPE_SCOPES, "refund", "reversal")
         lines = TRANSFER_LINES.get(type_) if type_ is not None else None
         if lines is not None and m_sub in lines:
             m_sub = lines[m_sub]
+        in_line_scope = (m_sub in SUBCATEGORIES and type_ in MERCHANT_LINE_SCOPES
+                         and SUBCATEGORIES[m_sub].category in MERCHANT_LINE_SCOPES[type_])
+        excluded = type_ in (*TYPE_SCOPES, "refund", "reversal") and not in_line_scope
         if m_sub in SUBCATEGORIES and m_conf is not None and not excluded:
-            # The merchant's line when it is sure, or surer than the model's own answer.
-            answer = (None if float(m_conf) >= model.merchant_threshold
+            # The merchant's line when it is sure, or surer than the model's own answer, or
+            # in its type's scope (MERCHANT_LINE_SCOPES).
+            answer = (None if float(m_conf) >= model.merchant_threshold or in_line_scope
                       else _decide_key(model, key))
             if answer is not None and answer[1] >= float(m_conf):
                 return answer
