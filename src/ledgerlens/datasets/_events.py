@@ -340,10 +340,22 @@ _TRADE_TRANSFERS: tuple[tuple[str, tuple[str, ...], tuple[str, ...], float], ...
      ("OBSEQUES", "FACTURE {N}", "ACOMPTE OBSEQUES"), 3000.0),
     ("pets", ("CLINIQUE VETERINAIRE DU PARC", "VETERINAIRE {L}", "DR {L} VETERINAIRE"),
      ("CONSULTATION", "SOINS", "FACTURE {N}"), 120.0),
+    # A house heated by oil or wood pays its local supplier per delivery.
+    ("gas_heating", ("{L} FIOUL", "FIOUL SERVICE {L}", "{L} COMBUSTIBLES",
+                     "SARL {L} COMBUSTIBLES", "BOIS DE CHAUFFAGE {L}", "{L} GRANULES BOIS"),
+     ("LIVRAISON FIOUL", "FIOUL DOMESTIQUE", "FACTURE {N}", "LIVRAISON GRANULES",
+      "STERES DE BOIS"), 850.0),
+    # The school's own canteen, paid to the school: the motif, not the payee, says which.
+    ("school_canteen", ("LYCEE SAINT JOSEPH", "COLLEGE SAINTE MARIE", "ECOLE NOTRE DAME",
+                        "INSTITUTION JEANNE D ARC", "OGEC {L}"),
+     ("CANTINE", "DEMI PENSION", "RESTAURATION SCOLAIRE", "FACTURE CANTINE"), 90.0),
+    ("vehicle_purchase_rental", ("CONCESSION {L}", "{L} AUTO OCCASIONS",
+                                 "{L} AUTOMOBILES OCCASION"),
+     ("ACHAT VEHICULE", "ACOMPTE VEHICULE", "SOLDE VEHICULE", "ACHAT VOITURE"), 9000.0),
 )
-# per customer and year; twice stop 34's rate since the trades doubled, so that each old
-# trade keeps its count
-_TRADE_TRANSFER_RATE = 0.3
+# per customer and year: one in 60 per trade (stop 35's 0.3 over 18 trades), so that adding
+# a trade keeps the others' counts
+_TRADE_TRANSFER_RATE = len(_TRADE_TRANSFERS) / 60
 
 
 def _trade_transfers(pop: Population, cal: Calendar, rng: np.random.Generator,
