@@ -47,6 +47,7 @@ def test_counterparty_name_is_the_payer_when_given() -> None:
     ("VIR SEPA DE FRANCE TRAVAIL ALLOC", "unemployment_benefits"),
     ("VIREMENT POLE EMPLOI ALLOCATION", "unemployment_benefits"),
     ("VIR SEPA CAF ALLOCATIONS FAMILIALES", "family_benefits"),
+    ("VIR SEPA RECU /DE DEPARTEMENT DU NORD /MOTIF RSA", "family_benefits"),
     ("VIR SEPA RECU /DE MME ANAIS ROSSI /MOTIF LOYER MARS /REF 42", "rental_income"),
     ("INTERETS CREDITEURS 2025", "interest_dividends"),
     ("VIR DRFIP PAYE AGENTS 2025", "salary"),

@@ -127,6 +127,24 @@ def test_an_online_checkouts_own_debit_is_an_online_purchase_of_unknown_shop(row
 
 
 @pytest.mark.parametrize("rows", [1, 3])
+def test_an_online_wallet_paying_out_its_balance_moves_the_customer_s_own_money(
+        rows: int) -> None:
+    # The model read a marketplace purchase at 1.0; a refund says so and keeps its reading.
+    labels = ["VIR SEPA RECU /DE PAYPAL EUROPE /MOTIF RETRAIT", "VIR PAYPAL REMBOURSEMENT",
+              "PRLV PAYPAL EUROPE SARL"][:rows]
+    amounts = [80.0, 35.0, -20.0][:rows]
+    out = enrich(pl.DataFrame({"date": ["2025-11-28"] * rows, "amount": amounts,
+                               "label": labels}))
+    first = out.row(0, named=True)
+    assert (first["intermediary"], first["subcategory"]) == ("paypal", "own_account_transfer")
+    assert first["category_confidence"] == pytest.approx(0.6)
+    assert "online wallet paid out" in first["explanation"]
+    if rows > 1:
+        assert "wallet" not in out["explanation"][1]
+        assert out["subcategory"][2] == "marketplace"
+
+
+@pytest.mark.parametrize("rows", [1, 3])
 def test_a_salary_s_employer_is_its_payer_not_a_merchant(rows: int) -> None:
     # Decathlon paying a salary is no purchase at Decathlon; a benefit keeps its public
     # payer's entry, and the chain's own card payment its merchant.

@@ -43,6 +43,8 @@ _RULES: tuple[tuple[str, str], ...] = (
                               + _EU["unemployment_benefits"]),
     ("family_benefits", r"\bCAF\b|\bCNAF\b|\bALLOC\w*\s+FAMILIALE|\bPRESTATIONS?\s+FAMILIA"
                         r"|\bPAJE\b|\bALLOC\w*\s+LOGEMENT\b|\bAPL\b|\bPRIME\s+D\s?ACTIVITE\b"
+                        # the minimum income and the disabled adult's allowance
+                        r"|\bRSA\b|\bAAH\b"
                         + _EU["family_benefits"]),
     ("pension", r"\bRETRAITES?\b|\bCARSAT\b|\bCNAV\b|\bAGIRC\b|\bARRCO\b|\bCNRACL\b"
                 r"|\bIRCANTEC\b|\bPENSIONS?\b|\bCIPAV\b|\bMSA\s+RETRAITE" + _EU["pension"]),

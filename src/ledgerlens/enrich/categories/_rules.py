@@ -331,6 +331,14 @@ BARE_INTERMEDIARY_LINES: dict[str, tuple[str, float, str]] = {
 #: a PayPal balance paid out, a refund).
 _CHECKOUT_TYPES = ("card_online", "card_in_store", "card_contactless", "card_abroad",
                    "direct_debit")
+#: Money received by transfer from an online wallet with nothing behind it: its balance paid
+#: out to the customer's bank account (``VIR SEPA RECU /DE PAYPAL EUROPE /MOTIF RETRAIT``),
+#: the customer's own money moving, not a purchase (the model read a marketplace at 1.0). A
+#: refund says so (``BILLER_REFUND_RE``), and keeps the model's reading.
+BARE_WALLET_PAYOUTS: dict[str, tuple[str, float, str]] = {
+    "paypal": ("own_account_transfer", 0.6, "online wallet paid out"),
+}
+_PAYOUT_TYPES = ("transfer_in", "instant_transfer_in")
 _BARE_COLUMNS = ("intermediary", "merchant_text", "clean_label", "merchant_id",
                  "transaction_type")
 
@@ -343,7 +351,7 @@ def bare_intermediary_rule(frame: pl.DataFrame) -> pl.DataFrame:
     if not {*_BARE_COLUMNS, *CATEGORY_SCHEMA} <= set(frame.columns):
         return frame
     inter = frame.get_column("intermediary")
-    ids = list(BARE_INTERMEDIARY_LINES)
+    ids = [*BARE_INTERMEDIARY_LINES, *BARE_WALLET_PAYOUTS]
     if inter.null_count() == frame.height or not inter.is_in(ids).any():
         return frame
     groups: dict[tuple[str, float, str], list[str]] = {}
@@ -355,6 +363,14 @@ def bare_intermediary_rule(frame: pl.DataFrame) -> pl.DataFrame:
         if kind == "online checkout":
             scope &= pl.col("transaction_type").is_in(_CHECKOUT_TYPES)
         frame = _decide_rows(frame, scope, pl.col("merchant_text") == pl.col("clean_label"),
+                             subcategory, confidence,
+                             pl.format("rule: {} {}", pl.lit(kind), "intermediary"))
+    for wallet, (subcategory, confidence, kind) in BARE_WALLET_PAYOUTS.items():
+        scope = ((pl.col("intermediary") == wallet) & pl.col("merchant_id").is_null()
+                 & pl.col("transaction_type").is_in(_PAYOUT_TYPES))
+        unsaid = ~pl.col("clean_label").str.to_uppercase().str.contains(BILLER_REFUND_RE)
+        frame = _decide_rows(frame, scope,
+                             (pl.col("merchant_text") == pl.col("clean_label")) & unsaid,
                              subcategory, confidence,
                              pl.format("rule: {} {}", pl.lit(kind), "intermediary"))
     return frame
