@@ -23,6 +23,17 @@ def test_plain_table_with_text_amounts_and_french_dates() -> None:
     assert working["account_id"].to_list() == ["unknown", "unknown"]
 
 
+def test_two_digit_years_typographic_minus_signs_and_times_are_read() -> None:
+    # 12/03/25 read with a four-digit year had been the year 25, silently.
+    table = pl.DataFrame({"date": ["12/03/25", "1.3.25", "2025-03-12T10:11:12", "12-03-2025"],
+                          "amount": ["\u22124,20", "4,20-", "(1 234,56)", "+3.5"],
+                          "label": ["CB A", "CB B", "CB C", "CB D"]})
+    working = prepare(table).working
+    assert working["booking_date"].to_list() == [
+        dt.date(2025, 3, 12), dt.date(2025, 3, 1), dt.date(2025, 3, 12), dt.date(2025, 3, 12)]
+    assert working["amount"].to_list() == [-4.2, -4.2, -1234.56, 3.5]
+
+
 def test_a_bank_export_header_and_debit_credit_columns() -> None:
     # A bank's own export: other header names, and the amount split into a debit and a
     # credit column (both written positive); the caller's columns are kept as they are.

@@ -149,9 +149,11 @@ def _amount_expr(column: str, dtype: pl.DataType) -> pl.Expr:
     col = pl.col(column)
     if dtype.is_numeric():
         return col.cast(pl.Float64)
-    # Text amounts from a CSV: "1 234,56", "1.234,56", "-12.50", "12,50 EUR".
+    # Text amounts from a CSV: "1 234,56", "1.234,56", "-12.50", "12,50 EUR"; a typographic
+    # minus or dash ("−4,20"), a minus after the number ("4,20-") or brackets ("(4,20)").
     text = (col.cast(pl.String).str.replace_all(r"[\s\u00a0\u202f€]|EUR", "")
-            .str.replace(r"^\+", ""))
+            .str.replace_all(r"[\u2212\u2012\u2013\u2014]", "-").str.replace(r"^\+", ""))
+    text = text.str.replace(r"^\((.+)\)$", "-$1").str.replace(r"^([^-].*)-$", "-$1")
     comma_decimal = text.str.contains(r",\d{1,2}$")
     normalized = (pl.when(comma_decimal)
                   .then(text.str.replace_all(r"\.", "").str.replace(",", "."))
@@ -166,11 +168,20 @@ def _date_expr(column: str, dtype: pl.DataType) -> pl.Expr:
     if isinstance(dtype, pl.Datetime):
         return col.dt.date()
     text = col.cast(pl.String).str.strip_chars()
+    # A two-digit year (12/03/25, as many French exports print it) read with %Y is the year
+    # 25: the character three from the end tells the two forms apart.
+    short_year = text.str.slice(-3, 1).is_in(["/", ".", "-"])
     return pl.coalesce(
-        text.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
-        text.str.strptime(pl.Date, "%d/%m/%Y", strict=False),
-        text.str.strptime(pl.Date, "%d.%m.%Y", strict=False),
-        text.str.strptime(pl.Date, "%d-%m-%Y", strict=False),
+        # an ISO date, with a time after it or not
+        text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+        pl.when(~short_year).then(pl.coalesce(
+            text.str.strptime(pl.Date, "%d/%m/%Y", strict=False),
+            text.str.strptime(pl.Date, "%d.%m.%Y", strict=False),
+            text.str.strptime(pl.Date, "%d-%m-%Y", strict=False))),
+        pl.when(short_year).then(pl.coalesce(
+            text.str.strptime(pl.Date, "%d/%m/%y", strict=False),
+            text.str.strptime(pl.Date, "%d.%m.%y", strict=False),
+            text.str.strptime(pl.Date, "%d-%m-%y", strict=False))),
     )
 
 
@@ -327,11 +338,12 @@ def attach(prepared: PreparedInput, enriched: pl.DataFrame) -> pl.DataFrame:
 
 def parse_text_amounts(column: str) -> pl.Expr:
     """A text column of amounts read as ``prepare`` reads them ("1 234,56", "1.234,56",
-    "-12.50", "12,50 EUR"): Float64, null where unreadable."""
+    "-12.50", "12,50 EUR", "−4,20", "4,20-", "(4,20)"): Float64, null where unreadable."""
     return _amount_expr(column, pl.String())
 
 
 def parse_text_dates(column: str) -> pl.Expr:
-    """A text column of dates read as ``prepare`` reads them (YYYY-MM-DD, DD/MM/YYYY,
-    DD.MM.YYYY, DD-MM-YYYY): Date, null where unreadable."""
+    """A text column of dates read as ``prepare`` reads them (YYYY-MM-DD with or without a
+    time, DD/MM/YYYY, DD.MM.YYYY, DD-MM-YYYY, and those with a two-digit year): Date, null
+    where unreadable."""
     return _date_expr(column, pl.String())
