@@ -78,6 +78,9 @@ def test_keeps_the_number_of_a_numbered_chain_name() -> None:
     assert _clean("CB OPTIC 2000 07/05", "CARTE X1234 12/03 Optic 2000 PARIS",
                   "CB SPORT 2000 ANNECY", "CB GO SPORT 1234", "CB SPORT 1234 12/03") == [
         "OPTIC 2000", "OPTIC 2000", "SPORT 2000", "GO SPORT", "SPORT"]
+    # a number cleaning keeps is not put back a second time
+    assert _clean("CB MICROSOFT*MICROSOFT 365") == ["MICROSOFT*MICROSOFT 365"]
+    assert _clean("CB MICROSOFT*MICROSOFT 365", "CB X") == ["MICROSOFT*MICROSOFT 365", "X"]
 
 
 def test_keeps_a_town_that_is_the_whole_name() -> None:

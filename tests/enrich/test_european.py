@@ -3,10 +3,16 @@ drops them, income words name the income, and the directory knows their chains."
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 import pytest
 
-from ledgerlens.datasets import load_curated_merchants, load_european_merchants
+from ledgerlens.datasets import (
+    load_curated_merchants,
+    load_european_merchants,
+    load_online_services,
+)
 from ledgerlens.enrich._clean import clean_labels
 from ledgerlens.enrich._types import classify_types
 from ledgerlens.taxonomy import SUBCATEGORIES
@@ -98,14 +104,19 @@ def test_french_labels_keep_their_types() -> None:
         "card_in_store", "direct_debit", "transfer_in"]
 
 
-def test_european_merchants_are_well_formed_and_apart_from_the_curated_list() -> None:
-    eu = load_european_merchants()
+@pytest.mark.parametrize("loader", [load_european_merchants, load_online_services])
+def test_directory_only_merchants_are_well_formed_and_apart_from_the_curated_list(
+        loader: Callable[[], pl.DataFrame]) -> None:
+    eu = loader()
     assert eu.columns == load_curated_merchants().columns
     assert eu["merchant_id"].n_unique() == eu.height
     assert eu["merchant_id"].str.contains(r"^cur:[a-z0-9][a-z0-9-]*$").all()
-    assert not set(eu["merchant_id"]) & set(load_curated_merchants()["merchant_id"])
+    others = pl.concat([load_curated_merchants(), load_european_merchants(),
+                        load_online_services()])
+    assert others["merchant_id"].n_unique() == others.height
     assert set(eu["subcategory"]) <= set(SUBCATEGORIES)
-    assert (eu["country"] != "FR").all()
+    if loader is load_european_merchants:
+        assert (eu["country"] != "FR").all()
     assert (eu["popularity"] == 0).all()
     for descriptors in eu["descriptors"]:
         variants = descriptors.split("|")
@@ -125,6 +136,11 @@ def test_european_merchants_are_well_formed_and_apart_from_the_curated_list() ->
     # chains the name-suggestion index knows in France only by their fuel stations
     ("CB WALMART 12/03", "Walmart", "supermarket"),
     ("CB SAFEWAY 1234", "Safeway", "supermarket"),
+    # online services the curated list lacks; a number that is part of the name
+    ("CB MIDJOURNEY INC", "Midjourney", "streaming_digital"),
+    ("CB BITDEFENDER", "Bitdefender", "streaming_digital"),
+    ("CB QARE", "Qare", "doctor"),
+    ("CB MICROSOFT*MICROSOFT 365", "Microsoft 365", "streaming_digital"),
 ])
 def test_other_european_banks_billers_and_chains_are_found(label: str, merchant: str,
                                                           subcategory: str) -> None:

@@ -26,6 +26,7 @@ from ledgerlens.datasets._vocab import (
     load_european_merchants,
     load_first_names,
     load_last_names,
+    load_online_services,
     load_places,
 )
 
@@ -46,6 +47,7 @@ __all__ = [
     "load_first_names",
     "load_last_names",
     "load_mcc_codes",
+    "load_online_services",
     "load_places",
     "write_bank",
 ]

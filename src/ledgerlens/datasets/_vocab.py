@@ -41,6 +41,7 @@ __all__ = [
     "load_last_names",
     "load_local_trades",
     "load_name_words",
+    "load_online_services",
     "load_places",
     "trade_spellings",
 ]
@@ -59,6 +60,7 @@ _MERCHANT_LIST: dict[str, type[pl.DataType]] = {
 _SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
     "curated_merchants.csv": _MERCHANT_LIST,
     "european_merchants.csv": _MERCHANT_LIST,
+    "online_services.csv": _MERCHANT_LIST,
     "directory_spellings.csv": {"merchant_id": _S, "spellings": _S},
     "local_trades.csv": {
         "trade": _S, "subcategory": _S, "mcc": _S, "words": _S, "name_styles": _S,
@@ -213,6 +215,15 @@ def load_european_merchants() -> pl.DataFrame:
     synthetic banks, whose customers live in France, do not draw from them. Their direct
     debits carry no creditor id. Cached; each call returns a cheap copy."""
     return _load("european_merchants.csv").clone()
+
+
+def load_online_services() -> pl.DataFrame:
+    """Online services and apps that French customers pay and that the curated list, the
+    synthetic banks' source, lacks (``online_services.csv``, the columns of
+    ``curated_merchants.csv``): software and security subscriptions, AI assistants, ticket
+    platforms, teleconsultation and quick-commerce apps. The merchant directory holds them;
+    the synthetic banks do not draw from them. Cached; each call returns a cheap copy."""
+    return _load("online_services.csv").clone()
 
 
 def load_directory_spellings() -> pl.DataFrame:

@@ -524,14 +524,16 @@ def clean_labels(frame: pl.DataFrame,
 
 def _with_numbered_names(clean: pl.Series, full: pl.Series) -> pl.Series:
     """``clean`` with the number of a numbered chain name put back (``OPTIC 2000``: cleaning
-    drops every number of four digits) where the full label spells it."""
+    drops every number of four digits) where the full label spells it and ``clean`` lost
+    it (``MICROSOFT*MICROSOFT 365`` keeps its three digits)."""
     spelled = full.str.contains(f"(?i){numbered_name_regex()}").fill_null(False).arg_true()
     if not spelled.len():  # most batches: one pass, no name to put back
         return clean
     full_rows, clean_rows = full.gather(spelled), clean.gather(spelled)
     for name in NUMBERED_NAMES:
         head, number = name.split(" ")
-        has = full_rows.str.contains(rf"(?i)\b{head}\s+{number}\b").fill_null(False)
+        has = (full_rows.str.contains(rf"(?i)\b{head}\s+{number}\b")
+               & ~clean_rows.str.contains(rf"\b{head}\s+{number}\b")).fill_null(False)
         if has.any():
             rows = has.arg_true()
             clean_rows = clean_rows.scatter(

@@ -238,7 +238,7 @@ def clean_one(raw: str | None, complement: str | None, wrap_widths: Sequence[int
 def _with_numbered_names(clean: str, full: str) -> str:
     """:func:`_clean._with_numbered_names` of one label."""
     for name, (spelled, head) in _numbered().items():
-        if spelled.search(full):
+        if spelled.search(full) and not spelled.search(clean):
             clean = head.sub(name, clean, count=1)
     return clean
 

@@ -127,14 +127,15 @@ AMBIGUOUS_CITIES: frozenset[str] = frozenset({
     "ST AMOUR", "ST EMILION", "ST MARCELLIN", "VITTEL", "VOLVIC", "VOUVRAY",
 })
 
-#: Chains whose name holds a number that cleaning would take for a store or reference
-#: number (``OPTIC 2000``, ``SPORT 2000``, ``ASSU 2000``): the number is kept after them.
 #: Month names and their bank abbreviations, French and English (a regex alternation): the
 #: month a payment is for (``NAVIGO SEPTEMBRE``, ``SALAIRE OCTOBRE``), not its payee.
 MONTH_WORDS = ("JANVIER|FEVRIER|MARS|AVRIL|MAI|JUIN|JUILLET|AOUT|SEPTEMBRE|OCTOBRE|NOVEMBRE"
                "|DECEMBRE|JANUARY|FEBRUARY|MARCH|APRIL|MAY|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER"
                "|NOVEMBER|DECEMBER|JANV|FEVR|AVR|JUIL|SEPT|OCT|NOV|DEC")
-NUMBERED_NAMES: tuple[str, ...] = ("OPTIC 2000", "SPORT 2000", "ASSU 2000")
+#: Names that hold a number that cleaning and matching would take for a store or reference
+#: number (``OPTIC 2000``, ``SPORT 2000``, ``ASSU 2000``): the number is kept after them.
+#: Without it, ``MICROSOFT*MICROSOFT 365`` matched only the bare ``MICROSOFT`` (0.38).
+NUMBERED_NAMES: tuple[str, ...] = ("OPTIC 2000", "SPORT 2000", "ASSU 2000", "MICROSOFT 365")
 
 
 def numbered_name_regex(*, spaced: str = r"\s+") -> str:
