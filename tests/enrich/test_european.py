@@ -10,8 +10,8 @@ import pytest
 
 from ledgerlens.datasets import (
     load_curated_merchants,
+    load_directory_merchants,
     load_european_merchants,
-    load_online_services,
 )
 from ledgerlens.enrich._clean import clean_labels
 from ledgerlens.enrich._types import classify_types
@@ -104,7 +104,7 @@ def test_french_labels_keep_their_types() -> None:
         "card_in_store", "direct_debit", "transfer_in"]
 
 
-@pytest.mark.parametrize("loader", [load_european_merchants, load_online_services])
+@pytest.mark.parametrize("loader", [load_european_merchants, load_directory_merchants])
 def test_directory_only_merchants_are_well_formed_and_apart_from_the_curated_list(
         loader: Callable[[], pl.DataFrame]) -> None:
     eu = loader()
@@ -112,7 +112,7 @@ def test_directory_only_merchants_are_well_formed_and_apart_from_the_curated_lis
     assert eu["merchant_id"].n_unique() == eu.height
     assert eu["merchant_id"].str.contains(r"^cur:[a-z0-9][a-z0-9-]*$").all()
     others = pl.concat([load_curated_merchants(), load_european_merchants(),
-                        load_online_services()])
+                        load_directory_merchants()])
     assert others["merchant_id"].n_unique() == others.height
     assert set(eu["subcategory"]) <= set(SUBCATEGORIES)
     if loader is load_european_merchants:

@@ -23,10 +23,10 @@ from ledgerlens.datasets._vocab import (
     generate_local_merchants,
     load_communes,
     load_curated_merchants,
+    load_directory_merchants,
     load_european_merchants,
     load_first_names,
     load_last_names,
-    load_online_services,
     load_places,
 )
 
@@ -43,11 +43,11 @@ __all__ = [
     "load_brands",
     "load_communes",
     "load_curated_merchants",
+    "load_directory_merchants",
     "load_european_merchants",
     "load_first_names",
     "load_last_names",
     "load_mcc_codes",
-    "load_online_services",
     "load_places",
     "write_bank",
 ]

@@ -34,6 +34,7 @@ __all__ = [
     "generate_local_merchants",
     "load_communes",
     "load_curated_merchants",
+    "load_directory_merchants",
     "load_directory_spellings",
     "load_english_words",
     "load_european_merchants",
@@ -41,7 +42,6 @@ __all__ = [
     "load_last_names",
     "load_local_trades",
     "load_name_words",
-    "load_online_services",
     "load_places",
     "trade_spellings",
 ]
@@ -60,7 +60,7 @@ _MERCHANT_LIST: dict[str, type[pl.DataType]] = {
 _SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
     "curated_merchants.csv": _MERCHANT_LIST,
     "european_merchants.csv": _MERCHANT_LIST,
-    "online_services.csv": _MERCHANT_LIST,
+    "directory_merchants.csv": _MERCHANT_LIST,
     "directory_spellings.csv": {"merchant_id": _S, "spellings": _S},
     "local_trades.csv": {
         "trade": _S, "subcategory": _S, "mcc": _S, "words": _S, "name_styles": _S,
@@ -217,13 +217,14 @@ def load_european_merchants() -> pl.DataFrame:
     return _load("european_merchants.csv").clone()
 
 
-def load_online_services() -> pl.DataFrame:
-    """Online services and apps that French customers pay and that the curated list, the
-    synthetic banks' source, lacks (``online_services.csv``, the columns of
-    ``curated_merchants.csv``): software and security subscriptions, AI assistants, ticket
-    platforms, teleconsultation and quick-commerce apps. The merchant directory holds them;
-    the synthetic banks do not draw from them. Cached; each call returns a cheap copy."""
-    return _load("online_services.csv").clone()
+def load_directory_merchants() -> pl.DataFrame:
+    """Merchants French customers pay that the curated list, the synthetic banks' source,
+    lacks (``directory_merchants.csv``, the columns of ``curated_merchants.csv``): software
+    and security subscriptions, AI assistants, ticket platforms, teleconsultation and
+    quick-commerce apps, towns' public transport networks. The merchant directory holds
+    them; the synthetic banks do not draw from them. Cached; each call returns a cheap
+    copy."""
+    return _load("directory_merchants.csv").clone()
 
 
 def load_directory_spellings() -> pl.DataFrame:

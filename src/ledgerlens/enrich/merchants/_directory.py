@@ -25,6 +25,7 @@ from ledgerlens.datasets._brands import load_brands
 from ledgerlens.datasets._vocab import (
     STATION_WORDS,
     load_curated_merchants,
+    load_directory_merchants,
     load_directory_spellings,
     load_english_words,
     load_european_merchants,
@@ -32,7 +33,6 @@ from ledgerlens.datasets._vocab import (
     load_last_names,
     load_local_trades,
     load_name_words,
-    load_online_services,
     load_places,
     trade_spellings,
 )
@@ -206,7 +206,7 @@ def _brand_rows() -> pl.DataFrame:
 
 def _curated_rows() -> pl.DataFrame:
     cur = pl.concat([load_curated_merchants(), load_european_merchants(),
-                     load_online_services()])
+                     load_directory_merchants()])
     # the spellings of real statements that the synthetic banks do not print
     more = load_directory_spellings()
     unknown = sorted(set(more["merchant_id"].to_list()) - set(cur["merchant_id"].to_list()))
