@@ -73,6 +73,13 @@ def test_drops_the_month_a_payment_is_for(label: str, expected: str) -> None:
     assert _clean(label, "CB X")[0] == expected  # a table: Polars expressions
 
 
+def test_decomposed_accents_control_and_invisible_characters_do_not_stay_in_the_label() -> None:
+    # an export that writes the accent apart (NFD), a NUL byte, a zero-width space
+    assert _clean("CB CAFE\u0301 DE LA GARE", "\x00\x01CB BOULANGERIE MARTIN",
+                  "CB CAVE\u200b DU PORT") == [
+        "CAFE DE LA GARE", "BOULANGERIE MARTIN", "CAVE DU PORT"]
+
+
 def test_keeps_the_number_of_a_numbered_chain_name() -> None:
     # Four digits are a store or reference number, except in OPTIC 2000 or SPORT 2000.
     assert _clean("CB OPTIC 2000 07/05", "CARTE X1234 12/03 Optic 2000 PARIS",

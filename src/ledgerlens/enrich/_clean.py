@@ -52,9 +52,13 @@ DEFAULT_WRAP_WIDTHS: tuple[int, ...] = (32, 40, 50)
 _MAX_CLEAN_CHARS = 512
 
 def normalize_text(expr: pl.Expr) -> pl.Expr:
-    """Upper case, accents and typographic quotes folded to ASCII, spaces collapsed."""
+    """Upper case, accents and typographic quotes folded to ASCII, spaces collapsed; control
+    characters read as spaces, and combining accents (``CAFE`` written with a separate
+    acute accent, as some exports decompose it) and invisible format characters (a
+    zero-width space) dropped."""
     return (expr.str.to_uppercase()
             .str.replace_many(list(ACCENTS), list(ACCENTS.values()))
+            .str.replace_all(r"[\p{Mn}\p{Cf}]", "").str.replace_all(r"\p{Cc}", " ")
             .str.replace_all(r"\s+", " ").str.strip_chars())
 
 
