@@ -195,13 +195,14 @@ def test_some_parents_pay_a_childminder_by_transfer() -> None:
     assert minder.height > 0
     assert minder["merchant_id"].is_null().all()  # a person, not a business
     # A label cut at a bank's line width may lose the motif; every other one says it (a
-    # nursery paid by transfer, among the trade payees, says its own name).
+    # nursery paid by transfer, among the trade payees, says its own name; a babysitter
+    # paid once, among the friends, says what for).
     uncut = minder.filter(pl.col("label_complement").is_not_null()
                           | ~pl.col("raw_label").str.len_chars().is_in([32, 40, 50]))
     assert uncut.height > 0
     words = (pl.col("raw_label") + " " + pl.col("label_complement").fill_null(""))
     assert uncut.select(words.str.contains(
-        "(?i)GARDE|ASSMAT|NOUNOU|MATERNELLE|CRECHE|GARDERIE|\\bMAM\\b").all()).item()
+        "(?i)GARDE|ASSMAT|NOUNOU|MATERNELLE|CRECHE|GARDERIE|\\bMAM\\b|BABY ?SITTING").all()).item()
 
 
 def test_some_direct_debits_come_from_billers_no_list_names(bank, joined: pl.DataFrame
@@ -491,7 +492,7 @@ def test_some_households_pay_tradespeople_by_transfer(joined: pl.DataFrame) -> N
     assert paid["subcategory"].n_unique() >= 3
     assert (paid["amount"] < 0).all()
     # The payee or the motif says the trade (a cut label may lose some of it); a nanny paid
-    # each month (another event) says what she does.
+    # each month and a person paid once for a service (other events) say what for.
     words = (pl.col("raw_label") + " " + pl.col("label_complement").fill_null(""))
     said = paid.select(words.str.contains(
         "(?i)ENTREPRISE|RENOV|BATIMENT|MENUISERIE|PEINTURE|MACONNERIE|TRAVAUX|PLOMBERIE|TOITURE"
@@ -501,7 +502,9 @@ def test_some_households_pay_tradespeople_by_transfer(joined: pl.DataFrame) -> N
         "|SPORTIVE|ECOLE|LOISIRS|PLOMBIER|ELECTRICIEN|PAROISSE|ASSOCIATION"
         "|LYCEE|COLLEGE|INSTITUTION|CONDUITE|CRECHE|GARDERIE|MATERNELLE|GARDE|TRAITEUR"
         "|CUISINE|NOUNOU|AMEUBLEMENT|LITERIE|CAMPING|GITE|HOTES|VOYAGE|SYNDIC|COPROPRIET|POMPES"
-        "|PF |MARBRERIE|VETERINAIRE")).to_series()
+        "|PF |MARBRERIE|VETERINAIRE|FIOUL|COMBUSTIBLES|GRANULES|BOIS|OGEC|CONCESSION"
+        "|OCCASION|BABY ?SITTING|MENAGE|REPASSAGE|MENAGERE|JARDINAGE|PELOUSE|COURS"
+        "|SOUTIEN SCOLAIRE|COACH")).to_series()
     assert said.mean() >= 0.9  # type: ignore[operator]
 
 

@@ -20,9 +20,27 @@ IntArray = npt.NDArray[np.int64]
 
 _CASH_AMOUNTS = np.array([20, 30, 40, 50, 60, 80, 100, 150, 200, 300], dtype=np.float64)
 _CASH_P = np.array([0.2, 0.06, 0.14, 0.2, 0.08, 0.06, 0.16, 0.04, 0.05, 0.01])
-_P2P_MOTIFS_OUT = np.array(["RESTO", "COURSES", "CADEAU", "REMBOURSEMENT", "VACANCES", "LOYER",
-                            "WEEKEND", "CINEMA", "ANNIVERSAIRE", "PART COLOC", "BABYSITTING",
-                            "COVOITURAGE", "", ""])
+_P2P_MOTIFS_OUT = np.array(["RESTO", "COURSES", "CADEAU", "REMBOURSEMENT", "VACANCES",
+                            "WEEKEND", "CINEMA", "ANNIVERSAIRE", "PART COLOC", "COVOITURAGE",
+                            "", ""])
+#: A person paid for a service or a thing, the motif saying which (a babysitter, a private
+#: tutor, a cleaner, a landlord, a seller on Leboncoin): (motif, subcategory, median
+#: amount). The payee's name is a person's as for any transfer to a friend; the motif, not
+#: the name, tells these from gifts and shared bills.
+_P2P_SERVICES: tuple[tuple[str, str, float], ...] = (
+    ("BABYSITTING", "childcare", 50.0), ("BABY SITTING", "childcare", 50.0),
+    ("GARDE ENFANTS", "childcare", 80.0), ("MENAGE", "home_help", 70.0),
+    ("REPASSAGE", "home_help", 40.0), ("AIDE MENAGERE", "home_help", 90.0),
+    ("JARDINAGE", "home_services", 60.0), ("TONTE PELOUSE", "home_services", 40.0),
+    ("COURS PARTICULIERS", "school_fees", 60.0), ("SOUTIEN SCOLAIRE", "school_fees", 50.0),
+    ("COURS DE MATHS", "school_fees", 45.0), ("COURS DE PIANO", "children_activities", 60.0),
+    ("COURS DE GUITARE", "children_activities", 50.0),
+    ("COURS DE TENNIS", "sport_clubs_gyms", 50.0),
+    ("COACH SPORTIF", "sport_clubs_gyms", 60.0), ("ACHAT LEBONCOIN", "second_hand", 40.0),
+    ("ACHAT VINTED", "second_hand", 25.0), ("ACHAT VELO", "second_hand", 120.0),
+    ("LOYER", "rent", 600.0), ("LOYER GARAGE", "rent", 80.0),
+)
+_P2P_SERVICE_SHARE = 0.12  # of transfers out to a person, not through an app
 _P2P_MOTIFS_IN = np.array(["REMBOURSEMENT", "REMB RESTO", "CADEAU", "MERCI", "PART COURSES",
                            "VENTE LEBONCOIN", "", ""])
 _P2P_APPS = np.array(["LYDIA", "WERO", "PAYLIB"])
@@ -187,6 +205,14 @@ def _p2p(pop: Population, cal: Calendar, rng: np.random.Generator, people: Peopl
     label_kind = np.where(app, "p2p_app", ttype)
     motif = np.where(incoming, _P2P_MOTIFS_IN[rng.integers(0, _P2P_MOTIFS_IN.size, n)],
                      _P2P_MOTIFS_OUT[rng.integers(0, _P2P_MOTIFS_OUT.size, n)])
+    service = ~incoming & ~app & (rng.random(n) < _P2P_SERVICE_SHARE)
+    which = rng.integers(0, len(_P2P_SERVICES), n)
+    service_motif, service_sub, service_median = (np.asarray(c) for c in zip(*_P2P_SERVICES,
+                                                                            strict=True))
+    motif = np.where(service, service_motif[which], motif)
+    subcategory = np.where(service, service_sub[which], "p2p_transfer")
+    amount = np.where(service, -np.round(service_median[which].astype(np.float64)
+                                         * rng.lognormal(0.0, 0.4, n)), amount)
     # People write their own reason text, and sometimes put contact details or an IBAN in it.
     u = rng.random(n)
     pii_kind = np.select([u < 0.03, u < 0.05, u < 0.065, u < 0.07, u < 0.072],
@@ -215,7 +241,7 @@ def _p2p(pop: Population, cal: Calendar, rng: np.random.Generator, people: Peopl
         reference=rng.integers(10**9, 10**10, n).astype(str),
         counterparty_iban=np.char.add("FR76****", np.char.zfill(
             rng.integers(0, 10000, n).astype(str), 4)),
-        subcategory="p2p_transfer", is_income=False,
+        subcategory=subcategory, is_income=False,
         bank_transaction_code=np.where(instant, "PMNT-ICDT-ESCT", "PMNT-ICDT-STDO"))
 
 
