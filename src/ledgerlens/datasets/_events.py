@@ -39,6 +39,7 @@ _P2P_SERVICES: tuple[tuple[str, str, float], ...] = (
     ("COACH SPORTIF", "sport_clubs_gyms", 60.0), ("ACHAT LEBONCOIN", "second_hand", 40.0),
     ("ACHAT VINTED", "second_hand", 25.0), ("ACHAT VELO", "second_hand", 120.0),
     ("LOYER", "rent", 600.0), ("LOYER GARAGE", "rent", 80.0),
+    ("ACHAT VOITURE", "vehicle_purchase_rental", 5000.0),
 )
 _P2P_SERVICE_SHARE = 0.12  # of transfers out to a person, not through an app
 _P2P_MOTIFS_IN = np.array(["REMBOURSEMENT", "REMB RESTO", "CADEAU", "MERCI", "PART COURSES",

@@ -37,6 +37,10 @@ _PUBLIC_EMPLOYERS = ("DRFIP PAYE", "DDFIP PAIE AGENTS", "CENTRE HOSPITALIER", "M
                      "CONSEIL DEPARTEMENTAL", "EDUCATION NATIONALE PAIE")
 _SOCIAL_LANDLORDS = ("PARIS HABITAT", "ICF HABITAT", "IMMOBILIERE 3F", "LOGIREP", "VILOGIA",
                      "CDC HABITAT", "OPH", "HABITAT 76", "ACTION LOGEMENT", "ERILIA")
+#: A student's regional student-welfare office: it pays grants (``BOURSE``) and lets rooms in
+#: its halls of residence, taking the rent by direct debit.
+_CROUS = ("CROUS PARIS", "CROUS DE LYON", "CROUS BORDEAUX AQUITAINE", "CROUS DE LILLE",
+          "CROUS TOULOUSE OCCITANIE", "CROUS MONTPELLIER", "CROUS DE RENNES", "CROUS NANTES")
 _AGENCIES = ("FONCIA", "NEXITY LAMY", "CENTURY 21", "ORPI GESTION", "LAFORET", "CITYA",
              "SQUARE HABITAT", "IMMO DE FRANCE")
 
@@ -204,6 +208,14 @@ def _income_streams(rng: np.random.Generator, pop: Population) -> list[_Streams]
         stud, kind="parents_support", label_kind="transfer_in", transaction_type="transfer_in",
         subcategory="p2p_transfer", amount=np.round(rng.uniform(150, 500, stud.size) / 10) * 10,
         dom=rng.integers(1, 10, stud.size), motif="VIREMENT MENSUEL"))
+    # Means-tested grants (bourse sur criteres sociaux), paid monthly by the CROUS.
+    grant = stud[rng.random(stud.size) < 0.35]
+    out.append(_named_streams(
+        grant, kind="grant", label_kind="benefit", transaction_type="transfer_in",
+        subcategory="other_income", amount=np.round(rng.uniform(110, 600, grant.size)),
+        dom=rng.integers(5, 11, grant.size),
+        descriptor=np.asarray(_CROUS)[rng.integers(0, len(_CROUS), grant.size)],
+        is_income=True, motif="BOURSE {MONTH}"))
     return out
 
 
@@ -222,7 +234,11 @@ def _housing_streams(rng: np.random.Generator, pop: Population) -> list[_Streams
     out.append(_named_streams(
         agency, kind="rent", label_kind="direct_debit", transaction_type="direct_debit",
         subcategory="rent", amount=-np.round(rent[agency], 2), dom=rng.integers(1, 6, agency.size),
-        descriptor=np.asarray(_AGENCIES)[rng.integers(0, len(_AGENCIES), agency.size)],
+        # a student's landlord taking the rent by direct debit is a hall of residence
+        descriptor=np.where(
+            pop.status[agency] == "student",
+            np.asarray(_CROUS)[rng.integers(0, len(_CROUS), agency.size)],
+            np.asarray(_AGENCIES)[rng.integers(0, len(_AGENCIES), agency.size)]),
         motif="LOYER {MONTH} {YEAR}", code="PMNT-RDDT-ESDD"))
     social = np.flatnonzero(pop.housing == "tenant_social").astype(np.int64)
     out.append(_named_streams(
