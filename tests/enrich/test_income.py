@@ -44,6 +44,7 @@ def test_counterparty_name_is_the_payer_when_given() -> None:
 @pytest.mark.parametrize(("label", "income_type"), [
     ("VIREMENT EN VOTRE FAVEUR CARSAT RETRAITE AVRIL 2025", "pension"),
     ("VIR SEPA DE AGIRC ARRCO RETRAITE", "pension"),
+    ("VIR SEPA RECU /DE AG2R LA MONDIALE /MOTIF RENTE", "pension"),
     ("VIR SEPA DE FRANCE TRAVAIL ALLOC", "unemployment_benefits"),
     ("VIREMENT POLE EMPLOI ALLOCATION", "unemployment_benefits"),
     ("VIR SEPA CAF ALLOCATIONS FAMILIALES", "family_benefits"),

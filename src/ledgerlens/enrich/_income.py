@@ -47,7 +47,9 @@ _RULES: tuple[tuple[str, str], ...] = (
                         r"|\bRSA\b|\bAAH\b"
                         + _EU["family_benefits"]),
     ("pension", r"\bRETRAITES?\b|\bCARSAT\b|\bCNAV\b|\bAGIRC\b|\bARRCO\b|\bCNRACL\b"
-                r"|\bIRCANTEC\b|\bPENSIONS?\b|\bCIPAV\b|\bMSA\s+RETRAITE" + _EU["pension"]),
+                r"|\bIRCANTEC\b|\bPENSIONS?\b|\bCIPAV\b|\bMSA\s+RETRAITE"
+                # an annuity an insurer or a pension fund pays (rente viagere, d invalidite)
+                r"|\bRENTES?\b" + _EU["pension"]),
     # A savings account's pay is its interest (``REMUNERATION LDDS``), not a salary.
     ("interest_dividends", r"\bREMUNERATION\s+(?:(?:DU|DE|D)\s+)?(?:LIVRETS?|LDDS|LDD|LEP|PEL|CEL"
                            r"|EPARGNE|COMPTE\s+(?:SUR\s+)?LIVRET)\b|\b(?:LIVRETS?|LDDS|LEP)\b.*"
