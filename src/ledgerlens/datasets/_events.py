@@ -128,7 +128,7 @@ def other_events(pop: Population, cal: Calendar, rng: np.random.Generator,
         _cash(pop, cal, rng), _cheques(pop, cal, rng), _p2p(pop, cal, rng, people),
         _incidents(pop, cal, rng), _interest(pop, cal, rng), _tax_refunds(pop, cal, rng),
         _biller_refunds(pop, cal, rng), _side_income(pop, cal, rng, people),
-        _trade_transfers(pop, cal, rng, people),
+        _trade_transfers(pop, cal, rng, people), _service_fees(pop, cal, rng),
     ])
 
 
@@ -265,6 +265,51 @@ def _incidents(pop: Population, cal: Calendar, rng: np.random.Generator) -> pl.D
         n, customer_idx=pop.customer_idx[cust], account_idx=pop.customer_idx[cust] * 4,
         day=day, op_day=day, amount=-amount, transaction_type=ttype, label_kind=label_kind,
         descriptor=kinds[which], subcategory=sub, is_income=False,
+        bank_transaction_code="ACMT-MDOP-CHRG")
+
+
+#: A bank's fees for one service, now and then: (label, subcategory, amount). ``FRAIS``
+#: opens most of them, so the words after it say which fee (a transfer or a chequebook is
+#: the account's, a card's replacement the card's, a bounced cheque an incident, a
+#: withdrawal abroad a foreign fee).
+_SERVICE_FEES: tuple[tuple[str, str, float], ...] = (
+    ("FRAIS DE VIREMENT", "account_fees", 3.5),
+    ("FRAIS VIREMENT OCCASIONNEL", "account_fees", 4.0),
+    ("FRAIS ENVOI CHEQUIER", "account_fees", 2.0),
+    ("FRAIS RECHERCHE DOCUMENT", "account_fees", 12.0),
+    ("FRAIS RETRAIT DAB HORS RESEAU", "account_fees", 1.0),
+    ("FRAIS ALERTES SMS", "account_fees", 2.5),
+    ("COMMISSION DE MOUVEMENT", "account_fees", 5.0),
+    ("FRAIS EDITION RELEVE", "account_fees", 3.0),
+    ("FRAIS OPPOSITION CARTE", "card_fees", 15.0),
+    ("FRAIS REFABRICATION CARTE", "card_fees", 12.0),
+    ("FRAIS CARTE SUPPLEMENTAIRE", "card_fees", 20.0),
+    ("FRAIS REEDITION CODE CARTE", "card_fees", 9.0),
+    ("FRAIS CHEQUE IMPAYE", "incident_fees", 30.0),
+    ("FRAIS SAISIE ATD", "incident_fees", 95.0),
+    ("FRAIS PRELEVEMENT IMPAYE", "incident_fees", 20.0),
+    ("FRAIS DEPASSEMENT DECOUVERT", "incident_fees", 8.0),
+    ("FRAIS VIREMENT INTERNATIONAL", "foreign_fees", 15.0),
+    ("FRAIS RETRAIT DAB ETRANGER", "foreign_fees", 3.0),
+    ("COMMISSION RETRAIT DEVISES", "foreign_fees", 3.5),
+)
+_SERVICE_FEE_RATE = 0.4  # per customer and year
+
+
+def _service_fees(pop: Population, cal: Calendar, rng: np.random.Generator) -> pl.DataFrame:
+    """A bank's fee for one service (``_SERVICE_FEES``), a few a year per customer."""
+    counts = _per_customer_counts(rng, np.full(pop.size, _SERVICE_FEE_RATE / 12), cal)
+    cust = np.repeat(np.arange(pop.size), counts).astype(np.int64)
+    n = cust.size
+    if n == 0:
+        return event_frame(0)
+    which = rng.integers(0, len(_SERVICE_FEES), n)
+    label, sub, fee = (np.asarray(c) for c in zip(*_SERVICE_FEES, strict=True))
+    day = cal.next_business_day[_uniform_days(rng, n, cal)]
+    return event_frame(
+        n, customer_idx=pop.customer_idx[cust], account_idx=pop.customer_idx[cust] * 4,
+        day=day, op_day=day, amount=-fee[which].astype(np.float64), transaction_type="fee",
+        label_kind="bank_fee", descriptor=label[which], subcategory=sub[which], is_income=False,
         bank_transaction_code="ACMT-MDOP-CHRG")
 
 
