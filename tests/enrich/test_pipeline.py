@@ -216,11 +216,12 @@ def test_a_neobank_top_up_is_money_between_own_accounts_not_a_saving() -> None:
     # The banks' own-account moves mostly feed savings: a top-up has no word the model
     # knows, and must not read as one. A standing order to a savings book still does.
     out = enrich(pl.DataFrame({
-        "date": ["2025-11-28"] * 3, "amount": [100.0, 50.0, -100.0],
-        "label": ["Top-up by *1234", "Apple Pay Top-Up by *4411", "VIR PERMANENT LIVRET A"]}))
-    assert out["transaction_type"].to_list() == ["own_account_transfer"] * 3
+        "date": ["2025-11-28"] * 4, "amount": [100.0, 50.0, -100.0, -100.0],
+        "label": ["Top-up by *1234", "Apple Pay Top-Up by *4411", "VIR PERMANENT LIVRET A",
+                  "Exchanged to EUR"]}))
+    assert out["transaction_type"].to_list() == ["own_account_transfer"] * 4
     assert out["subcategory"].to_list() == ["own_account_transfer", "own_account_transfer",
-                                            "savings_transfer"]
+                                            "savings_transfer", "own_account_transfer"]
     assert out["explanation"][0].startswith("rule: top-up")
 
 

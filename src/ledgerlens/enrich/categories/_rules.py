@@ -421,11 +421,11 @@ def _decide_rows(frame: pl.DataFrame, scope: pl.Expr, test: pl.Expr,
     return out
 
 
-#: A neobank statement's top-up (``Top-up by *1234``, ``Apple Pay Top-Up by *4411``): money
-#: the customer moves in from another of their own accounts, never a saving, which is what
-#: the model reads in an own-account move with no word it knows (the banks' own-account
-#: transfers mostly feed savings).
-TOP_UP_RE = r"\bTOP[- ]?UP\b"
+#: A neobank statement's top-up (``Top-up by *1234``, ``Apple Pay Top-Up by *4411``) or
+#: currency exchange (``Exchanged to EUR``): money the customer moves between their own
+#: accounts, never a saving, which is what the model reads in an own-account move with no
+#: word it knows (the banks' own-account transfers mostly feed savings).
+TOP_UP_RE = r"\bTOP[- ]?UP\b|^EXCHANGED\s+(?:TO|FROM)\b"
 TOP_UP_CONFIDENCE = 0.9
 #: Up to this many rows (one transaction), the rules after the model look at plain values
 #: first and run no query when nothing can switch.
