@@ -53,6 +53,7 @@ def test_counterparty_name_is_the_payer_when_given() -> None:
     ("INTERETS CREDITEURS 2025", "interest_dividends"),
     ("VIR DRFIP PAYE AGENTS 2025", "salary"),
     ("VIR SEPA RECU /DE MINISTERE DES ARMEES /MOTIF SOLDE NOVEMBRE", "salary"),
+    ("VIR SEPA RECU /DE ACME SAS /MOTIF SOLDE DE TOUT COMPTE", "salary"),
     ("VIR SEPA RECU /DE DUPONT CONSEIL /MOTIF FACTURE F0412", "other_income"),
     ("VIR SEPA RECU /DE EDITIONS DU SEUIL /MOTIF DROITS D AUTEUR", "other_income"),
     ("VIREMENT DE MARTIN ET ASSOCIES HONORAIRES MARS", "other_income"),

@@ -58,6 +58,8 @@ _RULES: tuple[tuple[str, str], ...] = (
                r"|\bWAGES?\b|\bPAYROLL\b|\bINDEMNITES?\s+(?:JOURNALIERES|STAGE)\b|\bIJSS\b"
                # a soldier's pay (solde) from the armed forces
                r"|\b(?:ARMEES?|GENDARMERIE|MARINE\s+NATIONALE|DEFENSE)\b.*\bSOLDE\b"
+               # the final pay of a job that ends
+               r"|\bSOLDE\s+DE\s+TOUT\s+COMPTE\b"
                + _EU["salary"]),
     ("rental_income", r"\bLOYERS?\b|\bREVENUS?\s+LOCATIFS?\b|\bLOCATAIRES?\b"),
     ("interest_dividends", r"\bINTERETS?\b|\bDIVIDENDES?\b|\bCOUPONS?\b|\bREMUNERATION\s+LIVRET"),
