@@ -397,14 +397,15 @@ def test_a_shop_named_with_an_article_is_not_the_chain(matcher: MerchantMatcher,
 def test_a_person_s_name_in_a_transfer_is_no_chain(matcher: MerchantMatcher,
                                                    batch: bool) -> None:
     # Nicolas, Emma, Celine are chains named like people; in a transfer they are people, and
-    # so is a title before a name (ME: Maître, a lawyer; also the hotel brand ME). The same
+    # so is a title before a name (ME: Maître, a lawyer; also the hotel brand ME) and the
+    # name after a title (MME LIVI: no list's name, and the teleconsultation app's). The same
     # name on a card keeps its chain.
     labels = ["NICOLAS MARINO LOYER", "EMMA CARLIER COVOITURAGE", "CELINE DURAND RESTO",
-              "ME DURAND AVOCAT HONORAIRES", "NICOLAS"]
+              "ME DURAND AVOCAT HONORAIRES", "MME LIVI SARAH", "NICOLAS"]
     types = ["transfer_out", "instant_transfer_in", "transfer_in", "transfer_out",
-             "card_in_store"]
+             "transfer_out", "card_in_store"]
     out = _match_rows(matcher, labels, types, batch=batch)
-    assert out["merchant_name"].head(5).to_list() == [None, None, None, None, "Nicolas"]
+    assert out["merchant_name"].head(6).to_list() == [None, None, None, None, None, "Nicolas"]
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])

@@ -45,6 +45,7 @@ __all__ = [
     "DIRECTORY_COLUMNS",
     "MONEY_IN_LINES",
     "NAME_PARTICLES",
+    "PERSON_TITLES",
     "MerchantDirectory",
     "alias_variants",
     "canonical_text",
@@ -405,8 +406,10 @@ def _lexicon() -> frozenset[str]:
 
 
 #: Titles before a person's name in a payee (``ME DURAND AVOCAT``: Maître Durand, a lawyer,
-#: not the hotel brand ME): an alias of these words alone is a person's, like a name.
-_TITLES = frozenset({"M", "MME", "MLLE", "MR", "ME", "MAITRE"})
+#: not the hotel brand ME): an alias of these words alone is a person's, like a name, and
+#: so is the word after one in a transfer (``VIR ... MME LIVI SARAH``: Mrs Livi, not the
+#: teleconsultation app).
+PERSON_TITLES = frozenset({"M", "MME", "MLLE", "MR", "ME", "MAITRE"})
 
 
 @functools.cache
@@ -582,7 +585,7 @@ class MerchantDirectory:
             pl.element().is_in(sorted(lexicon))).list.all()
             | ((pl.col("n_tokens") == 1) & english))
         name_like = pl.col("alias").str.split(" ").list.eval(
-            pl.element().is_in(sorted(_person_names() | _TITLES))).list.all()
+            pl.element().is_in(sorted(_person_names() | PERSON_TITLES))).list.all()
         return cls(merchants, aliases.with_columns(common=common, name_like=name_like), lexicon)
 
     @classmethod

@@ -40,6 +40,7 @@ from ledgerlens.enrich.merchants._candidates import (
 from ledgerlens.enrich.merchants._directory import (
     MONEY_IN_LINES,
     NAME_PARTICLES,
+    PERSON_TITLES,
     MerchantDirectory,
     business_key,
     english_words,
@@ -331,7 +332,8 @@ def _dropped_before_scoring(h: dict[str, Any]) -> bool:
     ``_scorer.TRADE_BEFORE_ARTICLE``,
     ``_scorer.NAME_IN_TRANSFER``,
     ``_scorer.NAME_THEN_NAME`` or ``_scorer.english_phrase`` of one hit."""
-    if h["off_loan_line"] or (h["name_like"] and h["t_kind"] == "transfer"):
+    if h["off_loan_line"] or ((h["name_like"] or h["lead_tok"] in PERSON_TITLES)
+                              and h["t_kind"] == "transfer"):
         return True
     if h["digital_name_goes_on"]:
         return True

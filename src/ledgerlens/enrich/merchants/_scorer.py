@@ -24,6 +24,7 @@ from ledgerlens.enrich.merchants._candidates import KIND_FUZZY, KIND_PREFIX
 from ledgerlens.enrich.merchants._directory import (
     MONEY_IN_LINES,
     NAME_PARTICLES,
+    PERSON_TITLES,
     business_key,
     english_words,
     lead_word_categories,
@@ -234,7 +235,9 @@ TRADE_BEFORE_ARTICLE = (_ARTICLE_ALIAS & pl.col("lead_cat").is_not_null()
 #: A transfer whose hit is a person's name (NICOLAS, EMMA, CELINE, AVRIL: chains named like
 #: people) is money to or from a person: ``NICOLAS MARINO LOYER`` is no wine shop. On two
 #: 400-customer test banks every such hit (83 and 91 rows) was wrong: dropped before scoring.
-NAME_IN_TRANSFER = (pl.col("name_like") & (pl.col("t_kind") == "transfer")).fill_null(False)
+#: So is a hit right after a title (``MME LIVI SARAH``: a name no list holds).
+NAME_IN_TRANSFER = ((pl.col("name_like") | pl.col("lead_tok").is_in(sorted(PERSON_TITLES)))
+                    & (pl.col("t_kind") == "transfer")).fill_null(False)
 def seen_as_online(t_kind: pl.Expr, is_online: pl.Expr) -> pl.Expr:
     """The transaction kind a hit is scored under: a payment abroad at an online merchant
     is an online payment to a merchant seated abroad (``AMAZON US 12,99 USD``, ``SPOTIFY
