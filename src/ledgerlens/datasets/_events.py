@@ -41,7 +41,7 @@ _P2P_SERVICES: tuple[tuple[str, str, float], ...] = (
     ("LOYER", "rent", 600.0), ("LOYER GARAGE", "rent", 80.0),
     ("ACHAT VOITURE", "vehicle_purchase_rental", 5000.0),
 )
-_P2P_SERVICE_SHARE = 0.12  # of transfers out to a person, not through an app
+_P2P_SERVICE_SHARE = 0.05  # of transfers out to a person, not through an app
 _P2P_MOTIFS_IN = np.array(["REMBOURSEMENT", "REMB RESTO", "CADEAU", "MERCI", "PART COURSES",
                            "VENTE LEBONCOIN", "", ""])
 _P2P_APPS = np.array(["LYDIA", "WERO", "PAYLIB"])

@@ -401,13 +401,20 @@ def _canonical_digits(expr: pl.Expr) -> pl.Expr:
             .list.join(" "))
 
 
+#: A neobank's English transfer names the person right after ``To`` or ``From`` (``To Marie
+#: Curie``): stripped at the label's very start only (after ``CB`` it is a shop's word:
+#: ``CB TO GO SUSHI``).
+ENGLISH_TO = r"^(?:TO|FROM)\s+"
+
+
 @functools.cache
 def _clean_exprs(source: str, target: str) -> tuple[pl.Expr, ...]:
     """(prefixes stripped, removals applied, code tokens dropped, a cut tail dropped,
     dangling punctuation dropped): the expressions of :func:`_clean_column`, built once per
     process."""
     pats = _patterns()
-    text = normalize_text(pl.col(source).str.slice(0, _MAX_CLEAN_CHARS))
+    text = normalize_text(pl.col(source).str.slice(0, _MAX_CLEAN_CHARS)).str.replace(
+        ENGLISH_TO, "")
     # prefixes may chain (``PAIEMENT PAR CARTE X1234 ...``): strip the card ref between
     for _ in range(2):
         text = text.str.replace(pats["prefix"], "").str.replace(_CARD_REF_HEAD, "")

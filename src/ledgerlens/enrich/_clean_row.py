@@ -51,6 +51,7 @@ class _Tables:
     """The compiled regexes and town sets of the cleaning rules."""
 
     prefix: Regex
+    english_to: Regex
     card_ref: Regex
     removals: tuple[tuple[Regex, str], ...]
     trailing_cut: Regex
@@ -72,6 +73,7 @@ def _tables() -> _Tables:
     towns = c._city_forms(ambiguous=False)
     return _Tables(
         prefix=_rx(c._patterns()["prefix"]),
+        english_to=_rx(c.ENGLISH_TO),
         card_ref=_rx(c._CARD_REF_HEAD),
         removals=tuple((_rx(p), r.replace("$1", r"\1")) for p, r in c._REMOVALS),
         trailing_cut=_rx(c._TRAILING_CUT),
@@ -207,7 +209,7 @@ def _strip_trailing_town(text: str, town_names: frozenset[str]) -> str:
 def _clean_text(canon: str, town_names: frozenset[str]) -> str:
     """:func:`_clean._clean_column` of one canonical text."""
     t = _tables()
-    text = normalize_one(canon[:c._MAX_CLEAN_CHARS])
+    text = t.english_to.sub("", normalize_one(canon[:c._MAX_CLEAN_CHARS]), count=1)
     for _ in range(2):
         text = t.card_ref.sub("", t.prefix.sub("", text, count=1), count=1)
     text = _strip_leading_date_town(_SPACES.sub(" ", text).strip())

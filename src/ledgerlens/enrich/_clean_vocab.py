@@ -62,6 +62,10 @@ OPERATION_PREFIXES: tuple[str, ...] = (
     "REMISE CHQ", "REM CHQ", "CHEQUE", "CHQ\\.?",
     # loans
     "ECHEANCE PRET", "ECH PRET", "REMBOURSEMENT PRET", "REMBT PRET", "DEBLOCAGE PRET",
+    # a neobank's English transfers (``Transfer to Jean Dupont``; a bare ``To`` is
+    # ``_clean.ENGLISH_TO``)
+    "TRANSFER TO", "TRANSFER FROM", "PAYMENT TO", "PAYMENT FROM", "MONEY SENT TO", "SENT TO",
+    "RECEIVED FROM",
     # other European banks' words (``_european.py``)
     *EUROPEAN_OPERATION_PREFIXES,
 )
