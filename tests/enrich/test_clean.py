@@ -80,6 +80,15 @@ def test_decomposed_accents_control_and_invisible_characters_do_not_stay_in_the_
         "CAFE DE LA GARE", "BOULANGERIE MARTIN", "CAVE DU PORT"]
 
 
+def test_a_neobank_s_english_transfer_words_go_like_vir() -> None:
+    labels = ("Transfer to Jean Dupont", "Payment from Acme SAS", "To Marie Curie",
+              "Received from Jane Doe", "CB TO GO SUSHI", "TOO GOOD TO GO")
+    expected = ["JEAN DUPONT", "ACME SAS", "MARIE CURIE", "JANE DOE", "TO GO SUSHI",
+                "TOO GOOD TO GO"]
+    assert _clean(*labels) == expected
+    assert [_clean(label)[0] for label in labels] == expected
+
+
 def test_keeps_the_number_of_a_numbered_chain_name() -> None:
     # Four digits are a store or reference number, except in OPTIC 2000 or SPORT 2000.
     assert _clean("CB OPTIC 2000 07/05", "CARTE X1234 12/03 Optic 2000 PARIS",
