@@ -802,14 +802,15 @@ def test_a_trade_word_of_another_category_before_a_name_is_no_chain() -> None:
 
 _OTHER_SHOP_LABELS = ["CB SMART COIFFURE 12/03", "CB STAR KEBAB 12/03", "CB SUGAR BAR 12/03",
                       "CB AUCHAN CARBURANTS 12/03", "CB BOUTIQUE ORANGE 12/03",
-                      "CB SHELL STATION 12/03", "CB ZARA HOME 12/03"]
+                      "CB SHELL STATION 12/03", "CB ZARA HOME 12/03",
+                      "CB MINI MARKET COULIBALY", "CB MINI MARCHE DE LA LIBERATION"]
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
 def test_a_trade_word_of_another_category_after_a_one_word_alias_is_no_chain(
         matcher: MerchantMatcher, batch: bool) -> None:
-    # SMART, STAR and SUGAR are chains' one-word names; COIFFURE, KEBAB and BAR say the shop
-    # is a hairdresser, a kebab and a bar. Auchan keeps its fuel line (CARBURANTS), Orange
+    # SMART, STAR, SUGAR and MINI are chains' one-word names; COIFFURE, KEBAB, BAR and
+    # MARKET say the shop is a hairdresser, a kebab, a bar and a grocer. Auchan keeps its fuel line (CARBURANTS), Orange
     # its shop (BOUTIQUE is what chains write: the curated entry of its shops), Shell its
     # station; a two-word alias is no concern of the rule. The batch path (more than
     # QUICK_MAX_TEXTS keys) answers the same.
@@ -817,7 +818,7 @@ def test_a_trade_word_of_another_category_after_a_one_word_alias_is_no_chain(
     names = out["merchant_name"].to_list()
     assert names[:3] == [None, None, None]
     assert out["merchant_hint"].to_list()[:3] == [None, None, None]
-    assert names[4:] == ["Orange", "Shell", "Zara Home"]
+    assert names[4:] == ["Orange", "Shell", "Zara Home", None, None]
     assert out["merchant_id"][4] == "cur:orange-boutique"
     # Auchan's fuel line keeps its hit (the rule spares it): the best candidate, returned
     # or not (without type nor amount, retrained scorers put it either side of the bar).
