@@ -810,7 +810,8 @@ _OTHER_SHOP_LABELS = ["CB SMART COIFFURE 12/03", "CB STAR KEBAB 12/03", "CB SUGA
 def test_a_trade_word_of_another_category_after_a_one_word_alias_is_no_chain(
         matcher: MerchantMatcher, batch: bool) -> None:
     # SMART, STAR, SUGAR and MINI are chains' one-word names; COIFFURE, KEBAB, BAR and
-    # MARKET say the shop is a hairdresser, a kebab, a bar and a grocer. Auchan keeps its fuel line (CARBURANTS), Orange
+    # MARKET say the shop is a hairdresser, a kebab, a bar and a grocer. Auchan keeps its
+    # fuel line (CARBURANTS), Orange
     # its shop (BOUTIQUE is what chains write: the curated entry of its shops), Shell its
     # station; a two-word alias is no concern of the rule. The batch path (more than
     # QUICK_MAX_TEXTS keys) answers the same.

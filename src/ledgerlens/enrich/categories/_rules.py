@@ -346,8 +346,9 @@ _BARE_COLUMNS = ("intermediary", "merchant_text", "clean_label", "merchant_id",
 def bare_intermediary_rule(frame: pl.DataFrame) -> pl.DataFrame:
     """A payment through an intermediary of ``BARE_INTERMEDIARY_LINES`` with nothing behind
     it takes the intermediary's line, whatever the model guessed from the label's other
-    words. Checkouts only when the customer pays (``_CHECKOUT_TYPES``). Rows of other kinds
-    are left as they are; frames without the columns too."""
+    words. Checkouts only when the customer pays (``_CHECKOUT_TYPES``); money received by
+    transfer from a wallet of ``BARE_WALLET_PAYOUTS`` without a refund word is its balance
+    paid out. Rows of other kinds are left as they are; frames without the columns too."""
     if not {*_BARE_COLUMNS, *CATEGORY_SCHEMA} <= set(frame.columns):
         return frame
     inter = frame.get_column("intermediary")
