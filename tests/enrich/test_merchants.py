@@ -812,9 +812,8 @@ def test_a_trade_word_of_another_category_after_a_one_word_alias_is_no_chain(
     # SMART, STAR, SUGAR and MINI are chains' one-word names; COIFFURE, KEBAB, BAR and
     # MARKET say the shop is a hairdresser, a kebab, a bar and a grocer. Auchan keeps its
     # fuel line (CARBURANTS), Orange its shop (BOUTIQUE is what chains write: the curated
-    # entry of its shops), Shell its
-    # station; a two-word alias is no concern of the rule. The batch path (more than
-    # QUICK_MAX_TEXTS keys) answers the same.
+    # entry of its shops), Shell its station; a two-word alias is no concern of the rule.
+    # The batch path (more than QUICK_MAX_TEXTS keys) answers the same.
     out = _match_rows(matcher, _OTHER_SHOP_LABELS, batch=batch)
     names = out["merchant_name"].to_list()
     assert names[:3] == [None, None, None]
