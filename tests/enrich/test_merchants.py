@@ -827,20 +827,20 @@ def test_a_trade_word_of_another_category_after_a_one_word_alias_is_no_chain(
 
 
 _PERSON_CHAIN_LABELS = ["CB LECLERC GUIPAVAS 12/03", "CB NICOLAS QUIMPERLE",
-                        "CB PAUL LANDIVISIAU", "CB PICARD EPICERIE", "CB PAUL MARTIN",
-                        "CB NICOLAS DUPONT"]
+                        "CB PAUL LANDIVISIAU", "CB PAUL MARTIN", "CB NICOLAS DUPONT"]
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
 def test_a_chain_named_after_a_person_then_an_unknown_town_is_the_chain(
         matcher: MerchantMatcher, batch: bool) -> None:
     # LECLERC, NICOLAS and PAUL are names of people and of chains; after them comes a town
-    # the places list lacks (shipped scorer). A trade word (EPICERIE) after the name makes it
-    # a local shop, a person's name (MARTIN, DUPONT) a person: not the chain (dropped).
+    # the places list lacks (shipped scorer). A person's name (MARTIN, DUPONT) after the
+    # name makes it a person: not the chain (dropped). A trade word of the chain's own
+    # category after it (PICARD EPICERIE) is left to the scorer, no rule: stop 35's put
+    # Picard at 0.50, stop 36's at 0.81.
     out = _match_rows(matcher, _PERSON_CHAIN_LABELS,
                       ["card_in_store"] * len(_PERSON_CHAIN_LABELS), batch=batch)
-    assert out["merchant_name"].to_list() == [
-        "E.Leclerc", "Nicolas", "Paul", None, None, None]
+    assert out["merchant_name"].to_list() == ["E.Leclerc", "Nicolas", "Paul", None, None]
 
 
 _ENGLISH_NAME_LABELS = ["CB HOME DECO 12/03", "CB SMART PHONE REPAIR", "CB PINK BEAUTY 12/03",
