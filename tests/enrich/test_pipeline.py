@@ -130,11 +130,9 @@ def test_an_online_checkouts_own_debit_is_an_online_purchase_of_unknown_shop(row
 def test_an_online_wallet_paying_out_its_balance_moves_the_customer_s_own_money(
         rows: int) -> None:
     # The model read a marketplace purchase at 1.0; a refund says so and keeps its reading.
-    labels = ["VIR SEPA RECU /DE PAYPAL EUROPE /MOTIF RETRAIT", "VIR PAYPAL REMBOURSEMENT",
-              "PRLV PAYPAL EUROPE SARL"][:rows]
-    amounts = [80.0, 35.0, -20.0][:rows]
-    out = enrich(pl.DataFrame({"date": ["2025-11-28"] * rows, "amount": amounts,
-                               "label": labels}))
+    out = _enriched_cycle(["VIR SEPA RECU /DE PAYPAL EUROPE /MOTIF RETRAIT",
+                           "VIR PAYPAL REMBOURSEMENT", "PRLV PAYPAL EUROPE SARL"],
+                          [80.0, 35.0, -20.0], rows, "2025-11-28")
     first = out.row(0, named=True)
     assert (first["intermediary"], first["subcategory"]) == ("paypal", "own_account_transfer")
     assert first["category_confidence"] == pytest.approx(0.6)
@@ -336,9 +334,8 @@ def test_the_tax_office_s_abbreviation_names_the_housing_tax(rows: int) -> None:
 def test_a_lender_s_line_says_which_loan_an_instalment_pays(rows: int) -> None:
     # ECHEANCE PRET only says that a loan is paid; Cofidis lends to consumers. A bank's
     # own line says nothing of the loan, so the words still decide there.
-    labels = ["PRLV SEPA COFIDIS ECHEANCE PRET", "ECHEANCE PRET 12345678 DU 05/11/24"] * 4
-    out = enrich(pl.DataFrame({"date": ["2024-11-28"] * rows, "amount": [-150.0] * rows,
-                               "label": labels[:rows]}))
+    out = _enriched_cycle(["PRLV SEPA COFIDIS ECHEANCE PRET", "ECHEANCE PRET 12345678 DU 05/11/24"],
+                          [-150.0], rows, "2024-11-28")
     assert out["transaction_type"][0] == "loan_repayment"
     assert out["subcategory"][0] == "consumer_loan"
     assert out["explanation"][0].startswith('alias "COFIDIS"')
