@@ -81,13 +81,15 @@ TAGS_BY_SUBCATEGORY: dict[str, tuple[str, ...]] = {
     "ev_charging": ("amenity=charging_station", "man_made=charge_point"),
     "bike_scooter_sharing": ("amenity=bicycle_rental",),
     "parking": ("amenity=parking",),
+    # A car maker's dealer (shop=car) is paid by card for servicing and parts; a car bought
+    # there goes by transfer or a loan, whose words say so (ACHAT VEHICULE, ACOMPTE).
     "vehicle_maintenance": (
-        "shop=car_repair", "shop=car_parts", "shop=tyres", "shop=motorcycle_repair",
+        "shop=car", "shop=car_repair", "shop=car_parts", "shop=tyres", "shop=motorcycle_repair",
         "shop=truck_repair", "shop=tractor_repair", "amenity=car_wash",
         "amenity=vehicle_inspection",
     ),
     "vehicle_purchase_rental": (
-        "shop=car", "shop=motorcycle", "shop=truck", "shop=tractor", "shop=caravan",
+        "shop=motorcycle", "shop=truck", "shop=tractor", "shop=caravan",
         "shop=boat", "amenity=car_rental", "amenity=motorcycle_rental", "amenity=car_sharing",
     ),
     "hotels": ("tourism=hotel", "tourism=motel", "tourism=hostel"),

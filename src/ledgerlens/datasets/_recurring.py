@@ -41,6 +41,18 @@ _SOCIAL_LANDLORDS = ("PARIS HABITAT", "ICF HABITAT", "IMMOBILIERE 3F", "LOGIREP"
 #: its halls of residence, taking the rent by direct debit.
 _CROUS = ("CROUS PARIS", "CROUS DE LYON", "CROUS BORDEAUX AQUITAINE", "CROUS DE LILLE",
           "CROUS TOULOUSE OCCITANIE", "CROUS MONTPELLIER", "CROUS DE RENNES", "CROUS NANTES")
+#: How a social landlord with a town in its name prints it (``{C}``: the customer's town),
+#: for half the social tenants: the words OPAC, OPH, HLM and HABITAT say rent, not the name.
+_SOCIAL_LANDLORD_FORMS = ("OPAC {C}", "OPAC DE {C}", "OPH {C}", "OPH DE {C}", "{C} HABITAT",
+                          "HABITAT {C}", "SA HLM {C}", "HLM {C}", "OFFICE PUBLIC HABITAT {C}",
+                          "{C} METROPOLE HABITAT", "LOGEMENT {C}", "SEM HABITAT {C}")
+#: A private landlord's company (a societe civile immobiliere) paid by transfer, for one
+#: private landlord in four (``{L}``: a family name).
+_SCI_FORMS = ("SCI {L}", "SCI {L} IMMO", "SCI FAMILLE {L}", "SCI {L} ET FILS", "SCI {L} PATRIMOINE",
+              "SCI LES TILLEULS", "SCI DU MOULIN", "SCI LA ROSERAIE", "SCI LES CHENES",
+              "SCI DES LILAS", "SCI LE CLOS", "SCI DES PINS", "SCI LES ACACIAS", "SCI DU PARC",
+              "SCI LES GLYCINES", "SCI DE LA GARE", "SCI LES ERABLES", "SCI LE VERGER")
+_SCI_SHARE = 0.25
 _AGENCIES = ("FONCIA", "NEXITY LAMY", "CENTURY 21", "ORPI GESTION", "LAFORET", "CITYA",
              "SQUARE HABITAT", "IMMO DE FRANCE")
 
@@ -225,11 +237,24 @@ def _housing_streams(rng: np.random.Generator, pop: Population) -> list[_Streams
     rent = np.clip(pop.income * rng.uniform(0.22, 0.38, n), 320, 2200)
     private = pop.housing == "tenant_private"
     via_agency = private & (rng.random(n) < 0.4)
-    landlord = np.flatnonzero(private & ~via_agency).astype(np.int64)
+    sci = private & ~via_agency & (rng.random(n) < _SCI_SHARE)
+    landlord = np.flatnonzero(private & ~via_agency & ~sci).astype(np.int64)
     out.append(_person_streams(
         landlord, kind="rent", label_kind="transfer_out", transaction_type="transfer_out",
         subcategory="rent", amount=-np.round(rent[landlord]), dom=rng.integers(1, 6, landlord.size),
         motif="LOYER {MONTH}"))
+    # half the tenants of an SCI write the month in the motif, half leave it empty
+    sci_idx = np.flatnonzero(sci).astype(np.int64)
+    family = People().draw(rng, sci_idx.size)[2]
+    sci_name = np.asarray([_SCI_FORMS[k].replace("{L}", str(f)) for k, f in zip(
+        rng.integers(0, len(_SCI_FORMS), sci_idx.size).tolist(), family, strict=True)])
+    with_motif = rng.random(sci_idx.size) < 0.5
+    for keep, motif in ((with_motif, "LOYER {MONTH}"), (~with_motif, None)):
+        out.append(_named_streams(
+            sci_idx[keep], kind="rent", label_kind="transfer_out", transaction_type="transfer_out",
+            subcategory="rent", amount=-np.round(rent[sci_idx[keep]]),
+            dom=rng.integers(1, 6, int(keep.sum())), descriptor=sci_name[keep], motif=motif,
+            code="PMNT-ICDT-STDO"))
     agency = np.flatnonzero(via_agency).astype(np.int64)
     out.append(_named_streams(
         agency, kind="rent", label_kind="direct_debit", transaction_type="direct_debit",
@@ -245,8 +270,13 @@ def _housing_streams(rng: np.random.Generator, pop: Population) -> list[_Streams
         social, kind="rent", label_kind="direct_debit", transaction_type="direct_debit",
         subcategory="rent", amount=-np.round(np.clip(rent[social] * 0.7, 250, 800), 2),
         dom=rng.integers(3, 11, social.size),
-        descriptor=np.asarray(_SOCIAL_LANDLORDS)[rng.integers(0, len(_SOCIAL_LANDLORDS),
-                                                               social.size)],
+        descriptor=np.where(
+            rng.random(social.size) < 0.5,
+            np.asarray(_SOCIAL_LANDLORDS)[rng.integers(0, len(_SOCIAL_LANDLORDS), social.size)],
+            [_SOCIAL_LANDLORD_FORMS[k].replace("{C}", str(c)) for k, c in zip(
+                rng.integers(0, len(_SOCIAL_LANDLORD_FORMS), social.size).tolist(),
+                # a landlord names the town, not its district (PARIS 13)
+                np.char.rstrip(pop.city[social].astype(str), " 0123456789"), strict=True)]),
         motif="LOYER {MONTH}", code="PMNT-RDDT-ESDD"))
     owner = pop.housing == "owner_mortgage"
     instalment = np.clip(pop.income * rng.uniform(0.2, 0.35, n), 350, 3000)

@@ -67,7 +67,7 @@ _PROFILE_ROWS: tuple[tuple[str, float, float, float, float, float, str, str, int
     ("taxi_ride_hailing", 0.25, 0.8, 22.0, 0.5, 0.2, "flat", "1111111", 2, "young"),
     ("bike_scooter_sharing", 0.08, 2.0, 4.0, 0.5, 0.0, "summer", "1111111", 1, "young"),
     ("parking", 0.45, 1.2, 6.0, 0.7, 0.3, "flat", "1111110", 2, "car"),
-    ("tolls", 0.45, 0.8, 12.0, 0.7, 0.0, "summer", "1111111", 2, "car"),
+    ("tolls", 0.45, 0.8, 12.0, 0.7, 0.2, "summer", "1111111", 2, "car"),
     ("vehicle_maintenance", 0.45, 0.15, 180.0, 0.9, 0.6, "flat", "1111100", 1, "car"),
     ("flights", 0.2, 0.08, 180.0, 0.7, 0.0, "summer", "1111111", 2, "none"),
     ("trains_coaches", 0.35, 0.3, 55.0, 0.6, 0.0, "summer", "1111111", 1, "none"),
@@ -166,6 +166,8 @@ MAJOR_BRANDS = frozenset({
     "UGC", "CGR", "BASIC FIT", "LA POSTE", "RELAY", "NICOLAS", "GRAND FRAIS", "CHRONODRIVE",
     "CARREFOUR CONTACT", "INTERMARCHE CONTACT", "INTERMARCHE EXPRESS", "INTERMARCHE HYPER",
     "AUCHAN SUPERMARCHE", "MY AUCHAN", "LEADER PRICE", "CORA",
+    # the car makers whose dealers service most of the cars on French roads
+    "RENAULT", "PEUGEOT", "CITROEN", "DACIA", "TOYOTA", "VOLKSWAGEN",
 })
 
 

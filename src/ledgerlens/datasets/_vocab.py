@@ -99,7 +99,7 @@ _ELIDED = {"BEAU": "BEL", "VIEUX": "VIEIL", "NOUVEAU": "NOUVEL"}
 _FIRST_NAME_PATTERNS = ("CHEZ ", "L ATELIER DE ", "LA MAISON DE ", "LE COIN DE ",
                         "L UNIVERS DE ", "L ESPACE ")
 _LEGAL_WEIGHTS = {"SARL": 6.0, "SAS": 5.0, "SASU": 3.0, "EURL": 3.0, "ETS": 3.0, "STE": 1.5,
-                  "SNC": 1.0, "EI": 1.0, "SCI": 0.2, "SA": 0.5}
+                  "SNC": 1.0, "EI": 1.0, "SA": 0.5}
 #: Regulated health professions, vets and the liberal professions (notaries, lawyers,
 #: accountants) trade through their own company forms.
 _REGULATED = frozenset({"pharmacy", "doctor", "dentist", "paramedical", "laboratory", "pets",
@@ -221,7 +221,8 @@ def load_directory_merchants() -> pl.DataFrame:
     """Merchants French customers pay that the curated list, the synthetic banks' source,
     lacks (``directory_merchants.csv``, the columns of ``curated_merchants.csv``): software
     and security subscriptions, AI assistants, ticket platforms, teleconsultation and
-    quick-commerce apps, towns' public transport networks. The merchant directory holds
+    quick-commerce apps, towns' public transport networks, social landlords, toll bridges
+    and tunnels, online driving schools. The merchant directory holds
     them; the synthetic banks do not draw from them. Cached; each call returns a cheap
     copy."""
     return _load("directory_merchants.csv").clone()
