@@ -34,6 +34,7 @@ from ledgerlens.enrich.categories._rules import (
     interest_sign_rule,
     line_word_rule,
     place_phrase_rule,
+    returned_transfer_rule,
     top_up_rule,
 )
 from ledgerlens.enrich.merchants._matcher import MERCHANT_COLUMNS
@@ -148,6 +149,7 @@ def enrich_with_streams(
     frame = bank_line_rule(frame, model.merchants.name_words)
     frame = bare_intermediary_rule(model.merchants.settle_lines(frame))
     frame = place_phrase_rule(top_up_rule(biller_refund_rule(frame)))
+    frame = returned_transfer_rule(frame)
     frame = fee_line_rule(interest_sign_rule(frame))
     frame = _rounded_and_abstained(frame)
     if corrections is not None and not isinstance(corrections, CorrectionSet):

@@ -39,6 +39,7 @@ __all__ = [
     "interest_sign_rule",
     "line_word_rule",
     "place_phrase_rule",
+    "returned_transfer_rule",
     "rule_subcategories",
     "scope_mask",
     "top_up_rule",
@@ -489,6 +490,36 @@ def biller_refund_rule(frame: pl.DataFrame) -> pl.DataFrame:
                         pl.col("clean_label").str.to_uppercase().str.contains(BILLER_REFUND_RE),
                         pl.col("merchant_hint").cast(pl.String), BILLER_REFUND_CONFIDENCE,
                         pl.format("rule: refund from a biller of {}", "merchant_hint"))
+
+
+#: A transfer sent back (``ANNULATION VIR SEPA M DUPONT``, ``RETOUR VIR IBAN INCORRECT``):
+#: the reversal's words and a transfer word in the label. A refund or reversal cannot be a
+#: transfer to the model (``NOT_REFUNDABLE``: it keeps its purchase's category), so a
+#: reversed transfer read as a shop's purchase at low confidence; this decides instead when
+#: no merchant was found and the model was unsure (a returned rent transfer that the model
+#: reads as rent from ``LOYER`` keeps rent).
+RETURNED_TRANSFER_RE = r"\b(?:VIR|VIREMENT|VIRT|VRT|TRANSFER)\b"
+RETURNED_TRANSFER_CONFIDENCE = 0.6
+_RETURNED_TYPES = ("refund", "reversal")
+
+
+def returned_transfer_rule(frame: pl.DataFrame) -> pl.DataFrame:
+    """A refund or reversal without a merchant whose raw label names a transfer
+    (``RETURNED_TRANSFER_RE``) and whose category the model gave below
+    ``RETURNED_TRANSFER_CONFIDENCE`` is a transfer returned: ``p2p_transfer``. Other rows,
+    and frames without the columns, are left as they are."""
+    needed = {"transaction_type", "raw_label", "merchant_id", *CATEGORY_SCHEMA}
+    if not needed <= set(frame.columns):
+        return frame
+    if frame.height <= _FEW_ROWS and not any(
+            t in _RETURNED_TYPES for t in frame.get_column("transaction_type").to_list()):
+        return frame  # one transaction: no query when nothing can switch
+    scope = (pl.col("transaction_type").is_in(_RETURNED_TYPES) & pl.col("merchant_id").is_null()
+             & (pl.col("category_confidence") < RETURNED_TRANSFER_CONFIDENCE))
+    return _decide_rows(frame, scope,
+                        pl.col("raw_label").str.to_uppercase().str.contains(RETURNED_TRANSFER_RE),
+                        "p2p_transfer", RETURNED_TRANSFER_CONFIDENCE,
+                        pl.lit("rule: transfer returned"))
 
 
 #: Names of public places whose first word is another trade's (``HOTEL DE VILLE`` is the
