@@ -258,10 +258,10 @@ def test_card_payments_reach_local_stations_parkings_canteens_and_hospitals(
     assert hospital.height / _card(joined).height < 0.01
 
 
-@pytest.mark.parametrize("subcategory", ["fuel", "parking"])
+@pytest.mark.parametrize("subcategory", ["fuel", "parking", "tolls"])
 def test_card_payments_reach_local_fuel_stations_and_parkings(subcategory: str) -> None:
-    # About one local shop in 160 is a station, fewer a parking: a bank of 2,000 customers
-    # has a few of each (the 160-customer fixture may have none).
+    # About one local shop in 160 is a station, fewer a parking or a toll plaza: a bank of
+    # 2,000 customers has a few of each (the 160-customer fixture may have none).
     bank = _two_thousand_customers()
     local = bank.merchants.filter((pl.col("source") == "local")
                                   & (pl.col("subcategory") == subcategory))
@@ -270,6 +270,33 @@ def test_card_payments_reach_local_fuel_stations_and_parkings(subcategory: str) 
                                   on="transaction_id").join(local, on="merchant_id")
     assert local.height > 0
     assert paid["transaction_type"].str.starts_with("card").sum() > 0
+
+
+def test_rent_goes_to_people_agencies_sci_and_social_landlords() -> None:
+    bank = _two_thousand_customers()
+    rent = bank.transactions.join(bank.ground_truth, on="transaction_id").filter(
+        pl.col("subcategory") == "rent")
+    text = pl.col("raw_label") + " " + pl.col("label_complement").fill_null("")
+    by_transfer = rent.filter(pl.col("transaction_type") == "transfer_out")
+    # a private landlord's company, paid by transfer, with or without the month as motif
+    sci = by_transfer.filter(text.str.contains(r"\bSCI\b"))
+    assert 0 < sci.height < by_transfer.height
+    assert (~sci.select(text.str.contains("LOYER")).to_series()).any()
+    # social landlords: a list of names, and names made of a trade word and a town
+    debits = rent.filter(pl.col("transaction_type") == "direct_debit")
+    worded = debits.filter(text.str.contains(r"\b(?:OPAC|OPH|HLM)\b"))
+    assert worded.height > 0
+    # a district's number (PARIS 13) is no part of a landlord's name
+    assert not worded.select(text.str.contains(r"\b(?:OPAC|OPH|HLM) (?:DE )?[A-Z ]+ \d{1,2}\b")
+                             .any()).item()
+
+
+def test_car_makers_dealers_service_cars() -> None:
+    bank = _two_thousand_customers()
+    dealers = bank.merchants.filter(pl.col("name").is_in(["Renault", "Peugeot", "Citroën"]))
+    assert set(dealers["subcategory"]) == {"vehicle_maintenance"}
+    paid = bank.ground_truth.join(dealers.select("merchant_id"), on="merchant_id")
+    assert paid.height > 0
 
 
 @functools.cache

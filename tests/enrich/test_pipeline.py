@@ -223,6 +223,40 @@ def test_a_neobank_top_up_is_money_between_own_accounts_not_a_saving() -> None:
     assert out["explanation"][0].startswith("rule: top-up")
 
 
+@pytest.mark.parametrize("rows", [1, 12])
+def test_a_returned_transfer_is_a_transfer_when_the_model_is_unsure(rows: int) -> None:
+    from ledgerlens.enrich.categories._rules import returned_transfer_rule
+
+    # A reversal naming a transfer, no merchant, an unsure model: a transfer returned. A
+    # sure reading (rent from LOYER), a merchant, a card reversal or a transfer in: left.
+    base = {"transaction_type": ["reversal", "reversal", "reversal", "reversal", "transfer_in"],
+            "raw_label": ["ANNULATION VIR SEPA M DUPONT", "RETOUR VIREMENT LOYER MARS",
+                          "REJET VIR FREE", "ANNULATION CB FNAC", "VIR SEPA M DUPONT"],
+            "merchant_id": [None, None, "cur:free", None, None],
+            "category": ["shopping", "housing", "utilities", "shopping", "shopping"],
+            "subcategory": ["second_hand", "rent", "internet_tv", "second_hand",
+                            "second_hand"],
+            "category_confidence": [0.33, 1.0, 0.4, 0.33, 0.33],
+            "category_evidence": ["model"] * 5}
+    frame = pl.DataFrame({k: (v * rows)[:rows * 5] for k, v in base.items()})
+    out = returned_transfer_rule(frame)
+    assert out["subcategory"].to_list()[:5] == ["p2p_transfer", "rent", "internet_tv",
+                                               "second_hand", "second_hand"]
+    assert out["category"][0] == "transfers"
+    assert out["category_evidence"][0] == "rule: transfer returned"
+    assert out.columns == frame.columns
+
+
+@pytest.mark.parametrize("rows", [1, 12])
+def test_a_transfer_sent_back_reads_as_a_transfer(rows: int) -> None:
+    out = _enriched_cycle(["ANNULATION VIR SEPA M DUPONT JEAN",
+                           "RETOUR VIR SEPA IBAN INCORRECT"], [50.0, 120.0], rows, "2025-03-12")
+    assert out["transaction_type"][0] == "reversal"
+    assert out["subcategory"][0] == "p2p_transfer"
+    if rows > 1:
+        assert out["subcategory"][1] == "p2p_transfer"
+
+
 def _enriched_cycle(labels: list[str], amounts: list[float], rows: int,
                     date: str) -> pl.DataFrame:
     """``rows`` transactions cycling through ``labels`` and ``amounts``, enriched: one row

@@ -568,8 +568,10 @@ _CHILDMINDER_MOTIFS = ("GARDE ENFANT {MONTH}", "ASSMAT {MONTH}", "NOUNOU {MONTH}
 _UNLISTED_BILLERS: tuple[tuple[str, tuple[str, ...], float], ...] = (
     ("other_insurance", ("ASSURANCES", "ASSURANCE", "COURTAGE", "PROTECTION JURIDIQUE"), 12.0),
     ("health_insurance", ("MUTUELLE", "MUTUELLE SANTE", "PREVOYANCE SANTE"), 45.0),
+    # SERVICES and ABONNEMENT name any trade: several rows print them
     ("home_services", ("SERVICES", "ENTRETIEN", "MAINTENANCE", "TELESURVEILLANCE"), 30.0),
-    ("sport_clubs_gyms", ("CLUB", "SPORT", "FITNESS", "ASSOCIATION SPORTIVE"), 30.0),
+    ("sport_clubs_gyms", ("CLUB", "SPORT", "FITNESS", "ASSOCIATION SPORTIVE", "ABONNEMENT"),
+     30.0),
     ("school_fees", ("ECOLE", "INSTITUT", "COURS", "FORMATION", "LYCEE PRIVE", "COLLEGE",
                      "BUSINESS SCHOOL", "ECOLE DE COMMERCE", "ENSEIGNEMENT"), 90.0),
     # A private school's canteen (``OGEC ECOLE SAINT JOSEPH CANTINE``): the canteen word
@@ -582,9 +584,15 @@ _UNLISTED_BILLERS: tuple[tuple[str, tuple[str, ...], float], ...] = (
     ("charity_donations", ("ASSOCIATION", "FONDATION", "SOLIDARITE", "PAROISSE", "DIOCESE",
                            "DENIER DU CULTE"), 15.0),
     ("streaming_digital", ("ABONNEMENT", "DIGITAL", "APP", "PREMIUM"), 9.0),
-    ("internet_tv", ("TELECOM", "FIBRE", "NET"), 30.0),
+    ("internet_tv", ("TELECOM", "FIBRE", "NET", "ABONNEMENT"), 30.0),
     ("home_help", ("AIDE A DOMICILE", "SERVICES A LA PERSONNE", "MENAGE"), 150.0),
-    ("professional_services", ("CONSEIL", "CABINET", "EXPERTISE"), 40.0),
+    ("professional_services", ("CONSEIL", "CABINET", "EXPERTISE", "SERVICES"), 40.0),
+    # A small letting agency or a private landlord's manager taking the rent, and a car
+    # leased from a lessor no list names: unknown names of large monthly debits are not
+    # all childcare (the one large line above).
+    ("rent", ("IMMOBILIER", "GESTION LOCATIVE", "IMMO", "RESIDENCE", "LOCATION"), 620.0),
+    ("vehicle_purchase_rental", ("LEASING", "LEASE", "AUTOMOTIVE", "LOCATION AUTO",
+                                 "LOCATION VEHICULE"), 320.0),
     ("building_charges", ("SYNDIC", "SYNDIC DE COPROPRIETE", "COPROPRIETE",
                           "GESTION IMMOBILIERE"), 120.0),
     ("consumer_loan", ("FINANCE", "CREDIT", "FINANCEMENT"), 120.0),
