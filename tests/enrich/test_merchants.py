@@ -256,6 +256,9 @@ def test_a_one_word_name_split_in_the_label_is_found(matcher: MerchantMatcher) -
     assert _match(matcher, ["CB AU PETIT FOUR"])["merchant_id"][0] is None
     # Nor does a name split before its last letter: LE BAR A BIERES is no Lebara.
     assert _match(matcher, ["CB LE BAR A BIERES"])["merchant_id"][0] is None
+    # Nor words after an article, a town's most often: a shop in a town the cleaner does
+    # not know, ...LA FORET, is no estate agent Laforet.
+    assert _match(matcher, ["CB CITY MARKET COLANINES LA FORET"])["merchant_id"][0] is None
 
 
 def _best_candidate(matcher: MerchantMatcher, label: str) -> tuple[str, str] | None:

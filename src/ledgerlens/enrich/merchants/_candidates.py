@@ -47,6 +47,10 @@ _FUZZY_MIN_SIM = 0.55
 _FUZZY_TOP = 3
 _GLUED_MIN_CHARS = 6  # a one-word alias a label splits: JOUE CLUB -> JOUECLUB
 _GLUED_MAX_WORDS = 3
+#: Words a split name does not start with: after an article the words are a phrase, and
+#: most often a town's (``MILLY LA FORET`` is no estate agent LAFORET, ``LE ROI`` no
+#: LEROI); a brand named with its article has that spelling as its own alias (LA HALLE).
+GLUED_NOT_FIRST = frozenset({"LA", "LE", "LES", "DU", "DES", "DE", "AU", "AUX"})
 
 #: Columns of ``candidates``: one row per (text, merchant, alias occurrence).
 CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
@@ -258,8 +262,9 @@ def _gram_hits(tokens: pl.DataFrame, table: pl.DataFrame,
 def _glued_hits(tokens: pl.DataFrame, glued: pl.DataFrame,
                 hits: pl.DataFrame) -> pl.DataFrame:
     """Exact hits of a one-word alias on two or three consecutive words glued together,
-    the last of them two letters or more, unless the same merchant already has a hit on the
-    same words (``LEROY MERLIN`` is its own alias; ``LEROYMERLIN`` adds nothing there)."""
+    the last of them two letters or more and the first no article (``GLUED_NOT_FIRST``),
+    unless the same merchant already has a hit on the same words (``LEROY MERLIN`` is its
+    own alias; ``LEROYMERLIN`` adds nothing there)."""
     shifted = tokens.with_columns(
         *(pl.col("tok").shift(-k).alias(f"_t{k}") for k in range(1, _GLUED_MAX_WORDS)),
         *(pl.col("text_id").shift(-k).alias(f"_i{k}") for k in range(1, _GLUED_MAX_WORDS)))
@@ -270,7 +275,8 @@ def _glued_hits(tokens: pl.DataFrame, glued: pl.DataFrame,
                                 for k in range(1, n)]).fill_null(False)
         # A name is not split before its last letter: LE BAR A is no LEBARA (a lone first
         # letter is: C DISCOUNT, E LECLERC).
-        ok = ok & (pl.col(f"_t{n - 1}").str.len_chars() >= 2)
+        ok = (ok & (pl.col(f"_t{n - 1}").str.len_chars() >= 2)
+              & ~pl.col("tok").is_in(sorted(GLUED_NOT_FIRST)))
         frames.append(shifted.filter(ok).select(
             "text_id", "key_tokens", "key_chars", start="pos",
             gram=pl.concat_str(parts, separator=""), n_gram=pl.lit(n, pl.Int32)))

@@ -25,6 +25,7 @@ from ledgerlens.enrich.merchants._candidates import (
     _GLUED_MAX_WORDS,
     _LINKS,
     CANDIDATE_SCHEMA,
+    GLUED_NOT_FIRST,
     KIND_EXACT,
     KIND_FUZZY,
     KIND_PREFIX,
@@ -191,7 +192,8 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
         spans = {(h[0], h[4], h[5]) for h in found}
         for start in range(len(tokens)):
             for n in range(2, min(_GLUED_MAX_WORDS, len(tokens) - start) + 1):
-                if len(tokens[start + n - 1]) < 2:  # _candidates._glued_hits: no lone end
+                # _candidates._glued_hits: no lone end, no article first
+                if len(tokens[start + n - 1]) < 2 or tokens[start] in GLUED_NOT_FIRST:
                     continue
                 for idx, alias in glued.get("".join(tokens[start:start + n]), ()):
                     if (idx, start, n) not in spans:
