@@ -261,6 +261,14 @@ def test_a_one_word_name_split_in_the_label_is_found(matcher: MerchantMatcher) -
     assert _match(matcher, ["CB CITY MARKET COLANINES LA FORET"])["merchant_id"][0] is None
 
 
+def test_a_month_in_a_motif_is_no_brand(matcher: MerchantMatcher) -> None:
+    # AVRIL is a brand of cosmetics and the month a rent is paid for: a common word, which
+    # alone in a card payment still names the brand.
+    out = _match(matcher, ["VIR SEPA EMIS /MOTIF LOYER AVRIL /BEN SCI LES TILLEULS",
+                           "CB AVRIL 12/03"], types=["transfer_out", "card_in_store"])
+    assert out["merchant_name"].to_list() == [None, "Avril"]
+
+
 def _best_candidate(matcher: MerchantMatcher, label: str) -> tuple[str, str] | None:
     """(name, line) of the scorer's best candidate for ``label``, whatever its confidence."""
     best = matcher.score(pl.DataFrame({"raw_label": [label]}))
