@@ -83,9 +83,13 @@ MERCHANT_LINE_SCOPES: dict[str, tuple[str, ...]] = {"loan_repayment": ("loans",)
 _BANK_FEE_LINES: dict[str, str | None] = {"account_fees": None, "card_fees": None}
 _MONEY_IN_LINES: dict[str, str | None] = {"health_insurance": "health_reimbursement",
                                            **_BANK_FEE_LINES}
+#: A car maker's dealer paid by transfer is paid for a car as often as for servicing (its
+#: card payments are servicing): the words say which (``ACOMPTE VEHICULE``, ``FACTURE
+#: ENTRETIEN``).
+_MONEY_OUT_LINES: dict[str, str | None] = {"vehicle_maintenance": None, **_BANK_FEE_LINES}
 TRANSFER_LINES: dict[str, dict[str, str | None]] = {
     "transfer_in": _MONEY_IN_LINES, "instant_transfer_in": _MONEY_IN_LINES,
-    "transfer_out": _BANK_FEE_LINES, "instant_transfer_out": _BANK_FEE_LINES,
+    "transfer_out": _MONEY_OUT_LINES, "instant_transfer_out": _MONEY_OUT_LINES,
     "own_account_transfer": _BANK_FEE_LINES,
 }
 
