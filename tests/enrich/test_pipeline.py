@@ -514,3 +514,14 @@ def test_warm_up_builds_the_lazy_tables_first_calls_would_build() -> None:
                           "label": ["PAYPAL *SPOTIFY"]})
     cold = dataclasses.replace(EnrichmentModel.default(), merchants=MerchantMatcher.default())
     assert enrich(table, model).equals(enrich(table, cold))
+
+
+@pytest.mark.parametrize("rows", [1, 12])
+def test_a_car_maker_s_dealer_services_cars_paid_by_card_and_sells_them_by_transfer(
+        rows: int) -> None:
+    out = _enriched_cycle(["CB PEUGEOT 12/03", "VIR SEPA CONCESSION PEUGEOT ACOMPTE VEHICULE"],
+                          [-180.0, -5000.0], rows, "2025-03-12")
+    assert out["merchant_name"][0] == "Peugeot"
+    assert out["subcategory"][0] == "vehicle_maintenance"
+    if rows > 1:
+        assert out["subcategory"][1] == "vehicle_purchase_rental"
