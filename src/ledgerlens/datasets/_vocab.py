@@ -221,8 +221,9 @@ def load_directory_merchants() -> pl.DataFrame:
     """Merchants French customers pay that the curated list, the synthetic banks' source,
     lacks (``directory_merchants.csv``, the columns of ``curated_merchants.csv``): software
     and security subscriptions, AI assistants, ticket platforms, teleconsultation and
-    quick-commerce apps, towns' public transport networks, social landlords, toll bridges
-    and tunnels, online driving schools. The merchant directory holds
+    quick-commerce apps, towns' public transport networks, social landlords and student
+    residences, toll bridges and tunnels, online driving schools, climbing gyms, museums and
+    concert halls. The merchant directory holds
     them; the synthetic banks do not draw from them. Cached; each call returns a cheap
     copy."""
     return _load("directory_merchants.csv").clone()
