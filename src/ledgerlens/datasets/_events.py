@@ -129,6 +129,7 @@ def other_events(pop: Population, cal: Calendar, rng: np.random.Generator,
         _incidents(pop, cal, rng), _interest(pop, cal, rng), _tax_refunds(pop, cal, rng),
         _biller_refunds(pop, cal, rng), _side_income(pop, cal, rng, people),
         _trade_transfers(pop, cal, rng, people), _service_fees(pop, cal, rng),
+        _benefit_repayments(pop, cal, rng),
     ])
 
 
@@ -474,6 +475,46 @@ _BILLER_REFUND_SHARE = 0.15  # of customers, once a year
 #: (``REMBT TROP PERCU EDF``), and those short motifs.
 _MOTIF_FIRST_SHARE = 0.3
 _SHORT_REFUND_MOTIFS = ("REMBT TROP PERCU", "REMB", "REGUL", "AVOIR", "REMBOURSEMENT")
+
+
+#: A benefit paid too much is taken back by direct debit (an "indu"): the body that paid it,
+#: as the curated list spells it, and the motif. A repayment keeps the benefit's line.
+_BENEFIT_REPAYERS = (("family_benefits", "cur:caf"),
+                     ("unemployment_benefits", "cur:france-travail"),
+                     ("unemployment_benefits", "cur:pole-emploi"))
+_REPAYMENT_MOTIFS = ("REMBOURSEMENT INDU", "RETENUE INDU", "TROP PERCU", "INDU",
+                     "REMBOURSEMENT TROP PERCU", "RECOUVREMENT INDU", "")
+_REPAYMENT_SHARE = 0.15  # of the customers paid a benefit, once in the window
+
+
+def _benefit_repayments(pop: Population, cal: Calendar,
+                        rng: np.random.Generator) -> pl.DataFrame:
+    """A benefit overpaid, taken back once by direct debit by the body that paid it."""
+    from ledgerlens.datasets._recurring import pick_spellings
+    from ledgerlens.datasets._vocab import load_curated_merchants
+
+    caf = (pop.n_children >= 2) | ((pop.n_children >= 1) & (pop.income_band == "low"))
+    paid = np.where(caf, 0, np.where(pop.status == "unemployed", 1 + (rng.random(pop.size) < 0.3),
+                                     -1))
+    cust = np.flatnonzero((paid >= 0) & (rng.random(pop.size) < _REPAYMENT_SHARE))
+    if cust.size == 0:
+        return event_frame(0)
+    which = paid[cust]
+    ids = np.asarray([merchant for _, merchant in _BENEFIT_REPAYERS])[which]
+    curated = load_curated_merchants()
+    body = pl.DataFrame({"merchant_id": ids}).join(curated, on="merchant_id", how="left")
+    motif = np.asarray(_REPAYMENT_MOTIFS, dtype=object)[
+        rng.integers(0, len(_REPAYMENT_MOTIFS), cust.size)]
+    day = cal.next_business_day[_uniform_days(rng, cust.size, cal)]
+    return event_frame(
+        cust.size, customer_idx=pop.customer_idx[cust], account_idx=pop.customer_idx[cust] * 4,
+        day=day, op_day=day, amount=-np.round(rng.lognormal(np.log(90), 0.8, cust.size), 2),
+        transaction_type="direct_debit", label_kind="direct_debit",
+        descriptor=strings(pick_spellings(rng, body)), motif=strings(np.where(motif == "", None,
+                                                                              motif)),
+        mandate_id=np.char.add("++R", rng.integers(10**6, 10**7, cust.size).astype(str)),
+        merchant_id=ids, subcategory=np.asarray([sub for sub, _ in _BENEFIT_REPAYERS])[which],
+        is_income=False, bank_transaction_code="PMNT-RDDT-ESDD")
 
 
 def _biller_refunds(pop: Population, cal: Calendar, rng: np.random.Generator) -> pl.DataFrame:
