@@ -248,6 +248,27 @@ def test_a_returned_transfer_is_a_transfer_when_the_model_is_unsure(rows: int) -
 
 
 @pytest.mark.parametrize("rows", [1, 12])
+def test_a_large_transfer_to_a_car_dealer_is_a_car_bought(rows: int) -> None:
+    from ledgerlens.enrich.categories._rules import dealer_purchase_rule
+
+    # A transfer of 3,000 EUR or more to a dealer of the servicing line read as servicing:
+    # a car. Under that, by card, or without a merchant (a body shop): left.
+    base = {"transaction_type": ["transfer_out", "transfer_out", "card_in_store",
+                                 "transfer_out"],
+            "amount": [-15000.0, -450.0, -3200.0, -4000.0],
+            "merchant_id": ["nsi:peugeot", "nsi:peugeot", "nsi:peugeot", None],
+            "merchant_subcategory": ["vehicle_maintenance"] * 3 + [None],
+            "category": ["transport"] * 4, "subcategory": ["vehicle_maintenance"] * 4,
+            "category_confidence": [0.8] * 4, "category_evidence": ["model"] * 4}
+    frame = pl.DataFrame({k: v * rows for k, v in base.items()})
+    out = dealer_purchase_rule(frame)
+    assert out["subcategory"].to_list()[:4] == ["vehicle_purchase_rental", "vehicle_maintenance",
+                                               "vehicle_maintenance", "vehicle_maintenance"]
+    assert out["category_evidence"][0] == "rule: a car bought from its dealer"
+    assert out.columns == frame.columns
+
+
+@pytest.mark.parametrize("rows", [1, 12])
 def test_a_transfer_sent_back_reads_as_a_transfer(rows: int) -> None:
     out = _enriched_cycle(["ANNULATION VIR SEPA M DUPONT JEAN",
                            "RETOUR VIR SEPA IBAN INCORRECT"], [50.0, 120.0], rows, "2025-03-12")

@@ -30,6 +30,7 @@ from ledgerlens.enrich.categories._bank_lines import bank_line_rule
 from ledgerlens.enrich.categories._rules import (
     bare_intermediary_rule,
     biller_refund_rule,
+    dealer_purchase_rule,
     fee_line_rule,
     interest_sign_rule,
     line_word_rule,
@@ -149,7 +150,7 @@ def enrich_with_streams(
     frame = bank_line_rule(frame, model.merchants.name_words)
     frame = bare_intermediary_rule(model.merchants.settle_lines(frame))
     frame = place_phrase_rule(top_up_rule(biller_refund_rule(frame)))
-    frame = returned_transfer_rule(frame)
+    frame = dealer_purchase_rule(returned_transfer_rule(frame))
     frame = fee_line_rule(interest_sign_rule(frame))
     frame = _rounded_and_abstained(frame)
     if corrections is not None and not isinstance(corrections, CorrectionSet):

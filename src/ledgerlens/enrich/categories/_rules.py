@@ -35,6 +35,7 @@ __all__ = [
     "TYPE_SCOPES",
     "bare_intermediary_rule",
     "biller_refund_rule",
+    "dealer_purchase_rule",
     "fee_line_rule",
     "interest_sign_rule",
     "line_word_rule",
@@ -524,6 +525,35 @@ def returned_transfer_rule(frame: pl.DataFrame) -> pl.DataFrame:
                         pl.col("raw_label").str.to_uppercase().str.contains(RETURNED_TRANSFER_RE),
                         "p2p_transfer", RETURNED_TRANSFER_CONFIDENCE,
                         pl.lit("rule: transfer returned"))
+
+
+#: A car maker's dealer (a merchant of the servicing line) paid this much or more by
+#: transfer is paid for a car: servicing is paid by card and rarely runs to thousands, a car
+#: or its deposit does (``VIR ... CONCESSION PEUGEOT /MOTIF ACHAT VEHICULE`` at 15,000 EUR had
+#: read as servicing from the brand's word).
+DEALER_PURCHASE_MIN = 3000.0
+DEALER_PURCHASE_CONFIDENCE = 0.7
+_MONEY_OUT = ("transfer_out", "instant_transfer_out")
+
+
+def dealer_purchase_rule(frame: pl.DataFrame) -> pl.DataFrame:
+    """A transfer out of ``DEALER_PURCHASE_MIN`` or more to a merchant of the servicing line
+    read as servicing is a car bought (``vehicle_purchase_rental``). Other rows, and frames
+    without the columns, are left as they are."""
+    needed = {"transaction_type", "amount", "merchant_id", "merchant_subcategory",
+              *CATEGORY_SCHEMA}
+    if not needed <= set(frame.columns):
+        return frame
+    if frame.height <= _FEW_ROWS and "vehicle_maintenance" not in frame.get_column(
+            "subcategory").to_list():
+        return frame  # one transaction: no query when nothing can switch
+    scope = (pl.col("transaction_type").is_in(_MONEY_OUT) & pl.col("merchant_id").is_not_null()
+             & (pl.col("merchant_subcategory") == "vehicle_maintenance")
+             & (pl.col("subcategory") == "vehicle_maintenance"))
+    return _decide_rows(frame, scope,
+                        pl.col("amount").cast(pl.Float64).abs() >= DEALER_PURCHASE_MIN,
+                        "vehicle_purchase_rental", DEALER_PURCHASE_CONFIDENCE,
+                        pl.lit("rule: a car bought from its dealer"))
 
 
 #: Names of public places whose first word is another trade's (``HOTEL DE VILLE`` is the
