@@ -105,11 +105,15 @@ _BANK_WORDS = (
     "MOTIF REF MDT MANDAT ID EMETTEUR NUMERO NO N LE DATE SA SAS SARL SASU EURL SCI "
     "SOCIETE STE ETS CIE FRANCE PARIS EURO EUR HORS ZONE MOBILE PAY WWW COM FR NET "
     "CLIENT CLIENTS PARTICULIERS SERVICE SERVICES MAGASIN CENTRE "
-    # the months a motif names (LOYER AVRIL is no brand Avril)
-    "JANVIER FEVRIER MARS AVRIL MAI JUIN JUILLET AOUT SEPTEMBRE OCTOBRE NOVEMBRE DECEMBRE "
     # shop words a label may put before a chain's name (SUPERMARCHE CASINO, PEAGE APRR)
     "SUPERMARCHE HYPERMARCHE DRIVE PEAGE AUTOROUTE"
 )
+
+
+#: The months, which a transfer's motif names (``LOYER AVRIL``): in a transfer they are no
+#: brand's name (Avril's), as a person's name is not (``name_like``).
+MONTHS = frozenset({"JANVIER", "FEVRIER", "MARS", "AVRIL", "MAI", "JUIN", "JUILLET", "AOUT",
+                    "SEPTEMBRE", "OCTOBRE", "NOVEMBRE", "DECEMBRE"})
 
 
 def canonical_text(text: str) -> str:
@@ -395,8 +399,9 @@ def _trade_words() -> frozenset[str]:
 
 @functools.cache
 def _lexicon() -> frozenset[str]:
-    """Common words of French labels: first and last names, places, trade and shop words."""
-    words: set[str] = set(_BANK_WORDS.split())
+    """Common words of French labels: first and last names, places, trade and shop words,
+    months."""
+    words: set[str] = set(_BANK_WORDS.split()) | MONTHS
     words.update(load_first_names()["first_name"].to_list())
     words.update(load_last_names()["last_name"].to_list())
     words.update(load_name_words()["word"].to_list())
@@ -527,7 +532,8 @@ class MerchantDirectory:
     ``n_merchants`` (how many merchants of the same money direction share the alias),
     ``n_brands``, ``common``
     (every word of the alias is a common word, or it is one everyday English word) and
-    ``name_like`` (every word of it is a first or last name: LECLERC, PICARD, JULES).
+    ``name_like`` (every word of it is a first or last name, a title or a month: LECLERC,
+    PICARD, JULES, AVRIL).
     ``lexicon`` holds common words (names, places, trade words) used to judge how
     generic an alias is. Immutable and picklable.
     """
@@ -589,7 +595,7 @@ class MerchantDirectory:
             pl.element().is_in(sorted(lexicon))).list.all()
             | ((pl.col("n_tokens") == 1) & english))
         name_like = pl.col("alias").str.split(" ").list.eval(
-            pl.element().is_in(sorted(_person_names() | PERSON_TITLES))).list.all()
+            pl.element().is_in(sorted(_person_names() | PERSON_TITLES | MONTHS))).list.all()
         return cls(merchants, aliases.with_columns(common=common, name_like=name_like), lexicon)
 
     @classmethod
