@@ -490,10 +490,10 @@ _REPAYMENT_SHARE = 0.15  # of the customers paid a benefit, once in the window
 def _benefit_repayments(pop: Population, cal: Calendar,
                         rng: np.random.Generator) -> pl.DataFrame:
     """A benefit overpaid, taken back once by direct debit by the body that paid it."""
-    from ledgerlens.datasets._recurring import pick_spellings
+    from ledgerlens.datasets._recurring import pick_spellings, receives_family_benefits
     from ledgerlens.datasets._vocab import load_curated_merchants
 
-    caf = (pop.n_children >= 2) | ((pop.n_children >= 1) & (pop.income_band == "low"))
+    caf = receives_family_benefits(pop)
     paid = np.where(caf, 0, np.where(pop.status == "unemployed", 1 + (rng.random(pop.size) < 0.3),
                                      -1))
     cust = np.flatnonzero((paid >= 0) & (rng.random(pop.size) < _REPAYMENT_SHARE))

@@ -168,6 +168,12 @@ def _person_streams(cust: IntArray, *, kind: str, label_kind: str, transaction_t
                     person=True, motif=motif, is_income=is_income, code="PMNT-ICDT-STDO")
 
 
+def receives_family_benefits(pop: Population) -> BoolArray:
+    """The customers the CAF pays family benefits: two children, or one on a low income."""
+    low = np.asarray(pop.income_band == "low", dtype=bool)
+    return np.asarray((pop.n_children >= 2) | ((pop.n_children >= 1) & low), dtype=bool)
+
+
 def _income_streams(rng: np.random.Generator, pop: Population) -> list[_Streams]:
     n = pop.size
     out: list[_Streams] = []
@@ -201,8 +207,7 @@ def _income_streams(rng: np.random.Generator, pop: Population) -> list[_Streams]
         subcategory="unemployment_benefits", amount=np.round(pop.income[une], 2),
         dom=rng.integers(2, 7, une.size), descriptor=np.full(une.size, "FRANCE TRAVAIL"),
         is_income=True, motif="ALLOCATION {MONTH} {YEAR}", sigma=0.03, churn=0.25))
-    caf = np.flatnonzero((pop.n_children >= 2) | ((pop.n_children >= 1)
-                                                   & (pop.income_band == "low")))
+    caf = np.flatnonzero(receives_family_benefits(pop))
     out.append(_named_streams(
         caf.astype(np.int64), kind="family_benefits", label_kind="benefit",
         transaction_type="transfer_in", subcategory="family_benefits",
