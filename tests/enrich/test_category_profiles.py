@@ -67,9 +67,23 @@ def test_only_card_payments_out_with_a_text_count() -> None:
 
 def test_a_repeated_transaction_id_counts_once() -> None:
     three = _payments("AU PAIN DORE", [5.0, 6.0, 7.0])
+    bills = _payments("EDF", [60.0] * 4, type_="direct_debit", every_days=30, first_id=50)
     # The same three payments twice (a training frame's copies without MCC): still three.
-    assert set(shop_profiles(pl.concat([three, three]), min_rows=6).to_list()) == {""}
-    assert shop_profiles(pl.concat([three, three]), min_rows=3)[0] != ""
+    frame = pl.concat([three, three, bills])
+    assert set(shop_profiles(frame, min_rows=6).to_list()) == {""}
+    assert shop_profiles(frame, min_rows=3)[0] != ""
+
+
+def test_an_account_whose_history_the_batch_lacks_counts_in_no_profile() -> None:
+    # Transactions sampled from many customers, one or a few each: how often a payer comes
+    # back cannot be told (read as histories, each supermarket shopper came once a month,
+    # as at a fuel station). An account with its history in the batch counts.
+    sampled = pl.concat([_payments("CARREFOUR MARKET", [42.0] * 2, account=f"c{k}",
+                                   first_id=10 * k) for k in range(8)])
+    assert set(shop_profiles(sampled, min_rows=6).to_list()) == {""}
+    history = _payments("CARREFOUR MARKET", [42.0] * 8, account="c0", first_id=500)
+    assert shop_profiles(pl.concat([sampled, history]), min_rows=6).tail(8).n_unique() == 1
+    assert shop_profiles(pl.concat([sampled, history]), min_rows=6)[-1] != ""
 
 
 def test_tenants_do_not_share_a_profile() -> None:

@@ -40,6 +40,12 @@ _DATE_PATTERN = "|".join((
 _DAYS_BEFORE = dict(enumerate((0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334), 1))
 _MONTH_DAYS_OF = dict(enumerate((31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), 1))
 _MIN_SPAN_DAYS = 30  # an account seen for a few days has still had a month to come back
+#: An account counts in the profiles when the batch holds its history: this many rows at
+#: least. A table of transactions sampled from many customers (one or a few rows each)
+#: tells nothing of how often a payer comes back; read as histories, a supermarket's payers
+#: each came once a month, as at a fuel station (``CB CARREFOUR MARKET 12/03`` read as fuel
+#: at 0.9999: thirteen labels of the development set given one account each).
+_HISTORY_ROWS = 8
 
 
 def _text_column(columns: set[str]) -> str | None:
@@ -115,8 +121,10 @@ def shop_profiles(frame: pl.DataFrame, min_rows: int) -> pl.Series:
     labels from many customers without their ids would read as one customer paying every
     day); nor does one of ``UNKNOWN_ACCOUNT``, the account ``prepare`` gives rows without
     ids (a development set of 2,346 hand-written labels read six Carrefour Market payments
-    as one shopper's visits every other month: the fuel line, at 0.997). ``tenant_id``
-    tells tenants apart when present; rows repeating a ``transaction_id`` count once.
+    as one shopper's visits every other month: the fuel line, at 0.997), nor one whose
+    history the batch does not hold (fewer than ``_HISTORY_ROWS`` rows: a sample of
+    customers' transactions). ``tenant_id`` tells tenants apart when present; rows repeating
+    a ``transaction_id`` count once.
     """
     cols = set(frame.columns)
     text = _text_column(cols)
@@ -143,11 +151,16 @@ def shop_profiles(frame: pl.DataFrame, min_rows: int) -> pl.Series:
               & (pl.col("ticket") > 0)
               & pl.col("ticket").is_finite() & pl.col("day").is_not_null())
     # How long each account is seen in the batch: its visits are counted per month of that.
+    # Accounts whose history the batch does not hold are left out (``_HISTORY_ROWS``).
+    days = (pl.col("day").max() - pl.col("day").min()).dt.total_days() + 1
     span = base.group_by("tenant", "account").agg(
-        months=((pl.col("day").max() - pl.col("day").min()).dt.total_days() + 1)
-        .clip(_MIN_SPAN_DAYS) / _MONTH_DAYS)
+        months=days.clip(_MIN_SPAN_DAYS) / _MONTH_DAYS,
+        history=pl.len() >= _HISTORY_ROWS,
+    ).filter(pl.col("history")).drop("history")
     # Rows repeating a transaction id (a training frame's copies without MCC) count once.
     once = (base.filter(paying)
+            .join(span.select("tenant", "account"), on=["tenant", "account"], how="semi",
+                  maintain_order="left")
             .filter(pl.col("tx").is_first_distinct() | (pl.col("tx") == _NO_ID))
             # String work per row, before grouping: inside a group-by aggregation it runs
             # once per group, a hundred times slower on a bank's thousands of shops.
