@@ -420,6 +420,49 @@ def test_a_person_s_name_in_a_transfer_is_no_chain(matcher: MerchantMatcher,
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_a_transfer_sent_to_a_person_names_no_brand_of_its_motif(matcher: MerchantMatcher,
+                                                                 batch: bool) -> None:
+    # The beneficiary is a person (a title, or a first name before the surname): the brand
+    # words are the motif's (Coach, a cut Weekend Max Mara) or the surname's (a cut Le
+    # Furet du Nord). A payment app and a transfer received keep their hits; so does a card.
+    labels = ["COACH SPORTIF MME SAMIRA DEVOS", "WEEKEND M GREGORY RENOUX",
+              "DAVID LE FUR LOYER", "COACH", "LE FURET DU NORD", "LYDIA"]
+    types = ["transfer_out", "transfer_out", "transfer_out", "card_in_store", "transfer_out",
+             "transfer_out"]
+    out = _match_rows(matcher, labels, types, batch=batch)
+    assert out["merchant_name"].to_list() == [None, None, None, "Coach", "Le Furet du Nord",
+                                              "Lydia"]
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_a_name_after_a_surname_particle_is_a_person_s(matcher: MerchantMatcher,
+                                                       batch: bool) -> None:
+    # Mr Da Costa's grocery is no Costa coffee shop; the chain's own label is.
+    labels = ["EPICERIE DA COSTA BELLEAGERNE LE ROI", "COSTA COFFEE"]
+    out = _match_rows(matcher, labels, ["card_in_store"] * 2, batch=batch)
+    assert out["merchant_name"].to_list() == [None, "Costa"]
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_another_transport_trade_before_a_name_is_that_trade_s_shop(
+        matcher: MerchantMatcher, batch: bool) -> None:
+    # A car park and a taxi named SOL are no Sol fuel station; a car park's own brand, a
+    # garage's maker and a station's car wash are found.
+    labels = ["CB PARKING SOL", "CB TAXI SOL", "CB PARKING INDIGO", "CB GARAGE RENAULT",
+              "CB LAVAGE TOTAL"]
+    out = _match_rows(matcher, labels, ["card_in_store"] * 5, batch=batch)
+    assert out["merchant_name"].to_list() == [None, None, "Indigo", "Renault", "Wash"]
+
+
+def test_a_number_is_no_alias(directory: MerchantDirectory, matcher: MerchantMatcher) -> None:
+    # The US stations 76 are in the name-suggestion index; a telephone number ends with 76.
+    assert directory.aliases.filter(pl.col("alias").str.contains(r"^[0-9 ]+$")).height == 0
+    out = _match(matcher, ["EMMANUELLE REYNAUD PART COLOC 06 89 26 80 76"],
+                 types=["instant_transfer_out"])
+    assert out["merchant_name"][0] is None
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
 def test_an_online_seller_paid_abroad_is_found(matcher: MerchantMatcher, batch: bool) -> None:
     # Amazon's US store in dollars, Ryanair in pounds: an online merchant seated abroad,
     # not a shop visited abroad.

@@ -18,6 +18,7 @@ import polars as pl
 from ledgerlens.enrich._clean_vocab import numbered_name_regex
 from ledgerlens.enrich.merchants._char_tfidf import CharTfidf
 from ledgerlens.enrich.merchants._directory import (
+    PERSON_TITLES,
     MerchantDirectory,
     english_words,
     trail_word_categories,
@@ -59,6 +60,7 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "key_tokens": pl.Int32(), "key_chars": pl.Int32(), "odd_outside": pl.Int32(),
     "next_link": pl.Boolean(), "lead_tok": pl.String(), "trail_cat": pl.String(),
     "refund_word": pl.Boolean(), "refund_lead": pl.Int32(), "next_english": pl.Boolean(),
+    "title_outside": pl.Boolean(),
 }
 _LINKS = ["DE", "DU", "D", "DES"]
 #: Words by which a business says it pays money back (a true-up, a claim, a returned
@@ -69,7 +71,7 @@ REFUND_WORDS: frozenset[str] = frozenset({
     "ANNULATION", "SINISTRE"})
 _HIT_SCHEMA = {k: v for k, v in CANDIDATE_SCHEMA.items()
                if k not in ("odd_outside", "next_link", "lead_tok", "trail_cat", "refund_word",
-                            "refund_lead", "next_english")}
+                            "refund_lead", "next_english", "title_outside")}
 
 # Bank noise that splits or hides names: dates, times, card references, long numbers.
 _DATE = r"\b\d{1,2}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?\b"
@@ -202,9 +204,11 @@ def _context(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
     of ``DISCOVERY KIDS``), ``lead_tok`` (the word right before the hit: ``FROMAGERIE``
     of ``FROMAGERIE MARCEL``), ``trail_cat`` (the category of the text's last trade word
     when it comes after the hit: ``KEBAB`` of ``STAR KEBAB``, see
-    ``trail_word_categories``), ``refund_word`` (the text holds one of ``REFUND_WORDS``)
-    and ``refund_lead`` (how many of them open the text: ``REMBT TROP PERCU EDF`` names
-    EDF first all the same)."""
+    ``trail_word_categories``), ``refund_word`` (the text holds one of ``REFUND_WORDS``),
+    ``refund_lead`` (how many of them open the text: ``REMBT TROP PERCU EDF`` names
+    EDF first all the same) and ``title_outside`` (a person's title, ``PERSON_TITLES``,
+    stands elsewhere than the hit's first word: ``COACH SPORTIF MME SAMIRA``, ``WEEKEND M
+    GREGORY`` where a cut alias took the title's letter; ``M BRICOLAGE`` has none)."""
     at_start = tokens.select("text_id", start="pos", _o0="odd", _c0="cum_odd",
                              odd_total="odd_total")
     trade = tokens.select(
@@ -219,6 +223,8 @@ def _context(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
         refund_word=is_refund.any(),
         refund_lead=((~is_refund).sort_by("pos").cum_sum() == 0).sum().cast(pl.Int32))
     before = tokens.select("text_id", start=pl.col("pos") + 1, lead_tok="tok")
+    titles = tokens.filter(pl.col("tok").is_in(sorted(PERSON_TITLES))).group_by(
+        "text_id").agg(_tf=pl.col("pos").min(), _tl=pl.col("pos").max())
     return (
         hits.with_columns(_end=pl.col("start") + pl.col("n_gram"))
         .join(at_start, on=["text_id", "start"], how="left")
@@ -227,7 +233,10 @@ def _context(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
         .join(before, on=["text_id", "start"], how="left")
         .join(trade, on="text_id", how="left")
         .join(refund, on="text_id", how="left")
+        .join(titles, on="text_id", how="left")
         .with_columns(
+            title_outside=((pl.col("_tf") != pl.col("start")) | (pl.col("_tl") != pl.col("start")))
+            .fill_null(False),
             refund_word=pl.col("refund_word").fill_null(False),
             refund_lead=pl.col("refund_lead").fill_null(0),
             odd_outside=(pl.col("odd_total") - (pl.col("_c1") - pl.col("_c0") + pl.col("_o0")))
@@ -235,7 +244,7 @@ def _context(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
             next_link=pl.col("next_link").fill_null(False),
             next_english=pl.col("next_english").fill_null(False),
             trail_cat=pl.when(pl.col("pos") >= pl.col("_end")).then(pl.col("_tc")))
-        .drop("_end", "_o0", "_c0", "_c1", "odd_total", "pos", "_tc")
+        .drop("_end", "_o0", "_c0", "_c1", "odd_total", "pos", "_tc", "_tf", "_tl")
     )
 
 

@@ -361,7 +361,9 @@ def _alias_rows(merchants: pl.DataFrame) -> pl.DataFrame:
             if seen.get(bare) == (ORIGIN_NAME, True):
                 seen[bare] = (ORIGIN_NAME, False)
         for form, (origin, derived) in seen.items():
-            if form in _LEGAL_FORMS:
+            # A number is no spelling a label can be trusted on: the US stations 76 were
+            # found in a telephone number (``... 06 89 26 80 76``), 711 is a store number.
+            if form in _LEGAL_FORMS or form.replace(" ", "").isdigit():
                 continue
             alias_col.append(form)
             idx_col.append(idx)
@@ -417,6 +419,13 @@ def _lexicon() -> frozenset[str]:
 #: so is the word after one in a transfer (``VIR ... MME LIVI SARAH``: Mrs Livi, not the
 #: teleconsultation app).
 PERSON_TITLES = frozenset({"M", "MME", "MLLE", "MR", "ME", "MAITRE"})
+
+
+@functools.cache
+def first_names() -> frozenset[str]:
+    """First names (DAVID, MARIE): a word after one in a transfer is the person's surname."""
+    return frozenset(w for w in (canonical_text(x) for x in load_first_names()["first_name"])
+                     if w and " " not in w)
 
 
 @functools.cache
@@ -497,8 +506,8 @@ def lead_word_categories() -> dict[str, str]:
 
 
 #: Categories whose lines are distinct trades, so that a line's trade word before a name
-#: names that line's shop (a health profession, a food trade).
-LINE_LEAD_CATEGORIES: tuple[str, ...] = ("health", "groceries")
+#: names that line's shop (a health profession, a food trade, a car trade).
+LINE_LEAD_CATEGORIES: tuple[str, ...] = ("health", "groceries", "transport")
 
 
 @functools.cache

@@ -45,6 +45,7 @@ from ledgerlens.enrich.merchants._directory import (
     MerchantDirectory,
     business_key,
     english_words,
+    first_names,
     lead_word_categories,
     line_lead_subcategories,
     trail_word_categories,
@@ -61,14 +62,14 @@ __all__ = ["CARD_KINDS", "HIT_COLUMNS", "QUICK_MAX_TEXTS", "feature_hits", "feat
 QUICK_MAX_TEXTS = 256
 
 # One candidate: (merchant_idx, alias, kind, sim, start, n_gram, key_tokens, key_chars,
-# odd_outside, next_link, lead_tok, trail_cat, refund_word, refund_lead, next_english), in
-# ``CANDIDATE_SCHEMA`` order without ``text_id``.
+# odd_outside, next_link, lead_tok, trail_cat, refund_word, refund_lead, next_english,
+# title_outside), in ``CANDIDATE_SCHEMA`` order without ``text_id``.
 Candidate = tuple[int, str, int, float, int, int, int, int, int, bool, str | None, str | None,
-                  bool, int, bool]
+                  bool, int, bool, bool]
 _Hit = tuple[int, str, int, float, int, int]  # merchant_idx, alias, kind, sim, start, n_gram
 # Row of ``quick_hit_records``: row_id, mcc, transaction_type, candidate columns, field.
 HitRecord = tuple[int, str | None, str | None, int, str, int, float, int, int, int, int, int,
-                  bool, str | None, str | None, bool, int, bool, int]
+                  bool, str | None, str | None, bool, int, bool, bool, int]
 _LINK_SET = frozenset(_LINKS)
 
 
@@ -213,6 +214,7 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
         refund = any(t in REFUND_WORDS for t in tokens)
         refund_lead = next((k for k, t in enumerate(tokens) if t not in REFUND_WORDS),
                            len(tokens))
+        titles = [k for k, t in enumerate(tokens) if t in PERSON_TITLES]
         rows: list[Candidate] = []
         for idx, alias, kind, sim, start, n in found:
             end = start + n
@@ -221,7 +223,8 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
                          max(total - inside, 0), end < n_tokens and tokens[end] in _LINK_SET,
                          tokens[start - 1] if start > 0 else None,
                          trade[1] if trade is not None and trade[0] >= end else None,
-                         refund, refund_lead, end < n_tokens and tokens[end] in english))
+                         refund, refund_lead, end < n_tokens and tokens[end] in english,
+                         any(k != start for k in titles)))
         out.append(rows)
     return out
 
@@ -332,10 +335,13 @@ def _dropped_before_scoring(h: dict[str, Any]) -> bool:
     ``_scorer.OFF_LOAN_LINE``, ``_scorer.AFTER_PLACE_LINK``, ``_scorer.AFTER_ARTICLE``,
     ``_scorer.ARTICLE_NAME_GOES_ON``, ``_scorer.DIGITAL_NAME_GOES_ON``,
     ``_scorer.TRADE_BEFORE_ARTICLE``,
-    ``_scorer.NAME_IN_TRANSFER``,
+    ``_scorer.name_in_transfer``, ``_scorer.PERSON_IN_TRANSFER``,
+    ``_scorer.AFTER_SURNAME_PARTICLE``,
     ``_scorer.NAME_THEN_NAME`` or ``_scorer.english_phrase`` of one hit."""
-    if h["off_loan_line"] or ((h["name_like"] or h["lead_tok"] in PERSON_TITLES)
-                              and h["t_kind"] == "transfer"):
+    if h["off_loan_line"] or h["after_surname_particle"] or (
+            (h["name_like"] or h["lead_tok"] in PERSON_TITLES or h["lead_tok"] in first_names()
+             or h["person_in_transfer"])
+            and h["t_kind"] == "transfer"):
         return True
     if h["digital_name_goes_on"]:
         return True
@@ -352,7 +358,8 @@ def _dropped_before_scoring(h: dict[str, Any]) -> bool:
                       and h["start"] + h["n_gram"] == h["key_tokens"] - 1
                       and (h["odd_outside"] == 0 or h["next_english"]))
     other_line = (h["lead_sub"] is not None and h["lead_sub"] != h["m_sub"]
-                  and (h["m_cat"] == "health" or (h["m_cat"] == "groceries" and h["common"])))
+                  and (h["m_cat"] in ("health", "transport")
+                       or (h["m_cat"] == "groceries" and h["common"])))
     trade_before_article = (h["article_alias"] and h["lead_cat"] is not None
                             and h["lead_cat"] != h["m_cat"])
     return card and (other_shop or other_line or h["after_place_link"] or h["after_article"]
@@ -373,6 +380,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
         LOAN_TYPES,
         PLACE_LINKS,
         RECEIVED_TYPES,
+        SURNAME_PARTICLES,
         TYPE_KINDS,
         WEAK_CUT,
     )
@@ -385,7 +393,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
     hits: list[dict[str, Any]] = []
     for (row_id, mcc, ttype, idx, alias, kind, sim, start, n_gram, key_tokens, key_chars,
          odd_outside, next_link, lead_tok, trail_cat, refund_word, refund_lead, next_english,
-         field) in records:
+         title_outside, field) in records:
         (origin, derived, n_tokens, n_chars, n_merchants, n_brands, common,
          name_like) = alias_attrs[(alias, idx)]
         (source, online, intermediary, country, brand, m_mcc, m_sub, m_cat,
@@ -416,6 +424,9 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "t_received": ttype in RECEIVED_TYPES,
             "off_loan_line": ttype in LOAN_TYPES and m_cat not in LENDER_CATEGORIES,
             "after_place_link": start >= 2 and lead_tok in PLACE_LINKS,
+            "after_surname_particle": lead_tok in SURNAME_PARTICLES,
+            "person_in_transfer": (title_outside and not intermediary
+                                   and ttype not in RECEIVED_TYPES),
             "after_article": lead_tok in ARTICLES,
             "article_alias": article_alias,
             "digital_name_goes_on": bool(m_sub in DIGITAL_LINES and next_link
