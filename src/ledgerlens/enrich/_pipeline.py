@@ -37,6 +37,7 @@ from ledgerlens.enrich.categories._rules import (
     place_phrase_rule,
     returned_transfer_rule,
     top_up_rule,
+    trade_word_rule,
 )
 from ledgerlens.enrich.merchants._matcher import MERCHANT_COLUMNS
 
@@ -150,7 +151,7 @@ def enrich_with_streams(
     frame = bank_line_rule(frame, model.merchants.name_words)
     frame = bare_intermediary_rule(model.merchants.settle_lines(frame))
     frame = place_phrase_rule(top_up_rule(biller_refund_rule(frame)))
-    frame = dealer_purchase_rule(returned_transfer_rule(frame))
+    frame = trade_word_rule(dealer_purchase_rule(returned_transfer_rule(frame)))
     frame = fee_line_rule(interest_sign_rule(frame))
     frame = _rounded_and_abstained(frame)
     if corrections is not None and not isinstance(corrections, CorrectionSet):
