@@ -374,6 +374,11 @@ _ARTICLE_CASES = {
         ["CB L ATELIER DU CHEVEU 12/03", "CB LA BOUCHERIE DU MARCHE", "CB L ATELIER 12/03",
          "CB LA BOUCHERIE 12/03", "CB LA HALLE AUX CHAUSSURES"],
         [None, "L'Atelier", "La Boucherie", "La Halle aux Chaussures"]),
+    # Common words after it: a shop's phrase; the chain's own trade word after it: the chain.
+    "article chain then common words": (
+        ["CB L ATELIER GOURMET", "CB L ATELIER 12/03", "CB LA BOUCHERIE RESTAURANT",
+         "CB LA BOUCHERIE 12/03", "CB LA HALLE AUX CHAUSSURES"],
+        ["L'Atelier", "La Boucherie", "La Boucherie", "La Halle aux Chaussures"]),
     # A digital subscription has no branch; a chain's branch goes on after its name.
     "article subscription named on": (
         ["CB LE MONDE DES ENFANTS", "CB LE MONDE", "CB LA POSTE DE VINCENNES",
@@ -452,6 +457,20 @@ def test_another_transport_trade_before_a_name_is_that_trade_s_shop(
               "CB LAVAGE TOTAL"]
     out = _match_rows(matcher, labels, ["card_in_store"] * 5, batch=batch)
     assert out["merchant_name"].to_list() == [None, None, "Indigo", "Renault", "Wash"]
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_a_cut_common_word_names_no_chain(matcher: MerchantMatcher, batch: bool) -> None:
+    # A shop's trade word cut at 32 characters (Boulangerie Feuillette), an article and a
+    # letter (Au Pain de mon Grand-Pere), a trade word and two letters (Ristorante Del
+    # Arte): no chain. A chain's own name cut keeps it.
+    labels = ["CB BOULANGERI", "CB AU P", "CB PIZZERIA RISTORANTE DE LE PEREC",
+              "CB INTERMARCH", "CB LEROY MERL", "CB CARREFOUR MARK"]
+    names = _match_rows(matcher, labels, ["card_in_store"] * 6, batch=batch)[
+        "merchant_name"].to_list()
+    assert names[:3] == [None, None, None]
+    assert names[3].startswith("Intermarch")
+    assert names[4:] == ["Leroy Merlin", "Carrefour Market"]
 
 
 def test_a_number_is_no_alias(directory: MerchantDirectory, matcher: MerchantMatcher) -> None:

@@ -431,8 +431,11 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "article_alias": article_alias,
             "digital_name_goes_on": bool(m_sub in DIGITAL_LINES and next_link
                                          and n_tokens == 1),
-            "article_name_goes_on": bool((common or m_sub in DIGITAL_LINES) and next_link
-                                         and article_alias),
+            "article_name_goes_on": bool(article_alias and (
+                ((common or m_sub in DIGITAL_LINES) and next_link)
+                or (common and start - (refund_lead if start >= refund_lead else 0) == 0
+                    and odd_outside == 0 and start + n_gram < key_tokens
+                    and trail_cat != m_cat))),
             "mcc_missing": l_sub is None, "mcc_exact": exact, "mcc_sub": sub, "mcc_cat": cat,
             "mcc_conflict": l_sub is not None and not cat, "_rank": exact + sub + cat,
             "_end": start + n_gram,
