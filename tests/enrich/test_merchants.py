@@ -442,10 +442,12 @@ def test_a_transfer_sent_to_a_person_names_no_brand_of_its_motif(matcher: Mercha
 @pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
 def test_a_name_after_a_surname_particle_is_a_person_s(matcher: MerchantMatcher,
                                                        batch: bool) -> None:
-    # Mr Da Costa's grocery is no Costa coffee shop; the chain's own label is.
-    labels = ["EPICERIE DA COSTA BELLEAGERNE LE ROI", "COSTA COFFEE"]
-    out = _match_rows(matcher, labels, ["card_in_store"] * 2, batch=batch)
-    assert out["merchant_name"].to_list() == [None, "Costa"]
+    # Mr Da Costa's grocery is no Costa coffee shop, Chez Paul no Paul bakery; the chains'
+    # own labels are.
+    labels = ["EPICERIE DA COSTA BELLEAGERNE LE ROI", "CB CHEZ PAUL", "COSTA COFFEE",
+              "CB PAUL GARE DE LYON"]
+    out = _match_rows(matcher, labels, ["card_in_store"] * 4, batch=batch)
+    assert out["merchant_name"].to_list() == [None, None, "Costa", "Paul"]
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])

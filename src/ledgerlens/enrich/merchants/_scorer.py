@@ -208,10 +208,11 @@ AFTER_PLACE_LINK = ((pl.col("start") >= 2) & pl.col("lead_tok").is_in(PLACE_LINK
                     & _ON_CARD).fill_null(False)
 #: A hit right after a surname's particle is part of a person's name, whatever the payment:
 #: ``EPICERIE DA COSTA`` is a grocer named after Mr Da Costa, not the coffee chain Costa
-#: (57 rows of a test bank at 0.9), ``PIZZERIA DI MARIA``, ``M VAN HOUTEN``. A chain whose
-#: name holds the particle has it in its alias (``DEL ARTE``) and keeps its hit.
+#: (57 rows of a test bank at 0.9), ``PIZZERIA DI MARIA``, ``M VAN HOUTEN``; so is one
+#: after CHEZ (``CHEZ PAUL``, a restaurant: no Paul bakery). A chain whose name holds the
+#: particle has it in its alias (``DEL ARTE``, ``CHEZ CLEMENT``) and keeps its hit.
 SURNAME_PARTICLES: tuple[str, ...] = ("DA", "DI", "DOS", "DAS", "DEL", "DELLA", "VAN", "VON",
-                                      "DEN", "DER")
+                                      "DEN", "DER", "CHEZ")
 AFTER_SURNAME_PARTICLE = pl.col("lead_tok").is_in(SURNAME_PARTICLES).fill_null(False)
 #: A card payment whose hit follows an article names a shop after a common word, not the
 #: chain: ``BAR LE CARREFOUR``, ``LE CARREFOUR DES SAVEURS`` and ``TABAC LE CASINO`` are no
