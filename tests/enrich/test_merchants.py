@@ -475,6 +475,18 @@ def test_a_cut_common_word_names_no_chain(matcher: MerchantMatcher, batch: bool)
     assert names[4:] == ["Leroy Merlin", "Carrefour Market"]
 
 
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_a_chain_named_like_a_person_then_another_line_s_trade_is_a_local_shop(
+        matcher: MerchantMatcher, batch: bool) -> None:
+    # A market gardener named Leclerc, a butcher named Picard: no chain. The chain's own
+    # line after its name (its fuel station) and the bare names keep their chains.
+    labels = ["CB LECLERC EARL", "CB PICARD BOUCHERIE", "CB LECLERC CARBURANT",
+              "CB LECLERC 12/03", "CB PICARD 12/03"]
+    out = _match_rows(matcher, labels, ["card_in_store"] * 5, batch=batch)
+    assert out["merchant_name"].to_list() == [None, None, "Station Service E.Leclerc",
+                                              "E.Leclerc", "Picard"]
+
+
 def test_a_number_is_no_alias(directory: MerchantDirectory, matcher: MerchantMatcher) -> None:
     # The US stations 76 are in the name-suggestion index; a telephone number ends with 76.
     assert directory.aliases.filter(pl.col("alias").str.contains(r"^[0-9 ]+$")).height == 0

@@ -23,6 +23,7 @@ from ledgerlens.enrich.merchants._directory import (
     MerchantDirectory,
     english_words,
     trail_word_categories,
+    trail_word_lines,
 )
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "key_tokens": pl.Int32(), "key_chars": pl.Int32(), "odd_outside": pl.Int32(),
     "next_link": pl.Boolean(), "lead_tok": pl.String(), "trail_cat": pl.String(),
     "refund_word": pl.Boolean(), "refund_lead": pl.Int32(), "next_english": pl.Boolean(),
-    "title_outside": pl.Boolean(),
+    "title_outside": pl.Boolean(), "trail_sub": pl.String(),
 }
 _LINKS = ["DE", "DU", "D", "DES"]
 #: Words by which a business says it pays money back (a true-up, a claim, a returned
@@ -72,7 +73,8 @@ REFUND_WORDS: frozenset[str] = frozenset({
     "ANNULATION", "SINISTRE"})
 _HIT_SCHEMA = {k: v for k, v in CANDIDATE_SCHEMA.items()
                if k not in ("odd_outside", "next_link", "lead_tok", "trail_cat", "refund_word",
-                            "refund_lead", "next_english", "title_outside")}
+                            "refund_lead", "next_english", "title_outside",
+                            "trail_sub")}
 
 # Bank noise that splits or hides names: dates, times, card references, long numbers.
 _DATE = r"\b\d{1,2}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?\b"
@@ -220,14 +222,18 @@ def _context(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
     when it comes after the hit: ``KEBAB`` of ``STAR KEBAB``, see
     ``trail_word_categories``), ``refund_word`` (the text holds one of ``REFUND_WORDS``),
     ``refund_lead`` (how many of them open the text: ``REMBT TROP PERCU EDF`` names
-    EDF first all the same) and ``title_outside`` (a person's title, ``PERSON_TITLES``,
+    EDF first all the same), ``title_outside`` (a person's title, ``PERSON_TITLES``,
     stands elsewhere than the hit's first word: ``COACH SPORTIF MME SAMIRA``, ``WEEKEND M
-    GREGORY`` where a cut alias took the title's letter; ``M BRICOLAGE`` has none)."""
+    GREGORY`` where a cut alias took the title's letter; ``M BRICOLAGE`` has none) and
+    ``trail_sub`` (the line of that last trade word when it names one, ``trail_word_lines``:
+    ``EARL`` of ``LECLERC EARL``)."""
     at_start = tokens.select("text_id", start="pos", _o0="odd", _c0="cum_odd",
                              odd_total="odd_total")
     trade = tokens.select(
         "text_id", "pos", _tc=pl.col("tok").replace_strict(
             trail_word_categories(), default=None, return_dtype=pl.String),
+        _ts=pl.col("tok").replace_strict(
+            trail_word_lines(), default=None, return_dtype=pl.String),
     ).drop_nulls("_tc").group_by("text_id").agg(pl.all().sort_by("pos").last())
     at_end = tokens.select("text_id", _end=pl.col("pos") + 1, _c1="cum_odd")
     after = tokens.select("text_id", _end="pos", next_link=pl.col("tok").is_in(_LINKS),
@@ -257,8 +263,9 @@ def _context(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
             .clip(0, None).fill_null(0).cast(pl.Int32),
             next_link=pl.col("next_link").fill_null(False),
             next_english=pl.col("next_english").fill_null(False),
-            trail_cat=pl.when(pl.col("pos") >= pl.col("_end")).then(pl.col("_tc")))
-        .drop("_end", "_o0", "_c0", "_c1", "odd_total", "pos", "_tc", "_tf", "_tl")
+            trail_cat=pl.when(pl.col("pos") >= pl.col("_end")).then(pl.col("_tc")),
+            trail_sub=pl.when(pl.col("pos") >= pl.col("_end")).then(pl.col("_ts")))
+        .drop("_end", "_o0", "_c0", "_c1", "odd_total", "pos", "_tc", "_tf", "_tl", "_ts")
     )
 
 

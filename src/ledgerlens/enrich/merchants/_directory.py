@@ -43,6 +43,7 @@ _T = TypeVar("_T")
 
 __all__ = [
     "DIRECTORY_COLUMNS",
+    "LINE_LEAD_CATEGORIES",
     "MONEY_IN_LINES",
     "NAME_PARTICLES",
     "PERSON_TITLES",
@@ -56,6 +57,7 @@ __all__ = [
     "lead_word_categories",
     "line_lead_subcategories",
     "trail_word_categories",
+    "trail_word_lines",
 ]
 
 #: Columns of ``MerchantDirectory.to_frame()``.
@@ -488,6 +490,15 @@ def _trade_word_subcategories() -> dict[str, frozenset[str]]:
         if word and " " not in word and not word.isdigit():
             seen.setdefault(word, set()).update(subs)
     return {w: frozenset(subs) for w, subs in seen.items()}
+
+
+@functools.cache
+def trail_word_lines() -> dict[str, str]:
+    """Trade words of ``trail_word_categories`` that name one subcategory -> that line
+    (``MARAICHER`` -> market_greengrocer, ``EARL`` -> market_greengrocer)."""
+    trail = trail_word_categories()
+    return {w: next(iter(subs)) for w, subs in _trade_word_subcategories().items()
+            if w in trail and len(subs) == 1}
 
 
 @functools.cache

@@ -39,6 +39,7 @@ from ledgerlens.enrich.merchants._candidates import (
     _tfidf,
 )
 from ledgerlens.enrich.merchants._directory import (
+    LINE_LEAD_CATEGORIES,
     MONEY_IN_LINES,
     NAME_PARTICLES,
     PERSON_TITLES,
@@ -49,6 +50,7 @@ from ledgerlens.enrich.merchants._directory import (
     lead_word_categories,
     line_lead_subcategories,
     trail_word_categories,
+    trail_word_lines,
 )
 
 #: Transaction kinds of a card payment (``_scorer.TYPE_KINDS`` values).
@@ -63,13 +65,13 @@ QUICK_MAX_TEXTS = 256
 
 # One candidate: (merchant_idx, alias, kind, sim, start, n_gram, key_tokens, key_chars,
 # odd_outside, next_link, lead_tok, trail_cat, refund_word, refund_lead, next_english,
-# title_outside), in ``CANDIDATE_SCHEMA`` order without ``text_id``.
+# title_outside, trail_sub), in ``CANDIDATE_SCHEMA`` order without ``text_id``.
 Candidate = tuple[int, str, int, float, int, int, int, int, int, bool, str | None, str | None,
-                  bool, int, bool, bool]
+                  bool, int, bool, bool, str | None]
 _Hit = tuple[int, str, int, float, int, int]  # merchant_idx, alias, kind, sim, start, n_gram
 # Row of ``quick_hit_records``: row_id, mcc, transaction_type, candidate columns, field.
 HitRecord = tuple[int, str | None, str | None, int, str, int, float, int, int, int, int, int,
-                  bool, str | None, str | None, bool, int, bool, bool, int]
+                  bool, str | None, str | None, bool, int, bool, bool, str | None, int]
 _LINK_SET = frozenset(_LINKS)
 
 
@@ -174,6 +176,7 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
     distinct = directory.cached("quick.distinct", _distinct_set)
     common = directory.cached("quick.common", _common_set)
     trail_words = trail_word_categories()
+    trail_lines = trail_word_lines()
     english = english_words()
     texts: list[tuple[list[str], list[int], int, int]] = []
     for key in keys:
@@ -209,8 +212,8 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
         cum = np.cumsum(odd).tolist() if odd else []
         total = cum[-1] if cum else 0
         # The text's last trade word (``_candidates._context``'s trail_cat).
-        trade = next(((k, trail_words[t]) for k, t in reversed(list(enumerate(tokens)))
-                      if t in trail_words), None)
+        trade = next(((k, trail_words[t], trail_lines.get(t))
+                      for k, t in reversed(list(enumerate(tokens))) if t in trail_words), None)
         refund = any(t in REFUND_WORDS for t in tokens)
         refund_lead = next((k for k, t in enumerate(tokens) if t not in REFUND_WORDS),
                            len(tokens))
@@ -224,7 +227,8 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
                          tokens[start - 1] if start > 0 else None,
                          trade[1] if trade is not None and trade[0] >= end else None,
                          refund, refund_lead, end < n_tokens and tokens[end] in english,
-                         any(k != start for k in titles)))
+                         any(k != start for k in titles),
+                         trade[2] if trade is not None and trade[0] >= end else None))
         out.append(rows)
     return out
 
@@ -330,7 +334,8 @@ def _kind_seen(kind: str | None, online: bool | None) -> str | None:
     return "online" if kind in ("abroad", "other") and online else kind
 
 
-def _dropped_before_scoring(h: dict[str, Any]) -> bool:
+def _dropped_before_scoring(h: dict[str, Any],
+                            own_line: frozenset[tuple[int, Any]] = frozenset()) -> bool:
     """``_scorer.OTHER_SHOP_AFTER``, ``_scorer.OTHER_LINE_BEFORE``,
     ``_scorer.OFF_LOAN_LINE``, ``_scorer.AFTER_PLACE_LINK``, ``_scorer.AFTER_ARTICLE``,
     ``_scorer.ARTICLE_NAME_GOES_ON``, ``_scorer.DIGITAL_NAME_GOES_ON``,
@@ -352,7 +357,11 @@ def _dropped_before_scoring(h: dict[str, Any]) -> bool:
                       and h["start"] + h["n_gram"] == h["key_tokens"] - 1
                       and h["odd_outside"] == 0 and h["trail_cat"] is None)
     other_shop = (h["n_tokens"] == 1 and h["trail_cat"] is not None
-                  and h["trail_cat"] != h["m_cat"])
+                  and (h["trail_cat"] != h["m_cat"]
+                       or (h["name_like"] and h["trail_sub"] is not None
+                           and h["trail_sub"] != h["m_sub"]
+                           and h["m_cat"] in LINE_LEAD_CATEGORIES
+                           and (h["row_id"], h["brand_key"]) not in own_line)))
     english_phrase = (h["n_tokens"] == 1 and h["alias"] in english_words()
                       and h["start"] - lead == 0 and h["trail_cat"] is None
                       and h["start"] + h["n_gram"] == h["key_tokens"] - 1
@@ -393,7 +402,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
     hits: list[dict[str, Any]] = []
     for (row_id, mcc, ttype, idx, alias, kind, sim, start, n_gram, key_tokens, key_chars,
          odd_outside, next_link, lead_tok, trail_cat, refund_word, refund_lead, next_english,
-         title_outside, field) in records:
+         title_outside, trail_sub, field) in records:
         (origin, derived, n_tokens, n_chars, n_merchants, n_brands, common,
          name_like) = alias_attrs[(alias, idx)]
         (source, online, intermediary, country, brand, m_mcc, m_sub, m_cat,
@@ -407,7 +416,8 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "row_id": row_id, "merchant_idx": idx, "alias": alias, "kind": kind, "sim": sim,
             "start": start, "n_gram": n_gram, "key_tokens": key_tokens, "key_chars": key_chars,
             "odd_outside": odd_outside, "next_link": next_link, "field": field,
-            "lead_tok": lead_tok, "trail_cat": trail_cat, "refund_word": refund_word,
+            "lead_tok": lead_tok, "trail_cat": trail_cat, "trail_sub": trail_sub,
+            "refund_word": refund_word,
             "refund_lead": refund_lead, "next_english": next_english,
             "lead_cat": lead_categories.get(lead_tok) if lead_tok is not None else None,
             "alias_cat": lead_categories.get(alias),
@@ -440,7 +450,10 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "mcc_conflict": l_sub is not None and not cat, "_rank": exact + sub + cat,
             "_end": start + n_gram,
         })
-    hits = [h for h in hits if not _dropped_before_scoring(h)]
+    # brands with a line of the trade word after the hit (``_scorer.OTHER_SHOP_AFTER``)
+    own_line = frozenset((h["row_id"], h["brand_key"]) for h in hits
+                         if h["trail_sub"] is not None and h["m_sub"] == h["trail_sub"])
+    hits = [h for h in hits if not _dropped_before_scoring(h, own_line)]
     by_row: dict[int, list[dict[str, Any]]] = {}
     for h in hits:
         by_row.setdefault(h["row_id"], []).append(h)

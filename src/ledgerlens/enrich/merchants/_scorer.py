@@ -22,6 +22,7 @@ from ledgerlens.datasets._mcc import mcc_subcategory_expr
 from ledgerlens.enrich._frame import ENGINE
 from ledgerlens.enrich.merchants._candidates import KIND_FUZZY, KIND_PREFIX
 from ledgerlens.enrich.merchants._directory import (
+    LINE_LEAD_CATEGORIES,
     MONEY_IN_LINES,
     NAME_PARTICLES,
     PERSON_TITLES,
@@ -172,8 +173,17 @@ _FEATURES: dict[str, pl.Expr] = {
 #: feature would get no weight; the rule is explicit instead. The same brand's line of the
 #: trade's category keeps its hit (``AUCHAN`` + ``CARBURANTS``: its fuel station). So with
 #: a payment app's name: ``LYDIA COIFFURE`` is a hairdresser (a wrapped shop, ``SUMUP
-#: *COIFFURE``, has lost the wrapper's name before matching).
-OTHER_SHOP_AFTER = ((pl.col("n_tokens") == 1) & (pl.col("trail_cat") != pl.col("m_cat"))
+#: *COIFFURE``, has lost the wrapper's name before matching). So with a chain named like a
+#: person followed by the trade word of another line of its category (``LECLERC EARL``, a
+#: market gardener named Leclerc: E.Leclerc's supermarket on 243 rows of the demo bank;
+#: ``PICARD BOUCHERIE``); a brand with a line of that trade keeps all its hits (``LECLERC
+#: CARBURANT``: its station, whose confidence the brand's other lines carry).
+OTHER_SHOP_AFTER = ((pl.col("n_tokens") == 1)
+                    & ((pl.col("trail_cat") != pl.col("m_cat"))
+                       | (pl.col("name_like") & (pl.col("trail_sub") != pl.col("m_sub"))
+                          & pl.col("m_cat").is_in(LINE_LEAD_CATEGORIES)
+                          & ~(pl.col("m_sub") == pl.col("trail_sub")).fill_null(False)
+                          .any().over("row_id", "brand_key")))
                     & _ON_CARD).fill_null(False)
 #: A card payment whose hit follows the trade word of another health line names that
 #: line's shop: ``OPTIQUE LAFAYETTE`` is no Lafayette pharmacy (the lead-word features compare
@@ -370,6 +380,8 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
         hits = hits.with_columns(lead_tok=pl.lit(None, dtype=pl.String))
     if "trail_cat" not in hits.columns:
         hits = hits.with_columns(trail_cat=pl.lit(None, dtype=pl.String))
+    if "trail_sub" not in hits.columns:
+        hits = hits.with_columns(trail_sub=pl.lit(None, dtype=pl.String))
     if "refund_word" not in hits.columns:
         hits = hits.with_columns(refund_word=pl.lit(False))
     if "refund_lead" not in hits.columns:
