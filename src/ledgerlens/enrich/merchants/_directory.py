@@ -155,7 +155,7 @@ def alias_variants(spelling: str) -> list[tuple[str, bool]]:
     >>> [v for v, _ in alias_variants("E.Leclerc")]
     ['E LECLERC', 'ELECLERC', 'LECLERC']
     >>> alias_variants("McDonald's")
-    [('MCDONALD S', False), ('MCDONALDS', False)]
+    [('MCDONALD S', False), ('MCDONALDS', False), ('MC DONALD S', False), ('MC DONALDS', False)]
     """
     base = canonical_text(spelling)
     if not base:
@@ -179,7 +179,15 @@ def alias_variants(spelling: str) -> list[tuple[str, bool]]:
             rest = " ".join(tokens[1:])
             if len(rest) >= 4:
                 out.setdefault(rest, True)
+    # Mc and Mac names as card labels split them (``MC DONALD S``, ``MC DONALDS``).
+    for form, derived in list(out.items()):
+        split = _MC_NAME.sub(r"\1 \2", form)
+        if split != form:
+            out.setdefault(split, derived)
     return [(form, derived) for form, derived in out.items() if form and form != "&"]
+
+
+_MC_NAME = re.compile(r"^(MC)([A-Z]{4,})")
 
 
 def _split(values: str | None) -> list[str]:
