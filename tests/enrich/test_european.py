@@ -59,6 +59,8 @@ _LABELS: list[tuple[str, float, str, str]] = [
      "card_in_store", "JUMBO"),
     ("GEA NR:00000000 12.11.24/10.00 ING BANK AMSTERDAM,PAS 123", -50.0, "cash_withdrawal",
      "ING BANK"),
+    # a Portuguese bank's card payment on the Multibanco network
+    ("COMPRA MB CONTINENTE", -71.0, "card_in_store", "CONTINENTE"),
 ]
 
 
@@ -133,6 +135,7 @@ def test_directory_only_merchants_are_well_formed_and_apart_from_the_curated_lis
     ("SEPA-LASTSCHRIFT RUNDFUNK ARD ZDF DRADIO BEITRAGSSERVICE",
      "ARD ZDF Deutschlandradio Beitragsservice", "administrative_fees"),
     ("IDEAL BOL.COM BV", "bol.com", "marketplace"),
+    ("COMPRA MB CONTINENTE LISBOA", "Continente", "supermarket"),
     # chains the name-suggestion index knows in France only by their fuel stations
     ("CB WALMART 12/03", "Walmart", "supermarket"),
     ("CB SAFEWAY 1234", "Safeway", "supermarket"),
