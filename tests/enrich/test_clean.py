@@ -116,6 +116,8 @@ def test_keeps_a_town_that_is_the_whole_name() -> None:
     # a trade word after the saint is what is paid for, not a town's second word
     ("PRLV SEPA ECOLE SAINT JOSEPH CANTINE", "ECOLE SAINT JOSEPH CANTINE"),
     ("PRLV SEPA OGEC STE MARIE CANTINE", "OGEC STE MARIE CANTINE"),
+    # after a phone wallet's name alone, STE is a company (societe), not a saint's town
+    ("Paiement Sans Contact Google Pay Ste Thomas Reims", "GOOGLE PAY STE THOMAS"),
 ])
 def test_drops_a_saints_town_it_does_not_list(label: str, expected: str) -> None:
     assert _clean(label) == [expected]  # one transaction: plain strings

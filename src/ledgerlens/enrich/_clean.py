@@ -135,6 +135,9 @@ _DISTRICT = r"^(?:[0-9]{1,2}(?:ER|E|EME)?|CEDEX|CENTRE|NORD|SUD|EST|OUEST)$"
 #: Group 1 is what precedes it; it must hold a word that is no link (``CAFE DE ST ...``).
 SAINT_TAIL = (r"^(.*\S)\s+(?:SAINT|SAINTE|ST|STE)\s+[A-Z]{3,}(?:\s+[A-Z]{3,})?"
               r"(?:\s+(?:EN|SUR|SOUS|LES|LEZ|DE|DU|DES|D|LA|LE|AUX|AU)\s+[A-Z]{2,}){0,2}$")
+#: ... unless what precedes it is a phone wallet's name alone: ``GOOGLE PAY STE THOMAS`` is
+#: a company (``STE``: société) paid with the wallet, not the wallet in a saint's town.
+WALLET_HEAD = r"^(?:APPLE|GOOGLE|SAMSUNG)\s*PAY$"
 
 
 @functools.cache
@@ -196,6 +199,7 @@ def _trailing_town_exprs(col: str, town_names: frozenset[str] = frozenset(),
     stoppers = pl.Series("stoppers", sorted(saint_stoppers()), dtype=pl.String).implode()
     saint = (saint_head.is_not_null()
              & ~saint_head.str.extract(r"(\S+)$", 1).is_in(_NAME_LINKS)
+             & ~saint_head.str.contains(WALLET_HEAD)
              & ~last.is_in(stoppers)).fill_null(False)
     out: pl.Expr = pl.when(pl.col("_coded")).then(text.str.replace(r"\s*\S+$", "")) \
         .when(saint).then(saint_head).otherwise(text)

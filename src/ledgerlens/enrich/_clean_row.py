@@ -107,6 +107,7 @@ _ENDS_IN_LETTER = re.compile(r"[A-Za-z]$")
 _LAST_TOKEN = re.compile(r"(\S+)$")
 _DROP_LAST_TOKEN = re.compile(r"\s*\S+$")
 _SAINT_TAIL = re.compile(c.SAINT_TAIL)
+_WALLET_HEAD = re.compile(c.WALLET_HEAD)
 _TWO_WORDS = re.compile(r"\S\s+\S")
 
 
@@ -189,6 +190,7 @@ def _strip_trailing_town(text: str, town_names: frozenset[str]) -> str:
     tokens = body.split(" ")
     saint_m = _SAINT_TAIL.match(text)
     saint = (saint_m is not None and saint_m.group(1).rsplit(" ", 1)[-1] not in c._NAME_LINKS
+             and _WALLET_HEAD.match(saint_m.group(1)) is None
              and last not in c.saint_stoppers())
     if not (coded or saint or tokens[-1] in t.last_words):
         return text  # no town can end it
