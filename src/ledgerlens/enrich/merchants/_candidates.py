@@ -117,7 +117,7 @@ def match_key_expr(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def _prefix_rows(aliases: pl.DataFrame, lexicon: frozenset[str] = frozenset()) -> pl.DataFrame:
+def _prefix_rows(aliases: pl.DataFrame, lexicon: frozenset[str]) -> pl.DataFrame:
     """Truncated forms of aliases (rows ``_a``, ``alias``, ``n_chars``): ``t1 .. t(j-1) p``
     with ``p`` a proper prefix of ``tj``; ``sim`` is the share of the alias's letters kept.
 

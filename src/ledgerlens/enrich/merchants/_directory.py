@@ -46,6 +46,7 @@ __all__ = [
     "LINE_LEAD_CATEGORIES",
     "MONEY_IN_LINES",
     "NAME_PARTICLES",
+    "OTHER_LINE_CATEGORIES",
     "PERSON_TITLES",
     "MerchantDirectory",
     "alias_variants",
@@ -434,14 +435,16 @@ PERSON_TITLES = frozenset({"M", "MME", "MLLE", "MR", "ME", "MAITRE"})
 @functools.cache
 def first_names() -> frozenset[str]:
     """First names (DAVID, MARIE): a word after one in a transfer is the person's surname."""
-    return frozenset(w for w in (canonical_text(x) for x in load_first_names()["first_name"])
-                     if w and " " not in w)
+    return _one_word_names(load_first_names()["first_name"].to_list())
 
 
 @functools.cache
 def _person_names() -> frozenset[str]:
     """First and last names (LECLERC, PICARD, NICOLAS, JULES: chains named after a person)."""
-    names = load_first_names()["first_name"].to_list() + load_last_names()["last_name"].to_list()
+    return first_names() | _one_word_names(load_last_names()["last_name"].to_list())
+
+
+def _one_word_names(names: list[str]) -> frozenset[str]:
     return frozenset(w for w in (canonical_text(x) for x in names) if w and " " not in w)
 
 
@@ -527,6 +530,9 @@ def lead_word_categories() -> dict[str, str]:
 #: Categories whose lines are distinct trades, so that a line's trade word before a name
 #: names that line's shop (a health profession, a food trade, a car trade).
 LINE_LEAD_CATEGORIES: tuple[str, ...] = ("health", "groceries", "transport")
+#: Of those, the categories where any other line's trade word before a name drops the hit
+#: (groceries only when the name is a common word: ``_scorer.OTHER_LINE_BEFORE``).
+OTHER_LINE_CATEGORIES: tuple[str, ...] = ("health", "transport")
 
 
 @functools.cache

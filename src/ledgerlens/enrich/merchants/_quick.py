@@ -42,6 +42,7 @@ from ledgerlens.enrich.merchants._directory import (
     LINE_LEAD_CATEGORIES,
     MONEY_IN_LINES,
     NAME_PARTICLES,
+    OTHER_LINE_CATEGORIES,
     PERSON_TITLES,
     MerchantDirectory,
     business_key,
@@ -367,7 +368,7 @@ def _dropped_before_scoring(h: dict[str, Any],
                       and h["start"] + h["n_gram"] == h["key_tokens"] - 1
                       and (h["odd_outside"] == 0 or h["next_english"]))
     other_line = (h["lead_sub"] is not None and h["lead_sub"] != h["m_sub"]
-                  and (h["m_cat"] in ("health", "transport")
+                  and (h["m_cat"] in OTHER_LINE_CATEGORIES
                        or (h["m_cat"] == "groceries" and h["common"])))
     trade_before_article = (h["article_alias"] and h["lead_cat"] is not None
                             and h["lead_cat"] != h["m_cat"])

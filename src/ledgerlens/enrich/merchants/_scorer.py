@@ -25,6 +25,7 @@ from ledgerlens.enrich.merchants._directory import (
     LINE_LEAD_CATEGORIES,
     MONEY_IN_LINES,
     NAME_PARTICLES,
+    OTHER_LINE_CATEGORIES,
     PERSON_TITLES,
     business_key,
     english_words,
@@ -194,7 +195,7 @@ OTHER_SHOP_AFTER = ((pl.col("n_tokens") == 1)
 #: trade of another transport line: ``PARKING SOL`` and ``TAXI SOL`` are no Sol fuel station
 #: (at 1.0 before this rule: the lead-word features see one category, transport).
 OTHER_LINE_BEFORE = (pl.col("lead_sub").is_not_null() & (pl.col("lead_sub") != pl.col("m_sub"))
-                     & (pl.col("m_cat").is_in(["health", "transport"])
+                     & (pl.col("m_cat").is_in(OTHER_LINE_CATEGORIES)
                         | ((pl.col("m_cat") == "groceries") & pl.col("common")))
                      & _ON_CARD).fill_null(False)
 #: Money of a loan goes to or comes from a lender or a bank only: on a loan line, a hit of
