@@ -144,6 +144,14 @@ def test_directory_only_merchants_are_well_formed_and_apart_from_the_curated_lis
     ("CB BITDEFENDER", "Bitdefender", "streaming_digital"),
     ("CB QARE", "Qare", "doctor"),
     ("CB MICROSOFT*MICROSOFT 365", "Microsoft 365", "streaming_digital"),
+    # car service networks, online car parts, grocery and labs the lists lacked; a longer
+    # name before a one-letter one (COURSES U is no U station), initials joined by ET
+    ("CB RENAULT MINUTE 12/03", "Renault Minute", "vehicle_maintenance"),
+    ("CB EUROREPAR 12/03", "Eurorepar Car Service", "vehicle_maintenance"),
+    ("CB OSCARO.COM", "Oscaro", "vehicle_maintenance"),
+    ("CB COURSES U 12/03", "Courses U", "supermarket"),
+    ("CB EUROFINS BIOMNIS 12/03", "Eurofins Biologie médicale", "laboratory"),
+    ("CB B ET M 12/03", "B&M", "general_merchandise"),
 ])
 def test_other_european_banks_billers_and_chains_are_found(label: str, merchant: str,
                                                           subcategory: str) -> None:

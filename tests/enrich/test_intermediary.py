@@ -51,6 +51,9 @@ def _detect(*labels: str) -> list[tuple[str | None, str]]:
     ("CB YAVIN*BISTROT DES AMIS", "yavin", "BISTROT DES AMIS"),
     ("CB ALMA*LA REDOUTE", "alma", "LA REDOUTE"),
     ("CB SCALAPAY*SEZANE", "scalapay", "SEZANE"),
+    # the public bodies' checkout: the town hall, hospital or water board follows
+    ("CB PAYFIP CH DE ROUEN 12/03", "payfip", "CH DE ROUEN"),
+    ("CB TIPI REGIE CANTINE 12/03", "payfip", "CANTINE"),
 ])
 def test_names_the_intermediary_and_unwraps_the_merchant(label: str, intermediary: str,
                                                           merchant: str) -> None:

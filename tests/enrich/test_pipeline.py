@@ -304,6 +304,39 @@ def test_an_opening_trade_word_decides_when_the_model_is_unsure(rows: int) -> No
 
 
 @pytest.mark.parametrize("rows", [1, 12])
+def test_a_short_trade_word_decides_only_before_a_place(rows: int) -> None:
+    from ledgerlens.enrich.categories._rules import trade_word_rule
+
+    # CHU DE LILLE, CH DE ROUEN: a hospital's abbreviation before its town. CHU alone, CAF
+    # DE LA MARNE (the benefits office) and a reading at 0.9 or above: left. MAIRIE DE
+    # PARIS, read at 0.7 as a bakery (the word PARIS), is the town hall.
+    base = {"transaction_type": ["direct_debit", "card_online", "card_in_store", "direct_debit",
+                                 "card_in_store", "card_in_store"],
+            "merchant_text": ["CHU DE LILLE", "CH DE ROUEN", "CHU", "CAF DE LA MARNE",
+                              "MAIRIE DE PARIS", "CHU DE NANTES"],
+            "merchant_id": [None] * 6,
+            "category": ["insurance", "food_and_drink", "other", "education_family",
+                         "groceries", "groceries"],
+            "subcategory": ["health_insurance", "restaurant", "uncategorised", "school_fees",
+                            "bakery", "bakery"],
+            "category_confidence": [0.33, 0.47, 0.2, 0.31, 0.7, 0.9],
+            "category_evidence": ["model"] * 6}
+    frame = pl.DataFrame({k: (v * rows)[:rows] for k, v in base.items()})
+    expected = ["hospital_clinic", "hospital_clinic", "uncategorised", "school_fees",
+                "administrative_fees", "bakery"]
+    assert trade_word_rule(frame)["subcategory"].to_list()[:6] == expected[:rows]
+
+
+@pytest.mark.parametrize("rows", [1, 12])
+def test_a_canteen_behind_the_public_bodies_checkout_is_a_school_s(rows: int) -> None:
+    out = _enriched_cycle(["CB PAYFIP CANTINE 12/03", "CB PAYFIP CH DE ROUEN 12/03"],
+                          [-45.0, -45.0], rows, "2025-03-12")
+    assert out["intermediary"].to_list()[:2] == ["payfip", "payfip"][:rows]
+    assert out["transaction_type"].to_list()[:2] == ["card_online", "card_online"][:rows]
+    assert out["subcategory"].to_list()[:2] == ["school_canteen", "hospital_clinic"][:rows]
+
+
+@pytest.mark.parametrize("rows", [1, 12])
 def test_a_transfer_sent_back_reads_as_a_transfer(rows: int) -> None:
     out = _enriched_cycle(["ANNULATION VIR SEPA M DUPONT JEAN",
                            "RETOUR VIR SEPA IBAN INCORRECT"], [50.0, 120.0], rows, "2025-03-12")

@@ -119,6 +119,10 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     # a post office is a counter; the parcel site of the same group sells online
     ("CB LA POSTE 12/03", -60.0, "card_in_store"),
     ("CB COLISSIMO", -60.0, "card_online"),
+    # the state's online services have no counter; a town hall has
+    ("CB ANTS CARTE GRISE 12/03", -29.76, "card_online"),
+    ("CB PAYFIP REGIE EAU 12/03", -60.0, "card_online"),
+    ("CB MAIRIE DE LYON 12/03", -60.0, "card_in_store"),
 ])
 def test_reads_the_type_from_the_label(label: str, amount: float, expected: str) -> None:
     assert _types([(label, amount)]) == [expected]

@@ -23,6 +23,7 @@ from ledgerlens.datasets._vocab import (
     generate_local_merchants,
     load_curated_merchants,
     load_places,
+    sells_at_a_distance,
 )
 from ledgerlens.schema import MERCHANTS
 from ledgerlens.taxonomy import SUBCATEGORIES
@@ -296,8 +297,7 @@ def _curated_rows() -> pl.DataFrame:
     cur = load_curated_merchants().join(
         SPEND_PROFILES.select("subcategory", "seasonality", "opening_days"),
         on="subcategory", how="left")
-    online = pl.col("kind").is_in(["online_retail", "food_delivery", "travel", "betting",
-                                   "charity", "mobility_app"])
+    online = sells_at_a_distance()
     return cur.select(
         "merchant_id", "name",
         brand_wikidata=pl.lit(None, dtype=pl.String),

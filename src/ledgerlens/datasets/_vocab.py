@@ -205,6 +205,20 @@ def load_curated_merchants() -> pl.DataFrame:
     return _load("curated_merchants.csv").clone()
 
 
+#: Curated kinds of merchant paid only at a distance (web shops, delivery, travel booking,
+#: betting, donations, transport apps).
+DISTANCE_KINDS = ("online_retail", "food_delivery", "travel", "betting", "charity",
+                  "mobility_app")
+
+
+def sells_at_a_distance() -> pl.Expr:
+    """Over curated merchants: paid by card only at a distance, the ``DISTANCE_KINDS`` and
+    public bodies with a website (ANTS, ANTAI's fines, CNED: the state's online services
+    have no counter; a town hall's canteen has)."""
+    return (pl.col("kind").is_in(DISTANCE_KINDS)
+            | ((pl.col("kind") == "public_body") & pl.col("website").is_not_null()))
+
+
 def load_european_merchants() -> pl.DataFrame:
     """Chains and billers of other European countries (``european_merchants.csv``, the
     columns of ``curated_merchants.csv``): the grocers, drugstores, railways, energy and

@@ -125,7 +125,7 @@ _ONLINE_MARK = (r"\.(?:COM|FR|NET|ORG|EU|IO|CO|DE|ES|IT|UK|TV|ME)\b|\bWWW\b|\bHT
                 r"|\bINTERNET\b|\bONLINE\b|\bEN\s+LIGNE\b|\bVAD\b|\bE-?COMMERCE\b|/BILL\b"
                 r"|\bHELP\.|\bAMZN\b|\bAMAZON\b|\bMKTP\b|\bMARKETPLACE\b|\bABONNEMENT\b"
                 r"|\bSUBSCRIPTION\b|\bMEMBERSHIP\b|\bPREMIUM\b")
-_ONLINE_INTERMEDIARIES = ("paypal", "google", "amazon_pay", "klarna", "mollie")
+_ONLINE_INTERMEDIARIES = ("paypal", "google", "amazon_pay", "klarna", "mollie", "payfip")
 _WALLETS = ("apple_pay", "google_pay", "samsung_pay")
 
 # Trade words that French shops do not use but shops abroad do (ES, IT, PT, DE, NL, EN).
@@ -180,20 +180,19 @@ _CODE_TYPES: dict[str, str] = {
 }
 
 
-_ONLINE_KINDS = ("online_retail", "food_delivery", "travel", "betting", "charity",
-                 "subscription", "mobility_app")
-
-
 @functools.cache
 def _curated_spellings() -> pl.DataFrame:
     """Every normalized name and listed spelling of the curated directory, with its
-    merchant's ``kind`` and whether it is paid by ``card``."""
+    merchant's ``kind``, whether it is paid by ``card`` and whether only ``online``
+    (``sells_at_a_distance``, or a subscription)."""
     from ledgerlens.datasets import load_curated_merchants
+    from ledgerlens.datasets._vocab import sells_at_a_distance
 
     return (load_curated_merchants().select(
         "kind", card=pl.col("billing").str.contains("card"),
+        online=sells_at_a_distance() | (pl.col("kind") == "subscription"),
         n=pl.concat_list(pl.col("name"), pl.col("descriptors").str.split("|")))
-        .explode("n").select("kind", "card", normalize_text(pl.col("n")).alias("n"))
+        .explode("n").select("kind", "card", "online", normalize_text(pl.col("n")).alias("n"))
         .drop_nulls())
 
 
@@ -203,7 +202,7 @@ def _offline_names() -> frozenset[str]:
     offices, regional trains, tolls): ``LA POSTE`` is a post office, whatever the
     ``LA POSTE COLISSIMO`` of the parcel site."""
     spelt = _curated_spellings()
-    return frozenset(spelt.filter(~pl.col("kind").is_in([*_ONLINE_KINDS, "intermediary"])
+    return frozenset(spelt.filter(~pl.col("online") & (pl.col("kind") != "intermediary")
                                   & pl.col("card"))["n"].to_list())
 
 
@@ -214,7 +213,7 @@ def _online_names() -> frozenset[str]:
     paid in an app), minus names a physical chain or another curated merchant paid by card
     also uses (``SNCF`` is the online booking site's and the regional trains')."""
     spelt = _curated_spellings()
-    online = set(spelt.filter(pl.col("kind").is_in(_ONLINE_KINDS))["n"].to_list())
+    online = set(spelt.filter(pl.col("online"))["n"].to_list())
     return frozenset(n for n in online - _offline_names()
                      if len(n) >= 3 and n not in _store_names())
 

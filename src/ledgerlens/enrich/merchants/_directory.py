@@ -624,9 +624,12 @@ class MerchantDirectory:
         aliases = _alias_rows(merchants)
         # A one-word alias that is an everyday English word is as generic as a French one
         # (@HOME's HOME, Smart's SMART); longer aliases keep their phrase (BURGER KING).
+        # Initials joined by ``&`` are a name, whatever the letters' other uses (``B ET M``
+        # for B&M: B and M abbreviate words of the lexicon).
         english = pl.col("alias").is_in(sorted(english_words()))
-        common = (pl.col("alias").str.split(" ").list.eval(
-            pl.element().is_in(sorted(lexicon))).list.all()
+        initials = pl.col("alias").str.contains(r"^[A-Z] (?:ET|AND) [A-Z]$")
+        common = ((pl.col("alias").str.split(" ").list.eval(
+            pl.element().is_in(sorted(lexicon))).list.all() & ~initials)
             | ((pl.col("n_tokens") == 1) & english))
         name_like = pl.col("alias").str.split(" ").list.eval(
             pl.element().is_in(sorted(_person_names() | PERSON_TITLES | MONTHS))).list.all()
