@@ -29,9 +29,19 @@ def test_salary_transfer_names_its_payer() -> None:
     ("VIR DE NAVARRO TRANSPORTS SALAIRE JUIN 2025", "NAVARRO TRANSPORTS"),
     ("VIREMENT EN VOTRE FAVEUR ACME SAS PAIE MAI", "ACME SAS"),
     ("VIR SEPA CAF PRESTATIONS FAMILIA", "CAF"),
+    # the income's word before the payer
+    ("VIR RETRAITE CARSAT", "CARSAT"),
+    ("VIR SALAIRE ACME SAS", "ACME SAS"),
 ])
 def test_payer_is_read_from_the_label(label: str, payer: str) -> None:
     assert _one(label, 500.0)["income_payer"] == payer
+
+
+@pytest.mark.parametrize("label", ["VIR SEPA RECU SALAIRE", "VIR SEPA RECU SALAIRE MARS 2025",
+                                   "VIR PAIE MAI"])
+def test_an_income_word_and_a_month_name_no_payer(label: str) -> None:
+    row = _one(label, 2150.0)
+    assert (row["income_type"], row["income_payer"]) == ("salary", None)
 
 
 def test_counterparty_name_is_the_payer_when_given() -> None:

@@ -88,11 +88,16 @@ _ORG_WORDS = (r"\b(?:SA|SAS|SASU|SARL|EURL|SNC|SCI|SCOP|GIE|EI|GROUPE?|HOLDING|C
               r"|FRANCE|INTERNATIONAL|SYSTEMS?|TECHNOLOGIES?|LTD|GMBH|INC|BV|SPA|SL)\b")
 _TITLE = r"^(?:M|MR|MME|MLLE|MM|MONSIEUR|MADAME|MADEMOISELLE)\b"
 
-# Transfer wording in front of a payer's name, and what follows the name.
+# Transfer wording in front of a payer's name, what follows the name, and an income's word
+# before it (``VIR RETRAITE CARSAT``). What is left of ``VIR SEPA RECU SALAIRE MARS 2025``
+# (a month, nothing) names no payer.
 _LEAD = (r"^(?:(?:VIR(?:EMENT)?S?|VRT|SEPA|RECU|INST(?:ANTANE)?|RE|EN|VOTRE|FAVEUR|DE|DU|D"
          r"|FROM|PERMANENT|EUROPEEN|\d+)\s+)+")
 _TAIL = (r"\s(?:SALAIRES?|PAIE|PAYE|RETRAITES?|PENSIONS?|ALLOC\w*|PRESTATIONS?|LOYERS?|MOTIF"
          r"|REF|REFDO|ECH|VIREMENT|MENSUEL\w*|INDEMNIT\w*|IJSS|REMUNERATION)\b.*$")
+_INCOME_LEAD = r"^(?:(?:SALAIRES?|PAIE|PAYE|RETRAITES?|PENSIONS?|REMUNERATION)(?:\s+|$))+"
+_MONTHS_ONLY = (r"^(?:(?:JANVIER|FEVRIER|MARS|AVRIL|MAI|JUIN|JUILLET|AOUT|SEPTEMBRE|OCTOBRE"
+                r"|NOVEMBRE|DECEMBRE|DU|DE|MOIS)\s*)*$")
 
 
 @functools.cache
@@ -116,9 +121,10 @@ def _payer_from_label(label: pl.Expr) -> pl.Expr:
     slashed = label.str.extract(r"/DE\s+([^/]+)", 1)
     plain = label.str.replace(r"^[^/]*?\bVIR\w*\s", "VIR ").str.replace(_LEAD, "")
     plain = plain.str.replace(r"/.*$", "")
-    name = pl.coalesce(slashed, plain).str.replace(_TAIL, "").str.replace(_TITLE, "")
+    name = (pl.coalesce(slashed, plain).str.replace(_INCOME_LEAD, "").str.replace(_TAIL, "")
+            .str.replace(_TITLE, ""))
     name = name.str.replace_all(r"\b\d+\b", "").str.replace_all(r"\s+", " ").str.strip_chars()
-    return pl.when(name.str.len_chars() >= 2).then(name)
+    return pl.when((name.str.len_chars() >= 2) & ~name.str.contains(_MONTHS_ONLY)).then(name)
 
 
 def detect_income(frame: pl.DataFrame) -> pl.DataFrame:

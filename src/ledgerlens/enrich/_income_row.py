@@ -43,7 +43,8 @@ def _rx() -> dict[str, re.Pattern[str]]:
     """The income rules' regexes, compiled once (ASCII: the text they read is ASCII)."""
     rx = {name: re.compile(p, re.ASCII) for name, p in (
         ("not_income", inc._NOT_INCOME), ("org", inc._ORG_WORDS), ("title", inc._TITLE),
-        ("lead", inc._LEAD), ("tail", inc._TAIL), ("sick_pay", inc._SICK_PAY))}
+        ("lead", inc._LEAD), ("tail", inc._TAIL), ("sick_pay", inc._SICK_PAY),
+        ("income_lead", inc._INCOME_LEAD), ("months_only", inc._MONTHS_ONLY))}
     rx["first_name"] = re.compile(inc._first_name_pattern())
     return rx
 
@@ -66,9 +67,9 @@ def _payer_from_label(label: str) -> str | None:
     else:
         name = rx["lead"].sub("", _VIR.sub("VIR ", label, count=1), count=1)
         name = _AFTER_SLASH.sub("", name, count=1)
-    name = rx["title"].sub("", rx["tail"].sub("", name, count=1), count=1)
-    name = _SPACES.sub(" ", _NUMBERS.sub("", name)).strip()
-    return name if len(name) >= 2 else None
+    name = rx["tail"].sub("", rx["income_lead"].sub("", name, count=1), count=1)
+    name = _SPACES.sub(" ", _NUMBERS.sub("", rx["title"].sub("", name, count=1))).strip()
+    return name if len(name) >= 2 and not rx["months_only"].match(name) else None
 
 
 def _one(label: str, cp: str | None, ttype: str | None, sub: str | None,
