@@ -216,20 +216,28 @@ def _grocer_stations_follow_their_shops(brands: pl.DataFrame) -> pl.DataFrame:
 
 
 #: Most card payments at an oil company's station pay the fuel; its shop alone (a coffee, a
-#: sandwich) takes at most this many payments per payment at the pumps (market knowledge,
-#: not data).
+#: sandwich) takes at most ``STATION_SHOP_RATIO`` payments per payment at the pumps, and its
+#: chargers at most ``STATION_CHARGER_RATIO`` (market knowledge, not data: electric cars are a
+#: few per cent of those on the road, and their drivers charge mostly at home or on networks
+#: of their own).
 STATION_SHOP_RATIO = 1.0 / 3.0
+STATION_CHARGER_RATIO = 1.0 / 20.0
+_STATION_LINES = {"convenience_store": STATION_SHOP_RATIO, "ev_charging": STATION_CHARGER_RATIO}
 
 
-def _station_shops_follow_their_pumps(brands: pl.DataFrame) -> pl.DataFrame:
-    """A convenience line named as a fuel brand (Shell's, Esso's, Avia's shops) takes at
-    most ``STATION_SHOP_RATIO`` payments per payment at the brand's pumps.
+def _station_lines_follow_their_pumps(brands: pl.DataFrame) -> pl.DataFrame:
+    """A convenience or charging line named as a fuel brand (Shell's, Esso's, Avia's shops;
+    TotalEnergies' chargers) takes at most its ``_STATION_LINES`` ratio of payments per
+    payment at the brand's pumps.
 
     NSI lists oil companies' shops as convenience stores of their own, ranked among the
     chains: drawn so, Avia's and Shell's shops took 435 and 249 of one bank's payments
     against 117 and 102 at their pumps (a small bank, but the weights themselves made
-    TotalEnergies' and Esso's shops weigh about as much as their pumps). Grocers' shops
-    (Carrefour Contact, Casino) are left: their stations follow them (``grocer_station``)."""
+    TotalEnergies' and Esso's shops weigh about as much as their pumps). TotalEnergies'
+    chargers, a major charging brand, took 519 of a test bank's payments at its name
+    against 2,675 at its pumps, which taught the category model that a small payment there
+    is a charge. Grocers' shops (Carrefour Contact, Casino) are left: their stations follow
+    them (``grocer_station``)."""
     rate = SPEND_PROFILES.select(
         "subcategory",
         rate=pl.col("p_active") * pl.col("visits_per_month") * (1.0 - pl.col("local_share")))
@@ -238,19 +246,19 @@ def _station_shops_follow_their_pumps(brands: pl.DataFrame) -> pl.DataFrame:
         _share=pl.col("weight") / pl.col("weight").sum()).filter(
         ~pl.col("grocer_station")).group_by("name").agg(_pumps=pl.col("_share").sum())
     out = brands.join(pumps, on="name", how="left", maintain_order="left")
-    shop = (out["subcategory"] == "convenience_store").to_numpy()
-    # The most share of convenience visits each shop may take, from its pumps' share.
-    cap = (out["_pumps"].fill_null(np.inf).to_numpy()
-           * STATION_SHOP_RATIO * rates["fuel"] / rates["convenience_store"])
-    weight = out["weight"].to_numpy()
-    capped = weight.copy()
-    # Capping shrinks the shops' total, which raises every share: a few rounds settle it.
-    for _ in range(50):
-        limit = np.where(shop, cap * capped[shop].sum(), np.inf)
-        settled = np.minimum(weight, limit)
-        if np.allclose(settled, capped, rtol=1e-12, atol=0.0):
-            break
-        capped = settled
+    capped = out["weight"].to_numpy().copy()
+    for line, ratio in _STATION_LINES.items():
+        mine = (out["subcategory"] == line).to_numpy()
+        # The most share of the line's visits each brand may take, from its pumps' share.
+        cap = out["_pumps"].fill_null(np.inf).to_numpy() * ratio * rates["fuel"] / rates[line]
+        weight = capped.copy()
+        # Capping shrinks the line's total, which raises every share: a few rounds settle it.
+        for _ in range(50):
+            limit = np.where(mine, cap * capped[mine].sum(), np.inf)
+            settled = np.minimum(weight, limit)
+            if np.allclose(settled, capped, rtol=1e-12, atol=0.0):
+                break
+            capped = settled
     return out.with_columns(weight=pl.Series(capped)).drop("_pumps")
 
 
@@ -273,7 +281,7 @@ def _brand_rows(rng: np.random.Generator) -> pl.DataFrame:
         ticket_median=pl.col("ticket_median") * pl.Series(rng.lognormal(0.0, 0.25, n)),
     ).drop("_rank_key", "_tier")
     brands = _grocer_stations_follow_their_shops(brands)
-    brands = _station_shops_follow_their_pumps(brands)
+    brands = _station_lines_follow_their_pumps(brands)
     return brands.select(
         *MERCHANTS.names,
         descriptor=descriptor_of(pl.coalesce("label_name", "name")),
