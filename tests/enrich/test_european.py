@@ -23,6 +23,7 @@ _LABELS: list[tuple[str, float, str, str]] = [
     ("SEPA-LASTSCHRIFT TELEKOM DEUTSCHLAND GMBH", -39.95, "direct_debit",
      "TELEKOM DEUTSCHLAND GMBH"),
     ("FOLGELASTSCHRIFT VODAFONE GMBH", -29.99, "direct_debit", "VODAFONE GMBH"),
+    ("DOMICILIACION ORANGE ESPAGNE", -39.95, "direct_debit", "ORANGE ESPAGNE"),
     ("UEBERWEISUNG MIETE MAERZ", -850.0, "transfer_out", "MIETE MAERZ"),
     ("ECHTZEIT-UEBERWEISUNG ANNA SCHMIDT", -20.0, "instant_transfer_out", "ANNA SCHMIDT"),
     ("GUTSCHRIFT LOHN GEHALT ACME GMBH", 2400.0, "transfer_in", "LOHN GEHALT ACME GMBH"),
