@@ -227,8 +227,9 @@ def test_a_neobank_top_up_is_money_between_own_accounts_not_a_saving() -> None:
 def test_a_returned_transfer_is_a_transfer_when_the_model_is_unsure(rows: int) -> None:
     from ledgerlens.enrich.categories._rules import returned_transfer_rule
 
-    # A reversal naming a transfer, no merchant, an unsure model: a transfer returned. A
-    # sure reading (rent from LOYER), a merchant, a card reversal or a transfer in: left.
+    # A reversal naming a transfer, no merchant, a model below 0.9 (a car at 0.66): a
+    # transfer returned. A sure reading (rent from LOYER), a merchant, a card reversal or a
+    # transfer in: left.
     base = {"transaction_type": ["reversal", "reversal", "reversal", "reversal", "transfer_in"],
             "raw_label": ["ANNULATION VIR SEPA M DUPONT", "RETOUR VIREMENT LOYER MARS",
                           "REJET VIR FREE", "ANNULATION CB FNAC", "VIR SEPA M DUPONT"],
@@ -236,7 +237,7 @@ def test_a_returned_transfer_is_a_transfer_when_the_model_is_unsure(rows: int) -
             "category": ["shopping", "housing", "utilities", "shopping", "shopping"],
             "subcategory": ["second_hand", "rent", "internet_tv", "second_hand",
                             "second_hand"],
-            "category_confidence": [0.33, 1.0, 0.4, 0.33, 0.33],
+            "category_confidence": [0.66, 1.0, 0.4, 0.33, 0.33],
             "category_evidence": ["model"] * 5}
     frame = pl.DataFrame({k: (v * rows)[:rows * 5] for k, v in base.items()})
     out = returned_transfer_rule(frame)
