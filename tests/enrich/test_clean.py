@@ -210,6 +210,17 @@ def test_joins_a_separate_detail_line_with_a_space() -> None:
     assert out["clean_label"].to_list() == ["M NICOLAS LEMONNIER LOYER"]
 
 
+@pytest.mark.parametrize("rows", [1, 3])
+def test_a_field_word_opens_a_detail_line_even_after_a_full_main_line(rows: int) -> None:
+    # The main line ends exactly at a wrap width (40), but MOTIF opens a field of its own.
+    main = "VIR INST RE 5463810 DE MME FARIDA RENARD"
+    assert len(main) == 40
+    frame = pl.DataFrame({"raw_label": [main] * rows,
+                          "label_complement": ["MOTIF: VENTE LEBONCOIN"] * rows})
+    out = clean_labels(frame)
+    assert out["full_label"].to_list() == [main + " MOTIF: VENTE LEBONCOIN"] * rows
+
+
 def test_bad_inputs_never_crash_and_never_give_null() -> None:
     huge = "CB " + "SUPERMARCHE " * 900
     assert len(huge) > 10_000

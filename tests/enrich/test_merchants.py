@@ -443,6 +443,26 @@ def test_a_transfer_sent_to_a_person_names_no_brand_of_its_motif(matcher: Mercha
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_a_transfer_received_from_a_person_names_no_brand_of_its_motif(
+        matcher: MerchantMatcher, batch: bool) -> None:
+    # A buyer paying for a sale on Leboncoin is no Leboncoin payout; the platform paying
+    # out, with the customer's name after it, is.
+    labels = ["MME ANNE DURAND VENTE LEBONCOIN", "LEBONCOIN VIREMENT M DUPONT"]
+    out = _match_rows(matcher, labels, ["transfer_in"] * 2, batch=batch)
+    assert out["merchant_name"].to_list() == [None, "Leboncoin"]
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_a_cut_name_after_another_food_trade_is_that_trade_s_shop(
+        matcher: MerchantMatcher, batch: bool) -> None:
+    # A baker named Dufour, cut by the bank, is no cut Dufoux Chocolats; the chocolatier's
+    # own cut label is.
+    labels = ["BOULANGERIE DUFOU", "DUFOUX CHOCO"]
+    out = _match_rows(matcher, labels, ["card_in_store"] * 2, batch=batch)
+    assert out["merchant_name"].to_list() == [None, "Dufoux Chocolats"]
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
 def test_a_name_after_a_surname_particle_is_a_person_s(matcher: MerchantMatcher,
                                                        batch: bool) -> None:
     # Mr Da Costa's grocery is no Costa coffee shop, Chez Paul no Paul bakery; the chains'

@@ -366,20 +366,26 @@ def _drop_numeric_tokens(expr: pl.Expr) -> pl.Expr:
 _CODE_HEAD = r"^([A-Z]{3,}(?:\.[A-Z]{2,4})?)[/*.\-_]"
 
 
+#: Words that open a field of their own, never the rest of a word cut at the line's end
+#: (``VIR INST RE 5463810 DE MME FARIDA RENARD`` + ``MOTIF: VENTE LEBONCOIN``).
+FIELD_WORDS: tuple[str, ...] = ("MOTIF", "REF", "REFERENCE", "LIBELLE", "MANDAT")
+
+
 def _join_lines(raw: pl.Expr, complement: pl.Expr, wrap_widths: Sequence[int],
                 ends: tuple[pl.Expr, pl.Expr] | None = None) -> pl.Expr:
     """The label as one line: a main line cut exactly at a wrap width continues mid-word.
 
     A cut that fell between two words reads the same, so the complement still gets a
-    space when it opens on a whole town name or a number follows a letter. ``ends``:
-    :func:`_line_ends` already made columns (each is read twice).
+    space when it opens on a whole town name or one of ``FIELD_WORDS``, or a number follows
+    a letter. ``ends``: :func:`_line_ends` already made columns (each is read twice).
     """
     comp = complement.str.strip_chars()
     at_width = raw.str.len_chars().is_in(list(wrap_widths)) if wrap_widths else pl.lit(False)
     first, last = ends or _line_ends(raw, complement)
     towns = _single_word_cities()
     glued = pl.concat_str([last, first]).is_in(towns)
-    new_word = (first.is_in(towns) | (last.is_in(towns) & ~glued.fill_null(False))
+    new_word = (first.is_in(towns) | first.is_in(list(FIELD_WORDS))
+                | (last.is_in(towns) & ~glued.fill_null(False))
                 | (raw.str.contains(r"[A-Za-z]$") & comp.str.contains(r"^[0-9]")))
     sep = pl.when(at_width & ~new_word.fill_null(False)).then(pl.lit("")).otherwise(
         pl.lit(" "))

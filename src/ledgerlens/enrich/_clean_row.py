@@ -120,7 +120,7 @@ def _join_lines(raw: str, complement: str, wrap_widths: Sequence[int]) -> str:
     first = first_m.group(1) if first_m else None
     last = last_m.group(1) if last_m else None
     glued = first is not None and last is not None and last + first in towns
-    new_word = ((first is not None and first in towns)
+    new_word = ((first is not None and (first in towns or first in c.FIELD_WORDS))
                 or (last is not None and last in towns and not glued)
                 or (_ENDS_IN_LETTER.search(raw) is not None and comp[0] in _DIGITS))
     sep = "" if len(raw) in wrap_widths and not new_word else " "

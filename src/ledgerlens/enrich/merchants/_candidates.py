@@ -62,7 +62,7 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "key_tokens": pl.Int32(), "key_chars": pl.Int32(), "odd_outside": pl.Int32(),
     "next_link": pl.Boolean(), "lead_tok": pl.String(), "trail_cat": pl.String(),
     "refund_word": pl.Boolean(), "refund_lead": pl.Int32(), "next_english": pl.Boolean(),
-    "title_outside": pl.Boolean(), "trail_sub": pl.String(),
+    "title_outside": pl.Boolean(), "trail_sub": pl.String(), "title_before": pl.Boolean(),
 }
 _LINKS = ["DE", "DU", "D", "DES"]
 #: Words by which a business says it pays money back (a true-up, a claim, a returned
@@ -74,7 +74,7 @@ REFUND_WORDS: frozenset[str] = frozenset({
 _HIT_SCHEMA = {k: v for k, v in CANDIDATE_SCHEMA.items()
                if k not in ("odd_outside", "next_link", "lead_tok", "trail_cat", "refund_word",
                             "refund_lead", "next_english", "title_outside",
-                            "trail_sub")}
+                            "trail_sub", "title_before")}
 
 # Bank noise that splits or hides names: dates, times, card references, long numbers.
 _DATE = r"\b\d{1,2}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?\b"
@@ -226,7 +226,8 @@ def _context(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
     stands elsewhere than the hit's first word: ``COACH SPORTIF MME SAMIRA``, ``WEEKEND M
     GREGORY`` where a cut alias took the title's letter; ``M BRICOLAGE`` has none) and
     ``trail_sub`` (the line of that last trade word when it names one, ``trail_word_lines``:
-    ``EARL`` of ``LECLERC EARL``)."""
+    ``EARL`` of ``LECLERC EARL``) and ``title_before`` (a person's title stands before the
+    hit: ``MME ANNE DURAND VENTE LEBONCOIN``)."""
     at_start = tokens.select("text_id", start="pos", _o0="odd", _c0="cum_odd",
                              odd_total="odd_total")
     trade = tokens.select(
@@ -257,6 +258,7 @@ def _context(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
         .with_columns(
             title_outside=((pl.col("_tf") != pl.col("start")) | (pl.col("_tl") != pl.col("start")))
             .fill_null(False),
+            title_before=(pl.col("_tf") < pl.col("start")).fill_null(False),
             refund_word=pl.col("refund_word").fill_null(False),
             refund_lead=pl.col("refund_lead").fill_null(0),
             odd_outside=(pl.col("odd_total") - (pl.col("_c1") - pl.col("_c0") + pl.col("_o0")))

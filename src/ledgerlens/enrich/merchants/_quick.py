@@ -66,13 +66,13 @@ QUICK_MAX_TEXTS = 256
 
 # One candidate: (merchant_idx, alias, kind, sim, start, n_gram, key_tokens, key_chars,
 # odd_outside, next_link, lead_tok, trail_cat, refund_word, refund_lead, next_english,
-# title_outside, trail_sub), in ``CANDIDATE_SCHEMA`` order without ``text_id``.
+# title_outside, trail_sub, title_before), in ``CANDIDATE_SCHEMA`` order without ``text_id``.
 Candidate = tuple[int, str, int, float, int, int, int, int, int, bool, str | None, str | None,
-                  bool, int, bool, bool, str | None]
+                  bool, int, bool, bool, str | None, bool]
 _Hit = tuple[int, str, int, float, int, int]  # merchant_idx, alias, kind, sim, start, n_gram
 # Row of ``quick_hit_records``: row_id, mcc, transaction_type, candidate columns, field.
 HitRecord = tuple[int, str | None, str | None, int, str, int, float, int, int, int, int, int,
-                  bool, str | None, str | None, bool, int, bool, bool, str | None, int]
+                  bool, str | None, str | None, bool, int, bool, bool, str | None, bool, int]
 _LINK_SET = frozenset(_LINKS)
 
 
@@ -229,7 +229,8 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
                          trade[1] if trade is not None and trade[0] >= end else None,
                          refund, refund_lead, end < n_tokens and tokens[end] in english,
                          any(k != start for k in titles),
-                         trade[2] if trade is not None and trade[0] >= end else None))
+                         trade[2] if trade is not None and trade[0] >= end else None,
+                         any(k < start for k in titles)))
         out.append(rows)
     return out
 
@@ -369,7 +370,8 @@ def _dropped_before_scoring(h: dict[str, Any],
                       and (h["odd_outside"] == 0 or h["next_english"]))
     other_line = (h["lead_sub"] is not None and h["lead_sub"] != h["m_sub"]
                   and (h["m_cat"] in OTHER_LINE_CATEGORIES
-                       or (h["m_cat"] == "groceries" and h["common"])))
+                       or (h["m_cat"] == "groceries"
+                           and (h["common"] or h["kind"] == KIND_PREFIX))))
     trade_before_article = (h["article_alias"] and h["lead_cat"] is not None
                             and h["lead_cat"] != h["m_cat"])
     return card and (other_shop or other_line or h["after_place_link"] or h["after_article"]
@@ -403,7 +405,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
     hits: list[dict[str, Any]] = []
     for (row_id, mcc, ttype, idx, alias, kind, sim, start, n_gram, key_tokens, key_chars,
          odd_outside, next_link, lead_tok, trail_cat, refund_word, refund_lead, next_english,
-         title_outside, trail_sub, field) in records:
+         title_outside, trail_sub, title_before, field) in records:
         (origin, derived, n_tokens, n_chars, n_merchants, n_brands, common,
          name_like) = alias_attrs[(alias, idx)]
         (source, online, intermediary, country, brand, m_mcc, m_sub, m_cat,
@@ -436,8 +438,8 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "off_loan_line": ttype in LOAN_TYPES and m_cat not in LENDER_CATEGORIES,
             "after_place_link": start >= 2 and lead_tok in PLACE_LINKS,
             "after_surname_particle": lead_tok in SURNAME_PARTICLES,
-            "person_in_transfer": (title_outside and not intermediary
-                                   and ttype not in RECEIVED_TYPES),
+            "person_in_transfer": (not intermediary and (
+                title_before if ttype in RECEIVED_TYPES else title_outside)),
             "after_article": lead_tok in ARTICLES,
             "article_alias": article_alias,
             "digital_name_goes_on": bool(m_sub in DIGITAL_LINES and next_link
