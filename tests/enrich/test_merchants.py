@@ -488,14 +488,16 @@ def test_another_transport_trade_before_a_name_is_that_trade_s_shop(
 def test_a_cut_common_word_names_no_chain(matcher: MerchantMatcher, batch: bool) -> None:
     # A shop's trade word cut at 32 characters (Boulangerie Feuillette), an article and a
     # letter (Au Pain de mon Grand-Pere), a trade word and two letters (Ristorante Del
-    # Arte): no chain. A chain's own name cut keeps it.
+    # Arte), an article and a whole word (Le Parisien; a pastry shop named after the
+    # Paris-Brest): no chain. A chain's own name cut keeps it.
     labels = ["CB BOULANGERI", "CB AU P", "CB PIZZERIA RISTORANTE DE LE PEREC",
-              "CB INTERMARCH", "CB LEROY MERL", "CB CARREFOUR MARK"]
-    names = _match_rows(matcher, labels, ["card_in_store"] * 6, batch=batch)[
+              "CB LE PARIS BREST DES V", "CB INTERMARCH", "CB LEROY MERL", "CB CARREFOUR MARK",
+              "CB LE PARISIEN"]
+    names = _match_rows(matcher, labels, ["card_in_store"] * 8, batch=batch)[
         "merchant_name"].to_list()
-    assert names[:3] == [None, None, None]
-    assert names[3].startswith("Intermarch")
-    assert names[4:] == ["Leroy Merlin", "Carrefour Market"]
+    assert names[:4] == [None, None, None, None]
+    assert names[4].startswith("Intermarch")
+    assert names[5:] == ["Leroy Merlin", "Carrefour Market", "Le Parisien"]
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
