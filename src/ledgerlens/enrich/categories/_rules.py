@@ -397,6 +397,8 @@ def public_checkout_rule(frame: pl.DataFrame) -> pl.DataFrame:
     columns, are left as they are."""
     if not {"intermediary", "merchant_id", *CATEGORY_SCHEMA} <= set(frame.columns):
         return frame
+    if not (frame.get_column("intermediary") == "payfip").any():
+        return frame  # most tables, and one transaction: no query when none went through it
     for read, line in PUBLIC_CHECKOUT_LINES.items():
         scope = ((pl.col("intermediary") == "payfip") & pl.col("merchant_id").is_null()
                  & (pl.col("subcategory") == read))
@@ -926,6 +928,12 @@ def _trade_opening_re() -> str:
             rf"|({alternatives(True)})\s(?:DE|DU|DES|D)\s)")
 
 
+@functools.cache
+def _trade_opening_python() -> re.Pattern[str]:
+    """``_trade_opening_re`` compiled for plain strings (a few rows' test before any query)."""
+    return re.compile(_trade_opening_re())
+
+
 def trade_word_rule(frame: pl.DataFrame) -> pl.DataFrame:
     """Card payments and direct debits without a merchant, read below
     ``TRADE_WORD_MAX_CONFIDENCE``, whose merchant text (else clean label) opens with one of
@@ -938,10 +946,13 @@ def trade_word_rule(frame: pl.DataFrame) -> pl.DataFrame:
         return frame
     if frame.height <= _FEW_ROWS and not any(
             t in _PURCHASE_TYPES and m is None and c is not None
-            and c < TRADE_WORD_MAX_CONFIDENCE for t, m, c in zip(
+            and c < TRADE_WORD_MAX_CONFIDENCE and x is not None
+            and _trade_opening_python().match(x.strip()) is not None
+            for t, m, c, x in zip(
                 frame.get_column("transaction_type").to_list(),
                 frame.get_column("merchant_id").to_list(),
-                frame.get_column("category_confidence").to_list(), strict=True)):
+                frame.get_column("category_confidence").to_list(),
+                frame.get_column(source).cast(pl.String).to_list(), strict=True)):
         return frame  # one transaction: no query when nothing can switch
     scope = (pl.col("transaction_type").is_in(_PURCHASE_TYPES) & pl.col("merchant_id").is_null()
              & (pl.col("category_confidence") < TRADE_WORD_MAX_CONFIDENCE))
