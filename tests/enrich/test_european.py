@@ -153,6 +153,9 @@ def test_directory_only_merchants_are_well_formed_and_apart_from_the_curated_lis
     ("CB COURSES U 12/03", "Courses U", "supermarket"),
     ("CB EUROFINS BIOMNIS 12/03", "Eurofins Biologie médicale", "laboratory"),
     ("CB B ET M 12/03", "B&M", "general_merchandise"),
+    # energy suppliers the lists lacked; a curated biller's bare name
+    ("PRLV SEPA PRIMEO ENERGIE", "Primeo Energie", "electricity"),
+    ("PRLV SEPA VEOLIA", "Veolia Eau", "water"),
 ])
 def test_other_european_banks_billers_and_chains_are_found(label: str, merchant: str,
                                                           subcategory: str) -> None:
