@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from ledgerlens.enrich._clean_vocab import MONTH_WORDS
 from ledgerlens.enrich._european import EUROPEAN_INCOME_WORDS as _EU
 from ledgerlens.enrich._few_rows import with_values
 from ledgerlens.enrich._frame import ENGINE
@@ -96,8 +97,7 @@ _LEAD = (r"^(?:(?:VIR(?:EMENT)?S?|VRT|SEPA|RECU|INST(?:ANTANE)?|RE|EN|VOTRE|FAVE
 _TAIL = (r"\s(?:SALAIRES?|PAIE|PAYE|RETRAITES?|PENSIONS?|ALLOC\w*|PRESTATIONS?|LOYERS?|MOTIF"
          r"|REF|REFDO|ECH|VIREMENT|MENSUEL\w*|INDEMNIT\w*|IJSS|REMUNERATION)\b.*$")
 _INCOME_LEAD = r"^(?:(?:SALAIRES?|PAIE|PAYE|RETRAITES?|PENSIONS?|REMUNERATION)(?:\s+|$))+"
-_MONTHS_ONLY = (r"^(?:(?:JANVIER|FEVRIER|MARS|AVRIL|MAI|JUIN|JUILLET|AOUT|SEPTEMBRE|OCTOBRE"
-                r"|NOVEMBRE|DECEMBRE|DU|DE|MOIS)\s*)*$")
+_MONTHS_ONLY = rf"^(?:(?:{MONTH_WORDS}|DU|DE|MOIS)\b\s*)*$"
 
 
 @functools.cache

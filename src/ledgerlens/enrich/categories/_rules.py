@@ -956,9 +956,9 @@ def trade_word_rule(frame: pl.DataFrame) -> pl.DataFrame:
         return frame  # one transaction: no query when nothing can switch
     scope = (pl.col("transaction_type").is_in(_PURCHASE_TYPES) & pl.col("merchant_id").is_null()
              & (pl.col("category_confidence") < TRADE_WORD_MAX_CONFIDENCE))
-    text = pl.col(source).cast(pl.String).str.strip_chars()
-    opening = pl.coalesce(text.str.extract(_trade_opening_re(), 1),
-                          text.str.extract(_trade_opening_re(), 2))
+    groups = pl.col(source).cast(pl.String).str.strip_chars().str.extract_groups(
+        _trade_opening_re())
+    opening = pl.coalesce(groups.struct.field("1"), groups.struct.field("2"))
     trade = opening.replace_strict(trade_openings(), default=None, return_dtype=pl.String)
     return _decide_rows(frame, scope, trade.is_not_null() & (trade != pl.col("subcategory")),
                         trade, TRADE_WORD_CONFIDENCE,
