@@ -12,7 +12,8 @@ import polars as pl
 
 from ledgerlens.taxonomy import SUBCATEGORIES
 
-__all__ = ["COUNTRIES", "ONLINE_SEATS", "foreign_merchants"]
+__all__ = ["CHAIN_SHARE", "COUNTRIES", "INTERNATIONAL_CHAINS", "ONLINE_SEATS",
+           "foreign_merchants"]
 
 # code: (currency, units per EUR, trip weight, towns)
 COUNTRIES: dict[str, tuple[str, float, float, tuple[str, ...]]] = {
@@ -37,6 +38,32 @@ ONLINE_SEATS: dict[str, str] = {
     "IE": "DUBLIN", "NL": "AMSTERDAM", "LU": "LUXEMBOURG", "SE": "STOCKHOLM", "GB": "LONDON",
     "DE": "BERLIN", "US": "SAN FRANCISCO", "ES": "MADRID", "CH": "ZURICH", "DK": "COPENHAGEN",
     "CZ": "PRAHA", "IT": "MILANO", "BE": "BRUXELLES",
+}
+
+_EURO_AREA = ("ES", "IT", "PT", "DE", "BE", "NL", "GR")
+#: Chains French travellers pay abroad, as the name-suggestion index names them, with the
+#: countries of ``COUNTRIES`` they trade in (None: all of them). A trip's payments are not
+#: all at independents: ``CHAIN_SHARE`` (by subcategory; a quarter for the others) of those
+#: of a trade with a chain in the country go to one of them or to that country's own chains
+#: (``european_merchants.csv``).
+INTERNATIONAL_CHAINS: dict[str, tuple[str, ...] | None] = {
+    "McDonald's": None, "Burger King": None, "KFC": None, "Starbucks": None, "Subway": None,
+    "Domino's": (*_EURO_AREA, "GB", "US", "CA"), "Hard Rock Cafe": None,
+    "Five Guys": ("ES", "IT", "DE", "BE", "NL", "GB", "US", "CA"),
+    "Pret A Manger": ("GB", "US"), "Lidl": (*_EURO_AREA, "GB", "CH"),
+    "Aldi": ("ES", "IT", "PT", "DE", "BE", "NL", "GB", "CH", "US"),
+    "Carrefour": ("ES", "IT", "BE", "MA"), "Spar": ("ES", "IT", "DE", "BE", "NL", "GB", "CH"),
+    "Zara": None, "H&M": None, "Primark": ("ES", "IT", "PT", "DE", "BE", "NL", "GB", "US"),
+    "Mango": (*_EURO_AREA, "GB", "CH"), "Uniqlo": ("ES", "IT", "DE", "BE", "NL", "GB", "US",
+                                                    "CA", "JP"),
+    "Shell": ("DE", "NL", "GB", "CH", "US", "CA", "MA"), "BP": ("ES", "PT", "DE", "NL", "GB"),
+    "Esso": ("IT", "DE", "BE", "NL", "GB", "CA"), "Repsol": ("ES", "PT"),
+    "TotalEnergies": ("BE", "NL", "DE", "MA"), "Ibis": None, "Novotel": None, "Mercure": None,
+    "Hilton": None, "Holiday Inn": None,
+}
+CHAIN_SHARE: dict[str, float] = {
+    "restaurant": 0.04, "cafe_bar": 0.12, "fast_food": 0.6, "supermarket": 0.5, "fuel": 0.6,
+    "hotels": 0.25, "clothing_shoes": 0.4, "pharmacy": 0.1, "bakery": 0.1,
 }
 
 # subcategory: trade words by language family (romance ES/IT/PT, english, german, french)

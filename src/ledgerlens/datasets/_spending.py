@@ -17,7 +17,12 @@ import polars as pl
 
 from ledgerlens.datasets._calendar import Calendar
 from ledgerlens.datasets._event_frame import event_frame, masked, strings
-from ledgerlens.datasets._foreign import COUNTRIES, ONLINE_SEATS
+from ledgerlens.datasets._foreign import (
+    CHAIN_SHARE,
+    COUNTRIES,
+    INTERNATIONAL_CHAINS,
+    ONLINE_SEATS,
+)
 from ledgerlens.datasets._personas import ACCOUNT_SLOTS, Population
 from ledgerlens.datasets._towns import shown_towns
 from ledgerlens.datasets._universe import SPEND_PROFILES, MerchantUniverse
@@ -33,9 +38,12 @@ _REFUNDABLE = ("clothing_shoes", "electronics", "marketplace", "general_merchand
 _ABROAD_SUBCATS = ("restaurant", "cafe_bar", "supermarket", "hotels", "museums_culture",
                    "clothing_shoes", "pharmacy", "taxi_ride_hailing", "bakery", "fast_food",
                    "fuel", "parking", "butcher_fishmonger", "hairdresser", "books_media",
-                   "gifts_flowers")
+                   "gifts_flowers", "trains_coaches", "department_store")
+# Trains and department stores: only where the country has a chain of them (RENFE, EL CORTE
+# INGLES); elsewhere the draw is dropped.
+_CHAIN_SHARE_DEFAULT = 0.25
 _ABROAD_MIX = np.array([0.25, 0.19, 0.13, 0.07, 0.07, 0.05, 0.03, 0.03, 0.05, 0.03,
-                        0.04, 0.02, 0.01, 0.005, 0.01, 0.015])
+                        0.04, 0.02, 0.01, 0.005, 0.01, 0.015, 0.02, 0.01])
 
 
 @dataclass(frozen=True)
@@ -53,7 +61,8 @@ class SpendingModel:
     local_any: pl.DataFrame  # subcategory -> start, count in local_pos (national fallback)
     profile_of: IntArray  # per merchant_idx: activity profile id
     activity_cum: FloatArray  # profiles x (n_days + 1): cumulative normalised activity
-    abroad: pl.DataFrame  # foreign merchants with country
+    abroad: pl.DataFrame  # foreign independents with country
+    chains: pl.DataFrame  # chains abroad: merchant_idx, country, subcategory
     town_salt: int  # the bank's seed: which made-up towns its shops show (``_towns.py``)
 
     @classmethod
@@ -98,8 +107,24 @@ class SpendingModel:
             brand_key=brands["key"].to_numpy().astype(np.float64), brand_count=count,
             local_keys=keys, local_pos=local_pos, local_any=any_keys,
             profile_of=profile_of, activity_cum=cum,
-            abroad=m.filter(pl.col("channel") == "abroad"), town_salt=town_salt,
+            abroad=m.filter((pl.col("channel") == "abroad") & (pl.col("source") == "local")),
+            chains=_chains_abroad(m), town_salt=town_salt,
         )
+
+
+def _chains_abroad(m: pl.DataFrame) -> pl.DataFrame:
+    """Chains of each trip country (``merchant_idx``, ``country``, ``subcategory``): the
+    international brands of ``INTERNATIONAL_CHAINS`` and the country's own chains."""
+    everywhere = list(COUNTRIES)
+    spread = {name: list(codes or everywhere) for name, codes in INTERNATIONAL_CHAINS.items()}
+    brands = m.filter((pl.col("source") == "nsi") & pl.col("name").is_in(list(spread))
+                      & (pl.col("channel") != "abroad")).with_columns(
+        country=pl.col("name").replace_strict(spread, return_dtype=pl.List(pl.String)),
+    ).explode("country")
+    own = m.filter((pl.col("channel") == "abroad") & (pl.col("source") == "curated"))
+    cols = ["merchant_idx", "country", "subcategory"]
+    return pl.concat([brands.select(cols), own.select(cols)]).filter(
+        pl.col("subcategory").is_in(list(_ABROAD_SUBCATS)))
 
 
 def _driver_factor(pop: Population, driver: str) -> FloatArray:
@@ -231,24 +256,51 @@ def _abroad_spending(model: SpendingModel, pop: Population, rng: np.random.Gener
     trip = np.repeat(np.arange(t_cust.size), n_tx)
     v_day = np.minimum(start[trip] + rng.integers(0, length[trip]), cal.n_days - 1)
     v_sub = np.asarray(_ABROAD_SUBCATS)[rng.choice(len(_ABROAD_SUBCATS), size=trip.size,
-                                                   p=_ABROAD_MIX)]
-    ab = model.abroad.sort("country", "subcategory", "merchant_idx").with_row_index("pos")
-    keys = ab.group_by("country", "subcategory").agg(start=pl.col("pos").min(), count=pl.len())
+                                                   p=_ABROAD_MIX / _ABROAD_MIX.sum())]
     want = pl.DataFrame({"country": country[trip], "subcategory": v_sub,
                          "i": np.arange(trip.size)})
+    local, has_local = _pick(model.abroad, want, rng)
+    chain, has_chain = _pick(model.chains, want, rng)
+    share = pl.Series(v_sub).replace_strict(CHAIN_SHARE, default=_CHAIN_SHARE_DEFAULT,
+                                            return_dtype=pl.Float64).to_numpy()
+    to_chain = has_chain & ((rng.random(trip.size) < share) | ~has_local)
+    ok = has_local | has_chain
+    v_merchant = np.where(to_chain, chain, local)
+    # A chain's shop stands in one of the trip country's towns; an independent has its own.
+    towns = np.asarray([COUNTRIES[c][3][k % len(COUNTRIES[c][3])] for c, k in zip(
+        country[trip].tolist(), rng.integers(0, 1_000, trip.size).tolist(), strict=True)],
+        dtype=object)
+    own_town = model.merchants["city"].to_numpy()[v_merchant]
+    town = np.where(to_chain, towns, own_town)
+    return _card_events(model, pop, rng, t_cust[trip][ok], v_merchant[ok], v_day[ok], abroad=True,
+                        where=(country[trip][ok], town[ok]))
+
+
+def _pick(pool: pl.DataFrame, want: pl.DataFrame, rng: np.random.Generator
+          ) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    """One merchant of ``pool`` (``merchant_idx``, ``country``, ``subcategory``) per row of
+    ``want``, uniformly within its country and subcategory, and whether there was one."""
+    ranked = pool.sort("country", "subcategory", "merchant_idx").with_row_index("pos")
+    keys = ranked.group_by("country", "subcategory").agg(start=pl.col("pos").min(),
+                                                          count=pl.len())
     found = want.join(keys, on=["country", "subcategory"], how="left").sort("i")
-    ok = found["count"].is_not_null().to_numpy()
     pos = (found["start"].fill_null(0).to_numpy()
-           + (rng.random(trip.size) * found["count"].fill_null(1).to_numpy()).astype(np.int64))
-    v_merchant = ab["merchant_idx"].to_numpy()[pos].astype(np.int64)
-    return _card_events(model, pop, rng, t_cust[trip][ok], v_merchant[ok], v_day[ok], abroad=True)
+           + (rng.random(want.height) * found["count"].fill_null(1).to_numpy()).astype(np.int64))
+    idx = ranked["merchant_idx"].to_numpy().astype(np.int64)
+    merchant = idx[np.minimum(pos, idx.size - 1)] if idx.size else np.zeros(want.height,
+                                                                             dtype=np.int64)
+    return merchant, found["count"].is_not_null().to_numpy()
 
 
 def _card_events(
     model: SpendingModel, pop: Population, rng: np.random.Generator, cust: IntArray,
     merchant: IntArray, day: IntArray, *, abroad: bool,
+    where: tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]] | None = None,
 ) -> pl.DataFrame:
-    """Turn visits into card payments (+ fx fees, refunds, reversals, duplicates)."""
+    """Turn visits into card payments (+ fx fees, refunds, reversals, duplicates).
+
+    ``where``: the country and town of each payment abroad (a chain's shop is in the trip's
+    country, whatever the brand's home)."""
     cal = model.calendar
     n = cust.size
     m = model.merchants[merchant] if n else model.merchants.clear()
@@ -273,15 +325,21 @@ def _card_events(
 
     shop_city = np.where(rng.random(n) < 0.15, pop.city[rng.integers(0, pop.size, n)],
                          pop.city[cust])
+    if where is not None:
+        shop_city = np.asarray(where[1], dtype=str)
     in_france_contactless = contactless & (not abroad)
     labels = _descriptors(m, merchant, cust, pop, shop_city, online, in_france_contactless, rng,
                           model.town_salt)
+    if where is not None:  # made-up towns are French ones: a shop abroad shows its own
+        labels = labels.with_columns(city=pl.Series(shop_city, dtype=pl.String))
 
-    country = m["country"].to_numpy().astype(object) if abroad else None
+    codes: list[str] = (list(where[0]) if where is not None
+                        else m["country"].to_list()) if abroad else []
+    country = np.asarray(codes, dtype=object) if abroad else None
     original_amount = original_currency = fx_rate = None
     if abroad:
-        currency = np.asarray([COUNTRIES[c][0] for c in m["country"].to_list()], dtype=object)
-        rate = np.asarray([COUNTRIES[c][1] for c in m["country"].to_list()], dtype=np.float64)
+        currency = np.asarray([COUNTRIES[c][0] for c in codes], dtype=object)
+        rate = np.asarray([COUNTRIES[c][1] for c in codes], dtype=np.float64)
         rate = np.round(rate * rng.normal(1.0, 0.01, n), 4)
         original_amount = np.where(currency != "EUR", np.round(amount_eur * rate, 2), np.nan)
         original_currency = masked(currency != "EUR", currency)

@@ -17,11 +17,12 @@ import polars as pl
 
 from ledgerlens.datasets._brands import load_brands
 from ledgerlens.datasets._event_frame import masked, strings
-from ledgerlens.datasets._foreign import foreign_merchants
+from ledgerlens.datasets._foreign import COUNTRIES, foreign_merchants
 from ledgerlens.datasets._mcc import typical_mcc
 from ledgerlens.datasets._vocab import (
     generate_local_merchants,
     load_curated_merchants,
+    load_european_merchants,
     load_places,
     sells_at_a_distance,
 )
@@ -373,6 +374,29 @@ def _foreign_rows(seed: int) -> pl.DataFrame:
     )
 
 
+def _european_rows() -> pl.DataFrame:
+    """The chains of the countries customers travel to (``european_merchants.csv``: shops and
+    transport paid by card), drawn only on trips; the town is the trip's."""
+    eu = load_european_merchants().filter(
+        pl.col("country").is_in(list(COUNTRIES)) & pl.col("billing").str.contains("card")
+        & pl.col("kind").is_in(["store", "transport"]))
+    return eu.select(
+        "merchant_id", "name",
+        brand_wikidata=pl.lit(None, dtype=pl.String),
+        website=pl.when(pl.col("website") == "").then(None).otherwise(pl.col("website")),
+        category=pl.col("subcategory").replace_strict(
+            {k: v.category for k, v in SUBCATEGORIES.items()}, return_dtype=pl.String),
+        subcategory=pl.col("subcategory"), mcc=pl.col("mcc"), country=pl.col("country"),
+        source=pl.lit("curated"),
+        descriptor=pl.col("descriptors").str.split("|").list.first(),
+        ticket_median=pl.col("amount_median").cast(pl.Float64),
+        ticket_sigma=pl.col("amount_sigma").cast(pl.Float64),
+        weight=pl.lit(0.0), is_local=pl.lit(False), city=pl.lit(None, dtype=pl.String),
+        channel=pl.lit("abroad"), seasonality=pl.lit("summer"), opening_days=pl.lit("1111111"),
+        card_pool=pl.lit(False), visit_factor=pl.lit(1.0),
+    )
+
+
 #: Card terminals of small shops often belong to a payment intermediary, which then
 #: shows in the label before the shop's name.
 _TERMINALS = (("sumup", "SUMUP *", 0.45), ("zettle", "ZETTLE_*", 0.25), ("square", "SQ *", 0.15),
@@ -546,7 +570,8 @@ def build_universe(n_customers: int, seed: int) -> MerchantUniverse:
     """
     rng = np.random.default_rng([seed, 7_001])
     n_local = int(min(max(400, n_customers * 0.8), 80_000))
-    frames = [_brand_rows(rng), _curated_rows(), _local_rows(n_local, seed), _foreign_rows(seed)]
+    frames = [_brand_rows(rng), _curated_rows(), _local_rows(n_local, seed), _foreign_rows(seed),
+              _european_rows()]
     merchants = pl.concat(frames, how="vertical_relaxed").unique(
         "merchant_id", keep="first", maintain_order=True)
     merchants = merchants.filter(pl.col("subcategory").is_in(list(SUBCATEGORIES)))

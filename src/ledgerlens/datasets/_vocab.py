@@ -226,8 +226,9 @@ def load_european_merchants() -> pl.DataFrame:
     Swiss statements name, and the few chains of farther countries whose only entry in the
     name-suggestion index valid in France is another line (the index knows Walmart, Safeway
     and OXXO in France only by their fuel stations). The merchant directory holds them; the
-    synthetic banks, whose customers live in France, do not draw from them. Their direct
-    debits carry no creditor id. Cached; each call returns a cheap copy."""
+    synthetic banks, whose customers live in France, draw only the shops and transport of
+    the countries they travel to, on trips (``_foreign.COUNTRIES``). Their direct debits
+    carry no creditor id. Cached; each call returns a cheap copy."""
     return _load("european_merchants.csv").clone()
 
 
