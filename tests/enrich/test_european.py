@@ -29,6 +29,7 @@ _LABELS: list[tuple[str, float, str, str]] = [
     ("GUTSCHRIFT LOHN GEHALT ACME GMBH", 2400.0, "transfer_in", "LOHN GEHALT ACME GMBH"),
     ("BARGELDAUSZAHLUNG SPARKASSE", -100.0, "cash_withdrawal", "SPARKASSE"),
     ("ENTGELT KONTOFUEHRUNG", -4.95, "fee", "ENTGELT KONTOFUEHRUNG"),
+    ("ENTGELTABSCHLUSS KONTOFUEHRUNG", -4.95, "fee", "ENTGELTABSCHLUSS KONTOFUEHRUNG"),
     ("COMPRA TARJ. MERCADONA", -45.3, "card_in_store", "MERCADONA"),
     ("RECIBO IBERDROLA CLIENTES", -60.12, "direct_debit", "IBERDROLA CLIENTES"),
     ("TRANSFERENCIA RECIBIDA NOMINA", 1800.0, "transfer_in", "NOMINA"),
@@ -156,6 +157,14 @@ def test_directory_only_merchants_are_well_formed_and_apart_from_the_curated_lis
     # energy suppliers the lists lacked; a curated biller's bare name
     ("PRLV SEPA PRIMEO ENERGIE", "Primeo Energie", "electricity"),
     ("PRLV SEPA VEOLIA", "Veolia Eau", "water"),
+    # other countries' chains, billers and insurers (a Spanish insurer billed by direct
+    # debit: the name-suggestion index knows only its offices)
+    ("KARTENZAHLUNG HORNBACH BAUMARKT AG", "Hornbach", "diy_home_improvement"),
+    ("KARTENZAHLUNG MEDIA MARKT BERLIN", "MediaMarkt", "electronics"),
+    ("LASTSCHRIFT HUK-COBURG KFZ-VERSICHERUNG", "HUK-COBURG", "car_insurance"),
+    ("RECIBO MAPFRE SEGUROS AUTO", "Mapfre", "car_insurance"),
+    ("ADDEBITO SEPA DD AUTOSTRADE PER L ITALIA TELEPASS", "Telepass", "tolls"),
+    ("BANCONTACT STIB MIVB", "STIB-MIVB", "public_transport"),
 ])
 def test_other_european_banks_billers_and_chains_are_found(label: str, merchant: str,
                                                           subcategory: str) -> None:

@@ -38,6 +38,10 @@ def _detect(*labels: str) -> list[tuple[str | None, str]]:
     # the shop's name cut off at 50 characters: the terminal is still there
     ("PAIEMENT PSC 1709 SAINT ETIENNE DU ROUVRAY STRIPE", "stripe", "STRIPE"),
     ("CB SUMUP 12/03", "sumup", "SUMUP"),
+    # PayPal Europe's direct debit names the shop in a German bank's reference
+    ("FOLGELASTSCHRIFT PayPal Europe S.a.r.l. et Cie S.C.A 1035618826469/PP.3342.PP/. "
+     "Netflix International B.V., Ihr Einkauf bei Netflix International B.V.", "paypal",
+     "NETFLIX INTERNATIONAL B.V."),
     # the shop glued to its postcode went with the codes
     ("FACTURE CARTE DU 100225 SQ *STAR51100REIMS REIMS CARTE 4976XXXXXXXX1054", "square", "SQ"),
     # after a town no list holds, printed first by the bank: the star marks the wrapper

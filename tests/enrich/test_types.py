@@ -65,6 +65,9 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     # an online seller's town is its seat: still an online payment
     ("CARTE X1234 23/11 SPOTIFY STOCKHOLM", -10.99, "card_online"),
     ("CB NETFLIX.COM AMSTERDAM 12/03", -13.49, "card_online"),
+    # a Dutch or Belgian web address is one too (a Dutch bank's iDEAL payment)
+    ("IDEAL THUISBEZORGD.NL", -27.5, "card_online"),
+    ("CB COOLBLUE.BE", -99.0, "card_online"),
     ("CB HOTEL ZURICH CHE", -140.0, "card_abroad"),
     # forms of french-bank-labels.md that the synthetic banks do not write
     ("RETRAIT DAB SG 28/11/24 12H34", -60.0, "cash_withdrawal"),
@@ -240,3 +243,16 @@ def test_a_foreign_town_that_ends_a_known_name_is_no_payment_abroad(rows: int) -
     assert types["transaction_type"].to_list() == [
         "card_contactless", "card_abroad", "card_abroad"][:rows]
     assert classify_types(frame)["transaction_type"][0] == "card_abroad"
+
+
+def test_a_shop_seen_abroad_vouches_for_its_cut_labels_unless_mostly_seen_at_home() -> None:
+    # A bar abroad: its labels with the country vouch for the cut one.
+    bar = _types([("CB BAR BELLA ES 12/08", -8.0), ("CB BAR BELLA ES 13/08", -9.0),
+                  ("CB BAR BELLA FACT 140825", -7.0)])
+    assert bar == ["card_abroad"] * 3
+    # A chain paid in France (a French town shows) more than on a trip: the trip is
+    # abroad, the other labels are not.
+    chain = _types([("CB ZARA 12/03", -60.0), ("CB ZARA 02/04", -75.0),
+                    ("PAIEMENT CB 2005 LYON ZARA", -80.0), ("CB ZARA BARCELONA ES 12/08", -70.0),
+                    ("CB ZARA MADRID ES 13/08", -90.0)])
+    assert chain == ["card_in_store"] * 3 + ["card_abroad"] * 2

@@ -121,8 +121,8 @@ _INSTANT = (r"\bINST\b|\bINSTANTANE\b|\bIMMEDIAT\b|\bSCT\s*INST\b|\bVIR\s+IP\b"
 _CONTACTLESS = (r"\bSANS\s+CONTACT\b|\bPSC\b|\bNFC\b|\bCONTACTLESS\b|\bPAIEMENT\s+MOBILE\b"
                 r"|\bKONTAKTLOS\b|\bSIN\s+CONTACTO\b|\bSENZA\s+CONTATTO\b|\bCONTACTLOOS\b"
                 r"|\bAPPLE\s*PAY\b|\bGOOGLE\s*PAY\b|\bSAMSUNG\s*PAY\b")
-_ONLINE_MARK = (r"\.(?:COM|FR|NET|ORG|EU|IO|CO|DE|ES|IT|UK|TV|ME)\b|\bWWW\b|\bHTTPS?\b"
-                r"|\bINTERNET\b|\bONLINE\b|\bEN\s+LIGNE\b|\bVAD\b|\bE-?COMMERCE\b|/BILL\b"
+_ONLINE_MARK = (r"\.(?:COM|FR|NET|ORG|EU|IO|CO|DE|ES|IT|UK|TV|ME|NL|BE|PT|AT|LU|IE)\b"
+                r"|\bWWW\b|\bHTTPS?\b|\bINTERNET\b|\bONLINE\b|\bEN\s+LIGNE\b|\bVAD\b|\bE-?COMMERCE\b|/BILL\b"
                 r"|\bHELP\.|\bAMZN\b|\bAMAZON\b|\bMKTP\b|\bMARKETPLACE\b|\bABONNEMENT\b"
                 r"|\bSUBSCRIPTION\b|\bMEMBERSHIP\b|\bPREMIUM\b")
 _ONLINE_INTERMEDIARIES = ("paypal", "google", "amazon_pay", "klarna", "mollie", "payfip")
@@ -520,7 +520,7 @@ def _decide(labels: pl.DataFrame, rows: pl.DataFrame, account: pl.Series) -> pl.
         work = work.with_columns(*stage)
     work = work.with_columns(*own)
     merchant = labels.select(pl.col("_merchant").rank("dense").alias("_merchant"))
-    per_row = (work.select("_w_marked", "_w_strong", "_w_french").gather(at)
+    per_row = (work.select("_w_marked", "_w_strong", "_w_french", "_w_card").gather(at)
                .with_columns(merchant.get_column("_merchant").gather(rows.get_column("_li")),
                              account)
                .select(at.alias("_k"), *windows))
@@ -615,18 +615,24 @@ def _card_channel_stages() -> tuple[tuple[pl.Expr, ...], ...]:
     french = pl.col("_french_town") & ~strong
     own = (online.alias("_c_online"), marked.alias("_c_marked"), small.alias("_c_small"),
            (marked & is_card).alias("_w_marked"), (strong & is_card).alias("_w_strong"),
-           (french & is_card).alias("_w_french"))
+           (french & is_card).alias("_w_french"), is_card.alias("_w_card"))
     # Does this account's bank ever mark contactless payments? If not, small in-store
     # payments are most likely contactless (as most are in France under the ceiling).
     bank_marks = pl.col("_w_marked").any().over("_account")
     n_strong = pl.col("_w_strong").sum().over("_merchant")
     n_french = pl.col("_w_french").sum().over("_merchant")
+    n_card = pl.col("_w_card").sum().over("_merchant")
     # Only whether each count is 0 and which is larger are read: 0 or 2 French labels;
-    # 0, 1 (no more than the French) or 3 (more) foreign ones.
+    # 0, 1 (no more than the French) or 3 (more) foreign ones. The foreign ones vouch for the
+    # merchant's other labels when they are more than the French and, where a French town
+    # shows at all, at least half of all: a chain paid on trips too (``ZARA BARCELONA ES``)
+    # shows no town on most of its labels at home, and its foreign ones are the few.
     windows = (bank_marks.alias("_c_bank_marks"),
                pl.when(n_french == 0).then(0).otherwise(2).cast(pl.Int8).alias("_c_n_french"),
                pl.when(n_strong == 0).then(0).when(n_strong > n_french).then(3).otherwise(1)
-               .cast(pl.Int8).alias("_c_n_strong"))
+               .cast(pl.Int8).alias("_c_n_strong"),
+               ((n_strong > n_french) & ((n_french == 0) | (2 * n_strong >= n_card)))
+               .alias("_c_vouched"))
     known = pl.col("_merchant") != ""
     online, marked, bank_marks, small = (pl.col("_c_online"), pl.col("_c_marked"),
                                          pl.col("_c_bank_marks"), pl.col("_c_small"))
@@ -635,7 +641,7 @@ def _card_channel_stages() -> tuple[tuple[pl.Expr, ...], ...]:
     # STOCKHOLM``, ``NETFLIX.COM AMSTERDAM``); only its own foreign amount or country says
     # abroad (``AMAZON US 12,99 USD``), never the other labels of its name.
     abroad = (strong
-              | (~online & known & ~french & (n_strong > n_french))
+              | (~online & known & ~french & pl.col("_c_vouched"))
               | (~online & pl.col("_foreign_words") & ~french & (n_french == 0)))
     second = (abroad.alias("_c_abroad"),)
     abroad = pl.col("_c_abroad")
