@@ -40,6 +40,8 @@ _LABELS: list[tuple[str, float, str, str]] = [
     ("BETAALAUTOMAAT ALBERT HEIJN 1234", -23.1, "card_in_store", "ALBERT HEIJN"),
     # a Portuguese bank's purchase word alone: a card payment at home, not abroad
     ("COMPRA PINGO DOCE LISBOA", -62.3, "card_in_store", "PINGO DOCE"),
+    # a Spanish bank's phone payment: a contactless one
+    ("PAGO MOVIL EN MERCADONA VALENCIA", -23.4, "card_contactless", "MERCADONA"),
     ("INCASSO ZIGGO SERVICES BV", -55.0, "direct_debit", "ZIGGO SERVICES BV"),
     ("CARD PAYMENT TO TESCO STORES 2345", -28.4, "card_in_store", "TESCO STORES"),
     ("DIRECT DEBIT BRITISH GAS", -65.0, "direct_debit", "BRITISH GAS"),

@@ -119,7 +119,7 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
 _INSTANT = (r"\bINST\b|\bINSTANTANE\b|\bIMMEDIAT\b|\bSCT\s*INST\b|\bVIR\s+IP\b"
             r"|\bECHTZEIT|\bINMEDIATA\b|\bBIZUM\b|\bISTANTANEO\b|\bINSTANT\s+PAYMENT\b")
 _CONTACTLESS = (r"\bSANS\s+CONTACT\b|\bPSC\b|\bNFC\b|\bCONTACTLESS\b|\bPAIEMENT\s+MOBILE\b"
-                r"|\bKONTAKTLOS\b|\bSIN\s+CONTACTO\b|\bSENZA\s+CONTATTO\b|\bCONTACTLOOS\b"
+                r"|\bKONTAKTLOS\b|\bSIN\s+CONTACTO\b|\bSENZA\s+CONTATTO\b|\bCONTACTLOOS\b|\bPAGO\s+MOVIL\b"
                 r"|\bAPPLE\s*PAY\b|\bGOOGLE\s*PAY\b|\bSAMSUNG\s*PAY\b")
 _ONLINE_MARK = (r"\.(?:COM|FR|NET|ORG|EU|IO|CO|DE|ES|IT|UK|TV|ME|NL|BE|PT|AT|LU|IE)\b"
                 r"|\bWWW\b|\bHTTPS?\b|\bINTERNET\b|\bONLINE\b|\bEN\s+LIGNE\b|\bVAD\b|\bE-?COMMERCE\b|/BILL\b"
