@@ -485,6 +485,20 @@ def test_another_transport_trade_before_a_name_is_that_trade_s_shop(
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_a_trade_word_of_shops_abroad_before_a_name_is_that_shop_s(
+        matcher: MerchantMatcher, batch: bool) -> None:
+    # An inn, a grocer and a supermarket abroad named SOL are no Sol fuel station, nor a
+    # supermarket in Valencia a cut Supermercados Dia; a chain of the trade's own category
+    # and the chain's own name are found.
+    labels = ["CB GASTHAUS SOL FACT 050625", "CB ALIMENTARI SOL", "CB SUPERMARKT SOL",
+              "PAIEMENT PAR CARTE X7385 SUPERMERCADO VALENCIA VAL",
+              "CB RESTAURANTE MCDONALDS", "CB SUPERMERCADOS DIA MADRID", "CB SOL 12/03"]
+    out = _match_rows(matcher, labels, ["card_abroad"] * 6 + ["card_in_store"], batch=batch)
+    assert out["merchant_name"].to_list() == [None, None, None, None, "McDonald's",
+                                              "Supermercados Dia", "Sol"]
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
 def test_a_cut_common_word_names_no_chain(matcher: MerchantMatcher, batch: bool) -> None:
     # A shop's trade word cut at 32 characters (Boulangerie Feuillette), an article and a
     # letter (Au Pain de mon Grand-Pere), a trade word and two letters (Ristorante Del

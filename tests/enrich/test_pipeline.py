@@ -329,6 +329,25 @@ def test_a_short_trade_word_decides_only_before_a_place(rows: int) -> None:
 
 
 @pytest.mark.parametrize("rows", [1, 12])
+def test_an_opening_trade_word_before_a_public_place_decides_at_any_confidence(
+        rows: int) -> None:
+    from ledgerlens.enrich.categories._rules import trade_word_rule
+
+    # A brasserie on the town hall's square, read at 0.92 as a town hall fee: a brasserie.
+    # The town hall itself, read so, stays.
+    base = {"transaction_type": ["card_in_store", "card_in_store"],
+            "merchant_text": ["BRASSERIE DE L HOTEL DE VILLE", "HOTEL DE VILLE"],
+            "merchant_id": [None, None],
+            "category": ["taxes", "taxes"],
+            "subcategory": ["administrative_fees", "administrative_fees"],
+            "category_confidence": [0.92, 0.92],
+            "category_evidence": ["model"] * 2}
+    frame = pl.DataFrame({k: (v * rows)[:rows] for k, v in base.items()})
+    expected = ["restaurant", "administrative_fees"] * rows
+    assert trade_word_rule(frame)["subcategory"].to_list() == expected[:rows]
+
+
+@pytest.mark.parametrize("rows", [1, 12])
 def test_a_canteen_behind_the_public_bodies_checkout_is_a_school_s(rows: int) -> None:
     out = _enriched_cycle(["CB PAYFIP CANTINE 12/03", "CB PAYFIP CH DE ROUEN 12/03"],
                           [-45.0, -45.0], rows, "2025-03-12")

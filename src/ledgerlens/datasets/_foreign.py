@@ -13,7 +13,7 @@ import polars as pl
 from ledgerlens.taxonomy import SUBCATEGORIES
 
 __all__ = ["CHAIN_SHARE", "COUNTRIES", "INTERNATIONAL_CHAINS", "ONLINE_SEATS",
-           "foreign_merchants"]
+           "foreign_merchants", "foreign_trade_words"]
 
 # code: (currency, units per EUR, trip weight, towns)
 COUNTRIES: dict[str, tuple[str, float, float, tuple[str, ...]]] = {
@@ -142,6 +142,22 @@ _TICKETS = {"restaurant": (35.0, 0.5), "cafe_bar": (8.0, 0.6), "supermarket": (3
             "books_media": (18.0, 0.6), "gifts_flowers": (20.0, 0.7)}
 _NAME_WORDS = ("SOL", "MAR", "CENTRAL", "PLAZA", "ROYAL", "VISTA", "MARINA", "PARK", "OLD TOWN",
                "STATION", "PORTO", "LUNA", "VERDE", "AZUL", "BELLA", "GRAND", "CITY", "BAY")
+
+
+def foreign_trade_words() -> dict[str, frozenset[str]]:
+    """The one-word trade words of shops abroad, in other languages than French
+    (``SUPERMARKT``, ``ALIMENTARI``, ``GASTHAUS``) -> the subcategories they name.
+
+    >>> sorted(foreign_trade_words()["GASTHAUS"])
+    ['restaurant']
+    """
+    out: dict[str, set[str]] = {}
+    for sub, by_language in _TRADE_WORDS.items():
+        for language, words in by_language.items():
+            for word in words:
+                if language != "FR" and " " not in word:
+                    out.setdefault(word, set()).add(sub)
+    return {word: frozenset(subs) for word, subs in out.items()}
 
 
 def foreign_merchants(seed: int, per_trade: int = 6) -> pl.DataFrame:

@@ -600,6 +600,10 @@ PLACE_PHRASES: tuple[tuple[str, str], ...] = (
 )
 PLACE_PHRASE_CONFIDENCE = 0.9
 _PLACE_RE = "|".join(pattern for pattern, _ in PLACE_PHRASES)
+#: The same places after other words: where a shop stands, whatever the model reads of the
+#: place's words (``BRASSERIE DE L HOTEL DE VILLE`` at 0.92 as a town hall fee): an opening
+#: trade word before one decides at any confidence (``trade_word_rule``).
+_PLACE_AFTER = r"\s" + "(?:" + "|".join(p.removeprefix("^") for p, _ in PLACE_PHRASES) + ")"
 
 
 def place_phrase_rule(frame: pl.DataFrame) -> pl.DataFrame:
@@ -936,17 +940,18 @@ def _trade_opening_python() -> re.Pattern[str]:
 
 def trade_word_rule(frame: pl.DataFrame) -> pl.DataFrame:
     """Card payments and direct debits without a merchant, read below
-    ``TRADE_WORD_MAX_CONFIDENCE``, whose merchant text (else clean label) opens with one of
-    ``trade_openings`` take that trade's subcategory. Other rows, and frames without the
-    columns, are left as they are."""
+    ``TRADE_WORD_MAX_CONFIDENCE`` (at any confidence where a public place of
+    ``PLACE_PHRASES`` follows: the shop's address), whose merchant text (else clean label)
+    opens with one of ``trade_openings`` take that trade's subcategory. Other rows, and
+    frames without the columns, are left as they are."""
     cols = set(frame.columns)
     source = "merchant_text" if "merchant_text" in cols else "clean_label"
     needed = {"transaction_type", source, "merchant_id", *CATEGORY_SCHEMA}
     if not needed <= cols:
         return frame
     if frame.height <= _FEW_ROWS and not any(
-            t in _PURCHASE_TYPES and m is None and c is not None
-            and c < TRADE_WORD_MAX_CONFIDENCE and x is not None
+            t in _PURCHASE_TYPES and m is None and c is not None and x is not None
+            and (c < TRADE_WORD_MAX_CONFIDENCE or re.search(_PLACE_AFTER, x.upper()))
             and _trade_opening_python().match(x.strip()) is not None
             for t, m, c, x in zip(
                 frame.get_column("transaction_type").to_list(),
@@ -954,8 +959,10 @@ def trade_word_rule(frame: pl.DataFrame) -> pl.DataFrame:
                 frame.get_column("category_confidence").to_list(),
                 frame.get_column(source).cast(pl.String).to_list(), strict=True)):
         return frame  # one transaction: no query when nothing can switch
+    at_place = pl.col(source).cast(pl.String).str.to_uppercase().str.contains(_PLACE_AFTER)
     scope = (pl.col("transaction_type").is_in(_PURCHASE_TYPES) & pl.col("merchant_id").is_null()
-             & (pl.col("category_confidence") < TRADE_WORD_MAX_CONFIDENCE))
+             & ((pl.col("category_confidence") < TRADE_WORD_MAX_CONFIDENCE)
+                | at_place.fill_null(False)))
     groups = pl.col(source).cast(pl.String).str.strip_chars().str.extract_groups(
         _trade_opening_re())
     opening = pl.coalesce(groups.struct.field("1"), groups.struct.field("2"))

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import polars as pl
 
 from ledgerlens.datasets._brands import load_brands
+from ledgerlens.datasets._foreign import foreign_trade_words
 from ledgerlens.datasets._vocab import (
     STATION_WORDS,
     load_curated_merchants,
@@ -55,6 +56,7 @@ __all__ = [
     "display_name",
     "display_name_expr",
     "english_words",
+    "foreign_lead_categories",
     "lead_word_categories",
     "line_lead_subcategories",
     "trail_word_categories",
@@ -422,6 +424,9 @@ def _lexicon() -> frozenset[str]:
         for form in _split(forms):
             words.update(canonical_text(form).split())
     words.update(_trade_words())
+    # Shops abroad name themselves with trade words of their language (SUPERMERCADO,
+    # GASTHAUS): a lone one is that word, not a cut chain name (SUPERMERCADOS DIA).
+    words.update(foreign_trade_words())
     return frozenset(w for w in (canonical_text(x) for x in words) if w and " " not in w)
 
 
@@ -524,6 +529,22 @@ def lead_word_categories() -> dict[str, str]:
             out[word] = next(iter(categories))
     out.update(_SHOP_FRONT_WORDS)
     out.update(_CHAIN_SHOP_WORDS)
+    for word, category in foreign_lead_categories().items():
+        out.setdefault(word, category)
+    return out
+
+
+@functools.cache
+def foreign_lead_categories() -> dict[str, str]:
+    """Trade words of shops abroad that French labels do not use (``GASTHAUS``,
+    ``SUPERMARKT``, ``FARMACIA``) -> the level-1 category they name; a word of the French
+    lexicon (``BAR``, ``HOTEL``) or naming several categories is left out."""
+    french = _trade_words() | frozenset(_CHAIN_SHOP_WORDS) | frozenset(_SHOP_FRONT_WORDS)
+    out: dict[str, str] = {}
+    for word, subs in foreign_trade_words().items():
+        categories = {SUBCATEGORIES[sub].category for sub in subs}
+        if len(categories) == 1 and word not in french:
+            out[word] = next(iter(categories))
     return out
 
 

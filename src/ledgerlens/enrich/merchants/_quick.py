@@ -48,6 +48,7 @@ from ledgerlens.enrich.merchants._directory import (
     business_key,
     english_words,
     first_names,
+    foreign_lead_categories,
     lead_word_categories,
     line_lead_subcategories,
     trail_word_categories,
@@ -341,7 +342,7 @@ def _dropped_before_scoring(h: dict[str, Any],
     """``_scorer.OTHER_SHOP_AFTER``, ``_scorer.OTHER_LINE_BEFORE``,
     ``_scorer.OFF_LOAN_LINE``, ``_scorer.AFTER_PLACE_LINK``, ``_scorer.AFTER_ARTICLE``,
     ``_scorer.ARTICLE_NAME_GOES_ON``, ``_scorer.DIGITAL_NAME_GOES_ON``,
-    ``_scorer.TRADE_BEFORE_ARTICLE``,
+    ``_scorer.TRADE_BEFORE_ARTICLE``, ``_scorer.FOREIGN_TRADE_BEFORE``,
     ``_scorer.name_in_transfer``, ``_scorer.PERSON_IN_TRANSFER``,
     ``_scorer.AFTER_SURNAME_PARTICLE``,
     ``_scorer.NAME_THEN_NAME`` or ``_scorer.english_phrase`` of one hit."""
@@ -374,9 +375,11 @@ def _dropped_before_scoring(h: dict[str, Any],
                            and (h["common"] or h["kind"] == KIND_PREFIX))))
     trade_before_article = (h["article_alias"] and h["lead_cat"] is not None
                             and h["lead_cat"] != h["m_cat"])
+    foreign_trade_before = (h["lead_tok"] in foreign_lead_categories()
+                            and h["lead_cat"] != h["m_cat"])
     return card and (other_shop or other_line or h["after_place_link"] or h["after_article"]
                      or h["article_name_goes_on"] or trade_before_article or name_then_name
-                     or english_phrase)
+                     or english_phrase or foreign_trade_before)
 
 
 def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list[dict[str, Any]]:
