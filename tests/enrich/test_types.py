@@ -256,3 +256,7 @@ def test_a_shop_seen_abroad_vouches_for_its_cut_labels_unless_mostly_seen_at_hom
                     ("PAIEMENT CB 2005 LYON ZARA", -80.0), ("CB ZARA BARCELONA ES 12/08", -70.0),
                     ("CB ZARA MADRID ES 13/08", -90.0)])
     assert chain == ["card_in_store"] * 3 + ["card_abroad"] * 2
+    # So with a chain whose home labels show no town at all: one trip among many payments.
+    home = [(f"CB ALDI FACT {d:02d}0225", -60.0) for d in range(1, 12)]
+    aldi = _types([*home, ("CB ALDI LISBOA PT 12/08", -70.0)])
+    assert aldi == ["card_in_store"] * 11 + ["card_abroad"]

@@ -61,6 +61,8 @@ INTERMEDIARY_RULES: tuple[IntermediaryRule, ...] = (
     IntermediaryRule("google_pay", r"^(.*?)\s+(?:VIA\s+)?GOOGLE\s*PAY$"),
     # online checkouts and card terminals of small shops
     IntermediaryRule("paypal", rf"^PAYPAL{_STAR}(.*)$"),
+    # PayPal Europe's own direct debit, its name again at the end: no shop behind it
+    IntermediaryRule("paypal", r"^PAYPAL\s+\(?EUROPE\)?.*\sPAYPAL()$"),
     # PayPal Europe's direct debit with the shop in its reference, as German banks print it
     # (``PAYPAL EUROPE S.A.R.L. ET CIE S.C.A SPOTIFY AB, IHR EINKAUF BEI SPOTIFY AB``)
     IntermediaryRule("paypal", r"^PAYPAL\s+\(?EUROPE\)?\s+S\.?\s?A\.?\s?R\.?\s?L\.?\s+ET\s+CIE"

@@ -624,14 +624,16 @@ def _card_channel_stages() -> tuple[tuple[pl.Expr, ...], ...]:
     n_card = pl.col("_w_card").sum().over("_merchant")
     # Only whether each count is 0 and which is larger are read: 0 or 2 French labels;
     # 0, 1 (no more than the French) or 3 (more) foreign ones. The foreign ones vouch for the
-    # merchant's other labels when they are more than the French and, where a French town
-    # shows at all, at least half of all: a chain paid on trips too (``ZARA BARCELONA ES``)
-    # shows no town on most of its labels at home, and its foreign ones are the few.
+    # merchant's other labels when they are more than the French and at least half of all
+    # (one in ten where no French town shows): a chain paid on trips too (``ZARA BARCELONA
+    # ES``) shows no town on most of its labels at home, and its foreign ones are the few;
+    # a shop abroad is paid on trips only, its cut labels beside those with the country.
     windows = (bank_marks.alias("_c_bank_marks"),
                pl.when(n_french == 0).then(0).otherwise(2).cast(pl.Int8).alias("_c_n_french"),
                pl.when(n_strong == 0).then(0).when(n_strong > n_french).then(3).otherwise(1)
                .cast(pl.Int8).alias("_c_n_strong"),
-               ((n_strong > n_french) & ((n_french == 0) | (2 * n_strong >= n_card)))
+               ((n_strong > n_french)
+                & ((2 * n_strong >= n_card) | ((n_french == 0) & (10 * n_strong >= n_card))))
                .alias("_c_vouched"))
     known = pl.col("_merchant") != ""
     online, marked, bank_marks, small = (pl.col("_c_online"), pl.col("_c_marked"),
