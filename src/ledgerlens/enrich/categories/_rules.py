@@ -951,7 +951,7 @@ def trade_word_rule(frame: pl.DataFrame) -> pl.DataFrame:
         return frame
     if frame.height <= _FEW_ROWS and not any(
             t in _PURCHASE_TYPES and m is None and c is not None and x is not None
-            and (c < TRADE_WORD_MAX_CONFIDENCE or re.search(_PLACE_AFTER, x.upper()))
+            and (c < TRADE_WORD_MAX_CONFIDENCE or re.search(_PLACE_AFTER, x, re.IGNORECASE))
             and _trade_opening_python().match(x.strip()) is not None
             for t, m, c, x in zip(
                 frame.get_column("transaction_type").to_list(),
@@ -959,7 +959,7 @@ def trade_word_rule(frame: pl.DataFrame) -> pl.DataFrame:
                 frame.get_column("category_confidence").to_list(),
                 frame.get_column(source).cast(pl.String).to_list(), strict=True)):
         return frame  # one transaction: no query when nothing can switch
-    at_place = pl.col(source).cast(pl.String).str.to_uppercase().str.contains(_PLACE_AFTER)
+    at_place = pl.col(source).cast(pl.String).str.contains("(?i)" + _PLACE_AFTER)
     scope = (pl.col("transaction_type").is_in(_PURCHASE_TYPES) & pl.col("merchant_id").is_null()
              & ((pl.col("category_confidence") < TRADE_WORD_MAX_CONFIDENCE)
                 | at_place.fill_null(False)))
