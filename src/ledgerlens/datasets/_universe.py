@@ -299,15 +299,11 @@ def _brand_rows(rng: np.random.Generator) -> pl.DataFrame:
     )
 
 
-def _curated_rows() -> pl.DataFrame:
-    # Every curated merchant is in the directory; only card-paid ones are in the card pool
-    # (subscriptions, bills and public bodies come through recurring streams instead).
-    card_pool = pl.col("kind").is_in(_CARD_KINDS) & pl.col("billing").str.contains("card")
-    cur = load_curated_merchants().join(
-        SPEND_PROFILES.select("subcategory", "seasonality", "opening_days"),
-        on="subcategory", how="left")
-    online = sells_at_a_distance()
-    return cur.select(
+def _listed_rows(listed: pl.DataFrame, **drawn: pl.Expr) -> pl.DataFrame:
+    """Universe rows of a merchant list of ``curated_merchants.csv``'s columns: what the
+    list says, and ``drawn`` (``weight``, ``channel``, ``seasonality``, ``opening_days``,
+    ``card_pool``): how the synthetic customers meet them."""
+    return listed.select(
         "merchant_id", "name",
         brand_wikidata=pl.lit(None, dtype=pl.String),
         website=pl.when(pl.col("website") == "").then(None).otherwise(pl.col("website")),
@@ -318,15 +314,30 @@ def _curated_rows() -> pl.DataFrame:
         descriptor=pl.col("descriptors").str.split("|").list.first(),
         ticket_median=pl.col("amount_median").cast(pl.Float64),
         ticket_sigma=pl.col("amount_sigma").cast(pl.Float64),
-        weight=pl.col("popularity").cast(pl.Float64) * 20.0,
+        weight=drawn["weight"],
         is_local=pl.lit(False),
         city=pl.lit(None, dtype=pl.String),
+        channel=drawn["channel"],
+        seasonality=drawn["seasonality"],
+        opening_days=drawn["opening_days"],
+        card_pool=drawn["card_pool"],
+        visit_factor=pl.lit(1.0),
+    )
+
+
+def _curated_rows() -> pl.DataFrame:
+    # Every curated merchant is in the directory; only card-paid ones are in the card pool
+    # (subscriptions, bills and public bodies come through recurring streams instead).
+    cur = load_curated_merchants().join(
+        SPEND_PROFILES.select("subcategory", "seasonality", "opening_days"),
+        on="subcategory", how="left")
+    online = sells_at_a_distance()
+    return _listed_rows(
+        cur, weight=pl.col("popularity").cast(pl.Float64) * 20.0,
         channel=pl.when(online).then(pl.lit("online")).otherwise(pl.lit("in_store")),
         seasonality=pl.col("seasonality").fill_null("flat"),
         opening_days=pl.col("opening_days").fill_null("1111111"),
-        card_pool=card_pool,
-        visit_factor=pl.lit(1.0),
-    )
+        card_pool=pl.col("kind").is_in(_CARD_KINDS) & pl.col("billing").str.contains("card"))
 
 
 def _local_rows(n: int, seed: int) -> pl.DataFrame:
@@ -380,21 +391,9 @@ def _european_rows() -> pl.DataFrame:
     eu = load_european_merchants().filter(
         pl.col("country").is_in(list(COUNTRIES)) & pl.col("billing").str.contains("card")
         & pl.col("kind").is_in(["store", "transport"]))
-    return eu.select(
-        "merchant_id", "name",
-        brand_wikidata=pl.lit(None, dtype=pl.String),
-        website=pl.when(pl.col("website") == "").then(None).otherwise(pl.col("website")),
-        category=pl.col("subcategory").replace_strict(
-            {k: v.category for k, v in SUBCATEGORIES.items()}, return_dtype=pl.String),
-        subcategory=pl.col("subcategory"), mcc=pl.col("mcc"), country=pl.col("country"),
-        source=pl.lit("curated"),
-        descriptor=pl.col("descriptors").str.split("|").list.first(),
-        ticket_median=pl.col("amount_median").cast(pl.Float64),
-        ticket_sigma=pl.col("amount_sigma").cast(pl.Float64),
-        weight=pl.lit(0.0), is_local=pl.lit(False), city=pl.lit(None, dtype=pl.String),
-        channel=pl.lit("abroad"), seasonality=pl.lit("summer"), opening_days=pl.lit("1111111"),
-        card_pool=pl.lit(False), visit_factor=pl.lit(1.0),
-    )
+    return _listed_rows(eu, weight=pl.lit(0.0), channel=pl.lit("abroad"),
+                        seasonality=pl.lit("summer"), opening_days=pl.lit("1111111"),
+                        card_pool=pl.lit(False))
 
 
 #: Card terminals of small shops often belong to a payment intermediary, which then
