@@ -35,15 +35,16 @@ FloatArray = npt.NDArray[np.float64]
 
 _REFUNDABLE = ("clothing_shoes", "electronics", "marketplace", "general_merchandise",
                "sport_equipment", "department_store", "furniture_home_equipment", "second_hand")
+# The trades of a trip's card payments; trains and department stores only where the country
+# has a chain of them (RENFE, EL CORTE INGLES): elsewhere the draw is dropped.
 _ABROAD_SUBCATS = ("restaurant", "cafe_bar", "supermarket", "hotels", "museums_culture",
                    "clothing_shoes", "pharmacy", "taxi_ride_hailing", "bakery", "fast_food",
                    "fuel", "parking", "butcher_fishmonger", "hairdresser", "books_media",
                    "gifts_flowers", "trains_coaches", "department_store")
-# Trains and department stores: only where the country has a chain of them (RENFE, EL CORTE
-# INGLES); elsewhere the draw is dropped.
-_CHAIN_SHARE_DEFAULT = 0.25
 _ABROAD_MIX = np.array([0.25, 0.19, 0.13, 0.07, 0.07, 0.05, 0.03, 0.03, 0.05, 0.03,
                         0.04, 0.02, 0.01, 0.005, 0.01, 0.015, 0.02, 0.01])
+# Share of a trade's payments abroad at chains where ``CHAIN_SHARE`` names none.
+_CHAIN_SHARE_DEFAULT = 0.25
 
 
 @dataclass(frozen=True)
@@ -267,9 +268,12 @@ def _abroad_spending(model: SpendingModel, pop: Population, rng: np.random.Gener
     ok = has_local | has_chain
     v_merchant = np.where(to_chain, chain, local)
     # A chain's shop stands in one of the trip country's towns; an independent has its own.
-    towns = np.asarray([COUNTRIES[c][3][k % len(COUNTRIES[c][3])] for c, k in zip(
-        country[trip].tolist(), rng.integers(0, 1_000, trip.size).tolist(), strict=True)],
-        dtype=object)
+    flat = np.asarray([t for c in codes for t in COUNTRIES[c][3]], dtype=object)
+    n_towns = np.asarray([len(COUNTRIES[c][3]) for c in codes], dtype=np.int64)
+    first = np.cumsum(n_towns) - n_towns
+    code_no = pl.Series(country[trip]).replace_strict(
+        {c: i for i, c in enumerate(codes)}, return_dtype=pl.Int64).to_numpy()
+    towns = flat[first[code_no] + rng.integers(0, 1_000, trip.size) % n_towns[code_no]]
     own_town = model.merchants["city"].to_numpy()[v_merchant]
     town = np.where(to_chain, towns, own_town)
     return _card_events(model, pop, rng, t_cust[trip][ok], v_merchant[ok], v_day[ok], abroad=True,
