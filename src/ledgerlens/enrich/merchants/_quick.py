@@ -342,7 +342,7 @@ def _dropped_before_scoring(h: dict[str, Any],
     """``_scorer.OTHER_SHOP_AFTER``, ``_scorer.OTHER_LINE_BEFORE``,
     ``_scorer.OFF_LOAN_LINE``, ``_scorer.AFTER_PLACE_LINK``, ``_scorer.AFTER_ARTICLE``,
     ``_scorer.ARTICLE_NAME_GOES_ON``, ``_scorer.DIGITAL_NAME_GOES_ON``,
-    ``_scorer.TRADE_BEFORE_ARTICLE``, ``_scorer.FOREIGN_TRADE_BEFORE``,
+    ``_scorer.TRADE_BEFORE_ARTICLE``, ``_scorer.foreign_trade_before``,
     ``_scorer.name_in_transfer``, ``_scorer.PERSON_IN_TRANSFER``,
     ``_scorer.AFTER_SURNAME_PARTICLE``,
     ``_scorer.NAME_THEN_NAME`` or ``_scorer.english_phrase`` of one hit."""

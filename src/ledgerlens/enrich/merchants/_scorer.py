@@ -266,13 +266,20 @@ DIGITAL_NAME_GOES_ON = (pl.col("m_sub").is_in(DIGITAL_LINES) & pl.col("next_link
 #: dropped before scoring.
 TRADE_BEFORE_ARTICLE = (_ARTICLE_ALIAS & pl.col("lead_cat").is_not_null()
                         & (pl.col("lead_cat") != pl.col("m_cat")) & _ON_CARD).fill_null(False)
-#: A card payment whose hit follows a trade word of shops abroad naming another category
-#: names a shop abroad by a word of its name, not a chain: ``GASTHAUS SOL``, ``SUPERMARKT
-#: SOL``, ``ALIMENTARI SOL`` are no Sol fuel station (a chain abroad prints its own name;
-#: 65 rows of the seed-1001 test bank once the synthetic trips paid chains): dropped before
-#: scoring. A trade word of the chain's own category keeps it (``RESTAURANTE MCDONALDS``).
-FOREIGN_TRADE_BEFORE = (pl.col("lead_tok").is_in(list(foreign_lead_categories()))
-                        & (pl.col("lead_cat") != pl.col("m_cat")) & _ON_CARD).fill_null(False)
+
+
+@functools.cache
+def foreign_trade_before() -> pl.Expr:
+    """A card payment whose hit follows a trade word of shops abroad naming another category
+    names a shop abroad by a word of its name, not a chain: ``GASTHAUS SOL``, ``SUPERMARKT
+    SOL``, ``ALIMENTARI SOL`` are no Sol fuel station (a chain abroad prints its own name;
+    65 rows of the seed-1001 test bank once the synthetic trips paid chains): dropped before
+    scoring. A trade word of the chain's own category keeps it (``RESTAURANTE MCDONALDS``).
+    Built on first use: the words come from the bundled reference data."""
+    return (pl.col("lead_tok").is_in(list(foreign_lead_categories()))
+            & (pl.col("lead_cat") != pl.col("m_cat")) & _ON_CARD).fill_null(False)
+
+
 #: A transfer whose hit is a person's name (NICOLAS, EMMA, CELINE, AVRIL: chains named like
 #: people) is money to or from a person: ``NICOLAS MARINO LOYER`` is no wine shop. On two
 #: 400-customer test banks every such hit (83 and 91 rows) was wrong: dropped before scoring.
@@ -426,7 +433,7 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
         .with_columns(l_cat=l_cat)
         .filter(~OTHER_SHOP_AFTER & ~OTHER_LINE_BEFORE & ~OFF_LOAN_LINE & ~AFTER_PLACE_LINK
                 & ~AFTER_ARTICLE & ~ARTICLE_NAME_GOES_ON & ~DIGITAL_NAME_GOES_ON
-                & ~TRADE_BEFORE_ARTICLE & ~FOREIGN_TRADE_BEFORE
+                & ~TRADE_BEFORE_ARTICLE & ~foreign_trade_before()
                 & ~name_in_transfer() & ~PERSON_IN_TRANSFER & ~AFTER_SURNAME_PARTICLE
                 & ~NAME_THEN_NAME
                 & ~english_phrase())
