@@ -306,3 +306,25 @@ def test_bank_operations_read_as_their_type_and_wallets_as_the_shop(one_row: boo
 def test_finishing_needs_the_type_and_leaves_other_frames_alone() -> None:
     frame = pl.DataFrame({"clean_label": [""]})
     assert finish_clean_labels(frame).equals(frame)
+
+
+# -- a party given apart from the label --------------------------------------------------------
+
+@pytest.mark.parametrize(("label", "party", "expected"), [
+    # a bare remittance text: the party's name is the label's merchant text
+    ("Achat CB 12/03", "Boulangerie du Parc", "BOULANGERIE DU PARC"),
+    ("FACTURE 2025-03", "MAIF", "MAIF FACTURE"),
+    ("Virement", "Mme Sophie Laurent", "MME SOPHIE LAURENT"),
+    # the bank's own label names the party (whole or cut): nothing added
+    ("PRLV SEPA EDF CLIENTS PARTICULIERS", "EDF", "EDF CLIENTS PARTICULIERS"),
+    ("PRLV SEPA CROIX-ROUGE FRANC", "CROIX-ROUGE FRANCAISE", "CROIX-ROUGE FRANC"),
+    # no party, or one without a word
+    ("CB LIDL 12/03", None, "LIDL"),
+    ("CB LIDL 12/03", " - ", "LIDL"),
+])
+def test_a_label_that_does_not_name_its_party_takes_the_party_s_name(
+        label: str, party: str | None, expected: str) -> None:
+    frame = pl.DataFrame({"raw_label": [label, "CB FNAC"], "counterparty_name": [party, None]},
+                         schema={"raw_label": pl.String, "counterparty_name": pl.String})
+    assert clean_labels(frame)["clean_label"][0] == expected
+    assert clean_labels(frame.head(1))["clean_label"][0] == expected

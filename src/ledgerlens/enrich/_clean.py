@@ -476,6 +476,8 @@ def clean_labels(frame: pl.DataFrame,
                  town_names: Iterable[str] = ()) -> pl.DataFrame:
     """Add ``full_label`` (label and complement joined as the bank split them) and
     ``clean_label`` (upper case, no prefixes, dates, card refs, codes or trailing town).
+    A label that shares no word with the row's ``counterparty_name`` opens its clean label
+    with that name (``with_party_name``).
 
     ``town_names``: names of two words or more that end in a town or country code and keep
     it (``TAN NANTES``, ``THE GAP``, ``PUPA MILANO``; the merchant directory's
@@ -490,7 +492,11 @@ def clean_labels(frame: pl.DataFrame,
 
         raise DataError("clean_labels needs a raw_label column; got columns "
                         f"{', '.join(frame.columns) or '(none)'}")
-    town_names = frozenset(town_names)
+    return with_party_name(_cleaned(frame, wrap_widths, frozenset(town_names)))
+
+
+def _cleaned(frame: pl.DataFrame, wrap_widths: Sequence[int],
+             town_names: frozenset[str]) -> pl.DataFrame:
     if frame.height == 1:  # one transaction: the same rules on plain strings
         from ledgerlens.enrich._clean_row import clean_one
         from ledgerlens.enrich._few_rows import row_text, with_row_values
@@ -541,6 +547,36 @@ def clean_labels(frame: pl.DataFrame,
     clean_labels_ = _with_numbered_names(clean.get_column("clean_label"), full_labels)
     return frame.with_columns(full_labels.gather(at).alias("full_label"),
                               clean_labels_.gather(at))
+
+
+#: A word of a label or of a party's name, for telling whether the label names the party.
+_PARTY_WORD = r"[A-Z0-9]{2,}"
+_PARTY_CHARS = 80  # a party's name longer than this is cut (names are short; junk is not)
+
+
+def with_party_name(frame: pl.DataFrame) -> pl.DataFrame:
+    """Open ``clean_label`` with ``counterparty_name`` where the label shares no word with it.
+
+    A statement read through a PSD2 API or an aggregator may give the party apart from a
+    bare remittance text (``Achat CB`` paid to ``BOULANGERIE DU PARC``, ``FACTURE 2025-03``
+    debited by ``MAIF``) where a bank's own label names it (``PRLV SEPA MAIF FACTURE``):
+    the name joins the clean label, so that merchant matching and the category model read
+    the party where they would on the bank's label. A label sharing a word with the name
+    (the bank's own labels, a cut name included) is left as it is.
+    """
+    if ("counterparty_name" not in frame.columns
+            or frame.get_column("counterparty_name").null_count() == frame.height):
+        return frame
+    party = (normalize_text(pl.col("counterparty_name").cast(pl.String).str.slice(0, _PARTY_CHARS))
+             .str.replace_all(r"[^A-Z0-9&' -]", " ").str.replace_all(r"\s+", " ")
+             .str.strip_chars())
+    label_words = normalize_text(pl.col("full_label")).str.extract_all(_PARTY_WORD)
+    shared = label_words.list.set_intersection(party.str.extract_all(_PARTY_WORD)).list.len()
+    named = (party.str.contains(_PARTY_WORD) & (shared == 0)).fill_null(False)
+    return frame.with_columns(
+        pl.when(named).then(pl.concat_str([party, pl.col("clean_label").fill_null("")],
+                                          separator=" ").str.strip_chars())
+        .otherwise(pl.col("clean_label")).alias("clean_label"))
 
 
 def _with_numbered_names(clean: pl.Series, full: pl.Series) -> pl.Series:
