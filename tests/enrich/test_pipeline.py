@@ -265,6 +265,32 @@ def test_a_returned_transfer_is_a_transfer_when_the_model_is_unsure(rows: int) -
 
 
 @pytest.mark.parametrize("rows", [1, 12])
+def test_a_health_insurer_read_on_money_received_is_care_paid_back(rows: int) -> None:
+    from ledgerlens.enrich.categories._rules import transfer_line_rule
+
+    # The model's health insurer on a transfer received: a reimbursement, as a known
+    # mutuelle's line is. Its premium by direct debit, a transfer sent, another line: left.
+    base = {"transaction_type": ["transfer_in", "instant_transfer_in", "direct_debit",
+                                 "transfer_out", "transfer_in"],
+            "category": ["insurance", "insurance", "insurance", "insurance", "income"],
+            "subcategory": ["health_insurance", "health_insurance", "health_insurance",
+                            "health_insurance", "salary"],
+            "category_confidence": [0.99, 0.6, 0.99, 0.99, 0.9],
+            "category_evidence": ["model: words SANTE MUTUELLE (0.99)"] * 5}
+    frame = pl.DataFrame({k: (v * rows)[:rows * 5] for k, v in base.items()})
+    out = transfer_line_rule(frame)
+    assert out["subcategory"].to_list()[:5] == ["health_reimbursement", "health_reimbursement",
+                                               "health_insurance", "health_insurance",
+                                               "salary"]
+    assert out["category"][0] == "health"
+    assert out["category_evidence"][0].startswith("model: words SANTE MUTUELLE (0.99); rule:")
+    assert out.columns == frame.columns
+    one = enrich(pl.DataFrame({"date": ["2025-03-12"], "amount": [18.5], "label": [
+        "VIR SEPA RECU /DE MUTUELLE DES LILAS /MOTIF PRESTATIONS SANTE"]}))
+    assert one["subcategory"][0] == "health_reimbursement"
+
+
+@pytest.mark.parametrize("rows", [1, 12])
 def test_a_large_transfer_to_a_car_dealer_is_a_car_bought(rows: int) -> None:
     from ledgerlens.enrich.categories._rules import dealer_purchase_rule
 

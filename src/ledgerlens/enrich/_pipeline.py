@@ -39,6 +39,7 @@ from ledgerlens.enrich.categories._rules import (
     returned_transfer_rule,
     top_up_rule,
     trade_word_rule,
+    transfer_line_rule,
 )
 from ledgerlens.enrich.merchants._matcher import MERCHANT_COLUMNS
 
@@ -154,7 +155,7 @@ def enrich_with_streams(
     frame = place_phrase_rule(top_up_rule(biller_refund_rule(frame)))
     frame = trade_word_rule(dealer_purchase_rule(returned_transfer_rule(frame)))
     frame = public_checkout_rule(frame)
-    frame = fee_line_rule(interest_sign_rule(frame))
+    frame = fee_line_rule(interest_sign_rule(transfer_line_rule(frame)))
     frame = _rounded_and_abstained(frame)
     if corrections is not None and not isinstance(corrections, CorrectionSet):
         raise TypeError(f"corrections must be a CorrectionSet, got {type(corrections).__name__}")

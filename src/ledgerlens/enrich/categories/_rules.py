@@ -45,6 +45,7 @@ __all__ = [
     "scope_mask",
     "top_up_rule",
     "trade_word_rule",
+    "transfer_line_rule",
 ]
 
 #: The columns a category decision writes, with their dtypes (every path writes these).
@@ -632,6 +633,8 @@ def place_phrase_rule(frame: pl.DataFrame) -> pl.DataFrame:
     return frame
 
 
+#: Confidence of a line the model read on a transfer, moved to its meaning there.
+TRANSFER_LINE_CONFIDENCE = 0.9
 #: Confidence of an interest line's subcategory set by its direction.
 INTEREST_SIGN_CONFIDENCE = 0.9
 
@@ -657,6 +660,32 @@ def interest_sign_rule(frame: pl.DataFrame) -> pl.DataFrame:
     frame = frame.with_columns(_decided(paid, "overdraft_interest", INTEREST_SIGN_CONFIDENCE, why))
     return frame.with_columns(_decided(earned, "interest_dividends", INTEREST_SIGN_CONFIDENCE,
                                        why))
+
+
+def transfer_line_rule(frame: pl.DataFrame) -> pl.DataFrame:
+    """A line the model read on money moved by transfer takes its meaning there, as a
+    merchant's line does (``TRANSFER_LINES``): a health insurer the directory does not know
+    paying the customer (``VIR SEPA RECU /DE MUTUELLE DU SOLEIL /MOTIF PRESTATIONS``) pays
+    back care, where the model read a premium from ``MUTUELLE`` (0.99). Other rows, and
+    frames without the columns, are left as they are."""
+    needed = {"transaction_type", *CATEGORY_SCHEMA}
+    if not needed <= set(frame.columns):
+        return frame
+    moves = {(type_, line): meant for type_, lines in TRANSFER_LINES.items()
+             for line, meant in lines.items() if meant is not None}
+    if frame.height <= _FEW_ROWS and not any(
+            key in moves for key in zip(frame.get_column("transaction_type").to_list(),
+                                        frame.get_column("subcategory").to_list(),
+                                        strict=True)):
+        return frame  # one transaction: no query when no line moves
+    for (type_, line), meant in moves.items():
+        scope = pl.col("transaction_type") == type_
+        frame = _decide_rows(frame, scope, pl.col("subcategory") == line, meant,
+                             TRANSFER_LINE_CONFIDENCE,
+                             pl.format("{}; rule: {} by transfer in is {}",
+                                       pl.col("category_evidence"), pl.lit(line),
+                                       pl.lit(meant)))
+    return frame
 
 
 #: Confidence of a foreign fee line's subcategory read from its words.
