@@ -29,6 +29,9 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("VIR INTERNE VERS PEA", -300.0, "own_account_transfer"),
     ("VIR SEPA EMIS /A LDDS", -50.0, "own_account_transfer"),
     ("VIR PERMANENT CONTRAT ASSURANCE VIE", -100.0, "own_account_transfer"),
+    ("VIR SEPA INTERNE VERS LIVRET A", -200.0, "own_account_transfer"),
+    ("Virement depuis Livret A", 150.0, "own_account_transfer"),
+    ("VIREMENT DU LDDS", 150.0, "own_account_transfer"),
     ("RETRAIT DAB 28/11 PARIS 15 CARTE X1234", -40.0, "cash_withdrawal"),
     ("VERSEMENT ESPECES RENNES", 200.0, "cash_deposit"),
     ("CHEQUE 1234567", -45.0, "cheque"),
@@ -94,6 +97,8 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("TOTAL DES FACTURES CARTE X1234", -612.4, "deferred_card_total"),
     ("FACTURE CARTE DEBIT DIFFERE 30/11", -612.1, "deferred_card_total"),
     ("CB DEBIT DIFFERE NOVEMBRE", -512.1, "deferred_card_total"),
+    ("PRELEVEMENT CARTE DIFFERE 4974XXXXXXXX1234", -402.0, "deferred_card_total"),
+    ("DEBIT CB DIFFERE", -402.0, "deferred_card_total"),
     # a direct debit or transfer sent back; its fee stays a fee
     ("REJET PRLV SEPA EDF", 78.0, "reversal"),
     ("IMPAYE PRLV SEPA SFR", 25.99, "reversal"),

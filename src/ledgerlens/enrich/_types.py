@@ -73,7 +73,10 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      # DEBIT MENSUEL CARTE; a statement of the card with only its number or date after it
      # (RELEVE CARTE 02/25; RELEVE CARTE CARREFOUR is no total).
      r"|^DEBIT\s+MENSUEL\s+(?:CARTES?|CB)\b|^(?:CARTES?|CB)\b.*\bDEBIT\s+MENSUEL\b"
-     r"|^RELEVE\s+(?:CARTES?|CB)(?:\s+[0-9X*/.\-]+)*$", "deferred card statement"),
+     r"|^RELEVE\s+(?:CARTES?|CB)(?:\s+[0-9X*/.\-]+)*$"
+     # the month's total debited as such (PRELEVEMENT CARTE DIFFERE, DEBIT CB DIFFERE)
+     r"|^(?:PRELEVEMENT|PRLV|DEBIT)\s+(?:CARTES?|CB)\s+(?:A\s+)?(?:DEBIT\s+)?DIFFERES?\b",
+     "deferred card statement"),
     ("interest", r"^(?:INTERETS?|INT\.?)\s+(?:DEBITEURS|CREDITEURS|ACQUIS|ANNUELS|CREDIT|DEB)"
      r"|^AGIOS\b|^INTERETS?\b|\bREMUNERATION\s+(?:LIVRET|COMPTE)"
      # A neobank's English statement: Interest earned, Savings interest.
@@ -97,9 +100,10 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      r"|\bMISE\s+A\s+DISPOSITION\s+(?:PRET|FONDS|CREDIT)\b", "loan disbursement"),
     ("direct_debit", r"^(?:PRLV|PRELEVEMENT|PRELEV|PREL)\b|\bPRLV\s+SEPA\b" + _EU["direct_debit"],
      "direct debit"),
-    ("own_account_transfer", r"^(?:VIR|VIREMENT)\S*\s+(?:INTERNE|COMPTE\s+A\s+COMPTE"
-     r"|DE\s+COMPTE\s+A\s+COMPTE)\b|^(?:VIR|VIREMENT)\S*"
-     r"(?:\s+(?:PERMANENT|PERIODIQUE|SEPA|EMIS|INST))*(?:\s+/?(?:VERS|DE|A|SUR|AU))?\s+"
+    ("own_account_transfer", r"^(?:VIR|VIREMENT)\S*(?:\s+(?:SEPA|INST|EMIS|RECU))*"
+     r"\s+(?:INTERNE|COMPTE\s+A\s+COMPTE|DE\s+COMPTE\s+A\s+COMPTE)\b|^(?:VIR|VIREMENT)\S*"
+     r"(?:\s+(?:PERMANENT|PERIODIQUE|SEPA|EMIS|RECU|INST))*"
+     r"(?:\s+/?(?:VERS|DE|A|SUR|AU|DU|DEPUIS))?\s+"
      r"(?:LIVRET|LDDS?|LEP|PEL|CEL|PEA|COMPTE\s+(?:COURANT|EPARGNE|JOINT|TITRES|SUR\s+LIVRET)|CPTE"
      r"|(?:VERSEMENT\s+|CONTRAT\s+)?ASSURANCE\s+VIE)\b"
      # A neobank's English statement: a top-up, a currency exchange, a savings pocket.
