@@ -59,6 +59,9 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      r"|^(?:REJET|IMPAYE|RETOUR)\s+(?:DE\s+|DU\s+)?(?:PRLV|PRELEVEMENT|PRELEV|VIR|VIREMENT)\b"
      + _EU["reversal"],
      "reversal word"),
+    # a loan held at another bank, taken by direct debit (PRELEVEMENT DE LCL ECHEANCE PRET)
+    ("direct_debit", r"^(?:PRLV|PRELEVEMENT|PRELEV|PREL)\b.*\b(?:ECHEANCE|ECH)\s+PRET\b",
+     "direct debit"),
     ("loan_repayment", r"^(?:ECHEANCE|ECH\.?)\s+(?:PRET|CREDIT)\b|^(?:REMBOURSEMENT|REMBT|REMB)"
      r"\.?\s+(?:PRET|CREDIT)\b|\bECHEANCE\s+PRET\b"
      # the loan named before the word (``PRET ETUDIANT ECHEANCE``)
@@ -104,7 +107,7 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      r"\s+(?:INTERNE|COMPTE\s+A\s+COMPTE|DE\s+COMPTE\s+A\s+COMPTE)\b|^(?:VIR|VIREMENT)\S*"
      r"(?:\s+(?:PERMANENT|PERIODIQUE|SEPA|EMIS|RECU|INST))*"
      r"(?:\s+/?(?:VERS|DE|A|SUR|AU|DU|DEPUIS))?\s+"
-     r"(?:LIVRET|LDDS?|LEP|PEL|CEL|PEA|COMPTE\s+(?:COURANT|EPARGNE|JOINT|TITRES|SUR\s+LIVRET)|CPTE"
+     r"(?:LIVRET|LDDS?|LEP|PEL|CEL|PEA|COMPTE\s+(?:COURANT|EPARGNE|JOINT|TITRES|SUR\s+LIVRET)|CPTE?"
      r"|(?:VERSEMENT\s+|CONTRAT\s+)?ASSURANCE\s+VIE)\b"
      # A neobank's English statement: a top-up, a currency exchange, a savings pocket.
      r"|^TOP[- ]?UP\b|\bTOP[- ]?UP\s+BY\b"
