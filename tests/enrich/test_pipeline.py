@@ -629,6 +629,25 @@ def test_streams_are_returned_with_the_table(bank_tx: pl.DataFrame) -> None:
         result.streams["recurring_stream_id"].to_list())
 
 
+def test_a_stream_reads_as_its_payments_finally_do(bank_tx: pl.DataFrame) -> None:
+    # The income rules run after the streams are found: an employer named like a shop gave
+    # a salary stream the bakery line of its name, while its payments read as salary.
+    dates = [f"2025-{m:02d}-28" for m in range(1, 7)]
+    salary = pl.DataFrame({"date": dates, "amount": [2150.0] * 6, "account_id": ["a1"] * 6,
+                           "label": [f"VIR SEPA RECU /DE BOULANGERIE MARTIN SARL /MOTIF VIREMENT "
+                                     f"{m:02d}/2025" for m in range(1, 7)]})
+    result = enrich_with_streams(salary)
+    assert result.transactions["subcategory"].to_list() == ["salary"] * 6
+    assert result.streams.select("category", "subcategory", "merchant_id").rows() == [
+        ("income", "salary", None)]
+    whole = enrich_with_streams(bank_tx)
+    lines = whole.transactions.filter(pl.col("is_recurring")).group_by(
+        "recurring_stream_id").agg(pl.col("subcategory").mode().sort().first())
+    joined = whole.streams.join(lines, on="recurring_stream_id", suffix="_rows")
+    assert joined.height == whole.streams.height
+    assert (joined["subcategory"] == joined["subcategory_rows"]).all()
+
+
 def test_a_correction_applies_on_the_next_enrichment(bank_tx: pl.DataFrame,
                                                      enriched: pl.DataFrame) -> None:
     target = enriched.filter(pl.col("category") != "leisure").row(0, named=True)

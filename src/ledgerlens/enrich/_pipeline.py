@@ -24,7 +24,7 @@ from ledgerlens.enrich._income import detect_income, income_category, salary_wit
 from ledgerlens.enrich._intermediary import detect_intermediaries
 from ledgerlens.enrich._model import EnrichmentModel
 from ledgerlens.enrich._parallel import beside, parts_count
-from ledgerlens.enrich._recurring import detect_recurring, stream_keys
+from ledgerlens.enrich._recurring import detect_recurring, stream_keys, streams_as_enriched
 from ledgerlens.enrich._types import classify_types
 from ledgerlens.enrich.categories._bank_lines import bank_line_rule
 from ledgerlens.enrich.categories._rules import (
@@ -174,6 +174,7 @@ def enrich_with_streams(
     else:
         frame = frame.hstack([constant("correction_id", None, frame.height, pl.String())])
     frame = explain(finish_clean_labels(frame))
+    streams = streams_as_enriched(streams, frame)
     return EnrichmentResult(attach(prepared, frame), streams, frame)
 
 

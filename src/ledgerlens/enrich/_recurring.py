@@ -30,7 +30,7 @@ from ledgerlens.enrich._frame import ENGINE
 from ledgerlens.exceptions import DataError
 
 __all__ = ["PERIODS", "STREAM_COLUMNS", "detect_recurring", "fold_accents", "normalize_key",
-           "stream_keys"]
+           "stream_keys", "streams_as_enriched"]
 
 
 @dataclass(frozen=True)
@@ -589,3 +589,33 @@ def detect_recurring(
     if streams.height == 0:
         return out, _empty_streams()
     return out, streams.drop("__sid").sort("account_id", "first_date", "recurring_stream_id")
+
+
+def streams_as_enriched(streams: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
+    """``streams`` with the merchant and category their payments finally read: the income
+    rules and the corrections run after the streams are found (a salary that the category
+    model read as a bakery by its employer's name is a salary stream, with no merchant).
+    The most common (category, subcategory) of a stream's payments, as ``detect_recurring``
+    takes them; streams whose payments are not in ``frame`` keep theirs."""
+    cols = [c for c in ("merchant_id", "category", "subcategory") if c in frame.columns]
+    if streams.height == 0 or "recurring_stream_id" not in frame.columns or not cols:
+        return streams
+    aggs = []
+    if "merchant_id" in cols:
+        aggs.append(pl.col("merchant_id").drop_nulls().mode().sort().first())
+    if {"category", "subcategory"} <= set(cols):
+        line = pl.struct("category", "subcategory").filter(pl.col("subcategory").is_not_null())
+        aggs.append(line.mode().sort().first().alias("__line"))
+    final = (frame.lazy().filter(pl.col("recurring_stream_id").is_not_null())
+             .group_by("recurring_stream_id").agg(aggs).collect(engine=ENGINE))
+    if "__line" in final.columns:
+        final = final.unnest("__line")
+    found = [c for c in final.columns if c != "recurring_stream_id"]
+    joined = streams.join(final.rename({c: f"__{c}" for c in found}), on="recurring_stream_id",
+                          how="left", maintain_order="left")
+    seen = pl.col("__seen")
+    joined = joined.with_columns(pl.col("recurring_stream_id").is_in(
+        final["recurring_stream_id"].implode()).alias("__seen"))
+    return joined.with_columns(
+        pl.when(seen).then(pl.col(f"__{c}")).otherwise(pl.col(c)).alias(c) for c in found
+    ).select(streams.columns)
