@@ -474,6 +474,15 @@ def test_a_name_after_a_surname_particle_is_a_person_s(matcher: MerchantMatcher,
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_a_brand_word_in_a_set_phrase_is_the_phrase(matcher: MerchantMatcher,
+                                                    batch: bool) -> None:
+    # An airport's duty-free shop is no Free (the telecom); Free's own labels are.
+    labels = ["DUTY FREE AEROPORT CDG", "TAX FREE SHOP", "FREE", "FREE MOBILE"]
+    out = _match_rows(matcher, labels, ["card_in_store"] * 4, batch=batch)
+    assert out["merchant_name"].to_list() == [None, None, "Free", "Free Mobile"]
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
 def test_another_transport_trade_before_a_name_is_that_trade_s_shop(
         matcher: MerchantMatcher, batch: bool) -> None:
     # A car park and a taxi named SOL are no Sol fuel station; a car park's own brand, a

@@ -344,8 +344,12 @@ def _dropped_before_scoring(h: dict[str, Any],
     ``_scorer.ARTICLE_NAME_GOES_ON``, ``_scorer.DIGITAL_NAME_GOES_ON``,
     ``_scorer.TRADE_BEFORE_ARTICLE``, ``_scorer.foreign_trade_before``,
     ``_scorer.name_in_transfer``, ``_scorer.PERSON_IN_TRANSFER``,
-    ``_scorer.AFTER_SURNAME_PARTICLE``,
+    ``_scorer.AFTER_SURNAME_PARTICLE``, ``_scorer.IN_SET_PHRASE``,
     ``_scorer.NAME_THEN_NAME`` or ``_scorer.english_phrase`` of one hit."""
+    from ledgerlens.enrich.merchants._scorer import SET_PHRASES
+
+    if h["lead_tok"] in SET_PHRASES.get(h["alias"], ()):
+        return True
     if h["off_loan_line"] or h["after_surname_particle"] or (
             (h["name_like"] or h["lead_tok"] in PERSON_TITLES or h["lead_tok"] in first_names()
              or h["person_in_transfer"])
