@@ -67,6 +67,11 @@ _LABELS: list[tuple[str, float, str, str]] = [
      "ING BANK"),
     # a Portuguese bank's card payment on the Multibanco network
     ("COMPRA MB CONTINENTE", -71.0, "card_in_store", "CONTINENTE"),
+    # an instant transfer and its payee's connector: the payee stays
+    ("BONIFICO ISTANTANEO A FAVORE DI MARIO ROSSI", -50.0, "instant_transfer_out",
+     "MARIO ROSSI"),
+    ("TRANSFERENCIA INMEDIATA A FAVOR DE ANA LOPEZ", -50.0, "instant_transfer_out",
+     "ANA LOPEZ"),
 ]
 
 
