@@ -315,6 +315,9 @@ def test_finishing_needs_the_type_and_leaves_other_frames_alone() -> None:
     ("Achat CB 12/03", "Boulangerie du Parc", "BOULANGERIE DU PARC"),
     ("FACTURE 2025-03", "MAIF", "MAIF FACTURE"),
     ("Virement", "Mme Sophie Laurent", "MME SOPHIE LAURENT"),
+    ("Prélèvement", "Société Générale", "SOCIETE GENERALE"),
+    # a title is no word of the name: the label names Mme Laurent already
+    ("VIR SEPA EMIS /A LAURENT SOPHIE", "Mme Sophie Laurent", "LAURENT SOPHIE"),
     # the bank's own label names the party (whole or cut): nothing added
     ("PRLV SEPA EDF CLIENTS PARTICULIERS", "EDF", "EDF CLIENTS PARTICULIERS"),
     ("PRLV SEPA CROIX-ROUGE FRANC", "CROIX-ROUGE FRANCAISE", "CROIX-ROUGE FRANC"),
@@ -324,7 +327,10 @@ def test_finishing_needs_the_type_and_leaves_other_frames_alone() -> None:
 ])
 def test_a_label_that_does_not_name_its_party_takes_the_party_s_name(
         label: str, party: str | None, expected: str) -> None:
-    frame = pl.DataFrame({"raw_label": [label, "CB FNAC"], "counterparty_name": [party, None]},
+    frame = pl.DataFrame({"raw_label": [label, "CB FNAC"] * 6,
+                          "counterparty_name": [party, None] * 6},
                          schema={"raw_label": pl.String, "counterparty_name": pl.String})
-    assert clean_labels(frame)["clean_label"][0] == expected
-    assert clean_labels(frame.head(1))["clean_label"][0] == expected
+    for rows in (1, 2, 12):  # plain strings up to 8 rows, the query beyond
+        out = clean_labels(frame.head(rows))["clean_label"].to_list()
+        assert out[::2] == [expected] * len(out[::2])
+        assert set(out[1::2]) <= {"FNAC"}

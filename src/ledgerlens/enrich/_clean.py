@@ -549,34 +549,83 @@ def _cleaned(frame: pl.DataFrame, wrap_widths: Sequence[int],
                               clean_labels_.gather(at))
 
 
-#: A word of a label or of a party's name, for telling whether the label names the party.
+#: A word of a party's name: when none is in the clean label (titles, legal forms and
+#: articles aside), the label does not name the party.
 _PARTY_WORD = r"[A-Z0-9]{2,}"
+_PARTY_SKIP = frozenset({"MME", "MLLE", "MR", "MRS", "MS", "DR", "STE", "SARL", "SAS", "SASU",
+                         "SA", "SCI", "EURL", "SNC", "ETS", "LA", "LE", "LES", "DE", "DU",
+                         "DES", "THE"})
 _PARTY_CHARS = 80  # a party's name longer than this is cut (names are short; junk is not)
+_PARTY_FEW_ROWS = 8  # up to this many rows, plain strings (no query)
+
+
+def _party_text(expr: pl.Expr) -> pl.Expr:
+    return (normalize_text(expr.cast(pl.String).str.slice(0, _PARTY_CHARS))
+            .str.replace_all(r"[^A-Z0-9&' -]", " ").str.replace_all(r"\s+", " ")
+            .str.strip_chars())
+
+
+def _party_one(party: str | None, clean: str | None) -> str | None:
+    """``with_party_name`` of one row on plain strings (``party`` safe for them): the new
+    clean label, or None to keep it."""
+    from ledgerlens.enrich._clean_row import normalize_one
+
+    if party is None:
+        return None
+    text = re.sub(r"\s+", " ", re.sub(r"[^A-Z0-9&' -]", " ",
+                                       normalize_one(party[:_PARTY_CHARS]))).strip()
+    words = [w for w in re.findall(_PARTY_WORD, text) if w not in _PARTY_SKIP]
+    if not words or any(w in (clean or "") for w in words):
+        return None
+    return f"{text} {clean or ''}".strip()
 
 
 def with_party_name(frame: pl.DataFrame) -> pl.DataFrame:
-    """Open ``clean_label`` with ``counterparty_name`` where the label shares no word with it.
+    """Open ``clean_label`` with ``counterparty_name`` where the label does not name it.
 
     A statement read through a PSD2 API or an aggregator may give the party apart from a
     bare remittance text (``Achat CB`` paid to ``BOULANGERIE DU PARC``, ``FACTURE 2025-03``
     debited by ``MAIF``) where a bank's own label names it (``PRLV SEPA MAIF FACTURE``):
     the name joins the clean label, so that merchant matching and the category model read
-    the party where they would on the bank's label. A label sharing a word with the name
-    (the bank's own labels, a cut name included) is left as it is.
+    the party where they would on the bank's label. A clean label holding a word of the
+    name (titles, legal forms and articles aside: the bank's own labels, a name cut or
+    written surname first included) is left as it is. Only rows with a party are read.
     """
     if ("counterparty_name" not in frame.columns
             or frame.get_column("counterparty_name").null_count() == frame.height):
         return frame
-    party = (normalize_text(pl.col("counterparty_name").cast(pl.String).str.slice(0, _PARTY_CHARS))
-             .str.replace_all(r"[^A-Z0-9&' -]", " ").str.replace_all(r"\s+", " ")
-             .str.strip_chars())
-    label_words = normalize_text(pl.col("full_label")).str.extract_all(_PARTY_WORD)
-    shared = label_words.list.set_intersection(party.str.extract_all(_PARTY_WORD)).list.len()
-    named = (party.str.contains(_PARTY_WORD) & (shared == 0)).fill_null(False)
-    return frame.with_columns(
-        pl.when(named).then(pl.concat_str([party, pl.col("clean_label").fill_null("")],
-                                          separator=" ").str.strip_chars())
-        .otherwise(pl.col("clean_label")).alias("clean_label"))
+    from ledgerlens.enrich._clean_row import safe_text
+
+    parties = frame.get_column("counterparty_name")
+    cleans = frame.get_column("clean_label")
+    if frame.height <= _PARTY_FEW_ROWS and parties.dtype == pl.String and all(
+            p is None or safe_text(p) for p in parties.to_list()):
+        values = [_party_one(party, clean) or clean for party, clean
+                  in zip(parties.to_list(), cleans.to_list(), strict=True)]
+        return frame.with_columns(pl.Series("clean_label", values, dtype=pl.String))
+    rows = frame.select(pl.col("counterparty_name").cast(pl.String).str.contains(r"\S")
+                        .fill_null(False).arg_true()).to_series()
+    if rows.len() == 0:
+        return frame
+    keys, at = distinct_rows(frame.select(pl.col("counterparty_name").cast(pl.String),
+                                          pl.col("clean_label").fill_null(""))[rows])
+    keys = keys.with_row_index("_k").with_columns(_party_text(pl.col("counterparty_name"))
+                                                   .alias("_party"))
+    words = (keys.select("_k", "clean_label", _w=pl.col("_party").str.extract_all(_PARTY_WORD))
+             .explode("_w").filter(pl.col("_w").is_not_null()
+                                   & ~pl.col("_w").is_in(sorted(_PARTY_SKIP))))
+    seen = words.group_by("_k").agg(
+        pl.col("clean_label").str.contains(pl.col("_w"), literal=True).any().alias("_seen"))
+    named = keys.join(seen, on="_k", how="inner").filter(~pl.col("_seen"))
+    if named.height == 0:
+        return frame
+    new = (keys.select("_k").join(named.select(
+        "_k", _new=pl.concat_str([pl.col("_party"), pl.col("clean_label")], separator=" ")
+        .str.strip_chars()), on="_k", how="left", maintain_order="left")
+        .get_column("_new").gather(at))
+    changed = new.is_not_null()
+    return frame.with_columns(cleans.scatter(rows.filter(changed), new.filter(changed))
+                              .alias("clean_label"))
 
 
 def _with_numbered_names(clean: pl.Series, full: pl.Series) -> pl.Series:
