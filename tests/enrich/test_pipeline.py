@@ -517,15 +517,17 @@ def test_the_tax_office_s_abbreviation_names_the_housing_tax(rows: int) -> None:
 
 @pytest.mark.parametrize("rows", [1, 8])
 def test_a_lender_s_line_says_which_loan_an_instalment_pays(rows: int) -> None:
-    # ECHEANCE PRET only says that a loan is paid; Cofidis lends to consumers. A bank's
+    # ECHEANCE PRET only says that a loan is paid; Cofidis lends to consumers (its direct
+    # debit is a direct debit: the bank's own instalment is the loan repayment). A bank's
     # own line says nothing of the loan, so the words still decide there.
     out = _enriched_cycle(["PRLV SEPA COFIDIS ECHEANCE PRET", "ECHEANCE PRET 12345678 DU 05/11/24"],
                           [-150.0], rows, "2024-11-28")
-    assert out["transaction_type"][0] == "loan_repayment"
+    assert out["transaction_type"][0] == "direct_debit"
     assert out["subcategory"][0] == "consumer_loan"
     assert out["explanation"][0].startswith('alias "COFIDIS"')
     assert "merchant Cofidis -> consumer_loan" in out["explanation"][0]
     if rows > 1:
+        assert out["transaction_type"][1] == "loan_repayment"
         assert out["category"][1] == "loans"
         assert "model:" in out["explanation"][1]
 
