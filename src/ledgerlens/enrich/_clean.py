@@ -476,8 +476,8 @@ def clean_labels(frame: pl.DataFrame,
                  town_names: Iterable[str] = ()) -> pl.DataFrame:
     """Add ``full_label`` (label and complement joined as the bank split them) and
     ``clean_label`` (upper case, no prefixes, dates, card refs, codes or trailing town).
-    A label that shares no word with the row's ``counterparty_name`` opens its clean label
-    with that name (``with_party_name``).
+    A label that holds no word of the row's ``counterparty_name`` opens its clean label with
+    that name (``with_party_name``).
 
     ``town_names``: names of two words or more that end in a town or country code and keep
     it (``TAN NANTES``, ``THE GAP``, ``PUPA MILANO``; the merchant directory's

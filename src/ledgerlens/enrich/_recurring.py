@@ -595,27 +595,36 @@ def streams_as_enriched(streams: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFr
     """``streams`` with the merchant and category their payments finally read: the income
     rules and the corrections run after the streams are found (a salary that the category
     model read as a bakery by its employer's name is a salary stream, with no merchant).
-    The most common (category, subcategory) of a stream's payments, as ``detect_recurring``
-    takes them; streams whose payments are not in ``frame`` keep theirs."""
-    cols = [c for c in ("merchant_id", "category", "subcategory") if c in frame.columns]
+    The most common merchant and subcategory of a stream's payments, as ``detect_recurring``
+    takes them (the category is the subcategory's); streams whose payments are not in
+    ``frame`` keep theirs. Most streams' payments agree: only the others are counted."""
+    cols = [c for c in ("merchant_id", "subcategory") if c in frame.columns]
     if streams.height == 0 or "recurring_stream_id" not in frame.columns or not cols:
         return streams
-    aggs = []
-    if "merchant_id" in cols:
-        aggs.append(pl.col("merchant_id").drop_nulls().mode().sort().first())
-    if {"category", "subcategory"} <= set(cols):
-        line = pl.struct("category", "subcategory").filter(pl.col("subcategory").is_not_null())
-        aggs.append(line.mode().sort().first().alias("__line"))
-    final = (frame.lazy().filter(pl.col("recurring_stream_id").is_not_null())
-             .group_by("recurring_stream_id").agg(aggs).collect(engine=ENGINE))
-    if "__line" in final.columns:
-        final = final.unnest("__line")
-    found = [c for c in final.columns if c != "recurring_stream_id"]
-    joined = streams.join(final.rename({c: f"__{c}" for c in found}), on="recurring_stream_id",
-                          how="left", maintain_order="left")
-    seen = pl.col("__seen")
-    joined = joined.with_columns(pl.col("recurring_stream_id").is_in(
-        final["recurring_stream_id"].implode()).alias("__seen"))
+    from ledgerlens.taxonomy import SUBCATEGORIES
+
+    sid = "recurring_stream_id"
+    rows = frame.lazy().filter(pl.col(sid).is_not_null()).select(
+        sid, *(pl.col(c).cast(pl.String) for c in cols))
+    ends = rows.group_by(sid).agg(
+        *(pl.col(c).min().alias(f"__lo_{c}") for c in cols),
+        *(pl.col(c).max().alias(f"__hi_{c}") for c in cols)).collect(engine=ENGINE)
+    mixed = pl.any_horizontal(pl.col(f"__lo_{c}") != pl.col(f"__hi_{c}") for c in cols)
+    final = ends.select(sid, *(pl.col(f"__lo_{c}").alias(c) for c in cols))
+    mixed_ids = ends.filter(mixed.fill_null(False)).get_column(sid)
+    if mixed_ids.len():
+        modes = rows.filter(pl.col(sid).is_in(mixed_ids.implode())).group_by(sid).agg(
+            pl.col(c).drop_nulls().mode().sort().first() for c in cols).collect(engine=ENGINE)
+        final = pl.concat([final.filter(~pl.col(sid).is_in(mixed_ids.implode())), modes],
+                          how="vertical_relaxed")
+    if "subcategory" in cols:
+        final = final.with_columns(category=pl.col("subcategory").replace_strict(
+            {k: v.category for k, v in SUBCATEGORIES.items()}, default=None,
+            return_dtype=pl.String))
+    found = [c for c in final.columns if c != sid and c in streams.columns]
+    joined = streams.join(final.select(sid, *(pl.col(c).alias(f"__{c}") for c in found)),
+                          on=sid, how="left", maintain_order="left")
+    seen = pl.col(sid).is_in(final.get_column(sid).implode())
     return joined.with_columns(
         pl.when(seen).then(pl.col(f"__{c}")).otherwise(pl.col(c)).alias(c) for c in found
     ).select(streams.columns)
