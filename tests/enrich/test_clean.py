@@ -36,6 +36,9 @@ def _clean(*labels: str | None, complements: list[str | None] | None = None) -> 
      "ACME SAS SALAIRE"),
     ("VIR SEPA EMIS /A MME NOUNOU MARTINE /MOTIF GARDE ENFANT", "MME NOUNOU MARTINE GARDE ENFANT"),
     ("CARTE X1234 27/11 AMAZON US 12,99 USD 1 EURO = 1,0712 USD", "AMAZON"),
+    # an amount after its currency, a refund's abbreviation
+    ("CB LECLERC 12/03 CARTE X1234 EUR 45,20", "LECLERC"),
+    ("REMBT CB DECATHLON", "DECATHLON"),
     ("Paiement Par Carte Boulangerie Du Marché Lyon 3", "BOULANGERIE DU MARCHE"),
     ("PAYPAL *SPOTIFY", "PAYPAL *SPOTIFY"),
     ("CB SPOTIFY P2A8B9C1D2", "SPOTIFY"),

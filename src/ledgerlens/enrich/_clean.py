@@ -284,6 +284,9 @@ _REMOVALS: tuple[tuple[str, str], ...] = (
     # loan instalment split: ``CAP 123,45 INT 12,34 ASS 5,67``
     (r"\bCAP\s+[0-9]+(?:[.,][0-9]+)?\s+INT\s+[0-9]+(?:[.,][0-9]+)?"
      r"(?:\s+ASS\s+[0-9]+(?:[.,][0-9]+)?)?", " "),
+    # an amount after its currency: ``EUR 45,20``, ``GBP 5,40``
+    (r"\b(?:EUR|USD|GBP|CHF|CAD|AUD|JPY|CNY|SEK|NOK|DKK|PLN|CZK|HUF|RON|TRY|MAD|TND)\s+"
+     r"[0-9]+(?:[ .][0-9]{3})*,[0-9]*", " "),
     # foreign-currency amounts and the exchange rate: ``12,99 USD 1 EURO = 1,0712 USD``
     (rf"\b[0-9]+(?:[ .][0-9]{{3}})*,[0-9]*(?:\s+(?:{_CURRENCIES}))?\b(?:\s+1\s+EURO?\s*=\s*"
      rf"[0-9]+,?[0-9]*(?:\s+(?:{_CURRENCIES}))?)?", " "),
