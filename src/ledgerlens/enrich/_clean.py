@@ -568,15 +568,12 @@ def _party_text(expr: pl.Expr) -> pl.Expr:
             .str.strip_chars())
 
 
-def _party_one(party: str | None, clean: str | None) -> str | None:
-    """``with_party_name`` of one row on plain strings (``party`` safe for them): the new
-    clean label, or None to keep it."""
-    from ledgerlens.enrich._clean_row import normalize_one
-
-    if party is None:
+def _party_one(normalized: str | None, clean: str | None) -> str | None:
+    """``with_party_name`` of one row on plain strings: ``normalized`` is the party's name
+    through ``normalize_one``; the new clean label, or None to keep it."""
+    if normalized is None:
         return None
-    text = re.sub(r"\s+", " ", re.sub(r"[^A-Z0-9&' -]", " ",
-                                       normalize_one(party[:_PARTY_CHARS]))).strip()
+    text = re.sub(r"\s+", " ", re.sub(r"[^A-Z0-9&' -]", " ", normalized)).strip()
     words = [w for w in re.findall(_PARTY_WORD, text) if w not in _PARTY_SKIP]
     if not words or any(w in (clean or "") for w in words):
         return None
@@ -597,14 +594,15 @@ def with_party_name(frame: pl.DataFrame) -> pl.DataFrame:
     if ("counterparty_name" not in frame.columns
             or frame.get_column("counterparty_name").null_count() == frame.height):
         return frame
-    from ledgerlens.enrich._clean_row import safe_text
+    from ledgerlens.enrich._clean_row import normalize_one, safe_text
 
     parties = frame.get_column("counterparty_name")
     cleans = frame.get_column("clean_label")
     if frame.height <= _PARTY_FEW_ROWS and parties.dtype == pl.String and all(
             p is None or safe_text(p) for p in parties.to_list()):
-        values = [_party_one(party, clean) or clean for party, clean
-                  in zip(parties.to_list(), cleans.to_list(), strict=True)]
+        values = [_party_one(None if party is None else normalize_one(party[:_PARTY_CHARS]),
+                             clean) or clean
+                  for party, clean in zip(parties.to_list(), cleans.to_list(), strict=True)]
         return frame.with_columns(pl.Series("clean_label", values, dtype=pl.String))
     rows = frame.select(pl.col("counterparty_name").cast(pl.String).str.contains(r"\S")
                         .fill_null(False).arg_true()).to_series()

@@ -662,6 +662,12 @@ def interest_sign_rule(frame: pl.DataFrame) -> pl.DataFrame:
                                        why))
 
 
+#: (transfer type, line the model read) -> what that line means on such a transfer.
+_TRANSFER_MOVES: dict[tuple[str, str], str] = {
+    (type_, line): meant for type_, lines in TRANSFER_LINES.items()
+    for line, meant in lines.items() if meant is not None}
+
+
 def transfer_line_rule(frame: pl.DataFrame) -> pl.DataFrame:
     """A line the model read on money moved by transfer takes its meaning there, as a
     merchant's line does (``TRANSFER_LINES``): a health insurer the directory does not know
@@ -671,8 +677,7 @@ def transfer_line_rule(frame: pl.DataFrame) -> pl.DataFrame:
     needed = {"transaction_type", *CATEGORY_SCHEMA}
     if not needed <= set(frame.columns):
         return frame
-    moves = {(type_, line): meant for type_, lines in TRANSFER_LINES.items()
-             for line, meant in lines.items() if meant is not None}
+    moves = _TRANSFER_MOVES
     if frame.height <= _FEW_ROWS and not any(
             key in moves for key in zip(frame.get_column("transaction_type").to_list(),
                                         frame.get_column("subcategory").to_list(),

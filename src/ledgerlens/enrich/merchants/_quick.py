@@ -346,11 +346,7 @@ def _dropped_before_scoring(h: dict[str, Any],
     ``_scorer.name_in_transfer``, ``_scorer.PERSON_IN_TRANSFER``,
     ``_scorer.AFTER_SURNAME_PARTICLE``, ``_scorer.IN_SET_PHRASE``,
     ``_scorer.NAME_THEN_NAME`` or ``_scorer.english_phrase`` of one hit."""
-    from ledgerlens.enrich.merchants._scorer import SET_PHRASES
-
-    if h["lead_tok"] in SET_PHRASES.get(h["alias"], ()):
-        return True
-    if h["off_loan_line"] or h["after_surname_particle"] or (
+    if h["off_loan_line"] or h["after_surname_particle"] or h["in_set_phrase"] or (
             (h["name_like"] or h["lead_tok"] in PERSON_TITLES or h["lead_tok"] in first_names()
              or h["person_in_transfer"])
             and h["t_kind"] == "transfer"):
@@ -399,6 +395,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
         LOAN_TYPES,
         PLACE_LINKS,
         RECEIVED_TYPES,
+        SET_PHRASES,
         SURNAME_PARTICLES,
         TYPE_KINDS,
         WEAK_CUT,
@@ -445,6 +442,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "off_loan_line": ttype in LOAN_TYPES and m_cat not in LENDER_CATEGORIES,
             "after_place_link": start >= 2 and lead_tok in PLACE_LINKS,
             "after_surname_particle": lead_tok in SURNAME_PARTICLES,
+            "in_set_phrase": lead_tok in SET_PHRASES.get(alias, ()),
             "person_in_transfer": (not intermediary and (
                 title_before if ttype in RECEIVED_TYPES else title_outside)),
             "after_article": lead_tok in ARTICLES,
