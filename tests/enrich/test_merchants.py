@@ -483,6 +483,28 @@ def test_a_brand_word_in_a_set_phrase_is_the_phrase(matcher: MerchantMatcher,
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_a_brand_that_is_a_trade_word_names_it_only_first(matcher: MerchantMatcher,
+                                                         batch: bool) -> None:
+    # SPA after another word is a spa or an Italian company (S.p.A.), not the animal
+    # protection society; its name opening the text, or after a donation's word, is.
+    labels = ["NUXE SPA", "DAY SPA LYON", "COOP ITALIA SPA", "SPA", "LA SPA", "DON SPA"]
+    out = _match_rows(matcher, labels, ["card_in_store"] * 6, batch=batch)
+    names = out["merchant_name"].to_list()
+    assert names[:3] == [None] * 3
+    assert all(name is not None and name.startswith("SPA") for name in names[3:])
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_bare_sncf_is_the_railway_and_its_lines_keep_their_names(matcher: MerchantMatcher,
+                                                                batch: bool) -> None:
+    # Two curated lines once shared the bare spelling, and neither was returned for it.
+    labels = ["SNCF", "SNCF PARIS GARE DE LYON", "SNCF INTERNET", "SNCF TER", "TER SNCF"]
+    out = _match_rows(matcher, labels, ["card_in_store"] * 5, batch=batch)
+    assert out["merchant_name"].to_list() == ["SNCF", "SNCF", "SNCF Connect", "SNCF TER",
+                                              "SNCF TER"]
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
 def test_another_transport_trade_before_a_name_is_that_trade_s_shop(
         matcher: MerchantMatcher, batch: bool) -> None:
     # A car park and a taxi named SOL are no Sol fuel station; a car park's own brand, a

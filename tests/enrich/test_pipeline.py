@@ -239,6 +239,26 @@ def test_a_neobank_top_up_is_money_between_own_accounts_not_a_saving() -> None:
     assert out["explanation"][0].startswith("rule: top-up")
 
 
+@pytest.mark.parametrize("copies", [1, 3], ids=["few rows", "frame"])
+def test_a_card_payment_that_names_no_shop_is_uncategorised(copies: int) -> None:
+    # No shop in the label (the bank's words, a card number, a date, a French town alone)
+    # and no merchant, intermediary or MCC: nothing says what was bought. A shop's words, a
+    # store number glued to a name, a restaurant named after a foreign city and an MCC do.
+    labels = ["Achat CB", "CARTE X1234 12/03", "CB 12/03 PARIS 15", "CB NANTES 12/03",
+              "CB BOULANGERIE DUPONT", "CB AURELAISROYAL00000MONT", "CB 12/03 TOKYO",
+              "CB 12/03 LYON"]
+    mccs = [None] * 7 + ["5411"]
+    out = enrich(pl.DataFrame({"date": ["2025-03-12"] * 8 * copies,
+                               "amount": [-5.0] * 8 * copies, "label": labels * copies,
+                               "mcc": mccs * copies})).head(8)
+    sub = out["subcategory"].to_list()
+    assert sub[:4] == ["uncategorised"] * 4
+    assert out["category_confidence"].to_list()[:4] == [0.0] * 4
+    assert out["explanation"][0].startswith("rule: no shop named")
+    assert sub[4] == "bakery"
+    assert "uncategorised" not in sub[5:]
+
+
 @pytest.mark.parametrize("rows", [1, 12])
 def test_a_returned_transfer_is_a_transfer_when_the_model_is_unsure(rows: int) -> None:
     from ledgerlens.enrich.categories._rules import returned_transfer_rule

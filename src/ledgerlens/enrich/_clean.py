@@ -42,7 +42,7 @@ from ledgerlens.enrich._parallel import in_parts, stacked
 
 __all__ = ["AMBIGUOUS_CITIES", "BARE_TYPE_LABELS", "DEFAULT_WRAP_WIDTHS", "FOREIGN_CITIES",
            "clean_labels", "ends_with_name", "finish_clean_labels", "french_city_forms",
-           "normalize_text"]
+           "normalize_text", "town_names"]
 
 #: Line widths at which French banks cut a label mid-word and carry on in the complement.
 DEFAULT_WRAP_WIDTHS: tuple[int, ...] = (32, 40, 50)
@@ -84,6 +84,14 @@ def _city_forms(*, ambiguous: bool = False, communes: bool = True) -> tuple[str,
     cleaned |= set(FOREIGN_CITIES)
     return tuple(sorted(c for c in cleaned if c and (ambiguous or c not in AMBIGUOUS_CITIES)
                         and not c[:1].isdigit()))
+
+
+@functools.cache
+def town_names() -> frozenset[str]:
+    """Spellings of French towns (places and communes), ``AMBIGUOUS_CITIES`` left out
+    (``ORANGE`` is a telecom). Foreign cities are left out too: a restaurant may be named
+    after one (``TOKYO``, ``ISTANBUL``)."""
+    return frozenset(_city_forms()) - frozenset(FOREIGN_CITIES)
 
 
 def french_city_forms() -> tuple[str, ...]:

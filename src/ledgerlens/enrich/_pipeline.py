@@ -34,6 +34,7 @@ from ledgerlens.enrich.categories._rules import (
     fee_line_rule,
     interest_sign_rule,
     line_word_rule,
+    nameless_card_rule,
     place_phrase_rule,
     public_checkout_rule,
     returned_transfer_rule,
@@ -154,7 +155,7 @@ def enrich_with_streams(
     frame = bare_intermediary_rule(model.merchants.settle_lines(frame))
     frame = place_phrase_rule(top_up_rule(biller_refund_rule(frame)))
     frame = trade_word_rule(dealer_purchase_rule(returned_transfer_rule(frame)))
-    frame = public_checkout_rule(frame)
+    frame = nameless_card_rule(public_checkout_rule(frame))
     frame = fee_line_rule(interest_sign_rule(transfer_line_rule(frame)))
     frame = _rounded_and_abstained(frame)
     if corrections is not None and not isinstance(corrections, CorrectionSet):

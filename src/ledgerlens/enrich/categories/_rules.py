@@ -99,8 +99,9 @@ TRANSFER_LINES: dict[str, dict[str, str | None]] = {
 #: Subcategories only a transaction type decides (``TYPE_RULES``): never the model's answer
 #: for a card payment, a direct debit or a transfer (a direct debit is not a cash deposit).
 TYPE_ONLY: tuple[str, ...] = tuple(dict.fromkeys(sub for sub, _ in TYPE_RULES.values()))
-_CARD_TYPES = ("card_in_store", "card_online", "card_contactless", "card_abroad")
-_NOT_TYPE_ONLY = (*_CARD_TYPES, "direct_debit", "transfer_in", "transfer_out",
+#: The card payments.
+CARD_TYPES = ("card_in_store", "card_online", "card_contactless", "card_abroad")
+_NOT_TYPE_ONLY = (*CARD_TYPES, "direct_debit", "transfer_in", "transfer_out",
                   "instant_transfer_in", "instant_transfer_out", "own_account_transfer")
 #: Subcategories a card payment takes only from its merchant's line or a rule, never from
 #: the model's reading of its words: the one card payment between own accounts, a neobank
@@ -130,7 +131,7 @@ def scope_mask(classes: Sequence[str], types: npt.NDArray[Any]) -> npt.NDArray[n
     refund = np.isin(types, ["refund", "reversal"])
     mask[refund] = ~np.isin(cats, NOT_REFUNDABLE)
     mask[np.isin(types, _NOT_TYPE_ONLY)] &= ~np.isin(np.asarray(classes), TYPE_ONLY)
-    mask[np.isin(types, _CARD_TYPES)] &= ~np.isin(np.asarray(classes), NOT_BY_CARD)
+    mask[np.isin(types, CARD_TYPES)] &= ~np.isin(np.asarray(classes), NOT_BY_CARD)
     return mask
 
 
@@ -451,6 +452,50 @@ def _decide_rows(frame: pl.DataFrame, scope: pl.Expr, test: pl.Expr,
         out.replace_column(frame.get_column_index(name),
                            column.scatter(rows, values[name].cast(dtype)))
     return out
+
+
+#: A card payment whose label names no shop (``Achat CB``, ``CARTE X1234 12/03``) or only
+#: a French town (``CB 12/03 PARIS``: a bank line that holds the place, the shop's name
+#: elsewhere) says nothing of what was bought: no merchant, intermediary or MCC either, it
+#: is ``uncategorised``, whatever the model read in its amount or in the town's letters
+#: (``Achat CB`` at 5 EUR a bakery at 0.69, ``PARIS`` a bakery at 0.99, ``NANTES`` a
+#: second-hand shop: the synthetic banks always print the shop).
+NAMELESS_CARD_CONFIDENCE = 0.0
+_NAMELESS_COLUMNS = ("transaction_type", "merchant_text", "merchant_id", "intermediary", "mcc")
+
+
+def _nameless(text: str | None) -> bool:
+    from ledgerlens.enrich._clean import town_names
+    from ledgerlens.enrich.categories._row import model_text
+
+    # digits apart from letters: a name glued to a store number (``AURELAISROYAL00000MONT``)
+    # is a name all the same, which the model's text (whole tokens with digits dropped) lacks
+    words = model_text(re.sub(r"[0-9]+", " ", text or ""))
+    return words == "" or words in town_names()
+
+
+def nameless_card_rule(frame: pl.DataFrame) -> pl.DataFrame:
+    """Card payments of no merchant, intermediary or MCC whose text is empty or a town's
+    name alone read as ``uncategorised`` at no confidence. Other rows, and frames without
+    the columns, are left as they are."""
+    if not {*_NAMELESS_COLUMNS, *CATEGORY_SCHEMA} <= set(frame.columns):
+        return frame
+    scope = (pl.col("transaction_type").is_in(CARD_TYPES) & pl.col("merchant_id").is_null()
+             & pl.col("intermediary").is_null() & pl.col("mcc").is_null()
+             & (pl.col("subcategory") != "uncategorised"))
+    if frame.height <= _FEW_ROWS:
+        texts = [t for t, r in zip(frame.get_column("merchant_text").to_list(),
+                                   frame.select(scope.fill_null(False)).to_series().to_list(),
+                                   strict=True) if r]
+    else:
+        texts = frame.filter(scope).get_column("merchant_text").unique().to_list()
+    nameless = [t for t in texts if _nameless(t)]
+    if not nameless:
+        return frame
+    test = pl.col("merchant_text").is_in(pl.Series(nameless, dtype=pl.String).implode(),
+                                         nulls_equal=True)
+    return _decide_rows(frame, scope, test, "uncategorised", NAMELESS_CARD_CONFIDENCE,
+                        pl.lit("rule: no shop named"))
 
 
 #: A neobank statement's top-up (``Top-up by *1234``, ``Apple Pay Top-Up by *4411``) or
@@ -940,7 +985,7 @@ TRADE_WORD_MAX_CONFIDENCE = 0.9
 TRADE_WORD_CONFIDENCE = 0.65
 TRADE_WORD_SKIPPED = frozenset({"CLUB", "DEPOT", "MAITRE"})
 SHORT_TRADE_WORD_SKIPPED = frozenset({"CAF", "EPI", "SUP"})
-_PURCHASE_TYPES = (*_CARD_TYPES, "direct_debit")
+_PURCHASE_TYPES = (*CARD_TYPES, "direct_debit")
 
 
 @functools.cache

@@ -393,6 +393,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
         EXACT_BONUS,
         LENDER_CATEGORIES,
         LOAN_TYPES,
+        OPENING_ALIASES,
         PLACE_LINKS,
         RECEIVED_TYPES,
         SET_PHRASES,
@@ -442,7 +443,9 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "off_loan_line": ttype in LOAN_TYPES and m_cat not in LENDER_CATEGORIES,
             "after_place_link": start >= 2 and lead_tok in PLACE_LINKS,
             "after_surname_particle": lead_tok in SURNAME_PARTICLES,
-            "in_set_phrase": lead_tok in SET_PHRASES.get(alias, ()),
+            "in_set_phrase": lead_tok in SET_PHRASES.get(alias, ()) or (
+                alias in OPENING_ALIASES and lead_tok is not None
+                and lead_tok not in OPENING_ALIASES[alias]),
             "person_in_transfer": (not intermediary and (
                 title_before if ttype in RECEIVED_TYPES else title_outside)),
             "after_article": lead_tok in ARTICLES,
