@@ -13,6 +13,14 @@ ACCENTS: dict[str, str] = {
     **dict.fromkeys("ÀÁÂÃÄÅ", "A"), "Æ": "AE", "Ç": "C", **dict.fromkeys("ÈÉÊË", "E"),
     **dict.fromkeys("ÌÍÎÏ", "I"), "Ð": "D", "Ñ": "N", **dict.fromkeys("ÒÓÔÕÖØ", "O"),
     "Œ": "OE", **dict.fromkeys("ÙÚÛÜ", "U"), "Ý": "Y", "Ÿ": "Y", "ß": "SS", "Þ": "TH",
+    # Latin Extended-A: the letters of Central European, Baltic, Turkish and Romanian names
+    # (``ŁÓDŹ``, ``ŠKODA``, ``IŞIK``), which the canonical directory spells in ASCII.
+    **dict.fromkeys("ĀĂĄ", "A"), **dict.fromkeys("ĆĈĊČ", "C"), **dict.fromkeys("ĎĐ", "D"),
+    **dict.fromkeys("ĒĔĖĘĚ", "E"), **dict.fromkeys("ĜĞĠĢ", "G"), **dict.fromkeys("ĤĦ", "H"),
+    **dict.fromkeys("ĨĪĬĮİ", "I"), "Ĳ": "IJ", "Ĵ": "J", "Ķ": "K",
+    **dict.fromkeys("ĹĻĽĿŁ", "L"), **dict.fromkeys("ŃŅŇ", "N"), **dict.fromkeys("ŌŎŐ", "O"),
+    **dict.fromkeys("ŔŖŘ", "R"), **dict.fromkeys("ŚŜŞŠȘ", "S"), **dict.fromkeys("ŢŤŦȚ", "T"),
+    **dict.fromkeys("ŨŪŬŮŰŲ", "U"), "Ŵ": "W", "Ŷ": "Y", **dict.fromkeys("ŹŻŽ", "Z"),
     # Quotes, dashes and replacement characters read as spaces or their ASCII form.
     "’": " ", "‘": " ", "'": " ", "`": " ", "´": " ", "“": " ", "”": " ", '"': " ",
     "«": " ", "»": " ", "–": "-", "—": "-", "\ufffd": " ", "\t": " ", "\n": " ",

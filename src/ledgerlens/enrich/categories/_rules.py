@@ -462,6 +462,9 @@ def _decide_rows(frame: pl.DataFrame, scope: pl.Expr, test: pl.Expr,
 #: second-hand shop: the synthetic banks always print the shop).
 NAMELESS_CARD_CONFIDENCE = 0.0
 _NAMELESS_COLUMNS = ("transaction_type", "merchant_text", "merchant_id", "intermediary", "mcc")
+_NAMELESS_SCOPE = (pl.col("transaction_type").is_in(CARD_TYPES) & pl.col("merchant_id").is_null()
+                   & pl.col("intermediary").is_null() & pl.col("mcc").is_null()
+                   & (pl.col("subcategory") != "uncategorised"))
 
 
 def _nameless(text: str | None) -> bool:
@@ -480,21 +483,21 @@ def nameless_card_rule(frame: pl.DataFrame) -> pl.DataFrame:
     the columns, are left as they are."""
     if not {*_NAMELESS_COLUMNS, *CATEGORY_SCHEMA} <= set(frame.columns):
         return frame
-    scope = (pl.col("transaction_type").is_in(CARD_TYPES) & pl.col("merchant_id").is_null()
-             & pl.col("intermediary").is_null() & pl.col("mcc").is_null()
-             & (pl.col("subcategory") != "uncategorised"))
-    if frame.height <= _FEW_ROWS:
-        texts = [t for t, r in zip(frame.get_column("merchant_text").to_list(),
-                                   frame.select(scope.fill_null(False)).to_series().to_list(),
-                                   strict=True) if r]
+    if frame.height <= _FEW_ROWS:  # one transaction: plain values, no query
+        columns = [frame.get_column(c).to_list() for c in (*_NAMELESS_COLUMNS, "subcategory")]
+        texts = [text for ttype, text, merchant, inter, mcc, sub in zip(*columns, strict=True)
+                 if ttype in CARD_TYPES and merchant is None and inter is None and mcc is None
+                 and sub != "uncategorised"]
+        if not texts:
+            return frame
     else:
-        texts = frame.filter(scope).get_column("merchant_text").unique().to_list()
+        texts = frame.filter(_NAMELESS_SCOPE).get_column("merchant_text").unique().to_list()
     nameless = [t for t in texts if _nameless(t)]
     if not nameless:
         return frame
     test = pl.col("merchant_text").is_in(pl.Series(nameless, dtype=pl.String).implode(),
                                          nulls_equal=True)
-    return _decide_rows(frame, scope, test, "uncategorised", NAMELESS_CARD_CONFIDENCE,
+    return _decide_rows(frame, _NAMELESS_SCOPE, test, "uncategorised", NAMELESS_CARD_CONFIDENCE,
                         pl.lit("rule: no shop named"))
 
 

@@ -95,7 +95,11 @@ ORIGIN_NAME, ORIGIN_LISTED, ORIGIN_WEBSITE = 0, 1, 2
 _ONLINE_KINDS = frozenset({"online_retail", "food_delivery", "travel", "betting", "charity",
                            "subscription", "mobility_app"})
 _PAREN = re.compile(r"\s*\([^()]*\)")
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
+# Letters that Unicode does not decompose into a base letter and a mark (Søstrene Grene
+# is written SOSTRENE in labels).
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": "o",
+                            "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d",
+                            "Ð": "D", "þ": "th", "Þ": "TH", "ı": "i"})
 _NOT_KEPT = re.compile(r"[^A-Z0-9&]+")
 _JOINERS = re.compile(r"[.'’`\-]")
 _APOSTROPHES = re.compile(r"['’]")
