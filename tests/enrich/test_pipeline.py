@@ -552,6 +552,21 @@ def test_a_lender_s_line_says_which_loan_an_instalment_pays(rows: int) -> None:
         assert "model:" in out["explanation"][1]
 
 
+@pytest.mark.parametrize("copies", [1, 3], ids=["few rows", "frame"])
+def test_a_loan_taken_by_another_bank_s_direct_debit_is_a_loan(copies: int) -> None:
+    # Typed a direct debit (the ground truth's type), categorised as the loan it pays: not
+    # the bank's account fees, nor rent for IMMOBILIER (nor a cut Immobiliere 3F).
+    labels = ["PRELEVEMENT DE LCL ECHEANCE PRET", "PRLV SEPA CREDIT AGRICOLE ECHEANCE PRET",
+              "Prélèvement Échéance prêt immobilier"]
+    out = enrich(pl.DataFrame({"date": ["2025-03-12"] * 3 * copies,
+                               "amount": [-650.0] * 3 * copies,
+                               "label": labels * copies})).head(3)
+    assert out["transaction_type"].to_list() == ["direct_debit"] * 3
+    assert out["category"].to_list() == ["loans"] * 3
+    assert out["merchant_name"][2] is None
+    assert "loan instalment by direct debit" in out["explanation"][0]
+
+
 def test_an_insurer_s_life_contract_is_no_car_contract() -> None:
     labels = ["PRLV SEPA AXA ASSURANCE VIE", "PRLV SEPA MAAF VIE", "PRLV SEPA MAIF AUTO"]
     out = enrich(pl.DataFrame({"date": ["2024-11-28"] * 3, "amount": [-100.0] * 3,

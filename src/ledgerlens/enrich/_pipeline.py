@@ -25,7 +25,7 @@ from ledgerlens.enrich._intermediary import detect_intermediaries
 from ledgerlens.enrich._model import EnrichmentModel
 from ledgerlens.enrich._parallel import beside, parts_count
 from ledgerlens.enrich._recurring import detect_recurring, stream_keys, streams_as_enriched
-from ledgerlens.enrich._types import classify_types
+from ledgerlens.enrich._types import LOAN_BY_DIRECT_DEBIT, classify_types
 from ledgerlens.enrich.categories._bank_lines import bank_line_rule
 from ledgerlens.enrich.categories._rules import (
     bare_intermediary_rule,
@@ -124,6 +124,31 @@ def _any_blind(frame: pl.DataFrame) -> bool:
                for label, mcc, cp, ttype in rows)
 
 
+def _categorised(frame: pl.DataFrame, model: EnrichmentModel,
+                 profiles: pl.Series | None) -> pl.DataFrame:
+    """The category model and the rules after it. A loan instalment that another bank takes
+    by direct debit (``PRELEVEMENT DE LCL ECHEANCE PRET``) is typed a direct debit, as the
+    ground truth has it, and categorised as the loan repayment it is: in the loans' scope,
+    where the bank's fee line (LCL's account fees) or the model's reading of ``IMMOBILIER``
+    (rent) had decided."""
+    evidence = frame.get_column("type_evidence")
+    loans = evidence.str.starts_with(LOAN_BY_DIRECT_DEBIT).fill_null(False)
+    typed = frame.get_column("transaction_type")
+    if loans.any():
+        as_loan = pl.Series("transaction_type", ["loan_repayment"] * frame.height,
+                            dtype=typed.dtype)
+        frame = frame.with_columns(typed.zip_with(~loans, as_loan))
+    frame = line_word_rule(model.categories.predict(frame, profiles),
+                           model.merchants.brand_words, model.merchants.name_words)
+    frame = bank_line_rule(frame, model.merchants.name_words)
+    frame = bare_intermediary_rule(model.merchants.settle_lines(frame))
+    frame = place_phrase_rule(top_up_rule(biller_refund_rule(frame)))
+    frame = trade_word_rule(dealer_purchase_rule(returned_transfer_rule(frame)))
+    frame = nameless_card_rule(public_checkout_rule(frame))
+    frame = fee_line_rule(interest_sign_rule(transfer_line_rule(frame)))
+    return frame.with_columns(typed) if loans.any() else frame
+
+
 def enrich_with_streams(
     table: pl.DataFrame | pl.LazyFrame | pa.Table,
     model: EnrichmentModel | None = None,
@@ -149,15 +174,7 @@ def enrich_with_streams(
                                  lambda: model.categories.shop_profiles(typed))
     else:
         frame = model.merchants.match(typed)
-    frame = line_word_rule(model.categories.predict(frame, profiles),
-                           model.merchants.brand_words, model.merchants.name_words)
-    frame = bank_line_rule(frame, model.merchants.name_words)
-    frame = bare_intermediary_rule(model.merchants.settle_lines(frame))
-    frame = place_phrase_rule(top_up_rule(biller_refund_rule(frame)))
-    frame = trade_word_rule(dealer_purchase_rule(returned_transfer_rule(frame)))
-    frame = nameless_card_rule(public_checkout_rule(frame))
-    frame = fee_line_rule(interest_sign_rule(transfer_line_rule(frame)))
-    frame = _rounded_and_abstained(frame)
+    frame = _rounded_and_abstained(_categorised(frame, model, profiles))
     if corrections is not None and not isinstance(corrections, CorrectionSet):
         raise TypeError(f"corrections must be a CorrectionSet, got {type(corrections).__name__}")
     if corrections is not None:

@@ -40,7 +40,10 @@ from ledgerlens.enrich._european import HOME_CARD_WORDS
 from ledgerlens.enrich._intermediary import detect_intermediaries
 from ledgerlens.schema import ISO_4217, TRANSACTION_TYPES
 
-__all__ = ["CONTACTLESS_LIMIT_EUR", "ONLINE_MCCS", "classify_types"]
+__all__ = ["CONTACTLESS_LIMIT_EUR", "LOAN_BY_DIRECT_DEBIT", "ONLINE_MCCS", "classify_types"]
+
+#: How ``type_evidence`` opens for a loan instalment taken by direct debit.
+LOAN_BY_DIRECT_DEBIT = "loan instalment by direct debit"
 
 #: French contactless ceiling: above it a card payment in a shop needs the PIN.
 CONTACTLESS_LIMIT_EUR = 50.0
@@ -59,9 +62,10 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      r"|^(?:REJET|IMPAYE|RETOUR)\s+(?:DE\s+|DU\s+)?(?:PRLV|PRELEVEMENT|PRELEV|VIR|VIREMENT)\b"
      + _EU["reversal"],
      "reversal word"),
-    # a loan held at another bank, taken by direct debit (PRELEVEMENT DE LCL ECHEANCE PRET)
+    # a loan held at another bank, taken by direct debit (PRELEVEMENT DE LCL ECHEANCE PRET):
+    # the category step reads it as a loan repayment (``LOAN_BY_DIRECT_DEBIT``)
     ("direct_debit", r"^(?:PRLV|PRELEVEMENT|PRELEV|PREL)\b.*\b(?:ECHEANCE|ECH)\s+PRET\b",
-     "direct debit"),
+     "loan instalment by direct debit"),
     ("loan_repayment", r"^(?:ECHEANCE|ECH\.?)\s+(?:PRET|CREDIT)\b|^(?:REMBOURSEMENT|REMBT|REMB)"
      r"\.?\s+(?:PRET|CREDIT)\b|\bECHEANCE\s+PRET\b"
      # the loan named before the word (``PRET ETUDIANT ECHEANCE``)

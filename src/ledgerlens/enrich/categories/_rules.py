@@ -710,10 +710,13 @@ def interest_sign_rule(frame: pl.DataFrame) -> pl.DataFrame:
                                        why))
 
 
-#: (transfer type, line the model read) -> what that line means on such a transfer.
+#: (transfer type, line the model read) -> what that line means on such a transfer. A
+#: health insurer's money paid back (``REMBOURSEMENT MUTUELLE HARMONIE``, typed a refund by
+#: its first word) is care paid back too, not a premium refunded.
 _TRANSFER_MOVES: dict[tuple[str, str], str] = {
-    (type_, line): meant for type_, lines in TRANSFER_LINES.items()
-    for line, meant in lines.items() if meant is not None}
+    **{(type_, line): meant for type_, lines in TRANSFER_LINES.items()
+       for line, meant in lines.items() if meant is not None},
+    ("refund", "health_insurance"): "health_reimbursement"}
 
 
 def transfer_line_rule(frame: pl.DataFrame) -> pl.DataFrame:
@@ -735,7 +738,7 @@ def transfer_line_rule(frame: pl.DataFrame) -> pl.DataFrame:
         scope = pl.col("transaction_type") == type_
         frame = _decide_rows(frame, scope, pl.col("subcategory") == line, meant,
                              TRANSFER_LINE_CONFIDENCE,
-                             pl.format("{}; rule: {} by transfer in is {}",
+                             pl.format("{}; rule: {} on money received is {}",
                                        pl.col("category_evidence"), pl.lit(line),
                                        pl.lit(meant)))
     return frame
