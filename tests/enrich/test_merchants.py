@@ -495,6 +495,15 @@ def test_a_brand_that_is_a_trade_word_names_it_only_first(matcher: MerchantMatch
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_h_and_m_without_its_ampersand_is_found(matcher: MerchantMatcher, batch: bool) -> None:
+    # Card labels drop the ampersand (CB HM 12/03); the letters in a person's name are no
+    # shop.
+    labels = ["HM", "HM PARIS", "H ET M", "M HM DUPONT"]
+    out = _match_rows(matcher, labels, ["card_in_store"] * 3 + ["transfer_out"], batch=batch)
+    assert out["merchant_name"].to_list() == ["H&M", "H&M", "H&M", None]
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
 def test_bare_sncf_is_the_railway_and_its_lines_keep_their_names(matcher: MerchantMatcher,
                                                                 batch: bool) -> None:
     # Two curated lines once shared the bare spelling, and neither was returned for it.

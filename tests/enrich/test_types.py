@@ -115,6 +115,7 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("To EUR Savings", -100.0, "own_account_transfer"),
     ("Exchanged to USD", -100.0, "own_account_transfer"),
     ("Metal plan fee", -13.99, "fee"),
+    ("N26 Smart membership", -4.9, "fee"),
     ("Interest earned", 1.25, "interest"),
     ("Savings interest", 0.87, "interest"),
     ("Payment from Interest Group", 40.0, "transfer_in"),

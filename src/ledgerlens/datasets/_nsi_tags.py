@@ -244,6 +244,7 @@ NSI_LABEL_SPELLINGS: dict[str, tuple[str, ...]] = {
     "carrefourcontact-3219ea": ("CRF CONTACT",),
     "ristorantedelarte-47e37e": ("DEL ARTE",),
     "mcdonalds-e4dee6": ("MCDO",),
+    "handm-3937bd": ("HM",),
 }
 
 #: Grocery subcategories that an organic-only brand (``organic=only``) leaves for the

@@ -93,7 +93,9 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      r"|ABONNEMENT\s+(?:OFFRE|SERVICES?|BANQUE)|OFFRE\s+GROUPEE|CONVENTION\s+DE\s+COMPTE"
      r"|MINIMUM\s+FORFAITAIRE|PENALITE|DROITS\s+DE\s+GARDE)\b"
      r"|\b(?:PLAN|METAL|PREMIUM|ACCOUNT|CARD|MONTHLY|FX|EXCHANGE|ATM|WITHDRAWAL)\s+FEES?\b"
-     r"|\bCARD\s+(?:DELIVERY|REPLACEMENT)\s+FEES?\b" + _EU["fee"], "bank fee word"),
+     r"|\bCARD\s+(?:DELIVERY|REPLACEMENT)\s+FEES?\b"
+     # a neobank's plan (N26 Smart membership, N26 You membership)
+     r"|\b(?:SMART|YOU|METAL|GO)\s+MEMBERSHIP\b" + _EU["fee"], "bank fee word"),
     ("cash_withdrawal", r"^(?:RETRAIT|RET\.?\s+DAB|RET\.?\s+GAB)\b|\bDAB\b|\bGAB\b"
      r"|\bDISTRIBUTEUR\b|\bATM\b|\bWITHDRAWAL\b|^CASH\s+AT\b" + _EU["cash_withdrawal"],
      "cash machine"),
