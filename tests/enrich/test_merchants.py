@@ -495,6 +495,14 @@ def test_a_brand_that_is_a_trade_word_names_it_only_first(matcher: MerchantMatch
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_the_public_health_insurance_by_its_name_is_the_cpam(matcher: MerchantMatcher,
+                                                              batch: bool) -> None:
+    out = _match_rows(matcher, ["ASSURANCE MALADIE", "L ASSURANCE MALADIE"],
+                      ["transfer_in"] * 2, batch=batch)
+    assert out["merchant_id"].to_list() == ["cur:cpam"] * 2
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
 def test_h_and_m_without_its_ampersand_is_found(matcher: MerchantMatcher, batch: bool) -> None:
     # Card labels drop the ampersand (CB HM 12/03); the letters in a person's name are no
     # shop.
