@@ -259,8 +259,11 @@ _AFTER_LEADING_TOWN = r"(\S{3,}.*|\S{1,2}\s+\S.*)$"
 
 @functools.cache
 def _leading_date_town_expr(col: str) -> pl.Expr:
-    """The expression of :func:`_strip_leading_date_town`, built once per process."""
-    towns = _town_set(ambiguous=True)
+    """The expression of :func:`_strip_leading_date_town`, built once per process. A town
+    named like a brand or a trade (``AMBIGUOUS_CITIES``) stays: after a date it opens the
+    merchant's name more often than a town before it (``CARTE X1234 12/03 ORANGE
+    BOUTIQUE`` had lost Orange)."""
+    towns = _town_set(ambiguous=False)
     text = pl.col(col)
     date = _LEADING_DATE
     district = r"(?:\s+(?:[0-9]{1,2}(?:ER|E|EME)?|CEDEX))?"

@@ -59,7 +59,6 @@ class _Tables:
     leading_date: Regex
     leading_town: tuple[tuple[Regex, Regex], ...]
     town_words: frozenset[str]
-    towns_all: frozenset[str]
     towns: frozenset[str]
     last_words: frozenset[str]
     strong: frozenset[str]
@@ -81,7 +80,6 @@ def _tables() -> _Tables:
         leading_date=_rx(c._LEADING_DATE),
         leading_town=tuple(_leading_town_regexes(k) for k in range(1, c._MAX_TOWN_WORDS + 1)),
         town_words=frozenset(c._single_word_cities().explode().to_list()),
-        towns_all=frozenset(c._city_forms(ambiguous=True)),
         towns=frozenset(towns),
         last_words=frozenset(t.split()[-1] for t in towns),
         strong=frozenset(v.COUNTRY_CODES),
@@ -153,7 +151,7 @@ def _strip_leading_date_town(text: str) -> str:
     out = text
     for name_rx, rest_rx in t.leading_town:  # a longer town name wins
         name, rest = name_rx.search(text), rest_rx.search(text)
-        if name and rest and name.group(1) in t.towns_all:
+        if name and rest and name.group(1) in t.towns:
             out = rest.group(1)
     return out
 
