@@ -344,7 +344,7 @@ def _dropped_before_scoring(h: dict[str, Any],
     ``_scorer.ARTICLE_NAME_GOES_ON``, ``_scorer.DIGITAL_NAME_GOES_ON``,
     ``_scorer.TRADE_BEFORE_ARTICLE``, ``_scorer.foreign_trade_before``,
     ``_scorer.name_in_transfer``, ``_scorer.PERSON_IN_TRANSFER``,
-    ``_scorer.AFTER_SURNAME_PARTICLE``, ``_scorer.IN_SET_PHRASE``,
+    ``_scorer.AFTER_SURNAME_PARTICLE``, ``_scorer.IN_SET_PHRASE``, ``_scorer.SHORT_TAIL``,
     ``_scorer.NAME_THEN_NAME`` or ``_scorer.english_phrase`` of one hit."""
     if h["off_loan_line"] or h["after_surname_particle"] or h["in_set_phrase"] or (
             (h["name_like"] or h["lead_tok"] in PERSON_TITLES or h["lead_tok"] in first_names()
@@ -378,6 +378,7 @@ def _dropped_before_scoring(h: dict[str, Any],
     foreign_trade_before = (h["lead_tok"] in foreign_lead_categories()
                             and h["lead_cat"] != h["m_cat"])
     return card and (other_shop or other_line or h["after_place_link"] or h["after_article"]
+                     or h["short_tail"]
                      or h["article_name_goes_on"] or trade_before_article or name_then_name
                      or english_phrase or foreign_trade_before)
 
@@ -397,6 +398,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
         PLACE_LINKS,
         RECEIVED_TYPES,
         SET_PHRASES,
+        SHORT_TAIL_CHARS,
         SURNAME_PARTICLES,
         TYPE_KINDS,
         WEAK_CUT,
@@ -449,6 +451,9 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "person_in_transfer": (not intermediary and (
                 title_before if ttype in RECEIVED_TYPES else title_outside)),
             "after_article": lead_tok in ARTICLES,
+            "short_tail": (n_chars <= SHORT_TAIL_CHARS and alias.isalpha() and start >= 1
+                           and start + n_gram == key_tokens
+                           and lead_categories.get(lead_tok) != m_cat),
             "article_alias": article_alias,
             "digital_name_goes_on": bool(m_sub in DIGITAL_LINES and next_link
                                          and n_tokens == 1),

@@ -248,6 +248,17 @@ AFTER_OTHER_WORD = pl.any_horizontal(
     (pl.col("alias") == alias) & pl.col("lead_tok").is_not_null()
     & ~pl.col("lead_tok").is_in(list(keep))
     for alias, keep in OPENING_ALIASES.items()).fill_null(False)
+#: A card payment whose hit is a name of one or two letters ending the text after other
+#: words is the fragment a cut label leaves of its last word, not a brand: ``LEROY ME`` is
+#: Leroy Merlin cut, ``LABO ANALYSES ME`` a laboratory (the hotel brand ME at 0.89-0.98
+#: before this rule; AD, DG, JD, LG, QB... alike). A trade word of the brand's own category
+#: before it keeps the hit (``STATION BP``), and so does a name with a digit, which no cut
+#: word leaves (``MEAUX G7``: a taxi): dropped before scoring.
+SHORT_TAIL_CHARS = 2
+SHORT_TAIL = ((pl.col("n_chars") <= SHORT_TAIL_CHARS) & pl.col("alias").str.contains(r"^[A-Z]+$")
+              & (pl.col("start") >= 1)
+              & (pl.col("start") + pl.col("n_gram") == pl.col("key_tokens"))
+              & pl.col("lead_cat").ne_missing(pl.col("m_cat")) & _ON_CARD).fill_null(False)
 #: A card payment whose hit follows an article names a shop after a common word, not the
 #: chain: ``BAR LE CARREFOUR``, ``LE CARREFOUR DES SAVEURS`` and ``TABAC LE CASINO`` are no
 #: Carrefour or Casino (a bar called "the crossroads"); a chain's label never puts an article
@@ -454,7 +465,7 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
                 & ~AFTER_ARTICLE & ~ARTICLE_NAME_GOES_ON & ~DIGITAL_NAME_GOES_ON
                 & ~TRADE_BEFORE_ARTICLE & ~foreign_trade_before()
                 & ~name_in_transfer() & ~PERSON_IN_TRANSFER & ~AFTER_SURNAME_PARTICLE
-                & ~IN_SET_PHRASE & ~AFTER_OTHER_WORD & ~NAME_THEN_NAME
+                & ~IN_SET_PHRASE & ~AFTER_OTHER_WORD & ~NAME_THEN_NAME & ~SHORT_TAIL
                 & ~english_phrase())
         .with_columns(
             mcc_missing=pl.col("l_sub").is_null(),
