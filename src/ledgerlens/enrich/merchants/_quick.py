@@ -453,7 +453,8 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "after_article": lead_tok in ARTICLES,
             "short_tail": (n_chars <= SHORT_TAIL_CHARS and alias.isalpha() and start >= 1
                            and start + n_gram == key_tokens
-                           and lead_categories.get(lead_tok) != m_cat),
+                           and (None if lead_tok is None
+                                else lead_categories.get(lead_tok)) != m_cat),
             "article_alias": article_alias,
             "digital_name_goes_on": bool(m_sub in DIGITAL_LINES and next_link
                                          and n_tokens == 1),
