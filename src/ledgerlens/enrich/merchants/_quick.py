@@ -344,7 +344,7 @@ def _dropped_before_scoring(h: dict[str, Any],
     ``_scorer.ARTICLE_NAME_GOES_ON``, ``_scorer.DIGITAL_NAME_GOES_ON``,
     ``_scorer.TRADE_BEFORE_ARTICLE``, ``_scorer.foreign_trade_before``,
     ``_scorer.name_in_transfer``, ``_scorer.PERSON_IN_TRANSFER``,
-    ``_scorer.AFTER_SURNAME_PARTICLE``, ``_scorer.IN_SET_PHRASE``, ``_scorer.SHORT_TAIL``,
+    ``_scorer.AFTER_SURNAME_PARTICLE``, ``_scorer.IN_SET_PHRASE``, ``_scorer.short_tail``,
     ``_scorer.NAME_THEN_NAME`` or ``_scorer.english_phrase`` of one hit."""
     if h["off_loan_line"] or h["after_surname_particle"] or h["in_set_phrase"] or (
             (h["name_like"] or h["lead_tok"] in PERSON_TITLES or h["lead_tok"] in first_names()
@@ -387,6 +387,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
     """The hits ``quick_features`` keeps (one per row and merchant, sorted by ``row_id``,
     ``merchant_idx``) as dicts of the attributes its features read (``features_of``)."""
     from ledgerlens.datasets._mcc import _code_table
+    from ledgerlens.enrich._clean import town_names
     from ledgerlens.enrich.merchants._scorer import (
         _CATEGORY,
         ARTICLES,
@@ -405,6 +406,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
     )
 
     alias_attrs = directory.cached("quick.alias_attrs", _alias_attrs)
+    towns = town_names()
     lead_categories = lead_word_categories()
     line_leads = line_lead_subcategories()
     merchant_attrs = directory.cached("quick.merchant_attrs", _merchant_attrs)
@@ -452,7 +454,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
                 title_before if ttype in RECEIVED_TYPES else title_outside)),
             "after_article": lead_tok in ARTICLES,
             "short_tail": (n_chars <= SHORT_TAIL_CHARS and alias.isalpha() and start >= 1
-                           and start + n_gram == key_tokens
+                           and start + n_gram == key_tokens and lead_tok not in towns
                            and (None if lead_tok is None
                                 else lead_categories.get(lead_tok)) != m_cat),
             "article_alias": article_alias,

@@ -19,6 +19,7 @@ import numpy.typing as npt
 import polars as pl
 
 from ledgerlens.datasets._mcc import mcc_subcategory_expr
+from ledgerlens.enrich._clean import town_names
 from ledgerlens.enrich._frame import ENGINE
 from ledgerlens.enrich.merchants._candidates import KIND_FUZZY, KIND_PREFIX
 from ledgerlens.enrich.merchants._directory import (
@@ -253,12 +254,21 @@ AFTER_OTHER_WORD = pl.any_horizontal(
 #: Leroy Merlin cut, ``LABO ANALYSES ME`` a laboratory (the hotel brand ME at 0.89-0.98
 #: before this rule; AD, DG, JD, LG, QB... alike). A trade word of the brand's own category
 #: before it keeps the hit (``STATION BP``), and so does a name with a digit, which no cut
-#: word leaves (``MEAUX G7``: a taxi): dropped before scoring.
+#: word leaves (``MEAUX G7``: a taxi), and so does a town before it (``PARIS HM``): dropped
+#: before scoring.
 SHORT_TAIL_CHARS = 2
-SHORT_TAIL = ((pl.col("n_chars") <= SHORT_TAIL_CHARS) & pl.col("alias").str.contains(r"^[A-Z]+$")
-              & (pl.col("start") >= 1)
-              & (pl.col("start") + pl.col("n_gram") == pl.col("key_tokens"))
-              & pl.col("lead_cat").ne_missing(pl.col("m_cat")) & _ON_CARD).fill_null(False)
+
+
+@functools.cache
+def short_tail() -> pl.Expr:
+    """The rule above as an expression (built on first use: it reads the towns; a town before
+    the name keeps it too: ``PARIS HM`` is H&M in Paris)."""
+    towns = pl.Series("towns", sorted(town_names()), dtype=pl.String).implode()
+    return ((pl.col("n_chars") <= SHORT_TAIL_CHARS) & pl.col("alias").str.contains(r"^[A-Z]+$")
+            & (pl.col("start") >= 1)
+            & (pl.col("start") + pl.col("n_gram") == pl.col("key_tokens"))
+            & pl.col("lead_cat").ne_missing(pl.col("m_cat"))
+            & ~pl.col("lead_tok").is_in(towns).fill_null(False) & _ON_CARD).fill_null(False)
 #: A card payment whose hit follows an article names a shop after a common word, not the
 #: chain: ``BAR LE CARREFOUR``, ``LE CARREFOUR DES SAVEURS`` and ``TABAC LE CASINO`` are no
 #: Carrefour or Casino (a bar called "the crossroads"); a chain's label never puts an article
@@ -465,7 +475,7 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
                 & ~AFTER_ARTICLE & ~ARTICLE_NAME_GOES_ON & ~DIGITAL_NAME_GOES_ON
                 & ~TRADE_BEFORE_ARTICLE & ~foreign_trade_before()
                 & ~name_in_transfer() & ~PERSON_IN_TRANSFER & ~AFTER_SURNAME_PARTICLE
-                & ~IN_SET_PHRASE & ~AFTER_OTHER_WORD & ~NAME_THEN_NAME & ~SHORT_TAIL
+                & ~IN_SET_PHRASE & ~AFTER_OTHER_WORD & ~NAME_THEN_NAME & ~short_tail()
                 & ~english_phrase())
         .with_columns(
             mcc_missing=pl.col("l_sub").is_null(),
