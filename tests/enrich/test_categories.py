@@ -411,6 +411,22 @@ def test_an_amount_among_a_brand_s_lines_is_a_feature_of_its_own() -> None:
     assert not any(tok.startswith(("ML_", "MA_")) for tok in single.split())
 
 
+def test_an_intermediary_the_banks_never_print_reads_as_one_they_do() -> None:
+    # The model never saw Mollie's or GoCardless's token: a shop's online checkout reads as
+    # Stripe's, a direct-debit collector as none; the row path builds the same context.
+    from ledgerlens.enrich.categories._features import unique_keys
+    from ledgerlens.enrich.categories._row import _key
+
+    frame = pl.DataFrame({"clean_label": ["LA FOURCHE"] * 3, "amount": [-54.0] * 3,
+                          "intermediary": ["mollie", "gocardless", "sumup"]})
+    keys, row_key = unique_keys(frame, {})
+    contexts = [keys["context"][int(k)].split() for k in row_key]
+    assert [next(t for t in c if t.startswith("I_")) for c in contexts] == [
+        "I_stripe", "I_none", "I_sumup"]
+    for row, context in zip(frame.iter_rows(named=True), contexts, strict=True):
+        assert _key(row, "clean_label", True, {}).context.split() == context
+
+
 def test_a_few_rows_decide_as_in_a_table() -> None:
     # Small frames take the plain-value path (_row.py): exactly the table path's output.
     from ledgerlens.enrich._model import EnrichmentModel

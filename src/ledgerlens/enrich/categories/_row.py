@@ -25,6 +25,7 @@ import polars as pl
 from ledgerlens.enrich._few_rows import with_values
 from ledgerlens.enrich.categories._features import (
     _PAYMENT_RE,
+    INTERMEDIARY_READ_AS,
     SURE_HINT,
     TEXT_COLUMNS,
     FeatureSpec,
@@ -105,6 +106,13 @@ def _amount_tokens(amount: object) -> str:
     return f"A_{sign}{code % 100}{suffix}"
 
 
+def _read_as(intermediary: str | None) -> str | None:
+    """``INTERMEDIARY_READ_AS`` of one value."""
+    if intermediary is None:
+        return None
+    return INTERMEDIARY_READ_AS.get(intermediary, intermediary)
+
+
 def _token(prefix: str, value: str | None) -> str:
     return prefix + ("none" if value is None else _SPACES.sub("_", value))
 
@@ -141,7 +149,7 @@ def _key(row: Mapping[str, Any], source: str | None, has_amount: bool,
         hint_token = f"MH_{hint} MHW_{hint}" if weak else f"MH_{hint}"
     parts = [_token("T_", row.get("transaction_type")), _token("M_", mcc),
              "MS_" + (mcc_subcategory.get(mcc, "none") if mcc is not None else "none"),
-             _token("I_", row.get("intermediary")), amount, "MER_" + mer, hint_token, cp]
+             _token("I_", _read_as(row.get("intermediary"))), amount, "MER_" + mer, hint_token, cp]
     if lines is not None:
         joined = lines.replace("|", "+")
         parts.append(f"ML_{joined} MA_{joined}_{amount.split(' ')[0][2:]}")
