@@ -411,6 +411,23 @@ def test_an_amount_among_a_brand_s_lines_is_a_feature_of_its_own() -> None:
     assert not any(tok.startswith(("ML_", "MA_")) for tok in single.split())
 
 
+@pytest.mark.parametrize("copies", [1, 12], ids=["few rows", "table"])
+def test_an_mcc_the_model_never_saw_reads_as_a_known_code_of_its_line(copies: int) -> None:
+    # The synthetic banks print 5541 for fuel, never 5542 (automated dispensers): its token
+    # had no weight and the MCC said nothing. A known code reads as itself.
+    from ledgerlens.enrich._model import EnrichmentModel
+
+    model = EnrichmentModel.default().categories
+    read_as = model.mcc_read_as()
+    assert read_as["5542"] == "5541"
+    assert "5541" not in read_as
+    frame = pl.DataFrame({"clean_label": ["KRYLOR"] * 2 * copies, "amount": [-50.0] * 2 * copies,
+                          "mcc": ["5541", "5542"] * copies,
+                          "transaction_type": ["card_in_store"] * 2 * copies})
+    out = model.predict(frame).head(2)
+    assert out["subcategory"].to_list() == ["fuel", "fuel"]
+
+
 def test_an_intermediary_the_banks_never_print_reads_as_one_they_do() -> None:
     # The model never saw Mollie's or GoCardless's token: a shop's online checkout reads as
     # Stripe's, a direct-debit collector as none; the row path builds the same context.

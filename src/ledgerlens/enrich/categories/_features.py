@@ -9,6 +9,7 @@ so that a model trained on some banks' dialects reads another bank's labels the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -194,9 +195,11 @@ def _hint_tokens() -> pl.Expr:
             .otherwise(pl.lit("MH_none")))
 
 
-def _context(mcc_subcategory: dict[str, str]) -> pl.Expr:
-    def tok(name: str, prefix: str) -> pl.Expr:
-        value = pl.col(name).str.replace_all(r"\s+", "_").fill_null("none")
+def _context(mcc_subcategory: dict[str, str],
+             mcc_read_as: Mapping[str, str] | None = None) -> pl.Expr:
+    def tok(name: str, prefix: str, read_as: Mapping[str, str] | None = None) -> pl.Expr:
+        column = pl.col(name) if not read_as else pl.col(name).replace(dict(read_as))
+        value = column.str.replace_all(r"\s+", "_").fill_null("none")
         return pl.concat_str([pl.lit(prefix), value])
 
     mcc_sub = pl.col("mcc").replace_strict(mcc_subcategory, default="none", return_dtype=pl.String)
@@ -205,7 +208,7 @@ def _context(mcc_subcategory: dict[str, str]) -> pl.Expr:
                 .when(pl.col("lines").is_not_null()).then(pl.lit("multi")))
     parts = [
         tok("type", "T_"),
-        tok("mcc", "M_"),
+        tok("mcc", "M_", mcc_read_as),
         pl.concat_str([pl.lit("MS_"), mcc_sub]),
         pl.concat_str([pl.lit("I_"), pl.col("inter").replace(INTERMEDIARY_READ_AS)
                        .str.replace_all(r"\s+", "_").fill_null("none")]),
@@ -223,10 +226,12 @@ def _context(mcc_subcategory: dict[str, str]) -> pl.Expr:
 
 
 def unique_keys(
-    frame: pl.DataFrame, mcc_subcategory: dict[str, str]
+    frame: pl.DataFrame, mcc_subcategory: dict[str, str],
+    mcc_read_as: Mapping[str, str] | None = None,
 ) -> tuple[pl.DataFrame, npt.NDArray[np.int64]]:
     """Unique (text, context, profile) keys (+ their type, brand lines and row count), and each
-    row's key index.
+    row's key index. ``mcc_read_as``: the code the model reads in place of an MCC it never
+    saw (``CategoryModel.mcc_read_as``).
 
     Rows are first grouped on a 64-bit hash of their raw inputs (two different inputs
     sharing a hash is about 1e-7 likely for a million distinct keys), so the string work
@@ -247,7 +252,7 @@ def unique_keys(
         .sort("k1")
         .select(
             text=model_text_expr(pl.col("src")),
-            context=_context(mcc_subcategory),
+            context=_context(mcc_subcategory, mcc_read_as),
             profile=pl.col("profile").cast(pl.String).fill_null(""),
             type=pl.col("type"),
             lines=pl.col("lines"),

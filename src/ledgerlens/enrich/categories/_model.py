@@ -74,6 +74,29 @@ def _mcc_map() -> dict[str, str]:
     return dict(load_mcc_codes().select("mcc", "subcategory").iter_rows())
 
 
+def _unseen_mcc_read_as(scorer: LinearScorer, n_bits: int) -> dict[str, str]:
+    """``CategoryModel.mcc_read_as`` of a fitted scorer: each code of the MCC table whose
+    context token (``M_<code>``, a hashed word) has no weight row -> a code of its
+    subcategory that has one (the subcategory's typical code when it does, else the
+    lowest); codes of a subcategory with no known code are left out."""
+    from ledgerlens.datasets._mcc import TYPICAL_MCC
+
+    table = _mcc_map()
+    codes = sorted(table)
+    known = scorer.rows_of(word_buckets([f"M_{c}" for c in codes], n_bits)) >= 0
+    by_line: dict[str, list[str]] = {}
+    for code, seen in zip(codes, known.tolist(), strict=True):
+        if seen:
+            by_line.setdefault(table[code], []).append(code)
+    read_as: dict[str, str] = {}
+    for code, seen in zip(codes, known.tolist(), strict=True):
+        line = by_line.get(table[code])
+        if not seen and line:
+            typical = TYPICAL_MCC.get(table[code])
+            read_as[code] = typical if typical in line else line[0]
+    return read_as
+
+
 def _capped_shop_texts(texts: pl.Series, weight: npt.NDArray[np.float64],
                        shop: npt.NDArray[np.bool_], cap: float) -> npt.NDArray[np.float64]:
     """``weight`` with the keys of local shops (``shop``) scaled down so that those sharing
@@ -312,6 +335,17 @@ class CategoryModel:
         assert isinstance(scorer, LinearScorer)
         return scorer
 
+    def mcc_read_as(self) -> dict[str, str]:
+        """MCC -> the code the model reads in its place: a code whose token it never saw in
+        training reads as a known code of the same subcategory, the typical one when known
+        (the synthetic banks print about 170 codes: 5542, automated fuel dispensers, had read
+        as no MCC at all where 5541 reads as fuel at 1.0). Built once per model."""
+        cached: dict[str, str] | None = getattr(self, "_mcc_read_as", None)
+        if cached is None:
+            cached = _unseen_mcc_read_as(self._check_fitted(), self.n_bits)
+            self._mcc_read_as = cached
+        return cached
+
     def _scope_mask(self, types: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
         """Allowed classes per key, from its transaction type."""
         return scope_mask(self.classes_, types)
@@ -351,7 +385,7 @@ class CategoryModel:
         if self._profiles_on():
             frame = frame.with_columns(profiles if profiles is not None
                                        else shop_profiles(frame, self.profile_min_rows))
-        keys, row_key = unique_keys(frame, _mcc_map())
+        keys, row_key = unique_keys(frame, _mcc_map(), self.mcc_read_as())
         return in_parts(keys, self._decide_keys, stacked), row_key
 
     def _decide_keys(self, keys: pl.DataFrame) -> pl.DataFrame:

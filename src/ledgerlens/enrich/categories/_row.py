@@ -126,7 +126,8 @@ class _Row:
 
 
 def _key(row: Mapping[str, Any], source: str | None, has_amount: bool,
-         mcc_subcategory: Mapping[str, str]) -> _Row:
+         mcc_subcategory: Mapping[str, str],
+         mcc_read_as: Mapping[str, str] | None = None) -> _Row:
     """The feature key of one row, as ``unique_keys`` builds it."""
     src = row.get(source) if source else None
     text = model_text(_DIGIT_TOKEN.sub(" ", str(src)[:200]) if src is not None else "")
@@ -147,7 +148,8 @@ def _key(row: Mapping[str, Any], source: str | None, has_amount: bool,
         hint_conf = row.get("merchant_confidence")
         weak = hint_conf is not None and float(hint_conf) < SURE_HINT
         hint_token = f"MH_{hint} MHW_{hint}" if weak else f"MH_{hint}"
-    parts = [_token("T_", row.get("transaction_type")), _token("M_", mcc),
+    read = mcc if mcc is None or not mcc_read_as else mcc_read_as.get(mcc, mcc)
+    parts = [_token("T_", row.get("transaction_type")), _token("M_", read),
              "MS_" + (mcc_subcategory.get(mcc, "none") if mcc is not None else "none"),
              _token("I_", _read_as(row.get("intermediary"))), amount, "MER_" + mer, hint_token, cp]
     if lines is not None:
@@ -356,7 +358,8 @@ def predict_rows(model: CategoryModel, frame: pl.DataFrame,
         if not safe_text(*(row.get(f) for f in text_fields if f and f in row)):
             return None
     has_amount = "amount" in cols
-    decided = [_decide(model, row, _key(row, source, has_amount, mcc_subcategory),
+    read_as = model.mcc_read_as()
+    decided = [_decide(model, row, _key(row, source, has_amount, mcc_subcategory, read_as),
                        "merchant_subcategory" in cols) for row in rows]
     subs = [d[0] for d in decided]
     return with_values(frame, {
