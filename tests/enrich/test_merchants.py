@@ -505,10 +505,13 @@ def test_the_public_health_insurance_by_its_name_is_the_cpam(matcher: MerchantMa
 @pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
 def test_a_cut_word_s_last_letters_are_no_brand(matcher: MerchantMatcher, batch: bool) -> None:
     # LEROY ME is Leroy Merlin cut, not the hotel brand ME; a station's BP, a taxi's G7 after
-    # its town, ME alone and H&M after its town are the brands.
-    labels = ["LEROY ME", "LABO ANALYSES ME", "STATION BP", "MEAUX G7", "ME", "PARIS HM"]
-    out = _match_rows(matcher, labels, ["card_in_store"] * 6, batch=batch)
-    assert out["merchant_name"].to_list() == [None, None, "BP", "G7", "ME", "H&M"]
+    # its town, ME alone and H&M after its town are the brands. A doctor's name cut after his
+    # title is no cut Dr. Martens.
+    labels = ["LEROY ME", "LABO ANALYSES ME", "STATION BP", "MEAUX G7", "ME", "PARIS HM",
+              "DR MART", "DR MARTENS"]
+    out = _match_rows(matcher, labels, ["card_in_store"] * 8, batch=batch)
+    assert out["merchant_name"].to_list() == [None, None, "BP", "G7", "ME", "H&M", None,
+                                              "Dr. Martens"]
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])

@@ -241,22 +241,23 @@ def test_a_neobank_top_up_is_money_between_own_accounts_not_a_saving() -> None:
 
 @pytest.mark.parametrize("copies", [1, 3], ids=["few rows", "frame"])
 def test_a_card_payment_that_names_no_shop_is_uncategorised(copies: int) -> None:
-    # No shop in the label (the bank's words, a card number, a date, a French town alone)
-    # and no merchant, intermediary or MCC: nothing says what was bought. A shop's words, a
+    # No shop in the label (the bank's words, a card number, a date, a French town alone, a
+    # surname and a letter) and no merchant, intermediary or MCC: nothing says what was
+    # bought. A shop's words, a
     # store number glued to a name, a restaurant named after a foreign city and an MCC do.
     labels = ["Achat CB", "CARTE X1234 12/03", "CB 12/03 PARIS 15", "CB NANTES 12/03",
-              "CB BOULANGERIE DUPONT", "CB AURELAISROYAL00000MONT", "CB 12/03 TOKYO",
-              "CB 12/03 LYON"]
-    mccs = [None] * 7 + ["5411"]
-    out = enrich(pl.DataFrame({"date": ["2025-03-12"] * 8 * copies,
-                               "amount": [-5.0] * 8 * copies, "label": labels * copies,
-                               "mcc": mccs * copies})).head(8)
+              "PAIEMENT PAR CARTE X4821 LEROY M", "CB BOULANGERIE DUPONT",
+              "CB AURELAISROYAL00000MONT", "CB 12/03 TOKYO", "CB 12/03 LYON"]
+    mccs = [None] * 8 + ["5411"]
+    out = enrich(pl.DataFrame({"date": ["2025-03-12"] * 9 * copies,
+                               "amount": [-5.0] * 9 * copies, "label": labels * copies,
+                               "mcc": mccs * copies})).head(9)
     sub = out["subcategory"].to_list()
-    assert sub[:4] == ["uncategorised"] * 4
-    assert out["category_confidence"].to_list()[:4] == [0.0] * 4
+    assert sub[:5] == ["uncategorised"] * 5
+    assert out["category_confidence"].to_list()[:5] == [0.0] * 5
     assert out["explanation"][0].startswith("rule: no shop named")
-    assert sub[4] == "bakery"
-    assert "uncategorised" not in sub[5:]
+    assert sub[5] == "bakery"
+    assert "uncategorised" not in sub[6:]
 
 
 @pytest.mark.parametrize("rows", [1, 12])

@@ -474,7 +474,8 @@ def _nameless(text: str | None) -> bool:
     # digits apart from letters: a name glued to a store number (``AURELAISROYAL00000MONT``)
     # is a name all the same, which the model's text (whole tokens with digits dropped) lacks
     words = model_text(re.sub(r"[0-9]+", " ", text or ""))
-    return words == "" or words in town_names()
+    # a lone letter is what is left of a person's name or a cut word (LEROY M)
+    return all(len(w) < 2 for w in words.split()) or words in town_names()
 
 
 def nameless_card_rule(frame: pl.DataFrame) -> pl.DataFrame:

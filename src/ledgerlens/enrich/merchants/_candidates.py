@@ -117,6 +117,11 @@ def match_key_expr(expr: pl.Expr) -> pl.Expr:
     )
 
 
+#: A person's titles, a doctor's included: no cut form of an alias that opens with them
+#: alone is made (``DR MART`` is Dr Martin's surgery cut at 32 characters, not Dr. Martens).
+_TITLES = PERSON_TITLES | {"DR", "DOCTEUR", "PR", "PROFESSEUR"}
+
+
 def _prefix_rows(aliases: pl.DataFrame, lexicon: frozenset[str]) -> pl.DataFrame:
     """Truncated forms of aliases (rows ``_a``, ``alias``, ``n_chars``): ``t1 .. t(j-1) p``
     with ``p`` a proper prefix of ``tj``; ``sim`` is the share of the alias's letters kept.
@@ -140,6 +145,8 @@ def _prefix_rows(aliases: pl.DataFrame, lexicon: frozenset[str]) -> pl.DataFrame
         tokens = alias.split(" ")
         kept = 0
         for j, token in enumerate(tokens):
+            if j and all(t in _TITLES for t in tokens[:j]):
+                break  # a cut name after a title is a person's (DR MART: Dr Martin)
             lo = 1 if j else _MIN_FIRST_PREFIX
             head = " ".join(tokens[:j])
             plain_head = all(t in NAME_PARTICLES for t in tokens[:j])
