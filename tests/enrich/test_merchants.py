@@ -503,6 +503,16 @@ def test_the_public_health_insurance_by_its_name_is_the_cpam(matcher: MerchantMa
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_a_purchase_paid_back_names_its_shop_as_the_payment_did(matcher: MerchantMatcher,
+                                                                batch: bool) -> None:
+    # A refund or a cancelled payment is read as the card payment it undoes: the bare LECLERC
+    # of a card payment is E.Leclerc, its refund had no merchant (0.21).
+    labels = ["LECLERC", "LECLERC", "LECLERC"]
+    out = _match_rows(matcher, labels, ["card_in_store", "reversal", "refund"], batch=batch)
+    assert out["merchant_name"].to_list() == ["E.Leclerc"] * 3
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
 def test_a_cut_word_s_last_letters_are_no_brand(matcher: MerchantMatcher, batch: bool) -> None:
     # LEROY ME is Leroy Merlin cut, not the hotel brand ME; a station's BP, a taxi's G7 after
     # its town, ME alone and H&M after its town are the brands. A doctor's name cut after his

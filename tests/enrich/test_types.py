@@ -116,6 +116,8 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("To EUR Savings", -100.0, "own_account_transfer"),
     ("Exchanged to USD", -100.0, "own_account_transfer"),
     ("Metal plan fee", -13.99, "fee"),
+    ("DEPOT ESPECES GAB", 200.0, "cash_deposit"),
+    ("LETTRE INFORMATION PREALABLE", -12.0, "fee"),
     ("N26 Smart membership", -4.9, "fee"),
     ("Interest earned", 1.25, "interest"),
     ("Savings interest", 0.87, "interest"),

@@ -91,17 +91,20 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      r"|^(?:SAVINGS|VAULT|POCKET)\s+INTEREST\b" + _EU["interest"], "interest word"),
     ("fee", r"^(?:FRAIS|COTISATION|COTIS\.?|COMMISSION|COMM\.?|FORFAIT|TENUE DE COMPTE"
      r"|ABONNEMENT\s+(?:OFFRE|SERVICES?|BANQUE)|OFFRE\s+GROUPEE|CONVENTION\s+DE\s+COMPTE"
-     r"|MINIMUM\s+FORFAITAIRE|PENALITE|DROITS\s+DE\s+GARDE)\b"
+     r"|MINIMUM\s+FORFAITAIRE|PENALITE|DROITS\s+DE\s+GARDE"
+     # the letter a bank charges for before it rejects a payment
+     r"|LETTRE\s+(?:D\s*)?(?:INFORMATION|INFO|INFOS)(?:\s+PREALABLE)?)\b"
      r"|\b(?:PLAN|METAL|PREMIUM|ACCOUNT|CARD|MONTHLY|FX|EXCHANGE|ATM|WITHDRAWAL)\s+FEES?\b"
      r"|\bCARD\s+(?:DELIVERY|REPLACEMENT)\s+FEES?\b"
      # a neobank's plan (N26 Smart membership, N26 You membership)
      r"|\b(?:SMART|YOU|METAL|GO)\s+MEMBERSHIP\b" + _EU["fee"], "bank fee word"),
-    ("cash_withdrawal", r"^(?:RETRAIT|RET\.?\s+DAB|RET\.?\s+GAB)\b|\bDAB\b|\bGAB\b"
-     r"|\bDISTRIBUTEUR\b|\bATM\b|\bWITHDRAWAL\b|^CASH\s+AT\b" + _EU["cash_withdrawal"],
-     "cash machine"),
+    # a deposit at a cash machine names the machine too (DEPOT ESPECES GAB)
     ("cash_deposit", r"^(?:VERSEMENT|DEPOT|VERST)\s+(?:ESPECES|ESP)\b|^VERSEMENT\b"
      + _EU["cash_deposit"],
      "cash deposit word"),
+    ("cash_withdrawal", r"^(?:RETRAIT|RET\.?\s+DAB|RET\.?\s+GAB)\b|\bDAB\b|\bGAB\b"
+     r"|\bDISTRIBUTEUR\b|\bATM\b|\bWITHDRAWAL\b|^CASH\s+AT\b" + _EU["cash_withdrawal"],
+     "cash machine"),
     ("cheque_deposit", r"^(?:REMISE|REM\.?)\s+(?:DE\s+)?(?:CHEQUES?|CHQ\.?)\b"
      + _EU["cheque_deposit"], "cheque deposit"),
     ("cheque", r"^(?:CHEQUE|CHQ\.?|CHQ)\b" + _EU["cheque"], "cheque word"),

@@ -350,15 +350,22 @@ PERSON_IN_TRANSFER = ((pl.when(pl.col("transaction_type").is_in(sorted(RECEIVED_
                       & ~pl.col("is_intermediary")).fill_null(False)
 
 
-def seen_as_online(t_kind: pl.Expr, is_online: pl.Expr) -> pl.Expr:
+def seen_as_online(t_kind: pl.Expr, is_online: pl.Expr, card_billing: pl.Expr) -> pl.Expr:
     """The transaction kind a hit is scored under: a payment abroad at an online merchant
     is an online payment to a merchant seated abroad (``AMAZON US 12,99 USD``, ``SPOTIFY
     AB STOCKHOLM SE``). The abroad weights, learnt on shops visited abroad whose names
     rarely are a directory's, dropped every such hit (Ryanair at 0.17). A refund or other
     operation of no card kind at an online merchant reads as its online payments too: the
-    web-name alias weighs -3.5 outside them (``REMBOURSEMENT AMAZON.FR`` at 0.04)."""
-    return pl.when(t_kind.is_in(["abroad", "other"]) & is_online).then(
-        pl.lit("online")).otherwise(t_kind)
+    web-name alias weighs -3.5 outside them (``REMBOURSEMENT AMAZON.FR`` at 0.04). A refund
+    or a cancelled payment at a shop paid by card reads as its payments in store: scored as
+    another operation, the bare ``LECLERC`` of its refund had been no merchant (0.21). At a
+    biller or a public body it stays another operation (``REMBOURSEMENT CPAM``)."""
+    return (pl.when(t_kind.is_in(["abroad", "other", "undone"]) & is_online)
+            .then(pl.lit("online"))
+            .when(t_kind == "undone")
+            .then(pl.when(card_billing.fill_null(True)).then(pl.lit("present"))
+                  .otherwise(pl.lit("other")))
+            .otherwise(t_kind))
 
 
 #: A card payment whose hit opens the text with a chain named like a person (PAUL, NICOLAS,
@@ -414,6 +421,9 @@ TYPE_KINDS: dict[str, str] = {
     "card_abroad": "abroad", "direct_debit": "debit", "transfer_in": "transfer",
     "transfer_out": "transfer", "instant_transfer_in": "transfer",
     "instant_transfer_out": "transfer", "own_account_transfer": "transfer",
+    # a purchase paid back or cancelled: read as the card payment it undoes
+    # (``seen_as_online``)
+    "refund": "undone", "reversal": "undone",
 }
 FEATURE_NAMES: tuple[str, ...] = tuple(_FEATURES)
 
@@ -463,7 +473,8 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
     joined = (
         hits.join(alias_attrs, on=["alias", "merchant_idx"], how="left")
         .join(attrs, on="merchant_idx", how="left")
-        .with_columns(l_sub=l_sub, t_kind=seen_as_online(t_kind, pl.col("is_online")),
+        .with_columns(l_sub=l_sub, t_kind=seen_as_online(t_kind, pl.col("is_online"),
+                                                                 pl.col("card_billing")),
                       lead_cat=pl.col("lead_tok").replace_strict(
                           lead_word_categories(), default=None, return_dtype=pl.String),
                       alias_cat=pl.col("alias").replace_strict(
