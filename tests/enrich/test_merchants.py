@@ -513,6 +513,18 @@ def test_a_purchase_paid_back_names_its_shop_as_the_payment_did(matcher: Merchan
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_benefits_taken_back_by_direct_debit_name_their_payer(matcher: MerchantMatcher,
+                                                              batch: bool) -> None:
+    # Benefits overpaid, taken back by the payer's direct debit: the CAF, as its transfers
+    # name it (0.13 as a debit); the company running TotalEnergies' stations is its pumps.
+    labels = ["CAF REMBOURSEMENT INDU", "CPAM INDU", "TOTAL MARKETING FRANCE"]
+    out = _match_rows(matcher, labels, ["direct_debit", "direct_debit", "card_in_store"],
+                      batch=batch)
+    assert out["merchant_id"].to_list()[:2] == ["cur:caf", "cur:cpam"]
+    assert out["merchant_name"][2] == "TotalEnergies"
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
 def test_a_cut_word_s_last_letters_are_no_brand(matcher: MerchantMatcher, batch: bool) -> None:
     # LEROY ME is Leroy Merlin cut, not the hotel brand ME; a station's BP, a taxi's G7 after
     # its town, ME alone and H&M after its town are the brands. A doctor's name cut after his

@@ -245,6 +245,9 @@ NSI_LABEL_SPELLINGS: dict[str, tuple[str, ...]] = {
     "ristorantedelarte-47e37e": ("DEL ARTE",),
     "mcdonalds-e4dee6": ("MCDO",),
     "handm-3937bd": ("HM",),
+    # the company that runs the stations, as card labels name it
+    "totalenergies-ff2f90": ("TOTAL MARKETING FRANCE", "TOTALENERGIES MARKETING FRANCE",
+                             "TOTAL MARKETING", "TOTALENERGIES MARKETING"),
 }
 
 #: Grocery subcategories that an organic-only brand (``organic=only``) leaves for the

@@ -70,7 +70,7 @@ _LINKS = ["DE", "DU", "D", "DES"]
 REFUND_WORDS: frozenset[str] = frozenset({
     "REMBOURSEMENT", "REMBOURSEMENTS", "REMB", "REMBT", "AVOIR", "TROP", "PERCU",
     "REGULARISATION", "REGUL", "INDEMNISATION", "INDEMNITE", "RESTITUTION", "RETOUR",
-    "ANNULATION", "SINISTRE"})
+    "ANNULATION", "SINISTRE", "INDU", "INDUS"})
 _HIT_SCHEMA = {k: v for k, v in CANDIDATE_SCHEMA.items()
                if k not in ("odd_outside", "next_link", "lead_tok", "trail_cat", "refund_word",
                             "refund_lead", "next_english", "title_outside",

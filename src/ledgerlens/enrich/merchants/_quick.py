@@ -331,16 +331,17 @@ def quick_features(records: list[HitRecord], directory: MerchantDirectory) -> pl
     return pl.DataFrame(ids).hstack(features.get_columns())
 
 
-def _kind_seen(kind: str | None, online: bool | None,
-               card_billing: bool | None) -> str | None:
-    """``_scorer.seen_as_online`` of one hit: its transaction kind, an online merchant's
-    payment abroad, refund or other non-card operation counted as online, the refund of a
-    merchant paid by card as a payment in store."""
+def _kind_seen(kind: str | None, online: bool | None, card_billing: bool | None,
+               repaid: bool) -> str | None:
+    """``_scorer.seen_as_online`` and ``_scorer.repaid_as_moved`` of one hit: its
+    transaction kind, an online merchant's payment abroad, refund or other non-card operation
+    counted as online, the refund of a merchant paid by card as a payment in store, a direct
+    debit that pays back a payer of money in (``repaid``) as a transfer."""
     if kind in ("abroad", "other", "undone") and online:
         return "online"
     if kind == "undone":
         return "present" if card_billing is None or card_billing else "other"
-    return kind
+    return "transfer" if kind == "debit" and repaid else kind
 
 
 def _dropped_before_scoring(h: dict[str, Any],
@@ -448,7 +449,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "country": country, "brand_key": brand, "business_key": business, "m_sub": m_sub,
             "card_billing": card_billing,
             "t_kind": _kind_seen(None if ttype is None else TYPE_KINDS.get(ttype, "other"),
-                                 online, card_billing),
+                                 online, card_billing, m_sub in MONEY_IN_LINES and refund_word),
             "t_received": ttype in RECEIVED_TYPES,
             "off_loan_line": ttype in LOAN_TYPES and m_cat not in LENDER_CATEGORIES,
             "after_place_link": start >= 2 and lead_tok in PLACE_LINKS,
