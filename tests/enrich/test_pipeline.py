@@ -491,6 +491,18 @@ def test_a_foreign_bank_fee_takes_the_line_its_words_say(rows: int) -> None:
         assert out["category"][5] != "bank_fees"
 
 
+def test_a_french_fee_for_an_incident_is_an_incident_fee() -> None:
+    # The model read a garnishment's and a stopped cheque's fees as a card's; a card's
+    # stopping and the plural COMMISSIONS keep the model's reading.
+    out = _enriched_cycle(["FRAIS SAISIE ATTRIBUTION", "FRAIS OPPOSITION CHEQUE",
+                           "FRAIS AVIS A TIERS DETENTEUR", "FRAIS OPPOSITION CARTE",
+                           "COMMISSIONS D INTERVENTION 2 OPERATIONS"], [-16.0], 5,
+                          "2025-03-31")
+    assert out["transaction_type"].to_list() == ["fee"] * 5
+    assert out["subcategory"].to_list() == ["incident_fees"] * 3 + ["card_fees",
+                                                                    "incident_fees"]
+
+
 def test_a_neobank_s_english_fee_takes_the_line_its_words_say() -> None:
     out = _enriched_cycle(["Metal plan fee", "Card delivery fee", "FX fee"], [-5.0], 3,
                           "2025-03-31")

@@ -89,7 +89,7 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      # A neobank's English statement: Interest earned, Savings interest.
      r"|^INTEREST\s+(?:EARNED|PAID|PAYMENT|RECEIVED|CREDITED)\b"
      r"|^(?:SAVINGS|VAULT|POCKET)\s+INTEREST\b" + _EU["interest"], "interest word"),
-    ("fee", r"^(?:FRAIS|COTISATION|COTIS\.?|COMMISSION|COMM\.?|FORFAIT|TENUE DE COMPTE"
+    ("fee", r"^(?:FRAIS|COTISATION|COTIS\.?|COMMISSIONS?|COMM\.?|FORFAIT|TENUE DE COMPTE"
      r"|ABONNEMENT\s+(?:OFFRE|SERVICES?|BANQUE)|OFFRE\s+GROUPEE|CONVENTION\s+DE\s+COMPTE"
      r"|MINIMUM\s+FORFAITAIRE|PENALITE|DROITS\s+DE\s+GARDE"
      # the letter a bank charges for before it rejects a payment

@@ -747,13 +747,22 @@ def transfer_line_rule(frame: pl.DataFrame) -> pl.DataFrame:
 
 #: Confidence of a foreign fee line's subcategory read from its words.
 FEE_LINE_CONFIDENCE = 0.9
-_FEE_LINE_RE = "|".join(pattern for _, pattern in EUROPEAN_FEE_LINES)
+#: French words of a bank's fees for an incident that the model reads as a card's fee
+#: (``FRAIS SAISIE ATTRIBUTION``, a garnishment; ``FRAIS OPPOSITION CHEQUE``; ``FRAIS AVIS A
+#: TIERS DETENTEUR``: 0.56-1.0 card fees), with the European languages' fee lines.
+FEE_LINE_WORDS: tuple[tuple[str, str], ...] = (
+    ("incident_fees", r"\b(?:SAISIES?(?:\s+ATTRIBUTION)?|AVIS\s+A\s+TIERS\s+DETENTEUR|ATD"
+                      r"|OPPOSITION\s+(?:SUR\s+)?CHEQUES?|SANS\s+PROVISION)\b"),
+    *EUROPEAN_FEE_LINES,
+)
+_FEE_LINE_RE = "|".join(pattern for _, pattern in FEE_LINE_WORDS)
 
 
 def fee_line_rule(frame: pl.DataFrame) -> pl.DataFrame:
-    """A bank fee worded in another European language takes the line its words say
-    (``EUROPEAN_FEE_LINES``: ``KONTOFUEHRUNG`` an account fee, ``AUSLANDSEINSATZ`` a foreign
-    fee). Other rows, and frames without the columns, are left as they are."""
+    """A bank fee worded in another European language, or for an incident the model reads
+    as a card's fee, takes the line its words say (``FEE_LINE_WORDS``: ``KONTOFUEHRUNG`` an
+    account fee, ``AUSLANDSEINSATZ`` a foreign fee, ``SAISIE`` an incident). Other rows, and
+    frames without the columns, are left as they are."""
     needed = {"transaction_type", "clean_label", *CATEGORY_SCHEMA}
     if not needed <= set(frame.columns):
         return frame
@@ -765,7 +774,7 @@ def fee_line_rule(frame: pl.DataFrame) -> pl.DataFrame:
     # The words are looked for on the fee rows only (a few in a hundred). In reverse: where
     # two lines' words meet, the line listed first writes last and wins.
     fee, text = pl.col("transaction_type") == "fee", pl.col("clean_label").str.to_uppercase()
-    for subcategory, pattern in reversed(EUROPEAN_FEE_LINES):
+    for subcategory, pattern in reversed(FEE_LINE_WORDS):
         frame = _decide_rows(frame, fee, text.str.contains(pattern), subcategory,
                              FEE_LINE_CONFIDENCE, pl.lit(f"rule: fee words ({subcategory})"))
     return frame
