@@ -1002,6 +1002,11 @@ TRADE_WORD_CONFIDENCE = 0.65
 TRADE_WORD_SKIPPED = frozenset({"CLUB", "DEPOT", "MAITRE"})
 SHORT_TRADE_WORD_SKIPPED = frozenset({"CAF", "EPI", "SUP"})
 _PURCHASE_TYPES = (*CARD_TYPES, "direct_debit")
+#: A transfer sent to a business named by its trade (``VIR SEPA EMIS VERS GARAGE DU CENTRE``,
+#: a repair paid by transfer: rent at 0.59) takes that trade too, unless the word is also a
+#: surname (``BOULANGER``, ``BOUCHER``): there it opens a person's name.
+_SENT_TYPES = ("transfer_out", "instant_transfer_out")
+_TRADE_TYPES = (*_PURCHASE_TYPES, *_SENT_TYPES)
 
 
 @functools.cache
@@ -1014,6 +1019,15 @@ def trade_openings() -> dict[str, str]:
             if len(subs) == 1 and len(word.replace(" ", "")) >= 2
             and word not in TRADE_WORD_SKIPPED | SHORT_TRADE_WORD_SKIPPED
             and re.fullmatch(r"[A-Z0-9 ]+", word)}
+
+
+@functools.cache
+def sent_trade_openings() -> dict[str, str]:
+    """``trade_openings`` that are no surname: those a transfer sent may open with."""
+    from ledgerlens.datasets import load_last_names
+
+    surnames = frozenset(load_last_names()["last_name"].to_list())
+    return {word: sub for word, sub in trade_openings().items() if word not in surnames}
 
 
 @functools.cache
@@ -1034,18 +1048,19 @@ def _trade_opening_python() -> re.Pattern[str]:
 
 
 def trade_word_rule(frame: pl.DataFrame) -> pl.DataFrame:
-    """Card payments and direct debits without a merchant, read below
+    """Card payments, direct debits and transfers sent without a merchant, read below
     ``TRADE_WORD_MAX_CONFIDENCE`` (at any confidence where a public place of
     ``PLACE_PHRASES`` follows: the shop's address), whose merchant text (else clean label)
-    opens with one of ``trade_openings`` take that trade's subcategory. Other rows, and
-    frames without the columns, are left as they are."""
+    opens with one of ``trade_openings`` (``sent_trade_openings`` for a transfer) take that
+    trade's subcategory. Other rows, and frames without the columns, are left as they
+    are."""
     cols = set(frame.columns)
     source = "merchant_text" if "merchant_text" in cols else "clean_label"
     needed = {"transaction_type", source, "merchant_id", *CATEGORY_SCHEMA}
     if not needed <= cols:
         return frame
     if frame.height <= _FEW_ROWS and not any(
-            t in _PURCHASE_TYPES and m is None and c is not None and x is not None
+            t in _TRADE_TYPES and m is None and c is not None and x is not None
             and (c < TRADE_WORD_MAX_CONFIDENCE or re.search(_PLACE_AFTER, x, re.IGNORECASE))
             and _trade_opening_python().match(x.strip()) is not None
             for t, m, c, x in zip(
@@ -1055,13 +1070,17 @@ def trade_word_rule(frame: pl.DataFrame) -> pl.DataFrame:
                 frame.get_column(source).cast(pl.String).to_list(), strict=True)):
         return frame  # one transaction: no query when nothing can switch
     at_place = pl.col(source).cast(pl.String).str.contains("(?i)" + _PLACE_AFTER)
-    scope = (pl.col("transaction_type").is_in(_PURCHASE_TYPES) & pl.col("merchant_id").is_null()
+    scope = (pl.col("transaction_type").is_in(_TRADE_TYPES) & pl.col("merchant_id").is_null()
              & ((pl.col("category_confidence") < TRADE_WORD_MAX_CONFIDENCE)
                 | at_place.fill_null(False)))
     groups = pl.col(source).cast(pl.String).str.strip_chars().str.extract_groups(
         _trade_opening_re())
     opening = pl.coalesce(groups.struct.field("1"), groups.struct.field("2"))
-    trade = opening.replace_strict(trade_openings(), default=None, return_dtype=pl.String)
+    trade = (pl.when(pl.col("transaction_type").is_in(_SENT_TYPES))
+             .then(opening.replace_strict(sent_trade_openings(), default=None,
+                                          return_dtype=pl.String))
+             .otherwise(opening.replace_strict(trade_openings(), default=None,
+                                               return_dtype=pl.String)))
     return _decide_rows(frame, scope, trade.is_not_null() & (trade != pl.col("subcategory")),
                         trade, TRADE_WORD_CONFIDENCE,
                         pl.format("rule: opening trade word {}", opening))
