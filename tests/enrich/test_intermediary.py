@@ -26,6 +26,8 @@ def _detect(*labels: str) -> list[tuple[str | None, str]]:
     ("CARTE 10/01/25 APPLE PAY DECATHLON CB*1234", "apple_pay", "DECATHLON"),
     ("PAIEMENT SANS CONTACT GOOGLE PAY KFC", "google_pay", "KFC"),
     ("CB LYF*LE CASINO", "lyf_pay", "LE CASINO"),
+    # the app's acceptance for shops: a checkout, not money sent to a friend
+    ("LYDIA PRO *LE BISTROT", "lydia_pro", "LE BISTROT"),
     ("CB GOOGLE *ROBLOX.COM", "google", "ROBLOX.COM"),
     ("VIR INST LYDIA VERS MARIE MARTIN", "lydia", "MARIE MARTIN"),
     ("VIR INST PAYLIB VERS M JEAN DUPONT", "paylib", "M JEAN DUPONT"),

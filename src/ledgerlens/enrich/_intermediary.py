@@ -80,6 +80,9 @@ INTERMEDIARY_RULES: tuple[IntermediaryRule, ...] = (
     # ``SQ *STAR51100REIMS``: the shop glued to its postcode went with the codes
     IntermediaryRule("square", r"^(?:SQ|SQUARE)()$"),
     IntermediaryRule("lyf_pay", rf"^(?:LYF|LYFPAY|LYF\s+PAY)(?:{_STAR}|\s+)(.*)$"),
+    # the app's acceptance for shops (``LYDIA PRO *LE BISTROT``): a shop's checkout, no
+    # money sent to a friend
+    IntermediaryRule("lydia_pro", rf"^(?:LYDIA|SUMERIA)\s+PRO(?:{_STAR}|\s+)(.+)$"),
     IntermediaryRule("amazon_pay", rf"^(?:AMAZON\s+PAY|AMZN\s+PAY|PAY\.AMAZON){_STAR}(.+)$"),
     IntermediaryRule("google", rf"^GOOGLE{_STAR}(.*)$"),
     IntermediaryRule("mollie", rf"^(?:MOL|MOLLIE){_STAR}(.+)$"),

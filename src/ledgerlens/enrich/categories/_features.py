@@ -43,7 +43,8 @@ TEXT_COLUMNS: tuple[str, ...] = ("merchant_text", "clean_label", "raw_label")
 #: as Google Pay's; a direct-debit collector and the public bodies' checkout as none (their
 #: own rules decide).
 INTERMEDIARY_READ_AS: dict[str, str | None] = {
-    **dict.fromkeys(("mypos", "yavin", "viva_wallet", "worldline", "paybox"), "sumup"),
+    **dict.fromkeys(("mypos", "yavin", "viva_wallet", "worldline", "paybox", "lydia_pro"),
+                    "sumup"),
     **dict.fromkeys(("adyen", "mollie", "hipay", "lemonway", "monext", "payzen", "payplug"),
                     "stripe"),
     **dict.fromkeys(("klarna", "alma", "scalapay", "amazon_pay"), "paypal"),
