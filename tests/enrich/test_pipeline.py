@@ -369,6 +369,17 @@ def test_an_opening_trade_word_decides_when_the_model_is_unsure(rows: int) -> No
     assert enriched["subcategory"].to_list() == ["hospital_clinic"] * rows
 
 
+def test_a_trade_word_of_another_country_decides_as_a_french_one() -> None:
+    # A German town's utility by direct debit (read as home help at 0.32), a building's
+    # manager paid by transfer, a chemist's abroad; child support named PENSION is no hotel.
+    out = _enriched_cycle(["SEPA-LASTSCHRIFT STADTWERKE MUENCHEN STROM",
+                           "UEBERWEISUNG HAUSVERWALTUNG SCHMIDT NEBENKOSTEN",
+                           "KARTENZAHLUNG APOTHEKE AM MARKT", "VIR PENSION ALIMENTAIRE"],
+                          [-65.0], 4, "2025-03-12")
+    assert out["subcategory"].to_list() == ["electricity", "building_charges", "pharmacy",
+                                            "child_support"]
+
+
 @pytest.mark.parametrize("rows", [1, 12])
 def test_a_short_trade_word_decides_only_before_a_place(rows: int) -> None:
     from ledgerlens.enrich.categories._rules import trade_word_rule

@@ -22,6 +22,7 @@ __all__ = [
            "EUROPEAN_FEE_LINES",
            "EUROPEAN_INCOME_WORDS",
            "EUROPEAN_OPERATION_PREFIXES",
+           "EUROPEAN_TRADE_OPENINGS",
            "EUROPEAN_TYPE_WORDS",
            "HOME_CARD_WORDS",
 ]
@@ -172,3 +173,15 @@ EUROPEAN_FEE_LINES: tuple[tuple[str, str], ...] = (
                      # a neobank's plan: Metal plan fee, Premium plan fee
                      r"|PLAN\s+FEE)\b"),
 )
+
+
+#: Words that open the name of a business at home for another country's bank and name its
+#: trade: a German town's utility (``STADTWERKE MUENCHEN``: electricity above all, the
+#: model read home help at 0.32), a building's manager, a doctor's practice. The trades of
+#: shops abroad come with the generator's trips (``foreign_trade_words``).
+EUROPEAN_TRADE_OPENINGS: dict[str, str] = {
+    "STADTWERKE": "electricity", "ENERGIEVERSORGUNG": "electricity",
+    "WASSERVERSORGUNG": "water", "WASSERWERKE": "water",
+    "HAUSVERWALTUNG": "building_charges", "ZAHNARZT": "dentist", "ZAHNARZTPRAXIS": "dentist",
+    "ARZTPRAXIS": "doctor", "TIERARZT": "pets", "TIERARZTPRAXIS": "pets",
+}

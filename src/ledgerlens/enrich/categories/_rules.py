@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from ledgerlens.enrich._european import EUROPEAN_FEE_LINES
+from ledgerlens.enrich._european import EUROPEAN_FEE_LINES, EUROPEAN_TRADE_OPENINGS
 from ledgerlens.enrich._frame import ENGINE
 from ledgerlens.enrich.categories._features import model_text_expr
 from ledgerlens.taxonomy import SUBCATEGORIES
@@ -1001,6 +1001,9 @@ TRADE_WORD_MAX_CONFIDENCE = 0.9
 TRADE_WORD_CONFIDENCE = 0.65
 TRADE_WORD_SKIPPED = frozenset({"CLUB", "DEPOT", "MAITRE"})
 SHORT_TRADE_WORD_SKIPPED = frozenset({"CAF", "EPI", "SUP"})
+#: Trade words of shops abroad that open other French names: ``PENSION ALIMENTAIRE`` (child
+#: support), ``PENSION CANINE``, ``CASA`` (a home-decor chain), ``TEMPLE``.
+ABROAD_OPENINGS_SKIPPED = frozenset({"PENSION", "CASA", "TEMPLE"})
 _PURCHASE_TYPES = (*CARD_TYPES, "direct_debit")
 #: A transfer sent to a business named by its trade (``VIR SEPA EMIS VERS GARAGE DU CENTRE``,
 #: a repair paid by transfer: rent at 0.59) takes that trade too, unless the word is also a
@@ -1012,13 +1015,21 @@ _TRADE_TYPES = (*_PURCHASE_TYPES, *_SENT_TYPES)
 @functools.cache
 def trade_openings() -> dict[str, str]:
     """Local trades' spellings that name one subcategory -> that subcategory
-    (``CENTRE HOSPITALIER`` -> hospital_clinic, ``CHU`` -> hospital_clinic)."""
+    (``CENTRE HOSPITALIER`` -> hospital_clinic, ``CHU`` -> hospital_clinic), with the trade
+    words of shops abroad and ``EUROPEAN_TRADE_OPENINGS``."""
+    from ledgerlens.datasets._foreign import foreign_trade_words
     from ledgerlens.datasets._vocab import trade_spellings
 
-    return {word: next(iter(subs)) for word, subs in trade_spellings().items()
-            if len(subs) == 1 and len(word.replace(" ", "")) >= 2
-            and word not in TRADE_WORD_SKIPPED | SHORT_TRADE_WORD_SKIPPED
-            and re.fullmatch(r"[A-Z0-9 ]+", word)}
+    local = {word: next(iter(subs)) for word, subs in trade_spellings().items()
+             if len(subs) == 1 and len(word.replace(" ", "")) >= 2
+             and word not in TRADE_WORD_SKIPPED | SHORT_TRADE_WORD_SKIPPED
+             and re.fullmatch(r"[A-Z0-9 ]+", word)}
+    # Shops abroad's trade words (``SLAGERIJ VAN DAM``, ``APOTHEKE AM MARKT``) and a few
+    # words of other countries' businesses at home, where French has none.
+    abroad = {word: next(iter(subs)) for word, subs in foreign_trade_words().items()
+              if len(subs) == 1 and len(word) >= 4 and word not in local
+              and word not in ABROAD_OPENINGS_SKIPPED and re.fullmatch(r"[A-Z]+", word)}
+    return {**abroad, **EUROPEAN_TRADE_OPENINGS, **local}
 
 
 @functools.cache
