@@ -487,11 +487,15 @@ def test_a_brand_that_is_a_trade_word_names_it_only_first(matcher: MerchantMatch
                                                          batch: bool) -> None:
     # SPA after another word is a spa or an Italian company (S.p.A.), not the animal
     # protection society; its name opening the text, or after a donation's word, is.
-    labels = ["NUXE SPA", "DAY SPA LYON", "COOP ITALIA SPA", "SPA", "LA SPA", "DON SPA"]
-    out = _match_rows(matcher, labels, ["card_in_store"] * 6, batch=batch)
+    labels = ["NUXE SPA", "DAY SPA LYON", "COOP ITALIA SPA", "SPA", "LA SPA", "DON SPA",
+              "AUTOGRILL SPA", "ENI SPA"]
+    out = _match_rows(matcher, labels, ["card_in_store"] * 8, batch=batch)
     names = out["merchant_name"].to_list()
-    assert names[:3] == [None] * 3
-    assert all(name is not None and name.startswith("SPA") for name in names[3:])
+    assert names[:2] == [None] * 2
+    assert all(name is not None and name.startswith("SPA") for name in names[3:6])
+    # ... and the legal form after an Italian company's name leaves the company (S.p.A.)
+    assert names[2] == "Coop"
+    assert names[6:] == ["Autogrill", "Eni"]
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])

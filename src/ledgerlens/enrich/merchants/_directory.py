@@ -471,10 +471,11 @@ _CHAIN_SHOP_WORDS = {"SUPERMARCHE": "groceries", "HYPERMARCHE": "groceries",
 
 # Trade words that follow a chain's own name in its labels (AUCHAN STATION, RELAY PRESSE is
 # one category anyway; BOUTIQUE ORANGE, NIKE SPORT, AMAZON MUSIC, STAR VELO are the chain):
-# they say nothing against the chain.
+# they say nothing against the chain. SPA after a name is an Italian company's legal form
+# (AUTOGRILL SPA, ENI SPA: S.p.A.) as often as a hotel's spa.
 _CHAIN_SUFFIX_WORDS = frozenset({"BOUTIQUE", "DEPOT", "MODE", "RELAIS", "STATION", "SPORT",
                                  "SPORTS", "VELO", "VELOS", "CYCLE", "CYCLES", "MUSIC",
-                                 "MUSIQUE"})
+                                 "MUSIQUE", "SPA"})
 # Shop words of French shop fronts the local trades spell only inside longer phrases
 # (PHONE SERVICE, MINI MARKET): ``SMART PHONE REPAIR`` is a phone shop, not the car maker
 # Smart; ``MINI MARKET COULIBALY`` a grocer, not the car maker Mini (a retrained scorer
