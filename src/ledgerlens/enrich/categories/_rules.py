@@ -474,8 +474,11 @@ def _nameless(text: str | None) -> bool:
     # digits apart from letters: a name glued to a store number (``AURELAISROYAL00000MONT``)
     # is a name all the same, which the model's text (whole tokens with digits dropped) lacks
     words = model_text(re.sub(r"[0-9]+", " ", text or ""))
-    # a lone letter is what is left of a person's name or a cut word (LEROY M)
-    return all(len(w) < 2 for w in words.split()) or words in town_names()
+    if words in town_names():
+        return True
+    # a number the cleaning kept is a name's (``LE 66``, a bar); a lone letter is what is
+    # left of a person's name or a cut word (``LEROY M``)
+    return re.search(r"[0-9]", text or "") is None and all(len(w) < 2 for w in words.split())
 
 
 def nameless_card_rule(frame: pl.DataFrame) -> pl.DataFrame:
