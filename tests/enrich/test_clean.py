@@ -27,6 +27,9 @@ def _clean(*labels: str | None, complements: list[str | None] | None = None) -> 
     ("PAIEMENT CB 2811 PARIS CARREFOUR CITY", "CARREFOUR CITY"),
     # a town named like a brand opens the merchant's name after a date
     ("CARTE X4821 12/03 ORANGE BOUTIQUE", "ORANGE BOUTIQUE"),
+    # a direct debit's motif naming the instalment by its date
+    ("PRELEVEMENT EUROPEEN 5365869 DE: UGC ILLIMITE ID: FR12ZZZ123456 MOTIF: ECHEANCE 0325",
+     "UGC ILLIMITE"),
     ("ACHAT CB CARREFOUR CITY 28.11.24", "CARREFOUR CITY"),
     ("CARTE 28/11/24 MONOP CB*1234", "MONOP"),
     ("PAIEMENT CB DECATHLON 4423 BREST LE 12/03 A 14H05", "DECATHLON"),

@@ -314,6 +314,9 @@ _REMOVALS: tuple[tuple[str, str], ...] = (
     (r"\b[0-9]{1,2}H[0-9]{2}\b", " "),
     # purchase-date keyword of some banks: ``FACT 281124``
     (r"\bFACT\s+[0-9]*", " "),
+    # a direct debit's motif naming the instalment by its date (``MOTIF: ECHEANCE 0325``): the
+    # word says nothing of the creditor (a cinema pass read as an insurance by it)
+    (r"\bECHEANCE\s+(?:DU\s+)?[0-9][0-9/.\-]*", " "),
     (r"\bDU\s+[0-9]{2}[/.]?[0-9]{2}(?:[/.]?[0-9]{2,4})?\b", " "),
     # an IBAN written in groups of four (``FR76 3000 6000 0112 ...``; a glued one is a code
     # token, dropped below)
