@@ -238,7 +238,7 @@ NSI_NAME_OVERRIDES: dict[str, str] = {
 #: NSI item id -> spellings bank labels write that the index does not list: the acquirer's
 #: short descriptor (``CRF MARKET``) or the name without its generic head (``DEL ARTE``).
 NSI_LABEL_SPELLINGS: dict[str, tuple[str, ...]] = {
-    "carrefourmarket-9ebf62": ("CRF MARKET", "CARREF MARKET"),
+    "carrefourmarket-9ebf62": ("CRF MARKET", "CARREF MARKET", "CRF MKT"),
     "carrefourcity-744e9a": ("CRF CITY", "CARREF CITY"),
     "carrefourexpress-bd0db4": ("CRF EXPRESS", "CARREF EXPRESS"),
     "carrefourcontact-3219ea": ("CRF CONTACT",),
@@ -247,7 +247,8 @@ NSI_LABEL_SPELLINGS: dict[str, tuple[str, ...]] = {
     "handm-3937bd": ("HM",),
     # the company that runs the stations, as card labels name it
     "totalenergies-ff2f90": ("TOTAL MARKETING FRANCE", "TOTALENERGIES MARKETING FRANCE",
-                             "TOTAL MARKETING", "TOTALENERGIES MARKETING"),
+                             "TOTAL MARKETING", "TOTALENERGIES MARKETING",
+                             "TOTAL ENERGIES MARKETING FRANCE"),
 }
 
 #: Grocery subcategories that an organic-only brand (``organic=only``) leaves for the
