@@ -31,6 +31,7 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("VIR PERMANENT CONTRAT ASSURANCE VIE", -100.0, "own_account_transfer"),
     ("VIR SEPA INTERNE VERS LIVRET A", -200.0, "own_account_transfer"),
     ("VIR SEPA RECU /DE BOURSORAMA /MOTIF VIREMENT INTERNE", 500.0, "own_account_transfer"),
+    ("VIREMENT DE BOURSORAMA VIREMENT INTERNE", 500.0, "own_account_transfer"),
     ("Virement depuis Livret A", 150.0, "own_account_transfer"),
     ("VIREMENT DU LDDS", 150.0, "own_account_transfer"),
     ("VIR VERS CPT JOINT", -300.0, "own_account_transfer"),

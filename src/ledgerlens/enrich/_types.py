@@ -118,8 +118,9 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      r"(?:\s+/?(?:VERS|DE|A|SUR|AU|DU|DEPUIS))?\s+"
      r"(?:LIVRET|LDDS?|LEP|PEL|CEL|PEA|COMPTE\s+(?:COURANT|EPARGNE|JOINT|TITRES|SUR\s+LIVRET)|CPTE?"
      r"|(?:VERSEMENT\s+|CONTRAT\s+)?ASSURANCE\s+VIE)\b"
-     # the motif says so (VIR SEPA RECU /DE BOURSORAMA /MOTIF VIREMENT INTERNE)
-     r"|^(?:VIR|VIREMENT)\b.*\bMOTIF:?\s+(?:VIR|VIREMENT)\s+(?:INTERNE"
+     # the motif says so (VIR SEPA RECU /DE BOURSORAMA /MOTIF VIREMENT INTERNE, VIREMENT DE
+     # BOURSORAMA VIREMENT INTERNE)
+     r"|^(?:VIR|VIREMENT)\b.*\s/?(?:VIR|VIREMENT)\s+(?:INTERNE"
      r"|(?:DE\s+)?COMPTE\s+A\s+COMPTE|ENTRE\s+(?:MES\s+)?COMPTES)\b"
      # A neobank's English statement: a top-up, a currency exchange, a savings pocket.
      r"|^TOP[- ]?UP\b|\bTOP[- ]?UP\s+BY\b"
