@@ -467,18 +467,36 @@ _NAMELESS_SCOPE = (pl.col("transaction_type").is_in(CARD_TYPES) & pl.col("mercha
                    & (pl.col("subcategory") != "uncategorised"))
 
 
-def _nameless(text: str | None) -> bool:
-    from ledgerlens.enrich._clean import town_names
-    from ledgerlens.enrich.categories._row import model_text
+#: A saint's name is a town's and, as often, a hospital's, a school's or a shop's (``SAINT
+#: LOUIS``, the hospital, once its town went): no town alone.
+_SAINTS = frozenset({"SAINT", "SAINTE", "ST", "STE"})
 
-    # digits apart from letters: a name glued to a store number (``AURELAISROYAL00000MONT``)
-    # is a name all the same, which the model's text (whole tokens with digits dropped) lacks
-    words = model_text(re.sub(r"[0-9]+", " ", text or ""))
-    if words in town_names():
+
+def _nameless(text: str | None) -> bool:
+    """Whether a card payment's merchant text (already cleaned of the bank's words) names no
+    shop: nothing but digits and single letters, a French town alone (a saint's excepted), or
+    a surname that is no trade word and an initial (``LEROY M``, a person's name or a cut
+    word; ``BOULANGER D`` is a baker's). A number the cleaning kept is a name's (``LE 66``,
+    a bar); so is any other word, whatever else it is (``AU GRENIER``, ``L EUROPEEN``: a
+    surname and a bank's word, both bars' names)."""
+    from ledgerlens.enrich._clean import town_names
+
+    words = re.findall(r"[A-Z]+", (text or "").upper())
+    named = [w for w in words if len(w) >= 2]
+    if not named:
+        return re.search(r"[0-9]", text or "") is None
+    if " ".join(named) in town_names() and named[0] not in _SAINTS:
         return True
-    # a number the cleaning kept is a name's (``LE 66``, a bar); a lone letter is what is
-    # left of a person's name or a cut word (``LEROY M``)
-    return re.search(r"[0-9]", text or "") is None and all(len(w) < 2 for w in words.split())
+    return (len(words) == 2 and len(words[1]) == 1 and words[0] in surnames()
+            and words[0] not in trade_openings())
+
+
+@functools.cache
+def surnames() -> frozenset[str]:
+    """French surnames (``last_names.csv``): a word among them may open a person's name."""
+    from ledgerlens.datasets import load_last_names
+
+    return frozenset(load_last_names()["last_name"].to_list())
 
 
 def nameless_card_rule(frame: pl.DataFrame) -> pl.DataFrame:
@@ -1038,10 +1056,8 @@ def trade_openings() -> dict[str, str]:
 @functools.cache
 def sent_trade_openings() -> dict[str, str]:
     """``trade_openings`` that are no surname: those a transfer sent may open with."""
-    from ledgerlens.datasets import load_last_names
-
-    surnames = frozenset(load_last_names()["last_name"].to_list())
-    return {word: sub for word, sub in trade_openings().items() if word not in surnames}
+    names = surnames()
+    return {word: sub for word, sub in trade_openings().items() if word not in names}
 
 
 @functools.cache
