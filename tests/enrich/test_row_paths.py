@@ -25,7 +25,8 @@ _EDGE_LABELS: list[tuple[str | None, str | None]] = [
     ("VIR M DUPONT MOTIF LYDIA", None), ("CB MARKET06000NICE", None), ("CB X\u00a0Y", None),
     ("CB \x1c CAFE", None), ("CB CAFE\tDU PORT", "\n"), ("CB µ CAFE 中", None),
     ("CB OSTEO BORDEAUX CENTRE 24/10", None), ("CB PARIS CENTRE", None),
-    ("CB BOULANGERIE DE L EST", None),
+    ("CB BOULANGERIE DE L EST", None), ("EDF", None), ("Free Mobile", None),
+    ("PRELEVEMENT DE LCL ECHEANCE PRET", None), ("DEPOT ESPECES GAB", None),
 ]
 
 

@@ -120,6 +120,10 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("DEPOT ESPECES GAB", 200.0, "cash_deposit"),
     ("LETTRE INFORMATION PREALABLE", -12.0, "fee"),
     ("N26 Smart membership", -4.9, "fee"),
+    # an aggregator's label that is only a biller paid by direct debit; a shop's name stays
+    # a card payment
+    ("EDF", -85.0, "direct_debit"),
+    ("Free Mobile", -19.99, "direct_debit"),
     ("Interest earned", 1.25, "interest"),
     ("Savings interest", 0.87, "interest"),
     ("Payment from Interest Group", 40.0, "transfer_in"),

@@ -42,6 +42,8 @@ from ledgerlens.schema import ISO_4217, TRANSACTION_TYPES
 
 __all__ = ["CONTACTLESS_LIMIT_EUR", "LOAN_BY_DIRECT_DEBIT", "ONLINE_MCCS", "classify_types"]
 
+#: Evidence of a debit whose label is only a biller paid by direct debit (``debit_names``).
+DEBIT_BILLER_EVIDENCE = "biller paid by direct debit"
 #: How ``type_evidence`` opens for a loan instalment taken by direct debit.
 LOAN_BY_DIRECT_DEBIT = "loan instalment by direct debit"
 
@@ -235,6 +237,23 @@ def _online_names() -> frozenset[str]:
     spelt = _curated_spellings()
     online = set(spelt.filter(pl.col("online"))["n"].to_list())
     return frozenset(n for n in online - _offline_names()
+                     if len(n) >= 3 and n not in _store_names())
+
+
+@functools.cache
+def debit_names() -> frozenset[str]:
+    """Spellings of curated billers paid only by direct debit (utilities, telecoms,
+    insurers, lenders), minus those a merchant paid otherwise, a shop or an online service
+    also uses: a debit whose label is one of them and says nothing else (an aggregator's
+    ``EDF``, ``Free Mobile``) is their direct debit, not a card payment in store."""
+    from ledgerlens.datasets import load_curated_merchants
+
+    names = (load_curated_merchants().select(
+        "billing", n=pl.concat_list(pl.col("name"), pl.col("descriptors").str.split("|")))
+        .explode("n").select("billing", normalize_text(pl.col("n")).alias("n")).drop_nulls())
+    only = set(names.filter(pl.col("billing") == "direct_debit")["n"].to_list())
+    other = set(names.filter(pl.col("billing") != "direct_debit")["n"].to_list())
+    return frozenset(n for n in only - other - _offline_names() - _online_names()
                      if len(n) >= 3 and n not in _store_names())
 
 
@@ -440,6 +459,8 @@ def _label_feature_exprs() -> tuple[tuple[pl.Expr, ...], tuple[pl.Expr, ...]]:
         text.str.contains(_INSTANT).alias("_instant"),
         text.str.contains(_CONTACTLESS).alias("_contactless"),
         (merchant.str.contains(_ONLINE_MARK) | online_name.fill_null(False)).alias("_online"),
+        merchant.is_in(pl.Series("d", sorted(debit_names()), dtype=pl.String).implode())
+        .fill_null(False).alias("_debit_name"),
         _join_cut_codes(text).str.contains(_abroad_pattern()).alias("_abroad"),
     )
 
@@ -514,7 +535,8 @@ def _amount_class(amount: pl.Expr) -> pl.Expr:
 
 def _label_part(keys: pl.DataFrame, town_names: frozenset[str]) -> pl.DataFrame:
     """What the label says of each distinct label (and merchant text) in ``keys``."""
-    flags = ["_instant", "_contactless", "_online", "_abroad", "_foreign_words", "_french_town"]
+    flags = ["_instant", "_contactless", "_online", "_abroad", "_foreign_words", "_french_town",
+             "_debit_name"]
     label_part = _label_features(keys).select("_kind", "_evidence", "_merchant",
                                               *(pl.col(f).fill_null(False) for f in flags))
     if town_names:
@@ -565,6 +587,8 @@ def _decide_stages() -> tuple[tuple[pl.Expr, ...], ...]:
             .when(mcc == "6011").then(pl.lit("cash_withdrawal"))
             .when(mcc != "").then(pl.lit("card"))
             .when(pl.col("_inter").is_in(["lydia", "paylib", "wero"])).then(pl.lit("transfer"))
+            .when(debit & pl.col("_debit_name") & (pl.col("_inter") == ""))
+            .then(pl.lit("direct_debit"))
             .when(debit).then(pl.lit("card"))
             .otherwise(pl.lit("transfer")))
     evidence = (pl.when(kind.is_not_null()).then(pl.col("_evidence"))
@@ -572,6 +596,7 @@ def _decide_stages() -> tuple[tuple[pl.Expr, ...], ...]:
                 .when(mcc != "").then(pl.format("MCC {}", mcc))
                 .when(pl.col("_inter") != "").then(
                     pl.format("intermediary {}", pl.col("_inter")))
+                .when(debit & pl.col("_debit_name")).then(pl.lit(DEBIT_BILLER_EVIDENCE))
                 .otherwise(pl.lit("amount sign")))
     # A label's type that contradicts the direction gives way to the code (a refund word on
     # a debit, a deposit on a debit); a card word on a credit is a refund.

@@ -41,6 +41,7 @@ class _Tables:
     online_names: frozenset[str]
     online_prefixes: frozenset[str]
     online_single: frozenset[str]
+    debit_names: frozenset[str]
     towns: tuple[frozenset[str], int]
     foreign: tuple[frozenset[str], int]
     home_card: Regex
@@ -62,6 +63,7 @@ def _tables() -> _Tables:
         online_names=frozenset(names.explode().to_list()),
         online_prefixes=frozenset(prefixes.explode().to_list()),
         online_single=frozenset(single.explode().to_list()),
+        debit_names=ty.debit_names(),
         towns=words(french_city_forms()),
         foreign=words(ty._FOREIGN_WORDS + FOREIGN_CITIES),
         home_card=re.compile(HOME_CARD_WORDS),
@@ -101,6 +103,7 @@ class _Label:
     abroad: bool
     foreign_words: bool
     french_town: bool
+    debit_name: bool
 
 
 def _label(full: str, merchant: str) -> _Label:
@@ -123,7 +126,8 @@ def _label(full: str, merchant: str) -> _Label:
                   t.online_mark.search(merchant) is not None or online_name,
                   t.abroad.search(ty.CUT_CODE.sub(ty.CUT_CODE_JOINED, u)) is not None,
                   _has_phrase(pieces, t.foreign, _NAMING),
-                  _has_phrase(pieces, t.towns) or t.home_card.search(u) is not None)
+                  _has_phrase(pieces, t.towns) or t.home_card.search(u) is not None,
+                  merchant in t.debit_names)
 
 
 def _channel(lab: _Label, *, is_card: bool, amount: float, mcc: str, inter: str,
@@ -192,10 +196,12 @@ def classify_one(full: str | None, merchant: str | None, amount: float | None,
     elif code_type is not None:
         base0, why = code_type, f"bank code {code}"
     else:
+        biller = debit and lab.debit_name and inter == ""
         base0 = ("cash_withdrawal" if mcc == "6011" else "card" if mcc != ""
-                 else "transfer" if inter in _P2P else "card" if debit else "transfer")
+                 else "transfer" if inter in _P2P else "direct_debit" if biller
+                 else "card" if debit else "transfer")
         why = (f"MCC {mcc}" if mcc != "" else f"intermediary {inter}" if inter != ""
-               else "amount sign")
+               else ty.DEBIT_BILLER_EVIDENCE if biller else "amount sign")
     wrong_way = ((base0 in _WRONG_ON_DEBIT and debit)
                  or (base0 in _WRONG_ON_CREDIT and not debit and value != 0))
     base = base0
