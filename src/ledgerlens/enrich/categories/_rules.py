@@ -454,12 +454,13 @@ def _decide_rows(frame: pl.DataFrame, scope: pl.Expr, test: pl.Expr,
     return out
 
 
-#: A card payment whose label names no shop (``Achat CB``, ``CARTE X1234 12/03``) or only
-#: a French town (``CB 12/03 PARIS``: a bank line that holds the place, the shop's name
-#: elsewhere) says nothing of what was bought: no merchant, intermediary or MCC either, it
-#: is ``uncategorised``, whatever the model read in its amount or in the town's letters
-#: (``Achat CB`` at 5 EUR a bakery at 0.69, ``PARIS`` a bakery at 0.99, ``NANTES`` a
-#: second-hand shop: the synthetic banks always print the shop).
+#: A card payment whose label names no shop (``Achat CB``, ``CARTE X1234 12/03``), only a
+#: French town (``CB 12/03 PARIS``: a bank line that holds the place, the shop's name
+#: elsewhere) or a person's surname and initial (``LEROY M``) says nothing of what was
+#: bought: no merchant, intermediary or MCC either, it is ``uncategorised``, whatever the
+#: model read in its amount or in the town's letters (``Achat CB`` at 5 EUR a bakery at 0.69,
+#: ``PARIS`` a bakery at 0.99, ``NANTES`` a second-hand shop: the synthetic banks always
+#: print the shop). A shop's profile does not save it: it has no name to profile.
 NAMELESS_CARD_CONFIDENCE = 0.0
 _NAMELESS_COLUMNS = ("transaction_type", "merchant_text", "merchant_id", "intermediary", "mcc")
 _NAMELESS_SCOPE = (pl.col("transaction_type").is_in(CARD_TYPES) & pl.col("merchant_id").is_null()
