@@ -509,6 +509,21 @@ def test_a_foreign_bank_fee_takes_the_line_its_words_say(rows: int) -> None:
         assert out["category"][5] != "bank_fees"
 
 
+@pytest.mark.parametrize("copies", [1, 3], ids=["few rows", "frame"])
+def test_care_paid_back_under_a_refund_word_is_a_health_reimbursement(copies: int) -> None:
+    # A refund word before the CPAM's names (aggregators write them so): the CPAM, scored as
+    # its transfers, and its line, whatever the model reads in SECURITE; a shop's refund
+    # keeps the shop's line.
+    labels = ["Remboursement Sécurité Sociale", "REMBOURSEMENT AMELI",
+              "REMBOURSEMENT CB LECLERC"]
+    out = enrich(pl.DataFrame({"date": ["2025-03-12"] * 3 * copies,
+                               "amount": [23.0] * 3 * copies,
+                               "label": labels * copies})).head(3)
+    assert out["transaction_type"].to_list() == ["refund"] * 3
+    assert out["merchant_id"].to_list()[:2] == ["cur:cpam"] * 2
+    assert out["subcategory"].to_list() == ["health_reimbursement"] * 2 + ["supermarket"]
+
+
 def test_a_french_fee_for_an_incident_is_an_incident_fee() -> None:
     # The model read a garnishment's and a stopped cheque's fees as a card's; a card's
     # stopping and the plural COMMISSIONS keep the model's reading.

@@ -73,11 +73,15 @@ TYPE_SCOPES: dict[str, tuple[str, ...]] = {
     "interest": ("income", "bank_fees"),
 }
 
-#: Scoped types (``TYPE_SCOPES``) whose merchant's line still decides when it lies in these
-#: categories: a lender sells one kind of loan, while ``ECHEANCE PRET`` only says that a loan
-#: is paid (``ECHEANCE PRET COFIDIS`` had read as a mortgage by its words). A bank's fee
-#: line stays out: the label's words say which fee.
-MERCHANT_LINE_SCOPES: dict[str, tuple[str, ...]] = {"loan_repayment": ("loans",)}
+#: Scoped types (``TYPE_SCOPES``) and refunds whose merchant's line still decides when it
+#: lies in these categories: a lender sells one kind of loan, while ``ECHEANCE PRET`` only
+#: says that a loan is paid (``ECHEANCE PRET COFIDIS`` had read as a mortgage by its words).
+#: A bank's fee line stays out: the label's words say which fee. Money paid back by a health
+#: payer or a benefits office is its line whatever the refund's words (``Remboursement
+#: Sécurité Sociale``, the CPAM: the model had read a security firm in ``SECURITE``); a
+#: shop's refund keeps the model's reading of the label, the line it refunds.
+MERCHANT_LINE_SCOPES: dict[str, tuple[str, ...]] = {"loan_repayment": ("loans",),
+                                                    "refund": ("health", "income")}
 
 #: A merchant's line of business read on money moved by transfer: a health insurer
 #: (mutuelle) paying a customer is a health reimbursement, not a premium; a bank paying one,

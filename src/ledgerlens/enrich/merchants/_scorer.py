@@ -359,11 +359,14 @@ def seen_as_online(t_kind: pl.Expr, is_online: pl.Expr, card_billing: pl.Expr) -
     web-name alias weighs -3.5 outside them (``REMBOURSEMENT AMAZON.FR`` at 0.04). A refund
     or a cancelled payment at a shop paid by card reads as its payments in store: scored as
     another operation, the bare ``LECLERC`` of its refund had been no merchant (0.21). At a
-    biller or a public body it stays another operation (``REMBOURSEMENT CPAM``)."""
+    biller it stays another operation; at a payer of money in (the CPAM, a health insurer's
+    reimbursements) it is that payer's money moving, scored as its transfers
+    (``REMBOURSEMENT AMELI``: 0.18 as another operation)."""
     return (pl.when(t_kind.is_in(["abroad", "other", "undone"]) & is_online)
             .then(pl.lit("online"))
             .when(t_kind == "undone")
             .then(pl.when(card_billing.fill_null(True)).then(pl.lit("present"))
+                  .when(pl.col("m_sub").is_in(sorted(MONEY_IN_LINES))).then(pl.lit("transfer"))
                   .otherwise(pl.lit("other")))
             .otherwise(t_kind))
 
