@@ -205,16 +205,18 @@ _CODE_TYPES: dict[str, str] = {
 @functools.cache
 def _curated_spellings() -> pl.DataFrame:
     """Every normalized name and listed spelling of the curated directory, with its
-    merchant's ``kind``, whether it is paid by ``card`` and whether only ``online``
-    (``sells_at_a_distance``, or a subscription)."""
+    merchant's ``kind``, whether it is paid by ``card``, only by ``direct_debit`` and whether
+    only ``online`` (``sells_at_a_distance``, or a subscription)."""
     from ledgerlens.datasets import load_curated_merchants
     from ledgerlens.datasets._vocab import sells_at_a_distance
 
     return (load_curated_merchants().select(
         "kind", card=pl.col("billing").str.contains("card"),
+        debit_only=pl.col("billing") == "direct_debit",
         online=sells_at_a_distance() | (pl.col("kind") == "subscription"),
         n=pl.concat_list(pl.col("name"), pl.col("descriptors").str.split("|")))
-        .explode("n").select("kind", "card", "online", normalize_text(pl.col("n")).alias("n"))
+        .explode("n").select("kind", "card", "debit_only", "online",
+                             normalize_text(pl.col("n")).alias("n"))
         .drop_nulls())
 
 
@@ -246,13 +248,9 @@ def debit_names() -> frozenset[str]:
     insurers, lenders), minus those a merchant paid otherwise, a shop or an online service
     also uses: a debit whose label is one of them and says nothing else (an aggregator's
     ``EDF``, ``Free Mobile``) is their direct debit, not a card payment in store."""
-    from ledgerlens.datasets import load_curated_merchants
-
-    names = (load_curated_merchants().select(
-        "billing", n=pl.concat_list(pl.col("name"), pl.col("descriptors").str.split("|")))
-        .explode("n").select("billing", normalize_text(pl.col("n")).alias("n")).drop_nulls())
-    only = set(names.filter(pl.col("billing") == "direct_debit")["n"].to_list())
-    other = set(names.filter(pl.col("billing") != "direct_debit")["n"].to_list())
+    spelt = _curated_spellings()
+    only = set(spelt.filter(pl.col("debit_only"))["n"].to_list())
+    other = set(spelt.filter(~pl.col("debit_only"))["n"].to_list())
     return frozenset(n for n in only - other - _offline_names() - _online_names()
                      if len(n) >= 3 and n not in _store_names())
 

@@ -13,16 +13,25 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["name_words_re"]
+__all__ = ["name_words_re", "surnames"]
+
+
+@functools.cache
+def surnames() -> frozenset[str]:
+    """The bundled French surnames, trade words (``BOULANGER``) and merchants' names
+    (``LECLERC``) included: a word among them may open a person's name."""
+    from ledgerlens.datasets._vocab import load_last_names
+
+    return frozenset(str(n).upper() for n in load_last_names()["last_name"].to_list())
 
 
 @functools.cache
 def name_words_re() -> str:
     """A regex of the name words, whole words only (for upper-case ASCII text)."""
-    from ledgerlens.datasets._vocab import load_first_names, load_last_names, load_local_trades
+    from ledgerlens.datasets._vocab import load_first_names, load_local_trades
     from ledgerlens.enrich.merchants import MerchantDirectory
 
-    names = {str(n).upper() for n in load_last_names()["last_name"].to_list()}
+    names = set(surnames())
     names |= {str(n).upper() for n in load_first_names()["first_name"].to_list()}
     meaningful = {token for words in load_local_trades()["words"].to_list()
                   for spelling in str(words).split("|") for token in spelling.split()}

@@ -16,9 +16,11 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from ledgerlens.enrich._clean import town_names
 from ledgerlens.enrich._european import EUROPEAN_FEE_LINES, EUROPEAN_TRADE_OPENINGS
 from ledgerlens.enrich._frame import ENGINE
 from ledgerlens.enrich.categories._features import model_text_expr
+from ledgerlens.enrich.categories._names import surnames
 from ledgerlens.taxonomy import SUBCATEGORIES
 
 __all__ = [
@@ -484,8 +486,6 @@ def _nameless(text: str | None) -> bool:
     word; ``BOULANGER D`` is a baker's). A number the cleaning kept is a name's (``LE 66``,
     a bar); so is any other word, whatever else it is (``AU GRENIER``, ``L EUROPEEN``: a
     surname and a bank's word, both bars' names)."""
-    from ledgerlens.enrich._clean import town_names
-
     words = re.findall(r"[A-Z]+", (text or "").upper())
     named = [w for w in words if len(w) >= 2]
     if not named:
@@ -494,14 +494,6 @@ def _nameless(text: str | None) -> bool:
         return True
     return (len(words) == 2 and len(words[1]) == 1 and words[0] in surnames()
             and words[0] not in trade_openings())
-
-
-@functools.cache
-def surnames() -> frozenset[str]:
-    """French surnames (``last_names.csv``): a word among them may open a person's name."""
-    from ledgerlens.datasets import load_last_names
-
-    return frozenset(load_last_names()["last_name"].to_list())
 
 
 def nameless_card_rule(frame: pl.DataFrame) -> pl.DataFrame:

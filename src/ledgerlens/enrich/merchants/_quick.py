@@ -332,18 +332,18 @@ def quick_features(records: list[HitRecord], directory: MerchantDirectory) -> pl
 
 
 def _kind_seen(kind: str | None, online: bool | None, card_billing: bool | None,
-               repaid: bool, money_in: bool) -> str | None:
+               money_in: bool, refund_word: bool) -> str | None:
     """``_scorer.seen_as_online`` and ``_scorer.repaid_as_moved`` of one hit: its
     transaction kind, an online merchant's payment abroad, refund or other non-card operation
     counted as online, the refund of a merchant paid by card as a payment in store and at a
-    payer of money in (``money_in``) as a transfer, a direct debit that pays back such a
-    payer (``repaid``) as a transfer."""
+    payer of money in (``money_in``) as a transfer, a direct debit that pays such a payer
+    back (a ``refund_word``) as a transfer."""
     if kind in ("abroad", "other", "undone") and online:
         return "online"
     if kind == "undone":
         return ("present" if card_billing is None or card_billing
                 else "transfer" if money_in else "other")
-    return "transfer" if kind == "debit" and repaid else kind
+    return "transfer" if kind == "debit" and money_in and refund_word else kind
 
 
 def _dropped_before_scoring(h: dict[str, Any],
@@ -451,8 +451,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "country": country, "brand_key": brand, "business_key": business, "m_sub": m_sub,
             "card_billing": card_billing,
             "t_kind": _kind_seen(None if ttype is None else TYPE_KINDS.get(ttype, "other"),
-                                 online, card_billing, m_sub in MONEY_IN_LINES and refund_word,
-                                 m_sub in MONEY_IN_LINES),
+                                 online, card_billing, m_sub in MONEY_IN_LINES, refund_word),
             "t_received": ttype in RECEIVED_TYPES,
             "off_loan_line": ttype in LOAN_TYPES and m_cat not in LENDER_CATEGORIES,
             "after_place_link": start >= 2 and lead_tok in PLACE_LINKS,
