@@ -83,9 +83,14 @@ def test_one_transaction_types_as_the_one_row_table_path(
         pl.DataFrame({"raw_label": [e[0] for e in _EDGE_LABELS],
                       "label_complement": [e[1] for e in _EDGE_LABELS],
                       "amount": [-12.0] * len(_EDGE_LABELS)}),
+        # a counterparty apart from a label naming no operation (a PSD2 API's creditor)
+        pl.DataFrame({"raw_label": ["Loyer mars", "Facture", "Cadeau", "Facture", "Cadeau"],
+                      "counterparty_name": ["DUPONT JEAN", "EDF", "Mme Léa Roux", "ACME SAS",
+                                            "Paul Durand"],
+                      "amount": [-850.0, -80.0, -50.0, -80.0, 50.0]}),
     ], how="diagonal_relaxed")
     columns = ["raw_label", "label_complement", "amount", "mcc", "bank_transaction_code",
-               "account_id"]
+               "account_id", "counterparty_name"]
     sample = sample.select(columns)
     fast = [classify_types(sample.slice(i, 1)).select("transaction_type", "type_evidence")
             .row(0) for i in range(sample.height)]

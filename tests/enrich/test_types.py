@@ -155,6 +155,25 @@ def test_bank_code_and_mcc_decide_when_the_label_is_silent() -> None:
     assert out == ["card_in_store", "direct_debit", "transfer_in", "cash_withdrawal"]
 
 
+def test_a_counterparty_apart_types_a_payment_out_whose_label_names_no_operation() -> None:
+    # A PSD2 API's remittance text with its creditor: a person is paid by transfer, a biller
+    # paid only by direct debit by its debit; a company, an operation word or money in
+    # change nothing.
+    rows = [("Loyer mars", -850.0), ("Cadeau", -50.0), ("Facture 2025-03", -80.0),
+            ("Facture 2025-03", -80.0), ("Achat CB", -62.0), ("Cadeau", 50.0),
+            ("Loyer mars", -850.0), ("Commande 123", -140.0)]
+    parties = ["DUPONT JEAN", "M OU MME Sophie Lefèvre", "EDF", "ACME SAS", "Marie Martin",
+               "Paul Durand", None, "LOUIS VUITTON"]
+    assert _types(rows, counterparty_name=parties) == [
+        "transfer_out", "transfer_out", "direct_debit", "card_in_store", "card_in_store",
+        "transfer_in", "card_in_store", "card_in_store"]
+    evidence = classify_types(pl.DataFrame({
+        "raw_label": ["Loyer mars", "Facture"], "amount": [-850.0, -80.0],
+        "counterparty_name": ["DUPONT JEAN", "EDF"]}))["type_evidence"].to_list()
+    assert evidence == ["counterparty is a person", "counterparty paid by direct debit"]
+    assert "DUPONT" not in " ".join(evidence)  # no personal data in the evidence
+
+
 def test_small_payments_read_contactless_only_at_banks_that_never_mark_it() -> None:
     silent = _types([("CB BOULANGERIE 12/03", -4.0), ("CB LIDL 12/03", -120.0)],
                     account_id=["a", "a"])

@@ -27,6 +27,7 @@ from ledgerlens.datasets._vocab import (
     load_european_merchants,
     load_first_names,
     load_last_names,
+    load_listed_merchants,
     load_places,
 )
 
@@ -47,6 +48,7 @@ __all__ = [
     "load_european_merchants",
     "load_first_names",
     "load_last_names",
+    "load_listed_merchants",
     "load_mcc_codes",
     "load_places",
     "write_bank",

@@ -252,6 +252,25 @@ def load_directory_spellings() -> pl.DataFrame:
     return _load("directory_spellings.csv").clone()
 
 
+def load_listed_merchants() -> pl.DataFrame:
+    """Every hand-listed merchant, the columns of ``curated_merchants.csv``: the curated
+    list, the European and the directory-only merchants, each with the spellings of
+    ``directory_spellings.csv`` added to its ``descriptors``: what the merchant directory
+    and the transaction type read of named merchants (not the synthetic banks, which draw
+    from the curated list only). Raises ``ReferenceDataError`` when a spelling names a
+    merchant no list holds."""
+    listed = pl.concat([load_curated_merchants(), load_european_merchants(),
+                        load_directory_merchants()])
+    more = load_directory_spellings()
+    unknown = sorted(set(more["merchant_id"].to_list()) - set(listed["merchant_id"].to_list()))
+    if unknown:
+        raise ReferenceDataError(f"directory_spellings.csv names merchants the curated lists "
+                                 f"lack: {', '.join(unknown)}")
+    return listed.join(more, on="merchant_id", how="left", maintain_order="left").with_columns(
+        descriptors=pl.concat_str(["descriptors", "spellings"], separator="|",
+                                  ignore_nulls=True)).drop("spellings")
+
+
 def load_local_trades() -> pl.DataFrame:
     """Trades of local independents with their words, name styles, tickets and shares."""
     return _load("local_trades.csv").clone()

@@ -334,6 +334,8 @@ _REMOVALS: tuple[tuple[str, str], ...] = (
     (r"\b[0-9]{4,6}\*{4,}[0-9]{0,4}\b", " "),
     # a Dutch bank's card number after the shop and town: ``JUMBO UTRECHT,PAS123``
     (r",\s*PAS\s*[0-9]+\b", " "),
+    # Google's ad account number glued to its product: ``GOOGLE *ADS7294859372``
+    (r"\bGOOGLE\s*\*\s*ADS[0-9]+\b", "GOOGLE ADS"),
     # an online order's code glued after a star (``AMZN MKTP FR*2K4L5``, ``SPOTIFY*P1A2B3``):
     # letters and digits; a name after the star has no digit (``PAYPAL *SPOTIFY``)
     (r"([A-Z.])\*(?:[A-Z0-9]*[0-9][A-Z0-9]+|[A-Z0-9]+[0-9])(?:\s|$)", "$1 "),

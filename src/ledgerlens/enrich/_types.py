@@ -44,6 +44,9 @@ __all__ = ["CONTACTLESS_LIMIT_EUR", "LOAN_BY_DIRECT_DEBIT", "ONLINE_MCCS", "clas
 
 #: Evidence of a debit whose label is only a biller paid by direct debit (``debit_names``).
 DEBIT_BILLER_EVIDENCE = "biller paid by direct debit"
+#: The evidence of a payment out whose label says nothing, typed by its counterparty.
+PARTY_EVIDENCE = {"biller": "counterparty paid by direct debit",
+                  "person": "counterparty is a person"}
 #: How ``type_evidence`` opens for a loan instalment taken by direct debit.
 LOAN_BY_DIRECT_DEBIT = "loan instalment by direct debit"
 
@@ -204,13 +207,14 @@ _CODE_TYPES: dict[str, str] = {
 
 @functools.cache
 def _curated_spellings() -> pl.DataFrame:
-    """Every normalized name and listed spelling of the curated directory, with its
-    merchant's ``kind``, whether it is paid by ``card``, only by ``direct_debit`` and whether
-    only ``online`` (``sells_at_a_distance``, or a subscription)."""
-    from ledgerlens.datasets import load_curated_merchants
+    """Every normalized name and listed spelling of the hand-listed merchants (curated,
+    European and directory-only), with its merchant's ``kind``, whether it is paid by
+    ``card``, only by ``direct_debit`` and whether only ``online`` (``sells_at_a_distance``,
+    or a subscription)."""
+    from ledgerlens.datasets import load_listed_merchants
     from ledgerlens.datasets._vocab import sells_at_a_distance
 
-    return (load_curated_merchants().select(
+    return (load_listed_merchants().select(
         "kind", card=pl.col("billing").str.contains("card"),
         debit_only=pl.col("billing") == "direct_debit",
         online=sells_at_a_distance() | (pl.col("kind") == "subscription"),
@@ -245,12 +249,14 @@ def _online_names() -> frozenset[str]:
 @functools.cache
 def debit_names() -> frozenset[str]:
     """Spellings of curated billers paid only by direct debit (utilities, telecoms,
-    insurers, lenders), minus those a merchant paid otherwise, a shop or an online service
-    also uses: a debit whose label is one of them and says nothing else (an aggregator's
-    ``EDF``, ``Free Mobile``) is their direct debit, not a card payment in store."""
+    insurers, lenders), minus those a merchant paid by card, a shop or an online service
+    also uses (a biller's line of money paid in, ``HARMONIE MUTUELLE``'s reimbursements, is
+    no payment out): a debit whose label is one of them and says nothing else (an
+    aggregator's ``EDF``, ``Free Mobile``) is their direct debit, not a card payment in
+    store."""
     spelt = _curated_spellings()
     only = set(spelt.filter(pl.col("debit_only"))["n"].to_list())
-    other = set(spelt.filter(~pl.col("debit_only"))["n"].to_list())
+    other = set(spelt.filter(pl.col("card"))["n"].to_list())
     return frozenset(n for n in only - other - _offline_names() - _online_names()
                      if len(n) >= 3 and n not in _store_names())
 
@@ -448,17 +454,19 @@ def _label_feature_exprs() -> tuple[tuple[pl.Expr, ...], tuple[pl.Expr, ...]]:
         evidence = pl.when(hit).then(pl.format('{} "{}"', pl.lit(why),
                                                match.str.slice(0, 24))).otherwise(evidence)
     merchant = pl.col("_merchant")
+    # The name without the star a processor prints after it (``SHOPIFY*``, ``CANVA*``).
+    named = merchant.str.strip_chars_end("* ")
     names, prefixes, single = _online_sets()
-    online_name = (merchant.is_in(names)
-                   | merchant.str.extract(r"^([A-Z0-9.&' -]{6,})$", 1).is_in(prefixes)
-                   | merchant.str.split(" ").list.first().is_in(single))
+    billers = pl.Series("d", sorted(debit_names()), dtype=pl.String).implode()
+    online_name = (merchant.is_in(names) | named.is_in(names)
+                   | named.str.extract(r"^([A-Z0-9.&' -]{6,})$", 1).is_in(prefixes)
+                   | named.str.split(" ").list.first().is_in(single))
     return matches, (
         kind.alias("_kind"), evidence.alias("_evidence"),
         text.str.contains(_INSTANT).alias("_instant"),
         text.str.contains(_CONTACTLESS).alias("_contactless"),
         (merchant.str.contains(_ONLINE_MARK) | online_name.fill_null(False)).alias("_online"),
-        merchant.is_in(pl.Series("d", sorted(debit_names()), dtype=pl.String).implode())
-        .fill_null(False).alias("_debit_name"),
+        (merchant.is_in(billers) | named.is_in(billers)).fill_null(False).alias("_debit_name"),
         _join_cut_codes(text).str.contains(_abroad_pattern()).alias("_abroad"),
     )
 
@@ -474,6 +482,67 @@ def _ensure_steps(frame: pl.DataFrame) -> pl.DataFrame:
 def _optional(frame: pl.DataFrame, name: str) -> pl.Expr:
     return (pl.col(name).cast(pl.String) if name in frame.columns
             else pl.lit(None, pl.String))
+
+
+#: Titles and links in a person's name as a counterparty field writes it
+#: (``M OU MME DUPONT JEAN``).
+PARTY_TITLES = frozenset({"M", "MME", "MLLE", "MR", "MRS", "MS", "MONSIEUR", "MADAME", "OU",
+                          "ET"})
+PARTY_CHARS = 80  # a counterparty's name is read up to this many characters
+
+
+@functools.cache
+def party_names() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(first names, first and last names, names of chains and listed merchants): a
+    counterparty of first and last names only, one a first name, and no merchant's
+    name, is a person (``LOUIS VUITTON`` is a shop)."""
+    from ledgerlens.enrich.merchants._directory import first_names, person_names
+
+    return (first_names(), person_names(),
+            _store_names() | _offline_names() | _online_names())
+
+
+def party_kinds(parties: pl.Series) -> pl.Series:
+    """What each counterparty given apart from the label (a PSD2 API's creditor) says of a
+    payment out whose label names no operation: ``biller`` (a biller paid only by direct
+    debit: ``EDF`` for ``Facture 2025-03``), ``person`` (a first name and a surname, titles
+    aside: ``DUPONT JEAN`` for ``Loyer mars`` is a transfer, no card payment) or ``""``.
+    Read once per distinct name; :func:`party_kind` is the same on one string."""
+    distinct = parties.cast(pl.String).drop_nulls().unique()
+    if distinct.len() == 0:
+        return pl.Series("_party", [""] * parties.len(), dtype=pl.String)
+    first, people, shops = party_names()
+    name = (normalize_text(pl.col("p").str.slice(0, PARTY_CHARS))
+            .str.replace_all(r"[^A-Z ]", " ").str.replace_all(r"\s+", " ").str.strip_chars())
+    words = name.str.split(" ").list.eval(
+        pl.element().filter(~pl.element().is_in(sorted(PARTY_TITLES))))
+    person = (words.list.len().is_between(2, 4)
+              & words.list.eval(pl.element().is_in(sorted(people))).list.all()
+              & words.list.eval(pl.element().is_in(sorted(first))).list.any()
+              & ~words.list.join(" ").is_in(sorted(shops)))
+    biller = name.is_in(sorted(debit_names()))
+    kinds = distinct.to_frame("p").select(
+        pl.when(biller).then(pl.lit("biller")).when(person).then(pl.lit("person"))
+        .otherwise(pl.lit("")).alias("k")).get_column("k")
+    return parties.cast(pl.String).replace_strict(distinct, kinds, default="",
+                                                  return_dtype=pl.String).alias("_party")
+
+
+def party_kind(party: str | None) -> str:
+    """:func:`party_kinds` of one counterparty name (plain strings, no query)."""
+    from ledgerlens.enrich._clean_row import normalize_one
+
+    if party is None:
+        return ""
+    name = re.sub(r"\s+", " ", re.sub(r"[^A-Z ]", " ",
+                                      normalize_one(party[:PARTY_CHARS]))).strip()
+    if name in debit_names():
+        return "biller"
+    first, people, shops = party_names()
+    words = [w for w in name.split(" ") if w not in PARTY_TITLES]
+    person = (2 <= len(words) <= 4 and all(w in people for w in words)
+              and any(w in first for w in words) and " ".join(words) not in shops)
+    return "person" if person else ""
 
 
 def classify_types(frame: pl.DataFrame, *, town_names: Iterable[str] = ()) -> pl.DataFrame:
@@ -518,6 +587,10 @@ def classify_types(frame: pl.DataFrame, *, town_names: Iterable[str] = ()) -> pl
         _optional(frame, "intermediary").fill_null("").alias("_inter"),
         _optional(frame, "account_id").fill_null("").alias("_account"),
     )
+    if "counterparty_name" in frame.columns:
+        rows = rows.with_columns(party_kinds(frame.get_column("counterparty_name")))
+    else:
+        rows = rows.with_columns(pl.lit("", pl.String).alias("_party"))
     out = _decide(labels, rows.drop("_account"), rows.get_column("_account"))
     return frame.with_columns(out.get_column("transaction_type"),
                               out.get_column("type_evidence"))
@@ -587,6 +660,10 @@ def _decide_stages() -> tuple[tuple[pl.Expr, ...], ...]:
             .when(pl.col("_inter").is_in(["lydia", "paylib", "wero"])).then(pl.lit("transfer"))
             .when(debit & pl.col("_debit_name") & (pl.col("_inter") == ""))
             .then(pl.lit("direct_debit"))
+            # A label naming no operation, with a counterparty apart (a PSD2 API's creditor)
+            .when(debit & (pl.col("_party") == "biller") & (pl.col("_inter") == ""))
+            .then(pl.lit("direct_debit"))
+            .when(debit & (pl.col("_party") == "person")).then(pl.lit("transfer"))
             .when(debit).then(pl.lit("card"))
             .otherwise(pl.lit("transfer")))
     evidence = (pl.when(kind.is_not_null()).then(pl.col("_evidence"))
@@ -595,6 +672,10 @@ def _decide_stages() -> tuple[tuple[pl.Expr, ...], ...]:
                 .when(pl.col("_inter") != "").then(
                     pl.format("intermediary {}", pl.col("_inter")))
                 .when(debit & pl.col("_debit_name")).then(pl.lit(DEBIT_BILLER_EVIDENCE))
+                .when(debit & (pl.col("_party") == "biller"))
+                .then(pl.lit(PARTY_EVIDENCE["biller"]))
+                .when(debit & (pl.col("_party") == "person"))
+                .then(pl.lit(PARTY_EVIDENCE["person"]))
                 .otherwise(pl.lit("amount sign")))
     # A label's type that contradicts the direction gives way to the code (a refund word on
     # a debit, a deposit on a debit); a card word on a credit is a refund.

@@ -115,11 +115,10 @@ def _label(full: str, merchant: str) -> _Label:
         if found is not None:
             kind, evidence = name, f'{why} "{found.group(1)[:24]}"'
             break
-    first = merchant.split(" ")[0]
-    online_name = (merchant in t.online_names
-                   or (_ONLINE_SHAPE.search(merchant) is not None
-                       and merchant in t.online_prefixes)
-                   or first in t.online_single)
+    named = merchant.rstrip("* ")  # without a processor's star (``SHOPIFY*``)
+    online_name = (merchant in t.online_names or named in t.online_names
+                   or (_ONLINE_SHAPE.search(named) is not None and named in t.online_prefixes)
+                   or named.split(" ")[0] in t.online_single)
     pieces = _PIECES.findall(u)
     return _Label(kind, evidence, t.instant.search(u) is not None,
                   t.contactless.search(u) is not None,
@@ -127,7 +126,7 @@ def _label(full: str, merchant: str) -> _Label:
                   t.abroad.search(ty.CUT_CODE.sub(ty.CUT_CODE_JOINED, u)) is not None,
                   _has_phrase(pieces, t.foreign, _NAMING),
                   _has_phrase(pieces, t.towns) or t.home_card.search(u) is not None,
-                  merchant in t.debit_names)
+                  merchant in t.debit_names or named in t.debit_names)
 
 
 def _channel(lab: _Label, *, is_card: bool, amount: float, mcc: str, inter: str,
@@ -174,10 +173,12 @@ _WRONG_ON_CREDIT = ("cash_withdrawal", "cheque", "loan_repayment", "card")
 
 def classify_one(full: str | None, merchant: str | None, amount: float | None,
                  code: str | None, mcc: str | None, inter: str | None,
-                 town_names: frozenset[str] = frozenset()) -> tuple[str, str] | None:
+                 town_names: frozenset[str] = frozenset(),
+                 party: str | None = None) -> tuple[str, str] | None:
     """(``transaction_type``, ``type_evidence``) of one transaction as the table path
-    computes them, or None when its text or amount needs the table path."""
-    if not safe_text(full, merchant, code, mcc, inter):
+    computes them, or None when its text or amount needs the table path. ``party``: the
+    counterparty's name given apart from the label."""
+    if not safe_text(full, merchant, code, mcc, inter, party):
         return None
     value = 0.0 if amount is None else float(amount)
     if not math.isfinite(value):
@@ -197,11 +198,15 @@ def classify_one(full: str | None, merchant: str | None, amount: float | None,
         base0, why = code_type, f"bank code {code}"
     else:
         biller = debit and lab.debit_name and inter == ""
+        kind = ty.party_kind(party) if debit else ""
+        by_party = (kind == "biller" and inter == "") or kind == "person"
         base0 = ("cash_withdrawal" if mcc == "6011" else "card" if mcc != ""
                  else "transfer" if inter in _P2P else "direct_debit" if biller
-                 else "card" if debit else "transfer")
+                 else "direct_debit" if by_party and kind == "biller"
+                 else "transfer" if by_party else "card" if debit else "transfer")
         why = (f"MCC {mcc}" if mcc != "" else f"intermediary {inter}" if inter != ""
-               else ty.DEBIT_BILLER_EVIDENCE if biller else "amount sign")
+               else ty.DEBIT_BILLER_EVIDENCE if biller
+               else ty.PARTY_EVIDENCE[kind] if by_party else "amount sign")
     wrong_way = ((base0 in _WRONG_ON_DEBIT and debit)
                  or (base0 in _WRONG_ON_CREDIT and not debit and value != 0))
     base = base0
@@ -238,4 +243,5 @@ def classify_row(frame: pl.DataFrame,
         amount = None if value is None else float(value)
     return classify_one(row_text(frame, "full_label"), row_text(frame, "merchant_text"),
                         amount, row_text(frame, "bank_transaction_code"),
-                        row_text(frame, "mcc"), row_text(frame, "intermediary"), town_names)
+                        row_text(frame, "mcc"), row_text(frame, "intermediary"), town_names,
+                        row_text(frame, "counterparty_name"))

@@ -25,19 +25,16 @@ from ledgerlens.datasets._brands import load_brands
 from ledgerlens.datasets._foreign import foreign_trade_words
 from ledgerlens.datasets._vocab import (
     STATION_WORDS,
-    load_curated_merchants,
-    load_directory_merchants,
-    load_directory_spellings,
     load_english_words,
-    load_european_merchants,
     load_first_names,
     load_last_names,
+    load_listed_merchants,
     load_local_trades,
     load_name_words,
     load_places,
     trade_spellings,
 )
-from ledgerlens.exceptions import DataError, ReferenceDataError
+from ledgerlens.exceptions import DataError
 from ledgerlens.taxonomy import SUBCATEGORIES
 
 _T = TypeVar("_T")
@@ -231,17 +228,7 @@ def _brand_rows() -> pl.DataFrame:
 
 
 def _curated_rows() -> pl.DataFrame:
-    cur = pl.concat([load_curated_merchants(), load_european_merchants(),
-                     load_directory_merchants()])
-    # the spellings of real statements that the synthetic banks do not print
-    more = load_directory_spellings()
-    unknown = sorted(set(more["merchant_id"].to_list()) - set(cur["merchant_id"].to_list()))
-    if unknown:
-        raise ReferenceDataError(f"directory_spellings.csv names merchants the curated lists "
-                                 f"lack: {', '.join(unknown)}")
-    cur = cur.join(more, on="merchant_id", how="left", maintain_order="left").with_columns(
-        descriptors=pl.concat_str(["descriptors", "spellings"], separator="|",
-                                  ignore_nulls=True)).drop("spellings")
+    cur = load_listed_merchants()
     category = {k: v.category for k, v in SUBCATEGORIES.items()}
     return cur.select(
         "merchant_id", "name",
@@ -450,7 +437,7 @@ def first_names() -> frozenset[str]:
 
 
 @functools.cache
-def _person_names() -> frozenset[str]:
+def person_names() -> frozenset[str]:
     """First and last names (LECLERC, PICARD, NICOLAS, JULES: chains named after a person)."""
     return first_names() | _one_word_names(load_last_names()["last_name"].to_list())
 
@@ -660,7 +647,7 @@ class MerchantDirectory:
             pl.element().is_in(sorted(lexicon))).list.all() & ~initials)
             | ((pl.col("n_tokens") == 1) & english))
         name_like = pl.col("alias").str.split(" ").list.eval(
-            pl.element().is_in(sorted(_person_names() | PERSON_TITLES | MONTHS))).list.all()
+            pl.element().is_in(sorted(person_names() | PERSON_TITLES | MONTHS))).list.all()
         return cls(merchants, aliases.with_columns(common=common, name_like=name_like), lexicon)
 
     @classmethod
