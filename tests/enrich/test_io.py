@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from ledgerlens.datasets import SynthConfig, generate_bank
+from ledgerlens.datasets import DIALECT_IDS, SynthConfig, SyntheticBank, generate_bank
+from ledgerlens.datasets.exports._base import StatementAccount
+from ledgerlens.datasets.exports._csv import export_csv
 from ledgerlens.enrich import (
     EnrichmentModel,
+    enrich,
     enrich_file,
     enrich_in_batches,
     enrich_lake,
@@ -17,6 +22,8 @@ from ledgerlens.enrich import (
     scan_table,
 )
 from ledgerlens.store import Lake
+
+D = decimal.Decimal
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +100,51 @@ def test_a_windows_1252_export_is_read_with_its_accents(tmp_path: Path) -> None:
     assert enriched.columns[:3] == ["Date", "Libellé", "Montant"]
     assert enriched["Libellé"].to_list() == ["Prélèvement EDF"]
     assert enriched["transaction_type"].to_list() == ["direct_debit"]
+
+
+@pytest.fixture(scope="module")
+def two_months() -> SyntheticBank:
+    return generate_bank(SynthConfig(customers=20, months=2, seed=1))
+
+
+@pytest.mark.parametrize("dialect", DIALECT_IDS)
+def test_a_banks_csv_export_enriches_as_its_rows(dialect: str, two_months: SyntheticBank,
+                                                 tmp_path: Path) -> None:
+    # Each bank's export as it downloads it (account lines before the header, its own column
+    # names, a second label line, debit and credit columns, the party apart) reads the labels
+    # the canonical rows hold.
+    bank = two_months
+    numbers = bank.account_numbers.filter(pl.col("dialect") == dialect).row(0, named=True)
+    rows = (bank.transactions.filter(pl.col("account_id") == numbers["account_id"])
+            .sort("booking_date", maintain_order=True))
+    account = StatementAccount(
+        iban=numbers["iban"], customer_ref=numbers["customer_ref"], currency="EUR",
+        bank_id=dialect, bic="BANKFRPPXXX", holder="M CLIENT", opening_balance=D("100.00"),
+        opening_date=dt.date(2024, 12, 31))
+    src = tmp_path / f"{dialect}.csv"
+    src.write_bytes(export_csv(account, rows))
+    out = tmp_path / "out.csv"
+    model = EnrichmentModel.default()
+    enrich_file(scan_table(src), out, model)
+    got = pl.read_csv(out, infer_schema=False)
+    want = enrich(rows.select("booking_date", "amount", "raw_label", "label_complement",
+                              "counterparty_name"), model)
+    assert got["clean_label"].to_list() == want["clean_label"].to_list()
+
+
+def test_an_exports_second_label_line_is_read_once(tmp_path: Path) -> None:
+    # Libellé and Détail de l'écriture (the whole label again, and more), after account lines
+    src = tmp_path / "export.csv"
+    src.write_bytes("Numéro de compte;12345\nSolde au 01/03/2025;1200,00\n\n"
+                    "Date de l'opération;Libellé;Détail de l'écriture;Montant de l'opération\n"
+                    "12/03/2025;CARTE X1234 11/03;CARTE X1234 11/03 CARREFOUR CITY;-42,10\n"
+                    "13/03/2025;VIREMENT EN VOTRE FAVEUR;DE ACME SAS SALAIRE MARS;2100,00\n"
+                    .encode("cp1252"))
+    out = tmp_path / "out.csv"
+    enrich_file(scan_table(src), out, EnrichmentModel.default())
+    enriched = pl.read_csv(out)
+    assert enriched["clean_label"].to_list()[0] == "CARREFOUR CITY"
+    assert enriched["subcategory"].to_list() == ["convenience_store", "salary"]
 
 
 def test_a_utf8_export_with_one_damaged_byte_stays_utf8(tmp_path: Path) -> None:

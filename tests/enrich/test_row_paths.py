@@ -27,6 +27,7 @@ _EDGE_LABELS: list[tuple[str | None, str | None]] = [
     ("CB OSTEO BORDEAUX CENTRE 24/10", None), ("CB PARIS CENTRE", None),
     ("CB BOULANGERIE DE L EST", None), ("EDF", None), ("Free Mobile", None),
     ("PRELEVEMENT DE LCL ECHEANCE PRET", None), ("DEPOT ESPECES GAB", None),
+    ("CARTE X1234 11/03", "CARTE  X1234 11/03 CARREFOUR CITY"), ("VIR", "VIREMENT DE ACME"),
 ]
 
 

@@ -412,6 +412,19 @@ def _join_lines(raw: pl.Expr, complement: pl.Expr, wrap_widths: Sequence[int],
             .otherwise(pl.concat_str([raw, sep, comp])))
 
 
+def _repeats(raw: pl.Expr, complement: pl.Expr) -> pl.Expr:
+    """Whether ``complement`` opens with the whole (non-blank) main line ``raw`` and its
+    last word whole, spaces aside: the whole label of a bank export whose short label comes
+    first (``VIR`` is no head of ``VIREMENT DE ACME``)."""
+    def spaced(text: pl.Expr) -> pl.Expr:
+        return text.str.replace_all(r"\s+", " ").str.strip_chars()
+
+    head = spaced(raw)
+    tail = pl.concat_str([spaced(complement), pl.lit(" ")])
+    return ((head != "") & tail.str.starts_with(pl.concat_str([head, pl.lit(" ")])))\
+        .fill_null(False)
+
+
 def _line_ends(raw: pl.Expr, complement: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """(the complement's first word, the main line's last word), normalised."""
     first = normalize_text(complement.str.strip_chars()).str.extract(r"^([A-Z0-9]+)", 1)
@@ -527,7 +540,13 @@ def _cleaned(frame: pl.DataFrame, wrap_widths: Sequence[int],
     raw = pl.col("raw_label").cast(pl.String).fill_null("")
     comp = (pl.col("label_complement").cast(pl.String) if "label_complement" in frame.columns
             else pl.lit(None, pl.String))
-    keys = frame.select(raw.alias("_raw"), comp.alias("_comp"))
+    # A complement that repeats the main line and goes on (an export's short label and its
+    # whole text: ``CARTE X1234 11/03`` and ``CARTE X1234 11/03 CARREFOUR CITY PARIS``) is
+    # the label: the main line is not read twice.
+    repeat = _repeats(raw, comp)
+    keys = frame.select(pl.when(repeat).then(comp.str.strip_chars()).otherwise(raw).alias("_raw"),
+                        pl.when(repeat).then(pl.lit(None, pl.String)).otherwise(comp)
+                        .alias("_comp"))
     # Only two-line labels need the join rule; the rest are their main line.
     has_comp = pl.col("_comp").str.strip_chars().str.len_chars().fill_null(0) > 0
     if keys.height == 1:  # one transaction the plain path leaves: no unique and joins

@@ -125,6 +125,12 @@ def _join_lines(raw: str, complement: str, wrap_widths: Sequence[int]) -> str:
     return raw + sep + comp
 
 
+def _repeats(raw: str, complement: str) -> bool:
+    """:func:`_clean._repeats` of one label."""
+    head = _SPACES.sub(" ", raw).strip()
+    return head != "" and (_SPACES.sub(" ", complement).strip() + " ").startswith(head + " ")
+
+
 def _canonical_digits(text: str) -> str:
     tokens = text[:c._MAX_CLEAN_CHARS].split(" ")
     return " ".join(_zero(t) if _digits(t) >= 4 else t for t in tokens)
@@ -232,6 +238,8 @@ def clean_one(raw: str | None, complement: str | None, wrap_widths: Sequence[int
     if not safe_text(raw, complement):
         return None
     raw = raw or ""
+    if complement is not None and _repeats(raw, complement):
+        raw, complement = complement.strip(), None
     full = (_join_lines(raw, complement, wrap_widths)
             if complement is not None and complement.strip() else raw)
     return full, _with_numbered_names(_clean_text(_canonical_digits(full), town_names), full)

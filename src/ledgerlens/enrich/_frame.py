@@ -9,6 +9,7 @@ next to the caller's own columns, which pass through untouched.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -18,7 +19,8 @@ import pyarrow as pa
 from ledgerlens.exceptions import DataError
 
 __all__ = ["ENRICHMENT_COLUMNS", "MAX_LABEL_CHARS", "UNKNOWN_ACCOUNT", "PreparedInput",
-           "attach", "parse_text_amounts", "parse_text_dates", "prepare", "to_frame"]
+           "attach", "names_a_label", "parse_text_amounts", "parse_text_dates", "prepare",
+           "to_frame"]
 
 #: Labels longer than this are cut for enrichment only (the raw label stays whole in the output);
 #: no bank writes a 500-character label, and a 10 MB one must not slow the batch down.
@@ -103,11 +105,21 @@ def _find(frame: pl.DataFrame, target: str) -> str | None:
 # ``Montant (EUR)``, or a debit and a credit column in place of the amount.
 _EXPORT_NAMES: dict[str, tuple[str, ...]] = {
     "raw_label": ("libelle operation", "libelle de l operation", "libelle simplifie",
-                  "intitule", "wording", "transaction description", "details"),
+                  "intitule", "wording", "transaction description", "details",
+                  "payment reference"),
     "booking_date": ("date operation", "date de l operation", "date d operation",
-                     "date comptable", "booking date", "date de comptabilisation"),
+                     "date comptable", "booking date", "date de comptabilisation", "dateop",
+                     "completed date"),
     "amount": ("montant eur", "montant euros", "montant en euros", "montant en eur",
-               "amount eur"),
+               "amount eur", "montant de l operation", "montant operation",
+               "montant de l ecriture", "montant du mouvement"),
+    "label_complement": ("libelle complementaire", "complement", "complement libelle",
+                         "complement de libelle", "detail de l ecriture", "detail", "details",
+                         "informations complementaires"),
+    "counterparty_name": ("partner name", "payee", "beneficiaire", "tiers", "nom du tiers",
+                          "counterparty", "supplierfound"),
+    "bank_transaction_code": ("type d operation", "type operation", "transaction type",
+                              "type"),
     "debit": ("debit", "debit eur", "debit euros", "debits"),
     "credit": ("credit", "credit eur", "credit euros", "credits"),
 }
@@ -143,6 +155,45 @@ def _find_export_names(frame: pl.DataFrame,
         frame = frame.with_columns(amount.alias(name))
         found["amount"] = name
     return frame, found
+
+
+def names_a_label(columns: Sequence[str]) -> bool:
+    """Whether a CSV line names a label column as :func:`prepare` finds one (``label``,
+    ``Libellé``, ``Libellé opération``): the header of a bank export, after its account
+    lines."""
+    from ledgerlens.ingest.readers._csv import normalize_name
+
+    names = {normalize_name(c) for c in columns}
+    return bool(names & {normalize_name(a) for a in (*_ALIASES["raw_label"],
+                                                    *_EXPORT_NAMES["raw_label"])})
+
+
+#: The optional columns a bank export names its own way (see ``_EXPORT_NAMES``).
+_EXPORT_OPTIONAL = ("label_complement", "counterparty_name", "bank_transaction_code")
+
+
+def _with_export_columns(frame: pl.DataFrame, used: Sequence[str]) -> pl.DataFrame:
+    """``frame`` with a bank export's optional columns under the working names, for those it
+    has no column of: its second label line (``Libellé complémentaire``, ``Détail de
+    l'écriture``: the payer and motif after ``VIREMENT EN VOTRE FAVEUR``, or the whole label
+    again, see ``clean_labels``), its party (``Partner Name``, ``Tiers``) and its kind of
+    operation (``Type d'opération``: read where it is a bank transaction code). ``used``:
+    the label, date and amount columns, never renamed; nor is a column named as one the
+    enrichment writes (a truth table's ``transaction_type`` is no input)."""
+    from ledgerlens.ingest.readers._csv import normalize_name
+
+    lowered = {c.lower() for c in frame.columns}
+    normal = {normalize_name(c): c for c in reversed(frame.columns)
+              if c not in used and c.lower() not in ENRICHMENT_COLUMNS}
+    renames: dict[str, str] = {}
+    for target in _EXPORT_OPTIONAL:
+        if target in lowered:
+            continue
+        column = next((normal[n] for n in _EXPORT_NAMES[target]
+                       if n in normal and normal[n] not in renames), None)
+        if column is not None:
+            renames[column] = target
+    return frame.rename(renames) if renames else frame
 
 
 def _amount_expr(column: str, dtype: pl.DataType) -> pl.Expr:
@@ -214,6 +265,7 @@ def prepare(table: pl.DataFrame | pl.LazyFrame | pa.Table) -> PreparedInput:
     assert label_col is not None
     assert date_col is not None
     assert amount_col is not None
+    frame = _with_export_columns(frame, (label_col, date_col, amount_col))
     schema = tuple(zip(frame.columns, frame.dtypes, strict=True))
     if frame.height <= _FEW_ROWS:
         few = _working_few(frame, schema, label_col, date_col, amount_col)

@@ -92,7 +92,8 @@ def scan_table(path: Path) -> pl.LazyFrame:
         return pl.scan_parquet(path)
     if suffix in _CSV_SUFFIXES:
         path = _utf8_copy(path)
-        return pl.scan_csv(path, separator=_separator(path), infer_schema=False,
+        skip, separator = _header_line(path)
+        return pl.scan_csv(path, separator=separator, skip_rows=skip, infer_schema=False,
                            encoding="utf8-lossy", truncate_ragged_lines=False)
     raise ValueError(f"input {path} must be .csv or .parquet (got {suffix or 'no extension'})")
 
@@ -125,10 +126,26 @@ def _remove(name: str) -> None:
         os.unlink(name)
 
 
-def _separator(path: Path) -> str:
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        header = handle.readline()
-    return ";" if header.count(";") > header.count(",") else ","
+#: A bank export's account lines (number, balance, period) before its header: at most this
+#: many lines are looked through for the header.
+_PREAMBLE_LINES = 30
+
+
+def _header_line(path: Path) -> tuple[int, str]:
+    """(lines before the header, separator): the header is the first line naming a label
+    column (``names_a_label``) among the first ``_PREAMBLE_LINES``, else the first line;
+    the separator is the one it holds most of, ``;`` or ``,``."""
+    from ledgerlens.enrich._frame import names_a_label
+
+    def separator(line: str) -> str:
+        return ";" if line.count(";") > line.count(",") else ","
+
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        lines = [line for _, line in zip(range(_PREAMBLE_LINES), handle, strict=False)]
+    for i, line in enumerate(lines):
+        if names_a_label(next(csv.reader([line], delimiter=separator(line)), [])):
+            return i, separator(line)
+    return 0, separator(lines[0] if lines else "")
 
 
 def unreadable_input(path: Path, exc: Exception) -> DataError:
@@ -136,10 +153,11 @@ def unreadable_input(path: Path, exc: Exception) -> DataError:
     whose number of fields differs from the header's, found by reading the file again with the
     standard csv module (only on this error path, so the fast scan stays as it is)."""
     if path.is_file() and path.suffix.lower() in _CSV_SUFFIXES:
-        separator = _separator(path)
+        skip, separator = _header_line(path)
         with path.open(encoding="utf-8", errors="replace", newline="") as handle:
             rows = csv.reader(handle, delimiter=separator)
-            width = len(next(rows, []))
+            for _ in range(skip + 1):
+                width = len(next(rows, []))
             for row in rows:
                 if row and len(row) != width:
                     return DataError(

@@ -202,6 +202,13 @@ _CODE_TYPES: dict[str, str] = {
     "PMNT-RDDT-RRTN": "reversal", "LDAS-CSLN-RPMT": "loan_repayment",
     "LDAS-CSLN-DDWN": "loan_disbursement", "ACMT-MDOP-CHRG": "fee", "ACMT-MDOP-INTR": "interest",
     "ACMT-MCOP-INTR": "interest",
+    # the kinds of operation neobank and bank exports print in a column of their own
+    "MASTERCARD PAYMENT": "card", "VISA PAYMENT": "card", "CARD_PAYMENT": "card",
+    "CARD PAYMENT": "card", "CARTE": "card", "CARD_REFUND": "refund",
+    "OUTGOING TRANSFER": "transfer", "INCOMING TRANSFER": "transfer", "INCOME": "transfer",
+    "TRANSFER": "transfer", "VIREMENT": "transfer", "DIRECT DEBIT": "direct_debit",
+    "PRELEVEMENT": "direct_debit", "ATM": "cash_withdrawal", "RETRAIT": "cash_withdrawal",
+    "TOPUP": "own_account_transfer", "EXCHANGE": "own_account_transfer",
 }
 
 
