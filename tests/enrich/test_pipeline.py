@@ -159,6 +159,21 @@ def test_an_online_wallet_paying_out_its_balance_moves_the_customer_s_own_money(
 
 
 @pytest.mark.parametrize("rows", [1, 3])
+def test_a_card_processors_payout_is_the_shop_owners_income(rows: int) -> None:
+    # A terminal's takings paid to the shop owner's account, the processor's name alone
+    # (the model read a marketplace purchase in PAYMENTS at 0.99); a shop paid through the
+    # processor keeps its own reading.
+    out = _enriched_cycle(["VIR SEPA RECU /DE SUMUP PAYMENTS /MOTIF PAYOUT",
+                           "VIR SEPA RECU /DE STRIPE PAYMENTS EUROPE /MOTIF STRIPE PAYOUT",
+                           "CB SUMUP *BOULANGERIE DU PARC"], [310.0, 95.0, -6.0], rows,
+                          "2025-11-28")
+    assert out.row(0, named=True)["subcategory"] == "other_income"
+    assert "card takings paid out" in out["explanation"][0]
+    if rows > 1:
+        assert out["subcategory"].to_list()[1:] == ["other_income", "bakery"]
+
+
+@pytest.mark.parametrize("rows", [1, 3])
 def test_a_salary_s_employer_is_its_payer_not_a_merchant(rows: int) -> None:
     # Decathlon paying a salary is no purchase at Decathlon; a benefit keeps its public
     # payer's entry, and the chain's own card payment its merchant.

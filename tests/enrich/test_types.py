@@ -104,6 +104,7 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("CB DEBIT DIFFERE NOVEMBRE", -512.1, "deferred_card_total"),
     ("PRELEVEMENT CARTE DIFFERE 4974XXXXXXXX1234", -402.0, "deferred_card_total"),
     ("DEBIT CB DIFFERE", -402.0, "deferred_card_total"),
+    ("PRLV SEPA AMERICAN EXPRESS CARTE-FRANCE", -560.0, "deferred_card_total"),
     # a direct debit or transfer sent back; its fee stays a fee
     ("REJET PRLV SEPA EDF", 78.0, "reversal"),
     ("IMPAYE PRLV SEPA SFR", 25.99, "reversal"),

@@ -51,6 +51,10 @@ _APP_SUFFIX = r"(?:\s+(?:APP|SOLUTIONS|SAS))?"  # LYDIA APP, LYDIA SOLUTIONS: st
 _P2P_CARD = (rf"^(?:CB|CARTE|PAIEMENT|ACHAT|FACTURE)\b.*\b(?:LYDIA|SUMERIA){_APP_SUFFIX}"
              r"(?:\s+[0-9][0-9/.]*)*\s*$")
 
+# The words of a card processor's company name and of its payout to a shop.
+_PROCESSOR_TAIL = (r"(?:\s+(?:PAYMENTS?|EUROPE|LIMITED|LTD|SA|SAS|BV|AB|INC|TECHNOLOGIES"
+                   r"|PAYOUTS?|VERSEMENT|REGLEMENT|TRANSFERT|VIREMENT|STRIPE|SUMUP|ZETTLE))+")
+
 #: Rules in priority order: the first that matches a label decides.
 INTERMEDIARY_RULES: tuple[IntermediaryRule, ...] = (
     # phone wallets wrap any shop: ``APPLE PAY CARREFOUR``
@@ -68,6 +72,11 @@ INTERMEDIARY_RULES: tuple[IntermediaryRule, ...] = (
     IntermediaryRule("paypal", r"^PAYPAL\s+\(?EUROPE\)?\s+S\.?\s?A\.?\s?R\.?\s?L\.?\s+ET\s+CIE"
                      r"\s+S\.?\s?C\.?\s?A\.?\s+(.+?)(?:,?\s+IHR\s+EINKAUF\s+BEI\b.*)?$"),
     IntermediaryRule("paypal", r"^PAYPAL(?:\s+\(?EUROPE\)?.*|\s+PTE.*|\s+ENVOI.*)?()$"),
+    # a processor's own name, as the payer of a shop's takings (``SUMUP PAYMENTS PAYOUT``,
+    # ``STRIPE PAYMENTS EUROPE``): no shop behind it
+    IntermediaryRule("sumup", rf"^SUM\s*UP{_PROCESSOR_TAIL}()$"),
+    IntermediaryRule("stripe", rf"^STRIPE{_PROCESSOR_TAIL}()$"),
+    IntermediaryRule("zettle", rf"^I?ZETTLE{_PROCESSOR_TAIL}()$"),
     IntermediaryRule("sumup", rf"^SUM\s*UP(?:{_STAR}|\s+)(.*)$"),
     IntermediaryRule("square", rf"^(?:SQ|SQU|SQUARE){_STAR}(.*)$"),
     IntermediaryRule("zettle", rf"^(?:ZETTLE|IZETTLE|IZ|ZTL){_STAR}(.*)$"),

@@ -87,7 +87,9 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      r"|^DEBIT\s+MENSUEL\s+(?:CARTES?|CB)\b|^(?:CARTES?|CB)\b.*\bDEBIT\s+MENSUEL\b"
      r"|^RELEVE\s+(?:CARTES?|CB)(?:\s+[0-9X*/.\-]+)*$"
      # the month's total debited as such (PRELEVEMENT CARTE DIFFERE, DEBIT CB DIFFERE)
-     r"|^(?:PRELEVEMENT|PRLV|DEBIT)\s+(?:CARTES?|CB)\s+(?:A\s+)?(?:DEBIT\s+)?DIFFERES?\b",
+     r"|^(?:PRELEVEMENT|PRLV|DEBIT)\s+(?:CARTES?|CB)\s+(?:A\s+)?(?:DEBIT\s+)?DIFFERES?\b"
+     # a charge card's month, taken by its issuer's direct debit (PRLV SEPA AMERICAN EXPRESS)
+     r"|^(?:PRLV|PRELEVEMENT|PRELEV|PREL)\b.*\b(?:AMERICAN\s+EXPRESS|AMEX|DINERS\s+CLUB)\b",
      "deferred card statement"),
     ("interest", r"^(?:INTERETS?|INT\.?)\s+(?:DEBITEURS|CREDITEURS|ACQUIS|ANNUELS|CREDIT|DEB)"
      r"|^AGIOS\b|^INTERETS?\b|\bREMUNERATION\s+(?:LIVRET|COMPTE)"

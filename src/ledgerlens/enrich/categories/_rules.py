@@ -352,6 +352,10 @@ _CHECKOUT_TYPES = ("card_online", "card_in_store", "card_contactless", "card_abr
 #: refund says so (``BILLER_REFUND_RE``), and keeps the model's reading.
 BARE_WALLET_PAYOUTS: dict[str, tuple[str, float, str]] = {
     "paypal": ("own_account_transfer", 0.6, "online wallet paid out"),
+    # a card terminal's or online checkout's takings paid to the shop owner's account
+    # (``VIR SEPA RECU /DE SUMUP PAYMENTS /MOTIF PAYOUT``): income, not a purchase
+    **dict.fromkeys(("sumup", "zettle", "stripe", "square"),
+                    ("other_income", 0.6, "card takings paid out")),
 }
 _PAYOUT_TYPES = ("transfer_in", "instant_transfer_in")
 _BARE_COLUMNS = ("intermediary", "merchant_text", "clean_label", "merchant_id",
@@ -383,7 +387,8 @@ def bare_intermediary_rule(frame: pl.DataFrame) -> pl.DataFrame:
                              pl.format("rule: {} {}", pl.lit(kind), "intermediary"))
     for wallet, (subcategory, confidence, kind) in BARE_WALLET_PAYOUTS.items():
         scope = ((pl.col("intermediary") == wallet) & pl.col("merchant_id").is_null()
-                 & pl.col("transaction_type").is_in(_PAYOUT_TYPES))
+                 & pl.col("transaction_type").is_in(_PAYOUT_TYPES)
+                 & (pl.col("subcategory") != subcategory))
         unsaid = ~pl.col("clean_label").str.to_uppercase().str.contains(BILLER_REFUND_RE)
         frame = _decide_rows(frame, scope,
                              (pl.col("merchant_text") == pl.col("clean_label")) & unsaid,
