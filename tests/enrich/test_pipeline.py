@@ -793,3 +793,18 @@ def test_a_car_maker_s_dealer_services_cars_paid_by_card_and_sells_them_by_trans
     assert out["subcategory"][0] == "vehicle_maintenance"
     if rows > 1:
         assert out["subcategory"][1] == "vehicle_purchase_rental"
+
+
+@pytest.mark.parametrize("rows", [1, 3, 12])
+def test_a_card_payment_at_a_merchant_selling_online_only_is_online(rows: int) -> None:
+    # A spelling no list holds of a subscription's label, without any marker, was read in
+    # store or contactless; the matched merchant sells online only. A station's machine
+    # (SNCF, a counter's name too) stays in store.
+    out = _enriched_cycle(["CB GOOGLE *GOOGLE STORAGE", "CB SNCF 12/03",
+                           "CB NETFLIX INTERNATIONAL BV"], [-1.99, -62.0, -13.49], rows,
+                          "2025-03-12")
+    first = out.row(0, named=True)
+    assert first["transaction_type"] == "card_online"
+    assert "merchant sells online only" in first["explanation"]
+    if rows > 1:
+        assert out["transaction_type"].to_list()[1:3] == ["card_in_store", "card_online"]

@@ -25,7 +25,11 @@ from ledgerlens.enrich._intermediary import detect_intermediaries
 from ledgerlens.enrich._model import EnrichmentModel
 from ledgerlens.enrich._parallel import beside, parts_count
 from ledgerlens.enrich._recurring import detect_recurring, stream_keys, streams_as_enriched
-from ledgerlens.enrich._types import LOAN_BY_DIRECT_DEBIT, classify_types
+from ledgerlens.enrich._types import (
+    LOAN_BY_DIRECT_DEBIT,
+    classify_types,
+    online_merchant_channel,
+)
 from ledgerlens.enrich.categories._bank_lines import bank_line_rule
 from ledgerlens.enrich.categories._rules import (
     bare_intermediary_rule,
@@ -174,6 +178,7 @@ def enrich_with_streams(
                                  lambda: model.categories.shop_profiles(typed))
     else:
         frame = model.merchants.match(typed)
+    frame = online_merchant_channel(frame, model.merchants.online_ids)
     frame = _rounded_and_abstained(_categorised(frame, model, profiles))
     if corrections is not None and not isinstance(corrections, CorrectionSet):
         raise TypeError(f"corrections must be a CorrectionSet, got {type(corrections).__name__}")

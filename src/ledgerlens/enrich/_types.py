@@ -493,6 +493,77 @@ def _optional(frame: pl.DataFrame, name: str) -> pl.Expr:
             else pl.lit(None, pl.String))
 
 
+#: The card channel's evidence where no marker chose it (see ``_card_channel_stages``).
+_UNMARKED_CHANNELS = ("in store by default", "amount under contactless limit")
+ONLINE_MERCHANT_EVIDENCE = "merchant sells online only"
+_FEW_ROWS = 8  # up to this many rows, ``online_merchant_channel`` reads plain values
+
+
+def online_merchant_channel(frame: pl.DataFrame, online_ids: frozenset[str]) -> pl.DataFrame:
+    """A card payment read in store or contactless for want of any marker, whose matched
+    merchant only sells at a distance (``online_ids``: ``NETFLIX INTERNATIONAL B.V.``,
+    ``GOOGLE *GOOGLE STORAGE``, spellings no list holds), is ``card_online``, unless its
+    name is also a counter's or a shop's (``SNCF``: the regional trains' machines) or a
+    French town follows it (``SNCF VOYAGEURS ARGAGIEU SUR ORGE``: a station's). Reads
+    ``transaction_type``, ``type_evidence``, ``merchant_id`` and ``merchant_text``; a frame
+    without them is returned as it is."""
+    needed = ("transaction_type", "type_evidence", "merchant_id", "merchant_text")
+    if not online_ids or not all(c in frame.columns for c in needed):
+        return frame
+    counters = _offline_names() | _store_names()
+    if frame.height <= _FEW_ROWS:
+        types, why, ids, texts = (frame.get_column(c).to_list() for c in needed)
+        from ledgerlens.enrich._types_row import names_a_town
+
+        flips = [t in ("card_in_store", "card_contactless") and i in online_ids
+                and w is not None and w.endswith(_UNMARKED_CHANNELS)
+                and _counter_key(m) not in counters and not names_a_town(_counter_key(m))
+                for t, w, i, m in zip(types, why, ids, texts, strict=True)]
+        if not any(flips):
+            return frame
+        from ledgerlens.enrich._few_rows import with_values
+
+        return with_values(frame, {
+            "transaction_type": ["card_online" if f else t for f, t in zip(flips, types,
+                                                                          strict=True)],
+            "type_evidence": [_online_evidence(w) if f else w for f, w in zip(flips, why,
+                                                                             strict=True)],
+        }, {"transaction_type": pl.String(), "type_evidence": pl.String()})
+    unmarked = pl.col("type_evidence").str.ends_with(_UNMARKED_CHANNELS[0]) | pl.col(
+        "type_evidence").str.ends_with(_UNMARKED_CHANNELS[1])
+    flip = (pl.col("transaction_type").is_in(["card_in_store", "card_contactless"])
+            & pl.col("merchant_id").is_in(sorted(online_ids)) & unmarked
+            & ~normalize_text(pl.col("merchant_text").fill_null("")).str.strip_chars_end("* ")
+            .is_in(sorted(counters))).fill_null(False)
+    rows = frame.select(flip.arg_true()).to_series()
+    if rows.len() == 0:
+        return frame
+    town = frame[rows].select(_has_phrase(normalize_text(pl.col("merchant_text").fill_null("")),
+                                          french_city_forms())).to_series().fill_null(False)
+    rows = rows.filter(~town)
+    if rows.len() == 0:
+        return frame
+    evidence = frame.get_column("type_evidence")
+    new_why = evidence.gather(rows).str.replace(_LAST_REASON, f"; {ONLINE_MERCHANT_EVIDENCE}")
+    return frame.with_columns(
+        frame.get_column("transaction_type").scatter(rows, "card_online"),
+        evidence.scatter(rows, new_why))
+
+
+def _counter_key(text: str | None) -> str:
+    from ledgerlens.enrich._clean_row import normalize_one
+
+    return normalize_one(text or "").rstrip("* ")
+
+
+_LAST_REASON = r";[^;]*$"  # the channel's reason, last in a card payment's type evidence
+
+
+def _online_evidence(why: str) -> str:
+    """The type evidence with its unmarked channel replaced by the merchant's."""
+    return re.sub(_LAST_REASON, f"; {ONLINE_MERCHANT_EVIDENCE}", why, count=1)
+
+
 #: Titles and links in a person's name as a counterparty field writes it
 #: (``M OU MME DUPONT JEAN``).
 PARTY_TITLES = frozenset({"M", "MME", "MLLE", "MR", "MRS", "MS", "MONSIEUR", "MADAME", "OU",

@@ -24,7 +24,7 @@ from ledgerlens.enrich._european import HOME_CARD_WORDS
 from ledgerlens.enrich._few_rows import row_text
 from ledgerlens.schema import TRANSACTION_TYPES
 
-__all__ = ["classify_one", "classify_row"]
+__all__ = ["classify_one", "classify_row", "names_a_town"]
 
 Regex = re.Pattern[str]
 
@@ -73,6 +73,11 @@ def _tables() -> _Tables:
 _PIECES = re.compile(r"\w+|\W+")
 _ONLINE_SHAPE = re.compile(r"^([A-Z0-9.&' -]{6,})$")
 _DIGIT = re.compile("[0-9]")
+
+
+def names_a_town(text: str) -> bool:
+    """Whether ``text`` (normalised) holds a French town's name as whole words."""
+    return _has_phrase(_PIECES.findall(text), _tables().towns)
 
 
 def _has_phrase(pieces: list[str], words: tuple[frozenset[str], int],

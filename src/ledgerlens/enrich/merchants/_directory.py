@@ -692,6 +692,19 @@ class MerchantDirectory:
         whole, and their town is no sign of a payment abroad."""
         return self.cached("town_names", _town_names)
 
+    @property
+    def online_ids(self) -> frozenset[str]:
+        """Ids of the merchants that only sell at a distance (web shops, subscriptions,
+        delivery, booking, betting apps), of a brand with no shop (``IKEA``'s web shop is
+        the chain's): a card payment to one is online."""
+        def build(d: MerchantDirectory) -> frozenset[str]:
+            shops = d.merchants.filter(~pl.col("is_online")).get_column("brand_key")
+            return frozenset(d.merchants.filter(pl.col("is_online")
+                                                & ~pl.col("brand_key").is_in(shops.implode()))
+                             .get_column("merchant_id").to_list())
+
+        return self.cached("online_ids", build)
+
     def brand_keys(self) -> pl.DataFrame:
         """``merchant_id`` -> ``brand_key``: merchants sharing a key are one business to a
         label (same wikidata brand, or same name or listed spelling in the same category);

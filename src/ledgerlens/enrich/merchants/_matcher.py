@@ -259,6 +259,11 @@ class MerchantMatcher:
         return self._directory().town_names
 
     @property
+    def online_ids(self) -> frozenset[str]:
+        """The directory's merchants that only sell at a distance."""
+        return self._directory().online_ids
+
+    @property
     def threshold(self) -> float:
         """The confidence at or above which a merchant is returned (labels with an MCC;
         see ``MerchantScorer.bare_threshold_for`` for those without)."""
