@@ -29,6 +29,10 @@ def _detect(*labels: str) -> list[tuple[str | None, str]]:
     # the app's acceptance for shops: a checkout, not money sent to a friend
     ("LYDIA PRO *LE BISTROT", "lydia_pro", "LE BISTROT"),
     ("CB GOOGLE *ROBLOX.COM", "google", "ROBLOX.COM"),
+    # Shopify Payments' web shops; a processor paying a shop's takings has none behind it
+    ("CB SP *LOUISE MISHA 12/03", "shopify", "LOUISE MISHA"),
+    ("CB SHOPIFY *SEZANE", "shopify", "SEZANE"),
+    ("VIR SEPA RECU /DE SUMUP PAYMENTS /MOTIF PAYOUT", "sumup", "SUMUP PAYMENTS PAYOUT"),
     ("VIR INST LYDIA VERS MARIE MARTIN", "lydia", "MARIE MARTIN"),
     ("VIR INST PAYLIB VERS M JEAN DUPONT", "paylib", "M JEAN DUPONT"),
     ("VIR INST WERO VERS MME ANNE NOEL", "wero", "MME ANNE NOEL"),

@@ -93,6 +93,8 @@ INTERMEDIARY_RULES: tuple[IntermediaryRule, ...] = (
     # money sent to a friend
     IntermediaryRule("lydia_pro", rf"^(?:LYDIA|SUMERIA)\s+PRO(?:{_STAR}|\s+)(.+)$"),
     IntermediaryRule("amazon_pay", rf"^(?:AMAZON\s+PAY|AMZN\s+PAY|PAY\.AMAZON){_STAR}(.+)$"),
+    # Shopify Payments' web shops (``SP *LOUISE MISHA``, ``SHOPIFY *SEZANE``)
+    IntermediaryRule("shopify", rf"^(?:SP|SHOPIFY){_STAR}(.+)$"),
     IntermediaryRule("google", rf"^GOOGLE{_STAR}(.*)$"),
     IntermediaryRule("mollie", rf"^(?:MOL|MOLLIE){_STAR}(.+)$"),
     IntermediaryRule("viva_wallet", rf"^(?:VIVA|VIVA\s*WALLET|VW){_STAR}(.+)$"),

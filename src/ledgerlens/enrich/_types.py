@@ -152,7 +152,8 @@ _ONLINE_MARK = (r"\.(?:COM|FR|NET|ORG|EU|IO|CO|DE|ES|IT|UK|TV|ME|NL|BE|PT|AT|LU|
                 r"|\bWWW\b|\bHTTPS?\b|\bINTERNET\b|\bONLINE\b|\bEN\s+LIGNE\b|\bVAD\b|\bE-?COMMERCE\b|/BILL\b"
                 r"|\bHELP\.|\bAMZN\b|\bAMAZON\b|\bMKTP\b|\bMARKETPLACE\b|\bABONNEMENT\b"
                 r"|\bSUBSCRIPTION\b|\bMEMBERSHIP\b|\bPREMIUM\b")
-_ONLINE_INTERMEDIARIES = ("paypal", "google", "amazon_pay", "klarna", "mollie", "payfip")
+_ONLINE_INTERMEDIARIES = ("paypal", "google", "amazon_pay", "klarna", "mollie", "payfip",
+                          "shopify")
 _WALLETS = ("apple_pay", "google_pay", "samsung_pay")
 
 # Trade words that French shops do not use but shops abroad do (ES, IT, PT, DE, NL, EN).

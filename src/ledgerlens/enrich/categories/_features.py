@@ -45,8 +45,8 @@ TEXT_COLUMNS: tuple[str, ...] = ("merchant_text", "clean_label", "raw_label")
 INTERMEDIARY_READ_AS: dict[str, str | None] = {
     **dict.fromkeys(("mypos", "yavin", "viva_wallet", "worldline", "paybox", "lydia_pro"),
                     "sumup"),
-    **dict.fromkeys(("adyen", "mollie", "hipay", "lemonway", "monext", "payzen", "payplug"),
-                    "stripe"),
+    **dict.fromkeys(("adyen", "mollie", "hipay", "lemonway", "monext", "payzen", "payplug",
+                     "shopify"), "stripe"),
     **dict.fromkeys(("klarna", "alma", "scalapay", "amazon_pay"), "paypal"),
     **dict.fromkeys(("samsung_pay", "curve"), "google_pay"),
     **dict.fromkeys(("gocardless", "payfip"), None),
