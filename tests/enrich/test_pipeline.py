@@ -551,6 +551,15 @@ def test_a_french_fee_for_an_incident_is_an_incident_fee() -> None:
                                                                     "incident_fees"]
 
 
+@pytest.mark.parametrize("rows", [1, 3])
+def test_a_transfer_s_fee_at_home_is_an_account_fee(rows: int) -> None:
+    # The model read COMMISSION as a currency commission; a foreign transfer's fee stays.
+    out = _enriched_cycle(["COMMISSION VIREMENT INSTANTANE", "FRAIS VIREMENT SEPA EMIS",
+                           "FRAIS PAIEMENT HORS ZONE EURO"], [-0.8], rows, "2025-03-31")
+    assert out["subcategory"].to_list() == ["account_fees", "account_fees",
+                                            "foreign_fees"][:rows]
+
+
 def test_a_neobank_s_english_fee_takes_the_line_its_words_say() -> None:
     out = _enriched_cycle(["Metal plan fee", "Card delivery fee", "FX fee"], [-5.0], 3,
                           "2025-03-31")

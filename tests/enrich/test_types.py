@@ -110,6 +110,7 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("IMPAYE PRLV SEPA SFR", 25.99, "reversal"),
     ("RETOUR VIR SEPA JEAN DUPONT", 50.0, "reversal"),
     ("FRAIS REJET PRLV", -20.0, "fee"),
+    ("PRELEVEMENT IMPAYE FREE MOBILE", 19.99, "reversal"),
     # a neobank's English statement
     ("Payment to John Smith", -50.0, "transfer_out"),
     ("Transfer from Jane Doe", 50.0, "transfer_in"),

@@ -65,6 +65,8 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
     ("reversal", r"^(?:ANNULATION|ANNUL\.?|EXTOURNE|CONTRE[- ]PASSATION|REJET CB)\b"
      # a direct debit or transfer sent back (REJET PRLV SEPA EDF, IMPAYE PRLV, RETOUR VIR)
      r"|^(?:REJET|IMPAYE|RETOUR)\s+(?:DE\s+|DU\s+)?(?:PRLV|PRELEVEMENT|PRELEV|VIR|VIREMENT)\b"
+     # ... the word after the operation's (PRELEVEMENT IMPAYE FREE MOBILE)
+     r"|^(?:PRLV|PRELEVEMENT|PRELEV)\s+(?:SEPA\s+)?(?:IMPAYES?|REJETES?|RETOURNES?)\b"
      + _EU["reversal"],
      "reversal word"),
     # a loan held at another bank, taken by direct debit (PRELEVEMENT DE LCL ECHEANCE PRET):

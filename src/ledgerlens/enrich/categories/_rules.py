@@ -777,6 +777,9 @@ FEE_LINE_WORDS: tuple[tuple[str, str], ...] = (
     ("incident_fees", r"\b(?:SAISIES?(?:\s+ATTRIBUTION)?|AVIS\s+A\s+TIERS\s+DETENTEUR|ATD"
                       r"|OPPOSITION\s+(?:SUR\s+)?CHEQUES?|SANS\s+PROVISION)\b"),
     *EUROPEAN_FEE_LINES,
+    # a transfer's fee at home (``COMMISSION VIREMENT INSTANTANE``: the model read a
+    # currency commission)
+    ("account_fees", r"\bVIREMENTS?\s+(?:INSTANTANES?|INST|SEPA|PERMANENTS?|EMIS|EN\s+LIGNE)\b"),
 )
 _FEE_LINE_RE = "|".join(pattern for _, pattern in FEE_LINE_WORDS)
 
