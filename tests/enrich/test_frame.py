@@ -128,3 +128,25 @@ def test_the_working_frame_is_one_chunk_a_column_whatever_the_input_s_pieces() -
     working = prepare(pieces).working
     assert working.height == 60
     assert {working[c].n_chunks() for c in working.columns} == {1}
+
+
+@pytest.mark.parametrize("rows", [2, 12])
+def test_a_counterparty_s_iban_says_only_that_an_account_is_named(rows: int) -> None:
+    # The working frame holds no IBAN, only whether one is given (a card payment has none);
+    # a few rows read plainly as the query reads them.
+    table = pl.DataFrame({"date": [dt.date(2025, 3, 12)] * rows, "amount": [-10.0] * rows,
+                          "label": ["Facture"] * rows,
+                          "counterparty_iban": (["FR76****1234", " "] * rows)[:rows]})
+    working = prepare(table).working
+    assert "counterparty_iban" not in working.columns
+    assert working["counterparty_account"].to_list() == ([True, False] * rows)[:rows]
+
+
+def test_an_exports_own_column_names_are_read() -> None:
+    # the party, the kind of operation and the second label line of bank exports
+    table = pl.DataFrame({"Date": ["12/03/2025"], "Montant": ["-10,00"], "Libellé": ["VIR"],
+                          "Libellé complémentaire": ["ACME"], "Partner Name": ["ACME SAS"],
+                          "Type d'opération": ["Virement"]})
+    working = prepare(table).working.row(0, named=True)
+    assert (working["label_complement"], working["counterparty_name"],
+            working["bank_transaction_code"]) == ("ACME", "ACME SAS", "Virement")

@@ -88,10 +88,11 @@ def test_one_transaction_types_as_the_one_row_table_path(
         pl.DataFrame({"raw_label": ["Loyer mars", "Facture", "Cadeau", "Facture", "Cadeau"],
                       "counterparty_name": ["DUPONT JEAN", "EDF", "Mme Léa Roux", "ACME SAS",
                                             "Paul Durand"],
-                      "amount": [-850.0, -80.0, -50.0, -80.0, 50.0]}),
+                      "amount": [-850.0, -80.0, -50.0, -80.0, 50.0],
+                      "counterparty_account": [False, False, False, True, True]}),
     ], how="diagonal_relaxed")
     columns = ["raw_label", "label_complement", "amount", "mcc", "bank_transaction_code",
-               "account_id", "counterparty_name"]
+               "account_id", "counterparty_name", "counterparty_account"]
     sample = sample.select(columns)
     fast = [classify_types(sample.slice(i, 1)).select("transaction_type", "type_evidence")
             .row(0) for i in range(sample.height)]

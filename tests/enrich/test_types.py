@@ -169,6 +169,10 @@ def test_a_counterparty_apart_types_a_payment_out_whose_label_names_no_operation
     assert _types(rows, counterparty_name=parties) == [
         "transfer_out", "transfer_out", "direct_debit", "card_in_store", "card_in_store",
         "transfer_in", "card_in_store", "card_in_store"]
+    # the counterparty's account alone (an IBAN) is a transfer's; a card payment has none
+    assert _types([("Facture 123", -380.0), ("Facture 123", -380.0)],
+                  counterparty_name=["SARL DUPONT PLOMBERIE", "SARL DUPONT PLOMBERIE"],
+                  counterparty_account=[True, False]) == ["transfer_out", "card_in_store"]
     evidence = classify_types(pl.DataFrame({
         "raw_label": ["Loyer mars", "Facture"], "amount": [-850.0, -80.0],
         "counterparty_name": ["DUPONT JEAN", "EDF"]}))["type_evidence"].to_list()

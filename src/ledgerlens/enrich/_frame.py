@@ -44,6 +44,9 @@ WORKING_SCHEMA = pl.Schema({
     "bank_transaction_code": pl.String,
     "transaction_id": pl.String,
     "tenant_id": pl.String,
+    # whether the row names the counterparty's account (an IBAN, kept out of the working
+    # frame): a card payment has none
+    "counterparty_account": pl.Boolean,
 })
 
 #: What enrichment adds to a table, in output order.
@@ -309,6 +312,8 @@ def _working_exprs(schema: tuple[tuple[str, pl.DataType], ...], label_col: str,
         pl.when(mcc.str.contains(r"^\d{4}$")).then(mcc).alias("mcc"),
         optional("counterparty_name"), optional("bank_transaction_code"),
         optional("transaction_id"), optional("tenant_id"),
+        optional("counterparty_iban").str.contains(r"\S").fill_null(False)
+        .alias("counterparty_account"),
     )
     unreadable = (amount.is_null() & pl.col(amount_col).is_not_null()) | dates.is_null()
     return (*(c.cast(WORKING_SCHEMA[c.meta.output_name()]) for c in columns),
@@ -328,7 +333,7 @@ def _working_few(frame: pl.DataFrame, schema: tuple[tuple[str, pl.DataType], ...
     dtypes = dict(schema)
     lowered = {c.lower(): c for c in dtypes}
     optional = {name: next((lowered[a] for a in _ALIASES.get(name, (name,)) if a in lowered),
-                           None) for name in _OPTIONAL}
+                           None) for name in (*_OPTIONAL, "counterparty_iban")}
     texts = [label_col, *(c for c in optional.values() if c is not None)]
     amount_type = dtypes[amount_col]
     if (dtypes[date_col] != pl.Date or any(dtypes[c] != pl.String for c in texts)
@@ -358,6 +363,8 @@ def _working_few(frame: pl.DataFrame, schema: tuple[tuple[str, pl.DataType], ...
                         for a, c in zip(read["account_id"], read["customer_id"], strict=True)],
         "mcc": [m if m is not None and len(m) == 4 and m.isdigit() else None for m in mccs],
         **{name: read[name] for name in _OPTIONAL[5:]},
+        "counterparty_account": [v is not None and not v.isspace() and v != ""
+                                 for v in read["counterparty_iban"]],
     }
     return pl.from_dicts([dict(zip(out, row, strict=True)) for row in zip(*out.values(),
                                                                        strict=True)],

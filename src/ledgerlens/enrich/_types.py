@@ -37,6 +37,7 @@ from ledgerlens.enrich._clean import (
 from ledgerlens.enrich._distinct import distinct_rows, zero_digits
 from ledgerlens.enrich._european import EUROPEAN_TYPE_WORDS as _EU
 from ledgerlens.enrich._european import HOME_CARD_WORDS
+from ledgerlens.enrich._few_rows import constant
 from ledgerlens.enrich._intermediary import detect_intermediaries
 from ledgerlens.schema import ISO_4217, TRANSACTION_TYPES
 
@@ -46,7 +47,8 @@ __all__ = ["CONTACTLESS_LIMIT_EUR", "LOAN_BY_DIRECT_DEBIT", "ONLINE_MCCS", "clas
 DEBIT_BILLER_EVIDENCE = "biller paid by direct debit"
 #: The evidence of a payment out whose label says nothing, typed by its counterparty.
 PARTY_EVIDENCE = {"biller": "counterparty paid by direct debit",
-                  "person": "counterparty is a person"}
+                  "person": "counterparty is a person",
+                  "account": "counterparty's account given"}
 #: How ``type_evidence`` opens for a loan instalment taken by direct debit.
 LOAN_BY_DIRECT_DEBIT = "loan instalment by direct debit"
 
@@ -670,10 +672,16 @@ def classify_types(frame: pl.DataFrame, *, town_names: Iterable[str] = ()) -> pl
         _optional(frame, "intermediary").fill_null("").alias("_inter"),
         _optional(frame, "account_id").fill_null("").alias("_account"),
     )
-    if "counterparty_name" in frame.columns:
-        rows = rows.with_columns(party_kinds(frame.get_column("counterparty_name")))
-    else:
-        rows = rows.with_columns(pl.lit("", pl.String).alias("_party"))
+    party = (party_kinds(frame.get_column("counterparty_name"))
+             if "counterparty_name" in frame.columns
+             else constant("_party", "", frame.height, pl.String()))
+    if "counterparty_account" in frame.columns:
+        # the counterparty's account given, and no name that says more: a transfer's
+        account = frame.get_column("counterparty_account").fill_null(False) & (party == "")
+        if account.any():
+            party = party.zip_with(~account, constant("_party", "account", frame.height,
+                                                      pl.String()))
+    rows = rows.with_columns(party.alias("_party"))
     out = _decide(labels, rows.drop("_account"), rows.get_column("_account"))
     return frame.with_columns(out.get_column("transaction_type"),
                               out.get_column("type_evidence"))
@@ -746,7 +754,7 @@ def _decide_stages() -> tuple[tuple[pl.Expr, ...], ...]:
             # A label naming no operation, with a counterparty apart (a PSD2 API's creditor)
             .when(debit & (pl.col("_party") == "biller") & (pl.col("_inter") == ""))
             .then(pl.lit("direct_debit"))
-            .when(debit & (pl.col("_party") == "person")).then(pl.lit("transfer"))
+            .when(debit & pl.col("_party").is_in(["person", "account"])).then(pl.lit("transfer"))
             .when(debit).then(pl.lit("card"))
             .otherwise(pl.lit("transfer")))
     evidence = (pl.when(kind.is_not_null()).then(pl.col("_evidence"))
@@ -759,6 +767,8 @@ def _decide_stages() -> tuple[tuple[pl.Expr, ...], ...]:
                 .then(pl.lit(PARTY_EVIDENCE["biller"]))
                 .when(debit & (pl.col("_party") == "person"))
                 .then(pl.lit(PARTY_EVIDENCE["person"]))
+                .when(debit & (pl.col("_party") == "account"))
+                .then(pl.lit(PARTY_EVIDENCE["account"]))
                 .otherwise(pl.lit("amount sign")))
     # A label's type that contradicts the direction gives way to the code (a refund word on
     # a debit, a deposit on a debit); a card word on a credit is a refund.

@@ -179,10 +179,11 @@ _WRONG_ON_CREDIT = ("cash_withdrawal", "cheque", "loan_repayment", "card")
 def classify_one(full: str | None, merchant: str | None, amount: float | None,
                  code: str | None, mcc: str | None, inter: str | None,
                  town_names: frozenset[str] = frozenset(),
-                 party: str | None = None) -> tuple[str, str] | None:
+                 party: str | None = None,
+                 account: bool = False) -> tuple[str, str] | None:
     """(``transaction_type``, ``type_evidence``) of one transaction as the table path
     computes them, or None when its text or amount needs the table path. ``party``: the
-    counterparty's name given apart from the label."""
+    counterparty's name given apart from the label; ``account``: whether its account is."""
     if not safe_text(full, merchant, code, mcc, inter, party):
         return None
     value = 0.0 if amount is None else float(amount)
@@ -204,7 +205,8 @@ def classify_one(full: str | None, merchant: str | None, amount: float | None,
     else:
         biller = debit and lab.debit_name and inter == ""
         kind = ty.party_kind(party) if debit else ""
-        by_party = (kind == "biller" and inter == "") or kind == "person"
+        kind = "account" if kind == "" and account and debit else kind
+        by_party = (kind == "biller" and inter == "") or kind in ("person", "account")
         base0 = ("cash_withdrawal" if mcc == "6011" else "card" if mcc != ""
                  else "transfer" if inter in _P2P else "direct_debit" if biller
                  else "direct_debit" if by_party and kind == "biller"
@@ -249,4 +251,6 @@ def classify_row(frame: pl.DataFrame,
     return classify_one(row_text(frame, "full_label"), row_text(frame, "merchant_text"),
                         amount, row_text(frame, "bank_transaction_code"),
                         row_text(frame, "mcc"), row_text(frame, "intermediary"), town_names,
-                        row_text(frame, "counterparty_name"))
+                        row_text(frame, "counterparty_name"),
+                        "counterparty_account" in frame.columns
+                        and bool(frame.get_column("counterparty_account").item(0)))
