@@ -412,6 +412,24 @@ def _join_lines(raw: pl.Expr, complement: pl.Expr, wrap_widths: Sequence[int],
             .otherwise(pl.concat_str([raw, sep, comp])))
 
 
+def _without_repeats(keys: pl.DataFrame) -> pl.DataFrame:
+    """``keys`` (``_raw``, ``_comp``) with a complement that repeats the main line and goes
+    on (an export's short label and its whole text: ``CARTE X1234 11/03`` and ``CARTE X1234
+    11/03 CARREFOUR CITY PARIS``) made the main line, and no complement: the main line is
+    not read twice. Only rows with a complement are read."""
+    if "_comp" not in keys.columns or keys.get_column("_comp").null_count() == keys.height:
+        return keys
+    rows = keys.select(pl.col("_comp").is_not_null().arg_true()).to_series()
+    two = keys[rows]
+    repeat = two.select(_repeats(pl.col("_raw"), pl.col("_comp"))).to_series()
+    if not repeat.any():
+        return keys
+    rows, two = rows.filter(repeat), two.filter(repeat)
+    return keys.with_columns(
+        keys.get_column("_raw").scatter(rows, two.get_column("_comp").str.strip_chars()),
+        keys.get_column("_comp").scatter(rows, None))
+
+
 def _repeats(raw: pl.Expr, complement: pl.Expr) -> pl.Expr:
     """Whether ``complement`` opens with the whole (non-blank) main line ``raw`` and its
     last word whole, spaces aside: the whole label of a bank export whose short label comes
@@ -540,16 +558,11 @@ def _cleaned(frame: pl.DataFrame, wrap_widths: Sequence[int],
     raw = pl.col("raw_label").cast(pl.String).fill_null("")
     comp = (pl.col("label_complement").cast(pl.String) if "label_complement" in frame.columns
             else pl.lit(None, pl.String))
-    # A complement that repeats the main line and goes on (an export's short label and its
-    # whole text: ``CARTE X1234 11/03`` and ``CARTE X1234 11/03 CARREFOUR CITY PARIS``) is
-    # the label: the main line is not read twice.
-    repeat = _repeats(raw, comp)
-    keys = frame.select(pl.when(repeat).then(comp.str.strip_chars()).otherwise(raw).alias("_raw"),
-                        pl.when(repeat).then(pl.lit(None, pl.String)).otherwise(comp)
-                        .alias("_comp"))
+    keys = frame.select(raw.alias("_raw"), comp.alias("_comp"))
     # Only two-line labels need the join rule; the rest are their main line.
     has_comp = pl.col("_comp").str.strip_chars().str.len_chars().fill_null(0) > 0
     if keys.height == 1:  # one transaction the plain path leaves: no unique and joins
+        keys = _without_repeats(keys)
         full = (_join_lines(pl.col("_raw"), pl.col("_comp"), wrap_widths)
                 if keys.select(has_comp).item() else pl.col("_raw"))
         one = keys.with_columns(full.alias("full_label"))
@@ -558,6 +571,7 @@ def _cleaned(frame: pl.DataFrame, wrap_widths: Sequence[int],
         return frame.with_columns(one.get_column("full_label"), _with_numbered_names(
             one.get_column("clean_label"), one.get_column("full_label")))
     pairs, at = distinct_rows(keys)
+    pairs = _without_repeats(pairs)
     # The full label is the main line, or both lines with a space; only a main line cut
     # at a wrap width needs the join rule.
     at_width = (pl.col("_raw").str.len_chars().is_in(list(wrap_widths)) if wrap_widths

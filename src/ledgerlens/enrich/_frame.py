@@ -183,10 +183,18 @@ def _with_export_columns(frame: pl.DataFrame, used: Sequence[str]) -> pl.DataFra
     operation (``Type d'opération``: read where it is a bank transaction code). ``used``:
     the label, date and amount columns, never renamed; nor is a column named as one the
     enrichment writes (a truth table's ``transaction_type`` is no input)."""
+    renames = _export_renames(tuple(frame.columns), tuple(used))
+    return frame.rename(dict(renames)) if renames else frame
+
+
+@functools.lru_cache(maxsize=256)
+def _export_renames(columns: tuple[str, ...], used: tuple[str, ...]
+                    ) -> tuple[tuple[str, str], ...]:
+    """``_with_export_columns``' renames for a table's columns, found once per header."""
     from ledgerlens.ingest.readers._csv import normalize_name
 
-    lowered = {c.lower() for c in frame.columns}
-    normal = {normalize_name(c): c for c in reversed(frame.columns)
+    lowered = {c.lower() for c in columns}
+    normal = {normalize_name(c): c for c in reversed(columns)
               if c not in used and c.lower() not in ENRICHMENT_COLUMNS}
     renames: dict[str, str] = {}
     for target in _EXPORT_OPTIONAL:
@@ -196,7 +204,7 @@ def _with_export_columns(frame: pl.DataFrame, used: Sequence[str]) -> pl.DataFra
                        if n in normal and normal[n] not in renames), None)
         if column is not None:
             renames[column] = target
-    return frame.rename(renames) if renames else frame
+    return tuple(renames.items())
 
 
 def _amount_expr(column: str, dtype: pl.DataType) -> pl.Expr:

@@ -513,9 +513,9 @@ def online_merchant_channel(frame: pl.DataFrame, online_ids: frozenset[str]) -> 
     ``transaction_type``, ``type_evidence``, ``merchant_id`` and ``merchant_text``; a frame
     without them is returned as it is."""
     needed = ("transaction_type", "type_evidence", "merchant_id", "merchant_text")
-    if not online_ids or not all(c in frame.columns for c in needed):
+    if not online_ids or not set(needed) <= set(frame.columns):
         return frame
-    counters = _offline_names() | _store_names()
+    counters = _counter_names()
     if frame.height <= _FEW_ROWS:
         types, why, ids, texts = (frame.get_column(c).to_list() for c in needed)
         from ledgerlens.enrich._types_row import names_a_town
@@ -553,6 +553,12 @@ def online_merchant_channel(frame: pl.DataFrame, online_ids: frozenset[str]) -> 
     return frame.with_columns(
         frame.get_column("transaction_type").scatter(rows, "card_online"),
         evidence.scatter(rows, new_why))
+
+
+@functools.cache
+def _counter_names() -> frozenset[str]:
+    """Names of shops and of merchants paid at a counter or machine."""
+    return _offline_names() | _store_names()
 
 
 def _counter_key(text: str | None) -> str:

@@ -374,9 +374,11 @@ def bare_intermediary_rule(frame: pl.DataFrame) -> pl.DataFrame:
     ids = [*BARE_INTERMEDIARY_LINES, *BARE_WALLET_PAYOUTS]
     if inter.null_count() == frame.height or not inter.is_in(ids).any():
         return frame
+    present = set(inter.drop_nulls().unique().to_list())
     groups: dict[tuple[str, float, str], list[str]] = {}
     for app, line in BARE_INTERMEDIARY_LINES.items():
-        groups.setdefault(line, []).append(app)
+        if app in present:
+            groups.setdefault(line, []).append(app)
     for (subcategory, confidence, kind), apps in groups.items():
         scope = (pl.col("intermediary").is_in(apps) & pl.col("merchant_id").is_null()
                  & (pl.col("subcategory") != subcategory))
@@ -385,7 +387,11 @@ def bare_intermediary_rule(frame: pl.DataFrame) -> pl.DataFrame:
         frame = _decide_rows(frame, scope, pl.col("merchant_text") == pl.col("clean_label"),
                              subcategory, confidence,
                              pl.format("rule: {} {}", pl.lit(kind), "intermediary"))
-    for wallet, (subcategory, confidence, kind) in BARE_WALLET_PAYOUTS.items():
+    payouts = [w for w in BARE_WALLET_PAYOUTS if w in present]
+    if payouts and not frame.get_column("transaction_type").is_in(_PAYOUT_TYPES).any():
+        payouts = []
+    for wallet in payouts:
+        subcategory, confidence, kind = BARE_WALLET_PAYOUTS[wallet]
         scope = ((pl.col("intermediary") == wallet) & pl.col("merchant_id").is_null()
                  & pl.col("transaction_type").is_in(_PAYOUT_TYPES)
                  & (pl.col("subcategory") != subcategory))
