@@ -136,6 +136,8 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      # A neobank's English statement: a top-up, a currency exchange, a savings pocket.
      r"|^TOP[- ]?UP\b|\bTOP[- ]?UP\s+BY\b"
      r"|^EXCHANGED\s+TO\b|^(?:TO|FROM)\s+(?:[A-Z]{3}\s+)?(?:SAVINGS|POCKET|VAULT)\b"
+     # ... and a French savings account named in it (Transfer to Livret A)
+     r"|^(?:TRANSFER|PAYMENT)?\s*(?:TO|FROM)\s+(?:MY\s+)?(?:LIVRET|LDDS?|LEP|PEL|PEA)\b"
      + _EU["own_account_transfer"],
      "own account words"),
     ("transfer", r"^(?:VIR|VIREMENT|VRT|VIRT)\b|^(?:VIR|VIREMENT)\.|\bVIR\s+SEPA\b"
