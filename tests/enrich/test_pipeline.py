@@ -817,3 +817,21 @@ def test_a_card_payment_at_a_merchant_selling_online_only_is_online(rows: int) -
     assert "merchant sells online only" in first["explanation"]
     if rows > 1:
         assert out["transaction_type"].to_list()[1:3] == ["card_in_store", "card_online"]
+
+
+@pytest.mark.parametrize("rows", [1, 4, 12])
+def test_a_card_payment_through_a_terminal_with_no_shop_behind_names_no_merchant(
+        rows: int) -> None:
+    # The shop's name cut off leaves the terminal's: SumUp sold nothing (the merchant was
+    # SumUp, the category a marketplace at 0.95). A shop behind the terminal keeps its
+    # reading, PayPal's own payment its entry, and a refund from Stripe its payer.
+    out = _enriched_cycle(["PAIEMENT PSC 2001 SAINT ETIENNE DU ROUVRAY SUMUP",
+                           "CB SUMUP *LE ZINC", "CB PAYPAL 12/03", "CB ZETTLE_*"],
+                          [-23.0, -4.5, -15.0, -8.0], rows, "2025-03-12")
+    first = out.row(0, named=True)
+    assert (first["intermediary"], first["merchant_name"]) == ("sumup", None)
+    assert (first["subcategory"], first["category_confidence"]) == ("uncategorised", 0.0)
+    if rows > 1:
+        assert out["subcategory"].to_list()[1:4] == ["cafe_bar", "marketplace",
+                                                     "uncategorised"]
+        assert out["merchant_name"].to_list()[2:4] == ["PayPal", None]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-__all__ = ["INTERMEDIARY_RULES", "IntermediaryRule", "detect_intermediaries"]
+__all__ = ["INTERMEDIARY_RULES", "TERMINALS", "IntermediaryRule", "detect_intermediaries"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +54,14 @@ _P2P_CARD = (rf"^(?:CB|CARTE|PAIEMENT|ACHAT|FACTURE)\b.*\b(?:LYDIA|SUMERIA){_APP
 # The words of a card processor's company name and of its payout to a shop.
 _PROCESSOR_TAIL = (r"(?:\s+(?:PAYMENTS?|EUROPE|LIMITED|LTD|SA|SAS|BV|AB|INC|TECHNOLOGIES"
                    r"|PAYOUTS?|VERSEMENT|REGLEMENT|TRANSFERT|VIREMENT|STRIPE|SUMUP|ZETTLE))+")
+
+#: The card terminals and web checkouts of shops: what a customer pays through one is the
+#: shop's, never the processor's. With no shop behind it (``CB SUMUP 12/03``, a name cut at
+#: 50 characters: ``PAIEMENT PSC 2001 SAINT ETIENNE DU ROUVRAY SUMUP``) a card payment names
+#: no merchant (PayPal and the wallets are services of their own; ``BARE_INTERMEDIARY_LINES``).
+TERMINALS = ("sumup", "zettle", "square", "stripe", "lyf_pay", "lydia_pro", "shopify", "mollie",
+             "viva_wallet", "worldline", "payzen", "adyen", "payplug", "hipay", "lemonway",
+             "mypos", "yavin", "paybox", "monext")
 
 #: Rules in priority order: the first that matches a label decides.
 INTERMEDIARY_RULES: tuple[IntermediaryRule, ...] = (

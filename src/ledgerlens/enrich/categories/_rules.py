@@ -19,6 +19,7 @@ import polars as pl
 from ledgerlens.enrich._clean import town_names
 from ledgerlens.enrich._european import EUROPEAN_FEE_LINES, EUROPEAN_TRADE_OPENINGS
 from ledgerlens.enrich._frame import ENGINE
+from ledgerlens.enrich._intermediary import TERMINALS
 from ledgerlens.enrich.categories._features import model_text_expr
 from ledgerlens.enrich.categories._names import surnames
 from ledgerlens.taxonomy import SUBCATEGORIES
@@ -478,11 +479,15 @@ def _decide_rows(frame: pl.DataFrame, scope: pl.Expr, test: pl.Expr,
 #: model read in its amount or in the town's letters (``Achat CB`` at 5 EUR a bakery at 0.69,
 #: ``PARIS`` a bakery at 0.99, ``NANTES`` a second-hand shop: the synthetic banks always
 #: print the shop). A shop's profile does not save it: it has no name to profile.
+#: So is one through a shop's terminal or checkout with nothing behind it (``CB SUMUP
+#: 12/03``, the shop's name cut off: the model read a convenience store or a restaurant in
+#: the processor's name).
 NAMELESS_CARD_CONFIDENCE = 0.0
-_NAMELESS_COLUMNS = ("transaction_type", "merchant_text", "merchant_id", "intermediary", "mcc")
+_NAMELESS_COLUMNS = ("transaction_type", "merchant_text", "merchant_id", "intermediary", "mcc",
+                     "clean_label")
 _NAMELESS_SCOPE = (pl.col("transaction_type").is_in(CARD_TYPES) & pl.col("merchant_id").is_null()
-                   & pl.col("intermediary").is_null() & pl.col("mcc").is_null()
-                   & (pl.col("subcategory") != "uncategorised"))
+                   & (pl.col("intermediary").is_null() | pl.col("intermediary").is_in(TERMINALS))
+                   & pl.col("mcc").is_null() & (pl.col("subcategory") != "uncategorised"))
 
 
 #: A saint's name is a town's and, as often, a hospital's, a school's or a shop's (``SAINT
@@ -515,18 +520,21 @@ def nameless_card_rule(frame: pl.DataFrame) -> pl.DataFrame:
         return frame
     if frame.height <= _FEW_ROWS:  # one transaction: plain values, no query
         columns = [frame.get_column(c).to_list() for c in (*_NAMELESS_COLUMNS, "subcategory")]
-        texts = [text for ttype, text, merchant, inter, mcc, sub in zip(*columns, strict=True)
-                 if ttype in CARD_TYPES and merchant is None and inter is None and mcc is None
-                 and sub != "uncategorised"]
-        if not texts:
+        scoped = [(text, inter, clean)
+                  for ttype, text, merchant, inter, mcc, clean, sub in zip(*columns, strict=True)
+                  if ttype in CARD_TYPES and merchant is None and mcc is None
+                  and (inter is None or inter in TERMINALS) and sub != "uncategorised"]
+        if not any(_nameless(t) if i is None else t == c for t, i, c in scoped):
             return frame
+        texts = [t for t, i, _ in scoped if i is None]
     else:
-        texts = frame.filter(_NAMELESS_SCOPE).get_column("merchant_text").unique().to_list()
+        texts = (frame.filter(_NAMELESS_SCOPE & pl.col("intermediary").is_null())
+                 .get_column("merchant_text").unique().to_list())
     nameless = [t for t in texts if _nameless(t)]
-    if not nameless:
-        return frame
-    test = pl.col("merchant_text").is_in(pl.Series(nameless, dtype=pl.String).implode(),
-                                         nulls_equal=True)
+    bare = pl.col("intermediary").is_in(TERMINALS) & (pl.col("merchant_text")
+                                                      == pl.col("clean_label"))
+    test = bare.fill_null(False) | (pl.col("intermediary").is_null() & pl.col(
+        "merchant_text").is_in(pl.Series(nameless, dtype=pl.String).implode(), nulls_equal=True))
     return _decide_rows(frame, _NAMELESS_SCOPE, test, "uncategorised", NAMELESS_CARD_CONFIDENCE,
                         pl.lit("rule: no shop named"))
 

@@ -705,6 +705,13 @@ class MerchantDirectory:
 
         return self.cached("online_ids", build)
 
+    @property
+    def intermediary_ids(self) -> frozenset[str]:
+        """Ids of the intermediaries' own entries (SumUp, Stripe, PayPal...): the processor
+        a label names when no shop follows it."""
+        return self.cached("intermediary_ids", lambda d: frozenset(
+            d.merchants.filter(pl.col("is_intermediary")).get_column("merchant_id").to_list()))
+
     def brand_keys(self) -> pl.DataFrame:
         """``merchant_id`` -> ``brand_key``: merchants sharing a key are one business to a
         label (same wikidata brand, or same name or listed spelling in the same category);

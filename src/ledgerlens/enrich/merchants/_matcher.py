@@ -17,7 +17,7 @@ precision, the merchant is "unknown" (null).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +26,7 @@ import polars as pl
 from ledgerlens.enrich._distinct import row_hash
 from ledgerlens.enrich._few_rows import with_values
 from ledgerlens.enrich._frame import ENGINE
+from ledgerlens.enrich._intermediary import TERMINALS
 from ledgerlens.enrich._parallel import in_parts, stacked
 from ledgerlens.enrich.merchants._candidates import (
     KIND_FUZZY,
@@ -76,26 +77,46 @@ MERCHANT_COLUMNS: dict[str, pl.DataType] = {
 NO_MERCHANT_TYPES: tuple[str, ...] = ("cash_withdrawal", "cash_deposit", "deferred_card_total")
 
 
-def _no_merchant_rows(frame: pl.DataFrame) -> list[bool] | None:
-    """Which rows name no merchant (``NO_MERCHANT_TYPES``), read on plain values; None when
-    none does."""
-    if "transaction_type" not in frame.columns:
-        return None
-    column = frame.get_column("transaction_type")
-    types = (column if column.dtype == pl.String else column.cast(pl.String)).to_list()
-    flags = [t in NO_MERCHANT_TYPES for t in types]
+#: Card payments: through a shop's terminal or checkout (``TERMINALS``) they are the shop's,
+#: and the processor's own entry is no answer.
+_CARD_TYPES = ("card_in_store", "card_online", "card_contactless", "card_abroad")
+
+
+def _texts(frame: pl.DataFrame, name: str) -> list[str | None]:
+    if name not in frame.columns:
+        return [None] * frame.height
+    column = frame.get_column(name)
+    return (column if column.dtype == pl.String else column.cast(pl.String)).to_list()
+
+
+def _no_merchant_rows(frame: pl.DataFrame, ids: Sequence[str | None],
+                      intermediary_ids: frozenset[str]) -> list[bool] | None:
+    """Which rows name no merchant, read on plain values (``ids``: each row's answer); None
+    when none does. See ``_without_merchants_where_none``."""
+    types, inters = _texts(frame, "transaction_type"), _texts(frame, "intermediary")
+    flags = [t in NO_MERCHANT_TYPES
+             or (t in _CARD_TYPES and i in TERMINALS and m in intermediary_ids)
+             for t, i, m in zip(types, inters, ids, strict=True)]
     return flags if any(flags) else None
 
 
-def _without_merchants_where_none(frame: pl.DataFrame) -> pl.DataFrame:
-    """Merchant columns of rows that name no merchant (``NO_MERCHANT_TYPES``) emptied;
-    other rows as they are."""
+def _without_merchants_where_none(frame: pl.DataFrame,
+                                  intermediary_ids: frozenset[str]) -> pl.DataFrame:
+    """Merchant columns of rows that name no merchant emptied: a type that buys nothing from
+    anyone (``NO_MERCHANT_TYPES``), or a card payment through a shop's terminal answered by
+    the terminal's own entry (``CB SUMUP 12/03``: the shop's name was cut off; SumUp sold
+    nothing). Other rows as they are."""
     if "transaction_type" not in frame.columns:
         return frame
-    none = frame.get_column("transaction_type").cast(pl.String).is_in(NO_MERCHANT_TYPES)
-    if not none.any():
+    typed = pl.col("transaction_type").cast(pl.String)
+    none = typed.is_in(NO_MERCHANT_TYPES)
+    if "intermediary" in frame.columns and intermediary_ids:
+        none = none | (typed.is_in(_CARD_TYPES) & pl.col("intermediary").is_in(TERMINALS)
+                       & pl.col("merchant_id").is_in(sorted(intermediary_ids))).fill_null(False)
+    flags = frame.select(none.alias("_none")).to_series()
+    if not flags.any():
         return frame
-    return frame.with_columns(pl.when(none).then(None).otherwise(pl.col(c)).cast(t).alias(c)
+    return frame.with_columns(pl.when(flags).then(None).otherwise(pl.col(c)).cast(t).alias(c)
                               for c, t in MERCHANT_COLUMNS.items())
 
 
@@ -338,7 +359,9 @@ class MerchantMatcher:
             few = quick_answers(quick_inputs(base), self._directory(), self._scorer(),
                                 fuzzy=self.fuzzy, precision=self.precision)
             values = {c: few[c] for c in MERCHANT_COLUMNS}
-            if (none := _no_merchant_rows(base)) is not None:  # as _without_merchants_where_none
+            none = _no_merchant_rows(base, values["merchant_id"],
+                                     self._directory().intermediary_ids)
+            if none is not None:  # as _without_merchants_where_none
                 values = {c: [None if k else v for v, k in zip(vs, none, strict=True)]
                           for c, vs in values.items()}
             return with_values(base, values, MERCHANT_COLUMNS)
@@ -374,7 +397,8 @@ class MerchantMatcher:
         joined = row_hash.to_frame().lazy().join(
             answers, on="_h", how="left", maintain_order="left").select(
             pl.col(c).cast(t) for c, t in MERCHANT_COLUMNS.items()).collect(engine=ENGINE)
-        return _without_merchants_where_none(base.hstack(joined.get_columns()))
+        return _without_merchants_where_none(base.hstack(joined.get_columns()),
+                                             directory.intermediary_ids)
 
     def brand_words(self, merchant_id: str, lines: Iterable[str]) -> frozenset[str]:
         """The words that every one of ``lines`` of ``merchant_id``'s business spells in
