@@ -835,3 +835,19 @@ def test_a_card_payment_through_a_terminal_with_no_shop_behind_names_no_merchant
         assert out["subcategory"].to_list()[1:4] == ["cafe_bar", "marketplace",
                                                      "uncategorised"]
         assert out["merchant_name"].to_list()[2:4] == ["PayPal", None]
+
+
+@pytest.mark.parametrize("rows", [1, 3, 12])
+def test_money_sent_with_a_savings_account_s_word_is_a_saving(rows: int) -> None:
+    # To one's savings at another bank: the bank's lines read a mortgage at 0.39. Money
+    # received with the word, and a saving read sure, keep their reading.
+    out = _enriched_cycle(["VIR SEPA EMIS VERS BOURSORAMA /MOTIF EPARGNE",
+                           "VIR SEPA RECU /DE BOURSORAMA /MOTIF EPARGNE",
+                           "VIR SEPA EMIS VERS WISE EUROPE SA"], [-300.0, 300.0, -500.0],
+                          rows, "2025-03-12")
+    first = out.row(0, named=True)
+    assert first["subcategory"] == "savings_transfer"
+    assert "savings account's word" in first["explanation"]
+    if rows > 2:
+        assert "savings account's word" not in out["explanation"][1]
+        assert out["subcategory"][2] == "own_account_transfer"

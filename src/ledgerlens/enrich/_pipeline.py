@@ -42,6 +42,7 @@ from ledgerlens.enrich.categories._rules import (
     place_phrase_rule,
     public_checkout_rule,
     returned_transfer_rule,
+    savings_word_rule,
     top_up_rule,
     trade_word_rule,
     transfer_line_rule,
@@ -148,6 +149,7 @@ def _categorised(frame: pl.DataFrame, model: EnrichmentModel,
     frame = bare_intermediary_rule(model.merchants.settle_lines(frame))
     frame = place_phrase_rule(top_up_rule(biller_refund_rule(frame)))
     frame = trade_word_rule(dealer_purchase_rule(returned_transfer_rule(frame)))
+    frame = savings_word_rule(frame)
     frame = nameless_card_rule(public_checkout_rule(frame))
     frame = fee_line_rule(interest_sign_rule(transfer_line_rule(frame)))
     return frame.with_columns(typed) if loans.any() else frame
