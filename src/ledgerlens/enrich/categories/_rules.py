@@ -1120,7 +1120,9 @@ def _trade_opening_re() -> str:
         words = [w for w in trade_openings() if (len(w.replace(" ", "")) < 4) == short]
         return "|".join(sorted(words, key=lambda w: (-len(w), w)))
 
-    return (rf"^(?:({alternatives(False)})(?:\s|$)"
+    # after a company's legal form (``SARL ELEC RENOV``: the model read rent at 0.49)
+    legal = r"(?:(?:SARL|SAS|SASU|EURL|SNC|SA|SCM|SELARL|SELAS|ETS|STE)\s+)?"
+    return (rf"^{legal}(?:({alternatives(False)})(?:\s|$)"
             rf"|({alternatives(True)})\s(?:DE|DU|DES|D)\s)")
 
 
