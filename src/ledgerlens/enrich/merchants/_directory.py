@@ -737,9 +737,15 @@ def _town_names(directory: MerchantDirectory) -> frozenset[str]:
     cleaned = clean_labels(aliases.with_columns(raw_label=pl.col("alias")))
     own = directory.aliases.select("merchant_idx", pl.col("alias").alias("clean_label"),
                                    pl.lit(True).alias("_own"))
+    # the cut text is another merchant's name too (``STAR RENNES`` cut is also the bicycles'
+    # ``STAR``): the town tells them apart
+    shared = (directory.aliases.group_by("alias").agg(pl.col("merchant_idx").n_unique() > 1)
+              .filter(pl.col("merchant_idx")).select(clean_label="alias", _shared=pl.lit(True)))
     cut = (cleaned.filter(pl.col("clean_label") != pl.col("alias"))
            .join(own, on=["merchant_idx", "clean_label"], how="left")
-           .filter(pl.col("_own").is_null() | (pl.col("origin") == ORIGIN_NAME)))
+           .join(shared, on="clean_label", how="left")
+           .filter(pl.col("_own").is_null() | (pl.col("origin") == ORIGIN_NAME)
+                   | pl.col("_shared").fill_null(False)))
     return frozenset(cut["alias"].to_list())
 
 
