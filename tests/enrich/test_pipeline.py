@@ -387,6 +387,10 @@ def test_an_opening_trade_word_decides_when_the_model_is_unsure(rows: int) -> No
     enriched = _enriched_cycle(["PRLV SEPA CENTRE HOSPITALIER DE LENS"], [-20.0], rows,
                                "2025-03-12")
     assert enriched["subcategory"].to_list() == ["hospital_clinic"] * rows
+    # a care home, a word the synthetic lexicon lacks (the model read rent at 0.88)
+    enriched = _enriched_cycle(["PRLV SEPA EHPAD LES TILLEULS FACTURE MARS"], [-2150.0],
+                               rows, "2025-03-12")
+    assert enriched["subcategory"].to_list() == ["hospital_clinic"] * rows
     # after a company's legal form too (the model read rent at 0.49)
     enriched = _enriched_cycle(["VIR SEPA EMIS VERS SARL ELEC RENOV FACTURE 12"], [-1250.0],
                                rows, "2025-03-12")

@@ -1072,6 +1072,11 @@ def line_word_rule(frame: pl.DataFrame,
 #: ``SHORT_TRADE_WORD_SKIPPED``: ``CAF DE LA MARNE`` is the family-benefits office, ``SUP DE
 #: CO`` a school, ``EPI DE BLE`` a bakery.
 TRADE_WORD_MAX_CONFIDENCE = 0.9
+#: French businesses' words the synthetic lexicon lacks: a care home, filed as the directory
+#: files its one (``Ehpad du CH``), where the model read its name (``EHPAD LES TILLEULS``:
+#: rent at 0.88).
+HOME_TRADE_OPENINGS: dict[str, str] = {"EHPAD": "hospital_clinic",
+                                       "MAISON DE RETRAITE": "hospital_clinic"}
 TRADE_WORD_CONFIDENCE = 0.65
 TRADE_WORD_SKIPPED = frozenset({"CLUB", "DEPOT", "MAITRE"})
 SHORT_TRADE_WORD_SKIPPED = frozenset({"CAF", "EPI", "SUP"})
@@ -1090,7 +1095,7 @@ _TRADE_TYPES = (*_PURCHASE_TYPES, *_SENT_TYPES)
 def trade_openings() -> dict[str, str]:
     """Local trades' spellings that name one subcategory -> that subcategory
     (``CENTRE HOSPITALIER`` -> hospital_clinic, ``CHU`` -> hospital_clinic), with the trade
-    words of shops abroad and ``EUROPEAN_TRADE_OPENINGS``."""
+    words of shops abroad, ``EUROPEAN_TRADE_OPENINGS`` and ``HOME_TRADE_OPENINGS``."""
     from ledgerlens.datasets._foreign import foreign_trade_words
     from ledgerlens.datasets._vocab import trade_spellings
 
@@ -1103,7 +1108,7 @@ def trade_openings() -> dict[str, str]:
     abroad = {word: next(iter(subs)) for word, subs in foreign_trade_words().items()
               if len(subs) == 1 and len(word) >= 4 and word not in local
               and word not in ABROAD_OPENINGS_SKIPPED and re.fullmatch(r"[A-Z]+", word)}
-    return {**abroad, **EUROPEAN_TRADE_OPENINGS, **local}
+    return {**abroad, **EUROPEAN_TRADE_OPENINGS, **HOME_TRADE_OPENINGS, **local}
 
 
 @functools.cache
