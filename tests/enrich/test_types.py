@@ -118,6 +118,7 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("Apple Pay Top-Up by *4411", 50.0, "own_account_transfer"),
     ("To EUR Savings", -100.0, "own_account_transfer"),
     ("Transfer to Livret A", -200.0, "own_account_transfer"),
+    ("VIR INST RE 123456 DE REVOLUT TOP UP", 100.0, "own_account_transfer"),
     ("Exchanged to USD", -100.0, "own_account_transfer"),
     ("Metal plan fee", -13.99, "fee"),
     ("DEPOT ESPECES GAB", 200.0, "cash_deposit"),

@@ -135,6 +135,8 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      r"|(?:DE\s+)?COMPTE\s+A\s+COMPTE|ENTRE\s+(?:MES\s+)?COMPTES)\b"
      # A neobank's English statement: a top-up, a currency exchange, a savings pocket.
      r"|^TOP[- ]?UP\b|\bTOP[- ]?UP\s+BY\b"
+     # an account at a neobank topped up from or to this one (VIR INST RE ... REVOLUT TOP UP)
+     r"|\b(?:REVOLUT|N26|WISE|TRANSFERWISE|BUNQ|VIVID|NICKEL)\b.*\bTOP[- ]?UP\b"
      r"|^EXCHANGED\s+TO\b|^(?:TO|FROM)\s+(?:[A-Z]{3}\s+)?(?:SAVINGS|POCKET|VAULT)\b"
      # ... and a French savings account named in it (Transfer to Livret A)
      r"|^(?:TRANSFER|PAYMENT)?\s*(?:TO|FROM)\s+(?:MY\s+)?(?:LIVRET|LDDS?|LEP|PEL|PEA)\b"
