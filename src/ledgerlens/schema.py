@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ACCOUNTS",
     "AMOUNT_DTYPE",
+    "CARD_TYPES",
     "CUSTOMERS",
     "GROUND_TRUTH",
     "ISO_4217",
@@ -86,6 +87,8 @@ TRANSACTION_TYPES: tuple[str, ...] = (
     "refund",
     "reversal",
 )
+#: The card payments among them.
+CARD_TYPES: tuple[str, ...] = TRANSACTION_TYPES[:4]
 
 #: Kinds of personal data whose character spans the ground truth records.
 PII_KINDS: tuple[str, ...] = ("name", "iban", "card_number", "email", "phone", "national_id")

@@ -521,9 +521,9 @@ def online_merchant_channel(frame: pl.DataFrame, online_ids: frozenset[str]) -> 
         return frame
     counters = _counter_names()
     if frame.height <= _FEW_ROWS:
-        types, why, ids, texts = (frame.get_column(c).to_list() for c in needed)
         from ledgerlens.enrich._types_row import names_a_town
 
+        types, why, ids, texts = (frame.get_column(c).to_list() for c in needed)
         flips = [t in ("card_in_store", "card_contactless") and i in online_ids
                 and w is not None and w.endswith(_UNMARKED_CHANNELS)
                 and _counter_key(m) not in counters and not names_a_town(_counter_key(m))
@@ -593,8 +593,7 @@ def party_names() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     name, is a person (``LOUIS VUITTON`` is a shop)."""
     from ledgerlens.enrich.merchants._directory import first_names, person_names
 
-    return (first_names(), person_names(),
-            _store_names() | _offline_names() | _online_names())
+    return first_names(), person_names(), _counter_names() | _online_names()
 
 
 def party_kinds(parties: pl.Series) -> pl.Series:
@@ -605,7 +604,7 @@ def party_kinds(parties: pl.Series) -> pl.Series:
     Read once per distinct name; :func:`party_kind` is the same on one string."""
     distinct = parties.cast(pl.String).drop_nulls().unique()
     if distinct.len() == 0:
-        return pl.Series("_party", [""] * parties.len(), dtype=pl.String)
+        return constant("_party", "", parties.len(), pl.String())
     first, people, shops = party_names()
     name = (normalize_text(pl.col("p").str.slice(0, PARTY_CHARS))
             .str.replace_all(r"[^A-Z ]", " ").str.replace_all(r"\s+", " ").str.strip_chars())
@@ -773,12 +772,9 @@ def _decide_stages() -> tuple[tuple[pl.Expr, ...], ...]:
                 .when(pl.col("_inter") != "").then(
                     pl.format("intermediary {}", pl.col("_inter")))
                 .when(debit & pl.col("_debit_name")).then(pl.lit(DEBIT_BILLER_EVIDENCE))
-                .when(debit & (pl.col("_party") == "biller"))
-                .then(pl.lit(PARTY_EVIDENCE["biller"]))
-                .when(debit & (pl.col("_party") == "person"))
-                .then(pl.lit(PARTY_EVIDENCE["person"]))
-                .when(debit & (pl.col("_party") == "account"))
-                .then(pl.lit(PARTY_EVIDENCE["account"]))
+                .when(debit & pl.col("_party").is_in(list(PARTY_EVIDENCE)))
+                .then(pl.col("_party").replace_strict(PARTY_EVIDENCE, default=None,
+                                                      return_dtype=pl.String))
                 .otherwise(pl.lit("amount sign")))
     # A label's type that contradicts the direction gives way to the code (a refund word on
     # a debit, a deposit on a debit); a card word on a credit is a refund.

@@ -22,6 +22,7 @@ from ledgerlens.enrich._frame import ENGINE
 from ledgerlens.enrich._intermediary import TERMINALS
 from ledgerlens.enrich.categories._features import model_text_expr
 from ledgerlens.enrich.categories._names import surnames
+from ledgerlens.schema import CARD_TYPES
 from ledgerlens.taxonomy import SUBCATEGORIES
 
 __all__ = [
@@ -107,8 +108,6 @@ TRANSFER_LINES: dict[str, dict[str, str | None]] = {
 #: Subcategories only a transaction type decides (``TYPE_RULES``): never the model's answer
 #: for a card payment, a direct debit or a transfer (a direct debit is not a cash deposit).
 TYPE_ONLY: tuple[str, ...] = tuple(dict.fromkeys(sub for sub, _ in TYPE_RULES.values()))
-#: The card payments.
-CARD_TYPES = ("card_in_store", "card_online", "card_contactless", "card_abroad")
 _NOT_TYPE_ONLY = (*CARD_TYPES, "direct_debit", "transfer_in", "transfer_out",
                   "instant_transfer_in", "instant_transfer_out", "own_account_transfer")
 #: Subcategories a card payment takes only from its merchant's line or a rule, never from

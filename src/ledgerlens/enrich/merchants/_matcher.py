@@ -55,6 +55,7 @@ from ledgerlens.enrich.merchants._quick import (
 from ledgerlens.enrich.merchants._quick_match import HINT_MIN_CONFIDENCE, quick_answers
 from ledgerlens.enrich.merchants._scorer import MerchantScorer, hit_features
 from ledgerlens.exceptions import ConfigurationError, DataError
+from ledgerlens.schema import CARD_TYPES
 
 __all__ = ["MERCHANT_COLUMNS", "MerchantMatcher", "input_text_expr"]
 
@@ -77,11 +78,6 @@ MERCHANT_COLUMNS: dict[str, pl.DataType] = {
 NO_MERCHANT_TYPES: tuple[str, ...] = ("cash_withdrawal", "cash_deposit", "deferred_card_total")
 
 
-#: Card payments: through a shop's terminal or checkout (``TERMINALS``) they are the shop's,
-#: and the processor's own entry is no answer.
-_CARD_TYPES = ("card_in_store", "card_online", "card_contactless", "card_abroad")
-
-
 def _texts(frame: pl.DataFrame, name: str) -> list[str | None]:
     if name not in frame.columns:
         return [None] * frame.height
@@ -95,7 +91,7 @@ def _no_merchant_rows(frame: pl.DataFrame, ids: Sequence[str | None],
     when none does. See ``_without_merchants_where_none``."""
     types, inters = _texts(frame, "transaction_type"), _texts(frame, "intermediary")
     flags = [t in NO_MERCHANT_TYPES
-             or (t in _CARD_TYPES and i in TERMINALS and m in intermediary_ids)
+             or (t in CARD_TYPES and i in TERMINALS and m in intermediary_ids)
              for t, i, m in zip(types, inters, ids, strict=True)]
     return flags if any(flags) else None
 
@@ -111,7 +107,7 @@ def _without_merchants_where_none(frame: pl.DataFrame,
     typed = pl.col("transaction_type").cast(pl.String)
     none = typed.is_in(NO_MERCHANT_TYPES)
     if "intermediary" in frame.columns and intermediary_ids:
-        none = none | (typed.is_in(_CARD_TYPES) & pl.col("intermediary").is_in(TERMINALS)
+        none = none | (typed.is_in(CARD_TYPES) & pl.col("intermediary").is_in(TERMINALS)
                        & pl.col("merchant_id").is_in(sorted(intermediary_ids))).fill_null(False)
     flags = frame.select(none.alias("_none")).to_series()
     if not flags.any():
