@@ -538,18 +538,19 @@ def online_merchant_channel(frame: pl.DataFrame, online_ids: frozenset[str]) -> 
             "type_evidence": [_online_evidence(w) if f else w for f, w in zip(flips, why,
                                                                              strict=True)],
         }, {"transaction_type": pl.String(), "type_evidence": pl.String()})
+    # The cheap tests on every row; the name's on the few rows they leave.
     unmarked = pl.col("type_evidence").str.ends_with(_UNMARKED_CHANNELS[0]) | pl.col(
         "type_evidence").str.ends_with(_UNMARKED_CHANNELS[1])
-    flip = (pl.col("transaction_type").is_in(["card_in_store", "card_contactless"])
-            & pl.col("merchant_id").is_in(sorted(online_ids)) & unmarked
-            & ~normalize_text(pl.col("merchant_text").fill_null("")).str.strip_chars_end("* ")
-            .is_in(sorted(counters))).fill_null(False)
-    rows = frame.select(flip.arg_true()).to_series()
+    scope = (pl.col("transaction_type").is_in(["card_in_store", "card_contactless"])
+             & pl.col("merchant_id").is_in(sorted(online_ids)) & unmarked).fill_null(False)
+    rows = frame.select(scope.arg_true()).to_series()
     if rows.len() == 0:
         return frame
-    town = frame[rows].select(_has_phrase(normalize_text(pl.col("merchant_text").fill_null("")),
-                                          french_city_forms())).to_series().fill_null(False)
-    rows = rows.filter(~town)
+    name = normalize_text(pl.col("merchant_text").fill_null(""))
+    named = frame[rows].select(
+        name.str.strip_chars_end("* ").is_in(_counter_series()).alias("counter"),
+        _has_phrase(name, french_city_forms()).fill_null(False).alias("town"))
+    rows = rows.filter(~(named.get_column("counter") | named.get_column("town")))
     if rows.len() == 0:
         return frame
     evidence = frame.get_column("type_evidence")
@@ -563,6 +564,12 @@ def online_merchant_channel(frame: pl.DataFrame, online_ids: frozenset[str]) -> 
 def _counter_names() -> frozenset[str]:
     """Names of shops and of merchants paid at a counter or machine."""
     return _offline_names() | _store_names()
+
+
+@functools.cache
+def _counter_series() -> pl.Series:
+    """``_counter_names`` as a Series for ``is_in``, built once."""
+    return pl.Series("c", sorted(_counter_names()), dtype=pl.String).implode()
 
 
 def _counter_key(text: str | None) -> str:
