@@ -69,6 +69,7 @@ def _steps(tx: pl.DataFrame) -> dict[str, float]:
         place_phrase_rule,
         top_up_rule,
     )
+    from ledgerlens.enrich.categories._station import station_fuel_rule
     from ledgerlens.enrich.merchants._matcher import MERCHANT_COLUMNS
 
     model = EnrichmentModel.default()
@@ -91,7 +92,9 @@ def _steps(tx: pl.DataFrame) -> dict[str, float]:
                             lambda: model.categories.shop_profiles(typed))
     frame = timed("categories", model.categories.predict, frame, profiles)
     frame = timed("line words", lambda f: bank_line_rule(
-        line_word_rule(f, model.merchants.brand_words, model.merchants.name_words),
+        line_word_rule(station_fuel_rule(f, model.merchants.name_words,
+                                         model.merchants.station_ids),
+                       model.merchants.brand_words, model.merchants.name_words),
         model.merchants.name_words), frame)
     frame = timed("merchant lines", model.merchants.settle_lines, frame)
     frame = timed("rules after the model, rounding", lambda f: _rounded_and_abstained(

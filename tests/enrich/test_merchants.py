@@ -1197,3 +1197,17 @@ def test_transfers_get_a_calibration_map_and_threshold_of_their_own(
     for rows in (1, 2):
         found = _match_rows(lowered, labels[:rows], ["transfer_out"] * rows, batch=rows > 1)
         assert found["merchant_id"].null_count() == rows
+
+
+def test_station_ids_are_oil_companies_not_grocers(directory: MerchantDirectory) -> None:
+    # Pumps and a shop under one brand: Esso's, TotalEnergies' every entry. A grocer with
+    # pumps is no oil company: Carrefour Contact (named as the supermarket), Casino (which
+    # has one).
+    names = dict(directory.merchants.select("merchant_id", "name").iter_rows())
+    stations = {names[i] for i in directory.station_ids}
+    assert {"Esso", "Shell", "TotalEnergies"} <= stations
+    assert not {"Carrefour Contact", "Casino", "Intermarché", "E.Leclerc"} & stations
+    subs = directory.merchants.filter(pl.col("merchant_id").is_in(sorted(
+        directory.station_ids))).get_column("subcategory").unique().to_list()
+    assert "fuel" in subs
+    assert "supermarket" not in subs

@@ -47,6 +47,7 @@ from ledgerlens.enrich.categories._rules import (
     trade_word_rule,
     transfer_line_rule,
 )
+from ledgerlens.enrich.categories._station import station_fuel_rule
 from ledgerlens.enrich.merchants._matcher import MERCHANT_COLUMNS
 
 __all__ = ["EnrichmentResult", "enrich", "enrich_with_streams"]
@@ -143,8 +144,9 @@ def _categorised(frame: pl.DataFrame, model: EnrichmentModel,
         as_loan = pl.Series("transaction_type", ["loan_repayment"] * frame.height,
                             dtype=typed.dtype)
         frame = frame.with_columns(typed.zip_with(~loans, as_loan))
-    frame = line_word_rule(model.categories.predict(frame, profiles),
-                           model.merchants.brand_words, model.merchants.name_words)
+    frame = station_fuel_rule(model.categories.predict(frame, profiles),
+                              model.merchants.name_words, model.merchants.station_ids)
+    frame = line_word_rule(frame, model.merchants.brand_words, model.merchants.name_words)
     frame = bank_line_rule(frame, model.merchants.name_words)
     frame = bare_intermediary_rule(model.merchants.settle_lines(frame))
     frame = place_phrase_rule(top_up_rule(biller_refund_rule(frame)))

@@ -48,6 +48,7 @@ __all__ = [
     "rule_subcategories",
     "savings_word_rule",
     "scope_mask",
+    "set_rows",
     "top_up_rule",
     "trade_word_rule",
     "transfer_line_rule",
@@ -459,11 +460,18 @@ def _decide_rows(frame: pl.DataFrame, scope: pl.Expr, test: pl.Expr,
     rows, chosen = rows.filter(hit), scoped.filter(hit)
     subs = (pl.Series([subcategory] * rows.len(), dtype=pl.String)
             if isinstance(subcategory, str) else chosen.select(subcategory).to_series())
+    return set_rows(frame, rows, subs, confidence, chosen.select(evidence).to_series())
+
+
+def set_rows(frame: pl.DataFrame, rows: pl.Series, subs: pl.Series, confidence: float,
+             evidence: pl.Series) -> pl.DataFrame:
+    """``frame`` with the category columns of ``rows`` (indices) set to ``subs``, their
+    category, ``confidence`` and ``evidence``; the other columns shared, not copied."""
     values = {"category": subs.replace_strict({s: v.category for s, v in
                                                SUBCATEGORIES.items()}, return_dtype=pl.String),
               "subcategory": subs,
               "category_confidence": pl.Series([confidence] * rows.len()),
-              "category_evidence": chosen.select(evidence).to_series()}
+              "category_evidence": evidence}
     out = frame.clone()  # shallow: only the four columns below are replaced
     for name, dtype in CATEGORY_SCHEMA.items():
         column = frame.get_column(name).cast(dtype).clone()

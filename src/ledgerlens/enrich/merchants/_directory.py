@@ -706,6 +706,28 @@ class MerchantDirectory:
         return self.cached("online_ids", build)
 
     @property
+    def station_ids(self) -> frozenset[str]:
+        """Ids of the merchants of an oil company's brand: pumps and a shop or chargers
+        under one brand (Esso, Shell, TotalEnergies), whose bare name a label cannot tell
+        apart. A grocer's brand is left out, as the synthetic banks' universe reads one: a
+        brand with a supermarket, or whose name opens with a supermarket's (``Carrefour
+        Contact``): most payments at its name are the shop's."""
+        def build(d: MerchantDirectory) -> frozenset[str]:
+            m = d.merchants.select("merchant_id", "name", "subcategory", "brand_key")
+            markets = m.filter(pl.col("subcategory") == "supermarket").get_column("name")
+            grocer = pl.col("name").is_in(markets.implode()) | pl.col("name").str.contains(
+                "^(?:" + "|".join(re.escape(n) for n in sorted(set(markets.to_list()))) + r")\b")
+            brands = m.group_by("brand_key").agg(
+                fuel=(pl.col("subcategory") == "fuel").any(),
+                shop=pl.col("subcategory").is_in(["convenience_store", "ev_charging"]).any(),
+                grocer=(grocer | (pl.col("subcategory") == "supermarket")).any())
+            oil = brands.filter("fuel", "shop", ~pl.col("grocer")).get_column("brand_key")
+            return frozenset(m.filter(pl.col("brand_key").is_in(oil.implode()))
+                             .get_column("merchant_id").to_list())
+
+        return self.cached("station_ids", build)
+
+    @property
     def intermediary_ids(self) -> frozenset[str]:
         """Ids of the intermediaries' own entries (SumUp, Stripe, PayPal...): the processor
         a label names when no shop follows it."""

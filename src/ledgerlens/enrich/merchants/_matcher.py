@@ -281,6 +281,11 @@ class MerchantMatcher:
         return self._directory().online_ids
 
     @property
+    def station_ids(self) -> frozenset[str]:
+        """The directory's merchants of an oil company's stations (pumps and shop)."""
+        return self._directory().station_ids
+
+    @property
     def threshold(self) -> float:
         """The confidence at or above which a merchant is returned (labels with an MCC;
         see ``MerchantScorer.bare_threshold_for`` for those without)."""
