@@ -715,7 +715,7 @@ class MerchantDirectory:
         def build(d: MerchantDirectory) -> frozenset[str]:
             m = d.merchants.select("merchant_id", "name", "subcategory", "brand_key")
             markets = m.filter(pl.col("subcategory") == "supermarket").get_column("name")
-            grocer = pl.col("name").is_in(markets.implode()) | pl.col("name").str.contains(
+            grocer = pl.col("name").str.contains(
                 "^(?:" + "|".join(re.escape(n) for n in sorted(set(markets.to_list()))) + r")\b")
             brands = m.group_by("brand_key").agg(
                 fuel=(pl.col("subcategory") == "fuel").any(),
