@@ -1211,3 +1211,14 @@ def test_station_ids_are_oil_companies_not_grocers(directory: MerchantDirectory)
         directory.station_ids))).get_column("subcategory").unique().to_list()
     assert "fuel" in subs
     assert "supermarket" not in subs
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_a_family_firm_is_not_the_brand_of_its_surname(matcher: MerchantMatcher,
+                                                       batch: bool) -> None:
+    # PICARD ET FILS is the Picard family's firm, not the frozen-food chain; each was a
+    # chain before. A brand alone, or whose name holds the words, keeps its hit.
+    labels = ["CB PICARD ET FILS", "CB LECLERC FRERES", "CB NICOLAS & ASSOCIES",
+              "CB PAUL ET CIE", "CB PICARD 12/03"]
+    out = _match_rows(matcher, labels, ["card_in_store"] * 5, batch=batch)
+    assert out["merchant_name"].to_list() == [None, None, None, None, "Picard"]

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CANDIDATE_SCHEMA",
+    "FAMILY_LINKS",
+    "FAMILY_WORDS",
     "KIND_EXACT",
     "KIND_FUZZY",
     "KIND_PREFIX",
@@ -38,6 +40,7 @@ __all__ = [
     "MAX_TOKENS",
     "REFUND_WORDS",
     "candidates",
+    "family_firm_at",
     "match_key_expr",
 ]
 
@@ -65,6 +68,14 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "title_outside": pl.Boolean(), "trail_sub": pl.String(), "title_before": pl.Boolean(),
 }
 _LINKS = ["DE", "DU", "D", "DES"]
+#: A name followed by these words is a family firm's surname, not a brand: ``PICARD ET
+#: FILS`` is no Picard frozen-food shop, ``MARTIN FRERES`` no Martin chain (the synthetic
+#: banks write no such name, so the scorer cannot have learnt it). ``FAMILY_WORDS`` right
+#: after the hit, or ``FAMILY_LINKS`` then ``FAMILY_WORDS`` or ``ASSOCIES``; a brand whose
+#: name holds them has them in its alias (``MARIAGE FRERES``) and keeps its hit.
+FAMILY_WORDS: frozenset[str] = frozenset({"FILS", "FRERES", "CIE", "SOEURS"})
+FAMILY_LINKS: frozenset[str] = frozenset({"ET", "&"})
+_PARTNERS: frozenset[str] = FAMILY_WORDS | {"ASSOCIES"}
 #: Words by which a business says it pays money back (a true-up, a claim, a returned
 #: order): ``refund_word`` of a text that holds one.
 REFUND_WORDS: frozenset[str] = frozenset({
@@ -355,6 +366,27 @@ def _without_stray_cuts(hits: pl.DataFrame, distinct: pl.DataFrame) -> pl.DataFr
     return hits.join(stray, on=keys, how="anti", maintain_order="left")
 
 
+def family_firm_at(tokens: list[str], end: int) -> bool:
+    """Whether the words from ``end`` on name a family firm (``FAMILY_WORDS``): a hit
+    ending there is the family's surname."""
+    word = tokens[end] if end < len(tokens) else None
+    after = tokens[end + 1] if end + 1 < len(tokens) else None
+    return word in FAMILY_WORDS or (word in FAMILY_LINKS and after in _PARTNERS)
+
+
+def _without_family_firms(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
+    """Drop the hits that end right before a family firm's words (``family_firm_at``)."""
+    after = pl.col("tok").shift(-1).over("text_id")
+    firms = tokens.filter(pl.col("tok").is_in(sorted(FAMILY_WORDS))
+                          | (pl.col("tok").is_in(sorted(FAMILY_LINKS))
+                             & after.is_in(sorted(_PARTNERS)).fill_null(False)))
+    if firms.height == 0 or hits.height == 0:
+        return hits
+    return hits.join(firms.select("text_id", _end="pos"), left_on=[
+        "text_id", pl.col("start") + pl.col("n_gram")], right_on=["text_id", "_end"],
+        how="anti", maintain_order="left")
+
+
 def _common_words(directory: MerchantDirectory) -> pl.Series:
     """Lexicon words and their cut forms (4+ letters of a 5+ letter word: ``AUBERVIL``)."""
     words = set(directory.lexicon)
@@ -435,11 +467,12 @@ def candidates(keys: pl.DataFrame, directory: MerchantDirectory, *,
     glued = _glued_hits(tokens, directory.cached("candidates.glued", _glued_lookup), hits)
     hits = _without_stray_cuts(pl.concat([hits, glued], how="vertical_relaxed"),
                                directory.cached("candidates.distinct", _distinct_aliases))
+    hits = _without_family_firms(hits, tokens)
     out = [hits]
     if fuzzy:
         rest = tokens.join(hits.select("text_id").unique(), on="text_id", how="anti")
         if rest.height:
-            out.append(_fuzzy_hits(rest, directory))
+            out.append(_without_family_firms(_fuzzy_hits(rest, directory), tokens))
     found = pl.concat(out, how="vertical_relaxed")
     return _context(found, tokens).select(
         pl.col(c).cast(t) for c, t in CANDIDATE_SCHEMA.items())

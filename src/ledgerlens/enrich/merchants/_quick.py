@@ -37,6 +37,7 @@ from ledgerlens.enrich.merchants._candidates import (
     _glued_lookup,
     _lookup,
     _tfidf,
+    family_firm_at,
 )
 from ledgerlens.enrich.merchants._directory import (
     LINE_LEAD_CATEGORIES,
@@ -204,11 +205,12 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
                 for idx, alias in glued.get("".join(tokens[start:start + n]), ()):
                     if (idx, start, n) not in spans:
                         found.append((idx, alias, KIND_EXACT, 1.0, start, n))
-        hits.append(_without_stray_cuts(found, distinct))
+        hits.append([h for h in _without_stray_cuts(found, distinct)
+                     if not family_firm_at(tokens, h[4] + h[5])])
     if fuzzy:
         todo = [i for i, (t, h) in enumerate(zip(texts, hits, strict=True)) if t[0] and not h]
         for i, extra in zip(todo, _fuzzy([texts[i] for i in todo], directory), strict=True):
-            hits[i] = extra
+            hits[i] = [h for h in extra if not family_firm_at(texts[i][0], h[4] + h[5])]
     out: list[list[Candidate]] = []
     for (tokens, odd, n_tokens, n_chars), found in zip(texts, hits, strict=True):
         cum = np.cumsum(odd).tolist() if odd else []
