@@ -861,17 +861,18 @@ def test_money_sent_with_a_savings_account_s_word_is_a_saving(rows: int) -> None
         assert out["subcategory"][2] == "own_account_transfer"
 
 
-@pytest.mark.parametrize("rows", [1, 4, 12])
+@pytest.mark.parametrize("rows", [1, 5, 12])
 def test_a_top_up_at_an_oil_company_s_station_is_fuel(rows: int) -> None:
     # The model learnt fuel tickets around 55 EUR and read 25 EUR at a bare Esso as its
-    # shop. A label that names the shop, a small payment and a grocer's convenience store
-    # with pumps (Carrefour Contact) keep the model's reading.
+    # shop, and a station named with its operator's legal form as the shop at any amount.
+    # A label that names the shop, a small payment and a grocer's convenience store with
+    # pumps (Carrefour Contact) keep the model's reading.
     out = _enriched_cycle(["CB ESSO 12/03", "CB ESSO BOUTIQUE 12/03", "CB SHELL 12/03",
-                           "CB CARREFOUR CONTACT 12/03"], [-25.0, -25.0, -6.0, -25.0],
-                          rows, "2025-03-12")
+                           "CB CARREFOUR CONTACT 12/03", "CB SARL ESSO DU LAC"],
+                          [-25.0, -25.0, -6.0, -25.0, -60.0], rows, "2025-03-12")
     first = out.row(0, named=True)
     assert (first["subcategory"], first["merchant_name"]) == ("fuel", "Esso")
     assert "station's payment of 20 EUR or more" in first["explanation"]
-    if rows > 3:
-        assert out["subcategory"].to_list()[1:4] == ["convenience_store"] * 3
+    if rows > 4:
+        assert out["subcategory"].to_list()[1:5] == ["convenience_store"] * 3 + ["fuel"]
         assert not any("station's payment" in e for e in out["explanation"][1:4])

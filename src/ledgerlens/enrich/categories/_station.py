@@ -4,11 +4,13 @@ A bare oil company's name (``CB ESSO 12/03``, ``CB TOTALENERGIES``) is a brand o
 lines (its pumps, its shop, its chargers) that the matcher cannot tell apart; the category
 model chooses by the amount. It learnt from the synthetic banks, whose fuel tickets were
 drawn around 55 EUR with a narrow spread (4 % under 30 EUR), so it read every payment
-there under about 30 EUR as the shop (``CB ESSO`` at 25 EUR: a convenience store at 0.82).
-At a real station most card payments pay the fuel, and a top-up of 20 or 30 EUR is common;
-the shop sells a coffee or a sandwich. A payment of ``STATION_FUEL_MIN`` or more at such a
-brand, whose label names nothing but the brand (no ``BOUTIQUE``, ``LAVAGE``, ``RECHARGE``),
-is fuel. A grocer's brand with a station (Carrefour Contact, Casino: not among
+there under about 30 EUR as the shop (``CB ESSO`` at 25 EUR: a convenience store at 0.82),
+and a station named with its operator's legal form as the shop at any amount (``CB SARL ESSO
+DU LAC`` at 60 EUR: 0.8). At a real station most card payments pay the fuel, and a top-up
+of 20 or 30 EUR is common; the shop sells a coffee or a sandwich. A payment of
+``STATION_FUEL_MIN`` or more at such a brand, whose label names no other line (no
+``BOUTIQUE``, ``LAVAGE``, ``RECHARGE``; the operator's name and legal form, or a town, may
+stand there), is fuel. A grocer's brand with a station (Carrefour Contact, Casino: not among
 ``MerchantDirectory.station_ids``) is left to the model: most of its payments are the shop's.
 """
 
@@ -18,12 +20,13 @@ from collections.abc import Callable
 
 import polars as pl
 
-from ledgerlens.enrich._clean import town_names
 from ledgerlens.enrich.categories._row import model_text
 from ledgerlens.enrich.categories._rules import CATEGORY_SCHEMA, set_rows
+from ledgerlens.enrich.merchants._directory import lead_word_categories, trade_word_subcategories
 from ledgerlens.schema import CARD_TYPES
 
-__all__ = ["STATION_FUEL_CONFIDENCE", "STATION_FUEL_MIN", "station_fuel_rule"]
+__all__ = ["OTHER_LINE_WORDS", "STATION_FUEL_CONFIDENCE", "STATION_FUEL_MIN",
+           "station_fuel_rule"]
 
 #: The least payment (EUR) at an oil company's station read as fuel whatever the model
 #: chose among the brand's lines.
@@ -31,6 +34,11 @@ STATION_FUEL_MIN = 20.0
 STATION_FUEL_CONFIDENCE = 0.8
 #: The lines the model may have chosen instead of the pumps.
 _OTHER_LINES = ("convenience_store", "ev_charging")
+#: Words of a station's other lines that the local trades' lexicon lacks: its shop (Total's
+#: is called Bonjour), its car wash, its chargers.
+OTHER_LINE_WORDS: frozenset[str] = frozenset({
+    "SHOP", "BONJOUR", "MARKET", "WASH", "CLEAN", "CHARGE", "CHARGING", "RECHARGE", "BORNE",
+    "BORNES", "ELECTRIC", "ELECTRIQUE", "EV", "KWH"})
 _EVIDENCE = f"rule: a station's payment of {STATION_FUEL_MIN:.0f} EUR or more (fuel)"
 _FEW_ROWS = 8
 _NEEDED = {"transaction_type", "amount", "merchant_id", "merchant_lines", *CATEGORY_SCHEMA}
@@ -45,10 +53,19 @@ def _station_row(ttype: object, amount: object, lines: object, sub: object, merc
             and float(amount) <= -STATION_FUEL_MIN)  # type: ignore[arg-type]
 
 
-def _names_only_the_brand(text: object, own: frozenset[str]) -> bool:
-    """Whether ``text`` holds no word but the brand's own names and French towns."""
-    towns = town_names()
-    return all(w in own or w in towns for w in model_text(str(text or "")).split())
+def _names_no_other_line(text: object, own: frozenset[str]) -> bool:
+    """Whether ``text`` holds, outside the brand's own names (``own``), no word of a trade
+    other than fuel (the local trades' lexicon: ``BOUTIQUE``, ``CAFE``, ``LAVAGE``) and
+    none of ``OTHER_LINE_WORDS``."""
+    subs, categories = trade_word_subcategories(), lead_word_categories()
+    for word in model_text(str(text or "")).split():
+        if word in own:
+            continue
+        named = subs.get(word)
+        if (word in OTHER_LINE_WORDS or (named is not None and named != {"fuel"})
+                or (named is None and categories.get(word, "transport") != "transport")):
+            return False
+    return True
 
 
 def station_fuel_rule(frame: pl.DataFrame, name_words: Callable[[str], frozenset[str]],
@@ -56,8 +73,8 @@ def station_fuel_rule(frame: pl.DataFrame, name_words: Callable[[str], frozenset
     """Rows of a card payment of ``STATION_FUEL_MIN`` or more at an oil company's brand
     (``stations``: its merchant ids) whose lines the matcher left open (``merchant_lines``,
     fuel among them), that the model read as the shop or the chargers, and whose label
-    names only the brand (``name_words``: a merchant's own words; towns aside), are
-    ``fuel``. Other rows, and frames without the columns, are left as they are."""
+    names no other line (``_names_no_other_line``; ``name_words``: a merchant's own words),
+    are ``fuel``. Other rows, and frames without the columns, are left as they are."""
     if not set(frame.columns) >= _NEEDED:
         return frame
     source = next((c for c in ("merchant_text", "clean_label", "raw_label")
@@ -84,7 +101,7 @@ def station_fuel_rule(frame: pl.DataFrame, name_words: Callable[[str], frozenset
             return frame
     scoped = frame[rows].select(merchant_id=pl.col("merchant_id").cast(pl.String),
                                 text=pl.col(source).cast(pl.String))
-    bare = {key: _names_only_the_brand(key[1], name_words(key[0]))
+    bare = {key: _names_no_other_line(key[1], name_words(key[0]))
             for key in scoped.unique().iter_rows() if key[0] is not None}
     keep = pl.Series([bare.get(key, False) for key in scoped.iter_rows()], dtype=pl.Boolean)
     rows = rows.filter(keep)

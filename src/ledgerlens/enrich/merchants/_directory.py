@@ -56,6 +56,7 @@ __all__ = [
     "foreign_lead_categories",
     "lead_word_categories",
     "line_lead_subcategories",
+    "trade_word_subcategories",
     "trail_word_categories",
     "trail_word_lines",
 ]
@@ -492,7 +493,7 @@ def trail_word_categories() -> dict[str, str]:
 
 
 @functools.cache
-def _trade_word_subcategories() -> dict[str, frozenset[str]]:
+def trade_word_subcategories() -> dict[str, frozenset[str]]:
     """One-word spellings of the local trades' words -> the subcategories they name."""
     seen: dict[str, set[str]] = {}
     for form, subs in trade_spellings().items():
@@ -507,7 +508,7 @@ def trail_word_lines() -> dict[str, str]:
     """Trade words of ``trail_word_categories`` that name one subcategory -> that line
     (``MARAICHER`` -> market_greengrocer, ``EARL`` -> market_greengrocer)."""
     trail = trail_word_categories()
-    return {w: next(iter(subs)) for w, subs in _trade_word_subcategories().items()
+    return {w: next(iter(subs)) for w, subs in trade_word_subcategories().items()
             if w in trail and len(subs) == 1}
 
 
@@ -517,7 +518,7 @@ def lead_word_categories() -> dict[str, str]:
     groceries, ``CINEMA`` -> leisure): the local trades' words that name one category, and
     the chains' shop words. A word naming several categories is left out."""
     out: dict[str, str] = {}
-    for word, subs in _trade_word_subcategories().items():
+    for word, subs in trade_word_subcategories().items():
         categories = {SUBCATEGORIES[sub].category for sub in subs}
         if len(categories) == 1:
             out[word] = next(iter(categories))
@@ -558,7 +559,7 @@ def line_lead_subcategories() -> dict[str, str]:
     LAFAYETTE`` is an optician, not the Lafayette pharmacies; ``BOULANGERIE PICARD`` a
     baker, not the frozen-food chain)."""
     # Abbreviations of three letters or fewer (CH, INF, OPT) are left out: too many codes.
-    return {w: next(iter(subs)) for w, subs in _trade_word_subcategories().items()
+    return {w: next(iter(subs)) for w, subs in trade_word_subcategories().items()
             if len(w) >= 4 and len(subs) == 1
             and SUBCATEGORIES[next(iter(subs))].category in LINE_LEAD_CATEGORIES}
 
