@@ -82,9 +82,12 @@ def station_fuel_rule(frame: pl.DataFrame, name_words: Callable[[str], frozenset
     if source is None:
         return frame
     if frame.height <= _FEW_ROWS:
+        opened = frame.get_column("merchant_lines").to_list()
+        if not any(isinstance(v, str) and "fuel" in v for v in opened):
+            return frame  # one transaction: most have no open lines, and none are read
         values = zip(*(frame.get_column(c).to_list() for c in (
-            "transaction_type", "amount", "merchant_lines", "subcategory", "merchant_id")),
-            strict=True)
+            "transaction_type", "amount")), opened, *(frame.get_column(c).to_list() for c in (
+                "subcategory", "merchant_id")), strict=True)
         flags = [_station_row(t, a, ls, s, m, stations) for t, a, ls, s, m in values]
         if not any(flags):
             return frame  # one transaction: no query when nothing can switch
