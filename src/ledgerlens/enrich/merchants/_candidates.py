@@ -376,7 +376,9 @@ def family_firm_at(tokens: list[str], end: int) -> bool:
 
 def _without_family_firms(hits: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
     """Drop the hits that end right before a family firm's words (``family_firm_at``)."""
-    after = pl.col("tok").shift(-1).over("text_id")
+    # The next word of the same text (tokens come in text and word order): no window.
+    after = pl.when(pl.col("text_id").shift(-1) == pl.col("text_id")).then(
+        pl.col("tok").shift(-1))
     firms = tokens.filter(pl.col("tok").is_in(sorted(FAMILY_WORDS))
                           | (pl.col("tok").is_in(sorted(FAMILY_LINKS))
                              & after.is_in(sorted(_PARTNERS)).fill_null(False)))
