@@ -359,26 +359,30 @@ def test_an_opening_trade_word_decides_when_the_model_is_unsure(rows: int) -> No
     # A purchase or a transfer sent without a merchant opening with one trade's word, read
     # below 0.9 as something else: that trade. A sure reading, a merchant, a transfer to a
     # person named like a trade (BOULANGER), a transfer received, a word of several trades
-    # (INSTITUT) or a skipped one (CLUB): left.
+    # (INSTITUT) or a skipped one (CLUB; RELAIS, an inn's as often as a station's): left.
     base = {"transaction_type": ["direct_debit", "card_in_store", "card_in_store",
                                  "card_in_store", "transfer_out", "card_in_store",
-                                 "card_in_store", "transfer_out", "transfer_in"],
+                                 "card_in_store", "transfer_out", "transfer_in",
+                                 "card_in_store"],
             "merchant_text": ["CENTRE HOSPITALIER DE LENS", "MAREE DU JOUR", "MAREE DU JOUR",
                               "BOULANGERIE PAUL", "BOULANGERIE DUPONT", "INSTITUT MARIE",
-                              "CLUB ALPIN", "BOULANGER JEAN", "BOULANGERIE DUPONT"],
-            "merchant_id": [None, None, None, "nsi:paul", None, None, None, None, None],
+                              "CLUB ALPIN", "BOULANGER JEAN", "BOULANGERIE DUPONT",
+                              "RELAIS DES ROUTIERS"],
+            "merchant_id": [None, None, None, "nsi:paul", None, None, None, None, None, None],
             "category": ["leisure", "education_family", "education_family", "groceries",
-                         "transfers", "personal_care", "leisure", "transfers", "transfers"],
+                         "transfers", "personal_care", "leisure", "transfers", "transfers",
+                         "food_and_drink"],
             "subcategory": ["sport_clubs_gyms", "toys", "toys", "supermarket", "p2p_transfer",
                             "beauty_salon", "sport_clubs_gyms", "p2p_transfer",
-                            "p2p_transfer"],
-            "category_confidence": [0.34, 0.55, 0.95, 0.5, 0.5, 0.4, 0.5, 0.5, 0.5],
-            "category_evidence": ["model"] * 9}
+                            "p2p_transfer", "restaurant"],
+            "category_confidence": [0.34, 0.55, 0.95, 0.5, 0.5, 0.4, 0.5, 0.5, 0.5, 0.5],
+            "category_evidence": ["model"] * 10}
     frame = pl.DataFrame({k: (v * rows)[:rows] for k, v in base.items()})
     out = trade_word_rule(frame)
     expected = ["hospital_clinic", "butcher_fishmonger", "toys", "supermarket", "bakery",
-                "beauty_salon", "sport_clubs_gyms", "p2p_transfer", "p2p_transfer"]
-    assert out["subcategory"].to_list()[:9] == expected[:rows]
+                "beauty_salon", "sport_clubs_gyms", "p2p_transfer", "p2p_transfer",
+                "restaurant"]
+    assert out["subcategory"].to_list()[:10] == expected[:rows]
     assert out["category"][0] == "health"
     assert out["category_confidence"][0] == 0.65
     assert out["category_evidence"][0] == "rule: opening trade word CENTRE HOSPITALIER"

@@ -1074,7 +1074,9 @@ def line_word_rule(frame: pl.DataFrame,
 #: set 18 more rows right and 2 wrong without MCC, 17 right and none wrong with MCC; at 1.0,
 #: about 590 rows the model read right above 0.95 went wrong. A word of several trades
 #: (``INSTITUT``) decides nothing, and neither do ``TRADE_WORD_SKIPPED``: ``CLUB`` is a gym's
-#: as often as a night club's, ``DEPOT`` and ``MAITRE`` open other names. A word shorter than
+#: as often as a night club's, ``DEPOT`` and ``MAITRE`` open other names, ``RELAIS`` (a fuel
+#: station's word in the synthetic lexicon) is as often an inn's, a truck stop's restaurant
+#: or a station newsagent's (``RELAIS DES ROUTIERS``, ``RELAIS H``). A word shorter than
 #: four letters decides only before a place (``CHU DE LILLE``, ``CH DE ROUEN``), and not
 #: ``SHORT_TRADE_WORD_SKIPPED``: ``CAF DE LA MARNE`` is the family-benefits office, ``SUP DE
 #: CO`` a school, ``EPI DE BLE`` a bakery.
@@ -1085,7 +1087,7 @@ TRADE_WORD_MAX_CONFIDENCE = 0.9
 HOME_TRADE_OPENINGS: dict[str, str] = {"EHPAD": "hospital_clinic",
                                        "MAISON DE RETRAITE": "hospital_clinic"}
 TRADE_WORD_CONFIDENCE = 0.65
-TRADE_WORD_SKIPPED = frozenset({"CLUB", "DEPOT", "MAITRE"})
+TRADE_WORD_SKIPPED = frozenset({"CLUB", "DEPOT", "MAITRE", "RELAIS"})
 SHORT_TRADE_WORD_SKIPPED = frozenset({"CAF", "EPI", "SUP"})
 #: Trade words of shops abroad that open other French names: ``PENSION ALIMENTAIRE`` (child
 #: support), ``PENSION CANINE``, ``CASA`` (a home-decor chain), ``TEMPLE``.
