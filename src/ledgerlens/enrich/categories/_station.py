@@ -34,11 +34,12 @@ STATION_FUEL_MIN = 20.0
 STATION_FUEL_CONFIDENCE = 0.8
 #: The lines the model may have chosen instead of the pumps.
 _OTHER_LINES = ("convenience_store", "ev_charging")
-#: Words of a station's other lines that the local trades' lexicon lacks: its shop (Total's
-#: is called Bonjour), its car wash, its chargers.
+#: Words of a station's other lines that the local trades' lexicon lacks (it has
+#: ``BOUTIQUE``, ``MARKET``, ``LAVAGE``): its shop (Total's is called Bonjour), its car wash,
+#: its chargers.
 OTHER_LINE_WORDS: frozenset[str] = frozenset({
-    "SHOP", "BONJOUR", "MARKET", "WASH", "CLEAN", "CHARGE", "CHARGING", "RECHARGE", "BORNE",
-    "BORNES", "ELECTRIC", "ELECTRIQUE", "EV", "KWH"})
+    "SHOP", "BONJOUR", "WASH", "CLEAN", "CHARGE", "CHARGING", "RECHARGE", "BORNE", "BORNES",
+    "ELECTRIC", "ELECTRIQUE", "EV", "KWH"})
 _EVIDENCE = f"rule: a station's payment of {STATION_FUEL_MIN:.0f} EUR or more (fuel)"
 _FEW_ROWS = 8
 _NEEDED = {"transaction_type", "amount", "merchant_id", "merchant_lines", *CATEGORY_SCHEMA}
