@@ -16,6 +16,7 @@ from ledgerlens.enrich._recurring import (
     detect_recurring,
     normalize_key,
     stream_keys,
+    streams_as_enriched,
 )
 from ledgerlens.exceptions import DataError
 
@@ -334,6 +335,12 @@ def test_bad_rows_never_crash() -> None:
     assert not out["is_recurring"].any()
 
 
+def test_an_annual_charge_in_the_last_year_a_date_holds_is_still_a_stream() -> None:
+    out, streams = _detect(_frame([(dt.date(9999, 12, 1), -45.0, "COTISATION CARTE VISA")]))
+    assert out["recurrence_period"].to_list() == ["yearly"]
+    assert streams["n_occurrences"].to_list() == [1]
+
+
 def test_missing_columns_are_named() -> None:
     with pytest.raises(DataError, match="account_id"):
         detect_recurring(pl.DataFrame({"booking_date": [dt.date(2025, 1, 1)], "amount": [1.0],
@@ -373,3 +380,45 @@ def test_payments_seen_once_only_make_annual_streams_like_in_a_larger_table() ->
     assert alone.equals(both.head(once.height))
     assert alone["recurrence_period"].to_list() == ["yearly", None, None]
     assert alone_streams.equals(both_streams.filter(pl.col("account_id") == "acc_1"))
+
+
+@pytest.mark.parametrize(("day", "amount"), [(dt.date(2024, 2, 29), -45.0),
+                                             (dt.date(2024, 3, 1), -45.005)])
+def test_a_lone_annual_charge_reads_alike_in_one_row_and_in_a_table(
+        day: dt.date, amount: float) -> None:
+    # A leap day's charge is next expected on 28 February; an amount finer than the cent
+    # has its mean rounded to the cent, as the table's query rounds it.
+    once = _frame([(day, amount, "COTISATION CARTE VISA PREMIER")])
+    monthly = _frame([(_business_day(dt.date(2024, m, 5)), -19.99, "PRLV FREE MOBILE")
+                      for m in range(1, 10)], account="acc_2")
+    _, alone = detect_recurring(stream_keys(once), as_of=dt.date(2025, 6, 30))
+    _, both = detect_recurring(stream_keys(pl.concat([once, monthly])),
+                               as_of=dt.date(2025, 6, 30))
+    assert alone.equals(both.filter(pl.col("account_id") == "acc_1"))
+    assert alone["next_expected_date"].to_list() == [
+        dt.date(2025, 2, 28) if day.month == 2 else dt.date(2025, 3, 1)]
+
+
+def test_streams_read_as_their_payments_alike_in_a_few_rows_and_in_a_table() -> None:
+    # Each stream takes its payments' most common merchant and subcategory (the smallest of
+    # equally common ones, nulls not counted); a stream with no payment here keeps its own.
+    streams = pl.DataFrame({
+        "recurring_stream_id": ["rs_a", "rs_b", "rs_c", "rs_d"],
+        "merchant_id": ["m_old", "m_old", "m_old", "m_old"],
+        "category": ["shopping", "shopping", "shopping", "shopping"],
+        "subcategory": ["clothing", "clothing", "clothing", "clothing"],
+    })
+    few = pl.DataFrame({
+        "recurring_stream_id": ["rs_a", "rs_a", "rs_a", "rs_b", "rs_b", "rs_c", None],
+        "merchant_id": ["m_2", "m_1", "m_2", "m_3", "m_1", None, "m_9"],
+        "subcategory": ["salary", "bakery", "bakery", None, None, "sport_clubs_gyms", "rent"],
+    })
+    padding = pl.DataFrame({"recurring_stream_id": [None] * 9, "merchant_id": ["m_9"] * 9,
+                            "subcategory": ["rent"] * 9}, schema=few.schema)
+    assert few.height <= 8 < few.height + padding.height  # the row path, then the query
+    in_few = streams_as_enriched(streams, few)
+    assert in_few.equals(streams_as_enriched(streams, pl.concat([few, padding])))
+    assert in_few.rows() == [("rs_a", "m_2", "groceries", "bakery"),
+                             ("rs_b", "m_1", None, None),
+                             ("rs_c", None, "leisure", "sport_clubs_gyms"),
+                             ("rs_d", "m_old", "shopping", "clothing")]

@@ -31,6 +31,8 @@ _MOST_PARTS = 4
 def parts_count(rows: int) -> int:
     """How many slices ``rows`` rows are cut into: one per core (at most ``_MOST_PARTS``),
     each of at least ``MIN_PART_ROWS`` rows."""
+    if rows < 2 * MIN_PART_ROWS:
+        return 1  # without asking the system for its cores: 10 us of a one-row call
     return max(1, min(os.cpu_count() or 1, _MOST_PARTS, rows // MIN_PART_ROWS))
 
 

@@ -601,7 +601,11 @@ def streams_as_enriched(streams: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFr
     cols = [c for c in ("merchant_id", "subcategory") if c in frame.columns]
     if streams.height == 0 or "recurring_stream_id" not in frame.columns or not cols:
         return streams
+    from ledgerlens.enrich._recurring_row import streams_final_values
     from ledgerlens.taxonomy import SUBCATEGORIES
+
+    if (few := streams_final_values(streams, frame, cols)) is not None:
+        return few
 
     sid = "recurring_stream_id"
     rows = frame.lazy().filter(pl.col(sid).is_not_null()).select(

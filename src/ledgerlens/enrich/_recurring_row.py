@@ -6,24 +6,29 @@ annual charge (a debit whose label names a card fee or a property tax, or whose 
 is that tax). When a small frame has neither, ``detect_recurring`` answers without its
 queries. The check is conservative: anything it cannot read exactly (odd characters,
 non-finite or non-numeric amounts, dates not typed as dates) goes the table way.
+``streams_final_values`` then gives such streams their payments' final merchant and line
+(``streams_as_enriched``) without its queries.
 """
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import math
 import re
+import typing
+from collections.abc import Sequence
 
 import polars as pl
 
 from ledgerlens.enrich import _recurring as rec
 from ledgerlens.enrich._clean_row import safe_text
 from ledgerlens.enrich._clean_vocab import MONTH_WORDS
-from ledgerlens.enrich._few_rows import constant
+from ledgerlens.enrich._few_rows import constant, with_values
 
 __all__ = ["ROW_PATH_MAX_ROWS", "annual_streams", "few_rows_answer", "no_stream_columns",
-           "no_stream_possible", "stream_key_values"]
+           "no_stream_possible", "stream_key_values", "streams_final_values"]
 
 #: Frames up to this many rows are checked on plain values.
 ROW_PATH_MAX_ROWS = 8
@@ -149,8 +154,9 @@ def _skip_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 def _plain_strings(frame: pl.DataFrame, names: tuple[str, ...]) -> bool:
     """Whether each of ``names`` the frame has is a String column of safe text."""
-    return all(frame.schema[n] == pl.String and safe_text(*frame.get_column(n).to_list())
-               for n in names if n in frame.columns)
+    columns = frame.columns  # a wide frame's schema costs more to build than its values
+    return all(frame.get_column(n).dtype == pl.String
+               and safe_text(*frame.get_column(n).to_list()) for n in names if n in columns)
 
 
 def _annual_rows(frame: pl.DataFrame, key: str, amounts: list[float | None]) -> list[int]:
@@ -185,7 +191,8 @@ def annual_streams(frame: pl.DataFrame, key: str, as_of: object
     text = ("account_id", "customer_id", key, "clean_label", "raw_label", "transaction_type",
             "bank_transaction_code", "subcategory", "category", "merchant_id", "merchant_name",
             "counterparty_name")
-    if frame.height == 0 or frame.schema[key] != pl.String or not _plain_strings(frame, text):
+    if (frame.height == 0 or frame.get_column(key).dtype != pl.String
+            or not _plain_strings(frame, text)):
         return None
     amounts = _lone_payments(frame, key)
     if amounts is None:
@@ -194,6 +201,8 @@ def annual_streams(frame: pl.DataFrame, key: str, as_of: object
     if type(as_of) is not dt.date:
         return None
     rows = _annual_rows(frame, key, amounts)
+    if any(frame.get_column("booking_date")[i].year == dt.MAXYEAR for i in rows):
+        return None  # next expected past the last date Python holds: the query's own answer
     streams = [_one_payment_stream(frame.row(i, named=True), key, as_of) for i in rows]
     table = pl.DataFrame(streams, schema=dict(rec._streams_schema()), orient="row")
     if table.height > 1:
@@ -207,20 +216,72 @@ def annual_streams(frame: pl.DataFrame, key: str, as_of: object
     return frame.hstack([flags.is_not_null().alias("is_recurring"), periods, flags]), table
 
 
-def _one_payment_stream(row: dict[str, object], key: str, as_of: object) -> tuple[object, ...]:
+def _a_year_on(day: dt.date) -> dt.date:
+    """``day`` a year later, as Polars' ``offset_by("1y")``: 29 February goes to the 28th."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+def _one_payment_stream(row: dict[str, object], key: str, as_of: dt.date
+                        ) -> tuple[object, ...]:
     """The streams table's row (``STREAM_COLUMNS``) of an annual charge seen once."""
-    day = row["booking_date"]
+    day = typing.cast(dt.date, row["booking_date"])
     amount = float(row["amount"])  # type: ignore[arg-type]
     account = row["account_id"]
     stream_id = rec._stream_id((account, row[key], "out", "yearly", None))
-    cycle = pl.Series([day], dtype=pl.Date).dt.offset_by("1y")
-    next_day = cycle.item()
+    next_day = _a_year_on(day)
     grace = next(c.grace_days for c in rec._CADENCES if c.name == "yearly")
     ended = next_day + dt.timedelta(days=grace) < as_of
     label = row.get("clean_label", row.get("raw_label"))
     name = next((v for v in (row.get("merchant_name"), row.get("counterparty_name"), label)
                  if v is not None), None)
-    mean = pl.Series([amount], dtype=pl.Float64).round(2).item()
+    # A cent amount is its own rounding (as Polars rounds it); only others need Polars'.
+    mean = amount if round(amount, 2) == amount else pl.Series([amount]).round(2).item()
     return (stream_id, account, row.get("customer_id"), row[key], name, "out", "yearly", day,
             day, 1, mean, amount, None, None, None, "ended" if ended else "early", next_day,
             amount, row.get("merchant_id"), row.get("category"), row.get("subcategory"))
+
+
+def streams_final_values(streams: pl.DataFrame, frame: pl.DataFrame, columns: Sequence[str]
+                         ) -> pl.DataFrame | None:
+    """``streams_as_enriched`` of a few rows on plain values: each stream found in ``frame``
+    takes its payments' most common value of each of ``columns`` (the smallest of equally
+    common ones; nulls not counted) and the category of that subcategory. None when the
+    frame is not a few rows or a column is not text."""
+    from ledgerlens.taxonomy import SUBCATEGORIES
+
+    sid = "recurring_stream_id"
+    if frame.height > ROW_PATH_MAX_ROWS or any(
+            streams.get_column(c).dtype != pl.String for c in (*columns, "category", sid)
+            if c in streams.columns):
+        return None
+    rows = {c: _strings(frame, c) for c in columns}
+    values: dict[str, dict[str, collections.Counter[str]]] = {}
+    for i, stream in enumerate(_strings(frame, sid)):
+        if stream is not None:
+            counts = values.setdefault(stream, {c: collections.Counter() for c in columns})
+            for c in columns:
+                if (value := rows[c][i]) is not None:
+                    counts[c][value] += 1
+    final: dict[str, dict[str, str | None]] = {}
+    for stream, counts in values.items():
+        chosen = {c: _most_common(counts[c]) for c in columns}
+        if "subcategory" in columns:
+            sub = SUBCATEGORIES.get(chosen["subcategory"] or "")
+            chosen["category"] = sub.category if sub else None
+        final[stream] = chosen
+    ids = streams.get_column(sid).to_list()
+    changed = [c for c in (*columns, "category") if c in streams.columns
+               and (c != "category" or "subcategory" in columns)]
+    return with_values(streams, {c: [final[s][c] if s in final else v for s, v in zip(
+        ids, streams.get_column(c).to_list(), strict=True)] for c in changed},
+        dict.fromkeys(changed, pl.String()))
+
+
+def _most_common(counts: collections.Counter[str]) -> str | None:
+    if not counts:
+        return None
+    top = max(counts.values())
+    return min(value for value, n in counts.items() if n == top)
