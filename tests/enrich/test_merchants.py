@@ -1222,3 +1222,16 @@ def test_a_family_firm_is_not_the_brand_of_its_surname(matcher: MerchantMatcher,
               "CB PAUL ET CIE", "CB PICARD 12/03"]
     out = _match_rows(matcher, labels, ["card_in_store"] * 5, batch=batch)
     assert out["merchant_name"].to_list() == [None, None, None, None, "Picard"]
+
+
+@pytest.mark.parametrize("batch", [True, False])
+def test_a_town_s_name_is_no_cut_brand(matcher: MerchantMatcher, batch: bool) -> None:
+    # NEW YORK is a town, not NEW YORKER cut short; ROMA no cut Romantik Hotels, TUNIS no
+    # cut Tunisair (each was that brand). The whole names keep their brands.
+    labels = ["CB NEW YORK PIZZA 12/03", "CB ROMA PIZZA", "CB TUNIS", "CB NEW YORKER 12/03",
+              "CB TUNISAIR"]
+    out = _match_rows(matcher, labels, ["card_in_store"] * 5, batch=batch)
+    assert out["merchant_name"].to_list()[:3] == [None, None, None]
+    assert [n is not None and n.upper().startswith(w) for n, w in zip(
+        out["merchant_name"].to_list()[3:], ["NEW YORKER", "TUNISAIR"], strict=True)] == [
+        True, True]

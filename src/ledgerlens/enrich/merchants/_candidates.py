@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from ledgerlens.enrich._clean_vocab import numbered_name_regex
+from ledgerlens.enrich._clean import town_names
+from ledgerlens.enrich._clean_vocab import FOREIGN_CITIES, numbered_name_regex
 from ledgerlens.enrich.merchants._char_tfidf import CharTfidf
 from ledgerlens.enrich.merchants._directory import (
     NAME_PARTICLES,
@@ -193,6 +194,9 @@ def _lookup(directory: MerchantDirectory) -> tuple[pl.DataFrame, pl.DataFrame]:
     # car wash, not 4 letters of AUTOROUTES DU SUD DE LA FRANCE (MONOP is Monoprix cut).
     prefix = prefix.filter((pl.col("n_gram") > 1)
                            | ~pl.col("gram").is_in(sorted(directory.lexicon)))
+    # Nor is a cut that spells a town's name: ``NEW YORK PIZZA`` is no cut New Yorker,
+    # ``ROMA PIZZA`` no cut Romantik Hotels, ``TUNIS`` no cut Tunisair.
+    prefix = prefix.filter(~pl.col("gram").is_in(sorted(town_names() | set(FOREIGN_CITIES))))
     # A truncated form that is itself an alias of the same merchant adds nothing.
     table = pl.concat([exact, prefix.select(exact.columns)]).unique(["gram", "_a"],
                                                                     keep="first")
