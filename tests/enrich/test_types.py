@@ -247,17 +247,26 @@ def test_few_labels_type_like_many(monkeypatch: pytest.MonkeyPatch) -> None:
     assert classify_types(frame).equals(few)  # the town regex
 
 
-def test_foreign_town_after_a_trade_word_reads_alike_on_both_paths(
+def test_foreign_town_beside_a_trade_word_reads_alike_on_every_path(
         monkeypatch: pytest.MonkeyPatch) -> None:
+    # A French shop's trade word before or after a foreign town names the shop (KEBAB
+    # ISTANBUL, ISTANBUL KEBAB, NEW YORK PIZZA); a foreign trade word does not (TRATTORIA
+    # ROMA), nor a trade word after the town slot of a mutualist bank's label, where the
+    # town of the payment goes (PAIEMENT CB 1902 GENT BOUTIQUE AZUL).
     from ledgerlens.enrich import _types
 
     labels = ["CB KEBAB ISTANBUL 31/03", "CB PIZZERIA TRATTORIA DU", "CB SUSHI TOKYO",
-              "CB TRATTORIA ROMA", "CB ISTANBUL KEBAB", "CB BAR LE BRUXELLES"]
+              "CB TRATTORIA ROMA", "CB ISTANBUL KEBAB", "CB BAR LE BRUXELLES",
+              "CB NEW YORK PIZZA 12/03", "CARTE X4521 12/03 LONDON PUB",
+              "PAIEMENT CB 1902 GENT BOUTIQUE AZUL", "PAIEMENT CB 1902 ISTANBUL KEBAB"]
+    abroad = [False, False, False, True, False, False, False, False, True, True]
     frame = pl.DataFrame({"raw_label": labels, "amount": [-30.0] * len(labels)})
     few = classify_types(frame)["transaction_type"].to_list()  # word lookups
+    assert [classify_types(frame.slice(i, 1))["transaction_type"].item()  # one row
+            for i in range(frame.height)] == few
     monkeypatch.setattr(_types, "_FEW_LABELS", 0)
     assert classify_types(frame)["transaction_type"].to_list() == few  # the regexes
-    assert [t == "card_abroad" for t in few] == [False, False, False, True, True, False]
+    assert [t == "card_abroad" for t in few] == abroad
 
 
 @pytest.mark.parametrize("few_labels", [True, False])

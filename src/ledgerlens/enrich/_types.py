@@ -352,6 +352,16 @@ _NAMING_TRADES: tuple[str, ...] = (
     "BOULANGERIE", "WOK", "CREPERIE", "GLACIER", "SALON", "COIFFURE", "BOUTIQUE")
 #: The words after which a foreign town or word names the shop (see above).
 FOREIGN_NAMERS: tuple[str, ...] = _NAMING_WORDS + _NAMING_TRADES
+#: The words before which a foreign town names the shop: ``ISTANBUL KEBAB``, ``NEW YORK
+#: PIZZA``, ``TOKYO SUSHI``, ``LONDON PUB`` are French shops' names (a shop abroad is named by
+#: its trade first, ``KEBAB HOUSE LONDON``, and its town follows the name). Not a foreign
+#: trade word: ``RISTORANTE PIZZERIA DA MARIO`` is in Italy. Nor a town right after a
+#: ``ddmm`` date, the slot where a mutualist bank prints the town before the shop's name
+#: (``PAIEMENT CB 2811 GENT BOUTIQUE AZUL``).
+TOWN_NAMED_BY: tuple[str, ...] = (*_NAMING_TRADES, "PUB", "THAI", "FOOD", "CURRY", "DINER",
+                                   "CHICKEN")
+#: The piece before a town in that slot (digits: the label's own or zeroed).
+TOWN_SLOT_BEFORE = re.compile(r"^[0-9]{4}$")
 # A country code right after an article is a word cut by the line width
 # (``L ESPACE BEAUTE DU CHE``: CHENE, not Switzerland): joined to it, it is no code.
 CUT_CODE = re.compile(rf"\b({'|'.join(_NAMING_WORDS)})\s+({'|'.join(_FOREIGN_CODES)})\b")
@@ -366,17 +376,25 @@ def _join_cut_codes(text: pl.Expr) -> pl.Expr:
 @functools.cache
 def _foreign_words_pattern() -> str:
     """Weak signs: foreign trade words and towns, which French shop names also borrow
-    (``PIZZERIA NAPOLI``, ``RESTAURANT HONG KONG``); each match keeps the French article
-    before it, if any (see ``FOREIGN_NAMERS``)."""
-    return (rf"\b(?:(?:{'|'.join(FOREIGN_NAMERS)})\s+)?"
-            rf"(?:{_words(_FOREIGN_WORDS + FOREIGN_CITIES)})\b")
+    (``PIZZERIA NAPOLI``, ``RESTAURANT HONG KONG``, ``ISTANBUL KEBAB``); each match keeps
+    the French article or the date before it and the trade word after it, if any (see
+    ``FOREIGN_NAMERS``, ``TOWN_NAMED_BY``)."""
+    return (rf"\b(?:(?:{'|'.join(FOREIGN_NAMERS)}|[0-9]{{4}})\s+)?"
+            rf"(?:{_words(_FOREIGN_WORDS + FOREIGN_CITIES)})\b"
+            rf"(?:\s+(?:{'|'.join(TOWN_NAMED_BY)})\b)?")
+
+
+@functools.cache
+def _named_foreign_pattern() -> str:
+    """A weak sign's match (``_foreign_words_pattern``) that names a French shop."""
+    return (rf"^(?:{'|'.join(FOREIGN_NAMERS)})\s"
+            rf"|^(?:{_words(FOREIGN_CITIES)})\s+(?:{'|'.join(TOWN_NAMED_BY)})$")
 
 
 def _has_foreign_words(text: pl.Expr) -> pl.Expr:
-    """A weak sign of abroad in ``text`` that no French article names."""
-    named = rf"^(?:{'|'.join(FOREIGN_NAMERS)})\s"
+    """A weak sign of abroad in ``text`` that no French article or trade word names."""
     return (text.str.extract_all(_foreign_words_pattern())
-            .list.eval(~pl.element().str.contains(named)).list.any())
+            .list.eval(~pl.element().str.contains(_named_foreign_pattern())).list.any())
 
 
 @functools.cache
@@ -399,19 +417,31 @@ def _pieces(text: pl.Expr) -> pl.Expr:
 
 
 def _has_phrase_in(pieces: pl.Expr, words: tuple[str, ...],
-                   not_after: tuple[str, ...] = ()) -> pl.Expr:
+                   not_after: tuple[str, ...] = (), not_before: tuple[str, ...] = ()
+                   ) -> pl.Expr:
     """Whether the text cut into ``pieces`` holds one of ``words`` as whole words: a run of
     1..n words with the separators between them, starting and ending on word characters;
-    not counted right after a word of ``not_after`` (and a blank)."""
+    not counted right after a word of ``not_after`` (and a blank), nor right before a word
+    of ``not_before`` unless in the town slot (``TOWN_SLOT_BEFORE``)."""
     phrases, most = _phrases(words)
     piece = pl.element()
-    windows = [pl.concat_str([piece.shift(-d) for d in range(2 * n - 1)]).is_in(phrases)
-               for n in range(1, most + 1)]
+    blank = r"^\s+$"
+    after = pl.Series("after", list(not_before), dtype=pl.String).implode()
+    in_slot = (piece.shift(2).str.contains(TOWN_SLOT_BEFORE.pattern).fill_null(False)
+               & piece.shift(1).str.contains(blank).fill_null(False))
+    windows = []
+    for n in range(1, most + 1):
+        window = pl.concat_str([piece.shift(-d) for d in range(2 * n - 1)]).is_in(phrases)
+        if not_before:
+            window = window & ~(piece.shift(-2 * n + 1).str.contains(blank).fill_null(False)
+                                & piece.shift(-2 * n).is_in(after).fill_null(False)
+                                & ~in_slot)
+        windows.append(window)
     found = pl.any_horizontal(windows)
     if not_after:
         before = pl.Series("before", list(not_after), dtype=pl.String).implode()
         named = (piece.shift(2).is_in(before).fill_null(False)
-                 & piece.shift(1).str.contains(r"^\s+$").fill_null(False))
+                 & piece.shift(1).str.contains(blank).fill_null(False))
         found = found & ~named
     return pieces.list.eval(found).list.any()
 
@@ -450,9 +480,11 @@ _FEW_LABELS = 64
 @functools.cache
 def _word_lookups() -> tuple[pl.Expr, pl.Expr]:
     """``_french_town`` and ``_foreign_words`` as set lookups over ``_pieces``."""
-    return (_has_phrase_in(pl.col("_pieces"), french_city_forms()).alias("_french_town"),
-            _has_phrase_in(pl.col("_pieces"), _FOREIGN_WORDS + FOREIGN_CITIES,
-                           not_after=FOREIGN_NAMERS).alias("_foreign_words"))
+    pieces = pl.col("_pieces")
+    return (_has_phrase_in(pieces, french_city_forms()).alias("_french_town"),
+            (_has_phrase_in(pieces, _FOREIGN_WORDS, not_after=FOREIGN_NAMERS)
+             | _has_phrase_in(pieces, FOREIGN_CITIES, not_after=FOREIGN_NAMERS,
+                              not_before=TOWN_NAMED_BY)).alias("_foreign_words"))
 
 
 @functools.cache

@@ -43,7 +43,8 @@ class _Tables:
     online_single: frozenset[str]
     debit_names: frozenset[str]
     towns: tuple[frozenset[str], int]
-    foreign: tuple[frozenset[str], int]
+    foreign_words: tuple[frozenset[str], int]
+    foreign_towns: tuple[frozenset[str], int]
     home_card: Regex
 
 
@@ -65,7 +66,8 @@ def _tables() -> _Tables:
         online_single=frozenset(single.explode().to_list()),
         debit_names=ty.debit_names(),
         towns=words(french_city_forms()),
-        foreign=words(ty._FOREIGN_WORDS + FOREIGN_CITIES),
+        foreign_words=words(ty._FOREIGN_WORDS),
+        foreign_towns=words(FOREIGN_CITIES),
         home_card=re.compile(HOME_CARD_WORDS),
     )
 
@@ -81,19 +83,25 @@ def names_a_town(text: str) -> bool:
 
 
 def _has_phrase(pieces: list[str], words: tuple[frozenset[str], int],
-                not_after: frozenset[str] = frozenset()) -> bool:
+                not_after: frozenset[str] = frozenset(),
+                not_before: frozenset[str] = frozenset()) -> bool:
     """:func:`_types._has_phrase_in` on one text cut into pieces."""
     phrases, most = words
     for n in range(1, most + 1):
         span = 2 * n - 1
         for i in range(len(pieces) - span + 1):
             if "".join(pieces[i:i + span]) in phrases and not (
-                    i >= 2 and pieces[i - 2] in not_after and pieces[i - 1].isspace()):
+                    i >= 2 and pieces[i - 2] in not_after and pieces[i - 1].isspace()) and not (
+                    i + span + 1 < len(pieces) and pieces[i + span].isspace()
+                    and pieces[i + span + 1] in not_before and not (
+                        i >= 2 and pieces[i - 1].isspace()
+                        and ty.TOWN_SLOT_BEFORE.search(pieces[i - 2]) is not None)):
                 return True
     return False
 
 
 _NAMING = frozenset(ty.FOREIGN_NAMERS)
+_NAMED_BY = frozenset(ty.TOWN_NAMED_BY)
 
 
 @dataclass(frozen=True)
@@ -129,7 +137,8 @@ def _label(full: str, merchant: str) -> _Label:
                   t.contactless.search(u) is not None,
                   t.online_mark.search(merchant) is not None or online_name,
                   t.abroad.search(ty.CUT_CODE.sub(ty.CUT_CODE_JOINED, u)) is not None,
-                  _has_phrase(pieces, t.foreign, _NAMING),
+                  _has_phrase(pieces, t.foreign_words, _NAMING)
+                  or _has_phrase(pieces, t.foreign_towns, _NAMING, _NAMED_BY),
                   _has_phrase(pieces, t.towns) or t.home_card.search(u) is not None,
                   merchant in t.debit_names or named in t.debit_names)
 
