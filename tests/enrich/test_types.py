@@ -105,6 +105,14 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("PRELEVEMENT CARTE DIFFERE 4974XXXXXXXX1234", -402.0, "deferred_card_total"),
     ("DEBIT CB DIFFERE", -402.0, "deferred_card_total"),
     ("PRLV SEPA AMERICAN EXPRESS CARTE-FRANCE", -560.0, "deferred_card_total"),
+    # the card named a few words before its deferred debit, in either gender
+    ("CARTE X1234 DEBIT DIFFERE", -301.0, "deferred_card_total"),
+    ("FACTURATION CARTE DIFFEREE", -512.3, "deferred_card_total"),
+    ("OPERATIONS CARTE DIFFEREES MARS", -455.0, "deferred_card_total"),
+    ("PRLV CARTE BLEUE DIFFERE", -333.0, "deferred_card_total"),
+    # ... but the yearly fee of a deferred-debit card is a fee
+    ("COTISATION CARTE A DEBIT DIFFERE", -45.0, "fee"),
+    ("COTIS CB VISA PREMIER DIFF", -134.0, "fee"),
     # a direct debit or transfer sent back; its fee stays a fee
     ("REJET PRLV SEPA EDF", 78.0, "reversal"),
     ("IMPAYE PRLV SEPA SFR", 25.99, "reversal"),

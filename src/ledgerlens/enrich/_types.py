@@ -80,9 +80,15 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      # the loan named before the word (``PRET ETUDIANT ECHEANCE``)
      r"|^PRET(?:\s+\S+){0,3}\s+(?:ECHEANCE|ECH)\b", "loan instalment"),
     ("refund", r"^(?:REMBOURSEMENT|REMB|AVOIR|RETOUR|REMBT)\b" + _EU["refund"], "refund word"),
+    # the yearly fee of a deferred-debit card is a fee (COTISATION CARTE A DEBIT DIFFERE)
+    ("fee", r"^(?:FRAIS|COTISATION|COTIS\.?|COMMISSIONS?|COMM\.?)\s.*\bDIFF(?:EREE?S?)?\b",
+     "bank fee word"),
     ("deferred_card_total", r"^(?:RELEVE|FACTURES|FACTURETTES?|TOTAL|TOT)\b.*\b(?:CARTE|CB)\b"
      r".*\b(?:DIFF?|DIFFERES?|DEBIT DIFFERE)\b|\bTOT\.?\s+DIF|^FACTURETTES?\s+CB\b"
      r"|^RELEVE\s+(?:CARTE\s+)?DIFF|\b(?:CARTES?|CB)\s+(?:A\s+)?DEBIT\s+DIFFERE\b"
+     # the card named, a few words on its deferred debit, in either gender (CARTE X1234
+     # DEBIT DIFFERE, OPERATIONS CARTE DIFFEREES, PRLV CARTE BLEUE DIFFERE)
+     r"|\b(?:CARTES?|CB)(?:\s+\S+){0,3}?\s+(?:A\s+)?(?:DEBIT\s+)?DIFFEREE?S?\b"
      # the month's card payments added up (TOTAL DES FACTURES CARTE, TOTAL OPERATIONS CB)
      r"|^(?:TOTAL|TOT\.?)\s+(?:DES\s+)?(?:FACTURES|FACTURETTES|OPERATIONS|ACHATS|PAIEMENTS)"
      r"\s+(?:CARTES?|CB)\b"
