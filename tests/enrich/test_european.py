@@ -66,6 +66,9 @@ _LABELS: list[tuple[str, float, str, str]] = [
      "card_in_store", "JUMBO"),
     ("GEA NR:00000000 12.11.24/10.00 ING BANK AMSTERDAM,PAS 123", -50.0, "cash_withdrawal",
      "ING BANK"),
+    # a German bank's cash machine line (Geldautomat, the machine's bank code, date and time)
+    ("GA NR00002318 BLZ70070024 0/28.01/17.13UHR MUENCHEN", -50.0, "cash_withdrawal",
+     "MUENCHEN"),
     # a Portuguese bank's card payment on the Multibanco network
     ("COMPRA MB CONTINENTE", -71.0, "card_in_store", "CONTINENTE"),
     # an instant transfer and its payee's connector: the payee stays
