@@ -115,8 +115,28 @@ def test_a_table_without_ids_gets_no_profile_through_the_pipeline() -> None:
     rows = pl.DataFrame({"date": dates, "amount": [-42.0] * 8,
                          "label": ["CB CARREFOUR MARKET 12/03"] * 8})
     assert not enrich(rows)["explanation"].str.contains("shop profile").any()
-    with_ids = enrich(rows.with_columns(account_id=pl.lit("FR76-1")))
+    local = rows.with_columns(label=pl.lit("CB AU PAIN DORE 12/03"))
+    assert not enrich(local)["explanation"].str.contains("shop profile").any()
+    with_ids = enrich(local.with_columns(account_id=pl.lit("FR76-1")))
     assert with_ids["explanation"].str.contains("shop profile").all()
+
+
+def test_a_household_s_weekly_shop_at_a_chain_with_pumps_is_its_groceries() -> None:
+    # One account's weekly shop at Carrefour Market, 55 to 90 EUR, tickets alike, had read
+    # as fuel at 0.98 by its profile: a few accounts' profile does not choose between a
+    # brand's pumps and its shop. A local shop's profile still counts.
+    from ledgerlens.enrich import enrich
+
+    rng = np.random.default_rng(3)
+    days = [_START + dt.timedelta(days=7 * i) for i in range(48)]
+    tickets = np.round(rng.uniform(55.0, 90.0, len(days)), 2)
+    shop = pl.DataFrame({"date": days, "amount": -tickets, "account_id": "FR76-1",
+                         "label": [f"CB CARREFOUR MARKET {d:%d/%m}" for d in days]})
+    out = enrich(shop)
+    assert set(out["subcategory"]) == {"supermarket"}
+    assert not out["explanation"].str.contains("shop profile").any()
+    local = enrich(shop.with_columns(label=pl.lit("CB BOUCHERIE DU MARCHE")))
+    assert local["explanation"].str.contains("shop profile").all()
 
 
 @pytest.mark.parametrize("drop", ["booking_date", "amount", "transaction_type"])

@@ -38,7 +38,11 @@ from ledgerlens.enrich.categories._linear import (
     fit_temperature,
     softmax,
 )
-from ledgerlens.enrich.categories._profiles import describe_profile, shop_profiles
+from ledgerlens.enrich.categories._profiles import (
+    describe_profile,
+    profile_decides,
+    shop_profiles,
+)
 from ledgerlens.enrich.categories._row import ROW_PATH_MAX_ROWS, predict_rows
 from ledgerlens.enrich.categories._rules import (
     MERCHANT_LINE_SCOPES,
@@ -394,7 +398,8 @@ class CategoryModel:
         spec = FeatureSpec(n_bits=self.n_bits)
         parts = hashed_parts(keys["text"], keys["context"], spec)
         proba = softmax(scorer.logits_parts(*parts), self.temperature_)
-        profiled = (keys["profile"] != "").to_numpy()
+        profiled = (keys["profile"] != "").to_numpy() & profile_decides(keys["profile"],
+                                                                         keys["lines"])
         if profiled.any():
             proba[profiled] = self._profile_proba(keys, parts, profiled, spec)
         mask = self._scope_mask(keys["type"].fill_null("").to_numpy())
