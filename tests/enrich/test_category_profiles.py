@@ -121,16 +121,18 @@ def test_a_table_without_ids_gets_no_profile_through_the_pipeline() -> None:
     assert with_ids["explanation"].str.contains("shop profile").all()
 
 
-def test_a_household_s_weekly_shop_at_a_chain_with_pumps_is_its_groceries() -> None:
-    # One account's weekly shop at Carrefour Market, 55 to 90 EUR, tickets alike, had read
-    # as fuel at 0.98 by its profile: a few accounts' profile does not choose between a
-    # brand's pumps and its shop. A local shop's profile still counts.
+@pytest.mark.parametrize("accounts", [1, 6])
+def test_households_weekly_shop_at_a_chain_with_pumps_is_their_groceries(accounts: int) -> None:
+    # Weekly shops at Carrefour Market, 55 to 90 EUR, tickets alike, had read as fuel at
+    # 0.98 by their profile, for one account as for many: a profile does not choose between
+    # a supermarket chain's pumps and its shop. A local shop's profile still counts.
     from ledgerlens.enrich import enrich
 
     rng = np.random.default_rng(3)
-    days = [_START + dt.timedelta(days=7 * i) for i in range(48)]
+    days = [_START + dt.timedelta(days=7 * i) for i in range(48)] * accounts
     tickets = np.round(rng.uniform(55.0, 90.0, len(days)), 2)
-    shop = pl.DataFrame({"date": days, "amount": -tickets, "account_id": "FR76-1",
+    shop = pl.DataFrame({"date": days, "amount": -tickets,
+                         "account_id": [f"FR76-{i // 48}" for i in range(len(days))],
                          "label": [f"CB CARREFOUR MARKET {d:%d/%m}" for d in days]})
     out = enrich(shop)
     assert set(out["subcategory"]) == {"supermarket"}

@@ -199,23 +199,21 @@ def shop_profiles(frame: pl.DataFrame, min_rows: int) -> pl.Series:
     return rows.collect(engine=ENGINE).to_series()
 
 
-#: Profiles of a label paid from one to three accounts (``_tokens``' account octaves 0, 1).
-_FEW_ACCOUNTS = r"\bP_a[01]\b"
-#: A known brand's pumps beside its shop (``merchant_lines``): fuel and a grocery line.
-_PUMPS_AND_GROCERY = (r"\bfuel\b", r"\b(?:supermarket|convenience_store)\b")
+#: A known brand's pumps beside its supermarket (``merchant_lines``).
+_PUMPS_AND_GROCERY = (r"\bfuel\b", r"\bsupermarket\b")
 
 
-def profile_decides(profiles: pl.Series, lines: pl.Series) -> npt.NDArray[np.bool_]:
-    """Whether each key's shop profile may choose its line: not a profile of a few accounts
-    at a brand with pumps and a grocery, whose labels do not tell the two apart
-    (``CB CARREFOUR MARKET 02/03``). A household's weekly shop there (60 to 90 EUR, four
-    to six a month, tickets alike) read as fuel at 0.98: the synthetic banks' shoppers pay
-    smaller and more varied tickets, so that a few accounts' steady tickets there read as
-    their fill-ups. Across many accounts the profile is the shop's own and still decides."""
+def profile_decides(lines: pl.Series) -> npt.NDArray[np.bool_]:
+    """Whether each key's shop profile may choose its line (``merchant_lines``): not at a
+    supermarket chain with pumps, whose labels do not tell the two apart (``CB CARREFOUR
+    MARKET 02/03``). Households' shopping there, as people shop (a weekly shop of 50 to 90
+    EUR, tickets alike), read as fuel at 0.98, Auchan, Super U and Intermarché alike, for one
+    account as for twelve: the synthetic banks' shoppers pay smaller and more varied tickets,
+    so that steady ones there were learnt as fill-ups. The text model decides those lines;
+    an oil company's station (its shop, pumps and chargers) keeps its profile."""
     lines = lines.fill_null("")
     pumps = lines.str.contains(_PUMPS_AND_GROCERY[0]) & lines.str.contains(_PUMPS_AND_GROCERY[1])
-    few = profiles.cast(pl.String).fill_null("").str.contains(_FEW_ACCOUNTS)
-    return (~(pumps & few)).to_numpy()
+    return (~pumps).to_numpy()
 
 
 _DAY_NAMES = {"P_dm0": "Mondays", "P_ds0": "Saturdays", "P_dz0": "Sundays"}
