@@ -254,3 +254,15 @@ def test_a_shops_days_of_the_week_join_its_profile() -> None:
     assert {"P_ds0", "P_dz0"} <= tokens  # never on Saturday or Sunday
     undated = frame.with_columns(raw_label=pl.lit("CB LE CARRE"))
     assert not any(t.startswith("P_d") for t in shop_profiles(undated, min_rows=6)[0].split())
+
+
+def test_twice_a_month_at_a_car_park_is_parking_not_its_chargers() -> None:
+    # Indigo's car parks have chargers too: a profile of 9 EUR twice a month read as them.
+    from ledgerlens.enrich import enrich
+
+    rng = np.random.default_rng(5)
+    days = [_START + dt.timedelta(days=15 * i) for i in range(24)]
+    fees = np.round(9.0 * np.exp(rng.normal(0.0, 0.5, len(days))), 2)
+    parking = pl.DataFrame({"date": days, "amount": -fees, "account_id": "FR76-1",
+                            "label": [f"CB INDIGO {d:%d/%m}" for d in days]})
+    assert set(enrich(parking)["subcategory"]) == {"parking"}

@@ -199,21 +199,28 @@ def shop_profiles(frame: pl.DataFrame, min_rows: int) -> pl.Series:
     return rows.collect(engine=ENGINE).to_series()
 
 
-#: A known brand's pumps beside its supermarket (``merchant_lines``).
-_PUMPS_AND_GROCERY = (r"\bfuel\b", r"\bsupermarket\b")
+#: Lines of one brand that a profile does not tell apart (``merchant_lines`` holding both).
+_LINES_NO_PROFILE: tuple[tuple[str, str], ...] = (("fuel", "supermarket"),
+                                                  ("ev_charging", "parking"))
 
 
 def profile_decides(lines: pl.Series) -> npt.NDArray[np.bool_]:
-    """Whether each key's shop profile may choose its line (``merchant_lines``): not at a
-    supermarket chain with pumps, whose labels do not tell the two apart (``CB CARREFOUR
-    MARKET 02/03``). Households' shopping there, as people shop (a weekly shop of 50 to 90
-    EUR, tickets alike), read as fuel at 0.98, Auchan, Super U and Intermarché alike, for one
-    account as for twelve: the synthetic banks' shoppers pay smaller and more varied tickets,
-    so that steady ones there were learnt as fill-ups. The text model decides those lines;
-    an oil company's station (its shop, pumps and chargers) keeps its profile."""
+    """Whether each key's shop profile may choose its line (``merchant_lines``): not
+    between a supermarket chain's pumps and its shop, nor a car park's spaces and its
+    chargers (``_LINES_NO_PROFILE``), which the labels do not tell apart. Households' shops
+    there, as people shop (a weekly shop of 50 to 90 EUR, tickets alike), read as fuel at
+    0.98, at Carrefour Market, Auchan, Super U and Intermarché alike, for one account as for
+    twelve: the synthetic banks' shoppers pay smaller and more varied tickets, so that
+    steady ones there were learnt as fill-ups; twice a month at an Indigo car park read as
+    its chargers (as it does on the synthetic banks more often wrong than right). The text
+    model decides those lines; an oil company's station (its shop, pumps and chargers) and a
+    chain's convenience and supermarket formats keep their profiles."""
     lines = lines.fill_null("")
-    pumps = lines.str.contains(_PUMPS_AND_GROCERY[0]) & lines.str.contains(_PUMPS_AND_GROCERY[1])
-    return (~pumps).to_numpy()
+    mixed = pl.repeat(False, lines.len(), eager=True)
+    for first, second in _LINES_NO_PROFILE:
+        mixed = mixed | (lines.str.contains(rf"\b{first}\b")
+                         & lines.str.contains(rf"\b{second}\b"))
+    return (~mixed).to_numpy()
 
 
 _DAY_NAMES = {"P_dm0": "Mondays", "P_ds0": "Saturdays", "P_dz0": "Sundays"}
