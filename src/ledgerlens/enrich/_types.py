@@ -431,24 +431,25 @@ def _has_phrase_in(pieces: pl.Expr, words: tuple[str, ...],
     of ``not_before`` unless in the town slot (``TOWN_SLOT_BEFORE``)."""
     phrases, most = _phrases(words)
     piece = pl.element()
-    blank = r"^\s+$"
-    after = pl.Series("after", list(not_before), dtype=pl.String).implode()
-    in_slot = (piece.shift(2).str.contains(TOWN_SLOT_BEFORE.pattern).fill_null(False)
-               & piece.shift(1).str.contains(blank).fill_null(False))
+
+    def blank(shift: int) -> pl.Expr:
+        return piece.shift(shift).str.contains(r"^\s+$").fill_null(False)
+
+    def among(shift: int, values: tuple[str, ...]) -> pl.Expr:
+        listed = pl.Series("words", list(values), dtype=pl.String).implode()
+        return piece.shift(shift).is_in(listed).fill_null(False)
+
     windows = []
     for n in range(1, most + 1):
         window = pl.concat_str([piece.shift(-d) for d in range(2 * n - 1)]).is_in(phrases)
         if not_before:
-            window = window & ~(piece.shift(-2 * n + 1).str.contains(blank).fill_null(False)
-                                & piece.shift(-2 * n).is_in(after).fill_null(False)
-                                & ~in_slot)
+            in_slot = blank(1) & piece.shift(2).str.contains(
+                TOWN_SLOT_BEFORE.pattern).fill_null(False)
+            window = window & ~(blank(-2 * n + 1) & among(-2 * n, not_before) & ~in_slot)
         windows.append(window)
     found = pl.any_horizontal(windows)
     if not_after:
-        before = pl.Series("before", list(not_after), dtype=pl.String).implode()
-        named = (piece.shift(2).is_in(before).fill_null(False)
-                 & piece.shift(1).str.contains(blank).fill_null(False))
-        found = found & ~named
+        found = found & ~(among(2, not_after) & blank(1))
     return pieces.list.eval(found).list.any()
 
 

@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -87,15 +88,22 @@ def _has_phrase(pieces: list[str], words: tuple[frozenset[str], int],
                 not_before: frozenset[str] = frozenset()) -> bool:
     """:func:`_types._has_phrase_in` on one text cut into pieces."""
     phrases, most = words
+
+    def word_before(i: int, found: Callable[[str], bool]) -> bool:
+        return i >= 2 and pieces[i - 1].isspace() and found(pieces[i - 2])
+
+    def word_after(end: int) -> bool:
+        return end + 1 < len(pieces) and pieces[end].isspace() and pieces[end + 1] in not_before
+
+    def in_slot(piece: str) -> bool:
+        return ty.TOWN_SLOT_BEFORE.search(piece) is not None
+
     for n in range(1, most + 1):
         span = 2 * n - 1
         for i in range(len(pieces) - span + 1):
             if "".join(pieces[i:i + span]) in phrases and not (
-                    i >= 2 and pieces[i - 2] in not_after and pieces[i - 1].isspace()) and not (
-                    i + span + 1 < len(pieces) and pieces[i + span].isspace()
-                    and pieces[i + span + 1] in not_before and not (
-                        i >= 2 and pieces[i - 1].isspace()
-                        and ty.TOWN_SLOT_BEFORE.search(pieces[i - 2]) is not None)):
+                    word_before(i, not_after.__contains__)
+                    or (word_after(i + span) and not word_before(i, in_slot))):
                 return True
     return False
 
