@@ -1,0 +1,183 @@
+"""Do whole account histories, written as people spend, read right? Category accuracy per shop.
+
+The probes and the development set read labels one at a time; the steps that read a
+history (shop profiles, recurring streams) only show what they do on whole accounts. Here
+hand-written households (each shop a card label, a ticket drawn log-normally around its
+median, so many payments a month, and the line the shop sells) spend for a year, and each
+household is enriched alone (an app's view of one customer), then all together (a bank's
+batch). The shops are everyday French ones, chains and local, with tickets as people pay
+them: a weekly shop of 50 to 110 EUR, a baguette every other day, fill-ups twice a month.
+Synthetic banks taught the profiles their tickets; a history read wrong here shows where
+those differ from people's (experiments/0025).
+
+    python benchmarks/eval_households.py [--copies 6] [--record] [--show]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+import numpy as np
+import polars as pl
+from _record import record
+
+from ledgerlens.enrich import enrich
+
+#: (card label, median ticket EUR, log-sigma, payments a month, line) per household.
+HOUSEHOLDS: dict[str, tuple[tuple[str, float, float, float, str], ...]] = {
+    "suburban family": (
+        ("BOULANGERIE MARIE", 4.5, 0.5, 10, "bakery"),
+        ("LE FOURNIL DU BOURG", 6.0, 0.5, 3, "bakery"),
+        ("TABAC LE BALTO", 11.0, 0.4, 4, "tobacco_press"),
+        ("PHARMACIE DU CENTRE", 18.0, 0.7, 1.5, "pharmacy"),
+        ("TOTALENERGIES", 62.0, 0.25, 2.5, "fuel"),
+        ("CARREFOUR MARKET", 70.0, 0.45, 4, "supermarket"),
+        ("CARREFOUR CITY", 14.0, 0.6, 3, "convenience_store"),
+        ("LIDL", 38.0, 0.5, 2, "supermarket"),
+        ("PICARD", 32.0, 0.4, 1, "specialty_food"),
+        ("AMAZON PAYMENTS", 28.0, 0.8, 2, "marketplace"),
+        ("MC DONALDS", 16.0, 0.4, 1.5, "fast_food"),
+        ("LE PETIT ZINC", 3.2, 0.3, 6, "cafe_bar"),
+        ("SNCF CONNECT", 45.0, 0.6, 0.5, "trains_coaches"),
+        ("UBER", 18.0, 0.5, 1, "taxi_ride_hailing"),
+        ("DECATHLON", 35.0, 0.8, 0.5, "sport_equipment"),
+        ("ZARA", 49.0, 0.5, 0.7, "clothing_shoes"),
+        ("INTERMARCHE", 52.0, 0.35, 2, "supermarket"),
+        ("E.LECLERC", 85.0, 0.4, 2, "supermarket"),
+        ("ESSO", 55.0, 0.2, 1, "fuel"),
+        ("CINEMA PATHE", 24.0, 0.3, 0.7, "cinema"),
+        ("COIFFURE STYL", 28.0, 0.2, 0.7, "hairdresser"),
+        ("MARCHE BIO DU SAMEDI", 21.0, 0.4, 3, "market_greengrocer"),
+        ("BOUCHERIE DUPONT", 24.0, 0.5, 2, "butcher_fishmonger"),
+        ("SUPER U", 64.0, 0.4, 2, "supermarket"),
+        ("AUCHAN", 90.0, 0.35, 1, "supermarket"),
+    ),
+    "city couple": (
+        ("TOTALENERGIES", 58.0, 0.3, 2, "fuel"),
+        ("LE BISTROT DES HALLES", 15.0, 0.2, 8, "restaurant"),
+        ("BRASSERIE LE CENTRAL", 32.0, 0.3, 1.5, "restaurant"),
+        ("DOMINOS PIZZA", 24.0, 0.3, 1.5, "fast_food"),
+        ("FRANPRIX", 18.0, 0.6, 6, "convenience_store"),
+        ("MONOPRIX", 42.0, 0.6, 3, "supermarket"),
+        ("CARREFOUR", 95.0, 0.4, 2, "supermarket"),
+        ("LECLERC DRIVE", 110.0, 0.3, 2, "supermarket"),
+        ("IKEA", 80.0, 0.9, 0.4, "furniture_home_equipment"),
+        ("LEROY MERLIN", 45.0, 0.8, 0.6, "diy_home_improvement"),
+        ("DECATHLON", 40.0, 0.7, 0.6, "sport_equipment"),
+        ("H ET M", 35.0, 0.5, 0.8, "clothing_shoes"),
+        ("PHARMACIE LAFAYETTE", 14.0, 0.8, 2, "pharmacy"),
+        ("RATP", 2.15, 0.2, 4, "public_transport"),
+        ("INDIGO", 9.0, 0.5, 2, "parking"),
+        ("SEPHORA", 38.0, 0.5, 0.7, "cosmetics_perfume"),
+        ("NICOLAS", 22.0, 0.4, 1, "specialty_food"),
+        ("BOUCHERIE DES LILAS", 31.0, 0.4, 2, "butcher_fishmonger"),
+        ("LA MIE CALINE", 7.5, 0.4, 4, "bakery"),
+        ("PAUL", 8.0, 0.4, 2, "bakery"),
+        ("STARBUCKS", 5.5, 0.2, 3, "cafe_bar"),
+        ("UGC", 12.0, 0.1, 1, "cinema"),
+        ("VINTED", 15.0, 0.6, 1, "second_hand"),
+    ),
+    "student": (
+        ("CROUS RESTAURATION", 3.3, 0.05, 12, "canteen"),
+        ("MC DONALDS", 9.0, 0.3, 3, "fast_food"),
+        ("UBER EATS", 19.0, 0.3, 2, "food_delivery"),
+        ("DELIVEROO", 22.0, 0.3, 1, "food_delivery"),
+        ("STEAM", 15.0, 0.6, 0.5, "video_games"),
+        ("LIDL", 22.0, 0.5, 4, "supermarket"),
+        ("CARREFOUR CITY", 9.0, 0.5, 5, "convenience_store"),
+        ("BURGER KING", 11.0, 0.3, 1.5, "fast_food"),
+        ("PRIMARK", 25.0, 0.5, 0.6, "clothing_shoes"),
+    ),
+    "retired widow": (
+        ("BOULANGERIE DU BOURG", 2.6, 0.3, 20, "bakery"),
+        ("PHARMACIE DE L EGLISE", 9.0, 0.8, 3, "pharmacy"),
+        ("INTERMARCHE CONTACT", 28.0, 0.5, 4, "convenience_store"),
+        ("TABAC PRESSE LE CELTIC", 6.0, 0.4, 6, "tobacco_press"),
+        ("DR LEFEBVRE", 26.5, 0.0, 1, "doctor"),
+        ("FLEURISTE ROSE ET LYS", 25.0, 0.3, 0.4, "gifts_flowers"),
+        ("GAMM VERT", 35.0, 0.6, 0.6, "garden"),
+        ("LA POSTE", 8.0, 0.5, 0.5, "post_courier"),
+    ),
+    "rural family": (
+        ("E.LECLERC STATION", 70.0, 0.2, 3, "fuel"),
+        ("SUPER U", 95.0, 0.4, 3, "supermarket"),
+        ("MR BRICOLAGE", 40.0, 0.7, 0.6, "diy_home_improvement"),
+        ("CLINIQUE VETERINAIRE DES PINS", 55.0, 0.5, 0.3, "pets"),
+        ("AUCHAN", 110.0, 0.35, 1, "supermarket"),
+        ("NORAUTO", 80.0, 0.6, 0.3, "vehicle_maintenance"),
+        ("KFC", 32.0, 0.3, 1, "fast_food"),
+        ("LA GRANDE RECRE", 35.0, 0.5, 0.4, "toys"),
+        ("INTERMARCHE STATION", 60.0, 0.25, 1, "fuel"),
+    ),
+}
+_START = dt.date(2024, 4, 1)
+
+
+def history(household: str, account: str, seed: int) -> pl.DataFrame:
+    """A year of the household's card payments (``date``, ``amount``, ``label``,
+    ``account_id``, ``line``), drawn with ``seed``."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for name, median, sigma, per_month, line in HOUSEHOLDS[household]:
+        n = max(1, round(per_month * 12 + rng.uniform(-1, 1)))
+        days = [_START + dt.timedelta(days=int(d)) for d in rng.integers(0, 365, n)]
+        tickets = np.round(median * np.exp(rng.normal(0.0, sigma, n)), 2)
+        parts.append(pl.DataFrame({
+            "date": days, "amount": -tickets,
+            "label": [f"CB {name} {d:%d/%m}" for d in days],
+            "account_id": account, "line": line, "shop": name}))
+    return pl.concat(parts)
+
+
+def read(table: pl.DataFrame) -> pl.DataFrame:
+    """``table`` enriched, with ``right`` (the line read is the shop's)."""
+    out = enrich(table.drop("line", "shop"))
+    return table.with_columns(subcategory=out["subcategory"],
+                              right=out["subcategory"] == table["line"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=6,
+                        help="households of each kind in the bank's batch (drawn apart)")
+    parser.add_argument("--record", action="store_true")
+    parser.add_argument("--show", action="store_true", help="print the shops read wrong")
+    args = parser.parse_args()
+    alone = pl.concat([read(history(kind, kind, seed=k)) for k, kind in enumerate(HOUSEHOLDS)]
+                      ).with_columns(batch=pl.lit("alone"))
+    together = read(pl.concat([history(kind, f"{kind} {c}", seed=100 * k + c)
+                               for k, kind in enumerate(HOUSEHOLDS)
+                               for c in range(args.copies)])).with_columns(
+        batch=pl.lit("together"))
+    both = pl.concat([alone, together])
+    lines = ["| household | payments | shops | alone | together |",
+             "| --- | --- | --- | --- | --- |"]
+    for kind in HOUSEHOLDS:
+        a = alone.filter(pl.col("account_id") == kind)
+        t = together.filter(pl.col("account_id").str.starts_with(kind))
+        lines.append(f"| {kind} | {a.height:,} | {len(HOUSEHOLDS[kind])} | "
+                     f"{a['right'].mean():.4f} | {t['right'].mean():.4f} |")
+    lines.append(f"| **all** | {alone.height:,} | {sum(map(len, HOUSEHOLDS.values()))} | "
+                 f"**{alone['right'].mean():.4f}** | **{together['right'].mean():.4f}** |")
+    print("\n".join(lines))
+    wrong = (both.filter(~pl.col("right")).group_by("batch", "shop", "line", "subcategory")
+             .len().sort("batch", "len", descending=[False, True]))
+    if args.show or not args.record:
+        with pl.Config(tbl_rows=60, fmt_str_lengths=40):
+            print(wrong)
+    if args.record:
+        record("eval_households", [
+            f"Measured {dt.date.today()} with `python benchmarks/eval_households.py --record` "
+            f"(default model; each household alone, then {args.copies} of each kind in one "
+            "batch).", "", *lines, "",
+            "Shops read wrong: " + ("none" if wrong.is_empty() else "; ".join(
+                f"{b}: {s} ({line} read as {sub}, {n})"
+                for b, s, line, sub, n in wrong.iter_rows())) + "."],
+            "## Households' histories (`benchmarks/eval_households.py`)\n\nWhole account "
+            "histories written as people spend, category accuracy per household "
+            "(experiments/0025).")
+
+
+if __name__ == "__main__":
+    main()
