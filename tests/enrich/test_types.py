@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 import pytest
 
@@ -321,3 +323,25 @@ def test_a_shop_seen_abroad_vouches_for_its_cut_labels_unless_mostly_seen_at_hom
     home = [(f"CB ALDI FACT {d:02d}0225", -60.0) for d in range(1, 12)]
     aldi = _types([*home, ("CB ALDI LISBOA PT 12/08", -70.0)])
     assert aldi == ["card_in_store"] * 11 + ["card_abroad"]
+
+
+def test_a_chain_paid_on_a_trip_and_at_home_is_abroad_on_the_trip_only() -> None:
+    # Twice in London out of a dozen: the trip's payments vouched for every other label of
+    # the name, those at home months away too. Only payments within two weeks of the
+    # account's payments abroad are vouched for; a shop abroad that the account's own bank
+    # prints without its country is still vouched for by another account's payments.
+    at_home = [(dt.date(2025, 1, 6) + dt.timedelta(days=20 * i), "CB MC DONALDS", -60.0)
+               for i in range(9)]
+    trip = [(dt.date(2025, 8, 3), "CB MC DONALDS LONDON GB 12,50 GBP", -14.7),
+            (dt.date(2025, 8, 4), "CB MC DONALDS 12,50 GBP", -14.7),
+            (dt.date(2025, 8, 5), "CB MC DONALDS", -52.0)]
+    rows = at_home + trip
+    frame = pl.DataFrame({"raw_label": [r[1] for r in rows], "amount": [r[2] for r in rows],
+                          "booking_date": [r[0] for r in rows], "account_id": "a1"})
+    assert classify_types(frame)["transaction_type"].to_list() == (
+        ["card_in_store"] * 9 + ["card_abroad"] * 3)
+    shared = pl.DataFrame({
+        "raw_label": ["CB BAR BELLA ES 12/08", "CB BAR BELLA ES 13/08", "CB BAR BELLA FACT 140825"],
+        "amount": [-58.0, -59.0, -57.0], "account_id": ["a1", "a1", "a2"],
+        "booking_date": [dt.date(2025, 8, 12), dt.date(2025, 8, 13), dt.date(2025, 10, 14)]})
+    assert classify_types(shared)["transaction_type"].to_list() == ["card_abroad"] * 3

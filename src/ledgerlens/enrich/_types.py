@@ -737,7 +737,8 @@ def classify_types(frame: pl.DataFrame, *, town_names: Iterable[str] = ()) -> pl
             party = party.zip_with(~account, constant("_party", "account", frame.height,
                                                       pl.String()))
     rows = rows.with_columns(party.alias("_party"))
-    out = _decide(labels, rows.drop("_account"), rows.get_column("_account"))
+    days = frame.get_column("booking_date") if "booking_date" in frame.columns else None
+    out = _decide(labels, rows.drop("_account"), rows.get_column("_account"), days)
     return frame.with_columns(out.get_column("transaction_type"),
                               out.get_column("type_evidence"))
 
@@ -762,14 +763,16 @@ def _label_part(keys: pl.DataFrame, town_names: frozenset[str]) -> pl.DataFrame:
     return label_part
 
 
-def _decide(labels: pl.DataFrame, rows: pl.DataFrame, account: pl.Series) -> pl.DataFrame:
+def _decide(labels: pl.DataFrame, rows: pl.DataFrame, account: pl.Series,
+            days: pl.Series | None = None) -> pl.DataFrame:
     """Combine label, code, MCC and amount into a type per row (vectorized).
 
     ``labels`` holds what each distinct label says, ``rows`` each row's label (``_li``, its
     index in ``labels``), amount class, code, MCC and intermediary. Rows alike in all of
     these are decided once; the card channel also reads two windows (does the account's
     bank ever mark contactless payments, is the merchant seen abroad more than in France),
-    taken over the rows, and rows alike in those too share the channel and the rest."""
+    taken over the rows, and rows alike in those too share the channel and the rest;
+    ``days`` (the booking dates) tell which payments were made on a trip (``_on_trip``)."""
     stages = _decide_stages()
     own, windows, abroad, channel = _card_channel_stages()
     distinct, at = distinct_rows(rows)
@@ -781,12 +784,46 @@ def _decide(labels: pl.DataFrame, rows: pl.DataFrame, account: pl.Series) -> pl.
     merchant = labels.select(pl.col("_merchant").rank("dense").alias("_merchant"))
     per_row = (work.select("_w_marked", "_w_strong", "_w_french", "_w_card").gather(at)
                .with_columns(merchant.get_column("_merchant").gather(rows.get_column("_li")),
-                             account)
+                             account))
+    per_row = (per_row.with_columns(_on_trip(per_row, days))
                .select(at.alias("_k"), *windows))
     distinct, at = distinct_rows(per_row)
     work = (work.gather(distinct.get_column("_k")).hstack(distinct.drop("_k").get_columns())
             .with_columns(*abroad).with_columns(*channel).with_columns(*stages[3]))
     return work.select(*stages[4]).gather(at)
+
+
+#: Days before or after a card payment abroad (a foreign amount or country on its label)
+#: that the account's other payments count as made on the same trip.
+TRIP_DAYS = 14
+
+
+def _on_trip(rows: pl.DataFrame, days: pl.Series | None) -> pl.Series:
+    """``_trip``: whether each row (``_w_strong``, ``_merchant``, ``_account``) may be
+    vouched for as paid abroad: not when its account paid that merchant abroad itself (a
+    foreign amount or country on the label) and this payment lies more than ``TRIP_DAYS``
+    from any of the account's payments abroad, a payment at home then (a chain paid on a
+    trip and at home). A merchant the account never paid abroad may still be vouched for
+    by other accounts' payments (a shop abroad that its dialect prints without a country).
+    Without dates, every row may be (as before dates were read)."""
+    n = rows.height
+    strong = rows.get_column("_w_strong")
+    if days is None or days.dtype != pl.Date or not strong.any():
+        return constant("_trip", True, n, pl.Boolean())
+    table = rows.select("_account", "_merchant", "_w_strong").with_columns(
+        _i=pl.int_range(n, dtype=pl.UInt32), _d=days)
+    paid_abroad = table.filter(pl.col("_w_strong")).select("_account", "_merchant").unique()
+    trips = (table.filter(pl.col("_w_strong") & pl.col("_d").is_not_null())
+             .select("_account", "_d", _t=pl.col("_d")).unique().sort("_d"))
+    home = (table.join(paid_abroad, on=["_account", "_merchant"], how="semi")
+            .filter(pl.col("_d").is_not_null()).sort("_d")
+            .join_asof(trips, on="_d", by="_account", strategy="nearest", check_sortedness=False)
+            .filter(pl.col("_t").is_null()
+                    | ((pl.col("_t") - pl.col("_d")).dt.total_days().abs() > TRIP_DAYS)))
+    trip = constant("_trip", True, n, pl.Boolean())
+    if home.height:
+        trip = trip.scatter(home.get_column("_i"), False)
+    return trip
 
 
 @functools.cache
@@ -896,14 +933,17 @@ def _card_channel_stages() -> tuple[tuple[pl.Expr, ...], ...]:
     # merchant's other labels when they are more than the French and at least half of all
     # (one in ten where no French town shows): a chain paid on trips too (``ZARA BARCELONA
     # ES``) shows no town on most of its labels at home, and its foreign ones are the few;
-    # a shop abroad is paid on trips only, its cut labels beside those with the country.
+    # a shop abroad is paid on trips only, its cut labels beside those with the country:
+    # only a label paid on a trip of its account (``_on_trip``) is vouched for, so that a
+    # chain's payments at home stay at home (``MC DONALDS`` twice in London, ten times here).
     windows = (bank_marks.alias("_c_bank_marks"),
                pl.when(n_french == 0).then(0).otherwise(2).cast(pl.Int8).alias("_c_n_french"),
                pl.when(n_strong == 0).then(0).when(n_strong > n_french).then(3).otherwise(1)
                .cast(pl.Int8).alias("_c_n_strong"),
                ((n_strong > n_french)
                 & ((2 * n_strong >= n_card) | ((n_french == 0) & (10 * n_strong >= n_card))))
-               .alias("_c_vouched"))
+               .alias("_c_vouched"),
+               pl.col("_trip").alias("_c_trip"))
     known = pl.col("_merchant") != ""
     online, marked, bank_marks, small = (pl.col("_c_online"), pl.col("_c_marked"),
                                          pl.col("_c_bank_marks"), pl.col("_c_small"))
@@ -912,7 +952,7 @@ def _card_channel_stages() -> tuple[tuple[pl.Expr, ...], ...]:
     # STOCKHOLM``, ``NETFLIX.COM AMSTERDAM``); only its own foreign amount or country says
     # abroad (``AMAZON US 12,99 USD``), never the other labels of its name.
     abroad = (strong
-              | (~online & known & ~french & pl.col("_c_vouched"))
+              | (~online & known & ~french & pl.col("_c_vouched") & pl.col("_c_trip"))
               | (~online & pl.col("_foreign_words") & ~french & (n_french == 0)))
     second = (abroad.alias("_c_abroad"),)
     abroad = pl.col("_c_abroad")
