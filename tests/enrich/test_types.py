@@ -327,9 +327,10 @@ def test_a_shop_seen_abroad_vouches_for_its_cut_labels_unless_mostly_seen_at_hom
 
 def test_a_chain_paid_on_a_trip_and_at_home_is_abroad_on_the_trip_only() -> None:
     # Twice in London out of a dozen: the trip's payments vouched for every other label of
-    # the name, those at home months away too. Only payments within two weeks of the
+    # the name, those at home months away too. Only payments within a week of the
     # account's payments abroad are vouched for; a shop abroad that the account's own bank
-    # prints without its country is still vouched for by another account's payments.
+    # prints without its country is still vouched for by another account's payments, unless
+    # the account pays it month after month (a chain at home).
     at_home = [(dt.date(2025, 1, 6) + dt.timedelta(days=20 * i), "CB MC DONALDS", -60.0)
                for i in range(9)]
     trip = [(dt.date(2025, 8, 3), "CB MC DONALDS LONDON GB 12,50 GBP", -14.7),
@@ -345,3 +346,11 @@ def test_a_chain_paid_on_a_trip_and_at_home_is_abroad_on_the_trip_only() -> None
         "amount": [-58.0, -59.0, -57.0], "account_id": ["a1", "a1", "a2"],
         "booking_date": [dt.date(2025, 8, 12), dt.date(2025, 8, 13), dt.date(2025, 10, 14)]})
     assert classify_types(shared)["transaction_type"].to_list() == ["card_abroad"] * 3
+    months = [dt.date(2025, m, 10) for m in range(1, 13)]
+    chain = pl.DataFrame({
+        "raw_label": ["CB ZARA BARCELONA ES 12/08", "CB ZARA MADRID ES 14/08",
+                      *(["CB ZARA"] * 12)],
+        "amount": [-70.0, -70.0] + [-60.0] * 12, "account_id": ["a2"] * 2 + ["a1"] * 12,
+        "booking_date": [dt.date(2025, 8, 12), dt.date(2025, 8, 14), *months]})
+    assert classify_types(chain)["transaction_type"].to_list() == (
+        ["card_abroad"] * 2 + ["card_in_store"] * 12)

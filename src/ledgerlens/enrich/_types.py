@@ -794,36 +794,45 @@ def _decide(labels: pl.DataFrame, rows: pl.DataFrame, account: pl.Series,
 
 
 #: Days before or after a card payment abroad (a foreign amount or country on its label)
-#: that the account's other payments count as made on the same trip.
-TRIP_DAYS = 14
+#: that the account's other payments count as made on the same trip; and the most months
+#: in which an account pays a merchant it pays on trips only (a holiday place's shops,
+#: a few trips a year).
+TRIP_DAYS = 7
+TRIP_MONTHS = 3
 
 
 def _on_trip(rows: pl.DataFrame, days: pl.Series | None) -> pl.Series:
     """``_trip``: whether each row (``_w_strong``, ``_merchant``, ``_account``) may be
-    vouched for as paid abroad: not when its account paid that merchant abroad itself (a
-    foreign amount or country on the label) and this payment lies more than ``TRIP_DAYS``
-    from any of the account's payments abroad, a payment at home then (a chain paid on a
-    trip and at home). A merchant the account never paid abroad may still be vouched for
-    by other accounts' payments (a shop abroad that its dialect prints without a country).
-    Without dates, every row may be (as before dates were read)."""
+    vouched for as paid abroad. Where its account paid that merchant abroad itself (a
+    foreign amount or country on the label), only a payment within ``TRIP_DAYS`` of one of
+    the account's payments abroad: the others are a chain's at home (``MC DONALDS`` ten
+    times here, twice in London). Where it never did, the merchant's other accounts may vouch
+    for it (a shop abroad that the account's bank prints without a country), if the
+    account paid it in ``TRIP_MONTHS`` months at most, as on trips: a chain paid all year
+    is paid at home. Without dates, every row may be (as before dates were read)."""
     n = rows.height
     strong = rows.get_column("_w_strong")
     if days is None or days.dtype != pl.Date or not strong.any():
         return constant("_trip", True, n, pl.Boolean())
-    table = rows.select("_account", "_merchant", "_w_strong").with_columns(
+    pair = ["_account", "_merchant"]
+    table = rows.select(*pair, "_w_strong").with_columns(
         _i=pl.int_range(n, dtype=pl.UInt32), _d=days)
-    paid_abroad = table.filter(pl.col("_w_strong")).select("_account", "_merchant").unique()
+    candidates = table.join(table.filter(pl.col("_w_strong")).select("_merchant").unique(),
+                            on="_merchant", how="semi").filter(pl.col("_d").is_not_null())
+    own = candidates.with_columns(
+        _own=pl.col("_w_strong").any().over(pair),
+        _months=pl.col("_d").dt.month_start().n_unique().over(pair))
     trips = (table.filter(pl.col("_w_strong") & pl.col("_d").is_not_null())
              .select("_account", "_d", _t=pl.col("_d")).unique().sort("_d"))
-    home = (table.join(paid_abroad, on=["_account", "_merchant"], how="semi")
-            .filter(pl.col("_d").is_not_null()).sort("_d")
-            .join_asof(trips, on="_d", by="_account", strategy="nearest", check_sortedness=False)
+    near = (own.filter(pl.col("_own")).sort("_d")
+            .join_asof(trips, on="_d", by="_account", strategy="nearest",
+                       check_sortedness=False)
             .filter(pl.col("_t").is_null()
                     | ((pl.col("_t") - pl.col("_d")).dt.total_days().abs() > TRIP_DAYS)))
+    home = pl.concat([near.get_column("_i"), own.filter(
+        ~pl.col("_own") & (pl.col("_months") > TRIP_MONTHS)).get_column("_i")])
     trip = constant("_trip", True, n, pl.Boolean())
-    if home.height:
-        trip = trip.scatter(home.get_column("_i"), False)
-    return trip
+    return trip.scatter(home, False) if home.len() else trip
 
 
 @functools.cache
