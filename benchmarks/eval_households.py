@@ -6,7 +6,9 @@ hand-written households (each shop a card label, a ticket drawn log-normally aro
 median, so many payments a month, and the line the shop sells) spend for a year, and each
 household is enriched alone (an app's view of one customer), then all together (a bank's
 batch). The shops are everyday French ones, chains and local, with tickets as people pay
-them: a weekly shop of 50 to 110 EUR, a baguette every other day, fill-ups twice a month.
+them: a weekly shop of 50 to 110 EUR, a baguette every other day, fill-ups twice a month;
+two of them go abroad for a week (London, Barcelona), where a chain paid at home is paid too.
+Both the line and whether the payment was made abroad are scored.
 Synthetic banks taught the profiles their tickets; a history read wrong here shows where
 those differ from people's (experiments/0025).
 
@@ -112,6 +114,22 @@ HOUSEHOLDS: dict[str, tuple[tuple[str, float, float, float, str], ...]] = {
     ),
 }
 _START = dt.date(2024, 4, 1)
+#: Trips abroad: (household, first day after the start, days, [(label with ``{d}`` the
+#: date and ``{fx}`` the amount in the currency, median ticket EUR, payments, line)]). A chain
+#: paid at home is paid there too; a shop abroad prints its country on some labels only.
+TRIPS: tuple[tuple[str, int, int, tuple[tuple[str, float, int, str], ...]], ...] = (
+    ("suburban family", 124, 7, (
+        ("MC DONALDS LONDON GB {fx} GBP", 18.0, 3, "fast_food"),
+        ("PRET A MANGER {fx} GBP", 12.0, 3, "fast_food"),
+        ("THE RED LION PUB LONDON GB {fx} GBP", 30.0, 2, "cafe_bar"),
+        ("ZARA OXFORD STREET GB {fx} GBP", 45.0, 1, "clothing_shoes"))),
+    ("city couple", 190, 6, (
+        ("TAPAS EL BORN ES {d}", 40.0, 2, "restaurant"),
+        ("TAPAS EL BORN {d}", 35.0, 1, "restaurant"),
+        ("ZARA BARCELONA ES {d}", 50.0, 1, "clothing_shoes"),
+        ("MERCADONA ES {d}", 25.0, 2, "supermarket"))),
+)
+_GBP = 1.17  # EUR for one pound, for the labels' amounts
 
 
 def history(household: str, account: str, seed: int) -> pl.DataFrame:
@@ -126,15 +144,30 @@ def history(household: str, account: str, seed: int) -> pl.DataFrame:
         parts.append(pl.DataFrame({
             "date": days, "amount": -tickets,
             "label": [f"CB {name} {d:%d/%m}" for d in days],
-            "account_id": account, "line": line, "shop": name}))
+            "account_id": account, "line": line, "shop": name, "abroad": False}))
+    for kind, first, length, shops in TRIPS:
+        if kind != household:
+            continue
+        for label, median, n, line in shops:
+            days = [_START + dt.timedelta(days=first + int(d))
+                    for d in rng.integers(0, length, n)]
+            tickets = np.round(median * np.exp(rng.normal(0.0, 0.3, n)), 2)
+            parts.append(pl.DataFrame({
+                "date": days, "amount": -tickets,
+                "label": ["CB " + label.format(d=f"{d:%d/%m}", fx=f"{t / _GBP:.2f}".replace(
+                    ".", ",")) for d, t in zip(days, tickets, strict=True)],
+                "account_id": account, "line": line, "shop": label.split(" {")[0],
+                "abroad": True}))
     return pl.concat(parts)
 
 
 def read(table: pl.DataFrame) -> pl.DataFrame:
-    """``table`` enriched, with ``right`` (the line read is the shop's)."""
-    out = enrich(table.drop("line", "shop"))
+    """``table`` enriched, with ``right`` (the line read is the shop's) and ``where`` (the
+    payment read as abroad or not, as it was)."""
+    out = enrich(table.drop("line", "shop", "abroad"))
     return table.with_columns(subcategory=out["subcategory"],
-                              right=out["subcategory"] == table["line"])
+                              right=out["subcategory"] == table["line"],
+                              where=(out["transaction_type"] == "card_abroad") == table["abroad"])
 
 
 def main() -> None:
@@ -151,17 +184,22 @@ def main() -> None:
                                for c in range(args.copies)])).with_columns(
         batch=pl.lit("together"))
     both = pl.concat([alone, together])
-    lines = ["| household | payments | shops | alone | together |",
-             "| --- | --- | --- | --- | --- |"]
+    lines = ["| household | payments | shops | line, alone | line, together "
+             "| abroad or not, alone | abroad or not, together |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     for kind in HOUSEHOLDS:
         a = alone.filter(pl.col("account_id") == kind)
         t = together.filter(pl.col("account_id").str.starts_with(kind))
-        lines.append(f"| {kind} | {a.height:,} | {len(HOUSEHOLDS[kind])} | "
-                     f"{a['right'].mean():.4f} | {t['right'].mean():.4f} |")
-    lines.append(f"| **all** | {alone.height:,} | {sum(map(len, HOUSEHOLDS.values()))} | "
-                 f"**{alone['right'].mean():.4f}** | **{together['right'].mean():.4f}** |")
+        lines.append(f"| {kind} | {a.height:,} | {a['shop'].n_unique()} | "
+                     f"{a['right'].mean():.4f} | {t['right'].mean():.4f} | "
+                     f"{a['where'].mean():.4f} | {t['where'].mean():.4f} |")
+    lines.append(f"| **all** | {alone.height:,} | "
+                 f"{alone.select('account_id', 'shop').n_unique()} | "
+                 f"**{alone['right'].mean():.4f}** | **{together['right'].mean():.4f}** | "
+                 f"**{alone['where'].mean():.4f}** | **{together['where'].mean():.4f}** |")
     print("\n".join(lines))
-    wrong = (both.filter(~pl.col("right")).group_by("batch", "shop", "line", "subcategory")
+    wrong = (both.filter(~pl.col("right") | ~pl.col("where"))
+             .group_by("batch", "shop", "line", "subcategory", "abroad", "where")
              .len().sort("batch", "len", descending=[False, True]))
     if args.show or not args.record:
         with pl.Config(tbl_rows=60, fmt_str_lengths=40):
@@ -172,10 +210,10 @@ def main() -> None:
             f"(default model; each household alone, then {args.copies} of each kind in one "
             "batch).", "", *lines, "",
             "Shops read wrong: " + ("none" if wrong.is_empty() else "; ".join(
-                f"{b}: {s} ({line} read as {sub}, {n})"
-                for b, s, line, sub, n in wrong.iter_rows())) + "."],
+                f"{b}: {s} ({line} read as {sub}" + ("" if w else ", abroad or not wrong")
+                + f", {n})" for b, s, line, sub, _, w, n in wrong.iter_rows())) + "."],
             "## Households' histories (`benchmarks/eval_households.py`)\n\nWhole account "
-            "histories written as people spend, category accuracy per household "
+            "histories written as people spend, line and abroad-or-not accuracy per household "
             "(experiments/0025).")
 
 
