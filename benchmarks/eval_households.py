@@ -132,33 +132,33 @@ TRIPS: tuple[tuple[str, int, int, tuple[tuple[str, float, int, str], ...]], ...]
 _GBP = 1.17  # EUR for one pound, for the labels' amounts
 
 
+def _payments(rng: np.random.Generator, label: str, median: float, sigma: float, n: int,
+              days: tuple[int, int], line: str, abroad: bool) -> pl.DataFrame:
+    """``n`` card payments at one shop: ``label`` with ``{d}`` the date and ``{fx}`` the
+    amount in pounds, on days drawn in ``days`` (from, to after the start), tickets drawn
+    log-normally around ``median``."""
+    dates = [_START + dt.timedelta(days=int(d)) for d in rng.integers(*days, n)]
+    tickets = np.round(median * np.exp(rng.normal(0.0, sigma, n)), 2)
+    return pl.DataFrame({
+        "date": dates, "amount": -tickets,
+        "label": ["CB " + label.format(d=f"{d:%d/%m}", fx=f"{t / _GBP:.2f}".replace(".", ","))
+                  for d, t in zip(dates, tickets, strict=True)],
+        "line": line, "shop": label.split(" {")[0], "abroad": abroad})
+
+
 def history(household: str, account: str, seed: int) -> pl.DataFrame:
     """A year of the household's card payments (``date``, ``amount``, ``label``,
-    ``account_id``, ``line``), drawn with ``seed``."""
+    ``account_id``, ``line``, ``shop``, ``abroad``), drawn with ``seed``."""
     rng = np.random.default_rng(seed)
     parts = []
     for name, median, sigma, per_month, line in HOUSEHOLDS[household]:
         n = max(1, round(per_month * 12 + rng.uniform(-1, 1)))
-        days = [_START + dt.timedelta(days=int(d)) for d in rng.integers(0, 365, n)]
-        tickets = np.round(median * np.exp(rng.normal(0.0, sigma, n)), 2)
-        parts.append(pl.DataFrame({
-            "date": days, "amount": -tickets,
-            "label": [f"CB {name} {d:%d/%m}" for d in days],
-            "account_id": account, "line": line, "shop": name, "abroad": False}))
+        parts.append(_payments(rng, name + " {d}", median, sigma, n, (0, 365), line, False))
     for kind, first, length, shops in TRIPS:
-        if kind != household:
-            continue
-        for label, median, n, line in shops:
-            days = [_START + dt.timedelta(days=first + int(d))
-                    for d in rng.integers(0, length, n)]
-            tickets = np.round(median * np.exp(rng.normal(0.0, 0.3, n)), 2)
-            parts.append(pl.DataFrame({
-                "date": days, "amount": -tickets,
-                "label": ["CB " + label.format(d=f"{d:%d/%m}", fx=f"{t / _GBP:.2f}".replace(
-                    ".", ",")) for d, t in zip(days, tickets, strict=True)],
-                "account_id": account, "line": line, "shop": label.split(" {")[0],
-                "abroad": True}))
-    return pl.concat(parts)
+        if kind == household:
+            parts.extend(_payments(rng, label, median, 0.3, n, (first, first + length), line,
+                                   True) for label, median, n, line in shops)
+    return pl.concat(parts).with_columns(account_id=pl.lit(account))
 
 
 def read(table: pl.DataFrame) -> pl.DataFrame:

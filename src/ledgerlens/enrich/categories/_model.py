@@ -398,7 +398,9 @@ class CategoryModel:
         spec = FeatureSpec(n_bits=self.n_bits)
         parts = hashed_parts(keys["text"], keys["context"], spec)
         proba = softmax(scorer.logits_parts(*parts), self.temperature_)
-        profiled = (keys["profile"] != "").to_numpy() & profile_decides(keys["lines"])
+        profiled = (keys["profile"] != "").to_numpy()
+        if profiled.any():  # the lines are read only where some key has a profile
+            profiled &= profile_decides(keys["lines"])
         if profiled.any():
             proba[profiled] = self._profile_proba(keys, parts, profiled, spec)
         mask = self._scope_mask(keys["type"].fill_null("").to_numpy())
