@@ -543,6 +543,16 @@ def test_a_cut_word_s_last_letters_are_no_brand(matcher: MerchantMatcher, batch:
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_a_name_glued_over_spaced_aliases_is_read_by_them(matcher: MerchantMatcher,
+                                                           batch: bool) -> None:
+    # GOOGLEYOUTUBEPREMIUM, a one-word alias the scorer trusts little, had been the hit kept
+    # over YOUTUBE PREMIUM and GOOGLE YOUTUBE, and returned no merchant.
+    labels = ["GOOGLE *YOUTUBE PREMIUM", "GOOGLE YOUTUBE PREMIUM", "GOOGLE*YOUTUBEPREMIUM"]
+    out = _match_rows(matcher, labels, ["card_online"] * 3, batch=batch)
+    assert out["merchant_name"].to_list() == ["YouTube Premium"] * 3
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
 def test_h_and_m_without_its_ampersand_is_found(matcher: MerchantMatcher, batch: bool) -> None:
     # Card labels drop the ampersand (CB HM 12/03); the letters in a person's name are no
     # shop.

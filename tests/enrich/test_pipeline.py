@@ -120,6 +120,22 @@ def test_a_p2p_app_paid_with_nothing_behind_it_is_a_transfer_to_a_person(rows: i
         assert out["subcategory"].to_list()[1:3] == ["p2p_transfer", "hairdresser"]
 
 
+@pytest.mark.parametrize("rows", [1, 3])
+def test_a_p2p_app_paid_to_a_friend_the_model_cannot_read_is_a_transfer_to_a_person(
+        rows: int) -> None:
+    # A friend's name behind the app (the model had read nothing in MARTIN JULIE, 0.13);
+    # a reason the model reads surely keeps its line.
+    labels = ["CB PAYLIB*MARTIN JULIE", "CB LYDIA*MARIE DUPONT",
+              "VIR SEPA EMIS /VERS LYDIA SOLUTIONS /MOTIF LOYER"][:rows]
+    out = enrich(pl.DataFrame({"date": ["2025-11-28"] * rows, "amount": [-20.0] * rows,
+                               "label": labels}))
+    assert out["intermediary"].to_list() == ["paylib", "lydia", "lydia"][:rows]
+    assert out["subcategory"].to_list()[:2] == ["p2p_transfer", "p2p_transfer"][:rows]
+    assert out["merchant_id"].to_list() == [None] * rows
+    if rows > 2:
+        assert out["subcategory"][2] == "rent"
+
+
 @pytest.mark.parametrize("rows", [1, 4])
 def test_an_online_checkouts_own_debit_is_an_online_purchase_of_unknown_shop(rows: int) -> None:
     # PayPal's direct debit names no shop: the model read an insurer in EUROPE (0.68) and

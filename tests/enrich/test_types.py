@@ -37,6 +37,10 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("Virement depuis Livret A", 150.0, "own_account_transfer"),
     ("VIREMENT DU LDDS", 150.0, "own_account_transfer"),
     ("VIR VERS CPT JOINT", -300.0, "own_account_transfer"),
+    # the saver's own pot by its plain name; an employer's plan at a fund manager is not
+    ("VIR PERMANENT EPARGNE LDD", -50.0, "own_account_transfer"),
+    ("VIR PERMANENT VERS EPARGNE", -50.0, "own_account_transfer"),
+    ("VIR SEPA EMIS VERS EPARGNE SALARIALE AMUNDI", -50.0, "transfer_out"),
     ("PRELEVEMENT DE LCL ECHEANCE PRET HABITAT REF : 627", -812.0, "direct_debit"),
     ("ECHEANCE PRET 40012345 DU 05/03/25", -870.0, "loan_repayment"),
     ("RETRAIT DAB 28/11 PARIS 15 CARTE X1234", -40.0, "cash_withdrawal"),

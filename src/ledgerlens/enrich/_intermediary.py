@@ -50,6 +50,8 @@ _P2P_PAYER = (r"^(?:VIR|VIREMENT)\b.*?(?:/|\b)(?:DE|VERS|FROM|TO)\s*:?\s*(?:LYDI
 _APP_SUFFIX = r"(?:\s+(?:APP|SOLUTIONS|SAS))?"  # LYDIA APP, LYDIA SOLUTIONS: still the app
 _P2P_CARD = (rf"^(?:CB|CARTE|PAIEMENT|ACHAT|FACTURE)\b.*\b(?:LYDIA|SUMERIA){_APP_SUFFIX}"
              r"(?:\s+[0-9][0-9/.]*)*\s*$")
+# ... or to the app with the friend after its star (``CB LYDIA*MARIE DUPONT``)
+_P2P_CARD_STAR = r"^(?:CB|CARTE|PAIEMENT|ACHAT|FACTURE)\b.*\b(?:LYDIA|SUMERIA)\s*\*"
 
 # The words of a card processor's company name and of its payout to a shop.
 _PROCESSOR_TAIL = (r"(?:\s+(?:PAYMENTS?|EUROPE|LIMITED|LTD|SA|SAS|BV|AB|INC|TECHNOLOGIES"
@@ -144,6 +146,7 @@ INTERMEDIARY_RULES: tuple[IntermediaryRule, ...] = (
                      context=_P2P_PAYER),
     IntermediaryRule("lydia", rf"^(?:LYDIA|SUMERIA){_P2P_TAIL}",
                      context=rf"{_P2P_CONTEXT}(?:LYDIA|SUMERIA)\b"),
+    IntermediaryRule("lydia", rf"^(?:LYDIA|SUMERIA){_P2P_TAIL}", context=_P2P_CARD_STAR),
     IntermediaryRule("lydia", r"^(?:LYDIA|SUMERIA)\s+(?:VERS|POUR|A|DE)\s+(.*)$"),
     IntermediaryRule("paylib", r"^(.*?)\s*\bPAYLIB\b\s*(.*)$", context=r"MOTIF\s*:?\s*PAYLIB\b"),
     IntermediaryRule("wero", r"^(.*?)\s*\bWERO\b\s*(.*)$", context=r"MOTIF\s*:?\s*WERO\b"),

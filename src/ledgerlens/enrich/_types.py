@@ -134,6 +134,8 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      r"(?:\s+(?:PERMANENT|PERIODIQUE|SEPA|EMIS|RECU|INST))*"
      r"(?:\s+/?(?:VERS|DE|A|SUR|AU|DU|DEPUIS))?\s+"
      r"(?:LIVRET|LDDS?|LEP|PEL|CEL|PEA|COMPTE\s+(?:COURANT|EPARGNE|JOINT|TITRES|SUR\s+LIVRET)|CPTE?"
+     # the saver's own pot (VIR PERMANENT EPARGNE LDD), not an employer's plan at a fund manager
+     r"|EPARGNE(?:\s+(?:LDDS?|LIVRET|LEP|PEL|CEL|PEA|[0-9/.-]+))*$"
      r"|(?:VERSEMENT\s+|CONTRAT\s+)?ASSURANCE\s+VIE)\b"
      # the motif says so (VIR SEPA RECU /DE BOURSORAMA /MOTIF VIREMENT INTERNE, VIREMENT DE
      # BOURSORAMA VIREMENT INTERNE)

@@ -344,6 +344,10 @@ BARE_INTERMEDIARY_LINES: dict[str, tuple[str, float, str]] = {
     "wero": ("p2p_transfer", 0.9, "P2P app"),
     "paypal": ("marketplace", 0.5, "online checkout"),
 }
+#: Below this confidence the model's reading of the text behind a person-to-person app gives
+#: way to the app's line: the text is a friend's name (``CB PAYLIB*MARTIN JULIE`` had been
+#: uncategorised at 0.13); a reason the model reads surely (``LOYER``) keeps its line.
+P2P_UNSURE = 0.6
 #: Transaction types that pay an online checkout (money in through one is another story:
 #: a PayPal balance paid out, a refund).
 _CHECKOUT_TYPES = ("card_online", "card_in_store", "card_contactless", "card_abroad",
@@ -384,10 +388,12 @@ def bare_intermediary_rule(frame: pl.DataFrame) -> pl.DataFrame:
     for (subcategory, confidence, kind), apps in groups.items():
         scope = (pl.col("intermediary").is_in(apps) & pl.col("merchant_id").is_null()
                  & (pl.col("subcategory") != subcategory))
+        bare = pl.col("merchant_text") == pl.col("clean_label")
         if kind == "online checkout":
             scope &= pl.col("transaction_type").is_in(_CHECKOUT_TYPES)
-        frame = _decide_rows(frame, scope, pl.col("merchant_text") == pl.col("clean_label"),
-                             subcategory, confidence,
+        else:  # a friend's name the model cannot read (CB PAYLIB*MARTIN JULIE) is a friend
+            bare |= pl.col("category_confidence") < P2P_UNSURE
+        frame = _decide_rows(frame, scope, bare, subcategory, confidence,
                              pl.format("rule: {} {}", pl.lit(kind), "intermediary"))
     payouts = [w for w in BARE_WALLET_PAYOUTS if w in present]
     if payouts and not frame.get_column("transaction_type").is_in(_PAYOUT_TYPES).any():

@@ -321,7 +321,10 @@ def _glued_hits(tokens: pl.DataFrame, glued: pl.DataFrame,
     """Exact hits of a one-word alias on two or three consecutive words glued together,
     the last of them two letters or more and the first no article (``GLUED_NOT_FIRST``),
     unless the same merchant already has a hit on the same words (``LEROY MERLIN`` is its
-    own alias; ``LEROYMERLIN`` adds nothing there)."""
+    own alias; ``LEROYMERLIN`` adds nothing there) or an exact one of several words within
+    them (``GOOGLE YOUTUBE PREMIUM``: its spaced aliases ``YOUTUBE PREMIUM`` and ``GOOGLE
+    YOUTUBE`` say it; the glued ``GOOGLEYOUTUBEPREMIUM``, a one-word alias the scorer
+    trusts little, had been kept as the stronger evidence and returned no merchant)."""
     shifted = tokens.with_columns(
         *(pl.col("tok").shift(-k).alias(f"_t{k}") for k in range(1, _GLUED_MAX_WORDS)),
         *(pl.col("text_id").shift(-k).alias(f"_i{k}") for k in range(1, _GLUED_MAX_WORDS)))
@@ -341,7 +344,13 @@ def _glued_hits(tokens: pl.DataFrame, glued: pl.DataFrame,
         "text_id", "merchant_idx", "alias", kind=pl.lit(KIND_EXACT, pl.Int8),
         sim=pl.lit(1.0), start="start", n_gram="n_gram", key_tokens="key_tokens",
         key_chars="key_chars")
-    return found.join(hits, on=["text_id", "merchant_idx", "start", "n_gram"], how="anti")
+    found = found.join(hits, on=["text_id", "merchant_idx", "start", "n_gram"], how="anti")
+    spaced = hits.filter((pl.col("kind") == KIND_EXACT) & (pl.col("n_gram") >= 2)).select(
+        "text_id", "merchant_idx", s2="start", e2=pl.col("start") + pl.col("n_gram"))
+    within = found.join(spaced, on=["text_id", "merchant_idx"]).filter(
+        (pl.col("s2") >= pl.col("start")) & (pl.col("e2") <= pl.col("start") + pl.col("n_gram")))
+    return found.join(within.select("text_id", "merchant_idx", "start", "n_gram").unique(),
+                      on=["text_id", "merchant_idx", "start", "n_gram"], how="anti")
 
 
 def _distinct_aliases(directory: MerchantDirectory) -> pl.DataFrame:

@@ -197,13 +197,16 @@ def quick_candidates(keys: list[str], directory: MerchantDirectory, *,
                     if n_gram == n:
                         found.append((idx, alias, kind, sim, start, n))
         spans = {(h[0], h[4], h[5]) for h in found}
+        spaced = [(h[0], h[4], h[4] + h[5]) for h in found if h[2] == KIND_EXACT and h[5] >= 2]
         for start in range(len(tokens)):
             for n in range(2, min(_GLUED_MAX_WORDS, len(tokens) - start) + 1):
                 # _candidates._glued_hits: no lone end, no article first
                 if len(tokens[start + n - 1]) < 2 or tokens[start] in GLUED_NOT_FIRST:
                     continue
                 for idx, alias in glued.get("".join(tokens[start:start + n]), ()):
-                    if (idx, start, n) not in spans:
+                    if (idx, start, n) not in spans and not any(
+                            i == idx and s2 >= start and e2 <= start + n
+                            for i, s2, e2 in spaced):
                         found.append((idx, alias, KIND_EXACT, 1.0, start, n))
         hits.append([h for h in _without_stray_cuts(found, distinct)
                      if not family_firm_at(tokens, h[4] + h[5])])
