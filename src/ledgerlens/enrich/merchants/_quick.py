@@ -150,12 +150,11 @@ def _fuzzy(texts: list[tuple[list[str], list[int], int, int]],
     found: dict[str, tuple[str, float]] = {}
     if distinct:
         model, alias_t, names = directory.cached("candidates.tfidf", _tfidf)
-        best_idx = np.zeros(len(distinct), dtype=np.int64)
-        best_sim = np.zeros(len(distinct), dtype=np.float64)
-        sims = (model.transform(distinct) @ alias_t).tocsr()
-        if sims.nnz:
-            best_idx[:] = np.asarray(sims.argmax(axis=1)).ravel()
-            best_sim[:] = sims.max(axis=1).toarray().ravel()
+        # A few windows' similarities as a dense array (a few times the directory's
+        # aliases): the sparse argmax sorts the product's indices first, 0.4 ms a call.
+        sims = (model.transform(distinct) @ alias_t).toarray()
+        best_idx = sims.argmax(axis=1)
+        best_sim = sims[np.arange(len(distinct)), best_idx].astype(np.float64)
         for gram, i, s in zip(distinct, best_idx.tolist(), best_sim.tolist(), strict=True):
             if s >= _FUZZY_MIN_SIM:
                 found[gram] = (str(names[i]), s)
