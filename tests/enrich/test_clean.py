@@ -183,6 +183,17 @@ def test_keeps_a_town_that_a_preposition_ties_to_the_name() -> None:
 
 
 @pytest.mark.parametrize("rows", [1, 5])
+def test_keeps_a_foreign_town_that_names_a_french_shop(rows: int) -> None:
+    # after a French shop's trade word a foreign town is the name (the type reads it so);
+    # a French town there, a town after a foreign trade word, one after the name still go
+    labels = ["CB PIZZA NAPOLI 12/03", "CB SQ *KEBAB ISTANBUL", "CB PIZZA NAPOLI LYON",
+              "CB BOULANGERIE PARIS", "CB TRATTORIA FIRENZE"][:rows]
+    frame = pl.DataFrame({"raw_label": labels})
+    assert clean_labels(frame)["clean_label"].to_list() == [
+        "PIZZA NAPOLI", "SQ *KEBAB ISTANBUL", "PIZZA NAPOLI", "BOULANGERIE", "TRATTORIA"][:rows]
+
+
+@pytest.mark.parametrize("rows", [1, 5])
 def test_keeps_a_town_that_ends_a_known_name(rows: int) -> None:
     # TAN NANTES is Nantes' transit, THE GAP a shop, EHPAD DU CH no Swiss payment: a town or
     # code that ends a name the caller knows stays; one after it (PARIS 15, FR) still goes.
@@ -289,6 +300,10 @@ _FINISH_CASES = [
      "CARREFOUR", "CARREFOUR"),
     ("PAYPAL *SPOTIFY", "PAYPAL *SPOTIFY", "card_online", "paypal", "SPOTIFY",
      "PAYPAL *SPOTIFY"),
+    # a shop's own terminal is no part of its name (the intermediary column names it)
+    ("CB SUMUP *BOULANGERIE MARTIN", "SUMUP *BOULANGERIE MARTIN", "card_contactless",
+     "sumup", "BOULANGERIE MARTIN", "BOULANGERIE MARTIN"),
+    ("CB SUMUP 12/03", "SUMUP", "card_in_store", "sumup", "SUMUP", "SUMUP"),
     ("PRLV SEPA", "", "direct_debit", None, "", "PRELEVEMENT"),
     ("CB CARREFOUR", "CARREFOUR", "card_in_store", None, "CARREFOUR", "CARREFOUR"),
     ("", "", None, None, "", ""),

@@ -1157,6 +1157,24 @@ def test_cash_and_card_totals_name_no_merchant(matcher: MerchantMatcher, batch: 
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_a_fee_names_only_its_bank(matcher: MerchantMatcher, batch: bool) -> None:
+    # The fee on a payment abroad names the shop, which sold nothing on that line; a
+    # bank's own fee keeps the bank.
+    labels = ["COMMISSION CARTE X1234 27/11 AMAZON US", "REVOLUT PREMIUM PLAN FEE"]
+    out = _match_rows(matcher, labels, ["fee", "fee"], batch=batch)
+    assert out["merchant_name"].to_list() == [None, "Revolut Premium"]
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_an_english_refund_motif_is_a_refund_word(matcher: MerchantMatcher,
+                                                  batch: bool) -> None:
+    # REFUND beside the name had read as another name's word: Booking.com at 0.05.
+    labels = ["BOOKING.COM REFUND", "AIR FRANCE REFUND"]  # cleaned transfer labels
+    out = _match_rows(matcher, labels, ["transfer_in"] * 2, batch=batch)
+    assert out["merchant_name"].to_list() == ["Booking.com", "Air France"]
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
 def test_an_online_merchants_refund_reads_its_web_name(matcher: MerchantMatcher,
                                                        batch: bool) -> None:
     # AMAZON FR is Amazon's web name, no cut of AMAZON FRESH; a refund of an online merchant

@@ -35,14 +35,16 @@ from ledgerlens.enrich._clean_vocab import (
     NUMBERED_NAMES,
     OPERATION_PREFIXES,
     REFERENCE,
+    TOWN_NAMING_TRADES,
     numbered_name_regex,
 )
 from ledgerlens.enrich._distinct import distinct_rows, zero_digits
+from ledgerlens.enrich._intermediary import TERMINALS
 from ledgerlens.enrich._parallel import in_parts, stacked
 
 __all__ = ["AMBIGUOUS_CITIES", "BARE_TYPE_LABELS", "DEFAULT_WRAP_WIDTHS", "FOREIGN_CITIES",
-           "clean_labels", "ends_with_name", "finish_clean_labels", "french_city_forms",
-           "normalize_text", "town_names"]
+           "TOWN_NAMING_TRADES", "clean_labels", "ends_with_name", "finish_clean_labels",
+           "french_city_forms", "normalize_text", "town_names"]
 
 #: Line widths at which French banks cut a label mid-word and carry on in the complement.
 DEFAULT_WRAP_WIDTHS: tuple[int, ...] = (32, 40, 50)
@@ -137,6 +139,8 @@ _MAX_TOWN_WORDS = 5
 #: PORT``): stripping it would leave the name with a dangling preposition.
 _NAME_LINKS: tuple[str, ...] = ("DE", "DU", "DES", "D", "A", "AU", "AUX", "EN", "LA", "LE",
                                 "LES", "L")
+#: A wrapper glued before the shop's first word (``SQ *PIZZA``, ``ZETTLE_*KEBAB``).
+_WRAPPER_HEAD = r"^\S*[*_]"
 _DISTRICT = r"^(?:[0-9]{1,2}(?:ER|E|EME)?|CEDEX|CENTRE|NORD|SUD|EST|OUEST)$"
 #: A town named after a saint that the places list lacks ends a label (``AUCHAN ST PRIEST``,
 #: ``LECLERC ST MEDARD EN JALLES``): the saint's word, a name, at most two linked words.
@@ -211,11 +215,18 @@ def _trailing_town_exprs(col: str, town_names: frozenset[str] = frozenset(),
              & ~last.is_in(stoppers)).fill_null(False)
     out: pl.Expr = pl.when(pl.col("_coded")).then(text.str.replace(r"\s*\S+$", "")) \
         .when(saint).then(saint_head).otherwise(text)
+    foreign = pl.Series("foreign", sorted(FOREIGN_CITIES), dtype=pl.String).implode()
     for k in range(1, _MAX_TOWN_WORDS + 1):  # a longer town name wins
-        # the last k words are a town and at least one word precedes them
+        # the last k words are a town and at least one word precedes them, no link word
+        # (BAR DE LA GARE) nor, before a foreign town, the French trade word that opens the
+        # shop's name (PIZZA NAPOLI, SQ *KEBAB ISTANBUL; not HARD ROCK CAFE NAPOLI)
         name = tokens.list.tail(k).list.join(" ")
         head = tokens.list.head(n - k).list.join(" ")
-        linked = tokens.list.get(n - k - 1, null_on_oob=True).is_in(_NAME_LINKS)
+        before = tokens.list.get(n - k - 1, null_on_oob=True)
+        opens = (n - k == 1) | before.str.contains(_WRAPPER_HEAD)
+        linked = before.is_in(_NAME_LINKS) | (
+            opens & before.str.replace(_WRAPPER_HEAD, "").is_in(TOWN_NAMING_TRADES)
+            & name.is_in(foreign))
         out = pl.when((n > k) & name.is_in(towns) & ~linked.fill_null(False)) \
             .then(head).otherwise(out)
     if town_names:  # a name that ends in a town stays whole
@@ -723,13 +734,17 @@ _CHEQUE_NUMBER = r"\b([0-9]{5,8})\b"
 _CHEQUE_TYPES = ("cheque", "cheque_deposit")
 #: Phone wallets: a way to pay with the card, like ``PAIEMENT MOBILE`` (which the cleaning
 #: drops), not a business; the shop they carry is the clean label.
-_WALLETS = ("apple_pay", "google_pay", "samsung_pay")
+#: Wrappers whose shop is shown in its stead: the phone wallets and the shops' own card
+#: terminals and web checkouts (``SUMUP *BOULANGERIE MARTIN``: ``BOULANGERIE MARTIN``; the
+#: ``intermediary`` column names the terminal). PayPal and the P2P apps are services the
+#: customer chose and stay in the label.
+_UNWRAPPED = ("apple_pay", "google_pay", "samsung_pay", *TERMINALS)
 
 
 def _finished_label(clean: str | None, ttype: str | None, raw: str | None,
                     wallet: str | None, shop: str | None) -> str | None:
     """``finish_clean_labels`` of one row."""
-    if wallet in _WALLETS and (shop or "").strip():
+    if wallet in _UNWRAPPED and (shop or "").strip():
         return shop
     name = BARE_TYPE_LABELS.get(ttype or "")
     rest = (clean or "").strip()
@@ -775,7 +790,7 @@ def finish_clean_labels(frame: pl.DataFrame) -> pl.DataFrame:
     # rewriting runs on the others only. A blank label is empty or starts with a space
     # (cheaper than stripping every label; a few non-blank ones come along and stay).
     todo = (ttype.is_in([*_NAMED_TYPES, "deferred_card_total"])
-            | text("intermediary").is_in(_WALLETS) | clean.is_null()
+            | text("intermediary").is_in(_UNWRAPPED) | clean.is_null()
             | (clean.str.len_bytes() <= 1) | clean.str.starts_with(" "))
     rows = frame.select(todo.fill_null(False)).to_series().arg_true()
     if rows.len() == 0:
@@ -785,7 +800,8 @@ def finish_clean_labels(frame: pl.DataFrame) -> pl.DataFrame:
         text("raw_label").str.extract(_CHEQUE_NUMBER, 1))
     rest = clean.str.strip_chars()
     rest = pl.when(rest != "").then(rest)
-    wallet = text("intermediary").is_in(_WALLETS) & (shop.fill_null("").str.strip_chars() != "")
+    wallet = (text("intermediary").is_in(_UNWRAPPED)
+              & (shop.fill_null("").str.strip_chars() != ""))
     shown = frame[rows].select(pl.when(wallet).then(shop)
                                .when(ttype == "deferred_card_total").then(name)
                                .when(ttype.is_in(_NAMED_TYPES)).then(pl.concat_str(

@@ -206,10 +206,19 @@ def _strip_trailing_town(text: str, town_names: frozenset[str]) -> str:
            else saint_m.group(1) if saint and saint_m is not None else text)
     n = len(tokens)
     for k in range(1, c._MAX_TOWN_WORDS + 1):  # a longer town name wins
-        if (n > k and " ".join(tokens[-k:]) in t.towns
-                and tokens[n - k - 1] not in c._NAME_LINKS):
+        name = " ".join(tokens[-k:])
+        if n > k and name in t.towns and tokens[n - k - 1] not in c._NAME_LINKS and not (
+                _opens_with_trade(tokens[n - k - 1], n - k == 1)
+                and name in c.FOREIGN_CITIES):
             out = " ".join(tokens[:n - k])
     return out
+
+
+def _opens_with_trade(word: str, first: bool) -> bool:
+    """Whether ``word``, before a town, is the French trade word that opens the shop's name
+    (first, or glued to its terminal: ``SQ *KEBAB``): see ``_clean._trailing_town_exprs``."""
+    bare = re.sub(c._WRAPPER_HEAD, "", word)
+    return (first or bare != word) and bare in c.TOWN_NAMING_TRADES
 
 
 def _clean_text(canon: str, town_names: frozenset[str]) -> str:

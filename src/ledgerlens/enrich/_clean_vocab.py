@@ -5,9 +5,20 @@ from __future__ import annotations
 
 from ledgerlens.enrich._european import EUROPEAN_OPERATION_PREFIXES
 
-__all__ = ["ACCENTS", "AMBIGUOUS_CITIES", "CARD_PREFIXES", "CONNECTORS", "COUNTRY_CODES",
-           "COUNTRY_CODES_AFTER_TOWN", "FOREIGN_CITIES", "NUMBERED_NAMES", "OPERATION_PREFIXES",
-           "REFERENCE", "numbered_name_regex"]
+__all__ = [
+    "ACCENTS",
+    "AMBIGUOUS_CITIES",
+    "CARD_PREFIXES",
+    "CONNECTORS",
+    "COUNTRY_CODES",
+    "COUNTRY_CODES_AFTER_TOWN",
+    "FOREIGN_CITIES",
+    "NUMBERED_NAMES",
+    "OPERATION_PREFIXES",
+    "REFERENCE",
+    "TOWN_NAMING_TRADES",
+    "numbered_name_regex",
+]
 
 ACCENTS: dict[str, str] = {
     **dict.fromkeys("ÀÁÂÃÄÅ", "A"), "Æ": "AE", "Ç": "C", **dict.fromkeys("ÈÉÊË", "E"),
@@ -101,6 +112,13 @@ COUNTRY_CODES_AFTER_TOWN: tuple[str, ...] = ("DE", "BE", "IT", "CA", "MA", "NO",
                                               "TH")
 
 #: Major foreign cities (towns travellers pay in), in their label spelling.
+#: French shops' trade words after which a foreign town is the shop's name, not where it
+#: is (``PIZZA NAPOLI``, ``KEBAB ISTANBUL``, ``SUSHI TOKYO``): the cleaning keeps the town
+#: and the transaction type reads no payment abroad in it (``_types.FOREIGN_NAMERS``).
+TOWN_NAMING_TRADES: tuple[str, ...] = (
+    "KEBAB", "PIZZERIA", "PIZZA", "PIZZAS", "SUSHI", "RESTAURANT", "REST", "RESTO", "SNACK",
+    "TACOS", "GRILL", "BURGER", "TRAITEUR", "CAFE", "BAR", "BRASSERIE", "HOTEL", "EPICERIE",
+    "BOULANGERIE", "WOK", "CREPERIE", "GLACIER", "SALON", "COIFFURE", "BOUTIQUE")
 FOREIGN_CITIES: tuple[str, ...] = (
     "MADRID", "BARCELONA", "SEVILLA", "SEVILLE", "VALENCIA", "MALAGA", "PALMA", "IBIZA",
     "BILBAO", "GRANADA", "ALICANTE", "SAN SEBASTIAN", "TENERIFE", "ROMA", "ROME", "MILANO",

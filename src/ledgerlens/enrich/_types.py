@@ -29,6 +29,7 @@ import polars as pl
 
 from ledgerlens.enrich._clean import (
     FOREIGN_CITIES,
+    TOWN_NAMING_TRADES,
     clean_labels,
     ends_with_name,
     french_city_forms,
@@ -354,10 +355,7 @@ _NAMING_WORDS: tuple[str, ...] = ("LE", "LA", "LES", "L", "DE", "DU", "DES", "D"
 # Nor right after a French shop's trade word: ``KEBAB ISTANBUL``, ``PIZZERIA TRATTORIA``,
 # ``SUSHI TOKYO`` are names of shops in France (a payment abroad shows its currency or
 # country: those strong signs still count).
-_NAMING_TRADES: tuple[str, ...] = (
-    "KEBAB", "PIZZERIA", "PIZZA", "PIZZAS", "SUSHI", "RESTAURANT", "REST", "RESTO", "SNACK",
-    "TACOS", "GRILL", "BURGER", "TRAITEUR", "CAFE", "BAR", "BRASSERIE", "HOTEL", "EPICERIE",
-    "BOULANGERIE", "WOK", "CREPERIE", "GLACIER", "SALON", "COIFFURE", "BOUTIQUE")
+_NAMING_TRADES: tuple[str, ...] = TOWN_NAMING_TRADES
 #: The words after which a foreign town or word names the shop (see above).
 FOREIGN_NAMERS: tuple[str, ...] = _NAMING_WORDS + _NAMING_TRADES
 #: The words before which a foreign town names the shop: ``ISTANBUL KEBAB``, ``NEW YORK

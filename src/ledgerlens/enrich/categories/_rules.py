@@ -611,7 +611,7 @@ BILLER_REFUND_LINES: tuple[str, ...] = (
     "car_insurance", "other_insurance")
 #: A biller's words for paying back, whole words of the upper-case clean label.
 BILLER_REFUND_RE = (r"\b(?:REMBOURSEMENTS?|REMBT|REMB|TROP\s+PERCU|AVOIR|REGULARISATION|REGUL"
-                    r"|INDEMNISATION|INDEMNITE|SINISTRE)\b")
+                    r"|INDEMNISATION|INDEMNITE|SINISTRE|REFUNDS?|REFUNDED)\b")
 BILLER_REFUND_CONFIDENCE = 0.8
 _MONEY_IN = ("transfer_in", "instant_transfer_in")
 _REFUND_COLUMNS = ("transaction_type", "clean_label", "merchant_id", "merchant_hint")

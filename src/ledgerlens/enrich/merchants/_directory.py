@@ -735,6 +735,15 @@ class MerchantDirectory:
         return self.cached("intermediary_ids", lambda d: frozenset(
             d.merchants.filter(pl.col("is_intermediary")).get_column("merchant_id").to_list()))
 
+    @property
+    def bank_ids(self) -> frozenset[str]:
+        """Ids of the banks' own entries (a ``bank_fees`` line): the one merchant a fee may
+        name (``Revolut Premium plan fee``); a card's foreign fee names the shop abroad
+        (``COMMISSION CARTE X1234 AMAZON US``), which sold nothing on that line."""
+        return self.cached("bank_ids", lambda d: frozenset(
+            d.merchants.filter(pl.col("category") == "bank_fees").get_column("merchant_id")
+            .to_list()))
+
     def brand_keys(self) -> pl.DataFrame:
         """``merchant_id`` -> ``brand_key``: merchants sharing a key are one business to a
         label (same wikidata brand, or same name or listed spelling in the same category);

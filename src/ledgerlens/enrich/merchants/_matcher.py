@@ -86,26 +86,31 @@ def _texts(frame: pl.DataFrame, name: str) -> list[str | None]:
 
 
 def _no_merchant_rows(frame: pl.DataFrame, ids: Sequence[str | None],
-                      intermediary_ids: frozenset[str]) -> list[bool] | None:
+                      intermediary_ids: frozenset[str],
+                      bank_ids: frozenset[str]) -> list[bool] | None:
     """Which rows name no merchant, read on plain values (``ids``: each row's answer); None
     when none does. See ``_without_merchants_where_none``."""
     types, inters = _texts(frame, "transaction_type"), _texts(frame, "intermediary")
     flags = [t in NO_MERCHANT_TYPES
+             or (t == "fee" and m is not None and m not in bank_ids)
              or (t in CARD_TYPES and i in TERMINALS and m in intermediary_ids)
              for t, i, m in zip(types, inters, ids, strict=True)]
     return flags if any(flags) else None
 
 
-def _without_merchants_where_none(frame: pl.DataFrame,
-                                  intermediary_ids: frozenset[str]) -> pl.DataFrame:
+def _without_merchants_where_none(frame: pl.DataFrame, intermediary_ids: frozenset[str],
+                                  bank_ids: frozenset[str]) -> pl.DataFrame:
     """Merchant columns of rows that name no merchant emptied: a type that buys nothing from
-    anyone (``NO_MERCHANT_TYPES``), or a card payment through a shop's terminal answered by
-    the terminal's own entry (``CB SUMUP 12/03``: the shop's name was cut off; SumUp sold
-    nothing). Other rows as they are."""
+    anyone (``NO_MERCHANT_TYPES``), a bank's fee that names a shop (``COMMISSION CARTE X1234
+    AMAZON US``: the fee on a payment abroad; the bank charges it, the shop sold nothing on
+    that line), or a card payment through a shop's terminal answered by the terminal's own
+    entry (``CB SUMUP 12/03``: the shop's name was cut off; SumUp sold nothing). Other rows
+    as they are."""
     if "transaction_type" not in frame.columns:
         return frame
     typed = pl.col("transaction_type").cast(pl.String)
-    none = typed.is_in(NO_MERCHANT_TYPES)
+    none = typed.is_in(NO_MERCHANT_TYPES) | (
+        (typed == "fee") & ~pl.col("merchant_id").is_in(sorted(bank_ids))).fill_null(False)
     if "intermediary" in frame.columns and intermediary_ids:
         none = none | (typed.is_in(CARD_TYPES) & pl.col("intermediary").is_in(TERMINALS)
                        & pl.col("merchant_id").is_in(sorted(intermediary_ids))).fill_null(False)
@@ -361,7 +366,8 @@ class MerchantMatcher:
                                 fuzzy=self.fuzzy, precision=self.precision)
             values = {c: few[c] for c in MERCHANT_COLUMNS}
             none = _no_merchant_rows(base, values["merchant_id"],
-                                     self._directory().intermediary_ids)
+                                     self._directory().intermediary_ids,
+                                     self._directory().bank_ids)
             if none is not None:  # as _without_merchants_where_none
                 values = {c: [None if k else v for v, k in zip(vs, none, strict=True)]
                           for c, vs in values.items()}
@@ -399,7 +405,7 @@ class MerchantMatcher:
             answers, on="_h", how="left", maintain_order="left").select(
             pl.col(c).cast(t) for c, t in MERCHANT_COLUMNS.items()).collect(engine=ENGINE)
         return _without_merchants_where_none(base.hstack(joined.get_columns()),
-                                             directory.intermediary_ids)
+                                             directory.intermediary_ids, directory.bank_ids)
 
     def brand_words(self, merchant_id: str, lines: Iterable[str]) -> frozenset[str]:
         """The words that every one of ``lines`` of ``merchant_id``'s business spells in
