@@ -96,6 +96,32 @@ def test_biweekly_and_quarterly_cadences_are_recognised() -> None:
     assert periods["PRLV EAU DE PARIS"] == "quarterly"
 
 
+def test_bills_every_two_and_six_months_are_streams_and_shop_visits_are_not() -> None:
+    # An electricity bill every two months follows the seasons; an insurer's half-yearly
+    # premium does not move. A monthly stream with missed months stays monthly; a shop
+    # visited every two months at much the same amount is no bill.
+    typed = "transaction_type"
+    power = [(_business_day(dt.date(2025, m, 12)), a, "PRLV SEPA EDF CLIENTS PARTICULIERS")
+             for m, a in zip((1, 3, 5, 7, 9, 11), (-182.4, -151.0, -96.3, -88.1, -120.5,
+                                                   -176.9), strict=True)]
+    premium = [(_business_day(dt.date(2024, 10, 5)), -312.0, "PRLV SEPA MAAF ASSURANCES"),
+               (_business_day(dt.date(2025, 4, 5)), -312.0, "PRLV SEPA MAAF ASSURANCES")]
+    gym = [(_business_day(dt.date(2025, m, 3)), -29.9, "PRLV SEPA BASIC FIT")
+           for m in (1, 2, 4, 6, 7, 8, 10, 12)]
+    shop = [(_business_day(dt.date(2025, m, 15)), -45.0, "CB STATION DU LAC")
+            for m in (1, 3, 5, 7, 9, 11)]
+    frame = _frame(power + premium + gym + shop).with_columns(
+        pl.when(pl.col("raw_label").str.starts_with("CB")).then(pl.lit("card_in_store"))
+        .otherwise(pl.lit("direct_debit")).alias(typed))
+    out, _ = _detect(frame)
+    periods = out.group_by("raw_label").agg(pl.col("recurrence_period").unique())
+    got = {label: sorted(p, key=str) for label, p in periods.iter_rows()}
+    assert got == {"PRLV SEPA EDF CLIENTS PARTICULIERS": ["bimonthly"],
+                   "PRLV SEPA MAAF ASSURANCES": ["semiannual"],
+                   "PRLV SEPA BASIC FIT": ["monthly"], "CB STATION DU LAC": [None]}
+    assert {"bimonthly", "semiannual"} <= set(PERIODS)
+
+
 def test_yearly_payment_seen_twice_is_a_yearly_stream() -> None:
     rows = [(dt.date(2024, 3, 11), -69.9, "AMAZON PRIME ANNUAL 11/03"),
             (dt.date(2025, 3, 10), -69.9, "AMAZON PRIME ANNUAL 10/03")]
