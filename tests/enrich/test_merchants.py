@@ -338,6 +338,19 @@ def test_a_trade_word_of_another_health_line_names_another_shop(rows: int) -> No
         assert out["merchant_name"].to_list()[1:] == ["Lafayette", "Krys"]
 
 
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_a_trade_word_of_another_shopping_line_names_another_shop(matcher: MerchantMatcher,
+                                                                  batch: bool) -> None:
+    # A pet shop or a jeweller named like a clothes chain is no branch of it (a cut CROCS,
+    # the GEMO chain at 1.0); the chain's own line word, or a shop's generic word before a
+    # chain of another line, keeps the chain.
+    labels = ["ANIMALERIE GEMO", "BIJOUTERIE CROC", "TOILETTAGE ANDRE", "CHAUSSURES ERAM",
+              "BOUTIQUE DARTY", "BIJOUTERIE HISTOIRE D OR"]
+    out = _match_rows(matcher, labels, ["card_in_store"] * len(labels), batch=batch)
+    assert out["merchant_name"].to_list() == [None, None, None, "Éram", "Darty",
+                                              "Histoire d'Or"]
+
+
 @pytest.mark.parametrize("rows", [1, 3])
 def test_a_loan_line_names_no_shop(rows: int) -> None:
     # ``PRET HABITAT`` is a home loan, not the Habitat furniture chain: on a loan line only

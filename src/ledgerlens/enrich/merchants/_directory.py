@@ -544,11 +544,12 @@ def foreign_lead_categories() -> dict[str, str]:
 
 
 #: Categories whose lines are distinct trades, so that a line's trade word before a name
-#: names that line's shop (a health profession, a food trade, a car trade).
-LINE_LEAD_CATEGORIES: tuple[str, ...] = ("health", "groceries", "transport")
+#: names that line's shop (a health profession, a food trade, a car trade, a pet shop or a
+#: jeweller: ``ANIMALERIE GEMO`` is no Gémo clothes shop, ``BIJOUTERIE CROC`` no cut Crocs).
+LINE_LEAD_CATEGORIES: tuple[str, ...] = ("health", "groceries", "transport", "shopping")
 #: Of those, the categories where any other line's trade word before a name drops the hit
 #: (groceries only when the name is a common word: ``_scorer.OTHER_LINE_BEFORE``).
-OTHER_LINE_CATEGORIES: tuple[str, ...] = ("health", "transport")
+OTHER_LINE_CATEGORIES: tuple[str, ...] = ("health", "transport", "shopping")
 
 
 @functools.cache
@@ -558,10 +559,21 @@ def line_lead_subcategories() -> dict[str, str]:
     ``LINE_LEAD_CATEGORIES``. Such a word before a name names that line's shop (``OPTIQUE
     LAFAYETTE`` is an optician, not the Lafayette pharmacies; ``BOULANGERIE PICARD`` a
     baker, not the frozen-food chain)."""
-    # Abbreviations of three letters or fewer (CH, INF, OPT) are left out: too many codes.
+    # Abbreviations of three letters or fewer (CH, INF, OPT) are left out: too many codes;
+    # so are a shop's generic words, which chains of other lines print too (BOUTIQUE DARTY).
     return {w: next(iter(subs)) for w, subs in trade_word_subcategories().items()
-            if len(w) >= 4 and len(subs) == 1
+            if len(w) >= 4 and len(subs) == 1 and w not in _GENERIC_SHOP_WORDS
             and SUBCATEGORIES[next(iter(subs))].category in LINE_LEAD_CATEGORIES}
+
+
+#: Shop words that say little of the line: a chain of another line prints them before its
+#: name (``BOUTIQUE FNAC``, ``TABAC PRESSE RELAY``, ``PHOTO DARTY``).
+_GENERIC_SHOP_WORDS = frozenset({
+    "BOUTIQUE", "MODE", "DEPOT", "DISCOUNT", "BAZAR", "DESTOCK", "DESTOCKAGE", "SOLDERIE",
+    "CADEAU", "CADEAUX", "SOUVENIRS", "PRESSE", "TABAC", "JOURNAUX", "KIOSQUE", "PHOT",
+    "PHOTO", "MULTIMEDIA", "INFORMATIQUE", "TELEPHONIE", "ELECTRONIQUE", "TEXTILE",
+    "CONFECTION", "JEANS", "HABILLEMENT", "VETEMENTS", "ANIMAL", "FLEUR", "FLEURS", "MANGA",
+    "VAPE"})
 
 
 def _conform(frame: pl.DataFrame) -> pl.DataFrame:
