@@ -351,6 +351,18 @@ def test_a_trade_word_of_another_shopping_line_names_another_shop(matcher: Merch
                                               "Histoire d'Or"]
 
 
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_a_local_trade_of_another_category_before_a_chain_names_that_trade_s_shop(
+        matcher: MerchantMatcher, batch: bool) -> None:
+    # A dry cleaner, a florist or a car park named like a chain of another category is no
+    # branch of it; the chain's line of that category keeps its hit (Carrefour's station).
+    labels = ["PRESSING ZARA", "FLEURISTE MONOP", "PARKING CARREFOUR", "STATION CARREFOUR",
+              "CINEMA PATHE"]
+    out = _match_rows(matcher, labels, ["card_in_store"] * len(labels), batch=batch)
+    assert out["merchant_name"].to_list() == [None, None, None, "Carrefour", "Pathé"]
+    assert out["merchant_subcategory"][3] in (None, "fuel")
+
+
 @pytest.mark.parametrize("rows", [1, 3])
 def test_a_loan_line_names_no_shop(rows: int) -> None:
     # ``PRET HABITAT`` is a home loan, not the Habitat furniture chain: on a loan line only

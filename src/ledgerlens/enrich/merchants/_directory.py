@@ -56,6 +56,7 @@ __all__ = [
     "foreign_lead_categories",
     "lead_word_categories",
     "line_lead_subcategories",
+    "trade_lead_categories",
     "trade_word_subcategories",
     "trail_word_categories",
     "trail_word_lines",
@@ -564,6 +565,21 @@ def line_lead_subcategories() -> dict[str, str]:
     return {w: next(iter(subs)) for w, subs in trade_word_subcategories().items()
             if len(w) >= 4 and len(subs) == 1 and w not in _GENERIC_SHOP_WORDS
             and SUBCATEGORIES[next(iter(subs))].category in LINE_LEAD_CATEGORIES}
+
+
+@functools.cache
+def trade_lead_categories() -> dict[str, str]:
+    """The local trades' own words (four letters or more, naming one level-1 category, no
+    shop's generic word) -> that category: such a word before a chain's name of another
+    category names a local shop of that trade (``PRESSING ZARA``, ``RESTAURANT IKEA``,
+    ``TABAC CASINO``, ``PARKING CARREFOUR``), not the chain (``_scorer.OTHER_TRADE_BEFORE``).
+    """
+    out: dict[str, str] = {}
+    for word, subs in trade_word_subcategories().items():
+        categories = {SUBCATEGORIES[sub].category for sub in subs}
+        if len(word) >= 4 and len(categories) == 1 and word not in _GENERIC_SHOP_WORDS:
+            out[word] = next(iter(categories))
+    return out
 
 
 #: Shop words that say little of the line: a chain of another line prints them before its

@@ -52,6 +52,7 @@ from ledgerlens.enrich.merchants._directory import (
     foreign_lead_categories,
     lead_word_categories,
     line_lead_subcategories,
+    trade_lead_categories,
     trail_word_categories,
     trail_word_lines,
 )
@@ -355,7 +356,8 @@ def _dropped_before_scoring(h: dict[str, Any],
     """``_scorer.OTHER_SHOP_AFTER``, ``_scorer.OTHER_LINE_BEFORE``,
     ``_scorer.OFF_LOAN_LINE``, ``_scorer.AFTER_PLACE_LINK``, ``_scorer.AFTER_ARTICLE``,
     ``_scorer.ARTICLE_NAME_GOES_ON``, ``_scorer.DIGITAL_NAME_GOES_ON``,
-    ``_scorer.TRADE_BEFORE_ARTICLE``, ``_scorer.foreign_trade_before``,
+    ``_scorer.TRADE_BEFORE_ARTICLE``, ``_scorer.OTHER_TRADE_BEFORE``,
+    ``_scorer.foreign_trade_before``,
     ``_scorer.name_in_transfer``, ``_scorer.PERSON_IN_TRANSFER``,
     ``_scorer.AFTER_SURNAME_PARTICLE``, ``_scorer.IN_SET_PHRASE``, ``_scorer.short_tail``,
     ``_scorer.NAME_THEN_NAME`` or ``_scorer.english_phrase`` of one hit."""
@@ -388,11 +390,13 @@ def _dropped_before_scoring(h: dict[str, Any],
                            and (h["common"] or h["kind"] == KIND_PREFIX))))
     trade_before_article = (h["article_alias"] and h["lead_cat"] is not None
                             and h["lead_cat"] != h["m_cat"])
+    other_trade = h["lead_trade"] is not None and h["lead_trade"] != h["m_cat"]
     foreign_trade_before = (h["lead_tok"] in foreign_lead_categories()
                             and h["lead_cat"] != h["m_cat"])
     return card and (other_shop or other_line or h["after_place_link"] or h["after_article"]
                      or h["short_tail"]
-                     or h["article_name_goes_on"] or trade_before_article or name_then_name
+                     or h["article_name_goes_on"] or trade_before_article or other_trade
+                     or name_then_name
                      or english_phrase or foreign_trade_before)
 
 
@@ -422,6 +426,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
     towns = town_names()
     lead_categories = lead_word_categories()
     line_leads = line_lead_subcategories()
+    trade_leads = trade_lead_categories()
     merchant_attrs = directory.cached("quick.merchant_attrs", _merchant_attrs)
     mcc_table = _code_table()
     hits: list[dict[str, Any]] = []
@@ -447,6 +452,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
             "lead_cat": lead_categories.get(lead_tok) if lead_tok is not None else None,
             "alias_cat": lead_categories.get(alias),
             "lead_sub": line_leads.get(lead_tok) if lead_tok is not None else None,
+            "lead_trade": trade_leads.get(lead_tok) if lead_tok is not None else None,
             "m_cat": m_cat,
             "origin": origin, "derived": derived, "n_tokens": n_tokens, "n_chars": n_chars,
             "n_merchants": n_merchants, "n_brands": n_brands, "common": common,

@@ -34,6 +34,7 @@ from ledgerlens.enrich.merchants._directory import (
     foreign_lead_categories,
     lead_word_categories,
     line_lead_subcategories,
+    trade_lead_categories,
 )
 from ledgerlens.enrich.merchants._quick import CARD_KINDS
 from ledgerlens.exceptions import ConfigurationError
@@ -306,6 +307,13 @@ DIGITAL_NAME_GOES_ON = (pl.col("m_sub").is_in(DIGITAL_LINES) & pl.col("next_link
 #: dropped before scoring.
 TRADE_BEFORE_ARTICLE = (_ARTICLE_ALIAS & pl.col("lead_cat").is_not_null()
                         & (pl.col("lead_cat") != pl.col("m_cat")) & _ON_CARD).fill_null(False)
+#: A card payment whose hit follows a local trade's own word of another category names a
+#: shop of that trade, whatever the name (``PRESSING ZARA`` had been Zara at 0.71, ``TABAC
+#: CASINO`` the Casino grocer, ``FLEURISTE MONOP`` Monop'): dropped before scoring; a brand's
+#: line of that category keeps its hit (``STATION CARREFOUR``: its fuel station). The
+#: lead-word feature weighs this softly: the synthetic banks print no such name.
+OTHER_TRADE_BEFORE = (pl.col("lead_trade").is_not_null()
+                      & (pl.col("lead_trade") != pl.col("m_cat")) & _ON_CARD).fill_null(False)
 
 
 @functools.cache
@@ -493,11 +501,13 @@ def hit_features(hits: pl.DataFrame, merchants: pl.DataFrame,
                       alias_cat=pl.col("alias").replace_strict(
                           lead_word_categories(), default=None, return_dtype=pl.String),
                       lead_sub=pl.col("lead_tok").replace_strict(
-                          line_lead_subcategories(), default=None, return_dtype=pl.String))
+                          line_lead_subcategories(), default=None, return_dtype=pl.String),
+                      lead_trade=pl.col("lead_tok").replace_strict(
+                          trade_lead_categories(), default=None, return_dtype=pl.String))
         .with_columns(l_cat=l_cat)
         .filter(~OTHER_SHOP_AFTER & ~OTHER_LINE_BEFORE & ~OFF_LOAN_LINE & ~AFTER_PLACE_LINK
                 & ~AFTER_ARTICLE & ~ARTICLE_NAME_GOES_ON & ~DIGITAL_NAME_GOES_ON
-                & ~TRADE_BEFORE_ARTICLE & ~foreign_trade_before()
+                & ~TRADE_BEFORE_ARTICLE & ~OTHER_TRADE_BEFORE & ~foreign_trade_before()
                 & ~name_in_transfer() & ~PERSON_IN_TRANSFER & ~AFTER_SURNAME_PARTICLE
                 & ~IN_SET_PHRASE & ~AFTER_OTHER_WORD & ~NAME_THEN_NAME & ~short_tail()
                 & ~english_phrase())
