@@ -39,6 +39,7 @@ def _detect(*labels: str) -> list[tuple[str | None, str]]:
     ("CB LYDIA 26/11", "lydia", "LYDIA"),  # a card top-up: nothing behind the app
     ("PAIEMENT CB LYDIA SOLUTIONS", "lydia", "LYDIA SOLUTIONS"),
     ("CB LYDIA*MARIE DUPONT", "lydia", "MARIE DUPONT"),  # to a friend, by card
+    ("CB LYDIA 0903 PAUL MARTIN", "lydia", "PAUL MARTIN"),
     ("CB PAYLIB*MARTIN JULIE", "paylib", "MARTIN JULIE"),
     # the app as the transfer's payer: its company name is no merchant text
     ("VIR SEPA RECU /DE LYDIA SOLUTIONS", "lydia", "LYDIA SOLUTIONS"),

@@ -120,20 +120,22 @@ def test_a_p2p_app_paid_with_nothing_behind_it_is_a_transfer_to_a_person(rows: i
         assert out["subcategory"].to_list()[1:3] == ["p2p_transfer", "hairdresser"]
 
 
-@pytest.mark.parametrize("rows", [1, 3])
+@pytest.mark.parametrize("rows", [1, 4])
 def test_a_p2p_app_paid_to_a_friend_the_model_cannot_read_is_a_transfer_to_a_person(
         rows: int) -> None:
     # A friend's name behind the app (the model had read nothing in MARTIN JULIE, 0.13);
     # a reason the model reads surely keeps its line.
+    # A friend called Paul is not the Paul bakeries.
     labels = ["CB PAYLIB*MARTIN JULIE", "CB LYDIA*MARIE DUPONT",
-              "VIR SEPA EMIS /VERS LYDIA SOLUTIONS /MOTIF LOYER"][:rows]
+              "VIR SEPA EMIS /VERS LYDIA SOLUTIONS /MOTIF LOYER", "CB LYDIA 0903 PAUL MARTIN"]
+    labels = labels[:rows]
     out = enrich(pl.DataFrame({"date": ["2025-11-28"] * rows, "amount": [-20.0] * rows,
                                "label": labels}))
-    assert out["intermediary"].to_list() == ["paylib", "lydia", "lydia"][:rows]
+    assert out["intermediary"].to_list() == ["paylib", "lydia", "lydia", "lydia"][:rows]
     assert out["subcategory"].to_list()[:2] == ["p2p_transfer", "p2p_transfer"][:rows]
     assert out["merchant_id"].to_list() == [None] * rows
     if rows > 2:
-        assert out["subcategory"][2] == "rent"
+        assert out["subcategory"].to_list()[2:] == ["rent", "p2p_transfer"]
 
 
 @pytest.mark.parametrize("rows", [1, 4])

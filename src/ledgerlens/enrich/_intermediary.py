@@ -50,8 +50,11 @@ _P2P_PAYER = (r"^(?:VIR|VIREMENT)\b.*?(?:/|\b)(?:DE|VERS|FROM|TO)\s*:?\s*(?:LYDI
 _APP_SUFFIX = r"(?:\s+(?:APP|SOLUTIONS|SAS))?"  # LYDIA APP, LYDIA SOLUTIONS: still the app
 _P2P_CARD = (rf"^(?:CB|CARTE|PAIEMENT|ACHAT|FACTURE)\b.*\b(?:LYDIA|SUMERIA){_APP_SUFFIX}"
              r"(?:\s+[0-9][0-9/.]*)*\s*$")
-# ... or to the app with the friend after its star (``CB LYDIA*MARIE DUPONT``)
-_P2P_CARD_STAR = r"^(?:CB|CARTE|PAIEMENT|ACHAT|FACTURE)\b.*\b(?:LYDIA|SUMERIA)\s*\*"
+# ... or to the app with the friend after its star (``CB LYDIA*MARIE DUPONT``) or after the
+# date the bank prints after the payee (``CB LYDIA 0903 PAUL MARTIN``; a shop called Lydia
+# has its own words before the date: ``CB LYDIA COIFFURE 26/11``)
+_P2P_CARD_STAR = (r"^(?:CB|CARTE|PAIEMENT|ACHAT|FACTURE)\b.*\b(?:LYDIA|SUMERIA)"
+                  r"(?:\s*\*|\s+[0-9]{2}[/.]?[0-9]{2}(?:[/.]?[0-9]{2,4})?\s+[A-Z])")
 
 # The words of a card processor's company name and of its payout to a shop.
 _PROCESSOR_TAIL = (r"(?:\s+(?:PAYMENTS?|EUROPE|LIMITED|LTD|SA|SAS|BV|AB|INC|TECHNOLOGIES"

@@ -368,6 +368,15 @@ _BARE_COLUMNS = ("intermediary", "merchant_text", "clean_label", "merchant_id",
                  "transaction_type")
 
 
+def _person_named(text: pl.Expr) -> pl.Expr:
+    """Whether ``text`` is a person's name only: first and last names, titles."""
+    from ledgerlens.enrich.merchants._directory import PERSON_TITLES, person_names
+
+    names = pl.Series("names", sorted(person_names() | PERSON_TITLES), dtype=pl.String)
+    words = text.fill_null("").str.to_uppercase().str.extract_all(r"[A-Z]+")
+    return (words.list.len() > 0) & words.list.eval(pl.element().is_in(names.implode())).list.all()
+
+
 def bare_intermediary_rule(frame: pl.DataFrame) -> pl.DataFrame:
     """A payment through an intermediary of ``BARE_INTERMEDIARY_LINES`` with nothing behind
     it takes the intermediary's line, whatever the model guessed from the label's other
@@ -396,8 +405,10 @@ def bare_intermediary_rule(frame: pl.DataFrame) -> pl.DataFrame:
         bare = pl.col("merchant_text") == pl.col("clean_label")
         if kind == "online checkout":
             scope &= pl.col("transaction_type").is_in(_CHECKOUT_TYPES)
-        else:  # a friend's name the model cannot read (CB PAYLIB*MARTIN JULIE) is a friend
-            bare |= pl.col("category_confidence") < P2P_UNSURE
+        else:  # a friend's name (CB LYDIA 0903 PAUL MARTIN: not the Paul bakeries) or one
+            # the model cannot read (CB PAYLIB*MARTIN JULIE) is a friend
+            bare |= (pl.col("category_confidence") < P2P_UNSURE) | _person_named(
+                pl.col("merchant_text"))
         frame = _decide_rows(frame, scope, bare, subcategory, confidence,
                              pl.format("rule: {} {}", pl.lit(kind), "intermediary"))
     payouts = [w for w in BARE_WALLET_PAYOUTS if w in present]
