@@ -390,7 +390,8 @@ def _dropped_before_scoring(h: dict[str, Any],
                            and (h["common"] or h["kind"] == KIND_PREFIX))))
     trade_before_article = (h["article_alias"] and h["lead_cat"] is not None
                             and h["lead_cat"] != h["m_cat"])
-    other_trade = h["lead_trade"] is not None and h["lead_trade"] != h["m_cat"]
+    other_trade = (h["lead_trade"] is not None and h["kind"] == KIND_EXACT
+                   and h["lead_trade"] != h["m_cat"])
     foreign_trade_before = (h["lead_tok"] in foreign_lead_categories()
                             and h["lead_cat"] != h["m_cat"])
     return card and (other_shop or other_line or h["after_place_link"] or h["after_article"]
