@@ -111,7 +111,6 @@ COUNTRY_CODES_AFTER_TOWN: tuple[str, ...] = ("DE", "BE", "IT", "CA", "MA", "NO",
                                               # the taxe d'habitation: DGFIP TH 2025
                                               "TH")
 
-#: Major foreign cities (towns travellers pay in), in their label spelling.
 #: French shops' trade words after which a foreign town is the shop's name, not where it
 #: is (``PIZZA NAPOLI``, ``KEBAB ISTANBUL``, ``SUSHI TOKYO``): the cleaning keeps the town
 #: and the transaction type reads no payment abroad in it (``_types.FOREIGN_NAMERS``).
@@ -119,6 +118,7 @@ TOWN_NAMING_TRADES: tuple[str, ...] = (
     "KEBAB", "PIZZERIA", "PIZZA", "PIZZAS", "SUSHI", "RESTAURANT", "REST", "RESTO", "SNACK",
     "TACOS", "GRILL", "BURGER", "TRAITEUR", "CAFE", "BAR", "BRASSERIE", "HOTEL", "EPICERIE",
     "BOULANGERIE", "WOK", "CREPERIE", "GLACIER", "SALON", "COIFFURE", "BOUTIQUE")
+#: Major foreign cities (towns travellers pay in), in their label spelling.
 FOREIGN_CITIES: tuple[str, ...] = (
     "MADRID", "BARCELONA", "SEVILLA", "SEVILLE", "VALENCIA", "MALAGA", "PALMA", "IBIZA",
     "BILBAO", "GRANADA", "ALICANTE", "SAN SEBASTIAN", "TENERIFE", "ROMA", "ROME", "MILANO",

@@ -66,6 +66,9 @@ __all__ = ["CARD_KINDS", "HIT_COLUMNS", "QUICK_MAX_TEXTS", "feature_hits", "feat
 
 #: Up to this many distinct keys, the matcher takes this path (faster than the batch one).
 QUICK_MAX_TEXTS = 256
+#: Up to this many fuzzy windows their similarities are read from a dense array (a few
+#: megabytes at most); more, from the sparse product.
+_DENSE_WINDOWS = 32
 
 # One candidate: (merchant_idx, alias, kind, sim, start, n_gram, key_tokens, key_chars,
 # odd_outside, next_link, lead_tok, trail_cat, refund_word, refund_lead, next_english,
@@ -151,11 +154,20 @@ def _fuzzy(texts: list[tuple[list[str], list[int], int, int]],
     found: dict[str, tuple[str, float]] = {}
     if distinct:
         model, alias_t, names = directory.cached("candidates.tfidf", _tfidf)
-        # A few windows' similarities as a dense array (a few times the directory's
-        # aliases): the sparse argmax sorts the product's indices first, 0.4 ms a call.
-        sims = (model.transform(distinct) @ alias_t).toarray()
-        best_idx = sims.argmax(axis=1)
-        best_sim = sims[np.arange(len(distinct)), best_idx].astype(np.float64)
+        product = model.transform(distinct) @ alias_t
+        if len(distinct) <= _DENSE_WINDOWS:
+            # A few windows' similarities as a dense array (a few times the directory's
+            # aliases): the sparse argmax sorts the product's indices first, 0.4 ms a call.
+            dense = product.toarray()
+            best_idx = dense.argmax(axis=1)
+            best_sim = dense[np.arange(len(distinct)), best_idx].astype(np.float64)
+        else:
+            best_idx = np.zeros(len(distinct), dtype=np.int64)
+            best_sim = np.zeros(len(distinct), dtype=np.float64)
+            sims = product.tocsr()
+            if sims.nnz:
+                best_idx[:] = np.asarray(sims.argmax(axis=1)).ravel()
+                best_sim[:] = sims.max(axis=1).toarray().ravel()
         for gram, i, s in zip(distinct, best_idx.tolist(), best_sim.tolist(), strict=True):
             if s >= _FUZZY_MIN_SIM:
                 found[gram] = (str(names[i]), s)
