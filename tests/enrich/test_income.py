@@ -86,6 +86,7 @@ def test_income_keywords_give_the_income_type(label: str, income_type: str) -> N
     ("DGFIP REMBOURSEMENT IMPOT SUR LE REVENU", {}),
     ("VIR DE MAIF INDEMNISATION SINISTRE", {}),
     ("VIR SEPA RECU /DE ENGIE /MOTIF TROP PERCU", {}),
+    ("VIR SEPA RECU /DE AIRBNB PAYMENTS /MOTIF REFUND", {}),  # a guest's refund, no payout
     ("VIR INTERNE DE LIVRET A", {}),
     ("VERSEMENT ESPECES AGENCE", {}),
     ("REMISE CHEQUE 1234567", {}),

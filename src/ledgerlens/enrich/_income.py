@@ -70,6 +70,7 @@ _RULES: tuple[tuple[str, str], ...] = (
 
 # Credits that give money back or move it, never earnings.
 _NOT_INCOME = (r"\bREMB\w*|\bANNUL\w*|\bAVOIR\b|\bRETOUR\b|\bREGUL\w*|\bRESTITUTION\b"
+               r"|\bREFUND\w*|\bRIMBORSO\b|\b(?:RUECK)?ERSTATTUNG\b|\bDEVOLUCION\b"
                r"|\bRETROCESSION\b|\bINDEMNISATION\b|\bTROP\s+PERCU\b"
                r"|\bCPAM\b|\bAMELI\b|\bMUTUELLE\b|\bVERSEMENT\s+ESPECES\b"
                r"|\bDEPOT\s+ESP|\bREMISE\s+(?:DE\s+)?CHEQ|\bVIR\w*\s+INTERNE\b"
