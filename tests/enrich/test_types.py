@@ -54,6 +54,11 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("PRET ETUDIANT ECHEANCE", -120.0, "loan_repayment"),
     ("PRET IMMO 12345 ECH 05/11", -820.0, "loan_repayment"),
     ("RELEVE CARTE X1234 DIFF 30/11", -812.3, "deferred_card_total"),
+    # the card's month by its dates; the quarter's closing; a loan paid back early
+    ("TOTAL CARTE X1234 AU 31/03", -912.0, "deferred_card_total"),
+    ("FACTURES CARTE DU 01/03 AU 31/03", -640.0, "deferred_card_total"),
+    ("ARRETE DE COMPTE AU 31/03", -12.5, "interest"),
+    ("REMBT ANTICIPE PRET IMMO", -15000.0, "loan_repayment"),
     ("REMBOURSEMENT CB SARENZA 22/03", 59.9, "refund"),
     ("ANNULATION CDISCOUNT", 19.9, "reversal"),
     ("CB CARREFOUR 12/03", -85.0, "card_in_store"),

@@ -77,7 +77,8 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
     ("direct_debit", r"^(?:PRLV|PRELEVEMENT|PRELEV|PREL)\b.*\b(?:ECHEANCE|ECH)\s+PRET\b",
      "loan instalment by direct debit"),
     ("loan_repayment", r"^(?:ECHEANCE|ECH\.?)\s+(?:PRET|CREDIT)\b|^(?:REMBOURSEMENT|REMBT|REMB)"
-     r"\.?\s+(?:PRET|CREDIT)\b|\bECHEANCE\s+PRET\b"
+     r"\.?\s+(?:(?:ANTICIPEE?|PARTIELL?E?|TOTALE?)\s+(?:DU\s+|DE\s+)?)?(?:PRET|CREDIT)\b"
+     r"|\bECHEANCE\s+PRET\b"
      # the loan named before the word (``PRET ETUDIANT ECHEANCE``)
      r"|^PRET(?:\s+\S+){0,3}\s+(?:ECHEANCE|ECH)\b", "loan instalment"),
     ("refund", r"^(?:REMBOURSEMENT|REMB|AVOIR|RETOUR|REMBT)\b" + _EU["refund"], "refund word"),
@@ -93,7 +94,10 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      # the month's card payments added up (TOTAL DES FACTURES CARTE, TOTAL OPERATIONS CB)
      r"|^(?:TOTAL|TOT\.?)\s+(?:DES\s+)?(?:FACTURES|FACTURETTES|OPERATIONS|ACHATS|PAIEMENTS)"
      r"\s+(?:CARTES?|CB)\b"
-     # DEBIT MENSUEL CARTE; a statement of the card with only its number or date after it
+     # the card's month by its dates (TOTAL CARTE X1234 AU 31/03, FACTURES CARTE DU 01/03 AU
+    # 31/03; a single FACTURE CARTE DU ... is one payment in some banks' wording)
+    r"|^(?:TOTAL|TOT\.?|FACTURES)\s+(?:CARTES?|CB)\b.*\bAU\s+[0-9]"
+    # DEBIT MENSUEL CARTE; a statement of the card with only its number or date after it
      # (RELEVE CARTE 02/25; RELEVE CARTE CARREFOUR is no total).
      r"|^DEBIT\s+MENSUEL\s+(?:CARTES?|CB)\b|^(?:CARTES?|CB)\b.*\bDEBIT\s+MENSUEL\b"
      r"|^RELEVE\s+(?:CARTES?|CB)(?:\s+[0-9X*/.\-]+)*$"
@@ -104,6 +108,8 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      "deferred card statement"),
     ("interest", r"^(?:INTERETS?|INT\.?)\s+(?:DEBITEURS|CREDITEURS|ACQUIS|ANNUELS|CREDIT|DEB)"
      r"|^AGIOS\b|^INTERETS?\b|\bREMUNERATION\s+(?:LIVRET|COMPTE)"
+     # the quarter's overdraft interest and charges, summed at the account's closing
+     r"|^ARRETE\s+(?:DE\s+)?(?:COMPTE|CPTE)\b"
      # A neobank's English statement: Interest earned, Savings interest.
      r"|^INTEREST\s+(?:EARNED|PAID|PAYMENT|RECEIVED|CREDITED)\b"
      r"|^(?:SAVINGS|VAULT|POCKET)\s+INTEREST\b" + _EU["interest"], "interest word"),
