@@ -157,6 +157,16 @@ def test_a_company_paying_monthly_without_a_motif_is_an_employer(months: int) ->
     assert set(billed["income_type"]) == {"other_income"}
 
 
+@pytest.mark.parametrize("months", [6, 3], ids=["frame", "few rows"])
+def test_a_company_paying_a_few_euros_monthly_is_no_employer(months: int) -> None:
+    # A cashback or a reward of 23.50 a month is no salary; a salary said so is one.
+    small = _monthly("VIR SEPA RECU /DE DECATHLON", "DECATHLON", 23.5, None, months)
+    assert not small["is_income"].any()
+    said = _monthly("VIR SEPA RECU /DE DECATHLON /MOTIF SALAIRE", "DECATHLON", 23.5, None,
+                    months)
+    assert set(said["income_type"]) == {"salary"}
+
+
 def test_monthly_transfer_from_a_company_without_motif_is_salary() -> None:
     out = _monthly("VIR SEPA DE GUICHARD LOGISTIQUE", "GUICHARD LOGISTIQUE", 1950.0)
     assert out["is_recurring"].all()

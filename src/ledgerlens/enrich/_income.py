@@ -166,7 +166,7 @@ def detect_income(frame: pl.DataFrame) -> pl.DataFrame:
         return pl.col(name).cast(dtype) if name in has else pl.lit(None, dtype=dtype)
 
     lazy = credits.lazy().select(
-        "__row", _fold(text.fill_null("")).alias("__label"),
+        "__row", "__amount", _fold(text.fill_null("")).alias("__label"),
         _fold(optional("counterparty_name", pl.String())).alias("__cp"),
         *[optional(c, pl.String()).alias(f"__{c}")
           for c in ("transaction_type", "subcategory", "recurrence_period")],
@@ -216,6 +216,10 @@ def _rule_exprs() -> tuple[pl.Expr, tuple[pl.Expr, ...], pl.Expr, pl.Expr]:
 
 
 _MONTHLY = pl.col("__recurring") & (pl.col("__recurrence_period") == "monthly")
+#: Below this a company's steady monthly transfer with no word of what for is no salary (a
+#: cashback, a loyalty reward, a share of a bill: DECATHLON at 23.50 EUR a month had been a
+#: salary); a salary named as such (PAIE, SALAIRE) is one at any amount.
+SALARY_MIN_AMOUNT = 50.0
 
 
 @functools.cache
@@ -232,7 +236,8 @@ def _payer_exprs() -> tuple[pl.Expr, pl.Expr, tuple[pl.Expr, ...]]:
               | payer.str.contains(_first_name_pattern()))
     person = person.fill_null(False) & ~payer.str.contains(_ORG_WORDS).fill_null(False)
     steady = (_MONTHLY & pl.col("__transfer") & ~person
-              & (pl.col("__subcategory") != "p2p_transfer").fill_null(True))
+              & (pl.col("__subcategory") != "p2p_transfer").fill_null(True)
+              & (pl.col("__amount") >= SALARY_MIN_AMOUNT))
     # A company paying the same account every month with no word of what for is an
     # employer, whatever the model made of the name (other earnings: a freelancer's client).
     unsaid = (pl.col("__sure") == "other_income") & pl.col("__keyword").is_null()

@@ -73,7 +73,7 @@ def _payer_from_label(label: str) -> str | None:
 
 
 def _one(label: str, cp: str | None, ttype: str | None, sub: str | None,
-         period: str | None, recurring: bool) -> tuple[str, str | None] | None:
+         period: str | None, recurring: bool, amount: float) -> tuple[str, str | None] | None:
     """(income type, payer) of one credit with folded ``label`` and ``cp``, None if none."""
     rx = _rx()
     words = f"{cp or ''} {label}"
@@ -100,7 +100,8 @@ def _one(label: str, cp: str | None, ttype: str | None, sub: str | None,
         rx["title"].search(payer) is not None or rx["first_name"].search(payer) is not None)))
     person = person and not (payer is not None and rx["org"].search(payer) is not None)
     income_type = sure
-    steady = monthly and transfer and not person and sub != "p2p_transfer"
+    steady = (monthly and transfer and not person and sub != "p2p_transfer"
+              and amount >= inc.SALARY_MIN_AMOUNT)
     if steady and (income_type is None or (income_type == "other_income" and kw is None)):
         income_type = "salary"
     if income_type is None:
@@ -145,5 +146,6 @@ def income_rows(frame: pl.DataFrame, text_cols: Sequence[str]
         out.append(_one(_fold(" ".join(parts)), None if cp is None else _fold(str(cp)),
                         None if ttype is None else str(ttype), None if sub is None else str(sub),
                         None if period is None else str(period),
-                        bool(recurring[i]) if recurring is not None and recurring[i] else False))
+                        bool(recurring[i]) if recurring is not None and recurring[i] else False,
+                        a))
     return out
