@@ -356,10 +356,13 @@ def test_a_local_trade_of_another_category_before_a_chain_names_that_trade_s_sho
         matcher: MerchantMatcher, batch: bool) -> None:
     # A dry cleaner, a florist or a car park named like a chain of another category is no
     # branch of it; the chain's line of that category keeps its hit (Carrefour's station).
+    # FROM, a cheese shop's abbreviation, is English first: a neobank's refund keeps Zalando.
     labels = ["PRESSING ZARA", "FLEURISTE MONOP", "PARKING CARREFOUR", "STATION CARREFOUR",
-              "CINEMA PATHE"]
-    out = _match_rows(matcher, labels, ["card_in_store"] * len(labels), batch=batch)
-    assert out["merchant_name"].to_list() == [None, None, None, "Carrefour", "Pathé"]
+              "CINEMA PATHE", "REFUND FROM ZALANDO"]
+    types = ["card_in_store"] * 5 + ["refund"]
+    out = _match_rows(matcher, labels, types, batch=batch)
+    assert out["merchant_name"].to_list() == [None, None, None, "Carrefour", "Pathé",
+                                              "Zalando"]
     assert out["merchant_subcategory"][3] in (None, "fuel")
 
 

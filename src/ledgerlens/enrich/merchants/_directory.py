@@ -563,7 +563,7 @@ def line_lead_subcategories() -> dict[str, str]:
     # Abbreviations of three letters or fewer (CH, INF, OPT) are left out: too many codes;
     # so are a shop's generic words, which chains of other lines print too (BOUTIQUE DARTY).
     return {w: next(iter(subs)) for w, subs in trade_word_subcategories().items()
-            if len(w) >= 4 and len(subs) == 1 and w not in _GENERIC_SHOP_WORDS
+            if len(w) >= 4 and len(subs) == 1 and w not in _NO_TRADE_LEADS
             and SUBCATEGORIES[next(iter(subs))].category in LINE_LEAD_CATEGORIES}
 
 
@@ -577,7 +577,7 @@ def trade_lead_categories() -> dict[str, str]:
     out: dict[str, str] = {}
     for word, subs in trade_word_subcategories().items():
         categories = {SUBCATEGORIES[sub].category for sub in subs}
-        if len(word) >= 4 and len(categories) == 1 and word not in _GENERIC_SHOP_WORDS:
+        if len(word) >= 4 and len(categories) == 1 and word not in _NO_TRADE_LEADS:
             out[word] = next(iter(categories))
     return out
 
@@ -590,6 +590,9 @@ _GENERIC_SHOP_WORDS = frozenset({
     "PHOTO", "MULTIMEDIA", "INFORMATIQUE", "TELEPHONIE", "ELECTRONIQUE", "TEXTILE",
     "CONFECTION", "JEANS", "HABILLEMENT", "VETEMENTS", "ANIMAL", "FLEUR", "FLEURS", "MANGA",
     "VAPE"})
+#: ... nor are they, nor abbreviations that are English words of a neobank's statement
+#: (``Refund from Zalando``: FROM, a cheese shop's abbreviation, had dropped Zalando).
+_NO_TRADE_LEADS = _GENERIC_SHOP_WORDS | {"FROM"}
 
 
 def _conform(frame: pl.DataFrame) -> pl.DataFrame:
