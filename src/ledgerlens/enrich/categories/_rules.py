@@ -368,13 +368,18 @@ _BARE_COLUMNS = ("intermediary", "merchant_text", "clean_label", "merchant_id",
                  "transaction_type")
 
 
-def _person_named(text: pl.Expr) -> pl.Expr:
-    """Whether ``text`` is a person's name only: first and last names, titles."""
+@functools.cache
+def _person_words() -> pl.Series:
+    """First and last names and titles, as one imploded Series row (built once)."""
     from ledgerlens.enrich.merchants._directory import PERSON_TITLES, person_names
 
-    names = pl.Series("names", sorted(person_names() | PERSON_TITLES), dtype=pl.String)
+    return pl.Series("names", sorted(person_names() | PERSON_TITLES), dtype=pl.String).implode()
+
+
+def _person_named(text: pl.Expr) -> pl.Expr:
+    """Whether ``text`` is a person's name only: first and last names, titles."""
     words = text.fill_null("").str.to_uppercase().str.extract_all(r"[A-Z]+")
-    return (words.list.len() > 0) & words.list.eval(pl.element().is_in(names.implode())).list.all()
+    return (words.list.len() > 0) & words.list.eval(pl.element().is_in(_person_words())).list.all()
 
 
 def bare_intermediary_rule(frame: pl.DataFrame) -> pl.DataFrame:
