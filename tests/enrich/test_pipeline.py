@@ -139,6 +139,22 @@ def test_a_p2p_app_paid_to_a_friend_the_model_cannot_read_is_a_transfer_to_a_per
 
 
 @pytest.mark.parametrize("rows", [1, 4])
+def test_a_person_behind_an_online_checkout_is_paid_as_a_person(rows: int) -> None:
+    # Two names, or a first name glued to a surname as the wallet squeezes an account
+    # holder's name (JEANDUPONT had read as a video game at 0.69); a lone name may be a
+    # shop's, and a known shop stays itself.
+    labels = ["CB PAYPAL *JEANDUPONT", "CB PAYPAL *JEAN DUPONT", "CB PAYPAL *PAULETTE",
+              "CB PAYPAL *SPOTIFY"][:rows]
+    out = enrich(pl.DataFrame({"date": ["2025-11-28"] * rows, "amount": [-30.0] * rows,
+                               "label": labels}))
+    assert out["subcategory"][0] == "p2p_transfer"
+    assert "person behind the online checkout" in out["explanation"][0]
+    if rows > 1:
+        assert out["subcategory"].to_list()[1:] == ["p2p_transfer", "uncategorised",
+                                                    "streaming_digital"]
+
+
+@pytest.mark.parametrize("rows", [1, 4])
 def test_an_online_checkouts_own_debit_is_an_online_purchase_of_unknown_shop(rows: int) -> None:
     # PayPal's direct debit names no shop: the model read an insurer in EUROPE (0.68) and
     # the spaced legal form's ``C A`` spelt C&A. It is PayPal's line at half confidence;

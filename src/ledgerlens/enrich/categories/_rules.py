@@ -348,6 +348,8 @@ BARE_INTERMEDIARY_LINES: dict[str, tuple[str, float, str]] = {
 #: way to the app's line: the text is a friend's name (``CB PAYLIB*MARTIN JULIE`` had been
 #: uncategorised at 0.13); a reason the model reads surely (``LOYER``) keeps its line.
 P2P_UNSURE = 0.6
+#: A person's name behind an online checkout: money to a friend, or to a private seller.
+CHECKOUT_PERSON_CONFIDENCE = 0.6
 #: Transaction types that pay an online checkout (money in through one is another story:
 #: a PayPal balance paid out, a refund).
 _CHECKOUT_TYPES = ("card_online", "card_in_store", "card_contactless", "card_abroad",
@@ -369,17 +371,30 @@ _BARE_COLUMNS = ("intermediary", "merchant_text", "clean_label", "merchant_id",
 
 
 @functools.cache
-def _person_words() -> pl.Series:
-    """First and last names and titles, as one imploded Series row (built once)."""
-    from ledgerlens.enrich.merchants._directory import PERSON_TITLES, person_names
+def _person_words() -> tuple[pl.Series, pl.Series]:
+    """(first and last names and titles, first names), as imploded Series rows (built once)."""
+    from ledgerlens.enrich.merchants._directory import PERSON_TITLES, first_names, person_names
 
-    return pl.Series("names", sorted(person_names() | PERSON_TITLES), dtype=pl.String).implode()
+    return (pl.Series("names", sorted(person_names() | PERSON_TITLES), dtype=pl.String).implode(),
+            pl.Series("first", sorted(first_names()), dtype=pl.String).implode())
 
 
-def _person_named(text: pl.Expr) -> pl.Expr:
-    """Whether ``text`` is a person's name only: first and last names, titles."""
+_GLUED_FIRST = range(3, 11)  # letters of a first name glued to the surname (JEANDUPONT)
+
+
+def _person_named(text: pl.Expr, min_words: int = 1) -> pl.Expr:
+    """Whether ``text`` is a person's name only: ``min_words`` or more first and last names
+    and titles, or one first name glued to a surname as a wallet squeezes an account
+    holder's name (``JEANDUPONT``)."""
+    names, first = _person_words()
     words = text.fill_null("").str.to_uppercase().str.extract_all(r"[A-Z]+")
-    return (words.list.len() > 0) & words.list.eval(pl.element().is_in(_person_words())).list.all()
+    spaced = ((words.list.len() >= min_words)
+              & words.list.eval(pl.element().is_in(names)).list.all())
+    word = words.list.first()
+    glued = (words.list.len() == 1) & pl.any_horizontal(
+        word.str.slice(0, k).is_in(first) & word.str.slice(k).is_in(names)
+        & (word.str.len_chars() >= k + 3) for k in _GLUED_FIRST)
+    return spaced | glued.fill_null(False)
 
 
 def bare_intermediary_rule(frame: pl.DataFrame) -> pl.DataFrame:
@@ -416,6 +431,14 @@ def bare_intermediary_rule(frame: pl.DataFrame) -> pl.DataFrame:
                 pl.col("merchant_text"))
         frame = _decide_rows(frame, scope, bare, subcategory, confidence,
                              pl.format("rule: {} {}", pl.lit(kind), "intermediary"))
+    if "paypal" in present:  # a friend paid through the checkout (PAYPAL *JEANDUPONT)
+        scope = ((pl.col("intermediary") == "paypal") & pl.col("merchant_id").is_null()
+                 & pl.col("transaction_type").is_in(_CHECKOUT_TYPES)
+                 & (pl.col("subcategory") != "p2p_transfer"))
+        # two names at least: a lone one may be a shop's (PAYPAL *PAULETTE)
+        frame = _decide_rows(frame, scope, _person_named(pl.col("merchant_text"), 2),
+                             "p2p_transfer", CHECKOUT_PERSON_CONFIDENCE,
+                             pl.lit("rule: a person behind the online checkout"))
     payouts = [w for w in BARE_WALLET_PAYOUTS if w in present]
     types = frame.get_column("transaction_type")
     if payouts and not (any(t in _PAYOUT_TYPES for t in types.to_list())
