@@ -63,6 +63,7 @@ def _detect(*labels: str) -> list[tuple[str | None, str]]:
     ("CB MOLLIE*VEEPEE", "mollie", "VEEPEE"),
     ("CB YAVIN*BISTROT DES AMIS", "yavin", "BISTROT DES AMIS"),
     ("CB ALMA*LA REDOUTE", "alma", "LA REDOUTE"),
+    ("CB AMAZON PAYMENTS *DELIVEROO", "amazon_pay", "DELIVEROO"),
     ("CB SCALAPAY*SEZANE", "scalapay", "SEZANE"),
     # the public bodies' checkout: the town hall, hospital or water board follows
     ("CB PAYFIP CH DE ROUEN 12/03", "payfip", "CH DE ROUEN"),

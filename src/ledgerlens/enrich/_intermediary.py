@@ -105,7 +105,8 @@ INTERMEDIARY_RULES: tuple[IntermediaryRule, ...] = (
     # the app's acceptance for shops (``LYDIA PRO *LE BISTROT``): a shop's checkout, no
     # money sent to a friend
     IntermediaryRule("lydia_pro", rf"^(?:LYDIA|SUMERIA)\s+PRO(?:{_STAR}|\s+)(.+)$"),
-    IntermediaryRule("amazon_pay", rf"^(?:AMAZON\s+PAY|AMZN\s+PAY|PAY\.AMAZON){_STAR}(.+)$"),
+    IntermediaryRule("amazon_pay", rf"^(?:AMAZON\s+PAY(?:MENTS?)?|AMZN\s+PAY|PAY\.AMAZON)"
+                     rf"{_STAR}(.+)$"),
     # Shopify Payments' web shops (``SP *LOUISE MISHA``, ``SHOPIFY *SEZANE``)
     IntermediaryRule("shopify", rf"^(?:SP|SHOPIFY){_STAR}(.+)$"),
     IntermediaryRule("google", rf"^GOOGLE{_STAR}(.*)$"),
