@@ -400,7 +400,9 @@ def _person_named(text: pl.Expr, min_words: int = 1) -> pl.Expr:
 def bare_intermediary_rule(frame: pl.DataFrame) -> pl.DataFrame:
     """A payment through an intermediary of ``BARE_INTERMEDIARY_LINES`` with nothing behind
     it takes the intermediary's line, whatever the model guessed from the label's other
-    words. Checkouts only when the customer pays (``_CHECKOUT_TYPES``); money received by
+    words; so does one through a P2P app with a person's name behind it, or a text the model
+    reads below ``P2P_UNSURE``. Checkouts only when the customer pays (``_CHECKOUT_TYPES``),
+    where a person's name behind PayPal is a transfer to a person; money received by
     transfer from a wallet of ``BARE_WALLET_PAYOUTS`` without a refund word is its balance
     paid out. Rows of other kinds are left as they are; frames without the columns too."""
     if not {*_BARE_COLUMNS, *CATEGORY_SCHEMA} <= set(frame.columns):
