@@ -514,15 +514,22 @@ def trail_word_lines() -> dict[str, str]:
 
 
 @functools.cache
-def lead_word_categories() -> dict[str, str]:
-    """One-word trade and shop words -> the level-1 category they name (``FROMAGERIE`` ->
-    groceries, ``CINEMA`` -> leisure): the local trades' words that name one category, and
-    the chains' shop words. A word naming several categories is left out."""
+def _one_category_trade_words() -> dict[str, str]:
+    """The local trades' words that name one level-1 category -> that category."""
     out: dict[str, str] = {}
     for word, subs in trade_word_subcategories().items():
         categories = {SUBCATEGORIES[sub].category for sub in subs}
         if len(categories) == 1:
             out[word] = next(iter(categories))
+    return out
+
+
+@functools.cache
+def lead_word_categories() -> dict[str, str]:
+    """One-word trade and shop words -> the level-1 category they name (``FROMAGERIE`` ->
+    groceries, ``CINEMA`` -> leisure): the local trades' words that name one category, and
+    the chains' shop words. A word naming several categories is left out."""
+    out = dict(_one_category_trade_words())
     out.update(_SHOP_FRONT_WORDS)
     out.update(_CHAIN_SHOP_WORDS)
     for word, category in foreign_lead_categories().items():
@@ -574,12 +581,8 @@ def trade_lead_categories() -> dict[str, str]:
     category names a local shop of that trade (``PRESSING ZARA``, ``RESTAURANT IKEA``,
     ``TABAC CASINO``, ``PARKING CARREFOUR``), not the chain (``_scorer.OTHER_TRADE_BEFORE``).
     """
-    out: dict[str, str] = {}
-    for word, subs in trade_word_subcategories().items():
-        categories = {SUBCATEGORIES[sub].category for sub in subs}
-        if len(word) >= 4 and len(categories) == 1 and word not in _NO_TRADE_LEADS:
-            out[word] = next(iter(categories))
-    return out
+    return {word: category for word, category in _one_category_trade_words().items()
+            if len(word) >= 4 and word not in _NO_TRADE_LEADS}
 
 
 #: Shop words that say little of the line: a chain of another line prints them before its
