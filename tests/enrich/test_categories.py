@@ -322,25 +322,27 @@ def test_an_insurer_s_label_may_name_a_line_the_directory_does_not_list(copies: 
     # nor does a brand of one line (its name is its words: MUTUELLE DES MOTARDS).
     frame = pl.DataFrame({
         "clean_label": ["MACIF ASSURANCE VIE", "MACIF PREVOYANCE", "GROUPAMA GAN VIE",
-                        "MUTUELLE DES MOTARDS", "MACIF HABITATION ET AUTO"],
-        "merchant_id": ["m1", "m1", "m2", "m3", "m1"],
+                        "MUTUELLE DES MOTARDS", "MACIF HABITATION ET AUTO",
+                        # the life company's name beside the contract's words
+                        "MAAF VIE VERSEMENT PROGRAMME ASSURANCE VIE"],
+        "merchant_id": ["m1", "m1", "m2", "m3", "m1", "m4"],
         "merchant_lines": ["car_insurance|home_insurance", None, None, None,
-                           "car_insurance|health_insurance"],
+                           "car_insurance|health_insurance", "car_insurance|home_insurance"],
         "merchant_subcategory": [None, "car_insurance", "health_insurance", "car_insurance",
-                                 None],
-        "category": ["insurance"] * 5,
+                                 None, None],
+        "category": ["insurance"] * 6,
         "subcategory": ["car_insurance", "car_insurance", "health_insurance", "car_insurance",
-                        "car_insurance"],
-        "category_confidence": [0.9] * 5,
-        "category_evidence": ["model"] * 5,
+                        "car_insurance", "car_insurance"],
+        "category_confidence": [0.9] * 6,
+        "category_evidence": ["model"] * 6,
     })
     frame = pl.concat([frame] * copies)
     words = {"m1": frozenset({"MACIF"}), "m2": frozenset({"GROUPAMA", "GAN", "VIE"}),
-             "m3": frozenset()}
+             "m3": frozenset(), "m4": frozenset({"MAAF"})}
     out = line_word_rule(frame, lambda mid, lines: words[mid])
     assert out["subcategory"].to_list() == [
         "life_insurance", "life_provident_insurance", "health_insurance", "car_insurance",
-        "car_insurance"] * copies
+        "car_insurance", "life_insurance"] * copies
     assert out["category"].to_list()[:2] == ["savings_investments", "insurance"]
     assert out["category_evidence"].to_list()[:3] == [
         'rule: line word "ASSURANCE VIE"', 'rule: line word "PREVOYANCE"', "model"]

@@ -71,6 +71,11 @@ def test_counterparty_name_is_the_payer_when_given() -> None:
     ("REMUNERATION LDDS", "interest_dividends"),
     ("VIR REMUNERATION DU LIVRET A", "interest_dividends"),
     ("VIR SEPA RECU /DE SCI FAMILIALE /MOTIF REVENUS LOCATIFS", "rental_income"),
+    # an employer's bonus or profit share; the CAF's activity bonus is a benefit
+    ("VIR SEPA RECU /DE ACME SAS /MOTIF PRIME ANNUELLE 2024", "salary"),
+    ("VIR SEPA RECU /DE LECLERC SCADIF /MOTIF PRIME PARTAGE VALEUR 2024", "salary"),
+    ("VIREMENT DE ACME SAS INTERESSEMENT 2024", "salary"),
+    ("VIR SEPA RECU /DE CAF 69 /MOTIF PRIME D ACTIVITE NOVEMBRE", "family_benefits"),
 ])
 def test_income_keywords_give_the_income_type(label: str, income_type: str) -> None:
     row = _one(label, 812.3)
@@ -91,6 +96,9 @@ def test_income_keywords_give_the_income_type(label: str, income_type: str) -> N
     ("VERSEMENT ESPECES AGENCE", {}),
     ("REMISE CHEQUE 1234567", {}),
     ("DEBLOCAGE PRET PERSO 889", {}),
+    # an employer paying back expenses
+    ("VIR SEPA RECU /DE ACME SAS /MOTIF NOTE DE FRAIS NOVEMBRE", {}),
+    ("VIR SEPA RECU /DE ACME SAS /MOTIF FRAIS DE DEPLACEMENT OCTOBRE", {}),
     ("VIR INST RE 5551 DE MARC DUPONT", {"transaction_type": "instant_transfer_in"}),
     ("SALAIRE ENTREE", {"transaction_type": "refund"}),
 ])

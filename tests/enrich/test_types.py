@@ -31,6 +31,11 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("VIR INTERNE VERS PEA", -300.0, "own_account_transfer"),
     ("VIR SEPA EMIS /A LDDS", -50.0, "own_account_transfer"),
     ("VIR PERMANENT CONTRAT ASSURANCE VIE", -100.0, "own_account_transfer"),
+    # the motif names the saver's other account
+    ("VIR SEPA RECU /DE M JEAN DUPONT /MOTIF VIREMENT DEPUIS MON COMPTE BNP", 400.0,
+     "own_account_transfer"),
+    ("VIR SEPA RECU /DE BOURSORAMA /MOTIF VIREMENT DEPUIS COMPTE BOURSORAMA", 1000.0,
+     "own_account_transfer"),
     ("VIR SEPA INTERNE VERS LIVRET A", -200.0, "own_account_transfer"),
     ("VIR SEPA RECU /DE BOURSORAMA /MOTIF VIREMENT INTERNE", 500.0, "own_account_transfer"),
     ("VIREMENT DE BOURSORAMA VIREMENT INTERNE", 500.0, "own_account_transfer"),
@@ -130,6 +135,13 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("RETOUR VIR SEPA JEAN DUPONT", 50.0, "reversal"),
     ("FRAIS REJET PRLV", -20.0, "fee"),
     ("PRELEVEMENT IMPAYE FREE MOBILE", 19.99, "reversal"),
+    # ... the reject word after the creditor's name or the transfer's words
+    ("PRLV SEPA SFR IMPAYE ECH/081224 MDT/SFR-MD-00112233", 44.0, "reversal"),
+    ("PRLV SEPA EDF REJETE", 112.47, "reversal"),
+    ("VIR SEPA RETOURNE MOTIF MS03 BENEFICIAIRE M LEROY HUGO", 90.0, "reversal"),
+    ("VIREMENT REJETE COMPTE CLOS", 250.0, "reversal"),
+    # ... not a reason that says a parcel came back
+    ("VIR SEPA RECU /DE M PAUL BERT /MOTIF COLIS RETOURNE", 35.0, "transfer_in"),
     # a neobank's English statement
     ("Payment to John Smith", -50.0, "transfer_out"),
     ("Transfer from Jane Doe", 50.0, "transfer_in"),

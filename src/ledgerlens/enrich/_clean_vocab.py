@@ -93,10 +93,17 @@ OPERATION_PREFIXES: tuple[str, ...] = (
 # Words that only connect the prefix to the party or the merchant.
 CONNECTORS = "(?:DE|DU|VERS|POUR|A|N|NO|NUMERO|/DE|/BEN|/MOTIF|DE:|POUR:|MOTIF:|:|-)"
 
-# Reference fields: a marker then one token of code.
+# Reference fields: a marker then one token of code. A reference field may hold words
+# instead (``REF/LOYER ET CHARGES``, ``REF/NEONESS ABONNEMENT``): only a token with a digit,
+# SEPA's ``NOTPROVIDED`` or a lone token ending the label (``/REF ORA``) goes with its marker;
+# the words stay. A ``LIB/`` field is the debit's free text (``LIB/FITNESS PARK
+# ABONNEMENT``): only its marker goes.
+_REF_CODE = r"(?:\S*[0-9]\S*|NOTPROVIDED\b|\S+\s*$)?"
 REFERENCE = (
-    r"(?:^|\s)/?(?:REFDO|REF|RUM|MDT|ID EMETTEUR|ID|ICS|MANDAT|ECH|LIB|NUM|NO|TRN|E2E)"
-    r"\s*[:/.]\s*\S*|(?:^|\s)/(?:REFDO|REF|RUM|MDT|ICS|LIB|ID)\s+\S*"
+    r"(?:^|\s)/?(?:REFDO|RUM|MDT|ID EMETTEUR|ID|ICS|MANDAT|ECH|NUM|NO|TRN|E2E)"
+    r"\s*[:/.]\s*\S*|(?:^|\s)/(?:REFDO|RUM|MDT|ICS|ID)\s+\S*"
+    rf"|(?:^|\s)/?REF\s*[:/.]\s*{_REF_CODE}|(?:^|\s)/REF\s+{_REF_CODE}"
+    r"|(?:^|\s)/?LIB\s*[:/.]"
 )
 
 # Country codes that end a foreign card label (``... MADRID ES``). The first group is never

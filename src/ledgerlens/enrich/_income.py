@@ -61,6 +61,12 @@ _RULES: tuple[tuple[str, str], ...] = (
                r"|\b(?:ARMEES?|GENDARMERIE|MARINE\s+NATIONALE|DEFENSE)\b.*\bSOLDE\b"
                # the final pay of a job that ends
                r"|\bSOLDE\s+DE\s+TOUT\s+COMPTE\b"
+               # a bonus or profit share from the employer (PRIME ANNUELLE, PRIME DE PARTAGE
+               # DE LA VALEUR, INTERESSEMENT, 13EME MOIS); the CAF's PRIME D ACTIVITE is above
+               r"|\bPRIMES?\s+(?:ANNUELLE|EXCEPTIONNELLE|DE\s+FIN\s+D\s?ANNEE|(?:DE\s+)?PARTAGE"
+               r"|PPV|D\s?INTERESSEMENT|DE\s+PERFORMANCE|DE\s+VACANCES|DE\s+NOEL|(?:SUR\s+)?OBJECTIFS?"
+               r"|DE\s+RENDEMENT|D\s?ANCIENNETE)\b|\bPRIMES?\s*$|\bINTERESSEMENT\b"
+               r"|\b13\s?(?:E|EME)?\s+MOIS\b"
                + _EU["salary"]),
     ("rental_income", r"\bLOYERS?\b|\bREVENUS?\s+LOCATIFS?\b|\bLOCATAIRES?\b"),
     ("interest_dividends", r"\bINTERETS?\b|\bDIVIDENDES?\b|\bCOUPONS?\b|\bREMUNERATION\s+LIVRET"),
@@ -74,7 +80,11 @@ _NOT_INCOME = (r"\bREMB\w*|\bANNUL\w*|\bAVOIR\b|\bRETOUR\b|\bREGUL\w*|\bRESTITUT
                r"|\bRETROCESSION\b|\bINDEMNISATION\b|\bTROP\s+PERCU\b"
                r"|\bCPAM\b|\bAMELI\b|\bMUTUELLE\b|\bVERSEMENT\s+ESPECES\b"
                r"|\bDEPOT\s+ESP|\bREMISE\s+(?:DE\s+)?CHEQ|\bVIR\w*\s+INTERNE\b"
-               r"|\bCOMPTE\s+A\s+COMPTE\b|\bDEBLOCAGE\b|\bDECAISSEMENT\b|\bPRET\b")
+               r"|\bCOMPTE\s+A\s+COMPTE\b|\bDEBLOCAGE\b|\bDECAISSEMENT\b|\bPRET\b"
+               # an employer paying back what was spent for it (NOTE DE FRAIS, NDF, FRAIS DE
+               # DEPLACEMENT): no earnings
+               r"|\bNOTES?\s+(?:DE\s+)?FRAIS\b|\bNDF\b|\bFRAIS\s+(?:DE\s+)?(?:DEPLACEMENTS?"
+               r"|MISSIONS?|PROFESSIONNELS|KILOMETRIQUES|REPAS|TRANSPORT)\b")
 # ... except the daily allowances the health insurer pays in place of a salary.
 _SICK_PAY = r"\bINDEMNITES?\s+JOURNALIERES\b|\bIJSS\b"
 _NOT_INCOME_TYPES = ("refund", "reversal", "own_account_transfer", "cash_deposit",

@@ -70,6 +70,12 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      r"|^(?:REJET|IMPAYE|RETOUR)\s+(?:DE\s+|DU\s+)?(?:PRLV|PRELEVEMENT|PRELEV|VIR|VIREMENT)\b"
      # ... the word after the operation's (PRELEVEMENT IMPAYE FREE MOBILE)
      r"|^(?:PRLV|PRELEVEMENT|PRELEV)\s+(?:SEPA\s+)?(?:IMPAYES?|REJETES?|RETOURNES?)\b"
+     # ... or after the creditor's name (PRLV SEPA SFR IMPAYE, PRLV SEPA EDF REJETE)
+     r"|^(?:PRLV|PRELEVEMENT|PRELEV)(?:\s+\S+){1,5}?\s+(?:IMPAYES?|REJETE?S?)(?:\s|$)"
+     # a transfer sent back, said after the transfer's words (VIR SEPA RETOURNE MOTIF MS03,
+     # VIREMENT REJETE); a reason saying a parcel was returned is no such word
+     r"|^(?:VIR|VIREMENT)(?:\s+(?:SEPA|EUROPEEN|INST|INSTANTANE|EMIS|RECU))*"
+     r"\s+(?:RETOURNES?|REJETES?|IMPAYES?)\b"
      + _EU["reversal"],
      "reversal word"),
     # a loan held at another bank, taken by direct debit (PRELEVEMENT DE LCL ECHEANCE PRET):
@@ -148,6 +154,10 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      # BOURSORAMA VIREMENT INTERNE)
      r"|^(?:VIR|VIREMENT)\b.*\s/?(?:VIR|VIREMENT)\s+(?:INTERNE"
      r"|(?:DE\s+)?COMPTE\s+A\s+COMPTE|ENTRE\s+(?:MES\s+)?COMPTES)\b"
+     # ... or names the saver's other account (/MOTIF VIREMENT DEPUIS MON COMPTE BNP, VERS MON
+     # LIVRET)
+     r"|^(?:VIR|VIREMENT)\b.*\b(?:(?:DEPUIS|DE|VERS|SUR|A)\s+(?:MON|MES)|DEPUIS)\s+"
+     r"(?:AUTRES?\s+)?(?:COMPTES?|CPTE|LIVRETS?|EPARGNE)\b"
      # A neobank's English statement: a top-up, a currency exchange, a savings pocket.
      r"|^TOP[- ]?UP\b|\bTOP[- ]?UP\s+BY\b"
      # an account at a neobank topped up from or to this one (VIR INST RE ... REVOLUT TOP UP)

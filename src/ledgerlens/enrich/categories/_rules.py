@@ -1036,6 +1036,8 @@ def _named_insurance_line(text: str, current: str,
         if hits:
             found.setdefault(sub, hits[0])
             text = pattern.sub(" ", text)  # ASSURANCE VIE names no second line by its VIE
+    if "life_insurance" in found and found.get("life_provident_insurance") == "VIE":
+        del found["life_provident_insurance"]  # MAAF VIE ... ASSURANCE VIE: its life company
     if len(found) != 1:
         return None
     line, words = next(iter(found.items()))
