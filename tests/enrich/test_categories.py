@@ -315,6 +315,24 @@ def test_line_words_choose_a_line_only_when_they_name_exactly_one(copies: int) -
         frame.drop("merchant_lines"))
 
 
+@pytest.mark.parametrize("copies", [1, 3])
+def test_the_tax_office_s_income_tax_words_name_its_line(copies: int) -> None:
+    # DGFIP and IMPOT are the office's name, which its property-tax line shares; REVENU
+    # names the income tax, TF the property tax.
+    frame = pl.DataFrame({
+        "clean_label": ["DGFIP SOLDE IMPOT REVENU", "DGFIP TF 2025"],
+        "merchant_id": ["m1", "m1"],
+        "merchant_lines": ["income_tax|property_housing_tax"] * 2,
+        "category": ["taxes"] * 2,
+        "subcategory": ["property_housing_tax", "income_tax"],
+        "category_confidence": [0.7] * 2,
+        "category_evidence": ["model"] * 2,
+    })
+    out = line_word_rule(pl.concat([frame] * copies),
+                         lambda mid, lines: frozenset({"DGFIP", "IMPOT"}))
+    assert out["subcategory"].to_list() == ["income_tax", "property_housing_tax"] * copies
+
+
 @pytest.mark.parametrize("copies", [1, 3])  # a few rows on plain values; more by query
 def test_an_insurer_s_label_may_name_a_line_the_directory_does_not_list(copies: int) -> None:
     # MACIF insures cars, homes and health; ASSURANCE VIE is a life contract all the same. The

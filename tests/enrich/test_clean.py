@@ -47,6 +47,11 @@ def _clean(*labels: str | None, complements: list[str | None] | None = None) -> 
      "SLIMPAY FITNESS PARK ABONNEMENT"),
     ("PRLV SEPA EDF CLIENTS PARTICULIERS REF/NOTPROVIDED", "EDF CLIENTS PARTICULIERS"),
     ("VIR SEPA EMIS VERS ORANGE SA /MOTIF FACTURE /REF ORA", "ORANGE SA FACTURE"),
+    # how the card was used, after its reference or the shop; a web address's WWW
+    ("CARTE X1234 28/11 SANS CONTACT PAUL", "PAUL"),
+    ("CB PAUL SANS CONTACT", "PAUL"),
+    ("CARTE X1234 28/11 PAIEMENT MOBILE BP MERIGNAC", "BP"),
+    ("CB WWW.DECATHLON.FR", "DECATHLON.FR"),
     ("CARTE X1234 27/11 AMAZON US 12,99 USD 1 EURO = 1,0712 USD", "AMAZON"),
     # an amount after its currency, a refund's abbreviation
     ("CB LECLERC 12/03 CARTE X1234 EUR 45,20", "LECLERC"),

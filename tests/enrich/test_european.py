@@ -178,6 +178,13 @@ def test_directory_only_merchants_are_well_formed_and_apart_from_the_curated_lis
     ("RECIBO MAPFRE SEGUROS AUTO", "Mapfre", "car_insurance"),
     ("ADDEBITO SEPA DD AUTOSTRADE PER L ITALIA TELEPASS", "Telepass", "tolls"),
     ("BANCONTACT STIB MIVB", "STIB-MIVB", "public_transport"),
+    # Belgian and Luxembourg billers and health funds; spellings of online services
+    ("DOMICILIATION EUROPEENNE VIVAQUA REFERENCE DU MANDAT 123", "Vivaqua", "water"),
+    ("DOMICILIATION ENOVOS LUXEMBOURG S.A. ACOMPTE ELECTRICITE", "Enovos", "electricity"),
+    ("DOMICILIATION EUROPEENNE SOLIDARIS MUTUALITE COTISATION", "Solidaris",
+     "health_insurance"),
+    ("CB AMZ MKTP FR", "Amazon", "marketplace"),
+    ("CB MSFT *E0400ABCDE", "Microsoft 365", "streaming_digital"),
 ])
 def test_other_european_banks_billers_and_chains_are_found(label: str, merchant: str,
                                                           subcategory: str) -> None:

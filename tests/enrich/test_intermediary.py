@@ -68,6 +68,8 @@ def _detect(*labels: str) -> list[tuple[str | None, str]]:
     # the public bodies' checkout: the town hall, hospital or water board follows
     ("CB PAYFIP CH DE ROUEN 12/03", "payfip", "CH DE ROUEN"),
     ("CB TIPI REGIE CANTINE 12/03", "payfip", "CANTINE"),
+    # ... and the Treasury collecting for a town's service
+    ("PRLV SEPA TRESOR PUBLIC REGIE CANTINE SCOLAIRE", "payfip", "CANTINE SCOLAIRE"),
 ])
 def test_names_the_intermediary_and_unwraps_the_merchant(label: str, intermediary: str,
                                                           merchant: str) -> None:

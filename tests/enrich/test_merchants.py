@@ -366,6 +366,17 @@ def test_a_local_trade_of_another_category_before_a_chain_names_that_trade_s_sho
     assert out["merchant_subcategory"][3] in (None, "fuel")
 
 
+@pytest.mark.parametrize("batch", [False, True], ids=["few rows", "batch"])
+def test_a_bar_or_a_spanish_article_before_a_chain_names_a_local_shop(
+        matcher: MerchantMatcher, batch: bool) -> None:
+    # BAR SOL is a bar and RESTAURANT EL SOL a restaurant, not the Sol fuel station; the
+    # station's own label keeps it, and so does a chain named with its article.
+    labels = ["BAR SOL", "RESTAURANT EL SOL", "PANADERIA EL SOL", "SOL STATION",
+              "EL CORTE INGLES"]
+    out = _match_rows(matcher, labels, ["card_in_store"] * 5, batch=batch)
+    assert out["merchant_name"].to_list() == [None, None, None, "Sol", "El Corte Inglés"]
+
+
 @pytest.mark.parametrize("rows", [1, 3])
 def test_a_loan_line_names_no_shop(rows: int) -> None:
     # ``PRET HABITAT`` is a home loan, not the Habitat furniture chain: on a loan line only

@@ -386,6 +386,30 @@ def test_a_large_transfer_to_a_car_dealer_is_a_car_bought(rows: int) -> None:
     assert out.columns == frame.columns
 
 
+@pytest.mark.parametrize("rows", [1, 8])
+def test_an_opening_trade_word_before_a_link_word_decides_a_card_payment(rows: int) -> None:
+    from ledgerlens.enrich.categories._rules import trade_word_rule
+
+    # A shop named after the place it stands by (PIZZERIA DU PARKING, BAR DE LA PHARMACIE)
+    # is of its opening trade, however surely the model read the place's word; not a
+    # direct debit (a student residence's rent: CROUS DE RENNES) nor an elided D
+    # (RESTAURANT D ENTREPRISE: a company's canteen).
+    base = {"transaction_type": ["card_in_store", "card_contactless", "direct_debit",
+                                 "card_in_store"],
+            "merchant_text": ["PIZZERIA DU PARKING", "BAR DE LA PHARMACIE", "CROUS DE RENNES",
+                              "RESTAURANT D ENTREPRISE"],
+            "merchant_id": [None] * 4,
+            "category": ["transport", "health", "housing", "food_and_drink"],
+            "subcategory": ["parking", "pharmacy", "rent", "canteen"],
+            "category_confidence": [0.95, 1.0, 0.97, 0.99],
+            "category_evidence": ["model"] * 4}
+    frame = pl.DataFrame({k: (v * rows)[:rows] for k, v in base.items()})
+    out = trade_word_rule(frame)
+    assert out["subcategory"].to_list()[:4] == ["restaurant", "cafe_bar", "rent",
+                                                "canteen"][:rows]
+    assert out["category_evidence"][0] == "rule: opening trade word PIZZERIA"
+
+
 @pytest.mark.parametrize("rows", [1, 12])
 def test_an_opening_trade_word_decides_when_the_model_is_unsure(rows: int) -> None:
     from ledgerlens.enrich.categories._rules import trade_word_rule
@@ -398,7 +422,7 @@ def test_an_opening_trade_word_decides_when_the_model_is_unsure(rows: int) -> No
                                  "card_in_store", "transfer_out", "card_in_store",
                                  "card_in_store", "transfer_out", "transfer_in",
                                  "card_in_store"],
-            "merchant_text": ["CENTRE HOSPITALIER DE LENS", "MAREE DU JOUR", "MAREE DU JOUR",
+            "merchant_text": ["CENTRE HOSPITALIER DE LENS", "MAREE DU JOUR", "MAREE FRAICHE",
                               "BOULANGERIE PAUL", "BOULANGERIE DUPONT", "INSTITUT MARIE",
                               "CLUB ALPIN", "BOULANGER JEAN", "BOULANGERIE DUPONT",
                               "RELAIS DES ROUTIERS"],

@@ -72,6 +72,8 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("PAIEMENT SANS CONTACT X1234 BOULANGERIE 12/03", -4.2, "card_contactless"),
     ("CARTE 10/01/25 APPLE PAY DECATHLON CB*1234", -30.0, "card_contactless"),
     ("CB WWW.SARENZA.COM 12/03", -80.0, "card_online"),
+    # a chain's name cut inside a word is its store's as much as its site's
+    ("CB LEROY MER 12/03", -85.0, "card_in_store"),
     ("CB PAYPAL *HELLOFRESH 12/03", -60.0, "card_online"),
     ("CARTE X1234 27/11 AMAZON US 12,99 USD 1 EURO = 1,0712 USD", -12.1, "card_abroad"),
     ("FACTURE CARTE DU 300325 TABERNA BAY SEVILLA ES CARTE 4970XXXXXXXX6620", -22.0,

@@ -325,6 +325,11 @@ _REMOVALS: tuple[tuple[str, str], ...] = (
     (r"\b[0-9]{1,2}H[0-9]{2}\b", " "),
     # purchase-date keyword of some banks: ``FACT 281124``
     (r"\bFACT\s+[0-9]*", " "),
+    # a web address's ``WWW.`` (``WWW.DECATHLON.FR``: the shop's site, as ``DECATHLON.FR``)
+    (r"\bWWW\.", ""),
+    # how the card was used, printed after the card's reference or the shop (``CARTE X1234
+    # 28/11 SANS CONTACT PAUL``, ``CB PAUL SANS CONTACT``): the transaction type reads it
+    (r"\b(?:PAIEMENT\s+)?(?:SANS\s+CONTACT|MOBILE\s+PAYMENT)\b|\bPAIEMENT\s+MOBILE\b", " "),
     # a direct debit's motif naming the instalment by its date (``MOTIF: ECHEANCE 0325``): the
     # word says nothing of the creditor (a cinema pass read as an insurance by it)
     (r"\bECHEANCE\s+(?:DU\s+)?[0-9][0-9/.\-]*", " "),

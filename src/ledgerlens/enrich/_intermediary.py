@@ -117,8 +117,11 @@ INTERMEDIARY_RULES: tuple[IntermediaryRule, ...] = (
     IntermediaryRule("klarna", rf"^KLARNA{_STAR}(.+)$"),
     IntermediaryRule("curve", rf"^CRV{_STAR}(.+)$"),
     # The public bodies' online checkout (the Treasury's PayFiP, formerly TIPI): the town
-    # hall, hospital or water board follows (``PAYFIP CH DE ROUEN``).
-    IntermediaryRule("payfip", r"^(?:PAYFIP|TIPI)(?:\s+(?:REGIE|TITRE))?\s+(.+)$"),
+    # hall, hospital or water board follows (``PAYFIP CH DE ROUEN``). So with the Treasury
+    # collecting for a town's service (``TRESOR PUBLIC REGIE CANTINE SCOLAIRE``): the régie's
+    # service, no tax.
+    IntermediaryRule("payfip", r"^(?:PAYFIP|TIPI|(?:TRESOR\s+PUBLIC|DGFIP|DRFIP)\s+REGIE)"
+                               r"(?:\s+(?:REGIE|TITRE))?\s+(.+)$"),
     # Other acquirers and checkouts of small and online shops, always with their star
     # (``ADYEN*UBER``, ``VIVA WALLET*LA CANTINE``); pay-later checkouts (``ALMA*LA
     # REDOUTE``) carry a purchase too, whose instalments the lender bills later.

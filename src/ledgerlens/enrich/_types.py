@@ -341,7 +341,11 @@ def _online_prefixes() -> frozenset[str]:
     for name in _online_names():
         # ``MICROMANIA`` of ``MICROMANIA.FR`` is the shop's name too: no domain stems.
         out.update(name[:k] for k in range(6, len(name) + 1) if not name[k:].startswith("."))
-    return frozenset(out - _store_names() - _offline_names())
+    # Nor a shop's name cut inside a word: ``LEROY MER`` is Leroy Merlin's store as much as
+    # the site ``LEROY MERLIN FRANCE``.
+    store_cuts = {name[:k] for name in _store_names() | _offline_names()
+                  for k in range(6, len(name)) if name[k].isalnum()}
+    return frozenset(out - _store_names() - _offline_names() - store_cuts)
 
 
 def _words(words: tuple[str, ...]) -> str:

@@ -1049,6 +1049,9 @@ def _named_insurance_line(text: str, current: str,
 #: (``DGFIP TF 2025``, ``DGFIP IMPOT TH``).
 LINE_ONLY_KEYWORDS: tuple[tuple[str, str], ...] = (
     (r"\b(TF|TH)\b", "property_housing_tax"),
+    # ... and the income tax's own words (``DGFIP SOLDE IMPOT REVENU``: DGFIP and IMPOT are
+    # the office's name, which its property-tax line shares)
+    (r"\b(REVENUS?|IR|PAS|SOURCE)\b", "income_tax"),
 )
 
 
@@ -1153,7 +1156,14 @@ TRADE_WORD_MAX_CONFIDENCE = 0.9
 #: files its one (``Ehpad du CH``), where the model read its name (``EHPAD LES TILLEULS``:
 #: rent at 0.88).
 HOME_TRADE_OPENINGS: dict[str, str] = {"EHPAD": "hospital_clinic",
-                                       "MAISON DE RETRAITE": "hospital_clinic"}
+                                       "MAISON DE RETRAITE": "hospital_clinic",
+                                       # a town's charging point, a van hired, a tow truck
+                                       "BORNE RECHARGE": "ev_charging",
+                                       "BORNE DE RECHARGE": "ev_charging",
+                                       "LOCATION UTILITAIRE": "vehicle_purchase_rental",
+                                       "LOCATION UTILITAIRES": "vehicle_purchase_rental",
+                                       "REMORQUAGE": "vehicle_maintenance",
+                                       "DEPANNAGE REMORQUAGE": "vehicle_maintenance"}
 TRADE_WORD_CONFIDENCE = 0.65
 TRADE_WORD_SKIPPED = frozenset({"CLUB", "DEPOT", "MAITRE", "RELAIS"})
 SHORT_TRADE_WORD_SKIPPED = frozenset({"CAF", "EPI", "SUP"})
@@ -1209,6 +1219,15 @@ def _trade_opening_re() -> str:
 
 
 @functools.cache
+def _linked_opening_re() -> str:
+    """An opening trade word then a link word: a shop of that trade named after the place
+    the rest names (``PIZZERIA DU PARKING``, ``BAR DE LA PHARMACIE``). Not after an elided
+    ``D``: ``RESTAURANT D ENTREPRISE`` is a phrase (a company's canteen)."""
+    alternatives = "|".join(sorted(trade_openings(), key=lambda w: (-len(w), w)))
+    return rf"^(?:{alternatives})\s+(?:DU|DE|DES|AU|AUX)\s"
+
+
+@functools.cache
 def _trade_opening_python() -> re.Pattern[str]:
     """``_trade_opening_re`` compiled for plain strings (a few rows' test before any query)."""
     return re.compile(_trade_opening_re())
@@ -1228,7 +1247,8 @@ def trade_word_rule(frame: pl.DataFrame) -> pl.DataFrame:
         return frame
     if frame.height <= _FEW_ROWS and not any(
             t in _TRADE_TYPES and m is None and c is not None and x is not None
-            and (c < TRADE_WORD_MAX_CONFIDENCE or re.search(_PLACE_AFTER, x, re.IGNORECASE))
+            and (c < TRADE_WORD_MAX_CONFIDENCE or re.search(_PLACE_AFTER, x, re.IGNORECASE)
+                 or (t in CARD_TYPES and re.match(_linked_opening_re(), x.strip()) is not None))
             and _trade_opening_python().match(x.strip()) is not None
             for t, m, c, x in zip(
                 frame.get_column("transaction_type").to_list(),
@@ -1236,7 +1256,10 @@ def trade_word_rule(frame: pl.DataFrame) -> pl.DataFrame:
                 frame.get_column("category_confidence").to_list(),
                 frame.get_column(source).cast(pl.String).to_list(), strict=True)):
         return frame  # one transaction: no query when nothing can switch
-    at_place = pl.col(source).cast(pl.String).str.contains("(?i)" + _PLACE_AFTER)
+    at_place = (pl.col(source).cast(pl.String).str.contains("(?i)" + _PLACE_AFTER)
+                | (pl.col("transaction_type").is_in(CARD_TYPES)
+                   & pl.col(source).cast(pl.String).str.strip_chars().str.contains(
+                       _linked_opening_re())))
     scope = (pl.col("transaction_type").is_in(_TRADE_TYPES) & pl.col("merchant_id").is_null()
              & ((pl.col("category_confidence") < TRADE_WORD_MAX_CONFIDENCE)
                 | at_place.fill_null(False)))

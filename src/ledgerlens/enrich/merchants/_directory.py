@@ -582,7 +582,12 @@ def trade_lead_categories() -> dict[str, str]:
     ``TABAC CASINO``, ``PARKING CARREFOUR``), not the chain (``_scorer.OTHER_TRADE_BEFORE``).
     """
     return {word: category for word, category in _one_category_trade_words().items()
-            if len(word) >= 4 and word not in _NO_TRADE_LEADS}
+            if (len(word) >= 4 or word in _SHORT_TRADE_LEADS) and word not in _NO_TRADE_LEADS}
+
+
+#: Trade words of three letters that name a shop before another name (``BAR SOL`` is a bar,
+#: not the Sol fuel station); other short words are abbreviations that open other names.
+_SHORT_TRADE_LEADS = frozenset({"BAR", "PUB"})
 
 
 #: Shop words that say little of the line: a chain of another line prints them before its

@@ -423,6 +423,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
         ARTICLES,
         DIGITAL_LINES,
         EXACT_BONUS,
+        FOREIGN_ARTICLES,
         LENDER_CATEGORIES,
         LOAN_TYPES,
         OPENING_ALIASES,
@@ -484,7 +485,7 @@ def feature_hits(records: list[HitRecord], directory: MerchantDirectory) -> list
                 and lead_tok not in OPENING_ALIASES[alias]),
             "person_in_transfer": (not intermediary and (
                 title_before if ttype in RECEIVED_TYPES else title_outside)),
-            "after_article": lead_tok in ARTICLES,
+            "after_article": lead_tok in ARTICLES or lead_tok in FOREIGN_ARTICLES,
             "short_tail": (n_chars <= SHORT_TAIL_CHARS and alias.isalpha() and start >= 1
                            and start + n_gram == key_tokens and lead_tok not in towns
                            and (None if lead_tok is None

@@ -276,7 +276,11 @@ def short_tail() -> pl.Expr:
 #: before its name, and a name that holds one is one alias (``LE PETIT CASINO``, ``LA
 #: POSTE``) and keeps its hit: dropped before scoring.
 ARTICLES: tuple[str, ...] = ("LE", "LA", "LES", "L")
-AFTER_ARTICLE = (pl.col("lead_tok").is_in(ARTICLES) & _ON_CARD).fill_null(False)
+#: ... so does one after a Spanish or Italian article (``RESTAURANT EL SOL`` is no Sol
+#: station); a chain named with one has it in its alias (``EL CORTE INGLES``).
+FOREIGN_ARTICLES: tuple[str, ...] = ("EL", "IL", "LOS", "LAS")
+AFTER_ARTICLE = (pl.col("lead_tok").is_in((*ARTICLES, *FOREIGN_ARTICLES))
+                 & _ON_CARD).fill_null(False)
 #: A card payment whose hit is an article and common words (the chains L'Atelier, La
 #: Boucherie, Le Velo) followed by a link word names a local shop by that phrase:
 #: ``L ATELIER DU CHEVEU`` is a hairdresser, ``LA BOUCHERIE DU MARCHE`` a butcher. A chain's
