@@ -475,10 +475,11 @@ def test_a_short_trade_word_decides_only_before_a_place(rows: int) -> None:
     from ledgerlens.enrich.categories._rules import trade_word_rule
 
     # CHU DE LILLE, CH DE ROUEN: a hospital's abbreviation before its town. CHU alone, CAF
-    # DE LA MARNE (the benefits office) and a reading at 0.9 or above: left. MAIRIE DE
+    # DE LA MARNE (the benefits office) and a reading at 0.9 or above of a direct debit
+    # (a card payment's trade before its place decides at any confidence): left. MAIRIE DE
     # PARIS, read at 0.7 as a bakery (the word PARIS), is the town hall.
     base = {"transaction_type": ["direct_debit", "card_online", "card_in_store", "direct_debit",
-                                 "card_in_store", "card_in_store"],
+                                 "card_in_store", "direct_debit"],
             "merchant_text": ["CHU DE LILLE", "CH DE ROUEN", "CHU", "CAF DE LA MARNE",
                               "MAIRIE DE PARIS", "CHU DE NANTES"],
             "merchant_id": [None] * 6,
@@ -582,8 +583,10 @@ def test_a_foreign_bank_fee_takes_the_line_its_words_say(rows: int) -> None:
     # and a card payment holding a fee word keep what the model read.
     out = _enriched_cycle(["ENTGELT KONTOFUEHRUNG", "COMISION MANTENIMIENTO",
                            "ENTGELT AUSLANDSEINSATZ", "JAHRESGEBUEHR KREDITKARTE",
-                           "FRAIS TENUE DE COMPTE", "CB MANTENIMIENTO AUTO"], [-4.9], rows,
-                          "2025-03-31")
+                           "FRAIS TENUE DE COMPTE", "CB MANTENIMIENTO AUTO",
+                           # a French card pays a commission on a card payment abroad only
+                           "COMMISSIONS FACTURE CARTE DU 021224 TESCO STORES 2345 LONDON"],
+                          [-4.9], rows, "2025-03-31")
     assert out["subcategory"][0] == "account_fees"
     assert out["explanation"][0].startswith("rule: fee words")
     if rows > 1:
@@ -592,6 +595,7 @@ def test_a_foreign_bank_fee_takes_the_line_its_words_say(rows: int) -> None:
         assert "fee words" not in out["explanation"][4]
         assert out["transaction_type"][5].startswith("card")
         assert out["category"][5] != "bank_fees"
+        assert out["subcategory"][6] == "foreign_fees"
 
 
 @pytest.mark.parametrize("copies", [1, 3], ids=["few rows", "frame"])

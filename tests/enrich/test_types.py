@@ -74,12 +74,18 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("CB WWW.SARENZA.COM 12/03", -80.0, "card_online"),
     # a chain's name cut inside a word is its store's as much as its site's
     ("CB LEROY MER 12/03", -85.0, "card_in_store"),
+    # the month's card payments by the card's number and date, or closed
+    ("FACTURES CARTE 4974XXXXXXXX1234 DU 30/11/24", -730.22, "deferred_card_total"),
+    ("ARRETE CARTE 12345678 AU 30/11", -480.0, "deferred_card_total"),
     ("CB PAYPAL *HELLOFRESH 12/03", -60.0, "card_online"),
     ("CARTE X1234 27/11 AMAZON US 12,99 USD 1 EURO = 1,0712 USD", -12.1, "card_abroad"),
     ("FACTURE CARTE DU 300325 TABERNA BAY SEVILLA ES CARTE 4970XXXXXXXX6620", -22.0,
      "card_abroad"),
     # French shops named after a foreign town; a code after an article is a cut word
     ("CB LE NEW YORK 12/03", -65.0, "card_in_store"),
+    # Italian restaurants' words French restaurants take say nothing of where alone
+    ("CB TRATTORIA DA LUIGI 12/03", -65.0, "card_in_store"),
+    ("CB RISTORANTE DEL AR 8675 12/02", -65.0, "card_in_store"),
     ("CB HOTEL DE LONDRES", -95.0, "card_in_store"),
     ("CB PIZZERIA DA VINCI", -61.0, "card_in_store"),
     ("CB L ESPACE BEAUTE DU CHE 27/12", -68.0, "card_in_store"),
@@ -87,7 +93,8 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("CB KEBAB ISTANBUL 31/03", -68.0, "card_in_store"),
     ("CB PIZZERIA TRATTORIA DU", -61.0, "card_in_store"),
     ("CB SUSHI TOKYO", -60.0, "card_in_store"),
-    ("CB RISTORANTE LA PERGOLA", -40.0, "card_abroad"),
+    ("CB RISTORANTE LA PERGOLA ROMA", -40.0, "card_abroad"),
+    ("CB CERVECERIA LA PLAZA", -40.0, "card_abroad"),
     # an online seller's town is its seat: still an online payment
     ("CARTE X1234 23/11 SPOTIFY STOCKHOLM", -10.99, "card_online"),
     ("CB NETFLIX.COM AMSTERDAM 12/03", -13.49, "card_online"),

@@ -103,6 +103,10 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      # the card's month by its dates (TOTAL CARTE X1234 AU 31/03, FACTURES CARTE DU 01/03 AU
     # 31/03; a single FACTURE CARTE DU ... is one payment in some banks' wording)
     r"|^(?:TOTAL|TOT\.?|FACTURES)\s+(?:CARTES?|CB)\b.*\bAU\s+[0-9]"
+    # ... by the card's number and the statement's date, no shop (FACTURES CARTE
+    # 4974XXXXXXXX1234 DU 30/11/24), or closed (ARRETE CARTE 12345678 AU 30/11)
+    r"|^FACTURES\s+(?:CARTES?|CB)(?:\s+[0-9X*]{4,})?(?:\s+DU)?\s+[0-9]{2}[/.]?[0-9]{2}"
+    r"(?:[/.]?[0-9]{2,4})?\s*$|^ARRETE\s+(?:DE\s+)?(?:CARTES?|CB)\b"
     # DEBIT MENSUEL CARTE; a statement of the card with only its number or date after it
      # (RELEVE CARTE 02/25; RELEVE CARTE CARREFOUR is no total).
      r"|^DEBIT\s+MENSUEL\s+(?:CARTES?|CB)\b|^(?:CARTES?|CB)\b.*\bDEBIT\s+MENSUEL\b"
@@ -190,12 +194,15 @@ _ONLINE_INTERMEDIARIES = ("paypal", "google", "amazon_pay", "klarna", "mollie", 
 _WALLETS = ("apple_pay", "google_pay", "samsung_pay")
 
 # Trade words that French shops do not use but shops abroad do (ES, IT, PT, DE, NL, EN).
+# Not the Italian restaurants' words French restaurants take (``TRATTORIA DA LUIGI``,
+# ``RISTORANTE DA VINCI``, ``OSTERIA``, ``CAFETERIA DU CHU``): alone they say nothing of
+# where; with a foreign town (``TRATTORIA ROMA``) or country the payment is still abroad.
 _FOREIGN_WORDS: tuple[str, ...] = (
     "RESTAURANTE", "TABERNA", "CERVECERIA", "MARISQUERIA", "TAPERIA", "SUPERMERCADO",
-    "ZAPATERIA", "FARMACIA", "HOSTAL", "MUSEO", "MUSEU", "RISTORANTE", "TRATTORIA", "OSTERIA",
+    "ZAPATERIA", "FARMACIA", "HOSTAL", "MUSEO", "MUSEU",
     "GELATERIA", "PASTICCERIA", "SUPERMERCATO", "CALZATURE", "ALBERGO",
     "GALLERIA", "TABACCHERIA", "CAFFE", "TASCA", "PASTELARIA", "SAPATARIA", "POUSADA",
-    "CAFETERIA", "GASTHAUS", "BIERGARTEN", "APOTHEKE", "BACKEREI", "BAECKEREI", "METZGEREI",
+    "GASTHAUS", "BIERGARTEN", "APOTHEKE", "BACKEREI", "BAECKEREI", "METZGEREI",
     "SCHUHE", "KONDITOREI", "IZAKAYA", "RYOKAN", "KISSATEN", "SUPERMARKT", "LEBENSMITTEL",
     "ALIMENTACION", "AUTOSERVICIO", "ALIMENTARI", "MINIMERCADO", "KONBINI", "CHEMIST",
     "MERCADONA", "PINGO DOCE",

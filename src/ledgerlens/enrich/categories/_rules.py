@@ -898,6 +898,10 @@ FEE_LINE_WORDS: tuple[tuple[str, str], ...] = (
     ("incident_fees", r"\b(?:SAISIES?(?:\s+ATTRIBUTION)?|AVIS\s+A\s+TIERS\s+DETENTEUR|ATD"
                       r"|OPPOSITION\s+(?:SUR\s+)?CHEQUES?|SANS\s+PROVISION)\b"),
     *EUROPEAN_FEE_LINES,
+    # a commission on a card payment: a French card pays none at home (``COMMISSIONS
+    # FACTURE CARTE DU 021224 TESCO STORES``: the model read an account fee)
+    ("foreign_fees", r"\bCOMMISSIONS?\s+(?:SUR\s+)?(?:FACTURES?\s+CARTE|PAIEMENTS?(?:\s+PAR)?"
+                     r"\s+CARTE|ACHATS?\s+(?:PAR\s+)?CARTE|CARTE\s+X?[0-9])"),
     # a transfer's fee at home (``COMMISSION VIREMENT INSTANTANE``: the model read a
     # currency commission)
     ("account_fees", r"\bVIREMENTS?\s+(?:INSTANTANES?|INST|SEPA|PERMANENTS?|EMIS|EN\s+LIGNE)\b"),
