@@ -122,6 +122,55 @@ def test_bills_every_two_and_six_months_are_streams_and_shop_visits_are_not() ->
     assert {"bimonthly", "semiannual"} <= set(PERIODS)
 
 
+def test_a_biweekly_stream_with_fortnights_skipped_is_still_biweekly() -> None:
+    # A cleaner paid every two weeks, two fortnights off in August: double gaps, whose mean
+    # with the others (14.8 days) is no half month.
+    start = dt.date(2025, 1, 7)
+    days = [start + dt.timedelta(days=14 * k) for k in range(26) if k not in (15, 16)]
+    rows = [(d, -72.0, "VIR INST EMIS VERS MME DA SILVA MARIA") for d in days]
+    out, streams = _detect(_frame(rows))
+    assert out["is_recurring"].all()
+    assert streams["period"].to_list() == ["biweekly"]
+
+
+def test_a_premium_raised_or_a_bill_on_what_was_used_stays_yearly_or_half_yearly() -> None:
+    # A home insurance raised 5.5 % a year, a water bill every six months on what was used,
+    # both debited by the creditor; two transfers to a friend six months apart are no bill.
+    typed = "transaction_type"
+    insurance = [(dt.date(2024, 3, 11), -172.10, "PRLV SEPA MAIF ASSURANCE HABITATION"),
+                 (dt.date(2025, 3, 10), -181.60, "PRLV SEPA MAIF ASSURANCE HABITATION")]
+    water = [(dt.date(2024, 3, 18), -147.28, "PRLV SEPA EAU DU GRAND LYON"),
+             (dt.date(2024, 9, 18), -138.82, "PRLV SEPA EAU DU GRAND LYON"),
+             (dt.date(2025, 3, 18), -164.72, "PRLV SEPA EAU DU GRAND LYON")]
+    friend = [(dt.date(2024, 4, 2), -25.0, "VIR SEPA EMIS VERS PAULINE MENAGER"),
+              (dt.date(2024, 10, 1), -27.3, "VIR SEPA EMIS VERS PAULINE MENAGER")]
+    frame = _frame(insurance + water + friend).with_columns(
+        pl.when(pl.col("raw_label").str.starts_with("VIR")).then(pl.lit("transfer_out"))
+        .otherwise(pl.lit("direct_debit")).alias(typed))
+    out, _ = _detect(frame)
+    periods = dict(zip(out["raw_label"], out["recurrence_period"], strict=False))
+    assert periods == {"PRLV SEPA MAIF ASSURANCE HABITATION": "yearly",
+                       "PRLV SEPA EAU DU GRAND LYON": "semiannual",
+                       "VIR SEPA EMIS VERS PAULINE MENAGER": None}
+
+
+def test_a_price_change_is_a_new_amount_that_holds() -> None:
+    # Instalments of 72 raised to 79, a true-up bill of 143.27 between them: the change is
+    # 72 -> 79. A salary that moves every month has no price change.
+    days = [_business_day(dt.date(2024, m, 15)) for m in range(1, 13)]
+    power = [(d, a, "PRLV SEPA EDF CLIENTS PARTICULIERS") for d, a in
+             zip(days, [-72.0] * 8 + [-143.27, -79.0, -79.0, -79.0], strict=True)]
+    salaries = [2352.76, 2368.03, 2393.47, 2371.10, 2388.74, 2359.20, 2402.35, 2366.81,
+                2381.05, 2349.92, 2395.60, 2374.18]
+    pay = [(d, a, "VIR SEPA RECU /DE ACME SAS /MOTIF SALAIRE")
+           for d, a in zip(days, salaries, strict=True)]
+    _, streams = _detect(_frame(power + pay))
+    changes = {r["display_name"]: (r["price_change_old_amount"], r["price_change_new_amount"])
+               for r in streams.iter_rows(named=True)}
+    assert changes == {"PRLV SEPA EDF CLIENTS PARTICULIERS": (-72.0, -79.0),
+                       "VIR SEPA RECU /DE ACME SAS /MOTIF SALAIRE": (None, None)}
+
+
 def test_yearly_payment_seen_twice_is_a_yearly_stream() -> None:
     rows = [(dt.date(2024, 3, 11), -69.9, "AMAZON PRIME ANNUAL 11/03"),
             (dt.date(2025, 3, 10), -69.9, "AMAZON PRIME ANNUAL 10/03")]
@@ -300,6 +349,7 @@ def test_a_label_cleaned_to_nothing_is_keyed_by_its_raw_label() -> None:
     out, streams = detect_recurring(stream_keys(frame))
     assert out["is_recurring"].all()
     assert streams["period"].to_list() == ["monthly"]
+    assert streams["display_name"].to_list() == ["ECHEANCE PRET"]  # its key, not ""
 
 
 def test_normalize_key_drops_numbers_months_and_accents() -> None:

@@ -63,7 +63,7 @@ _RULES: tuple[tuple[str, str], ...] = (
                r"|\bSOLDE\s+DE\s+TOUT\s+COMPTE\b"
                # a bonus or profit share from the employer (PRIME ANNUELLE, PRIME DE PARTAGE
                # DE LA VALEUR, INTERESSEMENT, 13EME MOIS); the CAF's PRIME D ACTIVITE is above
-               r"|\bPRIMES?\s+(?:ANNUELLE|EXCEPTIONNELLE|DE\s+FIN\s+D\s?ANNEE|(?:DE\s+)?PARTAGE"
+               r"|\bPRIMES?\s+(?:ANNUELLE|EXCEPTIONNELLE|(?:DE\s+)?FIN\s+D\s?ANNEE|(?:DE\s+)?PARTAGE"
                r"|PPV|D\s?INTERESSEMENT|DE\s+PERFORMANCE|DE\s+VACANCES|DE\s+NOEL|(?:SUR\s+)?OBJECTIFS?"
                r"|DE\s+RENDEMENT|D\s?ANCIENNETE)\b|\bPRIMES?\s*$|\bINTERESSEMENT\b"
                r"|\b13\s?(?:E|EME)?\s+MOIS\b"
