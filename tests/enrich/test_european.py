@@ -76,6 +76,20 @@ _LABELS: list[tuple[str, float, str, str]] = [
      "MARIO ROSSI"),
     ("TRANSFERENCIA INMEDIATA A FAVOR DE ANA LOPEZ", -50.0, "instant_transfer_out",
      "ANA LOPEZ"),
+    # Flemish, Portuguese, Irish and Italian banks' short or less common words
+    ("BETALING VIA BANCONTACT LIDL BELGIUM ANTWERPEN", -23.4, "card_in_store",
+     "LIDL BELGIUM"),
+    ("GELDOPNEMING KBC BRUGGE", -60.0, "cash_withdrawal", "KBC"),
+    ("DOORLOPENDE OPDRACHT HUUR APPARTEMENT", -750.0, "transfer_out", "HUUR APPARTEMENT"),
+    ("BEHEERSKOSTEN ZICHTREKENING", -2.5, "fee", "BEHEERSKOSTEN ZICHTREKENING"),
+    ("DD EDP COMERCIAL", -64.3, "direct_debit", "EDP COMERCIAL"),
+    ("D/D ELECTRIC IRELAND", -88.0, "direct_debit", "ELECTRIC IRELAND"),
+    ("VDP-DUNNES STORES", -45.6, "card_in_store", "DUNNES STORES"),
+    ("ADDEBITO DELEGA F24 AGENZIA ENTRATE", -230.0, "direct_debit",
+     "DELEGA F24 AGENZIA ENTRATE"),
+    # the type after the shop, as an export's column joined to it
+    ("KPN B.V. INCASSO ALGEMEEN DOORLOPEND", -45.0, "direct_debit",
+     "KPN B.V. INCASSO ALGEMEEN DOORLOPEND"),
 ]
 
 
@@ -178,6 +192,9 @@ def test_directory_only_merchants_are_well_formed_and_apart_from_the_curated_lis
     ("RECIBO MAPFRE SEGUROS AUTO", "Mapfre", "car_insurance"),
     ("ADDEBITO SEPA DD AUTOSTRADE PER L ITALIA TELEPASS", "Telepass", "tolls"),
     ("BANCONTACT STIB MIVB", "STIB-MIVB", "public_transport"),
+    # tax offices (SPF, the Belgian finance ministry, is no Secours populaire français)
+    ("VIREMENT SPF FINANCES IMPOT 2024", "SPF Finances", "income_tax"),
+    ("SEPA-LASTSCHRIFT FINANZAMT MUENCHEN STEUERNR 143/123/45678", "Finanzamt", "income_tax"),
     # Belgian and Luxembourg billers and health funds; spellings of online services
     ("DOMICILIATION EUROPEENNE VIVAQUA REFERENCE DU MANDAT 123", "Vivaqua", "water"),
     ("DOMICILIATION ENOVOS LUXEMBOURG S.A. ACOMPTE ELECTRICITE", "Enovos", "electricity"),

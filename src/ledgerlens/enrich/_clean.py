@@ -325,6 +325,8 @@ _REMOVALS: tuple[tuple[str, str], ...] = (
     (r"\b[0-9]{1,2}H[0-9]{2}\b", " "),
     # purchase-date keyword of some banks: ``FACT 281124``
     (r"\bFACT\s+[0-9]*", " "),
+    # an Irish bank's Visa debit code glued to the shop (``VDP-DUNNES``, ``VDC-TESCO``)
+    (r"^VD[PCA]-", ""),
     # a web address's ``WWW.`` (``WWW.DECATHLON.FR``: the shop's site, as ``DECATHLON.FR``)
     (r"\bWWW\.", ""),
     # how the card was used, printed after the card's reference or the shop (``CARTE X1234
