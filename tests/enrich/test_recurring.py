@@ -228,6 +228,30 @@ def test_subscription_among_random_purchases_at_the_same_merchant_is_found() -> 
     assert streams.height == 1
 
 
+def test_three_purchases_of_one_amount_among_a_shop_s_many_are_no_stream() -> None:
+    # Sixteen purchases at a clothes shop, three of them near 41 EUR five weeks apart: picked
+    # out by their amount, three payments in a shop are chance; a parking pass paid there
+    # every month is a stream.
+    typed = "transaction_type"
+    amounts = [-40.83, -18.5, -76.2, -41.76, -12.99, -59.0, -40.2, -25.4, -88.1, -33.3,
+               -15.0, -64.9, -22.7, -49.5, -95.0, -29.99]
+    days = [dt.date(2024, 11, 8), dt.date(2024, 11, 20), dt.date(2024, 12, 2),
+            dt.date(2024, 12, 13), dt.date(2024, 12, 28), dt.date(2025, 1, 6),
+            dt.date(2025, 1, 17), dt.date(2025, 2, 3), dt.date(2025, 2, 21),
+            dt.date(2025, 3, 8), dt.date(2025, 3, 29), dt.date(2025, 4, 12),
+            dt.date(2025, 5, 2), dt.date(2025, 5, 24), dt.date(2025, 6, 14),
+            dt.date(2025, 7, 5)]
+    kiabi = [(d, a, "CB KIABI") for d, a in zip(days, amounts, strict=True)]
+    parking = [(_business_day(dt.date(2025, m, 2)), -45.0, "CB PARKING GARE") for m in range(1, 7)]
+    parking += [(_business_day(dt.date(2025, m, 16)), -3.5, "CB PARKING GARE")
+                for m in range(1, 7, 2)]
+    frame = _frame(kiabi + parking).with_columns(pl.lit("card_in_store").alias(typed))
+    out, streams = _detect(frame)
+    assert not out.filter(pl.col("raw_label") == "CB KIABI")["is_recurring"].any()
+    assert streams["display_name"].to_list() == ["CB PARKING GARE"]
+    assert streams["n_occurrences"].to_list() == [6]
+
+
 def test_two_subscriptions_to_the_same_service_are_two_streams() -> None:
     rows = [(_business_day(dt.date(2025, m, d)), -13.49, "NETFLIX.COM")
             for m in range(1, 13) for d in (3, 12)]

@@ -91,6 +91,7 @@ STREAM_COLUMNS: tuple[str, ...] = (
 _DAY_RESULTANT = 0.8  # mean resultant of the day of month on the month circle (1 = same day)
 _GAP_STD = 1.5  # days; a steady gap also makes a stream (every four weeks)
 _SPLIT_CV = 0.05  # a stream found inside a larger group must have a steady amount
+_SPLIT_IN_STORE_MIN = 4  # ... and payments in a shop four times at least
 _SPLIT_PER_MONTH = 3.0  # only groups this sparse are split by day of month
 _DUPLICATE_GAP = 3  # payments this close are one occurrence booked twice
 _COVERAGE = 0.8  # share of gaps that must be on the cadence (or a missed payment)
@@ -284,8 +285,14 @@ def _gap_stats(rows: pl.DataFrame, *, split: bool = False) -> pl.DataFrame:
     short = pl.col("__bw_n").cast(pl.Float64)
     twice_monthly = ((pl.col("__period") == "biweekly") & (short >= _TWICE_MONTHLY_GAPS)
                      & (pl.col("__bw_sum") / short.clip(lower_bound=1) > _FORTNIGHT_MAX))
-    ok = (~twice_monthly & (eff >= pl.col("__min_occ"))
-          & (pl.col("__hit") + 1 >= pl.col("__min_occ"))
+    min_occ: pl.Expr = pl.col("__min_occ")
+    if split:
+        # Three purchases in a shop picked out of many by their amount are chance (a few
+        # near 41 EUR among sixteen at a clothes shop): in-store streams found so need four.
+        min_occ = pl.when("__strict").then(pl.max_horizontal(min_occ, pl.lit(
+            _SPLIT_IN_STORE_MIN))).otherwise(min_occ)
+    ok = (~twice_monthly & (eff >= min_occ)
+          & (pl.col("__hit") + 1 >= min_occ)
           & (pl.col("__hit") + pl.col("__skip") >= _COVERAGE * pl.col("__gaps"))
           & (pl.col("__dup") <= pl.max_horizontal(pl.lit(1), eff // 4))
           & (cv <= cv_max) & steady)
