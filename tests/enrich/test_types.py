@@ -157,6 +157,8 @@ def _types(rows: list[tuple[str, float]], **extra: list[str | None]) -> list[str
     ("Top-up by *1234", 100.0, "own_account_transfer"),
     ("Apple Pay Top-Up by *4411", 50.0, "own_account_transfer"),
     ("To EUR Savings", -100.0, "own_account_transfer"),
+    ("Converted 100.00 GBP to 115.20 EUR", 115.2, "own_account_transfer"),
+    ("Auto save to Savings", -10.0, "own_account_transfer"),
     ("Transfer to Livret A", -200.0, "own_account_transfer"),
     ("VIR INST RE 123456 DE REVOLUT TOP UP", 100.0, "own_account_transfer"),
     ("Exchanged to USD", -100.0, "own_account_transfer"),

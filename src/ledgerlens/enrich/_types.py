@@ -167,6 +167,10 @@ _LABEL_RULES: tuple[tuple[str, str, str], ...] = (
      # an account at a neobank topped up from or to this one (VIR INST RE ... REVOLUT TOP UP)
      r"|\b(?:REVOLUT|N26|WISE|TRANSFERWISE|BUNQ|VIVID|NICKEL)\b.*\bTOP[- ]?UP\b"
      r"|^EXCHANGED\s+TO\b|^(?:TO|FROM)\s+(?:[A-Z]{3}\s+)?(?:SAVINGS|POCKET|VAULT)\b"
+     # a currency exchange within the account (Converted 100.00 GBP to 115.20 EUR), a
+     # round-up or automatic saving (Auto save to Savings)
+     r"|^(?:CONVERTED|EXCHANGE(?:D)?)\s+[0-9.,]+\s+[A-Z]{3}\s+(?:TO|FOR)\b"
+     r"|^(?:AUTO[- ]?SAVE|ROUND[- ]?UP)S?\b"
      # ... and a French savings account named in it (Transfer to Livret A)
      r"|^(?:TRANSFER|PAYMENT)?\s*(?:TO|FROM)\s+(?:MY\s+)?(?:LIVRET|LDDS?|LEP|PEL|PEA)\b"
      + _EU["own_account_transfer"],
