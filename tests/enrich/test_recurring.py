@@ -252,6 +252,22 @@ def test_three_purchases_of_one_amount_among_a_shop_s_many_are_no_stream() -> No
     assert streams["n_occurrences"].to_list() == [6]
 
 
+def test_charges_per_operation_and_a_yearly_pair_with_a_twin_are_no_streams() -> None:
+    # Two foreign fees of one amount a year apart are charges per payment abroad; a friend's
+    # 25 EUR twice one day and once a year later is no yearly stream. A card's yearly fee is.
+    rows = [(dt.date(2024, 5, 14), -3.24, "COMMISSION CARTE HORS ZONE EURO"),
+            (dt.date(2025, 5, 13), -3.25, "COMMISSION CARTE HORS ZONE EURO"),
+            (dt.date(2024, 2, 3), 25.0, "VIR INST RE DE LYDIA SOLUTIONS ALEX"),
+            (dt.date(2024, 2, 4), 25.0, "VIR INST RE DE LYDIA SOLUTIONS ALEX"),
+            (dt.date(2025, 1, 17), 25.0, "VIR INST RE DE LYDIA SOLUTIONS ALEX"),
+            (dt.date(2024, 3, 5), -45.0, "COTISATION CARTE VISA"),
+            (dt.date(2025, 3, 5), -45.0, "COTISATION CARTE VISA")]
+    subs = ["foreign_fees"] * 2 + ["p2p_transfer"] * 3 + ["card_fees"] * 2
+    out, streams = _detect(_frame(rows).with_columns(subcategory=pl.Series(subs)))
+    assert streams["display_name"].to_list() == ["COTISATION CARTE VISA"]
+    assert out["is_recurring"].to_list() == [False] * 5 + [True] * 2
+
+
 def test_two_subscriptions_to_the_same_service_are_two_streams() -> None:
     rows = [(_business_day(dt.date(2025, m, d)), -13.49, "NETFLIX.COM")
             for m in range(1, 13) for d in (3, 12)]

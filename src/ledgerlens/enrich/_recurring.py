@@ -125,6 +125,9 @@ _PAIR_TOLERANCE = {"direct_debit": 0.2, "loan_repayment": 0.2, "card_online": 0.
 _NOT_STREAM_TYPES = ("cash_withdrawal", "cash_deposit", "cheque", "cheque_deposit", "refund",
                      "reversal", "deferred_card_total")
 _NOT_STREAM_CODES = r"-(?:CWDL|CDPT)$|-(?:ICHQ|RCHQ)-"
+#: ... nor a bank's charges per operation: a fee on a payment abroad, an incident's (two
+#: foreign fees of 3.24 EUR a year apart had made a yearly stream).
+_NOT_STREAM_SUBCATEGORIES = ("foreign_fees", "incident_fees")
 _NOT_STREAM_LABEL = (r"\bRETRAIT\b|\bDAB\b|\bGAB\b|\bREMISE\s+(?:DE\s+)?CHEQ|\bCHEQUE\b|\bCHQ\b"
                      r"|\bDIFF(?:ERE)?\b|\bTOT\s+DIF\b|\bFACTURETTES\b|\bRELEVE\s+CARTE\b"
                      r"|\bFACTURES\s+(?:CARTE|CB)\b")
@@ -294,7 +297,10 @@ def _gap_stats(rows: pl.DataFrame, *, split: bool = False) -> pl.DataFrame:
     ok = (~twice_monthly & (eff >= min_occ)
           & (pl.col("__hit") + 1 >= min_occ)
           & (pl.col("__hit") + pl.col("__skip") >= _COVERAGE * pl.col("__gaps"))
-          & (pl.col("__dup") <= pl.max_horizontal(pl.lit(1), eff // 4))
+          # a payment booked twice, once in a stream of three or more: a yearly pair with a
+          # same-day twin (a friend's 25 EUR twice one day, once a year later) is no stream
+          & (pl.col("__dup") <= pl.when(eff >= 3).then(pl.max_horizontal(pl.lit(1), eff // 4))
+             .otherwise(0))
           & (cv <= cv_max) & steady)
     per_month = pl.col("__n") / pl.col("__months")
     return stats.select("__gid", "__period", ok.alias("__ok"), "__n",
@@ -591,6 +597,7 @@ def _work_rows(frame: pl.DataFrame, key: str) -> pl.DataFrame:
             and frame["bank_transaction_code"].null_count() < frame.height):
         skip = skip | pl.col("bank_transaction_code").str.contains(_NOT_STREAM_CODES)
     if "subcategory" in has:
+        skip = skip | pl.col("subcategory").is_in(_NOT_STREAM_SUBCATEGORIES).fill_null(False)
         annual = annual | pl.col("subcategory").is_in(_ANNUAL_SUBCATEGORIES)
         once = pl.col("subcategory").is_in(_ANNUAL_ONCE_SUBCATEGORIES)
     amount, date = pl.col("__amount"), pl.col("__date")

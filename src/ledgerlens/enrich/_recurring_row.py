@@ -174,7 +174,8 @@ def _annual_rows(frame: pl.DataFrame, key: str, amounts: list[float | None]) -> 
             continue
         upper = (label or "").upper()
         code = codes[i]
-        if (types[i] in rec._NOT_STREAM_TYPES or (label is not None and skip_label.search(upper))
+        if (types[i] in rec._NOT_STREAM_TYPES or subs[i] in rec._NOT_STREAM_SUBCATEGORIES
+                or (label is not None and skip_label.search(upper))
                 or (code is not None and skip_code.search(code))):
             continue
         if subs[i] in _LONE_ANNUAL or (
