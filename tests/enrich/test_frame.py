@@ -36,17 +36,20 @@ def test_two_digit_years_typographic_minus_signs_and_times_are_read() -> None:
 
 def test_a_bank_export_header_and_debit_credit_columns() -> None:
     # A bank's own export: other header names, and the amount split into a debit and a
-    # credit column (both written positive); the caller's columns are kept as they are.
+    # credit column (both written positive); the caller's columns are kept as they are. A
+    # row with neither is no amount (not 0): refused, naming it.
     table = pl.DataFrame({"Date opération": ["12/03/2025", "13/03/2025", "14/03/2025"],
                           "Libellé de l'opération": ["CB CARREFOUR", "VIR SALAIRE", "X"],
-                          "Débit euros": ["12,50", None, None],
+                          "Débit euros": ["12,50", None, "0,00"],
                           "Crédit euros": [None, "1 234,56", None]})
     prepared = prepare(table)
     assert prepared.working["amount"].to_list() == [-12.5, 1234.56, 0.0]
     assert prepared.working["raw_label"].to_list() == ["CB CARREFOUR", "VIR SALAIRE", "X"]
     assert prepared.original.columns == table.columns
-    with pytest.raises(DataError, match=r"'Crédit euros - Débit euros'.*'abc' in row 1"):
+    with pytest.raises(DataError, match=r"'Crédit euros - Débit euros'.*'abc' in data row 2"):
         prepare(table.with_columns(pl.Series("Crédit euros", [None, "abc", None])))
+    with pytest.raises(DataError, match=r"1 row\(s\) have no amount \(first: data row 3\)"):
+        prepare(table.with_columns(pl.Series("Débit euros", ["12,50", None, None])))
 
 
 def test_missing_columns_are_named() -> None:
@@ -55,11 +58,22 @@ def test_missing_columns_are_named() -> None:
 
 
 def test_unreadable_amounts_and_dates_name_the_rows() -> None:
-    with pytest.raises(DataError, match=r"'amount'.*'abc' in row 1"):
+    # Rows counted from 1 after the header. A file's empty amount cell or its "NaN" is no
+    # amount; a typed table's null or NaN amount is read (as 0 and NaN) all the same.
+    with pytest.raises(DataError, match=r"'amount'.*'abc' in data row 2"):
         prepare(pl.DataFrame({"date": ["2025-01-01"] * 2, "amount": ["1", "abc"],
                               "label": ["x", "y"]}))
-    with pytest.raises(DataError, match=r"'date'.*'31/02/2024' in row 0"):
+    with pytest.raises(DataError, match=r"'date'.*'31/02/2024' in data row 1"):
         prepare(pl.DataFrame({"date": ["31/02/2024"], "amount": [1.0], "label": ["x"]}))
+    with pytest.raises(DataError, match=r"'amount': 1 row\(s\) have no amount \(first: data row 2"):
+        prepare(pl.DataFrame({"date": ["2025-01-01"] * 2, "amount": ["1", None],
+                              "label": ["x", "y"]}))
+    with pytest.raises(DataError, match=r"'NaN' in data row 1, 'inf' in data row 2"):
+        prepare(pl.DataFrame({"date": ["2025-01-01"] * 2, "amount": ["NaN", "inf"],
+                              "label": ["x", "y"]}))
+    typed = prepare(pl.DataFrame({"date": ["2025-01-01"] * 2, "amount": [None, 1.0],
+                                  "label": ["x", "y"]}))
+    assert typed.working["amount"].to_list() == [0.0, 1.0]
 
 
 def test_huge_labels_are_cut_for_enrichment_only() -> None:

@@ -90,6 +90,24 @@ def test_unknown_extensions_and_empty_inputs_are_refused(tmp_path: Path) -> None
     assert not (tmp_path / "o.csv").exists()
 
 
+def test_blank_lines_are_no_records_and_outputs_are_checked_first(tmp_path: Path) -> None:
+    # A blank line in the middle, a spreadsheet's ;; lines at the end: no records, skipped
+    # (they had refused the whole file as rows without a date). An output that cannot be a
+    # file is refused before any work.
+    src = tmp_path / "export.csv"
+    src.write_text("Date;Libellé;Montant\n12/03/2025;CB PAUL;-4,50\n\n"
+                   "13/03/2025;PRLV SEPA EDF;-45,10\n;;\n;;\n")
+    out = tmp_path / "out.csv"
+    summary = enrich_file(scan_table(src), out, EnrichmentModel.default())
+    assert summary.rows == 2
+    assert pl.read_csv(out)["Libellé"].to_list() == ["CB PAUL", "PRLV SEPA EDF"]
+    (tmp_path / "folder.csv").mkdir()
+    with pytest.raises(ValueError, match="is a directory"):
+        enrich_file(scan_table(src), tmp_path / "folder.csv", EnrichmentModel.default())
+    with pytest.raises(ValueError, match="is a file, not a directory"):
+        enrich_file(scan_table(src), out / "x.csv", EnrichmentModel.default())
+
+
 def test_a_windows_1252_export_is_read_with_its_accents(tmp_path: Path) -> None:
     src = tmp_path / "export.csv"
     src.write_bytes("Date;Libellé;Montant\n12/03/2025;Prélèvement EDF;-45,10\n"

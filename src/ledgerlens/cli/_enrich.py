@@ -54,6 +54,7 @@ def enrich_cmd(
     import polars as pl
 
     from ledgerlens.enrich import enrich_file, enrich_lake, scan_table, unreadable_input
+    from ledgerlens.exceptions import DataError
 
     if (input_path is None) == (lake is None):
         raise typer.BadParameter("give either INPUT (with --out) or --lake DIR")
@@ -79,6 +80,8 @@ def enrich_cmd(
                                       progress=progress)
             except pl.exceptions.PolarsError as exc:
                 raise unreadable_input(input_path, exc) from exc
+            except DataError as exc:  # a value of the file: say which file too
+                raise DataError(f"input {input_path}: {exc}") from exc
     console.print(summary.text(), markup=False, highlight=False)
 
 

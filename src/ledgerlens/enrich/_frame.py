@@ -220,7 +220,9 @@ def _amount_expr(column: str, dtype: pl.DataType) -> pl.Expr:
     normalized = (pl.when(comma_decimal)
                   .then(text.str.replace_all(r"\.", "").str.replace(",", "."))
                   .otherwise(text.str.replace_all(",", "")))
-    return normalized.cast(pl.Float64, strict=False)
+    parsed = normalized.cast(pl.Float64, strict=False)
+    # "NaN", "inf" and the like are no amounts a file holds
+    return pl.when(parsed.is_finite()).then(parsed)
 
 
 def _date_expr(column: str, dtype: pl.DataType) -> pl.Expr:
@@ -251,7 +253,7 @@ def _bad_rows(frame: pl.DataFrame, parsed: pl.Series, column: str, what: str) ->
     bad = (parsed.is_null() & frame[column].is_not_null()).arg_true()
     if bad.len():
         first = bad.head(3).to_list()
-        examples = ", ".join(f"{frame[column][i]!r} in row {i}" for i in first)
+        examples = ", ".join(f"{frame[column][i]!r} in data row {i + 1}" for i in first)
         raise DataError(f"column {column!r}: {bad.len()} value(s) are not {what}: {examples}")
 
 
@@ -323,7 +325,10 @@ def _working_exprs(schema: tuple[tuple[str, pl.DataType], ...], label_col: str,
         optional("counterparty_iban").str.contains(r"\S").fill_null(False)
         .alias("counterparty_account"),
     )
-    unreadable = (amount.is_null() & pl.col(amount_col).is_not_null()) | dates.is_null()
+    # A text amount (a file's) must be there: an empty cell is no amount, not 0.
+    given = (pl.lit(True) if not dtypes[amount_col].is_numeric()
+             else pl.col(amount_col).is_not_null())
+    unreadable = (amount.is_null() & given) | dates.is_null()
     return (*(c.cast(WORKING_SCHEMA[c.meta.output_name()]) for c in columns),
             unreadable.alias("_unreadable"))
 
@@ -385,13 +390,17 @@ _OPTIONAL = ("label_complement", "currency", "account_id", "customer_id", "mcc",
 
 
 def _refuse_unreadable(frame: pl.DataFrame, amount_col: str, date_col: str) -> None:
-    """Raise a ``DataError`` naming the first rows whose amount or date cannot be read."""
+    """Raise a ``DataError`` naming the first rows whose amount or date cannot be read (rows
+    counted from 1, the header aside)."""
     amount = frame.select(_amount_expr(amount_col, frame.schema[amount_col])).to_series()
     _bad_rows(frame, amount, amount_col, "amounts")
+    if not frame.schema[amount_col].is_numeric() and amount.null_count():
+        raise DataError(f"column {amount_col!r}: {amount.null_count()} row(s) have no amount "
+                        f"(first: data row {amount.is_null().arg_true()[0] + 1})")
     dates = frame.select(_date_expr(date_col, frame.schema[date_col])).to_series()
     _bad_rows(frame, dates, date_col, "dates (YYYY-MM-DD or DD/MM/YYYY)")
     raise DataError(f"column {date_col!r}: {dates.null_count()} row(s) have no date "
-                    f"(first: row {dates.is_null().arg_true()[0]})")
+                    f"(first: data row {dates.is_null().arg_true()[0] + 1})")
 
 
 def attach(prepared: PreparedInput, enriched: pl.DataFrame) -> pl.DataFrame:

@@ -81,7 +81,8 @@ def scan_table(path: Path) -> pl.LazyFrame:
     """A lazy scan of a CSV or Parquet file (or a folder of Parquet parts).
 
     CSV columns are read as text (amounts with decimal commas are parsed by enrichment) and
-    bytes that are not UTF-8 are replaced rather than failing the file.
+    bytes that are not UTF-8 are replaced rather than failing the file. Blank lines and rows
+    whose every field is empty (a spreadsheet's ``;;`` lines) are no records: skipped.
     """
     if not path.exists():
         raise FileNotFoundError(f"no input file at {path}")
@@ -93,8 +94,10 @@ def scan_table(path: Path) -> pl.LazyFrame:
     if suffix in _CSV_SUFFIXES:
         path = _utf8_copy(path)
         skip, separator = _header_line(path)
+        blank = pl.all().is_null() | (pl.all().str.strip_chars() == "")
         return pl.scan_csv(path, separator=separator, skip_rows=skip, infer_schema=False,
-                           encoding="utf8-lossy", truncate_ragged_lines=False)
+                           encoding="utf8-lossy", truncate_ragged_lines=False).filter(
+            ~pl.all_horizontal(blank))
     raise ValueError(f"input {path} must be .csv or .parquet (got {suffix or 'no extension'})")
 
 
@@ -168,8 +171,17 @@ def unreadable_input(path: Path, exc: Exception) -> DataError:
 
 
 def _check_output(path: Path) -> None:
+    """Refuse, before any work, an output path that cannot be written as a file."""
     if path.suffix.lower() not in _FORMATS:
         raise ValueError(f"output {path} must end in .csv or .parquet")
+    if path.is_dir():
+        raise ValueError(f"output {path} is a directory; give a file path ending in "
+                         f"{path.suffix}")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"output {path}: {parent} is a file, not a directory")
+            break
     path.parent.mkdir(parents=True, exist_ok=True)
 
 
