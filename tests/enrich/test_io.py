@@ -108,6 +108,19 @@ def test_blank_lines_are_no_records_and_outputs_are_checked_first(tmp_path: Path
         enrich_file(scan_table(src), out / "x.csv", EnrichmentModel.default())
 
 
+def test_a_banks_own_category_column_is_kept_beside_the_enrichment() -> None:
+    # A neobank's export names its category ``category``: kept as input_category; a table
+    # enriched before is enriched again in place.
+    table = pl.DataFrame({"date": ["2025-03-01"], "amount": [-12.5],
+                          "label": ["CB CARREFOUR CITY"], "category": ["Alimentation"]})
+    out = enrich(table)
+    assert out["input_category"].to_list() == ["Alimentation"]
+    assert out["category"].to_list() == ["groceries"]
+    again = enrich(out)
+    assert again.columns == out.columns
+    assert again["input_category"].to_list() == ["Alimentation"]
+
+
 def test_a_windows_1252_export_is_read_with_its_accents(tmp_path: Path) -> None:
     src = tmp_path / "export.csv"
     src.write_bytes("Date;Libellé;Montant\n12/03/2025;Prélèvement EDF;-45,10\n"

@@ -403,12 +403,25 @@ def _refuse_unreadable(frame: pl.DataFrame, amount_col: str, date_col: str) -> N
                     f"(first: data row {dates.is_null().arg_true()[0] + 1})")
 
 
+#: The prefix a caller's column takes when the enrichment writes one of its name.
+INPUT_PREFIX = "input_"
+
+
 def attach(prepared: PreparedInput, enriched: pl.DataFrame) -> pl.DataFrame:
-    """The caller's columns, then the enrichment columns (replacing same-named old ones)."""
-    have, original = set(enriched.columns), set(prepared.original.columns)
+    """The caller's columns, then the enrichment columns. A caller's column of the same name
+    as one the enrichment writes (a bank export's own ``category``) is kept, renamed
+    ``input_<name>`` (one already so named gives way); a table enriched before (it has an
+    ``explanation``) has its old enrichment replaced."""
+    have, original = set(enriched.columns), prepared.original.columns
     added = [c for c in ENRICHMENT_COLUMNS if c in have]
-    replaced = [c for c in added if c in original]
-    kept = prepared.original.drop(replaced) if replaced else prepared.original
+    clashing = [c for c in added if c in original]
+    kept = prepared.original
+    if clashing and "explanation" in original:
+        kept = kept.drop(clashing)
+    elif clashing:
+        kept = kept.drop([f"{INPUT_PREFIX}{c}" for c in clashing
+                          if f"{INPUT_PREFIX}{c}" in original])
+        kept = kept.rename({c: f"{INPUT_PREFIX}{c}" for c in clashing})
     return kept.hstack([enriched.get_column(c) for c in added])
 
 
