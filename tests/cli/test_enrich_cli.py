@@ -85,3 +85,12 @@ def test_train_saves_a_model_that_enrich_loads(tmp_path: Path) -> None:
                                  "--model", str(model)])
     assert result.exit_code == 0, result.output
     assert pl.read_parquet(tmp_path / "o.parquet")["intermediary"][0] == "paypal"
+def test_enrich_refuses_a_correction_store_that_is_not_there(tmp_path: Path) -> None:
+    # A mistyped folder would apply no correction, silently.
+    src = tmp_path / "in.csv"
+    src.write_text("date,amount,label\n2025-03-01,-3.5,CB LE PETIT ZINC\n")
+    result = runner.invoke(app, ["enrich", str(src), "--out", str(tmp_path / "o.csv"),
+                                 "--corrections", str(tmp_path / "no_such_store")])
+    assert result.exit_code == 2
+    assert "no correction store at" in result.output
+    assert not (tmp_path / "o.csv").exists()

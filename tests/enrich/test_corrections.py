@@ -231,6 +231,43 @@ def test_corrected_rows_get_full_confidence_and_an_explanation() -> None:
                                               None, None, None]
 
 
+def test_values_of_the_wrong_type_are_refused_naming_the_field(tmp_path: Path) -> None:
+    # A caller's or a hand-edited store's value of another type: named, never a traceback;
+    # ids are stripped (" C1 " would match nothing), a blank merchant id refused.
+    wrong: tuple[tuple[dict[str, object], str], ...] = (
+        ({"is_recurring": "no"}, "is_recurring"), ({"target": 123}, "target"),
+        ({"created_at": "2026-01-01"}, "created_at"))
+    for fields, named in wrong:
+        values = {"scope": "pattern", "target": "ZINC", "category": "leisure", **fields}
+        with pytest.raises(ConfigurationError, match=named):
+            Correction(**values)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="merchant_id must be non-empty"):
+        Correction(scope="merchant", target="m1", merchant_id="  ", category="leisure")
+    assert Correction(scope="pattern", target="ZINC", customer_id=" c1 ",
+                      category="leisure").customer_id == "c1"
+    with pytest.raises(ConfigurationError, match="holds Correction objects"):
+        CorrectionSet(("x",))  # type: ignore[arg-type]
+    store = CorrectionStore(tmp_path)
+    store.add(Correction(scope="pattern", target="ZINC", category="leisure"))
+    record = json.loads(store.file.read_text())
+    store.file.write_text(json.dumps({**record, "created_at": 12345}) + "\n")
+    with pytest.raises(DataError, match=r"line 1: .*created_at must be a date-time"):
+        store.load()
+    store.file.write_bytes(b'"a string"\n')
+    with pytest.raises(DataError, match=r"line 1: a correction is a JSON object"):
+        store.load()
+    store.file.write_bytes(b"\xff\n")
+    with pytest.raises(DataError, match="not UTF-8"):
+        store.load()
+
+
+def test_a_literal_pattern_matches_whatever_its_accents() -> None:
+    # The clean label folds accents (CAFE); a support agent types CAFÉ.
+    frame = _enriched().with_columns(clean_label=pl.lit("CAFE DE LA GARE"))
+    c = Correction(scope="pattern", target="Café de la gare", subcategory="cafe_bar")
+    assert _apply(c, frame=frame)["subcategory"].to_list() == ["cafe_bar"] * 5
+
+
 def test_a_category_without_subcategory_keeps_only_a_matching_subcategory() -> None:
     same = Correction(scope="transaction", target="t3", category="groceries")
     other = Correction(scope="transaction", target="t1", category="shopping")

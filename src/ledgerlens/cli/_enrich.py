@@ -63,6 +63,9 @@ def enrich_cmd(
     if corrections_dir is not None:
         from ledgerlens.enrich import CorrectionStore
 
+        if not corrections_dir.is_dir():  # a mistyped folder would apply nothing, silently
+            raise typer.BadParameter(f"no correction store at {corrections_dir}",
+                                     param_hint="--corrections")
         corrections = CorrectionStore(corrections_dir).load()
     with progress_bar("enriching") as progress:
         if lake is not None:

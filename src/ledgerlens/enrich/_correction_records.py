@@ -97,6 +97,7 @@ class Correction:
     correction_id: str = ""
 
     def __post_init__(self) -> None:
+        self._check_types()
         if self.scope not in SCOPES:
             raise ConfigurationError(
                 f"unknown correction scope {self.scope!r}; expected one of {', '.join(SCOPES)}")
@@ -111,10 +112,12 @@ class Correction:
             else:
                 target = target.upper()
         object.__setattr__(self, "target", target)
-        for name in ("customer_id", "tenant_id"):
+        for name in ("customer_id", "tenant_id", "merchant_id"):
             value = getattr(self, name)
-            if value is not None and not str(value).strip():
+            if value is not None and not value.strip():
                 raise ConfigurationError(f"{name} must be non-empty when given")
+            if value is not None:  # `` C1 `` would never match the table's ``C1``
+                object.__setattr__(self, name, value.strip())
         self._check_values()
         created = self.created_at
         if created.tzinfo is None:
@@ -125,6 +128,26 @@ class Correction:
             raise DataError(f"correction id {self.correction_id!r} does not match its content "
                             f"(expected {computed!r}); the record was altered")
         object.__setattr__(self, "correction_id", computed)
+
+    def _check_types(self) -> None:
+        """Each field's type (a hand-edited store or a caller's value may hold another):
+        text fields text, flags booleans, ``created_at`` a date-time."""
+        texts = ("scope", "target", "author", "note", "correction_id")
+        optional_texts = ("customer_id", "tenant_id", "category", "subcategory",
+                          "merchant_id", "merchant_name", "transaction_type")
+        wrong = [(name, "text") for name in texts
+                 if not isinstance(getattr(self, name), str)]
+        wrong += [(name, "text or null") for name in optional_texts
+                  if getattr(self, name) is not None and not isinstance(getattr(self, name), str)]
+        wrong += [(name, "true, false or null") for name in ("is_recurring", "is_income")
+                  if getattr(self, name) is not None and not isinstance(getattr(self, name), bool)]
+        if not isinstance(self.regex, bool):
+            wrong.append(("regex", "true or false"))
+        if not isinstance(self.created_at, dt.datetime):
+            wrong.append(("created_at", "a date-time"))
+        if wrong:
+            raise ConfigurationError("correction field(s) of the wrong type: " + ", ".join(
+                f"{name} must be {kind}, not {getattr(self, name)!r}" for name, kind in wrong))
 
     def _check_values(self) -> None:
         if self.subcategory is not None:
@@ -173,6 +196,8 @@ class Correction:
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Correction:
         """The correction of a :meth:`to_record` dict; checks the stored id against the content."""
+        if not isinstance(record, Mapping):
+            raise DataError(f"a correction is a JSON object, not {type(record).__name__}")
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(record) - known)
         if unknown:
@@ -194,6 +219,10 @@ class CorrectionSet:
     corrections: tuple[Correction, ...] = ()
 
     def __post_init__(self) -> None:
+        stray = [c for c in self.corrections if not isinstance(c, Correction)]
+        if stray:
+            raise ConfigurationError(f"a CorrectionSet holds Correction objects, not "
+                                     f"{type(stray[0]).__name__} ({stray[0]!r})")
         by_id = {c.correction_id: c for c in self.corrections}
         ordered = tuple(by_id[k] for k in sorted(by_id))
         object.__setattr__(self, "corrections", ordered)

@@ -85,14 +85,18 @@ class CorrectionStore:
         if not self.file.exists():
             return []
         out: list[Correction] = []
-        with self.file.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    out.append(Correction.from_record(json.loads(line)))
-                except (json.JSONDecodeError, TypeError, LookupError, ValueError) as exc:
-                    raise DataError(f"{self.file}: line {number}: {exc}") from None
+        try:
+            lines = self.file.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{self.file}: not UTF-8 text ({exc.reason} at byte "
+                            f"{exc.start}); the store was altered") from None
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                out.append(Correction.from_record(json.loads(line)))
+            except (json.JSONDecodeError, TypeError, LookupError, ValueError) as exc:
+                raise DataError(f"{self.file}: line {number}: {exc}") from None
         return out
 
     def _write(self, corrections: Sequence[Correction]) -> None:

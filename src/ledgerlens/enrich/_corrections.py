@@ -28,6 +28,7 @@ from ledgerlens.enrich._correction_records import (
     CorrectionSet,
 )
 from ledgerlens.enrich._correction_store import CorrectionStore
+from ledgerlens.enrich._recurring import fold_accents
 from ledgerlens.taxonomy import SUBCATEGORIES
 
 __all__ = [
@@ -70,11 +71,12 @@ def _pattern_matches(labels: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
     """(clean_label, correction_id) pairs, evaluated once per distinct label."""
     unique = labels.select(pl.col("clean_label").unique())
     parts: list[pl.DataFrame] = []
-    literal = rules.filter(~pl.col("regex"))
+    # Accents folded on both sides: ``CAFÉ`` matches the clean label's ``CAFE``.
+    literal = rules.filter(~pl.col("regex")).with_columns(target=fold_accents(pl.col("target")))
     if literal.height:
         patterns = literal["target"].unique().sort().to_list()
         hits = (unique.with_columns(
-            _hit=pl.col("clean_label").str.to_uppercase().str.extract_many(
+            _hit=fold_accents(pl.col("clean_label").str.to_uppercase()).str.extract_many(
                 patterns, overlapping=True, ascii_case_insensitive=True))
             .explode("_hit").drop_nulls("_hit").unique())
         parts.append(hits.join(literal.select("target", "correction_id"),
@@ -205,8 +207,7 @@ def _corrected_values(schema: pl.Schema) -> list[pl.Expr]:
     if "merchant_confidence" in schema:
         updates["merchant_confidence"] = (set_merchant, pl.lit(1.0))
     if schema.get("category_evidence") == pl.String:
-        updates["category_evidence"] = (
-            set_cat, pl.format("correction {}", pl.col("_cid").str.slice(0, 8)))
+        updates["category_evidence"] = (set_cat, pl.col("_labels").list.join("; "))
     exprs = [pl.when(flag).then(value.cast(schema[name])).otherwise(pl.col(name)).alias(name)
              for name, (flag, value) in updates.items()]
     if schema.get("explanation") == pl.String:
