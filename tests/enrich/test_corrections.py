@@ -261,6 +261,20 @@ def test_values_of_the_wrong_type_are_refused_naming_the_field(tmp_path: Path) -
         store.load()
 
 
+def test_a_merchant_correction_that_moves_the_merchant_keeps_its_id_when_applied_again(
+        ) -> None:
+    # The pipeline applies the set twice; the second pass no longer finds Carrefour City on
+    # the row the first moved to another merchant: the row keeps the correction's id (and so
+    # its explanation and its place in the training export).
+    c = Correction(scope="merchant", target="nsi:carrefour_city", merchant_id="loc:city",
+                   merchant_name="City Marché")
+    once = _apply(c)
+    twice = apply_corrections(once, CorrectionSet((c,)))
+    assert twice["merchant_id"][2] == "loc:city"
+    assert twice["correction_id"].to_list() == [None, None, c.correction_id, None, None]
+    assert export_training_data(twice, CorrectionSet((c,))).height == 1
+
+
 def test_a_literal_pattern_matches_whatever_its_accents() -> None:
     # The clean label folds accents (CAFE); a support agent types CAFÉ.
     frame = _enriched().with_columns(clean_label=pl.lit("CAFE DE LA GARE"))

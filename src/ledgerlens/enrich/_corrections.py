@@ -157,6 +157,11 @@ def apply_corrections(enriched: pl.DataFrame, corrections: CorrectionSet) -> pl.
     when the input lacks them. A category set without a subcategory keeps the row's
     subcategory only when it belongs to that category.
     """
+    # Rows a correction already changed keep its id where none applies now: a merchant
+    # correction that moved a row to another merchant no longer matches it on a second pass
+    # (the pipeline applies the set before and after the recurring step).
+    before = (enriched.get_column("correction_id").cast(pl.String)
+              if "correction_id" in enriched.columns else None)
     out = enriched.drop("correction_id", strict=False)
     wanted = {**CORRECTABLE_COLUMNS, "category_confidence": pl.Float64(),
               "merchant_confidence": pl.Float64(), "category_evidence": pl.String(),
@@ -166,7 +171,8 @@ def apply_corrections(enriched: pl.DataFrame, corrections: CorrectionSet) -> pl.
          if name not in out.columns]
         + [pl.col(name).cast(dtype) for name, dtype in wanted.items()
            if name in out.columns and out.schema[name] == pl.Null])
-    no_id = pl.repeat(None, out.height, dtype=pl.String, eager=True).alias("correction_id")
+    no_id = (before.alias("correction_id") if before is not None
+             else pl.repeat(None, out.height, dtype=pl.String, eager=True).alias("correction_id"))
     if not len(corrections) or not out.height:
         return out.with_columns(no_id)
     pairs = _matches(out.with_row_index(_ROW), _ranked(corrections))
@@ -175,11 +181,12 @@ def apply_corrections(enriched: pl.DataFrame, corrections: CorrectionSet) -> pl.
     resolved = _resolve(pairs)
     index = resolved[_ROW]
     touched = [c for c in (*CORRECTABLE_COLUMNS, "category_confidence", "merchant_confidence",
-                           "category_evidence", "explanation") if c in out.columns]
+                           "category_evidence", "merchant_evidence", "explanation")
+               if c in out.columns]
     small = pl.concat([resolved, out.select(touched).gather(index)], how="horizontal")
     new = small.select(_corrected_values(out.schema))
     columns = [out[name].clone().scatter(index, new[name]) for name in new.columns]
-    columns.append(no_id.scatter(index, small["_cid"]))
+    columns.append(no_id.clone().scatter(index, small["_cid"]))
     return out.with_columns(columns)
 
 
@@ -208,6 +215,8 @@ def _corrected_values(schema: pl.Schema) -> list[pl.Expr]:
         updates["merchant_confidence"] = (set_merchant, pl.lit(1.0))
     if schema.get("category_evidence") == pl.String:
         updates["category_evidence"] = (set_cat, pl.col("_labels").list.join("; "))
+    if schema.get("merchant_evidence") == pl.String:  # not the alias of the merchant it had
+        updates["merchant_evidence"] = (set_merchant, pl.col("_labels").list.join("; "))
     exprs = [pl.when(flag).then(value.cast(schema[name])).otherwise(pl.col(name)).alias(name)
              for name, (flag, value) in updates.items()]
     if schema.get("explanation") == pl.String:

@@ -84,8 +84,10 @@ def _explanation(cols: frozenset[str]) -> pl.Expr:
         pl.concat_str(pl.lit("income "), col("income_type"),
                       pl.lit(" from ") + col("income_payer"), ignore_nulls=True))
     parts = [
-        # a correction that set the category names itself there (with its scope)
-        pl.when(~col("category_evidence").fill_null("").str.starts_with("correction ")).then(
+        # a correction that set the category or the merchant names itself there (with its
+        # scope)
+        pl.when(~col("category_evidence").fill_null("").str.starts_with("correction ")
+                & ~col("merchant_evidence").fill_null("").str.starts_with("correction ")).then(
             _part("correction ", col("correction_id").str.slice(0, 8))),
         merchant,
         col("category_evidence"),
@@ -131,9 +133,9 @@ def _sentence(correction: str | None, evidence: str | None, merchant: str | None
               period: str | None, income: str | None, payer: str | None,
               hint: str | None = None) -> str:
     """One explanation, as ``_explanation`` builds it."""
-    # a correction that set the category names itself there (with its scope)
-    correction = (correction[:8] if correction and not (category or "").startswith("correction ")
-                  else None)
+    # a correction that set the category or the merchant names itself there (with its scope)
+    named = any((text or "").startswith("correction ") for text in (category, evidence))
+    correction = correction[:8] if correction and not named else None
     parts = [
         f"correction {correction}" if correction else "",
         (f"{'merchant' if evidence is None else evidence} -> {merchant} ({confidence or '?'})"
