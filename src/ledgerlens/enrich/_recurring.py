@@ -473,40 +473,47 @@ def _differs(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     return (a - b).abs() > pl.max_horizontal(pl.lit(0.005), 0.01 * b.abs())
 
 
-def _price_changes(amount: pl.Expr, over: str) -> tuple[pl.Expr, pl.Expr]:
-    """``__prev`` (the amount before) and ``__change`` (a price change) of each payment of
-    a stream (rows sorted by date within ``over``). A price change is a new amount (1 %
+def _with_price_changes(rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` (sorted by stream ``__sid``, then date) with ``__prev`` (the amount before)
+    and ``__change`` (a price change) of each payment. A price change is a new amount (1 %
     off) after the same amount twice, that the next payment repeats (or the last seen):
     not a step of an amount that varies (a salary, a bill on what was used). A one-off
     amount between two others closer to each other (a true-up bill among the instalments:
-    72, 143.27, 79) is passed over: the change is 72 -> 79."""
-    def shift(expr: pl.Expr, n: int) -> pl.Expr:
-        return expr.shift(n).over(over)
+    72, 143.27, 79) is passed over: the change is 72 -> 79. Plain shifts masked at the
+    streams' bounds (no window per stream: the table has thousands)."""
+    sid, amount = pl.col("__sid"), pl.col("amount")
+
+    def shift(expr: pl.Expr, n: int) -> pl.Expr:  # the payment n away in the same stream
+        return pl.when(sid.shift(n) == sid).then(expr.shift(n))
 
     def same(a: pl.Expr, b: pl.Expr) -> pl.Expr:  # one price: within a cent and 0.1 %
         return (a - b).abs() <= pl.max_horizontal(pl.lit(0.005), 0.001 * b.abs())
 
-    before, after = shift(amount, 1), shift(amount, -1)
-    one_off = (_differs(amount, before) & _differs(after, amount)
-               & ((after - before).abs() * 2 < (amount - before).abs())).fill_null(False)
+    def over_one_off(expr: pl.Expr, n: int) -> pl.Expr:  # n = 1 or -1, a one-off passed over
+        return (pl.when(shift(pl.col("__one_off"), n).fill_null(False))
+                .then(shift(expr, 2 * n)).otherwise(shift(expr, n)))
 
-    def over_one_off(expr: pl.Expr, n: int) -> pl.Expr:
-        """``expr`` of the payment ``n`` (1 or -1) away, a one-off passed over."""
-        return pl.when(shift(one_off, n)).then(shift(expr, 2 * n)).otherwise(shift(expr, n))
-
-    prev = over_one_off(amount, 1)
-    step = ~one_off & _differs(amount, prev)
-    # the payment before repeated its own previous amount (or opened the stream)
-    repeated = pl.when(prev.is_null()).then(None).otherwise(~one_off & same(amount, prev))
-    steady_before = over_one_off(repeated, 1).fill_null(True)
+    before, after = pl.col("__before"), pl.col("__after")
+    rows = rows.with_columns(__before=shift(amount, 1), __after=shift(amount, -1))
+    rows = rows.with_columns(__one_off=(
+        _differs(amount, before) & _differs(after, amount)
+        & ((after - before).abs() * 2 < (amount - before).abs())).fill_null(False))
+    rows = rows.with_columns(__prev=over_one_off(amount, 1))
+    prev, one_off = pl.col("__prev"), pl.col("__one_off")
+    rows = rows.with_columns(
+        __step=(~one_off & _differs(amount, prev)).fill_null(False),
+        # the payment repeated its previous amount (null: it opened the stream)
+        __repeated=pl.when(prev.is_not_null()).then(~one_off & same(amount, prev)))
+    steady_before = over_one_off(pl.col("__repeated"), 1).fill_null(True)
     holds = same(over_one_off(amount, -1), amount).fill_null(True)
-    change = (step & steady_before & holds).fill_null(False)
-    return prev.alias("__prev"), change.alias("__change")
+    return rows.with_columns(
+        __change=(pl.col("__step") & steady_before & holds).fill_null(False)).drop(
+        "__before", "__after", "__one_off", "__step", "__repeated")
 
 
 def _streams_table(rows: pl.DataFrame, as_of: dt.date, has: set[str]) -> pl.DataFrame:
     """The streams table from the rows that belong to a stream (sorted by stream, date)."""
-    rows = rows.with_columns(_price_changes(pl.col("amount"), "__sid"))
+    rows = _with_price_changes(rows)
     names = [pl.col(c) for c in ("merchant_name", "counterparty_name") if c in has]
     names.append(pl.col("clean_label" if "clean_label" in has else "raw_label"))
     split = pl.col("__split").first()
