@@ -27,6 +27,8 @@ def explain(frame: pl.DataFrame) -> pl.DataFrame:
     'alias "CARREFOUR CITY" -> Carrefour City (0.998); category from merchant'
     """
     cols = frozenset(frame.columns)
+    if "correction_id" in cols and frame.get_column("correction_id").null_count() == frame.height:
+        cols -= {"correction_id"}  # no correction applied: its part of the sentence is empty
     inputs = [c for c in _INPUTS if c in cols]
     if frame.height <= _FEW_ROWS:
         texts = _explain_rows(frame, inputs)
@@ -86,9 +88,10 @@ def _explanation(cols: frozenset[str]) -> pl.Expr:
     parts = [
         # a correction that set the category or the merchant names itself there (with its
         # scope)
-        pl.when(~col("category_evidence").fill_null("").str.starts_with("correction ")
-                & ~col("merchant_evidence").fill_null("").str.starts_with("correction ")).then(
-            _part("correction ", col("correction_id").str.slice(0, 8))),
+        (pl.when(~col("category_evidence").fill_null("").str.starts_with("correction ")
+                 & ~col("merchant_evidence").fill_null("").str.starts_with("correction "))
+         .then(_part("correction ", col("correction_id").str.slice(0, 8)))
+         if "correction_id" in cols else None),
         merchant,
         col("category_evidence"),
         clue,
@@ -97,7 +100,7 @@ def _explanation(cols: frozenset[str]) -> pl.Expr:
         income,
     ]
     return pl.concat_str(
-        [p.fill_null("") for p in parts], separator="; "
+        [p.fill_null("") for p in parts if p is not None], separator="; "
     ).str.replace_all(r"(; )+", "; ").str.strip_chars("; ").alias("explanation")
 
 
