@@ -1251,7 +1251,7 @@ def _trade_word_rows(frame: pl.DataFrame, source: str) -> pl.DataFrame:
         opening = found and (found.group(1) or found.group(2))
         trades = sent_trade_openings() if t in _SENT_TYPES else trade_openings()
         trade = trades.get(opening) if opening else None
-        if trade is not None and trade != sub:
+        if trade is not None and sub is not None and trade != sub:  # as the query's test
             rows.append(i)
             subs.append(trade)
             evidence.append(f"rule: opening trade word {opening}")
