@@ -194,6 +194,7 @@ def _corrected_values(schema: pl.Schema) -> list[pl.Expr]:
     """Expressions over the corrected rows (resolved values next to current ones)."""
     set_cat = pl.col("_set_category").fill_null(False)
     set_merchant = pl.col("_set_merchant").fill_null(False)
+    named = pl.col("_labels").list.join("; ")  # the corrections that set the row's values
     subcat_parent = pl.col("subcategory").cast(pl.String).replace_strict(
         {k: v.category for k, v in SUBCATEGORIES.items()}, default=None, return_dtype=pl.String)
     kept_subcategory = pl.when(subcat_parent == pl.col("_new_category")).then(
@@ -214,13 +215,13 @@ def _corrected_values(schema: pl.Schema) -> list[pl.Expr]:
     if "merchant_confidence" in schema:
         updates["merchant_confidence"] = (set_merchant, pl.lit(1.0))
     if schema.get("category_evidence") == pl.String:
-        updates["category_evidence"] = (set_cat, pl.col("_labels").list.join("; "))
+        updates["category_evidence"] = (set_cat, named)
     if schema.get("merchant_evidence") == pl.String:  # not the alias of the merchant it had
-        updates["merchant_evidence"] = (set_merchant, pl.col("_labels").list.join("; "))
+        updates["merchant_evidence"] = (set_merchant, named)
     exprs = [pl.when(flag).then(value.cast(schema[name])).otherwise(pl.col(name)).alias(name)
              for name, (flag, value) in updates.items()]
     if schema.get("explanation") == pl.String:
-        prefix = pl.col("_labels").list.join("; ")
+        prefix = named
         old = pl.col("explanation")
         exprs.append(pl.when(old.is_null() | (old == "")).then(prefix)
                      .otherwise(pl.concat_str([prefix, old], separator="; "))

@@ -54,6 +54,9 @@ def explain(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(joined.get_column("explanation"))
 
 
+#: How a correction names itself (``correction <id8>``; in evidence, with its scope).
+_CORRECTION = "correction "
+
 # The columns the explanation reads.
 _INPUTS = ("correction_id", "merchant_evidence", "merchant_name", "merchant_confidence",
            "category_evidence", "type_evidence", "recurrence_period", "income_type",
@@ -88,9 +91,9 @@ def _explanation(cols: frozenset[str]) -> pl.Expr:
     parts = [
         # a correction that set the category or the merchant names itself there (with its
         # scope)
-        (pl.when(~col("category_evidence").fill_null("").str.starts_with("correction ")
-                 & ~col("merchant_evidence").fill_null("").str.starts_with("correction "))
-         .then(_part("correction ", col("correction_id").str.slice(0, 8)))
+        (pl.when(~col("category_evidence").fill_null("").str.starts_with(_CORRECTION)
+                 & ~col("merchant_evidence").fill_null("").str.starts_with(_CORRECTION))
+         .then(_part(_CORRECTION, col("correction_id").str.slice(0, 8)))
          if "correction_id" in cols else None),
         merchant,
         col("category_evidence"),
@@ -137,10 +140,10 @@ def _sentence(correction: str | None, evidence: str | None, merchant: str | None
               hint: str | None = None) -> str:
     """One explanation, as ``_explanation`` builds it."""
     # a correction that set the category or the merchant names itself there (with its scope)
-    named = any((text or "").startswith("correction ") for text in (category, evidence))
+    named = any((text or "").startswith(_CORRECTION) for text in (category, evidence))
     correction = correction[:8] if correction and not named else None
     parts = [
-        f"correction {correction}" if correction else "",
+        f"{_CORRECTION}{correction}" if correction else "",
         (f"{'merchant' if evidence is None else evidence} -> {merchant} ({confidence or '?'})"
          if merchant is not None else ""),
         category or "",
